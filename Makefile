@@ -1,0 +1,31 @@
+# The two commands of the README: `make up` runs the default stack, `make test`
+# runs every test, integration tests included and required.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/stackctl
+
+.PHONY: up down test engine images build vet unit bench compose
+
+up: images build
+	./$(BIN) up
+
+down: engine build
+	./$(BIN) down
+
+engine:
+	@bash scripts/engine.sh
+
+images: engine
+	@bash scripts/images.sh
+
+build:
+	$(GO) build -o $(BIN) ./cmd/stackctl
+
+vet:
+	$(GO) vet ./...
+	cd app && $(GO) vet ./...
+
+# Integration tests talk to the real engine and fail, never skip, without one.
+test: images vet
+	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m ./...
+	cd app && $(GO) test -count=1 ./...

@@ -1,0 +1,66 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/pkg/jsonmessage"
+)
+
+// ImageInspect returns the local image ref; ErrNotFound when it is absent.
+func (c *Client) ImageInspect(ctx context.Context, ref string) (Image, error) {
+	img, err := c.api.ImageInspect(ctx, ref)
+	if err != nil {
+		return Image{}, classify(err, "inspect image %s", ref)
+	}
+	var labels map[string]string
+	if img.Config != nil {
+		labels = img.Config.Labels
+	}
+	return Image{ID: img.ID, Labels: labels}, nil
+}
+
+// ImagePull pulls ref, calling progress with each status line.
+func (c *Client) ImagePull(ctx context.Context, ref string, progress func(string)) error {
+	stream, err := c.api.ImagePull(ctx, ref, image.PullOptions{})
+	if err != nil {
+		return classify(err, "pull image %s", ref)
+	}
+	defer stream.Close()
+	err = decodeMessages(stream, func(m jsonmessage.JSONMessage) {
+		if m.Status != "" && progress != nil {
+			line := m.Status
+			if m.Progress != nil {
+				line += " " + m.Progress.String()
+			}
+			progress(line)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("pull image %s: %w", ref, err)
+	}
+	return nil
+}
+
+// decodeMessages reads the engine's JSON message stream, handing each message
+// to onMessage, and returns the stream's own error message if it ends in one.
+func decodeMessages(stream io.Reader, onMessage func(jsonmessage.JSONMessage)) error {
+	dec := json.NewDecoder(stream)
+	for {
+		var m jsonmessage.JSONMessage
+		if err := dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read engine output: %w", err)
+		}
+		if m.Error != nil {
+			return m.Error
+		}
+		onMessage(m)
+	}
+}

@@ -1,0 +1,33 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// ContainerLogs copies a container's stdout and stderr to the writers until
+// the selected logs end (or, with Follow, until ctx is done).
+func (c *Client) ContainerLogs(ctx context.Context, ref string, opts LogsOptions, stdout, stderr io.Writer) error {
+	tail := "all"
+	if opts.Tail >= 0 {
+		tail = strconv.Itoa(opts.Tail)
+	}
+	o := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: tail}
+	if !opts.Since.IsZero() {
+		o.Since = strconv.FormatInt(opts.Since.Unix(), 10)
+	}
+	rc, err := c.api.ContainerLogs(ctx, ref, o)
+	if err != nil {
+		return classify(err, "read logs of container %s", ref)
+	}
+	defer rc.Close()
+	if _, err := stdcopy.StdCopy(stdout, stderr, rc); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("read logs of container %s: %w", ref, err)
+	}
+	return nil
+}

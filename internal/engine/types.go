@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// ContainerSpec is a container to create.
+type ContainerSpec struct {
+	Name        string
+	Hostname    string
+	Image       string
+	Cmd         []string
+	Env         []string // KEY=VALUE
+	Labels      map[string]string
+	User        string
+	Healthcheck *stack.Healthcheck
+	Restart     stack.RestartPolicy
+	Ports       []stack.Port
+	// Mounts name engine volumes (already project-prefixed) in Volume.
+	Mounts         []stack.Mount
+	Network        string
+	Aliases        []string
+	StopSignal     string
+	StopTimeout    time.Duration
+	ReadOnlyRootfs bool
+	CapDrop        []string
+	SecurityOpt    []string
+}
+
+// ContainerSummary is a container as listed.
+type ContainerSummary struct {
+	ID     string
+	Name   string
+	Labels map[string]string
+	// State is created, running, paused, restarting, removing, exited or dead.
+	State string
+}
+
+// Container is a container as inspected.
+type Container struct {
+	ID      string
+	Name    string
+	ImageID string
+	Labels  map[string]string
+	// Status is created, running, paused, restarting, removing, exited or dead.
+	Status       string
+	ExitCode     int
+	OOMKilled    bool
+	Error        string
+	Pid          int
+	Health       string // "", "starting", "healthy" or "unhealthy"
+	HealthLog    []HealthResult
+	Created      time.Time
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	RestartCount int
+	Restart      stack.RestartPolicy
+	// Ports are the published ports with the host ports the engine bound.
+	Ports []stack.Port
+}
+
+// Running reports whether the container's process is up.
+func (c Container) Running() bool { return c.Status == "running" }
+
+// HealthResult is one healthcheck probe as the engine recorded it.
+type HealthResult struct {
+	Start    time.Time
+	End      time.Time
+	ExitCode int
+	Output   string
+}
+
+// Image is an image as inspected.
+type Image struct {
+	ID     string
+	Labels map[string]string
+}
+
+// BuildSpec is an image to build with the classic builder.
+type BuildSpec struct {
+	ContextDir string
+	Dockerfile string
+	Tag        string
+	Labels     map[string]string
+	NoCache    bool
+}
+
+// Network is a network as inspected.
+type Network struct {
+	ID     string
+	Name   string
+	Driver string
+	Labels map[string]string
+}
+
+// Volume is a volume as inspected.
+type Volume struct {
+	Name   string
+	Labels map[string]string
+}
+
+// ExecResult is what a command run in a container returned.
+type ExecResult struct {
+	ExitCode int
+	Output   string
+}
+
+// LogsOptions select a container's log lines.
+type LogsOptions struct {
+	Follow bool
+	// Tail is the number of lines from the end; negative means all.
+	Tail  int
+	Since time.Time
+}

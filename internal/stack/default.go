@@ -1,0 +1,149 @@
+package stack
+
+import "time"
+
+// DefaultOptions are the few knobs of the built-in stack.
+type DefaultOptions struct {
+	// Project names the deployment; "" is DefaultProject.
+	Project string
+	// AppDir is the web app's build context (the repository's app/).
+	AppDir string
+	// PostgresPassword is the database password; "" is the seed's "secret".
+	PostgresPassword string
+	// WebPort is the host port web publishes: 0 is DefaultWebPort, and
+	// AnyPort lets the engine choose a free one.
+	WebPort int
+}
+
+// DefaultWebPort is the seed's published port.
+const DefaultWebPort = 5000
+
+// AnyPort asks for a host port the engine chooses.
+const AnyPort = -1
+
+// The stack's names, shared by its services.
+const (
+	AppNetwork   = "app-network"
+	PostgresData = "postgres_data"
+)
+
+// Default is the seed's compose file, adapted to the Go app: postgres and
+// redis, a one-shot schema migration, and the web tier gated on all three.
+func Default(opts DefaultOptions) *Stack {
+	password := opts.PostgresPassword
+	if password == "" {
+		password = "secret"
+	}
+	appDir := opts.AppDir
+	if appDir == "" {
+		appDir = "app"
+	}
+	webPort := opts.WebPort
+	switch webPort {
+	case 0:
+		webPort = DefaultWebPort
+	case AnyPort:
+		webPort = 0
+	}
+	project := opts.Project
+	if project == "" {
+		project = DefaultProject
+	}
+	appImage := "stackctl-app:latest"
+	if project != DefaultProject {
+		appImage = "stackctl-" + project + "-app:latest"
+	}
+	appEnv := []EnvVar{
+		{Name: "POSTGRES_HOST", Value: "db"},
+		{Name: "POSTGRES_USER", Value: "appuser"},
+		{Name: "POSTGRES_PASSWORD", Value: password, Secret: true},
+		{Name: "POSTGRES_DB", Value: "appdb"},
+		{Name: "REDIS_ADDR", Value: "cache:6379"},
+	}
+	hardened := func(svc Service) Service {
+		svc.User = "65532:65532"
+		svc.ReadOnlyRootfs = true
+		svc.CapDrop = []string{"ALL"}
+		svc.SecurityOpt = []string{"no-new-privileges:true"}
+		return svc
+	}
+	return &Stack{
+		Project:  project,
+		Networks: []Network{{Name: AppNetwork, Driver: "bridge"}},
+		Volumes:  []Volume{{Name: PostgresData}},
+		Services: []Service{
+			{
+				Name:          "db",
+				ContainerName: "postgres-db",
+				Image:         "postgres:15",
+				Restart:       RestartPolicy{Name: "always"},
+				Environment: []EnvVar{
+					{Name: "POSTGRES_USER", Value: "appuser"},
+					{Name: "POSTGRES_PASSWORD", Value: password, Secret: true},
+					{Name: "POSTGRES_DB", Value: "appdb"},
+				},
+				Mounts:   []Mount{{Volume: PostgresData, Target: "/var/lib/postgresql/data"}},
+				Networks: []string{AppNetwork},
+				Healthcheck: &Healthcheck{
+					Test:     []string{"CMD-SHELL", "pg_isready -U appuser -h 127.0.0.1"},
+					Interval: 5 * time.Second,
+					Timeout:  5 * time.Second,
+					Retries:  5,
+				},
+				StopSignal:      "SIGINT",
+				StopGracePeriod: 10 * time.Second,
+				Replicas:        1,
+			},
+			{
+				Name:            "cache",
+				ContainerName:   "redis-cache",
+				Image:           "redis:7",
+				Restart:         RestartPolicy{Name: "always"},
+				Networks:        []string{AppNetwork},
+				StopGracePeriod: 10 * time.Second,
+				Replicas:        1,
+			},
+			hardened(Service{
+				Name:            "migrate",
+				ContainerName:   "app-migrate",
+				Image:           appImage,
+				Build:           &Build{Context: appDir, Dockerfile: "Dockerfile"},
+				Command:         []string{"migrate"},
+				Environment:     appEnv,
+				DependsOn:       []Dependency{{Service: "db", Condition: ServiceHealthy}},
+				Restart:         RestartPolicy{Name: "on-failure", MaxRetries: 3},
+				Networks:        []string{AppNetwork},
+				OneShot:         true,
+				StopGracePeriod: 10 * time.Second,
+				Replicas:        1,
+			}),
+			hardened(Service{
+				Name:          "web",
+				ContainerName: "web-app",
+				Image:         appImage,
+				Build:         &Build{Context: appDir, Dockerfile: "Dockerfile"},
+				Command:       []string{"serve"},
+				Environment:   append([]EnvVar{{Name: "PORT", Value: "5000"}}, appEnv...),
+				DependsOn: []Dependency{
+					{Service: "db", Condition: ServiceHealthy},
+					{Service: "cache", Condition: ServiceStarted},
+					{Service: "migrate", Condition: ServiceCompletedSuccessfully},
+				},
+				Restart:  RestartPolicy{Name: "on-failure"},
+				Ports:    []Port{{HostPort: webPort, ContainerPort: 5000, Protocol: "tcp"}},
+				Networks: []string{AppNetwork},
+				Labels:   map[string]string{"project": "day-34", "environment": "dev"},
+				Healthcheck: &Healthcheck{
+					Test:        []string{"CMD", "/app", "healthcheck"},
+					Interval:    5 * time.Second,
+					Timeout:     3 * time.Second,
+					StartPeriod: 5 * time.Second,
+					Retries:     3,
+				},
+				StopSignal:      "SIGTERM",
+				StopGracePeriod: 10 * time.Second,
+				Replicas:        1,
+			}),
+		},
+	}
+}

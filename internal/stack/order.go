@@ -1,0 +1,51 @@
+package stack
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// StartOrder lists the services so that each comes after everything it
+// depends on, keeping declaration order among independent services. A
+// dependency cycle is an error that names the cycle.
+func (s *Stack) StartOrder() ([]string, error) {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var order, path []string
+	var visit func(name string) error
+	visit = func(name string) error {
+		switch state[name] {
+		case done:
+			return nil
+		case visiting:
+			cycle := append(path[slices.Index(path, name):], name)
+			return fmt.Errorf("services.%s.depends_on: dependency cycle %s", name, strings.Join(cycle, " -> "))
+		}
+		svc, ok := s.Service(name)
+		if !ok {
+			return fmt.Errorf("unknown service %q", name)
+		}
+		state[name] = visiting
+		path = append(path, name)
+		for _, d := range svc.DependsOn {
+			if err := visit(d.Service); err != nil {
+				return err
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = done
+		order = append(order, name)
+		return nil
+	}
+	for _, svc := range s.Services {
+		if err := visit(svc.Name); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}

@@ -1,0 +1,152 @@
+// Package stack is the model of a multi-container stack: services, their
+// images or builds, dependencies, restart policies, ports, mounts, networks
+// and volumes. It knows nothing of Docker's API; internal/engine translates it.
+package stack
+
+import "time"
+
+// Stack is a set of services deployed together under one project name.
+type Stack struct {
+	// Project names this deployment. Every resource carries it as a label,
+	// and a non-default project prefixes container, network and volume names
+	// so several projects can share one engine.
+	Project  string
+	Services []Service
+	Networks []Network
+	Volumes  []Volume
+}
+
+// Service is one tier of the stack, run as one or more identical containers.
+type Service struct {
+	Name string
+	// ContainerName is the container's name for a single replica; replicas
+	// are named ContainerName-1, -2, ...
+	ContainerName string
+	Image         string
+	Build         *Build
+	Command       []string
+	Environment   []EnvVar
+	Healthcheck   *Healthcheck
+	DependsOn     []Dependency
+	Restart       RestartPolicy
+	Ports         []Port
+	Mounts        []Mount
+	Networks      []string
+	Labels        map[string]string
+	Replicas      int
+	// OneShot marks a task that runs to completion (a migration), not a
+	// server: an exit 0 is success, and convergence does not re-run it.
+	OneShot         bool
+	StopSignal      string
+	StopGracePeriod time.Duration
+	User            string
+	ReadOnlyRootfs  bool
+	CapDrop         []string
+	SecurityOpt     []string
+}
+
+// Build says how to build a service's image from a directory.
+type Build struct {
+	Context    string
+	Dockerfile string
+}
+
+// EnvVar is one environment variable. Secret values are never printed.
+type EnvVar struct {
+	Name   string
+	Value  string
+	Secret bool
+}
+
+// Healthcheck mirrors the engine's healthcheck; Test is in the engine's form
+// (["CMD", ...] or ["CMD-SHELL", "..."]).
+type Healthcheck struct {
+	Test        []string
+	Interval    time.Duration
+	Timeout     time.Duration
+	StartPeriod time.Duration
+	// StartInterval is the probe interval inside StartPeriod; engines
+	// before API 1.44 ignore it.
+	StartInterval time.Duration
+	Retries       int
+}
+
+// Condition is what a dependent waits for before it starts.
+type Condition string
+
+// The conditions of Compose's depends_on.
+const (
+	ServiceStarted               Condition = "service_started"
+	ServiceHealthy               Condition = "service_healthy"
+	ServiceCompletedSuccessfully Condition = "service_completed_successfully"
+)
+
+// Dependency is one entry of a service's depends_on.
+type Dependency struct {
+	Service   string
+	Condition Condition
+}
+
+// RestartPolicy is the engine's restart policy for a service's containers.
+type RestartPolicy struct {
+	// Name is "no", "always", "unless-stopped" or "on-failure".
+	Name string
+	// MaxRetries bounds on-failure restarts; 0 means unbounded.
+	MaxRetries int
+}
+
+// Port publishes a container port on the host. HostPort 0 lets the engine
+// choose a free port.
+type Port struct {
+	HostIP        string
+	HostPort      int
+	ContainerPort int
+	Protocol      string
+}
+
+// Mount attaches a named volume of the stack to a path in the container.
+type Mount struct {
+	Volume   string
+	Target   string
+	ReadOnly bool
+}
+
+// Network is a user-defined network of the stack.
+type Network struct {
+	Name   string
+	Driver string
+}
+
+// Volume is a named volume of the stack.
+type Volume struct {
+	Name string
+}
+
+// Service returns the service with the given name.
+func (s *Stack) Service(name string) (*Service, bool) {
+	for i := range s.Services {
+		if s.Services[i].Name == name {
+			return &s.Services[i], true
+		}
+	}
+	return nil, false
+}
+
+// ServiceNames lists the services in declaration order.
+func (s *Stack) ServiceNames() []string {
+	names := make([]string, len(s.Services))
+	for i, svc := range s.Services {
+		names[i] = svc.Name
+	}
+	return names
+}
+
+// Env returns the value of the service's environment variable name.
+func (svc *Service) Env(name string) (string, bool) {
+	for _, e := range svc.Environment {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
