@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+)
+
+type downOptions struct {
+	*globalOptions
+	volumes bool
+	timeout time.Duration
+}
+
+func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error) *cobra.Command {
+	opts := &downOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Stop and remove the stack's containers and network (and volumes with -v)",
+		Long: "down removes what up made, dependents first. Only resources labelled as this\n" +
+			"project's are touched. Without -v, the database volume and its data stay.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runDown(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.volumes, "volumes", "v", false, "also remove the project's named volumes (their data is lost)")
+	cmd.Flags().DurationVar(&opts.timeout, "timeout", 0, "stop timeout for every container (default: each service's grace period)")
+	return cmd
+}
+
+func runDown(ctx context.Context, opts *downOptions) error {
+	st, err := opts.stack()
+	if err != nil {
+		return err
+	}
+	orch, closeEngine, err := opts.orchestrator(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	began := time.Now()
+	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.io.Err, "stack %s is down (%s)\n", st.ProjectName(), time.Since(began).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/orchestrator"
+)
+
+// printTable writes the containers as `ps` shows them.
+func printTable(w io.Writer, containers []orchestrator.ContainerStatus, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tCONTAINER\tSTATE\tHEALTH\tRESTART\tRESTARTS\tEXIT\tPORTS\tUPTIME")
+	for _, c := range containers {
+		health := c.Health
+		if health == "" {
+			health = "-"
+		}
+		uptime := "-"
+		if c.State == "running" && !c.StartedAt.IsZero() {
+			uptime = now.Sub(c.StartedAt).Round(time.Second).String()
+		}
+		exit := "-"
+		if c.State != "running" || c.RestartCount > 0 {
+			exit = fmt.Sprint(c.ExitCode)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
+			c.Service, c.Name, c.State, health, c.RestartPolicy, c.RestartCount, exit, ports(c), uptime)
+	}
+	return tw.Flush()
+}
+
+func ports(c orchestrator.ContainerStatus) string {
+	if len(c.Ports) == 0 {
+		return "-"
+	}
+	out := make([]string, 0, len(c.Ports))
+	for _, p := range c.Ports {
+		out = append(out, fmt.Sprintf("%s:%d->%d/%s", hostOrAny(p.HostIP), p.HostPort, p.ContainerPort, p.Protocol))
+	}
+	return strings.Join(out, ",")
+}
+
+func hostOrAny(ip string) string {
+	if ip == "" {
+		return "0.0.0.0"
+	}
+	return ip
+}
+
+// printSummary is up's closing word: the table, and where to reach the app.
+func printSummary(w io.Writer, containers []orchestrator.ContainerStatus) error {
+	if err := printTable(w, containers, time.Now()); err != nil {
+		return err
+	}
+	for _, u := range urls(containers) {
+		fmt.Fprintf(w, "\n%s\n", u)
+	}
+	return nil
+}
+
+// urls are the web addresses of published HTTP ports of the web tier.
+func urls(containers []orchestrator.ContainerStatus) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range containers {
+		if c.Service != "web" && c.Service != "edge" {
+			continue
+		}
+		for _, p := range c.Ports {
+			host := p.HostIP
+			if host == "" || host == "0.0.0.0" || host == "::" {
+				host = "localhost"
+			}
+			u := fmt.Sprintf("http://%s:%d/", host, p.HostPort)
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,48 @@
+package orchestrator
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+)
+
+// The engine operations the orchestrator needs, in small groups; the
+// internal/engine Client implements them all, tests use an in-memory fake.
+
+// Images finds, pulls and builds images.
+type Images interface {
+	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
+	ImagePull(ctx context.Context, ref string, progress func(string)) error
+	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+}
+
+// Resources manages networks and volumes.
+type Resources interface {
+	NetworkInspect(ctx context.Context, name string) (engine.Network, error)
+	NetworkCreate(ctx context.Context, name, driver string, labels map[string]string) error
+	NetworkRemove(ctx context.Context, name string) error
+	VolumeInspect(ctx context.Context, name string) (engine.Volume, error)
+	VolumeCreate(ctx context.Context, name string, labels map[string]string) error
+	VolumeRemove(ctx context.Context, name string) error
+}
+
+// Containers runs containers.
+type Containers interface {
+	ContainerList(ctx context.Context, labels map[string]string) ([]engine.ContainerSummary, error)
+	ContainerInspect(ctx context.Context, ref string) (engine.Container, error)
+	ContainerCreate(ctx context.Context, spec engine.ContainerSpec) (string, error)
+	ContainerStart(ctx context.Context, ref string) error
+	ContainerStop(ctx context.Context, ref string, timeout time.Duration) error
+	ContainerRemove(ctx context.Context, ref string) error
+	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
+	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
+}
+
+// Engine is everything the orchestrator asks of the container engine.
+type Engine interface {
+	Images
+	Resources
+	Containers
+}

@@ -1,0 +1,98 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// LogsOptions select what Logs shows.
+type LogsOptions struct {
+	// Services limits the logs to these services; empty means all.
+	Services []string
+	Follow   bool
+	// Tail is the number of lines per container from the end; negative is all.
+	Tail int
+}
+
+// Logs writes the logs of the project's containers to w, merged line by
+// line, each line prefixed with its container's name.
+func (o *Orchestrator) Logs(ctx context.Context, st *stack.Stack, opts LogsOptions, w io.Writer) error {
+	for _, name := range opts.Services {
+		if _, ok := st.Service(name); !ok {
+			return fmt.Errorf("%w %q (the stack has: %v)", ErrUnknownService, name, st.ServiceNames())
+		}
+	}
+	containers, err := o.PS(ctx, st)
+	if err != nil {
+		return err
+	}
+	containers = slices.DeleteFunc(containers, func(c ContainerStatus) bool {
+		return len(opts.Services) > 0 && !slices.Contains(opts.Services, c.Service)
+	})
+	width := 0
+	for _, c := range containers {
+		width = max(width, len(c.Name))
+	}
+	var mu sync.Mutex
+	errs := make([]error, len(containers))
+	var wg sync.WaitGroup
+	for i, c := range containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lw := &prefixWriter{w: w, mu: &mu, prefix: fmt.Sprintf("%-*s | ", width, c.Name)}
+			errs[i] = o.engine.ContainerLogs(ctx, c.ID, engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}, lw, lw)
+			lw.flush()
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil // the reader stopped following
+	}
+	return errors.Join(errs...)
+}
+
+// prefixWriter writes whole lines, each with a prefix, to a writer shared
+// with other prefixWriters.
+type prefixWriter struct {
+	w       io.Writer
+	mu      *sync.Mutex
+	prefix  string
+	partial []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.partial = append(p.partial, b...)
+	for {
+		i := bytes.IndexByte(p.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if err := p.emit(p.partial[:i+1]); err != nil {
+			return 0, err
+		}
+		p.partial = p.partial[i+1:]
+	}
+}
+
+func (p *prefixWriter) flush() {
+	if len(p.partial) > 0 {
+		_ = p.emit(append(p.partial, '\n'))
+		p.partial = nil
+	}
+}
+
+func (p *prefixWriter) emit(line []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := io.WriteString(p.w, p.prefix+string(line))
+	return err
+}

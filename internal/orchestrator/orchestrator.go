@@ -1,0 +1,36 @@
+// Package orchestrator converges a stack onto a container engine: it builds
+// or finds images, creates networks and volumes, and starts services in
+// dependency order, gating each on its dependencies' conditions; and it takes
+// the stack down, lists it and streams its logs. It knows nothing of
+// terminals or command lines: it reports progress events and returns results.
+package orchestrator
+
+import (
+	"time"
+
+	"github.com/stackctl/stackctl/internal/progress"
+)
+
+// Orchestrator runs stacks on one engine.
+type Orchestrator struct {
+	engine   Engine
+	progress progress.Reporter
+	// probeGap is the pause between two fast health probes.
+	probeGap time.Duration
+}
+
+// New returns an orchestrator for eng that reports to reporter (nil: nowhere).
+func New(eng Engine, reporter progress.Reporter) *Orchestrator {
+	if reporter == nil {
+		reporter = progress.Discard{}
+	}
+	return &Orchestrator{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond}
+}
+
+func (o *Orchestrator) report(resource, status, detail string) {
+	o.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "info"})
+}
+
+func (o *Orchestrator) reportError(resource, status, detail string) {
+	o.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "error"})
+}

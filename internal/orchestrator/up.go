@@ -1,0 +1,310 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// UpOptions tune Up.
+type UpOptions struct {
+	// Build rebuilds images with a build section even when their context
+	// did not change.
+	Build bool
+	// WaitTimeout bounds each wait for a service to become ready.
+	WaitTimeout time.Duration
+	// NoWait returns once every service is started, without waiting for
+	// services that nothing depends on to become healthy.
+	NoWait bool
+}
+
+// DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
+const DefaultWaitTimeout = 2 * time.Minute
+
+// UpResult says what Up did and how the stack stands.
+type UpResult struct {
+	// Changed is false when the stack was already as wanted and Up
+	// created, started, built and removed nothing.
+	Changed    bool
+	Containers []ContainerStatus
+}
+
+// errDependencyFailed marks a service that did not start because a
+// dependency failed; the dependency's own error is the one to show.
+var errDependencyFailed = errors.New("dependency failed")
+
+// Up converges the stack: images, networks and volumes first, then each
+// service once its dependencies meet their conditions, independent services
+// in parallel. Only what differs from the wanted state changes.
+func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) (UpResult, error) {
+	if err := st.Validate(); err != nil {
+		return UpResult{}, fmt.Errorf("invalid stack: %w", err)
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
+	r := &upRun{o: o, st: st, opts: opts, milestones: map[string]*milestones{}}
+
+	imageIDs, built, err := o.ensureImages(ctx, st, opts.Build)
+	if err != nil {
+		return UpResult{}, err
+	}
+	created, err := o.ensureResources(ctx, st)
+	if err != nil {
+		return UpResult{}, err
+	}
+	if built || created {
+		r.changed.Store(true)
+	}
+
+	all, err := o.engine.ContainerList(ctx, nil)
+	if err != nil {
+		return UpResult{}, err
+	}
+	byName := make(map[string]engine.ContainerSummary, len(all))
+	for _, c := range all {
+		byName[c.Name] = c
+	}
+	plans := make([]servicePlan, 0, len(st.Services))
+	for i := range st.Services {
+		svc := &st.Services[i]
+		plan, err := planService(st, svc, st.ConfigHash(svc, imageIDs[svc.Image]), byName)
+		if err != nil {
+			return UpResult{}, err
+		}
+		plans = append(plans, plan)
+		r.milestones[svc.Name] = newMilestones()
+	}
+	r.markNeeded()
+
+	if err := r.run(ctx, plans); err != nil {
+		return UpResult{Changed: r.changed.Load()}, err
+	}
+	containers, err := o.PS(ctx, st)
+	if err != nil {
+		return UpResult{Changed: r.changed.Load()}, err
+	}
+	return UpResult{Changed: r.changed.Load(), Containers: containers}, nil
+}
+
+// upRun is one convergence in progress.
+type upRun struct {
+	o          *Orchestrator
+	st         *stack.Stack
+	opts       UpOptions
+	milestones map[string]*milestones
+	// needReady holds the services something waits to be ready.
+	needReady map[string]bool
+	changed   atomic.Bool
+}
+
+// milestones are what a service's dependents wait on. ready means healthy
+// for a service with a healthcheck, completed for a one-shot, started
+// otherwise.
+type milestones struct {
+	started, ready, failed chan struct{}
+	startOnce, readyOnce   sync.Once
+}
+
+func newMilestones() *milestones {
+	return &milestones{started: make(chan struct{}), ready: make(chan struct{}), failed: make(chan struct{})}
+}
+
+func (m *milestones) markStarted() { m.startOnce.Do(func() { close(m.started) }) }
+func (m *milestones) markReady()   { m.readyOnce.Do(func() { close(m.ready) }) }
+
+func (r *upRun) markNeeded() {
+	r.needReady = map[string]bool{}
+	for _, svc := range r.st.Services {
+		if !r.opts.NoWait {
+			r.needReady[svc.Name] = true
+		}
+		for _, d := range svc.DependsOn {
+			if d.Condition != stack.ServiceStarted {
+				r.needReady[d.Service] = true
+			}
+		}
+	}
+}
+
+// run converges every service in its own goroutine, each gated on its
+// dependencies. The first real failure cancels the rest; services that
+// only failed because a dependency did are not reported again.
+func (r *upRun) run(ctx context.Context, plans []servicePlan) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		failures []error
+	)
+	for _, plan := range plans {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := r.milestones[plan.service.Name]
+			if err := r.converge(ctx, plan, m); err != nil {
+				close(m.failed)
+				mu.Lock()
+				defer mu.Unlock()
+				secondary := errors.Is(err, errDependencyFailed) ||
+					(errors.Is(err, context.Canceled) && len(failures) > 0)
+				if !secondary {
+					failures = append(failures, err)
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		return errors.Join(failures...)
+	}
+	return ctx.Err()
+}
+
+// converge brings one service to its wanted state once its dependencies
+// allow it.
+func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) error {
+	svc := plan.service
+	if err := r.waitForDependencies(ctx, svc); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(plan.steps))
+	for _, s := range plan.steps {
+		id, err := r.apply(ctx, plan, s)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	for _, c := range plan.surplus {
+		if err := r.o.removeContainer(ctx, svc, c.ID, c.Name); err != nil {
+			return err
+		}
+		r.changed.Store(true)
+	}
+	m.markStarted()
+	if !r.needReady[svc.Name] {
+		return nil
+	}
+	if err := r.waitReady(ctx, svc, plan, ids); err != nil {
+		return err
+	}
+	m.markReady()
+	return nil
+}
+
+func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) error {
+	for _, d := range svc.DependsOn {
+		m := r.milestones[d.Service]
+		gate := m.ready
+		if d.Condition == stack.ServiceStarted {
+			gate = m.started
+		}
+		select {
+		case <-gate:
+			continue
+		default:
+		}
+		r.o.report("service "+svc.Name, "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
+		select {
+		case <-gate:
+		case <-m.failed:
+			return fmt.Errorf("service %s: %w: %s", svc.Name, errDependencyFailed, d.Service)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// apply carries out one planned step and returns the container's ID.
+func (r *upRun) apply(ctx context.Context, plan servicePlan, s step) (string, error) {
+	svc := plan.service
+	switch s.action {
+	case keep:
+		if svc.OneShot && s.current.State == "exited" {
+			return s.current.ID, r.rerunIfFailed(ctx, svc, s)
+		}
+		return s.current.ID, nil
+	case start:
+		r.changed.Store(true)
+		return s.current.ID, r.o.startContainer(ctx, svc, s.current.ID, s.name)
+	case recreate:
+		r.changed.Store(true)
+		if err := r.o.removeContainer(ctx, svc, s.current.ID, s.name); err != nil {
+			return "", err
+		}
+	case create:
+		r.changed.Store(true)
+	}
+	resource := "container " + s.name
+	r.o.report(resource, "creating", "")
+	id, err := r.o.engine.ContainerCreate(ctx, containerSpec(r.st, svc, s.name, s.replica, plan.hash))
+	if err != nil {
+		if errors.Is(err, engine.ErrConflict) {
+			return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
+		}
+		return "", err
+	}
+	return id, r.o.startContainer(ctx, svc, id, s.name)
+}
+
+// rerunIfFailed starts again a one-shot whose last run failed for good; a
+// one-shot that succeeded stays done.
+func (r *upRun) rerunIfFailed(ctx context.Context, svc *stack.Service, s step) error {
+	c, err := r.o.engine.ContainerInspect(ctx, s.current.ID)
+	if err != nil {
+		return err
+	}
+	if c.ExitCode == 0 || willRestart(c) {
+		return nil
+	}
+	r.changed.Store(true)
+	return r.o.startContainer(ctx, svc, s.current.ID, s.name)
+}
+
+func (o *Orchestrator) startContainer(ctx context.Context, svc *stack.Service, id, name string) error {
+	if err := o.engine.ContainerStart(ctx, id); err != nil {
+		if errors.Is(err, engine.ErrPortInUse) {
+			return &PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
+		}
+		return err
+	}
+	o.report("container "+name, "started", "")
+	return nil
+}
+
+// hostPorts names the host ports a service publishes, for messages.
+func hostPorts(ports []stack.Port) string {
+	names := make([]string, 0, len(ports))
+	for _, p := range ports {
+		names = append(names, strconv.Itoa(p.HostPort))
+	}
+	return strings.Join(names, ", ")
+}
+
+// removeContainer stops a container within its service's grace period and
+// removes it.
+func (o *Orchestrator) removeContainer(ctx context.Context, svc *stack.Service, id, name string) error {
+	return o.stopAndRemove(ctx, id, name, gracePeriod(svc))
+}
+
+// defaultGracePeriod is the engine's own default stop timeout.
+const defaultGracePeriod = 10 * time.Second
+
+func gracePeriod(svc *stack.Service) time.Duration {
+	if svc == nil || svc.StopGracePeriod <= 0 {
+		return defaultGracePeriod
+	}
+	return svc.StopGracePeriod
+}

@@ -1,0 +1,205 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// waitReady waits until every container of the service is ready: completed
+// for a one-shot, healthy for a service with a healthcheck, started
+// otherwise. Replicas are waited for in parallel.
+func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan servicePlan, ids []string) error {
+	if !svc.OneShot && svc.Healthcheck == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
+	defer cancel()
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := plan.steps[i].name
+			if svc.OneShot {
+				errs[i] = r.o.waitCompleted(ctx, svc, id, name, r.opts.WaitTimeout)
+			} else {
+				errs[i] = r.o.waitHealthy(ctx, svc, id, name, r.opts.WaitTimeout)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// waitHealthy returns once the container passes its healthcheck. The engine
+// runs its first probe one interval after start (5 s for the seed's db), and
+// engines before API 1.44 cannot probe faster during start-up; so, besides
+// reading the engine's verdict, stackctl runs the same check command itself
+// at a fast cadence. The first pass of either counts. An unhealthy verdict,
+// or a container that stopped and will not be restarted, fails at once.
+func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
+	resource := "container " + name
+	began := time.Now()
+	hc := svc.Healthcheck
+	probe := probeCommand(hc.Test)
+	probeTimeout := hc.Timeout
+	if probeTimeout <= 0 {
+		probeTimeout = 30 * time.Second
+	}
+	var lastProbe string
+	for {
+		c, err := o.engine.ContainerInspect(ctx, id)
+		if err != nil {
+			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
+		}
+		switch {
+		case c.Health == "healthy":
+			o.report(resource, "healthy", since(began))
+			return nil
+		case c.Health == "unhealthy":
+			return o.failure(svc, id, name, "is unhealthy", c.HealthLog, lastProbe)
+		case !c.Running() && !willRestart(c):
+			return o.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe)
+		}
+		if c.Running() {
+			res, err := o.execProbe(ctx, id, probe, probeTimeout)
+			switch {
+			case err == nil && res.ExitCode == 0:
+				o.report(resource, "healthy", since(began))
+				return nil
+			case err == nil:
+				lastProbe = fmt.Sprintf("exit %d: %s", res.ExitCode, strings.TrimSpace(res.Output))
+			case ctx.Err() == nil:
+				lastProbe = err.Error()
+			}
+		}
+		if err := o.pause(ctx); err != nil {
+			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
+		}
+	}
+}
+
+func (o *Orchestrator) execProbe(ctx context.Context, id string, cmd []string, timeout time.Duration) (engine.ExecResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return o.engine.Exec(ctx, id, cmd)
+}
+
+// waitCompleted returns once a one-shot container exited 0. A non-zero exit
+// that its restart policy will retry is waited through.
+func (o *Orchestrator) waitCompleted(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
+	resource := "container " + name
+	began := time.Now()
+	for {
+		c, err := o.engine.ContainerInspect(ctx, id)
+		if err != nil {
+			return o.waitError(ctx, svc, id, name, err, "", timeout)
+		}
+		if c.Status == "exited" {
+			switch {
+			case c.ExitCode == 0:
+				o.report(resource, "completed", since(began))
+				return nil
+			case !willRestart(c):
+				return o.failure(svc, id, name, exitReason(c), nil, "")
+			}
+		}
+		if err := o.pause(ctx); err != nil {
+			return o.waitError(ctx, svc, id, name, err, "", timeout)
+		}
+	}
+}
+
+// willRestart reports whether the engine's restart policy will start the
+// stopped container again.
+func willRestart(c engine.Container) bool {
+	if c.Status == "restarting" {
+		return true
+	}
+	if c.Status != "exited" {
+		return false
+	}
+	switch c.Restart.Name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		return c.ExitCode != 0 && (c.Restart.MaxRetries == 0 || c.RestartCount < c.Restart.MaxRetries)
+	}
+	return false
+}
+
+func exitReason(c engine.Container) string {
+	switch {
+	case c.Status == "created":
+		return "was created but never started"
+	case c.OOMKilled:
+		return fmt.Sprintf("was killed for running out of memory (exit %d)", c.ExitCode)
+	case c.Error != "":
+		return fmt.Sprintf("failed: %s", c.Error)
+	case c.RestartCount > 0:
+		return fmt.Sprintf("exited with code %d after %d restarts", c.ExitCode, c.RestartCount)
+	}
+	return fmt.Sprintf("exited with code %d", c.ExitCode)
+}
+
+func (o *Orchestrator) pause(ctx context.Context) error {
+	t := time.NewTimer(o.probeGap)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// waitError turns the end of a wait into the error to show: a timeout gets
+// the service's health and logs; a cancellation (Ctrl-C) stays one.
+func (o *Orchestrator) waitError(ctx context.Context, svc *stack.Service, id, name string, err error, lastProbe string, timeout time.Duration) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		var health []engine.HealthResult
+		if c, ierr := o.engine.ContainerInspect(context.Background(), id); ierr == nil {
+			health = c.HealthLog
+		}
+		return o.failure(svc, id, name, fmt.Sprintf("did not become ready within %s", timeout), health, lastProbe)
+	}
+	return err
+}
+
+// logTailLines is how much of a failed service's log an error shows.
+const logTailLines = 20
+
+func (o *Orchestrator) failure(svc *stack.Service, id, name, reason string, health []engine.HealthResult, lastProbe string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	_ = o.engine.ContainerLogs(ctx, id, engine.LogsOptions{Tail: logTailLines}, &logs, &logs)
+	if len(health) > 5 {
+		health = health[len(health)-5:]
+	}
+	o.reportError("container "+name, "failed", reason)
+	return &ServiceFailedError{
+		Service: svc.Name, Container: name, Reason: reason,
+		Health: health, LastProbe: lastProbe, LogTail: logs.String(),
+	}
+}
+
+// probeCommand turns a healthcheck test into an exec command.
+func probeCommand(test []string) []string {
+	if len(test) > 1 && test[0] == "CMD-SHELL" {
+		return []string{"/bin/sh", "-c", strings.Join(test[1:], " ")}
+	}
+	return test[1:]
+}
+
+func since(t time.Time) string {
+	return time.Since(t).Round(time.Millisecond).String()
+}
