@@ -110,6 +110,10 @@ func newRootCmd(io *streams) *cobra.Command {
 		newPsCmd(g, nil),
 		newLogsCmd(g, nil),
 		newConfigCmd(g, nil),
+		newKillCmd(g, nil),
+		newLifecycleCmd(g, "stop", "Stop services (dependents first); no restart policy restarts them", nil),
+		newLifecycleCmd(g, "start", "Start stopped services in dependency order, waiting for health", nil),
+		newLifecycleCmd(g, "restart", "Stop, then start services", nil),
 	)
 	return cmd
 }

@@ -136,6 +136,7 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 		CapDrop:        spec.CapDrop,
 		SecurityOpt:    spec.SecurityOpt,
 		NetworkMode:    container.NetworkMode(spec.Network),
+		PidMode:        container.PidMode(spec.PidMode),
 	}
 	for _, p := range spec.Ports {
 		proto := p.Protocol

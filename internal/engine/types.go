@@ -27,6 +27,8 @@ type ContainerSpec struct {
 	ReadOnlyRootfs bool
 	CapDrop        []string
 	SecurityOpt    []string
+	// PidMode "host" shares the host's PID namespace.
+	PidMode string
 }
 
 // ContainerSummary is a container as listed.

@@ -27,59 +27,14 @@ func (o *Orchestrator) Down(ctx context.Context, st *stack.Stack, opts DownOptio
 	if err != nil {
 		return err
 	}
-	byService := map[string][]engine.ContainerSummary{}
-	for _, c := range list {
-		byService[c.Labels[stack.LabelService]] = append(byService[c.Labels[stack.LabelService]], c)
-	}
-
-	// A service goes once its dependents are gone; services the stack no
-	// longer knows have no known dependencies and go at once.
-	dependents := map[string][]string{}
-	for _, svc := range st.Services {
-		for _, d := range svc.DependsOn {
-			dependents[d.Service] = append(dependents[d.Service], svc.Name)
+	err = o.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
+		grace := gracePeriod(svc)
+		if opts.Timeout > 0 {
+			grace = opts.Timeout
 		}
-	}
-	gone := map[string]chan struct{}{}
-	for name := range byService {
-		gone[name] = make(chan struct{})
-	}
-	for _, svc := range st.Services {
-		if gone[svc.Name] == nil {
-			gone[svc.Name] = make(chan struct{})
-		}
-	}
-
-	errs := make(chan error, len(gone))
-	var wg sync.WaitGroup
-	for name := range gone {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(gone[name])
-			for _, dep := range dependents[name] {
-				select {
-				case <-gone[dep]:
-				case <-ctx.Done():
-					errs <- ctx.Err()
-					return
-				}
-			}
-			svc, _ := st.Service(name)
-			grace := gracePeriod(svc)
-			if opts.Timeout > 0 {
-				grace = opts.Timeout
-			}
-			errs <- o.removeAll(ctx, byService[name], grace)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
-	if err := errors.Join(all...); err != nil {
+		return o.removeAll(ctx, containers, grace)
+	})
+	if err != nil {
 		return err
 	}
 
@@ -113,17 +68,71 @@ func (o *Orchestrator) Down(ctx context.Context, st *stack.Stack, opts DownOptio
 
 // removeAll stops and removes containers in parallel.
 func (o *Orchestrator) removeAll(ctx context.Context, containers []engine.ContainerSummary, grace time.Duration) error {
-	errs := make([]error, len(containers))
+	return forEach(containers, func(c engine.ContainerSummary) error {
+		return o.stopAndRemove(ctx, c.ID, c.Name, grace)
+	})
+}
+
+// forEach runs fn on every item in parallel and joins the errors.
+func forEach[T any](items []T, fn func(T) error) error {
+	errs := make([]error, len(items))
 	var wg sync.WaitGroup
-	for i, c := range containers {
+	for i, item := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = o.stopAndRemove(ctx, c.ID, c.Name, grace)
+			errs[i] = fn(item)
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// dependentsFirst calls fn with each service's containers once fn has
+// finished for every service that depends on it; independent services run
+// in parallel. Containers of services the stack no longer has (svc nil)
+// have no known dependents and go at once.
+func (o *Orchestrator) dependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
+	fn func(svc *stack.Service, containers []engine.ContainerSummary) error) error {
+	byService := map[string][]engine.ContainerSummary{}
+	for _, c := range containers {
+		name := c.Labels[stack.LabelService]
+		byService[name] = append(byService[name], c)
+	}
+	dependents := map[string][]string{}
+	for _, svc := range st.Services {
+		for _, d := range svc.DependsOn {
+			dependents[d.Service] = append(dependents[d.Service], svc.Name)
+		}
+	}
+	finished := map[string]chan struct{}{}
+	for name := range byService {
+		finished[name] = make(chan struct{})
+	}
+	for _, svc := range st.Services {
+		if finished[svc.Name] == nil {
+			finished[svc.Name] = make(chan struct{})
+		}
+	}
+	names := make([]string, 0, len(finished))
+	for name := range finished {
+		names = append(names, name)
+	}
+	return forEach(names, func(name string) error {
+		defer close(finished[name])
+		for _, dep := range dependents[name] {
+			select {
+			case <-finished[dep]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if len(byService[name]) == 0 {
+			return nil
+		}
+		svc, _ := st.Service(name)
+		return fn(svc, byService[name])
+	})
 }
 
 // stopAndRemove stops a container within grace and removes it; one already

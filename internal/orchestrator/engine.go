@@ -36,8 +36,16 @@ type Containers interface {
 	ContainerStart(ctx context.Context, ref string) error
 	ContainerStop(ctx context.Context, ref string, timeout time.Duration) error
 	ContainerRemove(ctx context.Context, ref string) error
+	ContainerKill(ctx context.Context, ref, signal string) error
 	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
+}
+
+// Host tells where the engine runs.
+type Host interface {
+	// IsLocal reports whether the engine runs on this machine, so its
+	// containers' host PIDs are ours to signal.
+	IsLocal() bool
 }
 
 // Engine is everything the orchestrator asks of the container engine.
@@ -45,4 +53,5 @@ type Engine interface {
 	Images
 	Resources
 	Containers
+	Host
 }

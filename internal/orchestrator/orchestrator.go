@@ -6,6 +6,7 @@
 package orchestrator
 
 import (
+	"syscall"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/progress"
@@ -17,6 +18,8 @@ type Orchestrator struct {
 	progress progress.Reporter
 	// probeGap is the pause between two fast health probes.
 	probeGap time.Duration
+	// signalPid signals a host process; tests replace it.
+	signalPid func(pid int, sig syscall.Signal) error
 }
 
 // New returns an orchestrator for eng that reports to reporter (nil: nowhere).
@@ -24,7 +27,7 @@ func New(eng Engine, reporter progress.Reporter) *Orchestrator {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	return &Orchestrator{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond}
+	return &Orchestrator{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
 }
 
 func (o *Orchestrator) report(resource, status, detail string) {

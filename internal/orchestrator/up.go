@@ -175,6 +175,19 @@ func (r *upRun) run(ctx context.Context, plans []servicePlan) error {
 // allow it.
 func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) error {
 	svc := plan.service
+	// Creating a container needs nothing of its dependencies, so new
+	// containers are created while the dependencies start; only their
+	// start waits for the gates.
+	for i, s := range plan.steps {
+		if s.action != create {
+			continue
+		}
+		id, err := r.create(ctx, plan, s)
+		if err != nil {
+			return err
+		}
+		plan.steps[i] = step{action: start, name: s.name, replica: s.replica, current: &engine.ContainerSummary{ID: id, Name: s.name}}
+	}
 	if err := r.waitForDependencies(ctx, svc); err != nil {
 		return err
 	}
@@ -244,19 +257,23 @@ func (r *upRun) apply(ctx context.Context, plan servicePlan, s step) (string, er
 		if err := r.o.removeContainer(ctx, svc, s.current.ID, s.name); err != nil {
 			return "", err
 		}
-	case create:
-		r.changed.Store(true)
 	}
-	resource := "container " + s.name
-	r.o.report(resource, "creating", "")
-	id, err := r.o.engine.ContainerCreate(ctx, containerSpec(r.st, svc, s.name, s.replica, plan.hash))
+	id, err := r.create(ctx, plan, s)
 	if err != nil {
-		if errors.Is(err, engine.ErrConflict) {
-			return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
-		}
 		return "", err
 	}
 	return id, r.o.startContainer(ctx, svc, id, s.name)
+}
+
+// create creates the container of one step, without starting it.
+func (r *upRun) create(ctx context.Context, plan servicePlan, s step) (string, error) {
+	r.changed.Store(true)
+	r.o.report("container "+s.name, "creating", "")
+	id, err := r.o.engine.ContainerCreate(ctx, containerSpec(r.st, plan.service, s.name, s.replica, plan.hash))
+	if errors.Is(err, engine.ErrConflict) {
+		return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
+	}
+	return id, err
 }
 
 // rerunIfFailed starts again a one-shot whose last run failed for good; a

@@ -16,7 +16,7 @@ import (
 // for a one-shot, healthy for a service with a healthcheck, started
 // otherwise. Replicas are waited for in parallel.
 func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan servicePlan, ids []string) error {
-	if !svc.OneShot && svc.Healthcheck == nil {
+	if !svc.OneShot && !svc.Healthcheck.Enabled() {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)

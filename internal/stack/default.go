@@ -104,11 +104,14 @@ func Default(opts DefaultOptions) *Stack {
 				Replicas:        1,
 			},
 			hardened(Service{
-				Name:            "migrate",
-				ContainerName:   "app-migrate",
-				Image:           appImage,
-				Build:           &Build{Context: appDir, Dockerfile: "Dockerfile"},
-				Command:         []string{"migrate"},
+				Name:          "migrate",
+				ContainerName: "app-migrate",
+				Image:         appImage,
+				Build:         &Build{Context: appDir, Dockerfile: "Dockerfile"},
+				Command:       []string{"migrate"},
+				// The image's healthcheck probes the web server, which a
+				// migration does not run.
+				Healthcheck:     &Healthcheck{Test: []string{"NONE"}},
 				Environment:     appEnv,
 				DependsOn:       []Dependency{{Service: "db", Condition: ServiceHealthy}},
 				Restart:         RestartPolicy{Name: "on-failure", MaxRetries: 3},

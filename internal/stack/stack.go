@@ -27,13 +27,17 @@ type Service struct {
 	Command       []string
 	Environment   []EnvVar
 	Healthcheck   *Healthcheck
-	DependsOn     []Dependency
-	Restart       RestartPolicy
-	Ports         []Port
-	Mounts        []Mount
-	Networks      []string
-	Labels        map[string]string
-	Replicas      int
+	// Readiness is a command run in the container that exits 0 when the
+	// service can do its job, dependencies included (a healthcheck only
+	// says the process is alive). Optional.
+	Readiness []string
+	DependsOn []Dependency
+	Restart   RestartPolicy
+	Ports     []Port
+	Mounts    []Mount
+	Networks  []string
+	Labels    map[string]string
+	Replicas  int
 	// OneShot marks a task that runs to completion (a migration), not a
 	// server: an exit 0 is success, and convergence does not re-run it.
 	OneShot         bool
@@ -59,7 +63,8 @@ type EnvVar struct {
 }
 
 // Healthcheck mirrors the engine's healthcheck; Test is in the engine's form
-// (["CMD", ...] or ["CMD-SHELL", "..."]).
+// (["CMD", ...] or ["CMD-SHELL", "..."]), or ["NONE"] to turn off the one the
+// image declares.
 type Healthcheck struct {
 	Test        []string
 	Interval    time.Duration
@@ -149,4 +154,10 @@ func (svc *Service) Env(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Enabled reports whether the healthcheck probes anything: it is set and
+// does not turn off the image's own.
+func (h *Healthcheck) Enabled() bool {
+	return h != nil && len(h.Test) > 0 && h.Test[0] != "NONE"
 }

@@ -74,14 +74,18 @@ func (s *Stack) Validate() error {
 				fail("%s.volumes[%d].target: %q is not an absolute path", at, j, m.Target)
 			}
 		}
+		if len(svc.Networks) > 1 {
+			fail("%s.networks: stackctl attaches one network per service, got %d", at, len(svc.Networks))
+		}
 		for j, n := range svc.Networks {
 			if !networks[n] {
 				fail("%s.networks[%d]: unknown network %q", at, j, n)
 			}
 		}
 		if hc := svc.Healthcheck; hc != nil {
-			if len(hc.Test) < 2 || (hc.Test[0] != "CMD" && hc.Test[0] != "CMD-SHELL") {
-				fail("%s.healthcheck.test: want [\"CMD\", ...] or [\"CMD-SHELL\", \"...\"], got %q", at, hc.Test)
+			disabled := len(hc.Test) == 1 && hc.Test[0] == "NONE"
+			if !disabled && (len(hc.Test) < 2 || (hc.Test[0] != "CMD" && hc.Test[0] != "CMD-SHELL")) {
+				fail("%s.healthcheck.test: want [\"CMD\", ...], [\"CMD-SHELL\", \"...\"] or [\"NONE\"], got %q", at, hc.Test)
 			}
 			if hc.Interval < 0 || hc.Timeout < 0 || hc.StartPeriod < 0 || hc.Retries < 0 {
 				fail("%s.healthcheck: durations and retries must not be negative", at)
@@ -97,7 +101,7 @@ func (s *Stack) Validate() error {
 			switch {
 			case !ok:
 				fail("%s: unknown service %q", at, d.Service)
-			case d.Condition == ServiceHealthy && dep.Healthcheck == nil:
+			case d.Condition == ServiceHealthy && !dep.Healthcheck.Enabled():
 				fail("%s: condition %s, but service %q has no healthcheck", at, d.Condition, d.Service)
 			case d.Condition == ServiceCompletedSuccessfully && !dep.OneShot:
 				fail("%s: condition %s, but service %q is not a one-shot task", at, d.Condition, d.Service)

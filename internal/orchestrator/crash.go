@@ -1,0 +1,303 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// CrashOptions tune Crash.
+type CrashOptions struct {
+	Service string
+	// Replica picks one container of a scaled service: its name, or
+	// "SERVICE-N" for replica N. Empty picks the first running one.
+	Replica string
+	// NoWait returns right after the crash, without watching the recovery.
+	NoWait      bool
+	WaitTimeout time.Duration
+}
+
+// Milestone is one step of a crash and its recovery, timed from the kill.
+type Milestone struct {
+	What  string        `json:"what"`
+	After time.Duration `json:"after_ns"`
+}
+
+// CrashReport tells what was crashed, how, and how it came back.
+type CrashReport struct {
+	Service       string      `json:"service"`
+	Container     string      `json:"container"`
+	Method        string      `json:"method"`
+	RestartPolicy string      `json:"restart_policy"`
+	Timeline      []Milestone `json:"timeline"`
+}
+
+// Crash kills a service's container the way a real crash looks — SIGKILL to
+// its main process from outside the engine's API, which the engine sees as
+// the process dying and answers with the restart policy — then watches it
+// come back: restarted, healthy, and the services that depend on it serving
+// again. (A kill through the API counts as a manual stop: no policy
+// restarts the container; see Signal.)
+func (o *Orchestrator) Crash(ctx context.Context, st *stack.Stack, opts CrashOptions) (CrashReport, error) {
+	svc, target, err := o.pickContainer(ctx, st, opts.Service, opts.Replica)
+	if err != nil {
+		return CrashReport{}, err
+	}
+	report := CrashReport{Service: svc.Name, Container: target.Name, RestartPolicy: target.Restart.String()}
+	if !target.Running() || target.Pid == 0 {
+		return report, fmt.Errorf("service %s: container %s is %s, not running; start it with `stackctl start %s`",
+			svc.Name, target.Name, target.Status, svc.Name)
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
+
+	killedAt := time.Now()
+	method, err := o.killProcess(ctx, st, svc, target)
+	if err != nil {
+		return report, err
+	}
+	report.Method = method
+	resource := "container " + target.Name
+	o.report(resource, "killed", method)
+	if opts.NoWait {
+		return report, nil
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, opts.WaitTimeout)
+	defer cancel()
+	mark := func(what string) {
+		report.Timeline = append(report.Timeline, Milestone{What: what, After: time.Since(killedAt)})
+		o.report(resource, what, "+"+time.Since(killedAt).Round(time.Millisecond).String())
+	}
+	waitErr := func(what string, err error) error {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("service %s: not %s within %s after the crash", svc.Name, what, opts.WaitTimeout)
+		}
+		return err
+	}
+
+	died, err := o.waitContainer(ctx, target.ID, func(c engine.Container) bool {
+		return !c.Running() || c.RestartCount > target.RestartCount || !c.StartedAt.Equal(target.StartedAt)
+	})
+	if err != nil {
+		return report, waitErr("seen to die", err)
+	}
+	mark(fmt.Sprintf("crashed (SIGKILL, exit %d)", exitCodeOf(died)))
+
+	back, err := o.waitContainer(ctx, target.ID, func(c engine.Container) bool {
+		return c.Running() && c.RestartCount > target.RestartCount || !c.Running() && !willRestart(c)
+	})
+	if err != nil {
+		return report, waitErr("restarted", err)
+	}
+	if !back.Running() {
+		return report, fmt.Errorf("service %s: the engine did not restart container %s (restart policy %q, %s)",
+			svc.Name, target.Name, back.Restart.String(), exitReason(back))
+	}
+	mark(fmt.Sprintf("restarted by policy %q (restart #%d)", back.Restart.String(), back.RestartCount))
+
+	if svc.Healthcheck.Enabled() {
+		if err := o.waitHealthy(ctx, svc, target.ID, target.Name, opts.WaitTimeout); err != nil {
+			return report, waitErr("healthy", err)
+		}
+		mark("healthy")
+	}
+	for _, dependent := range dependentsOf(st, svc.Name) {
+		if len(dependent.Readiness) == 0 {
+			continue
+		}
+		if err := o.waitServing(ctx, st, dependent); err != nil {
+			return report, waitErr("serving", err)
+		}
+		mark(dependent.Name + " serving again")
+	}
+	return report, nil
+}
+
+// exitCodeOf is the exit code of the run that died; once the engine has
+// restarted the container it still holds the dead run's code.
+func exitCodeOf(c engine.Container) int { return c.ExitCode }
+
+// pickContainer finds the container of service to act on.
+func (o *Orchestrator) pickContainer(ctx context.Context, st *stack.Stack, service, replica string) (*stack.Service, engine.Container, error) {
+	svc, ok := st.Service(service)
+	if !ok {
+		return nil, engine.Container{}, fmt.Errorf("%w %q (the stack has: %s)", ErrUnknownService, service, strings.Join(st.ServiceNames(), ", "))
+	}
+	containers, err := o.PS(ctx, st)
+	if err != nil {
+		return nil, engine.Container{}, err
+	}
+	containers = slices.DeleteFunc(containers, func(c ContainerStatus) bool { return c.Service != service })
+	if len(containers) == 0 {
+		return nil, engine.Container{}, fmt.Errorf("service %s has no container; bring the stack up first with `stackctl up`", service)
+	}
+	var chosen *ContainerStatus
+	for i, c := range containers {
+		switch {
+		case replica != "" && (c.Name == replica || replica == service+"-"+strconv.Itoa(c.Replica)):
+			chosen = &containers[i]
+		case replica == "" && chosen == nil && c.State == "running":
+			chosen = &containers[i]
+		}
+	}
+	if chosen == nil && replica != "" {
+		names := make([]string, 0, len(containers))
+		for _, c := range containers {
+			names = append(names, c.Name)
+		}
+		return nil, engine.Container{}, fmt.Errorf("service %s has no replica %q (it has: %s)", service, replica, strings.Join(names, ", "))
+	}
+	if chosen == nil {
+		chosen = &containers[0]
+	}
+	c, err := o.engine.ContainerInspect(ctx, chosen.ID)
+	return svc, c, err
+}
+
+// killProcess sends SIGKILL to the container's main process from outside
+// the engine's API: directly by host PID when the engine is local and the
+// PID is verifiably the container's, otherwise from a short-lived helper
+// container in the host's PID namespace.
+func (o *Orchestrator) killProcess(ctx context.Context, st *stack.Stack, svc *stack.Service, c engine.Container) (string, error) {
+	if o.engine.IsLocal() && pidBelongsTo(c.Pid, c.ID) {
+		if err := o.signalPid(c.Pid, syscall.SIGKILL); err == nil {
+			return fmt.Sprintf("SIGKILL to host PID %d", c.Pid), nil
+		}
+	}
+	// The helper needs a kill binary: the service's own image first, then
+	// the stack's other images (a scratch image has none).
+	images := []string{svc.Image}
+	for _, other := range st.Services {
+		if !slices.Contains(images, other.Image) {
+			images = append(images, other.Image)
+		}
+	}
+	var errs []error
+	for _, image := range images {
+		err := o.killFromHelper(ctx, st, image, c)
+		if err == nil {
+			return fmt.Sprintf("SIGKILL to host PID %d from a helper container (%s)", c.Pid, image), nil
+		}
+		errs = append(errs, err)
+	}
+	return "", fmt.Errorf("crash container %s: %w", c.Name, errors.Join(errs...))
+}
+
+// pidBelongsTo checks, through /proc, that pid runs in the container's
+// cgroup, so a PID from a remote or virtualised engine is never signalled
+// on this machine by mistake.
+func pidBelongsTo(pid int, containerID string) bool {
+	if pid <= 0 {
+		return false
+	}
+	cgroup, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	return err == nil && strings.Contains(string(cgroup), containerID)
+}
+
+func (o *Orchestrator) killFromHelper(ctx context.Context, st *stack.Stack, image string, c engine.Container) error {
+	labels := st.ProjectLabels()
+	labels[stack.LabelService] = "crash-helper"
+	name := c.Name + "-crasher"
+	id, err := o.engine.ContainerCreate(ctx, engine.ContainerSpec{
+		Name: name, Image: image, User: "0:0", PidMode: "host", Labels: labels,
+		Cmd: []string{"kill", "-KILL", strconv.Itoa(c.Pid)},
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = o.engine.ContainerRemove(context.WithoutCancel(ctx), id) }()
+	if err := o.engine.ContainerStart(ctx, id); err != nil {
+		return err
+	}
+	done, err := o.waitContainer(ctx, id, func(h engine.Container) bool { return !h.Running() })
+	if err != nil {
+		return err
+	}
+	if done.ExitCode != 0 {
+		return fmt.Errorf("helper from %s: kill exited %d", image, done.ExitCode)
+	}
+	return nil
+}
+
+// waitContainer polls the container until done says so.
+func (o *Orchestrator) waitContainer(ctx context.Context, id string, done func(engine.Container) bool) (engine.Container, error) {
+	for {
+		c, err := o.engine.ContainerInspect(ctx, id)
+		if err != nil {
+			return c, err
+		}
+		if done(c) {
+			return c, nil
+		}
+		if err := o.pause(ctx); err != nil {
+			return c, err
+		}
+	}
+}
+
+// waitServing waits until every running container of svc passes its
+// readiness probe.
+func (o *Orchestrator) waitServing(ctx context.Context, st *stack.Stack, svc *stack.Service) error {
+	containers, err := o.PS(ctx, st)
+	if err != nil {
+		return err
+	}
+	for _, c := range containers {
+		if c.Service != svc.Name || c.State != "running" {
+			continue
+		}
+		for {
+			res, err := o.execProbe(ctx, c.ID, svc.Readiness, 5*time.Second)
+			if err == nil && res.ExitCode == 0 {
+				break
+			}
+			if err := o.pause(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// dependentsOf lists the services that depend on service.
+func dependentsOf(st *stack.Stack, service string) []*stack.Service {
+	var out []*stack.Service
+	for i := range st.Services {
+		for _, d := range st.Services[i].DependsOn {
+			if d.Service == service {
+				out = append(out, &st.Services[i])
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Signal sends sig to a service's container through the engine's API, as
+// `docker kill` does. The engine records that as a manual stop, so the
+// restart policy will not bring the container back.
+func (o *Orchestrator) Signal(ctx context.Context, st *stack.Stack, service, replica, sig string) (string, error) {
+	svc, c, err := o.pickContainer(ctx, st, service, replica)
+	if err != nil {
+		return "", err
+	}
+	if !c.Running() {
+		return c.Name, fmt.Errorf("service %s: container %s is %s, not running", svc.Name, c.Name, c.Status)
+	}
+	if err := o.engine.ContainerKill(ctx, c.ID, sig); err != nil {
+		return c.Name, err
+	}
+	o.report("container "+c.Name, "signalled", sig+" through the API")
+	return c.Name, nil
+}

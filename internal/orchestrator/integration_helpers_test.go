@@ -1,0 +1,299 @@
+package orchestrator_test
+
+// Shared helpers of the orchestrator's integration tests: they run the
+// orchestrator against the real engine, each test under its own project, and
+// leave nothing of that project behind.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// itgStackSlots bounds how many tests run stack containers at once: the
+// machine has two cores, and postgres initdb plus a Go build per stack is
+// heavy.
+var itgStackSlots = make(chan struct{}, 2)
+
+// itgParallel marks a test parallel and holds one of the stack slots until
+// it ends.
+func itgParallel(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+	itgStackSlots <- struct{}{}
+	t.Cleanup(func() { <-itgStackSlots })
+}
+
+// itgEnv is what one integration test works with: the engine through the
+// adapter, the raw API for what the adapter does not expose, an
+// orchestrator, and the test's own project.
+type itgEnv struct {
+	t       *testing.T
+	cli     *engine.Client
+	api     *client.Client
+	orch    *orchestrator.Orchestrator
+	events  *itgRecorder
+	project string
+}
+
+func newItgEnv(t *testing.T) *itgEnv {
+	t.Helper()
+	cli := enginetest.Connect(t)
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatalf("raw docker client: %v", err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	rec := &itgRecorder{}
+	return &itgEnv{
+		t: t, cli: cli, api: api, events: rec,
+		orch:    orchestrator.New(cli, rec),
+		project: enginetest.ProjectName(t),
+	}
+}
+
+// itgAppDir is the repository's app/, the web tier's build context.
+func itgAppDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// defaultStack is the built-in stack under the test's project, web on a
+// port the engine chooses.
+func (e *itgEnv) defaultStack() *stack.Stack {
+	return e.defaultStackFrom(itgAppDir(e.t))
+}
+
+func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
+	return stack.Default(stack.DefaultOptions{
+		Project: e.project, AppDir: appDir, WebPort: stack.AnyPort,
+		PostgresPassword: "itg-" + e.project,
+	})
+}
+
+// cleanupProject takes the project down with its volumes when the test
+// ends, removes the app image built for it, and then checks that nothing
+// labelled with the project is left on the engine.
+func (e *itgEnv) cleanupProject(st *stack.Stack) {
+	e.t.Helper()
+	e.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			e.t.Errorf("cleanup: down %s: %v", st.ProjectName(), err)
+		}
+		for _, svc := range st.Services {
+			if svc.Build == nil {
+				continue
+			}
+			_, err := e.api.ImageRemove(ctx, svc.Image, image.RemoveOptions{PruneChildren: true})
+			if err != nil && !client.IsErrNotFound(err) {
+				e.t.Logf("cleanup: remove image %s: %v", svc.Image, err)
+			}
+		}
+		if left := e.leftovers(ctx, st.ProjectName()); len(left) > 0 {
+			e.t.Errorf("down with volumes left resources of project %s: %v", st.ProjectName(), left)
+		}
+	})
+}
+
+// leftovers lists the containers, networks and volumes labelled with project.
+func (e *itgEnv) leftovers(ctx context.Context, project string) []string {
+	args := filters.NewArgs(filters.Arg("label", stack.LabelProject+"="+project))
+	var left []string
+	if cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args}); err == nil {
+		for _, c := range cs {
+			left = append(left, "container "+strings.Join(c.Names, ","))
+		}
+	} else {
+		left = append(left, "list containers: "+err.Error())
+	}
+	if ns, err := e.api.NetworkList(ctx, network.ListOptions{Filters: args}); err == nil {
+		for _, n := range ns {
+			left = append(left, "network "+n.Name)
+		}
+	} else {
+		left = append(left, "list networks: "+err.Error())
+	}
+	if vs, err := e.api.VolumeList(ctx, volume.ListOptions{Filters: args}); err == nil {
+		for _, v := range vs.Volumes {
+			left = append(left, "volume "+v.Name)
+		}
+	} else {
+		left = append(left, "list volumes: "+err.Error())
+	}
+	return left
+}
+
+// up runs Up and fails the test on error.
+func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts orchestrator.UpOptions) orchestrator.UpResult {
+	e.t.Helper()
+	res, err := e.orch.Up(ctx, st, opts)
+	if err != nil {
+		e.t.Fatalf("up %s: %v", st.ProjectName(), err)
+	}
+	return res
+}
+
+// byService indexes containers by service; the default stack runs one
+// container per service.
+func byService(t *testing.T, cs []orchestrator.ContainerStatus) map[string]orchestrator.ContainerStatus {
+	t.Helper()
+	out := map[string]orchestrator.ContainerStatus{}
+	for _, c := range cs {
+		if _, dup := out[c.Service]; dup {
+			t.Fatalf("two containers of service %s: %+v", c.Service, cs)
+		}
+		out[c.Service] = c
+	}
+	return out
+}
+
+// inspect returns the container through the adapter.
+func (e *itgEnv) inspect(ctx context.Context, ref string) engine.Container {
+	e.t.Helper()
+	c, err := e.cli.ContainerInspect(ctx, ref)
+	if err != nil {
+		e.t.Fatalf("inspect %s: %v", ref, err)
+	}
+	return c
+}
+
+// webPort is the host port web's container port 5000 is published on.
+func webPort(t *testing.T, web orchestrator.ContainerStatus) int {
+	t.Helper()
+	for _, p := range web.Ports {
+		if p.ContainerPort == 5000 && p.HostPort > 0 {
+			return p.HostPort
+		}
+	}
+	t.Fatalf("web publishes no host port for 5000: %+v", web.Ports)
+	return 0
+}
+
+// httpGet fetches path from 127.0.0.1:port.
+func httpGet(ctx context.Context, port int, path string) (int, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+const greeting = "Hello from the Go app connected to Postgres & Redis!"
+
+var visitsRE = regexp.MustCompile(`visits=(\d+)`)
+
+// visit GETs / once, checks the greeting, and returns the visit total.
+func visit(t *testing.T, ctx context.Context, port int) int {
+	t.Helper()
+	status, body, err := httpGet(ctx, port, "/")
+	if err != nil {
+		t.Fatalf("GET / on 127.0.0.1:%d: %v", port, err)
+	}
+	if status != http.StatusOK || !strings.Contains(body, greeting) {
+		t.Fatalf("GET / on 127.0.0.1:%d = %d %q, want 200 with %q", port, status, body, greeting)
+	}
+	m := visitsRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("GET / body %q has no visits=N", body)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// postgresReadyAt is when the db container's postgres first logged that it
+// accepts connections, from the timestamp postgres puts on the line.
+func (e *itgEnv) postgresReadyAt(ctx context.Context, id string) time.Time {
+	e.t.Helper()
+	var logs strings.Builder
+	if err := e.cli.ContainerLogs(ctx, id, engine.LogsOptions{Tail: -1}, &logs, &logs); err != nil {
+		e.t.Fatalf("db logs: %v", err)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if !strings.Contains(line, "database system is ready to accept connections") {
+			continue
+		}
+		// "2025-01-02 15:04:05.678 UTC [1] LOG:  database system is ready ..."
+		fields := strings.Fields(line)
+		if len(fields) < 3 {
+			break
+		}
+		at, err := time.Parse("2006-01-02 15:04:05.000 MST", strings.Join(fields[:3], " "))
+		if err != nil {
+			e.t.Fatalf("cannot read the time of postgres's ready line %q: %v", line, err)
+		}
+		if _, offset := at.Zone(); offset != 0 && fields[2] != "UTC" && fields[2] != "GMT" {
+			e.t.Fatalf("postgres logs in time zone %s; this test reads UTC/GMT only", fields[2])
+		}
+		return at
+	}
+	e.t.Fatalf("db never logged that it is ready to accept connections; logs:\n%s", logs.String())
+	return time.Time{}
+}
+
+// itgRecorder keeps the orchestrator's progress events, and lets a test act
+// on one as it happens.
+type itgRecorder struct {
+	mu     sync.Mutex
+	events []progress.Event
+	hook   func(progress.Event)
+}
+
+func (r *itgRecorder) Report(e progress.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	hook := r.hook
+	r.mu.Unlock()
+	if hook != nil {
+		hook(e)
+	}
+}
+
+func (r *itgRecorder) setHook(h func(progress.Event)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hook = h
+}
+
+func (r *itgRecorder) snapshot() []progress.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]progress.Event(nil), r.events...)
+}
+
+// isNotFound reports whether err is the adapter's ErrNotFound.
+func isNotFound(err error) bool { return errors.Is(err, engine.ErrNotFound) }
