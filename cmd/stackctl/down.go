@@ -36,15 +36,15 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 }
 
 func runDown(ctx context.Context, opts *downOptions) error {
-	st, err := opts.stack()
-	if err != nil {
-		return err
-	}
 	orch, closeEngine, err := opts.orchestrator(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
+	st, err := opts.resolveStack(ctx, orch)
+	if err != nil {
+		return err
+	}
 	began := time.Now()
 	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
 		return err

@@ -60,15 +60,15 @@ func newKillCmd(g *globalOptions, runF func(context.Context, *killOptions) error
 }
 
 func runKill(ctx context.Context, opts *killOptions) error {
-	st, err := opts.stack()
-	if err != nil {
-		return err
-	}
 	orch, closeEngine, err := opts.orchestrator(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
+	st, err := opts.resolveStack(ctx, orch)
+	if err != nil {
+		return err
+	}
 	if opts.signal != "" {
 		name, err := orch.Signal(ctx, st, opts.service, opts.replica, opts.signal)
 		if err != nil {

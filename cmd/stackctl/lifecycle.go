@@ -40,15 +40,15 @@ func newLifecycleCmd(g *globalOptions, action, short string, runF func(context.C
 }
 
 func runLifecycle(ctx context.Context, opts *lifecycleOptions) error {
-	st, err := opts.stack()
-	if err != nil {
-		return err
-	}
 	orch, closeEngine, err := opts.orchestrator(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
+	st, err := opts.resolveStack(ctx, orch)
+	if err != nil {
+		return err
+	}
 	switch opts.action {
 	case "stop":
 		return orch.Stop(ctx, st, opts.services, opts.timeout)

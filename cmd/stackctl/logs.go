@@ -33,14 +33,14 @@ func newLogsCmd(g *globalOptions, runF func(context.Context, *logsOptions) error
 }
 
 func runLogs(ctx context.Context, opts *logsOptions) error {
-	st, err := opts.stack()
-	if err != nil {
-		return err
-	}
 	orch, closeEngine, err := opts.orchestrator(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
+	st, err := opts.resolveStack(ctx, orch)
+	if err != nil {
+		return err
+	}
 	return orch.Logs(ctx, st, orchestrator.LogsOptions{Services: opts.services, Follow: opts.follow, Tail: opts.tail}, opts.io.Out)
 }

@@ -36,15 +36,15 @@ func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *c
 }
 
 func runPs(ctx context.Context, opts *psOptions) error {
-	st, err := opts.stack()
-	if err != nil {
-		return err
-	}
 	orch, closeEngine, err := opts.orchestrator(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEngine()
+	st, err := opts.resolveStack(ctx, orch)
+	if err != nil {
+		return err
+	}
 	containers, err := orch.PS(ctx, st)
 	if err != nil {
 		return err

@@ -36,18 +36,66 @@ type globalOptions struct {
 	progress string
 	appDir   string
 	port     int
+	// scale and edge shape the stack for up and scale.
+	scale []string
+	edge  bool
 }
 
-// stack resolves the built-in stack for these options. The database
-// password comes from POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE.
+// stack resolves the built-in stack from the flags alone.
 func (g *globalOptions) stack() (*stack.Stack, error) {
 	password, err := passwordFromEnv()
 	if err != nil {
 		return nil, err
 	}
+	replicas, err := parseScale(g.scale)
+	if err != nil {
+		return nil, err
+	}
+	return g.stackWith(password, replicas, g.edge)
+}
+
+func (g *globalOptions) stackWith(password string, replicas int, edge bool) (*stack.Stack, error) {
+	port := g.port
+	switch {
+	case port < 0 || port > 65535:
+		return nil, fmt.Errorf("--port %d is out of range 0-65535", port)
+	case port == 0:
+		port = stack.AnyPort
+	}
 	return stack.Default(stack.DefaultOptions{
-		Project: g.project, AppDir: g.appDir, PostgresPassword: password, WebPort: g.port,
+		Project: g.project, AppDir: g.appDir, PostgresPassword: password, WebPort: port,
+		WebReplicas: replicas, Edge: edge,
 	}), nil
+}
+
+// resolveStack resolves the built-in stack from the flags and, for what
+// they leave open, from what is deployed: a scaled stack stays scaled and a
+// stack behind the edge stays behind it, so later commands see the same
+// shape and requests never lose the port.
+func (g *globalOptions) resolveStack(ctx context.Context, orch *orchestrator.Orchestrator) (*stack.Stack, error) {
+	password, err := passwordFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	replicas, err := parseScale(g.scale)
+	if err != nil {
+		return nil, err
+	}
+	deployed, err := orch.Deployed(ctx, g.projectName())
+	if err != nil {
+		return nil, err
+	}
+	if replicas == 0 {
+		replicas = deployed.Replicas["web"]
+	}
+	return g.stackWith(password, replicas, g.edge || deployed.Replicas["edge"] > 0)
+}
+
+func (g *globalOptions) projectName() string {
+	if g.project == "" {
+		return stack.DefaultProject
+	}
+	return g.project
 }
 
 func passwordFromEnv() (string, error) {
@@ -114,6 +162,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newLifecycleCmd(g, "stop", "Stop services (dependents first); no restart policy restarts them", nil),
 		newLifecycleCmd(g, "start", "Start stopped services in dependency order, waiting for health", nil),
 		newLifecycleCmd(g, "restart", "Stop, then start services", nil),
+		newScaleCmd(g, nil),
 	)
 	return cmd
 }

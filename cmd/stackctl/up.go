@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +18,8 @@ type upOptions struct {
 	build       bool
 	waitTimeout time.Duration
 	noWait      bool
+	batchSize   int
+	minReady    time.Duration
 }
 
 func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
@@ -39,13 +43,25 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", orchestrator.DefaultWaitTimeout, "how long to wait for each service to become ready")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
 	cmd.Flags().IntVar(&g.port, "port", stack.DefaultWebPort, "host port for web (0: any free port)")
+	addScaleFlags(cmd, opts)
 	return cmd
 }
 
+// addScaleFlags are the flags up and scale share.
+func addScaleFlags(cmd *cobra.Command, opts *upOptions) {
+	cmd.Flags().StringSliceVar(&opts.scale, "scale", nil, "replicas of a service, as SERVICE=N (web only); above 1, web goes behind the edge load balancer")
+	cmd.Flags().BoolVar(&opts.edge, "edge", false, "put web behind the edge load balancer even with one replica (then scaling never moves the port)")
+	addRolloutFlags(cmd, opts)
+}
+
+func addRolloutFlags(cmd *cobra.Command, opts *upOptions) {
+	cmd.Flags().IntVar(&opts.batchSize, "batch-size", 1, "replicas a rolling update replaces at once")
+	cmd.Flags().DurationVar(&opts.minReady, "min-ready", 0, "how long a new replica must stay healthy before a rolling update goes on")
+}
+
 func runUp(ctx context.Context, opts *upOptions) error {
-	st, err := opts.stackForUp()
-	if err != nil {
-		return err
+	if info, err := os.Stat(opts.appDir); err != nil || !info.IsDir() {
+		return fmt.Errorf("no web app build context at %q: run stackctl from the repository root or pass --app-dir", opts.appDir)
 	}
 	orch, closeEngine, err := opts.orchestrator(ctx)
 	if err != nil {
@@ -53,8 +69,13 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	}
 	defer closeEngine()
 	began := time.Now()
+	st, err := opts.resolveStack(ctx, orch)
+	if err != nil {
+		return err
+	}
 	res, err := orch.Up(ctx, st, orchestrator.UpOptions{
 		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
+		BatchSize: opts.batchSize, MinReady: opts.minReady,
 	})
 	if err != nil {
 		return err
@@ -67,15 +88,19 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	return printSummary(opts.io.Out, res.Containers)
 }
 
-func (g *globalOptions) stackForUp() (*stack.Stack, error) {
-	if info, err := os.Stat(g.appDir); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("no web app build context at %q: run stackctl from the repository root or pass --app-dir", g.appDir)
+// parseScale reads --scale values; 0 means not given.
+func parseScale(values []string) (int, error) {
+	replicas := 0
+	for _, v := range values {
+		service, count, ok := strings.Cut(v, "=")
+		n, err := strconv.Atoi(count)
+		switch {
+		case !ok || err != nil || n < 1:
+			return 0, fmt.Errorf("--scale %q: want SERVICE=N with N at least 1", v)
+		case service != "web":
+			return 0, fmt.Errorf("--scale %q: only web can be scaled; db, cache and migrate keep one container (fixed names, one data volume)", v)
+		}
+		replicas = n
 	}
-	if g.port < 0 || g.port > 65535 {
-		return nil, fmt.Errorf("--port %d is out of range 0-65535", g.port)
-	}
-	if g.port == 0 {
-		g.port = stack.AnyPort
-	}
-	return g.stack()
+	return replicas, nil
 }

@@ -75,6 +75,12 @@ func (c *Client) ContainerInspect(ctx context.Context, ref string) (Container, e
 		}
 	}
 	if in.NetworkSettings != nil {
+		out.IPs = map[string]string{}
+		for name, ep := range in.NetworkSettings.Networks {
+			if ep != nil && ep.IPAddress != "" {
+				out.IPs[name] = ep.IPAddress
+			}
+		}
 		for port, bindings := range in.NetworkSettings.Ports {
 			for _, b := range bindings {
 				hostPort, _ := strconv.Atoi(b.HostPort)
@@ -207,6 +213,14 @@ func (c *Client) ContainerRemove(ctx context.Context, ref string) error {
 func (c *Client) ContainerKill(ctx context.Context, ref, signal string) error {
 	if err := c.api.ContainerKill(ctx, ref, signal); err != nil {
 		return classify(err, "kill container %s", ref)
+	}
+	return nil
+}
+
+// ContainerRename renames a container.
+func (c *Client) ContainerRename(ctx context.Context, ref, newName string) error {
+	if err := c.api.ContainerRename(ctx, ref, newName); err != nil {
+		return classify(err, "rename container %s to %s", ref, newName)
 	}
 	return nil
 }

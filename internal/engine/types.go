@@ -61,6 +61,8 @@ type Container struct {
 	Restart      stack.RestartPolicy
 	// Ports are the published ports with the host ports the engine bound.
 	Ports []stack.Port
+	// IPs are the container's addresses by network name.
+	IPs map[string]string
 }
 
 // Running reports whether the container's process is up.

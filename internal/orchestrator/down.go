@@ -75,13 +75,18 @@ func (o *Orchestrator) removeAll(ctx context.Context, containers []engine.Contai
 
 // forEach runs fn on every item in parallel and joins the errors.
 func forEach[T any](items []T, fn func(T) error) error {
-	errs := make([]error, len(items))
+	return forEachIndex(len(items), func(i int) error { return fn(items[i]) })
+}
+
+// forEachIndex runs fn for 0..n-1 in parallel and joins the errors.
+func forEachIndex(n int, fn func(int) error) error {
+	errs := make([]error, n)
 	var wg sync.WaitGroup
-	for i, item := range items {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = fn(item)
+			errs[i] = fn(i)
 		}()
 	}
 	wg.Wait()

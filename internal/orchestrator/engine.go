@@ -37,6 +37,8 @@ type Containers interface {
 	ContainerStop(ctx context.Context, ref string, timeout time.Duration) error
 	ContainerRemove(ctx context.Context, ref string) error
 	ContainerKill(ctx context.Context, ref, signal string) error
+	ContainerRename(ctx context.Context, ref, newName string) error
+	CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error
 	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
 }

@@ -21,6 +21,12 @@ type UpOptions struct {
 	Build bool
 	// WaitTimeout bounds each wait for a service to become ready.
 	WaitTimeout time.Duration
+	// BatchSize is how many replicas a rolling update replaces at once
+	// (0 is 1).
+	BatchSize int
+	// MinReady is how long a new replica must stay healthy before the
+	// rolling update goes on.
+	MinReady time.Duration
 	// NoWait returns once every service is started, without waiting for
 	// services that nothing depends on to become healthy.
 	NoWait bool
@@ -51,7 +57,13 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = DefaultWaitTimeout
 	}
-	r := &upRun{o: o, st: st, opts: opts, milestones: map[string]*milestones{}}
+	r := &upRun{
+		o: o, st: st, opts: opts,
+		milestones:      map[string]*milestones{},
+		liveBalancers:   map[string]*balancer{},
+		containers:      map[string][]string{},
+		changedServices: map[string]bool{},
+	}
 
 	imageIDs, built, err := o.ensureImages(ctx, st, opts.Build)
 	if err != nil {
@@ -82,6 +94,10 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 		}
 		plans = append(plans, plan)
 		r.milestones[svc.Name] = newMilestones()
+		if lb := svc.LoadBalancer; lb != nil && len(plan.steps) == 1 && plan.steps[0].action == keep && plan.steps[0].current.State == "running" {
+			c := plan.steps[0].current
+			r.liveBalancers[lb.Target] = &balancer{o: o, st: st, service: svc, id: c.ID, name: c.Name}
+		}
 	}
 	r.markNeeded()
 
@@ -104,6 +120,14 @@ type upRun struct {
 	// needReady holds the services something waits to be ready.
 	needReady map[string]bool
 	changed   atomic.Bool
+	// liveBalancers are the running load balancers, by balanced service.
+	liveBalancers map[string]*balancer
+
+	mu sync.Mutex
+	// containers holds each converged service's container IDs, and
+	// changedServices whether convergence changed anything of it.
+	containers      map[string][]string
+	changedServices map[string]bool
 }
 
 // milestones are what a service's dependents wait on. ready means healthy
@@ -191,20 +215,19 @@ func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) e
 	if err := r.waitForDependencies(ctx, svc); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(plan.steps))
-	for _, s := range plan.steps {
-		id, err := r.apply(ctx, plan, s)
-		if err != nil {
-			return err
-		}
-		ids = append(ids, id)
+	var (
+		ids []string
+		err error
+	)
+	if b := r.liveBalancers[svc.Name]; b != nil && plan.changes() {
+		ids, err = r.rollOut(ctx, plan, b)
+	} else {
+		ids, err = r.applyAll(ctx, plan)
 	}
-	for _, c := range plan.surplus {
-		if err := r.o.removeContainer(ctx, svc, c.ID, c.Name); err != nil {
-			return err
-		}
-		r.changed.Store(true)
+	if err != nil {
+		return err
 	}
+	r.recordContainers(svc.Name, ids, plan.changes())
 	m.markStarted()
 	if !r.needReady[svc.Name] {
 		return nil
@@ -214,6 +237,45 @@ func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) e
 	}
 	m.markReady()
 	return nil
+}
+
+// applyAll carries out a service's steps, replicas in parallel, and then
+// removes its surplus containers: once the wanted ones are ready, so that
+// the service never has fewer ready containers than it needs.
+func (r *upRun) applyAll(ctx context.Context, plan servicePlan) ([]string, error) {
+	ids := make([]string, len(plan.steps))
+	err := forEachIndex(len(plan.steps), func(i int) error {
+		id, err := r.apply(ctx, plan, plan.steps[i])
+		ids[i] = id
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(plan.surplus) == 0 {
+		return ids, nil
+	}
+	if err := r.waitReady(ctx, plan.service, plan, ids); err != nil {
+		return nil, err
+	}
+	err = forEach(plan.surplus, func(c engine.ContainerSummary) error {
+		return r.o.removeContainer(ctx, plan.service, c.ID, c.Name)
+	})
+	r.changed.Store(true)
+	return ids, err
+}
+
+func (r *upRun) recordContainers(service string, ids []string, changed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.containers[service] = ids
+	r.changedServices[service] = changed
+}
+
+func (r *upRun) containersOf(service string) (ids []string, changed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.containers[service], r.changedServices[service]
 }
 
 func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) error {
@@ -248,21 +310,22 @@ func (r *upRun) apply(ctx context.Context, plan servicePlan, s step) (string, er
 		if svc.OneShot && s.current.State == "exited" {
 			return s.current.ID, r.rerunIfFailed(ctx, svc, s)
 		}
+		if svc.LoadBalancer != nil && s.current.State == "running" {
+			return s.current.ID, r.refreshBalancer(ctx, svc, s.current.ID, s.name)
+		}
 		return s.current.ID, nil
 	case start:
 		r.changed.Store(true)
-		return s.current.ID, r.o.startContainer(ctx, svc, s.current.ID, s.name)
+		return s.current.ID, r.start(ctx, svc, s.current.ID, s.name)
 	case recreate:
 		r.changed.Store(true)
-		if err := r.o.removeContainer(ctx, svc, s.current.ID, s.name); err != nil {
-			return "", err
-		}
+		return r.replace(ctx, plan, s)
 	}
 	id, err := r.create(ctx, plan, s)
 	if err != nil {
 		return "", err
 	}
-	return id, r.o.startContainer(ctx, svc, id, s.name)
+	return id, r.start(ctx, svc, id, s.name)
 }
 
 // create creates the container of one step, without starting it.
@@ -274,6 +337,81 @@ func (r *upRun) create(ctx context.Context, plan servicePlan, s step) (string, e
 		return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
 	}
 	return id, err
+}
+
+// replace recreates an out-of-date container with the least downtime a
+// single container allows: the new one is created while the old one still
+// runs (under a parked name), the old one stops, the new one starts. If the
+// new one cannot start, the old one is put back.
+func (r *upRun) replace(ctx context.Context, plan servicePlan, s step) (string, error) {
+	svc, old := plan.service, s.current
+	parked := s.name + "-" + shortID(old.ID)
+	if err := r.o.engine.ContainerRename(ctx, old.ID, parked); err != nil {
+		return "", err
+	}
+	restore := func() {
+		ctx := context.WithoutCancel(ctx)
+		_ = r.o.engine.ContainerRename(ctx, old.ID, s.name)
+		if old.State == "running" {
+			_ = r.o.engine.ContainerStart(ctx, old.ID)
+		}
+	}
+	id, err := r.create(ctx, plan, s)
+	if err != nil {
+		restore()
+		return "", err
+	}
+	r.o.report("container "+parked, "stopping", "replaced by a new "+s.name)
+	if err := r.o.engine.ContainerStop(ctx, old.ID, gracePeriod(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		_ = r.o.engine.ContainerRemove(context.WithoutCancel(ctx), id)
+		restore()
+		return "", err
+	}
+	if err := r.start(ctx, svc, id, s.name); err != nil {
+		_ = r.o.engine.ContainerRemove(context.WithoutCancel(ctx), id)
+		restore()
+		return "", err
+	}
+	if err := r.o.engine.ContainerRemove(ctx, old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return "", err
+	}
+	r.o.report("container "+parked, "removed", "")
+	return id, nil
+}
+
+// start starts a container; a load balancer gets its configuration first.
+func (r *upRun) start(ctx context.Context, svc *stack.Service, id, name string) error {
+	if svc.LoadBalancer != nil {
+		targets, _ := r.containersOf(svc.LoadBalancer.Target)
+		addresses, err := r.o.replicaAddresses(ctx, r.st, svc, targets)
+		if err != nil {
+			return err
+		}
+		b := &balancer{o: r.o, st: r.st, service: svc, id: id, name: name}
+		if err := b.configure(ctx, addresses, false); err != nil {
+			return err
+		}
+	}
+	return r.o.startContainer(ctx, svc, id, name)
+}
+
+// refreshBalancer points a running load balancer at its target's current
+// replicas when the target changed in this run and was not rolled out
+// through it.
+func (r *upRun) refreshBalancer(ctx context.Context, svc *stack.Service, id, name string) error {
+	targets, changed := r.containersOf(svc.LoadBalancer.Target)
+	if !changed {
+		return nil
+	}
+	b := r.liveBalancers[svc.LoadBalancer.Target]
+	if b == nil {
+		b = &balancer{o: r.o, st: r.st, service: svc, id: id, name: name}
+	}
+	addresses, err := r.o.replicaAddresses(ctx, r.st, svc, targets)
+	if err != nil {
+		return err
+	}
+	return b.configure(ctx, addresses, true)
 }
 
 // rerunIfFailed starts again a one-shot whose last run failed for good; a

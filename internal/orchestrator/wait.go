@@ -55,12 +55,20 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 		probeTimeout = 30 * time.Second
 	}
 	var lastProbe string
+	restarts := -1
 	for {
 		c, err := o.engine.ContainerInspect(ctx, id)
 		if err != nil {
 			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
 		}
+		if restarts < 0 {
+			restarts = c.RestartCount
+		}
 		switch {
+		case c.RestartCount > restarts:
+			// It died and its policy restarted it while we waited: a
+			// crash loop, which waiting longer will not cure.
+			return o.failure(svc, id, name, fmt.Sprintf("crashed while starting (%s, restarted by its policy)", exitReason(c)), c.HealthLog, lastProbe)
 		case c.Health == "healthy":
 			o.report(resource, "healthy", since(began))
 			return nil

@@ -13,6 +13,11 @@ type DefaultOptions struct {
 	// WebPort is the host port web publishes: 0 is DefaultWebPort, and
 	// AnyPort lets the engine choose a free one.
 	WebPort int
+	// WebReplicas is the number of web containers; 0 is one.
+	WebReplicas int
+	// Edge puts web behind the edge load balancer even with one replica.
+	// More than one replica always does: they cannot all bind WebPort.
+	Edge bool
 }
 
 // DefaultWebPort is the seed's published port.
@@ -67,7 +72,8 @@ func Default(opts DefaultOptions) *Stack {
 		svc.SecurityOpt = []string{"no-new-privileges:true"}
 		return svc
 	}
-	return &Stack{
+	webReplicas := max(opts.WebReplicas, 1)
+	st := &Stack{
 		Project:  project,
 		Networks: []Network{{Name: AppNetwork, Driver: "bridge"}},
 		Volumes:  []Volume{{Name: PostgresData}},
@@ -132,10 +138,11 @@ func Default(opts DefaultOptions) *Stack {
 					{Service: "cache", Condition: ServiceStarted},
 					{Service: "migrate", Condition: ServiceCompletedSuccessfully},
 				},
-				Restart:  RestartPolicy{Name: "on-failure"},
-				Ports:    []Port{{HostPort: webPort, ContainerPort: 5000, Protocol: "tcp"}},
-				Networks: []string{AppNetwork},
-				Labels:   map[string]string{"project": "day-34", "environment": "dev"},
+				Restart:   RestartPolicy{Name: "on-failure"},
+				Ports:     []Port{{HostPort: webPort, ContainerPort: 5000, Protocol: "tcp"}},
+				Networks:  []string{AppNetwork},
+				Labels:    map[string]string{"project": "day-34", "environment": "dev"},
+				Readiness: []string{"/app", "healthcheck", "/readyz"},
 				Healthcheck: &Healthcheck{
 					Test:        []string{"CMD", "/app", "healthcheck"},
 					Interval:    5 * time.Second,
@@ -145,8 +152,46 @@ func Default(opts DefaultOptions) *Stack {
 				},
 				StopSignal:      "SIGTERM",
 				StopGracePeriod: 10 * time.Second,
-				Replicas:        1,
+				Replicas:        webReplicas,
 			}),
 		},
+	}
+	if webReplicas > 1 || opts.Edge {
+		web := &st.Services[len(st.Services)-1]
+		edge := edgeService(web.Ports[0].HostPort)
+		web.Ports = nil
+		st.Services = append(st.Services, edge)
+	}
+	return st
+}
+
+// EdgeImage is the load balancer's image.
+const EdgeImage = "nginx:1.22"
+
+// edgeService is the nginx load balancer in front of web's replicas. It
+// takes over web's published port.
+func edgeService(hostPort int) Service {
+	return Service{
+		Name:          "edge",
+		ContainerName: "edge",
+		Image:         EdgeImage,
+		Restart:       RestartPolicy{Name: "always"},
+		Ports:         []Port{{HostPort: hostPort, ContainerPort: 80, Protocol: "tcp"}},
+		Networks:      []string{AppNetwork},
+		DependsOn:     []Dependency{{Service: "web", Condition: ServiceHealthy}},
+		LoadBalancer:  &LoadBalancer{Target: "web", TargetPort: 5000, ListenPort: 80},
+		// Healthy once nginx listens on port 80 (0x0050): a started
+		// container is not yet a listening one, and the engine's port
+		// proxy resets connections until it is.
+		Healthcheck: &Healthcheck{
+			Test:     []string{"CMD-SHELL", "grep -q ':0050 00000000:0000 0A' /proc/net/tcp"},
+			Interval: 5 * time.Second,
+			Timeout:  3 * time.Second,
+			Retries:  3,
+		},
+		// SIGQUIT: nginx finishes the requests in flight before it exits.
+		StopSignal:      "SIGQUIT",
+		StopGracePeriod: 10 * time.Second,
+		Replicas:        1,
 	}
 }

@@ -28,13 +28,14 @@ func (s *Stack) prefixed(name string) string {
 }
 
 // ContainerName is the engine name of replica (1-based) of svc when the
-// service runs replicas containers.
+// service runs replicas containers. Replicas are numbered when there are
+// several, and always behind a load balancer, so scaling never renames them.
 func (s *Stack) ContainerName(svc *Service, replica, replicas int) string {
 	base := svc.ContainerName
 	if base == "" {
 		base = svc.Name
 	}
-	if replicas > 1 {
+	if _, balanced := s.BalancerOf(svc.Name); replicas > 1 || balanced {
 		base = fmt.Sprintf("%s-%d", base, replica)
 	}
 	return s.prefixed(base)

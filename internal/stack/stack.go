@@ -27,6 +27,9 @@ type Service struct {
 	Command       []string
 	Environment   []EnvVar
 	Healthcheck   *Healthcheck
+	// LoadBalancer makes this service the load balancer of another one:
+	// stackctl configures it with the target's healthy replicas.
+	LoadBalancer *LoadBalancer
 	// Readiness is a command run in the container that exits 0 when the
 	// service can do its job, dependencies included (a healthcheck only
 	// says the process is alive). Optional.
@@ -109,6 +112,16 @@ type Port struct {
 	Protocol      string
 }
 
+// LoadBalancer is what a balancing service balances.
+type LoadBalancer struct {
+	// Target is the balanced service.
+	Target string
+	// TargetPort is the port the target's replicas serve on.
+	TargetPort int
+	// ListenPort is the port the balancer listens on in its container.
+	ListenPort int
+}
+
 // Mount attaches a named volume of the stack to a path in the container.
 type Mount struct {
 	Volume   string
@@ -160,4 +173,14 @@ func (svc *Service) Env(name string) (string, bool) {
 // does not turn off the image's own.
 func (h *Healthcheck) Enabled() bool {
 	return h != nil && len(h.Test) > 0 && h.Test[0] != "NONE"
+}
+
+// BalancerOf returns the service that load-balances service, if any.
+func (s *Stack) BalancerOf(service string) (*Service, bool) {
+	for i := range s.Services {
+		if lb := s.Services[i].LoadBalancer; lb != nil && lb.Target == service {
+			return &s.Services[i], true
+		}
+	}
+	return nil, false
 }

@@ -55,7 +55,7 @@ func (s *Stack) Validate() error {
 		if svc.Replicas < 0 {
 			fail("%s.replicas: %d is negative", at, svc.Replicas)
 		}
-		if svc.Replicas > 1 && svc.ContainerName != "" && len(svc.Ports) > 0 && hasFixedHostPort(svc.Ports) {
+		if svc.Replicas > 1 && hasFixedHostPort(svc.Ports) {
 			fail("%s.ports: %d replicas cannot all bind a fixed host port; put them behind a load balancer", at, svc.Replicas)
 		}
 		if err := svc.Restart.validate(); err != nil {
@@ -80,6 +80,20 @@ func (s *Stack) Validate() error {
 		for j, n := range svc.Networks {
 			if !networks[n] {
 				fail("%s.networks[%d]: unknown network %q", at, j, n)
+			}
+		}
+		if lb := svc.LoadBalancer; lb != nil {
+			target, ok := s.Service(lb.Target)
+			switch {
+			case !ok:
+				fail("%s.load_balancer.target: unknown service %q", at, lb.Target)
+			case !target.Healthcheck.Enabled():
+				fail("%s.load_balancer.target: service %q needs a healthcheck, so replicas take traffic only once healthy", at, lb.Target)
+			case len(target.Ports) > 0:
+				fail("%s.load_balancer.target: service %q must not publish host ports behind a load balancer", at, lb.Target)
+			}
+			if lb.TargetPort < 1 || lb.TargetPort > 65535 || lb.ListenPort < 1 || lb.ListenPort > 65535 {
+				fail("%s.load_balancer: ports %d and %d must be in 1-65535", at, lb.TargetPort, lb.ListenPort)
 			}
 		}
 		if hc := svc.Healthcheck; hc != nil {

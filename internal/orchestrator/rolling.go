@@ -1,0 +1,266 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+)
+
+// replacement is one replica swapped during a rolling update: the old
+// container, parked under another name and stopped once the new one takes
+// its traffic, is kept until the whole update succeeds, so a failure can put
+// every old replica back.
+type replacement struct {
+	name           string
+	old            engine.ContainerSummary
+	parked         string
+	oldAddr        string
+	newID, newAddr string
+}
+
+// rollOut converges a service that runs behind a live load balancer without
+// dropping requests: new replicas take traffic only once healthy; out-of-date
+// ones are replaced batch by batch, start-first (start the new one, wait
+// until it is healthy and stays so for MinReady, route to it, drain the old
+// one, stop it); surplus ones are drained before they stop. If a new replica
+// fails, the update rolls back: every replaced old replica serves again and
+// the new ones are removed.
+func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]string, error) {
+	svc := plan.service
+	r.changed.Store(true)
+	ids := make([]string, len(plan.steps))
+	var routed, fresh, stale []int
+	for i, s := range plan.steps {
+		switch s.action {
+		case keep:
+			ids[i] = s.current.ID
+			routed = append(routed, i)
+		case start:
+			fresh = append(fresh, i)
+		case recreate:
+			stale = append(stale, i)
+			routed = append(routed, i)
+		}
+	}
+	var current []string
+	for _, i := range routed {
+		current = append(current, plan.steps[i].current.ID)
+	}
+	for _, c := range plan.surplus {
+		current = append(current, c.ID)
+	}
+	addresses, err := r.o.replicaAddresses(ctx, r.st, b.service, current)
+	if err != nil {
+		return nil, err
+	}
+	b.addresses = addresses
+
+	// New replicas first: more capacity before anything is replaced.
+	err = forEach(fresh, func(i int) error {
+		s := plan.steps[i]
+		if err := r.o.startContainer(ctx, svc, s.current.ID, s.name); err != nil {
+			return err
+		}
+		ids[i] = s.current.ID
+		return r.waitStable(ctx, plan, s.current.ID, s.name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(fresh) > 0 {
+		newIDs := make([]string, 0, len(fresh))
+		for _, i := range fresh {
+			newIDs = append(newIDs, ids[i])
+		}
+		added, err := r.o.replicaAddresses(ctx, r.st, b.service, newIDs)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.swap(ctx, added, nil); err != nil {
+			return nil, err
+		}
+	}
+
+	var done []replacement
+	for batch := range slices.Chunk(stale, max(r.opts.BatchSize, 1)) {
+		reps, err := r.startReplacements(ctx, plan, batch)
+		if err != nil {
+			return nil, errors.Join(err, r.rollBack(ctx, plan, b, done))
+		}
+		var oldAddrs, newAddrs []string
+		for _, rep := range reps {
+			oldAddrs = append(oldAddrs, rep.oldAddr)
+			newAddrs = append(newAddrs, rep.newAddr)
+		}
+		if err := b.swap(ctx, newAddrs, oldAddrs); err != nil {
+			return nil, errors.Join(err, r.rollBack(ctx, plan, b, append(done, reps...)))
+		}
+		err = forEach(reps, func(rep replacement) error {
+			return r.o.engine.ContainerStop(ctx, rep.old.ID, gracePeriod(svc))
+		})
+		done = append(done, reps...)
+		if err != nil {
+			return nil, errors.Join(err, r.rollBack(ctx, plan, b, done))
+		}
+		for _, i := range batch {
+			for _, rep := range reps {
+				if rep.name == plan.steps[i].name {
+					ids[i] = rep.newID
+				}
+			}
+		}
+	}
+	for _, rep := range done {
+		if err := r.o.engine.ContainerRemove(ctx, rep.old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return nil, err
+		}
+		r.o.report("container "+rep.parked, "removed", "replaced")
+	}
+
+	for _, c := range plan.surplus {
+		gone, err := r.o.replicaAddresses(ctx, r.st, b.service, []string{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		if err := b.swap(ctx, nil, gone); err != nil {
+			return nil, err
+		}
+		if err := r.o.removeContainer(ctx, svc, c.ID, c.Name); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// startReplacements starts a new container beside each old one of the
+// batch, and waits until every new one is healthy and stable. On failure
+// it removes the batch's new containers and puts the old ones back under
+// their names; the old ones never stopped serving.
+func (r *upRun) startReplacements(ctx context.Context, plan servicePlan, batch []int) ([]replacement, error) {
+	reps := make([]replacement, len(batch))
+	err := forEachIndex(len(batch), func(k int) error {
+		s := plan.steps[batch[k]]
+		rep := replacement{name: s.name, old: *s.current, parked: s.name + "-" + shortID(s.current.ID)}
+		addrs, err := r.o.replicaAddresses(ctx, r.st, r.balancerOf(plan).service, []string{s.current.ID})
+		if err != nil {
+			return err
+		}
+		if len(addrs) > 0 {
+			rep.oldAddr = addrs[0]
+		}
+		if err := r.o.engine.ContainerRename(ctx, s.current.ID, rep.parked); err != nil {
+			return err
+		}
+		reps[k] = rep
+		id, err := r.create(ctx, plan, s)
+		if err != nil {
+			return err
+		}
+		reps[k].newID = id
+		if err := r.o.startContainer(ctx, plan.service, id, s.name); err != nil {
+			return err
+		}
+		if err := r.waitStable(ctx, plan, id, s.name); err != nil {
+			return err
+		}
+		addrs, err = r.o.replicaAddresses(ctx, r.st, r.balancerOf(plan).service, []string{id})
+		if err != nil {
+			return err
+		}
+		if len(addrs) == 0 {
+			return fmt.Errorf("new container %s has no address on the balancer's network", s.name)
+		}
+		reps[k].newAddr = addrs[0]
+		return nil
+	})
+	if err == nil {
+		return reps, nil
+	}
+	cleanup := context.WithoutCancel(ctx)
+	for _, rep := range reps {
+		if rep.newID != "" {
+			_ = r.o.engine.ContainerRemove(cleanup, rep.newID)
+			r.o.report("container "+rep.name, "rolled back", "the new container was removed")
+		}
+		if rep.parked != "" {
+			_ = r.o.engine.ContainerRename(cleanup, rep.old.ID, rep.name)
+		}
+	}
+	return nil, err
+}
+
+// rollBack undoes completed replacements: each old replica starts again,
+// takes its traffic back once healthy, and the new one is drained and
+// removed.
+func (r *upRun) rollBack(ctx context.Context, plan servicePlan, b *balancer, done []replacement) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	for _, rep := range slices.Backward(done) {
+		err := func() error {
+			if err := r.o.engine.ContainerStart(ctx, rep.old.ID); err != nil {
+				return err
+			}
+			if err := r.o.waitHealthy(ctx, plan.service, rep.old.ID, rep.parked, r.opts.WaitTimeout); err != nil {
+				return err
+			}
+			addrs, err := r.o.replicaAddresses(ctx, r.st, b.service, []string{rep.old.ID})
+			if err != nil {
+				return err
+			}
+			if err := b.swap(ctx, addrs, []string{rep.newAddr}); err != nil {
+				return err
+			}
+			if err := r.o.removeContainer(ctx, plan.service, rep.newID, rep.name); err != nil {
+				return err
+			}
+			return r.o.engine.ContainerRename(ctx, rep.old.ID, rep.name)
+		}()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("roll back %s: %w", rep.name, err))
+			continue
+		}
+		r.o.report("container "+rep.name, "rolled back", "the previous version serves again")
+	}
+	return errors.Join(errs...)
+}
+
+// waitStable waits until a new replica is healthy and, if MinReady is set,
+// still healthy that long after.
+func (r *upRun) waitStable(ctx context.Context, plan servicePlan, id, name string) error {
+	svc := plan.service
+	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
+	defer cancel()
+	if err := r.o.waitHealthy(waitCtx, svc, id, name, r.opts.WaitTimeout); err != nil {
+		return err
+	}
+	if r.opts.MinReady <= 0 {
+		return nil
+	}
+	t := time.NewTimer(r.opts.MinReady)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	c, err := r.o.engine.ContainerInspect(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !c.Running() || c.RestartCount > 0 || c.Health == "unhealthy" {
+		return r.o.failure(svc, id, name, fmt.Sprintf("did not stay healthy for %s (%s)", r.opts.MinReady, c.Status), c.HealthLog, "")
+	}
+	res, err := r.o.execProbe(ctx, id, probeCommand(svc.Healthcheck.Test), svc.Healthcheck.Timeout)
+	if err != nil || res.ExitCode != 0 {
+		return r.o.failure(svc, id, name, fmt.Sprintf("did not stay healthy for %s", r.opts.MinReady), c.HealthLog, res.Output)
+	}
+	return nil
+}
+
+func (r *upRun) balancerOf(plan servicePlan) *balancer {
+	return r.liveBalancers[plan.service.Name]
+}
