@@ -1,13 +1,18 @@
 package stack
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 )
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var (
+	validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+	// Project names end up in image names, which must be lowercase.
+	validProject = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+)
 
 // Validate checks the stack as a whole and names the offending field of
 // every problem it finds.
@@ -15,8 +20,8 @@ func (s *Stack) Validate() error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if !validName.MatchString(s.ProjectName()) {
-		fail("project name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", s.ProjectName())
+	if !validProject.MatchString(s.ProjectName()) {
+		fail("project name %q: use lowercase letters, digits, '_' and '-', starting with a letter or digit", s.ProjectName())
 	}
 	networks := map[string]bool{}
 	for i, n := range s.Networks {
@@ -45,10 +50,12 @@ func (s *Stack) Validate() error {
 			fail("%s: duplicate service name", at)
 		}
 		services[svc.Name] = true
-		if other, ok := containers[svc.ContainerName]; ok && svc.ContainerName != "" {
-			fail("%s.container_name: %q is also the container name of service %q", at, svc.ContainerName, other)
+		// A service without a container name runs under its own name.
+		containerName := cmp.Or(svc.ContainerName, svc.Name)
+		if other, ok := containers[containerName]; ok {
+			fail("%s.container_name: %q is also the container name of service %q", at, containerName, other)
 		}
-		containers[svc.ContainerName] = svc.Name
+		containers[containerName] = svc.Name
 		if svc.Image == "" && svc.Build == nil {
 			fail("%s.image: a service needs an image or a build", at)
 		}

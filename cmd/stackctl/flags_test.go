@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/orchestrator"
+)
+
+// These tests run each command with an injected runF that captures the
+// options it would run with, so no engine is needed.
+
+func TestUpFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    upOptions
+		port    int
+		project string
+	}{
+		{
+			name:    "defaults",
+			args:    []string{"up"},
+			want:    upOptions{waitTimeout: orchestrator.DefaultWaitTimeout},
+			port:    5000,
+			project: "day-34",
+		},
+		{
+			name:    "all set",
+			args:    []string{"up", "--build", "--wait-timeout", "30s", "--port", "0", "--no-wait", "-p", "foo"},
+			want:    upOptions{build: true, waitTimeout: 30 * time.Second, noWait: true},
+			port:    0,
+			project: "foo",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, _, _ := testIO()
+			g := &globalOptions{io: io}
+			var got *upOptions
+			root := newTestRoot(t, g, newUpCmd(g, func(_ context.Context, o *upOptions) error { got = o; return nil }))
+			root.SetArgs(tt.args)
+			if err := root.Execute(); err != nil {
+				t.Fatalf("%v: %v", tt.args, err)
+			}
+			if got == nil {
+				t.Fatal("up did not run")
+			}
+			if got.build != tt.want.build || got.waitTimeout != tt.want.waitTimeout || got.noWait != tt.want.noWait {
+				t.Errorf("build %v, wait-timeout %s, no-wait %v; want %v, %s, %v",
+					got.build, got.waitTimeout, got.noWait, tt.want.build, tt.want.waitTimeout, tt.want.noWait)
+			}
+			if got.port != tt.port {
+				t.Errorf("port = %d, want %d", got.port, tt.port)
+			}
+			if got.project != tt.project {
+				t.Errorf("project = %q, want %q", got.project, tt.project)
+			}
+		})
+	}
+}
+
+func TestDownFlags(t *testing.T) {
+	io, _, _ := testIO()
+	g := &globalOptions{io: io}
+	var got *downOptions
+	root := newTestRoot(t, g, newDownCmd(g, func(_ context.Context, o *downOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"down", "-v", "--timeout", "5s"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.volumes || got.timeout != 5*time.Second {
+		t.Errorf("down options = %+v, want volumes and a 5s timeout", got)
+	}
+}
+
+func TestPsFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    string // the format ps runs with; "" when it must not run
+		wantErr string
+	}{
+		{args: []string{"ps"}, want: "table"},
+		{args: []string{"ps", "--format", "json"}, want: "json"},
+		{args: []string{"ps", "--format", "yaml"}, wantErr: `--format "yaml": want table or json`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			io, _, _ := testIO()
+			g := &globalOptions{io: io}
+			ran := ""
+			root := newTestRoot(t, g, newPsCmd(g, func(_ context.Context, o *psOptions) error { ran = o.format; return nil }))
+			root.SetArgs(tt.args)
+			err := root.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error = %v, want %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if ran != tt.want {
+				t.Errorf("ps ran with format %q, want %q", ran, tt.want)
+			}
+		})
+	}
+}
+
+func TestLogsFlags(t *testing.T) {
+	tests := []struct {
+		args     []string
+		follow   bool
+		tail     int
+		services []string
+	}{
+		{[]string{"logs"}, false, -1, nil},
+		{[]string{"logs", "-f", "--tail", "5", "web", "db"}, true, 5, []string{"web", "db"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			io, _, _ := testIO()
+			g := &globalOptions{io: io}
+			var got *logsOptions
+			root := newTestRoot(t, g, newLogsCmd(g, func(_ context.Context, o *logsOptions) error { got = o; return nil }))
+			root.SetArgs(tt.args)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("logs did not run")
+			}
+			if got.follow != tt.follow || got.tail != tt.tail || !slices.Equal(got.services, tt.services) {
+				t.Errorf("follow %v, tail %d, services %v; want %v, %d, %v",
+					got.follow, got.tail, got.services, tt.follow, tt.tail, tt.services)
+			}
+		})
+	}
+}

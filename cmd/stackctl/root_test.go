@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// testIO returns streams writing to buffers.
+func testIO() (*streams, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &streams{Out: &out, Err: &errOut}, &out, &errOut
+}
+
+// newTestRoot puts sub under a root with the global flags bound to g.
+// newRootCmd builds its own options and wires its commands without runF, so
+// a test that injects one rebuilds the global flags here, each copied (name,
+// shorthand, default, usage) from newRootCmd's so the two cannot drift.
+func newTestRoot(t *testing.T, g *globalOptions, sub *cobra.Command) *cobra.Command {
+	t.Helper()
+	actual := newRootCmd(g.io)
+	root := &cobra.Command{Use: actual.Use, SilenceUsage: true, SilenceErrors: true}
+	root.SetOut(g.io.Out)
+	root.SetErr(g.io.Err)
+	for name, value := range map[string]*string{"project-name": &g.project, "progress": &g.progress, "app-dir": &g.appDir} {
+		f := actual.PersistentFlags().Lookup(name)
+		if f == nil {
+			t.Fatalf("newRootCmd has no global flag --%s", name)
+		}
+		root.PersistentFlags().StringVarP(value, f.Name, f.Shorthand, f.DefValue, f.Usage)
+	}
+	root.AddCommand(sub)
+	return root
+}
+
+// execute runs the real command tree with args and returns its output.
+func execute(t *testing.T, args ...string) (stdout string, err error) {
+	t.Helper()
+	io, out, _ := testIO()
+	root := newRootCmd(io)
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// A bad --progress is refused before any engine is contacted.
+func TestUnknownProgressModeIsRejected(t *testing.T) {
+	t.Setenv("POSTGRES_PASSWORD", "")
+	t.Setenv("POSTGRES_PASSWORD_FILE", "")
+	for _, args := range [][]string{
+		{"ps", "--progress", "fancy"},
+		{"down", "--progress", "fancy"},
+		{"logs", "--progress", "fancy"},
+		{"up", "--progress", "fancy", "--app-dir", t.TempDir()},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			_, err := execute(t, args...)
+			if err == nil || !strings.Contains(err.Error(), `unknown progress mode "fancy" (want auto, tty, plain or json)`) {
+				t.Errorf("error = %v, want it to name the mode and the valid ones", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,248 @@
+package orchestrator
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// containerIDs maps the engine's container names to their IDs, to tell a
+// recreated container (new ID) from a kept one.
+func containerIDs(f *fakeEngine) map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := map[string]string{}
+	for name, c := range f.containers {
+		ids[name] = c.ID
+	}
+	return ids
+}
+
+func TestUpTwiceChangesNothing(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	if res := mustUp(t, o, st); !res.Changed {
+		t.Error("first Up: Changed = false, want true")
+	}
+	before, ids := len(f.Events()), containerIDs(f)
+
+	res := mustUp(t, o, st)
+	if res.Changed {
+		t.Error("second Up: Changed = true, want false")
+	}
+	if got := changes(f.Events()[before:]); len(got) > 0 {
+		t.Errorf("second Up changed the engine: %q", got)
+	}
+	if got := containerIDs(f); !equalMaps(got, ids) {
+		t.Errorf("containers after the second Up = %v, want %v", got, ids)
+	}
+	if len(res.Containers) != 4 {
+		t.Errorf("Up lists %d containers, want 4", len(res.Containers))
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Only the container whose configuration changed is recreated; the others
+// keep running, untouched.
+func TestUpRecreatesOnlyTheChangedService(t *testing.T) {
+	tests := []struct {
+		name      string
+		container string
+		change    func(*stack.Stack, *fakeEngine)
+	}{
+		{"cache environment", "redis-cache", func(st *stack.Stack, _ *fakeEngine) {
+			svc, _ := st.Service("cache")
+			svc.Environment = append(svc.Environment, stack.EnvVar{Name: "REDIS_ARGS", Value: "--maxmemory 64mb"})
+		}},
+		{"web published port", "web-app", func(st *stack.Stack, _ *fakeEngine) {
+			svc, _ := st.Service("web")
+			svc.Ports[0].HostPort = 8080
+		}},
+		{"db image updated under the same tag", "postgres-db", func(_ *stack.Stack, f *fakeEngine) {
+			f.images["postgres:15"] = engine.Image{ID: "sha256:postgres15-patched"}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeEngine()
+			o := newTestOrchestrator(f)
+			st := testStack(t)
+			mustUp(t, o, st)
+			before, ids := len(f.Events()), containerIDs(f)
+
+			f.mu.Lock()
+			tt.change(st, f)
+			f.mu.Unlock()
+			if res := mustUp(t, o, st); !res.Changed {
+				t.Error("Up: Changed = false, want true")
+			}
+
+			got := changes(f.Events()[before:])
+			if len(got) == 0 {
+				t.Fatalf("Up did not touch %s", tt.container)
+			}
+			for _, e := range got {
+				if !strings.Contains(e, tt.container) {
+					t.Errorf("Up touched more than %s: %q", tt.container, e)
+				}
+			}
+			after := containerIDs(f)
+			for name, id := range ids {
+				switch recreated := after[name] != id; {
+				case name == tt.container && !recreated:
+					t.Errorf("%s was not recreated", name)
+				case name != tt.container && recreated:
+					t.Errorf("%s was recreated", name)
+				}
+			}
+			if len(after) != len(ids) {
+				t.Errorf("containers after Up: %v, want the same names as before: %v", after, ids)
+			}
+		})
+	}
+}
+
+// A container that is up to date but stopped is started again, not
+// recreated.
+func TestUpStartsAStoppedContainer(t *testing.T) {
+	for _, name := range []string{"postgres-db", "redis-cache", "web-app"} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeEngine()
+			o := newTestOrchestrator(f)
+			st := testStack(t)
+			mustUp(t, o, st)
+			before := len(f.Events())
+			f.set(name, exitWith(0)) // docker stop
+
+			if res := mustUp(t, o, st); !res.Changed {
+				t.Error("Up: Changed = false, want true")
+			}
+			if got, want := changes(f.Events()[before:]), []string{"start " + name}; !slices.Equal(got, want) {
+				t.Errorf("Up did %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// A one-shot task runs to completion once: a success stays done, a failure
+// the engine gave up on is run again.
+func TestUpRerunsAOneShotOnlyIfItFailedForGood(t *testing.T) {
+	tests := []struct {
+		name     string
+		lastRun  func(*engine.Container)
+		wantDone []string
+	}{
+		{"exited 0", exitWith(0), nil},
+		{"exited 1 after its retries", exitForGood(1), []string{"start app-migrate", "exit app-migrate 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeEngine()
+			o := newTestOrchestrator(f)
+			st := testStack(t)
+			mustUp(t, o, st)
+			f.set("app-migrate", tt.lastRun)
+			before := len(f.Events())
+
+			mustUp(t, o, st)
+			if got := changes(f.Events()[before:]); !slices.Equal(got, tt.wantDone) {
+				t.Errorf("Up did %q, want %q", got, tt.wantDone)
+			}
+		})
+	}
+}
+
+func TestUpRemovesSurplusReplicas(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	cache, _ := st.Service("cache")
+	cache.Replicas = 3
+	mustUp(t, o, st)
+	ids := containerIDs(f)
+	before := len(f.Events())
+
+	cache.Replicas = 2
+	if res := mustUp(t, o, st); !res.Changed {
+		t.Error("Up: Changed = false, want true")
+	}
+	if got, want := changes(f.Events()[before:]), []string{"stop redis-cache-3", "remove redis-cache-3"}; !slices.Equal(got, want) {
+		t.Errorf("scaling 3 to 2 did %q, want %q", got, want)
+	}
+	after := containerIDs(f)
+	for _, name := range []string{"redis-cache-1", "redis-cache-2"} {
+		if after[name] == "" || after[name] != ids[name] {
+			t.Errorf("%s was not kept as it was", name)
+		}
+	}
+}
+
+// The app image is built once for both services that use it, and again
+// only when its build context changes, which recreates just those services.
+func TestUpRebuildsOnlyWhenTheBuildContextChanges(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	dir := appDir(t)
+	st := stack.Default(stack.DefaultOptions{AppDir: dir})
+	mustUp(t, o, st)
+	mustUp(t, o, st)
+	if len(f.builds) != 1 {
+		t.Fatalf("two Ups of an unchanged context built %d times, want 1", len(f.builds))
+	}
+	if got := f.builds[0].Labels[stack.LabelProject]; got != stack.DefaultProject {
+		t.Errorf("built image's project label = %q, want %q", got, stack.DefaultProject)
+	}
+	ids := containerIDs(f)
+
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustUp(t, o, st)
+	if len(f.builds) != 2 {
+		t.Fatalf("a changed context built %d times in all, want 2", len(f.builds))
+	}
+	after := containerIDs(f)
+	for name, id := range ids {
+		recreated := after[name] != id
+		if want := name == "app-migrate" || name == "web-app"; recreated != want {
+			t.Errorf("%s recreated = %v, want %v", name, recreated, want)
+		}
+	}
+}
+
+// --build rebuilds an unchanged context; the same image ID recreates nothing.
+func TestUpForcedBuildOfTheSameImageRecreatesNothing(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	mustUp(t, o, st)
+	before := len(f.Events())
+
+	res, err := o.Up(testContext(t), st, UpOptions{Build: true})
+	if err != nil {
+		t.Fatalf("Up --build: %v", err)
+	}
+	if got, want := changes(f.Events()[before:]), []string{"build stackctl-app:latest"}; !slices.Equal(got, want) {
+		t.Errorf("Up --build did %q, want %q", got, want)
+	}
+	if !res.Changed {
+		t.Error("Up --build: Changed = false, want true (it built)")
+	}
+}

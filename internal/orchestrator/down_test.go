@@ -1,0 +1,113 @@
+package orchestrator
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// upStack brings the default stack up on a fresh fake engine.
+func upStack(t *testing.T) (*fakeEngine, *Orchestrator, *stack.Stack) {
+	t.Helper()
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	mustUp(t, o, st)
+	return f, o, st
+}
+
+// A service goes only once everything that depends on it is gone. Stops
+// take a (fake) second, so a Down that did not wait would stop db while web
+// is still stopping.
+func TestDownRemovesDependentsBeforeTheirDependencies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, o, st := upStack(t)
+		f.stopTakes = time.Second
+		before := len(f.Events())
+		if err := o.Down(t.Context(), st, DownOptions{}); err != nil {
+			t.Fatalf("Down: %v", err)
+		}
+		events := f.Events()[before:]
+		for _, svc := range st.Services {
+			for _, d := range svc.DependsOn {
+				dep, _ := st.Service(d.Service)
+				assertBefore(t, events, "remove "+svc.ContainerName, "stop "+dep.ContainerName)
+			}
+		}
+		for _, svc := range st.Services {
+			assertBefore(t, events, "remove "+svc.ContainerName, "remove network app-network")
+			if f.exists(svc.ContainerName) {
+				t.Errorf("%s is still there", svc.ContainerName)
+			}
+		}
+	})
+}
+
+// Down removes what is labelled as the project's and nothing else, and
+// leaves volumes alone unless asked.
+func TestDownRemovesOnlyWhatIsOurs(t *testing.T) {
+	for _, withVolumes := range []bool{false, true} {
+		name := "keep volumes"
+		if withVolumes {
+			name = "-v"
+		}
+		t.Run(name, func(t *testing.T) {
+			f, o, st := upStack(t)
+			f.addContainer("stranger", "running", nil)
+			f.addContainer("shop-db", "running", map[string]string{stack.LabelProject: "shop", stack.LabelService: "db"})
+			f.volumes["shop_data"] = map[string]string{stack.LabelProject: "shop"}
+
+			if err := o.Down(testContext(t), st, DownOptions{Volumes: withVolumes}); err != nil {
+				t.Fatalf("Down: %v", err)
+			}
+			for _, c := range []string{"stranger", "shop-db"} {
+				if !f.exists(c) {
+					t.Errorf("Down removed %s, which is not the project's", c)
+				}
+			}
+			if _, ok := f.volumes["shop_data"]; !ok {
+				t.Error("Down removed volume shop_data, which is not the project's")
+			}
+			if _, ok := f.networks["app-network"]; ok {
+				t.Error("network app-network is still there")
+			}
+			if _, kept := f.volumes["postgres_data"]; kept == withVolumes {
+				t.Errorf("volume postgres_data kept = %v with Volumes = %v", kept, withVolumes)
+			}
+		})
+	}
+}
+
+// A network or volume under our name but someone else's is left alone, and
+// that is no error.
+func TestDownLeavesAloneResourcesWithOurNameButNotOurLabel(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	f.networks["app-network"] = map[string]string{stack.LabelProject: "shop"}
+	f.volumes["postgres_data"] = nil
+	f.addContainer("postgres-db", "running", nil)
+
+	if err := o.Down(testContext(t), st, DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if got := f.Events(); len(got) > 0 {
+		t.Errorf("Down touched resources that are not the project's: %q", got)
+	}
+}
+
+func TestDownTwiceIsFine(t *testing.T) {
+	f, o, st := upStack(t)
+	if err := o.Down(testContext(t), st, DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("first Down: %v", err)
+	}
+	before := len(f.Events())
+	if err := o.Down(testContext(t), st, DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("second Down: %v", err)
+	}
+	if got := f.Events()[before:]; len(got) > 0 {
+		t.Errorf("second Down did %q, want nothing", got)
+	}
+}

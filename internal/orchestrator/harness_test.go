@@ -1,0 +1,107 @@
+package orchestrator
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// testStack is the built-in stack with its app build context in a temporary
+// directory, so context digests and builds need no repository checkout.
+func testStack(t *testing.T) *stack.Stack {
+	t.Helper()
+	return stack.Default(stack.DefaultOptions{AppDir: appDir(t)})
+}
+
+func appDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newTestOrchestrator probes every millisecond instead of every 50, so
+// waits that take a few probes stay fast.
+func newTestOrchestrator(f *fakeEngine) *Orchestrator {
+	o := New(f, nil)
+	o.probeGap = time.Millisecond
+	return o
+}
+
+// testContext bounds a test, so an orchestrator that hangs fails the test
+// instead of the whole run.
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// mustUp runs Up and fails the test if it fails.
+func mustUp(t *testing.T, o *Orchestrator, st *stack.Stack) UpResult {
+	t.Helper()
+	res, err := o.Up(testContext(t), st, UpOptions{})
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	return res
+}
+
+type upOutcome struct {
+	res UpResult
+	err error
+}
+
+// goUp runs Up in the background and delivers its outcome.
+func goUp(ctx context.Context, o *Orchestrator, st *stack.Stack, opts UpOptions) <-chan upOutcome {
+	done := make(chan upOutcome, 1)
+	go func() {
+		res, err := o.Up(ctx, st, opts)
+		done <- upOutcome{res, err}
+	}()
+	return done
+}
+
+// position is the sequence number of event in events; the test fails if it
+// never happened.
+func position(t *testing.T, events []string, event string) int {
+	t.Helper()
+	i := slices.Index(events, event)
+	if i < 0 {
+		t.Fatalf("event %q never happened; events:\n%s", event, strings.Join(events, "\n"))
+	}
+	return i
+}
+
+// assertBefore checks that first happened, and happened before then.
+func assertBefore(t *testing.T, events []string, first, then string) {
+	t.Helper()
+	if position(t, events, first) > position(t, events, then) {
+		t.Errorf("%q happened after %q; events:\n%s", first, then, strings.Join(events, "\n"))
+	}
+}
+
+// assertNever checks that no event starts with any of the prefixes.
+func assertNever(t *testing.T, events []string, prefixes ...string) {
+	t.Helper()
+	for _, e := range events {
+		for _, p := range prefixes {
+			if strings.HasPrefix(e, p) {
+				t.Errorf("unexpected event %q; events:\n%s", e, strings.Join(events, "\n"))
+			}
+		}
+	}
+}
+
+// changes are the events that alter the engine's state: all but probes.
+func changes(events []string) []string {
+	return slices.DeleteFunc(slices.Clone(events), func(e string) bool { return strings.HasPrefix(e, "exec ") })
+}

@@ -1,0 +1,45 @@
+package orchestrator
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestLogsRejectsAnUnknownService(t *testing.T) {
+	f := newFakeEngine()
+	var out strings.Builder
+	err := newTestOrchestrator(f).Logs(testContext(t), testStack(t), LogsOptions{Services: []string{"web", "queue"}}, &out)
+	if !errors.Is(err, ErrUnknownService) {
+		t.Fatalf("Logs error = %v, want ErrUnknownService", err)
+	}
+	for _, want := range []string{`"queue"`, "db", "cache", "migrate", "web"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %s: %v", want, err)
+		}
+	}
+}
+
+// Logs shows the chosen services' last lines, each prefixed with its
+// container's name, padded so the lines line up.
+func TestLogsPrefixesTheChosenServicesLines(t *testing.T) {
+	f, o, st := upStack(t)
+	f.logs["postgres-db"] = []string{"starting", "database system is ready to accept connections"}
+	f.logs["web-app"] = []string{"listening on :5000", "GET /healthz 200"}
+	f.logs["redis-cache"] = []string{"Ready to accept connections tcp"}
+
+	var out strings.Builder
+	if err := o.Logs(testContext(t), st, LogsOptions{Services: []string{"web", "db"}, Tail: 1}, &out); err != nil {
+		t.Fatalf("Logs: %v", err)
+	}
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	slices.Sort(got) // containers write concurrently
+	want := []string{
+		"postgres-db | database system is ready to accept connections",
+		"web-app     | GET /healthz 200",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Logs wrote:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,103 @@
+package orchestrator
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// These tests run in a synctest bubble: its clock moves only when every
+// goroutine waits, so a test can stop the stack mid-way (synctest.Wait),
+// look at what has started, and let fake seconds pass in no real time. The
+// orchestrator keeps its real 50 ms probe gap here.
+
+func TestUpStartsWebOnlyAfterDBIsHealthyAndMigrateCompleted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		f.probes["postgres-db"] = failingProbes(3, "127.0.0.1:5432 - no response")
+		f.onStart["app-migrate"] = keepRunning // it completes when the test says so
+		done := goUp(t.Context(), New(f, nil), testStack(t), UpOptions{})
+
+		synctest.Wait()
+		// db has failed its first probe: cache runs, migrate and web wait.
+		for _, e := range []string{"start postgres-db", "start redis-cache"} {
+			if !f.has(e) {
+				t.Errorf("while db is not healthy yet: %q has not happened", e)
+			}
+		}
+		for _, e := range []string{"start app-migrate", "start web-app"} {
+			if f.has(e) {
+				t.Errorf("while db is not healthy yet: %q already happened", e)
+			}
+		}
+
+		time.Sleep(time.Second) // fake time: db passes its fourth probe
+		synctest.Wait()
+		if !f.has("start app-migrate") {
+			t.Fatal("db is healthy but migrate has not started")
+		}
+		if f.has("start web-app") {
+			t.Fatal("web started while migrate was still running")
+		}
+
+		f.exit("app-migrate", 0)
+		out := <-done
+		if out.err != nil {
+			t.Fatalf("Up: %v", out.err)
+		}
+		events := f.Events()
+		assertBefore(t, events, "exec postgres-db ok", "start app-migrate")
+		assertBefore(t, events, "exec postgres-db ok", "start web-app")
+		assertBefore(t, events, "exit app-migrate 0", "start web-app")
+		assertBefore(t, events, "start redis-cache", "start web-app")
+	})
+}
+
+func TestUpStartsIndependentServicesInParallel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		// db turns healthy only once cache has started: an orchestrator that
+		// waited for db before starting cache would time out here.
+		f.probes["postgres-db"] = func(int) engine.ExecResult {
+			if f.has("start redis-cache") {
+				return engine.ExecResult{Output: "accepting connections"}
+			}
+			return engine.ExecResult{ExitCode: 2, Output: "no response"}
+		}
+		if _, err := New(f, nil).Up(t.Context(), testStack(t), UpOptions{WaitTimeout: 10 * time.Second}); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		events := f.Events()
+		assertBefore(t, events, "start postgres-db", "exec postgres-db ok")
+		assertBefore(t, events, "start redis-cache", "exec postgres-db ok")
+	})
+}
+
+func TestUpWaitsOnlyForTheConditionsDependentsNeed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		st := testStack(t)
+		// cache gets a healthcheck that never passes: web needs cache only
+		// started, and with NoWait nothing waits for web itself.
+		cache, _ := st.Service("cache")
+		cache.Healthcheck = &stack.Healthcheck{Test: []string{"CMD", "redis-cli", "ping"}}
+		f.probes["redis-cache"] = neverPasses("LOADING Redis is loading the dataset in memory")
+		f.probes["web-app"] = neverPasses("connection refused")
+
+		began := time.Now()
+		if _, err := New(f, nil).Up(t.Context(), st, UpOptions{NoWait: true}); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		if waited := time.Since(began); waited >= time.Second {
+			t.Errorf("Up took %s of fake time: it waited for something no one needs", waited)
+		}
+		events := f.Events()
+		assertBefore(t, events, "start redis-cache", "start web-app")
+		// db is still waited for: migrate needs it healthy.
+		assertBefore(t, events, "exec postgres-db ok", "start app-migrate")
+		assertNever(t, events, "exec redis-cache", "exec web-app")
+	})
+}
