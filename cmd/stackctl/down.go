@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,11 +35,11 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 }
 
 func runDown(ctx context.Context, opts *downOptions) error {
-	orch, closeEngine, err := opts.orchestrator(ctx)
+	orch, err := opts.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer orch.close()
 	st, err := opts.resolveStack(ctx, orch)
 	if err != nil {
 		return err
@@ -49,6 +48,6 @@ func runDown(ctx context.Context, opts *downOptions) error {
 	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.io.Err, "stack %s is down (%s)\n", st.ProjectName(), time.Since(began).Round(time.Millisecond))
+	orch.finished("stack "+st.ProjectName(), "down", began)
 	return nil
 }

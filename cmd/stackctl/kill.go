@@ -60,11 +60,11 @@ func newKillCmd(g *globalOptions, runF func(context.Context, *killOptions) error
 }
 
 func runKill(ctx context.Context, opts *killOptions) error {
-	orch, closeEngine, err := opts.orchestrator(ctx)
+	orch, err := opts.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer orch.close()
 	st, err := opts.resolveStack(ctx, orch)
 	if err != nil {
 		return err

@@ -40,11 +40,11 @@ func newLifecycleCmd(g *globalOptions, action, short string, runF func(context.C
 }
 
 func runLifecycle(ctx context.Context, opts *lifecycleOptions) error {
-	orch, closeEngine, err := opts.orchestrator(ctx)
+	orch, err := opts.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer orch.close()
 	st, err := opts.resolveStack(ctx, orch)
 	if err != nil {
 		return err

@@ -33,11 +33,11 @@ func newLogsCmd(g *globalOptions, runF func(context.Context, *logsOptions) error
 }
 
 func runLogs(ctx context.Context, opts *logsOptions) error {
-	orch, closeEngine, err := opts.orchestrator(ctx)
+	orch, err := opts.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer orch.close()
 	st, err := opts.resolveStack(ctx, orch)
 	if err != nil {
 		return err

@@ -36,11 +36,11 @@ func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *c
 }
 
 func runPs(ctx context.Context, opts *psOptions) error {
-	orch, closeEngine, err := opts.orchestrator(ctx)
+	orch, err := opts.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer orch.close()
 	st, err := opts.resolveStack(ctx, orch)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -72,7 +73,7 @@ func (g *globalOptions) stackWith(password string, replicas int, edge bool) (*st
 // they leave open, from what is deployed: a scaled stack stays scaled and a
 // stack behind the edge stays behind it, so later commands see the same
 // shape and requests never lose the port.
-func (g *globalOptions) resolveStack(ctx context.Context, orch *orchestrator.Orchestrator) (*stack.Stack, error) {
+func (g *globalOptions) resolveStack(ctx context.Context, orch *session) (*stack.Stack, error) {
 	password, err := passwordFromEnv()
 	if err != nil {
 		return nil, err
@@ -120,19 +121,40 @@ func trimNewline(b []byte) []byte {
 	return b
 }
 
-// orchestrator connects to the engine and returns an orchestrator that
-// reports progress as --progress asks.
-func (g *globalOptions) orchestrator(ctx context.Context) (*orchestrator.Orchestrator, func(), error) {
+// session is an orchestrator connected to the engine, with the reporter
+// its progress goes to.
+type session struct {
+	*orchestrator.Orchestrator
+	progress progress.Reporter
+	close    func()
+}
+
+// finished reports the closing word of a command as a progress event, so
+// --progress json stays one JSON object per line to the end.
+func (s *session) finished(resource, status string, began time.Time) {
+	s.progress.Report(progress.Event{
+		Time: time.Now(), Resource: resource, Status: status,
+		Detail: time.Since(began).Round(time.Millisecond).String(), Level: "info",
+	})
+}
+
+// connect connects to the engine and returns an orchestrator that reports
+// progress as --progress asks.
+func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 	mode, err := progress.ParseMode(g.progress)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cli, err := engine.New(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
-	return orchestrator.New(cli, reporter), func() { _ = cli.Close() }, nil
+	return &session{
+		Orchestrator: orchestrator.New(cli, reporter),
+		progress:     reporter,
+		close:        func() { _ = cli.Close() },
+	}, nil
 }
 
 func newRootCmd(io *streams) *cobra.Command {

@@ -63,11 +63,11 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if info, err := os.Stat(opts.appDir); err != nil || !info.IsDir() {
 		return fmt.Errorf("no web app build context at %q: run stackctl from the repository root or pass --app-dir", opts.appDir)
 	}
-	orch, closeEngine, err := opts.orchestrator(ctx)
+	orch, err := opts.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer orch.close()
 	began := time.Now()
 	st, err := opts.resolveStack(ctx, orch)
 	if err != nil {
@@ -80,11 +80,11 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err != nil {
 		return err
 	}
+	status := "up"
 	if !res.Changed {
-		fmt.Fprintf(opts.io.Err, "everything is up to date (%s)\n", time.Since(began).Round(time.Millisecond))
-	} else {
-		fmt.Fprintf(opts.io.Err, "stack %s is up (%s)\n", st.ProjectName(), time.Since(began).Round(time.Millisecond))
+		status = "up to date"
 	}
+	orch.finished("stack "+st.ProjectName(), status, began)
 	return printSummary(opts.io.Out, res.Containers)
 }
 

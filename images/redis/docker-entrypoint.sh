@@ -11,7 +11,7 @@ fi
 if [[ $1 == redis-server ]]; then
 	if [[ $(id -u) == 0 ]]; then
 		chown -R redis:redis /data 2>/dev/null || true
-		exec setpriv --reuid=redis --regid=redis --init-groups "$BASH_SOURCE" "$@"
+		exec setpriv --reuid=redis --regid=redis --init-groups "${BASH_SOURCE[0]}" "$@"
 	fi
 	if [[ " $* " != *" --protected-mode "* ]]; then
 		set -- "$@" --protected-mode no

@@ -116,7 +116,7 @@ func (o *Orchestrator) Crash(ctx context.Context, st *stack.Stack, opts CrashOpt
 		if len(dependent.Readiness) == 0 {
 			continue
 		}
-		if err := o.waitServing(ctx, st, dependent); err != nil {
+		if err := o.waitServing(ctx, st, dependent, opts.WaitTimeout); err != nil {
 			return report, waitErr("serving", err)
 		}
 		mark(dependent.Name + " serving again")
@@ -248,7 +248,7 @@ func (o *Orchestrator) waitContainer(ctx context.Context, id string, done func(e
 
 // waitServing waits until every running container of svc passes its
 // readiness probe.
-func (o *Orchestrator) waitServing(ctx context.Context, st *stack.Stack, svc *stack.Service) error {
+func (o *Orchestrator) waitServing(ctx context.Context, st *stack.Stack, svc *stack.Service, timeout time.Duration) error {
 	containers, err := o.PS(ctx, st)
 	if err != nil {
 		return err
@@ -257,14 +257,8 @@ func (o *Orchestrator) waitServing(ctx context.Context, st *stack.Stack, svc *st
 		if c.Service != svc.Name || c.State != "running" {
 			continue
 		}
-		for {
-			res, err := o.execProbe(ctx, c.ID, svc.Readiness, 5*time.Second)
-			if err == nil && res.ExitCode == 0 {
-				break
-			}
-			if err := o.pause(ctx); err != nil {
-				return err
-			}
+		if err := o.waitReadiness(ctx, svc, c.ID, c.Name, timeout); err != nil {
+			return err
 		}
 	}
 	return nil

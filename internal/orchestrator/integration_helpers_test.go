@@ -66,6 +66,13 @@ func newItgEnv(t *testing.T) *itgEnv {
 	}
 	t.Cleanup(func() { _ = api.Close() })
 	rec := &itgRecorder{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, ev := range rec.snapshot() {
+				t.Logf("event %s %-40s %-12s %s", ev.Time.Format("15:04:05.000"), ev.Resource, ev.Status, ev.Detail)
+			}
+		}
+	})
 	return &itgEnv{
 		t: t, cli: cli, api: api, events: rec,
 		orch:    orchestrator.New(cli, rec),
@@ -86,7 +93,28 @@ func itgAppDir(t *testing.T) string {
 // defaultStack is the built-in stack under the test's project, web on a
 // port the engine chooses.
 func (e *itgEnv) defaultStack() *stack.Stack {
+	itgWarmAppBuild(e.t, e.cli, e.api)
 	return e.defaultStackFrom(itgAppDir(e.t))
+}
+
+var itgWarmOnce sync.Once
+
+// itgWarmAppBuild builds app/ once per test run under a throwaway tag, so
+// the layer cache holds it and the tests' own builds (one per project)
+// reuse it instead of compiling the app side by side.
+func itgWarmAppBuild(t *testing.T, cli *engine.Client, api *client.Client) {
+	itgWarmOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		tag := "stackctl-itg-warm:" + strings.TrimPrefix(enginetest.ProjectName(t), "t-")
+		if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: itgAppDir(t), Dockerfile: "Dockerfile", Tag: tag}, nil); err != nil {
+			t.Logf("warm-up build of app/: %v", err)
+			return
+		}
+		if _, err := api.ImageRemove(ctx, tag, image.RemoveOptions{}); err != nil {
+			t.Logf("remove warm-up image %s: %v", tag, err)
+		}
+	})
 }
 
 func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
@@ -162,7 +190,7 @@ func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts orchestrator.UpOp
 
 // byService indexes containers by service; the default stack runs one
 // container per service.
-func byService(t *testing.T, cs []orchestrator.ContainerStatus) map[string]orchestrator.ContainerStatus {
+func itgByService(t *testing.T, cs []orchestrator.ContainerStatus) map[string]orchestrator.ContainerStatus {
 	t.Helper()
 	out := map[string]orchestrator.ContainerStatus{}
 	for _, c := range cs {
@@ -185,7 +213,7 @@ func (e *itgEnv) inspect(ctx context.Context, ref string) engine.Container {
 }
 
 // webPort is the host port web's container port 5000 is published on.
-func webPort(t *testing.T, web orchestrator.ContainerStatus) int {
+func itgWebPort(t *testing.T, web orchestrator.ContainerStatus) int {
 	t.Helper()
 	for _, p := range web.Ports {
 		if p.ContainerPort == 5000 && p.HostPort > 0 {
@@ -197,7 +225,7 @@ func webPort(t *testing.T, web orchestrator.ContainerStatus) int {
 }
 
 // httpGet fetches path from 127.0.0.1:port.
-func httpGet(ctx context.Context, port int, path string) (int, string, error) {
+func itgGet(ctx context.Context, port int, path string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
@@ -213,21 +241,21 @@ func httpGet(ctx context.Context, port int, path string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
-const greeting = "Hello from the Go app connected to Postgres & Redis!"
+const itgGreeting = "Hello from the Go app connected to Postgres & Redis!"
 
-var visitsRE = regexp.MustCompile(`visits=(\d+)`)
+var itgVisitsRE = regexp.MustCompile(`visits=(\d+)`)
 
-// visit GETs / once, checks the greeting, and returns the visit total.
-func visit(t *testing.T, ctx context.Context, port int) int {
+// visit GETs / once, checks the itgGreeting, and returns the visit total.
+func itgVisit(t *testing.T, ctx context.Context, port int) int {
 	t.Helper()
-	status, body, err := httpGet(ctx, port, "/")
+	status, body, err := itgGet(ctx, port, "/")
 	if err != nil {
 		t.Fatalf("GET / on 127.0.0.1:%d: %v", port, err)
 	}
-	if status != http.StatusOK || !strings.Contains(body, greeting) {
-		t.Fatalf("GET / on 127.0.0.1:%d = %d %q, want 200 with %q", port, status, body, greeting)
+	if status != http.StatusOK || !strings.Contains(body, itgGreeting) {
+		t.Fatalf("GET / on 127.0.0.1:%d = %d %q, want 200 with %q", port, status, body, itgGreeting)
 	}
-	m := visitsRE.FindStringSubmatch(body)
+	m := itgVisitsRE.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("GET / body %q has no visits=N", body)
 	}
@@ -296,4 +324,4 @@ func (r *itgRecorder) snapshot() []progress.Event {
 }
 
 // isNotFound reports whether err is the adapter's ErrNotFound.
-func isNotFound(err error) bool { return errors.Is(err, engine.ErrNotFound) }
+func itgNotFound(err error) bool { return errors.Is(err, engine.ErrNotFound) }

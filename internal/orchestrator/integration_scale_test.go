@@ -17,6 +17,7 @@ import (
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -33,7 +34,7 @@ type rollEnv struct {
 func newRollEnv(t *testing.T) *rollEnv {
 	t.Helper()
 	cli := enginetest.Connect(t)
-	e := &rollEnv{t: t, cli: cli, orch: orchestrator.New(cli, nil), project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
+	e := &rollEnv{t: t, cli: cli, orch: orchestrator.New(cli, rollLog{t}), project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -66,6 +67,14 @@ func (e *rollEnv) mustUp(ctx context.Context, replicas int) orchestrator.UpResul
 	return res
 }
 
+// rollLog shows the orchestrator's progress in the test's log, so a failure
+// comes with the sequence that led to it.
+type rollLog struct{ t *testing.T }
+
+func (l rollLog) Report(e progress.Event) {
+	l.t.Logf("%s %-28s %s %s", e.Time.Format("15:04:05.000"), e.Resource, e.Status, e.Detail)
+}
+
 // rollCopyApp copies the repository's app/ to a temporary build context.
 func rollCopyApp(t *testing.T) string {
 	t.Helper()
@@ -94,18 +103,19 @@ func rollCopyApp(t *testing.T) string {
 	return dst
 }
 
-// rollEditDockerfile appends lines to the final stage of the copied app's
-// Dockerfile: a change of the build context that yields a new image while
-// the Go build stays cached.
-func (e *rollEnv) editDockerfile(lines ...string) {
+// rewrite replaces old with new in a file of the copied app: a source
+// change, as a developer makes one.
+func (e *rollEnv) rewrite(file, old, new string) {
 	e.t.Helper()
-	path := filepath.Join(e.appDir, "Dockerfile")
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	path := filepath.Join(e.appDir, file)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString("\n" + strings.Join(lines, "\n") + "\n"); err != nil {
+	if !strings.Contains(string(data), old) {
+		e.t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -257,7 +267,7 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 		}
 	}
 
-	e.editDockerfile(`LABEL io.stackctl.test.revision="2"`)
+	e.rewrite("internal/server/handlers.go", `"Hello from the Go app`, `"Howdy from the Go app`)
 	load := startLoad(port)
 	res = e.mustUp(ctx, 3)
 	load.finish(t, "rolling update")
@@ -266,6 +276,9 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 			t.Errorf("replica %s was not replaced by the rolling update", c.Name)
 		}
 	}
+	if body := rollGet(t, port); !strings.HasPrefix(body, "Howdy") {
+		t.Errorf("after the rolling update the edge serves %q, want the new greeting", body)
+	}
 	updated := map[string]string{}
 	for _, c := range res.Containers {
 		if c.Service == "web" {
@@ -273,9 +286,11 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 		}
 	}
 
-	// A new image whose server cannot start: the update must stop at the
-	// first replica, put it back, and keep every old replica serving.
-	e.editDockerfile(`CMD ["no-such-command"]`)
+	// New code whose server cannot start (the migration still works): the
+	// update must stop at the first replica, put it back, and keep every
+	// old replica serving.
+	e.rewrite("serve.go", "func serve(ctx context.Context, log *slog.Logger) error {",
+		"func serve(ctx context.Context, log *slog.Logger) error {\n\tif true {\n\t\treturn fmt.Errorf(\"deliberately broken\")\n\t}")
 	load = startLoad(port)
 	_, err := e.up(ctx, 3, orchestrator.UpOptions{WaitTimeout: 60 * time.Second})
 	load.finish(t, "failed rolling update")
@@ -283,8 +298,11 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 		t.Fatal("up with a broken image succeeded")
 	}
 	t.Logf("the broken rollout said: %v", err)
-	if !strings.Contains(err.Error(), "web-app-") {
-		t.Errorf("the error does not name the failing replica: %v", err)
+	if !strings.Contains(err.Error(), "web-app-") || !strings.Contains(err.Error(), "deliberately broken") {
+		t.Errorf("the error does not name the failing replica and show its log: %v", err)
+	}
+	if body := rollGet(t, port); !strings.HasPrefix(body, "Howdy") {
+		t.Errorf("after the rollback the edge serves %q, want the previous version", body)
 	}
 	after, err := e.orch.PS(ctx, e.stack(3))
 	if err != nil {
@@ -301,6 +319,17 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 	if got := len(rollWebReplicas(orchestrator.UpResult{Containers: after})); got != 3 {
 		t.Errorf("after the rollback there are %d web containers, want 3", got)
 	}
+}
+
+func rollGet(t *testing.T, port int) string {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+	if err != nil {
+		t.Fatalf("GET through the edge: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }
 
 func (e *rollEnv) edgeConfig(ctx context.Context) string {

@@ -228,13 +228,17 @@ func (r *upRun) rollBack(ctx context.Context, plan servicePlan, b *balancer, don
 	return errors.Join(errs...)
 }
 
-// waitStable waits until a new replica is healthy and, if MinReady is set,
-// still healthy that long after.
+// waitStable waits until a new replica is healthy and ready (its
+// readiness probe passes: a live process is not yet one that can serve)
+// and, if MinReady is set, still healthy that long after.
 func (r *upRun) waitStable(ctx context.Context, plan servicePlan, id, name string) error {
 	svc := plan.service
 	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()
 	if err := r.o.waitHealthy(waitCtx, svc, id, name, r.opts.WaitTimeout); err != nil {
+		return err
+	}
+	if err := r.o.waitReadiness(waitCtx, svc, id, name, r.opts.WaitTimeout); err != nil {
 		return err
 	}
 	if r.opts.MinReady <= 0 {

@@ -95,6 +95,29 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 	}
 }
 
+// waitReadiness returns once the container passes the service's readiness
+// probe (at once when it has none).
+func (o *Orchestrator) waitReadiness(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
+	if len(svc.Readiness) == 0 {
+		return nil
+	}
+	var lastProbe string
+	for {
+		res, err := o.execProbe(ctx, id, svc.Readiness, 5*time.Second)
+		switch {
+		case err == nil && res.ExitCode == 0:
+			return nil
+		case err == nil:
+			lastProbe = fmt.Sprintf("readiness %q: exit %d: %s", svc.Readiness, res.ExitCode, strings.TrimSpace(res.Output))
+		case ctx.Err() == nil:
+			lastProbe = err.Error()
+		}
+		if err := o.pause(ctx); err != nil {
+			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
+		}
+	}
+}
+
 func (o *Orchestrator) execProbe(ctx context.Context, id string, cmd []string, timeout time.Duration) (engine.ExecResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -113,7 +113,7 @@ func (r *ttyRenderer) Report(e Event) {
 
 func isSettled(status string) bool {
 	switch status {
-	case "started", "healthy", "completed", "created", "removed", "built", "pulled", "up to date", "restarted", "back", "serving":
+	case "started", "healthy", "completed", "created", "removed", "built", "pulled", "up", "up to date", "down", "stopped", "upstream":
 		return true
 	}
 	return false

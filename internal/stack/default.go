@@ -90,11 +90,17 @@ func Default(opts DefaultOptions) *Stack {
 				},
 				Mounts:   []Mount{{Volume: PostgresData, Target: "/var/lib/postgresql/data"}},
 				Networks: []string{AppNetwork},
+				// The seed's check, with a start period: a first start runs
+				// initdb, which on a busy host outlasts 5 retries of 5 s, and
+				// failures then must not count. stackctl's own fast probe
+				// still gates dependents on the first passing check.
 				Healthcheck: &Healthcheck{
-					Test:     []string{"CMD-SHELL", "pg_isready -U appuser -h 127.0.0.1"},
-					Interval: 5 * time.Second,
-					Timeout:  5 * time.Second,
-					Retries:  5,
+					Test:          []string{"CMD-SHELL", "pg_isready -U appuser -h 127.0.0.1"},
+					Interval:      5 * time.Second,
+					Timeout:       5 * time.Second,
+					StartPeriod:   60 * time.Second,
+					StartInterval: time.Second,
+					Retries:       5,
 				},
 				StopSignal:      "SIGINT",
 				StopGracePeriod: 10 * time.Second,

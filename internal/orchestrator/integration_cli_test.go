@@ -1,0 +1,115 @@
+package orchestrator_test
+
+// An end-to-end test of the stackctl binary against the real engine:
+// `up --progress json` and `down -v` as a user (or a script) runs them.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/enginetest"
+)
+
+// TestUpIntegrationBinaryJSONProgress builds cmd/stackctl, brings a project
+// up with `--progress json --port 0`, and checks that stderr carries one
+// JSON event per line, stdout the summary with the app's URL, and that the
+// URL answers; then `down -v` removes everything.
+func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 8*time.Minute)
+	st := e.defaultStack()
+	e.cleanupProject(st)
+
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "stackctl")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stackctl")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/stackctl: %v\n%s", err, out)
+	}
+
+	env := make([]string, 0, len(os.Environ()))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "POSTGRES_PASSWORD") {
+			env = append(env, kv)
+		}
+	}
+	// The same password as the test's stack, so cleanup's Down sees the
+	// same project either way (the password is not part of any name).
+	env = append(env, "POSTGRES_PASSWORD=itg-"+e.project)
+	run := func(args ...string) (stdout, stderr string, err error) {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Dir = root
+		cmd.Env = env
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err = cmd.Run()
+		return o.String(), e.String(), err
+	}
+
+	stdout, stderr, err := run("up", "--progress", "json", "-p", e.project, "--port", "0", "--app-dir", itgAppDir(t))
+	if err != nil {
+		t.Fatalf("stackctl up: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) < 5 {
+		t.Fatalf("stderr has %d lines, want an event per step:\n%s", len(lines), stderr)
+	}
+	statuses := map[string]bool{}
+	for i, line := range lines {
+		var ev struct {
+			Time     time.Time `json:"time"`
+			Resource string    `json:"resource"`
+			Status   string    `json:"status"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Errorf("stderr line %d is not a JSON object: %q (%v)", i+1, line, err)
+			continue
+		}
+		if ev.Time.IsZero() || ev.Resource == "" || ev.Status == "" {
+			t.Errorf("stderr line %d lacks time, resource or status: %q", i+1, line)
+		}
+		statuses[ev.Resource+" "+ev.Status] = true
+	}
+	for _, svc := range []string{"postgres-db", "redis-cache", "app-migrate", "web-app"} {
+		if !statuses["container "+e.project+"-"+svc+" started"] {
+			t.Errorf("no JSON event says container %s-%s started", e.project, svc)
+		}
+	}
+
+	for _, want := range []string{"SERVICE", e.project + "-postgres-db", e.project + "-redis-cache", e.project + "-app-migrate", e.project + "-web-app"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary on stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	m := regexp.MustCompile(`http://(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d+)/`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("summary on stdout has no URL of the app:\n%s", stdout)
+	}
+	port, _ := strconv.Atoi(m[1])
+	if port == 0 || port == 5000 {
+		t.Errorf("--port 0 published web on %d, want a port the engine chose", port)
+	}
+	itgVisit(t, ctx, port)
+
+	if _, stderr, err := run("down", "-v", "-p", e.project); err != nil {
+		t.Fatalf("stackctl down -v: %v\n%s", err, stderr)
+	}
+	if left := e.leftovers(context.Background(), e.project); len(left) > 0 {
+		t.Errorf("stackctl down -v left %v", left)
+	}
+}
