@@ -153,6 +153,8 @@ type rollLoad struct {
 	ok, failed atomic.Int64
 	mu         sync.Mutex
 	failures   []string
+	// longestGap is the longest time between two successful answers.
+	longestGap time.Duration
 	stop       chan struct{}
 	done       chan struct{}
 }
@@ -164,6 +166,7 @@ func startLoad(port int) *rollLoad {
 	go func() {
 		defer close(l.done)
 		deadline := time.Now().Add(5 * time.Minute)
+		lastOK := time.Now()
 		for i := 0; i < 200000 && time.Now().Before(deadline); i++ {
 			select {
 			case <-l.stop:
@@ -188,6 +191,10 @@ func startLoad(port int) *rollLoad {
 				continue
 			}
 			l.ok.Add(1)
+			l.mu.Lock()
+			l.longestGap = max(l.longestGap, time.Since(lastOK))
+			l.mu.Unlock()
+			lastOK = time.Now()
 		}
 	}()
 	return l
@@ -204,7 +211,7 @@ func (l *rollLoad) finish(t *testing.T, during string) {
 	if n := l.failed.Load(); n > 0 {
 		t.Errorf("%s: %d of %d requests failed: %s", during, n, n+l.ok.Load(), strings.Join(l.failures, "; "))
 	}
-	t.Logf("%s: %d requests, none failed", during, l.ok.Load())
+	t.Logf("%s: %d requests, none failed, longest gap between answers %s", during, l.ok.Load(), l.longestGap.Round(time.Millisecond))
 }
 
 func TestScaleBehindTheEdgeSpreadsRequestsAndDropsNone(t *testing.T) {
@@ -269,8 +276,10 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 
 	e.rewrite("internal/server/handlers.go", `"Hello from the Go app`, `"Howdy from the Go app`)
 	load := startLoad(port)
+	began := time.Now()
 	res = e.mustUp(ctx, 3)
 	load.finish(t, "rolling update")
+	t.Logf("rolling update of 3 replicas (build included) took %s", time.Since(began).Round(time.Millisecond))
 	for _, c := range res.Containers {
 		if c.Service == "web" && before[c.Name] == c.ID {
 			t.Errorf("replica %s was not replaced by the rolling update", c.Name)
