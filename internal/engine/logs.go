@@ -19,7 +19,7 @@ func (c *Client) ContainerLogs(ctx context.Context, ref string, opts LogsOptions
 	}
 	o := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: tail}
 	if !opts.Since.IsZero() {
-		o.Since = strconv.FormatInt(opts.Since.Unix(), 10)
+		o.Since = fmt.Sprintf("%d.%09d", opts.Since.Unix(), opts.Since.Nanosecond())
 	}
 	rc, err := c.api.ContainerLogs(ctx, ref, o)
 	if err != nil {

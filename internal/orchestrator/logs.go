@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -49,7 +50,7 @@ func (o *Orchestrator) Logs(ctx context.Context, st *stack.Stack, opts LogsOptio
 		go func() {
 			defer wg.Done()
 			lw := &prefixWriter{w: w, mu: &mu, prefix: fmt.Sprintf("%-*s | ", width, c.Name)}
-			errs[i] = o.engine.ContainerLogs(ctx, c.ID, engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}, lw, lw)
+			errs[i] = o.streamLogs(ctx, c.ID, opts, lw)
 			lw.flush()
 		}()
 	}
@@ -58,6 +59,29 @@ func (o *Orchestrator) Logs(ctx context.Context, st *stack.Stack, opts LogsOptio
 		return nil // the reader stopped following
 	}
 	return errors.Join(errs...)
+}
+
+// streamLogs copies one container's logs. Following, it outlives the
+// container's restarts: the engine ends a follow when the process dies, so
+// it waits for the restart and goes on from there.
+func (o *Orchestrator) streamLogs(ctx context.Context, id string, opts LogsOptions, w io.Writer) error {
+	logOpts := engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}
+	for {
+		if err := o.engine.ContainerLogs(ctx, id, logOpts, w, w); err != nil || !opts.Follow {
+			return err
+		}
+		ended := time.Now()
+		_, err := o.waitContainer(ctx, id, func(c engine.Container) bool {
+			return c.Running() && c.StartedAt.After(ended.Add(-time.Second))
+		})
+		if errors.Is(err, engine.ErrNotFound) {
+			return nil // removed: nothing more to follow
+		}
+		if err != nil {
+			return err
+		}
+		logOpts = engine.LogsOptions{Follow: true, Tail: -1, Since: ended}
+	}
 }
 
 // prefixWriter writes whole lines, each with a prefix, to a writer shared
