@@ -35,15 +35,11 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 }
 
 func runDown(ctx context.Context, opts *downOptions) error {
-	orch, err := opts.connect(ctx)
+	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	st, err := opts.resolveStack(ctx, orch)
-	if err != nil {
-		return err
-	}
 	began := time.Now()
 	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
 		return err

@@ -60,15 +60,11 @@ func newKillCmd(g *globalOptions, runF func(context.Context, *killOptions) error
 }
 
 func runKill(ctx context.Context, opts *killOptions) error {
-	orch, err := opts.connect(ctx)
+	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	st, err := opts.resolveStack(ctx, orch)
-	if err != nil {
-		return err
-	}
 	if opts.signal != "" {
 		name, err := orch.Signal(ctx, st, opts.service, opts.replica, opts.signal)
 		if err != nil {

@@ -40,15 +40,11 @@ func newLifecycleCmd(g *globalOptions, action, short string, runF func(context.C
 }
 
 func runLifecycle(ctx context.Context, opts *lifecycleOptions) error {
-	orch, err := opts.connect(ctx)
+	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	st, err := opts.resolveStack(ctx, orch)
-	if err != nil {
-		return err
-	}
 	switch opts.action {
 	case "stop":
 		return orch.Stop(ctx, st, opts.services, opts.timeout)

@@ -33,14 +33,10 @@ func newLogsCmd(g *globalOptions, runF func(context.Context, *logsOptions) error
 }
 
 func runLogs(ctx context.Context, opts *logsOptions) error {
-	orch, err := opts.connect(ctx)
+	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	st, err := opts.resolveStack(ctx, orch)
-	if err != nil {
-		return err
-	}
 	return orch.Logs(ctx, st, orchestrator.LogsOptions{Services: opts.services, Follow: opts.follow, Tail: opts.tail}, opts.io.Out)
 }

@@ -36,15 +36,11 @@ func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *c
 }
 
 func runPs(ctx context.Context, opts *psOptions) error {
-	orch, err := opts.connect(ctx)
+	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	st, err := opts.resolveStack(ctx, orch)
-	if err != nil {
-		return err
-	}
 	containers, err := orch.PS(ctx, st)
 	if err != nil {
 		return err

@@ -138,6 +138,21 @@ func (s *session) finished(resource, status string, began time.Time) {
 	})
 }
 
+// open connects to the engine and resolves the stack: the session every
+// command that acts on the stack starts with.
+func (g *globalOptions) open(ctx context.Context) (*session, *stack.Stack, error) {
+	orch, err := g.connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.resolveStack(ctx, orch)
+	if err != nil {
+		orch.close()
+		return nil, nil, err
+	}
+	return orch, st, nil
+}
+
 // connect connects to the engine and returns an orchestrator that reports
 // progress as --progress asks.
 func (g *globalOptions) connect(ctx context.Context) (*session, error) {

@@ -63,16 +63,12 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if info, err := os.Stat(opts.appDir); err != nil || !info.IsDir() {
 		return fmt.Errorf("no web app build context at %q: run stackctl from the repository root or pass --app-dir", opts.appDir)
 	}
-	orch, err := opts.connect(ctx)
+	began := time.Now()
+	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	began := time.Now()
-	st, err := opts.resolveStack(ctx, orch)
-	if err != nil {
-		return err
-	}
 	res, err := orch.Up(ctx, st, orchestrator.UpOptions{
 		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
 		BatchSize: opts.batchSize, MinReady: opts.minReady,
