@@ -44,6 +44,22 @@ type globalOptions struct {
 
 // stack resolves the built-in stack from the flags alone.
 func (g *globalOptions) stack() (*stack.Stack, error) {
+	return g.stackFor(orchestrator.Deployment{})
+}
+
+// resolveStack resolves the built-in stack from the flags and, for what
+// they leave open, from what is deployed: a scaled stack stays scaled and a
+// stack behind the edge stays behind it, so later commands see the same
+// shape and requests never lose the port.
+func (g *globalOptions) resolveStack(ctx context.Context, orch *session) (*stack.Stack, error) {
+	deployed, err := orch.Deployed(ctx, g.projectName())
+	if err != nil {
+		return nil, err
+	}
+	return g.stackFor(deployed)
+}
+
+func (g *globalOptions) stackFor(deployed orchestrator.Deployment) (*stack.Stack, error) {
 	password, err := passwordFromEnv()
 	if err != nil {
 		return nil, err
@@ -52,10 +68,9 @@ func (g *globalOptions) stack() (*stack.Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.stackWith(password, replicas, g.edge)
-}
-
-func (g *globalOptions) stackWith(password string, replicas int, edge bool) (*stack.Stack, error) {
+	if replicas == 0 {
+		replicas = deployed.Replicas["web"]
+	}
 	port := g.port
 	switch {
 	case port < 0 || port > 65535:
@@ -65,31 +80,8 @@ func (g *globalOptions) stackWith(password string, replicas int, edge bool) (*st
 	}
 	return stack.Default(stack.DefaultOptions{
 		Project: g.project, AppDir: g.appDir, PostgresPassword: password, WebPort: port,
-		WebReplicas: replicas, Edge: edge,
+		WebReplicas: replicas, Edge: g.edge || deployed.Replicas["edge"] > 0,
 	}), nil
-}
-
-// resolveStack resolves the built-in stack from the flags and, for what
-// they leave open, from what is deployed: a scaled stack stays scaled and a
-// stack behind the edge stays behind it, so later commands see the same
-// shape and requests never lose the port.
-func (g *globalOptions) resolveStack(ctx context.Context, orch *session) (*stack.Stack, error) {
-	password, err := passwordFromEnv()
-	if err != nil {
-		return nil, err
-	}
-	replicas, err := parseScale(g.scale)
-	if err != nil {
-		return nil, err
-	}
-	deployed, err := orch.Deployed(ctx, g.projectName())
-	if err != nil {
-		return nil, err
-	}
-	if replicas == 0 {
-		replicas = deployed.Replicas["web"]
-	}
-	return g.stackWith(password, replicas, g.edge || deployed.Replicas["edge"] > 0)
 }
 
 func (g *globalOptions) projectName() string {
