@@ -64,3 +64,11 @@ func decodeMessages(stream io.Reader, onMessage func(jsonmessage.JSONMessage)) e
 		onMessage(m)
 	}
 }
+
+// ImageRemove removes a local image (and its untagged parents).
+func (c *Client) ImageRemove(ctx context.Context, ref string) error {
+	if _, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true}); err != nil {
+		return classify(err, "remove image %s", ref)
+	}
+	return nil
+}

@@ -124,9 +124,15 @@ func (o *Orchestrator) Crash(ctx context.Context, st *stack.Stack, opts CrashOpt
 	return report, nil
 }
 
-// exitCodeOf is the exit code of the run that died; once the engine has
-// restarted the container it still holds the dead run's code.
-func exitCodeOf(c engine.Container) int { return c.ExitCode }
+// exitCodeOf is the exit code of the run that died. When the engine has
+// already restarted the container it has reset the code, so it is the one
+// SIGKILL gives.
+func exitCodeOf(c engine.Container) int {
+	if c.Running() {
+		return 128 + int(syscall.SIGKILL)
+	}
+	return c.ExitCode
+}
 
 // pickContainer finds the container of service to act on.
 func (o *Orchestrator) pickContainer(ctx context.Context, st *stack.Stack, service, replica string) (*stack.Service, engine.Container, error) {

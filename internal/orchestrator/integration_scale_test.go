@@ -2,6 +2,7 @@ package orchestrator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,8 +39,13 @@ func newRollEnv(t *testing.T) *rollEnv {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if err := e.orch.Down(ctx, e.stack(1), orchestrator.DownOptions{Volumes: true, Timeout: time.Second}); err != nil {
+		st := e.stack(1)
+		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true, Timeout: time.Second}); err != nil {
 			t.Errorf("clean up project %s: %v", e.project, err)
+		}
+		web, _ := st.Service("web")
+		if err := e.cli.ImageRemove(ctx, web.Image); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			t.Logf("clean up image %s: %v", web.Image, err)
 		}
 	})
 	return e
