@@ -5,12 +5,14 @@
 // The tests build the image from the repository's app/, bring the built-in
 // stack up under a test project with the web port published on 127.0.0.1
 // only, and then drive the app from outside: over HTTP, through exec in its
-// containers, and by stopping and starting its dependencies through the
-// engine. They prove that visits are counted and persisted, that the app
-// rides through Redis going away and PostgreSQL restarting without being
-// restarted itself, that `app migrate` is idempotent, that `app healthcheck`
-// works inside the scratch image, that SIGTERM drains requests in flight,
-// and that the image is small and runs as non-root.
+// containers, and by stopping, killing and starting its dependencies
+// through the engine. They prove that visits are counted and persisted;
+// that the app rides through Redis going away (or crashing and coming back
+// from an old snapshot) and PostgreSQL restarting, without being restarted
+// itself and without losing a visit it acknowledged; that a visit answered
+// 503 was not recorded; that `app migrate` is idempotent; that
+// `app healthcheck` works inside the scratch image; that SIGTERM drains the
+// requests in flight; and that the image is small and runs as non-root.
 //
 // Like every integration test of stackctl they need a Docker engine: without
 // one they skip, unless STACKCTL_INTEGRATION=1 (as `make test` sets), when

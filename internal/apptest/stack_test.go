@@ -405,7 +405,7 @@ func appLogs(raw string) []logLine {
 	return out
 }
 
-// waitReady waits until PostgreSQL in the db container accepts TCP
+// waitPostgres waits until PostgreSQL in the db container accepts TCP
 // connections, as the app makes them.
 func (s *appStack) waitPostgres(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)

@@ -47,9 +47,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 `)
 
-func newRedisClient(addr string) *redis.Client {
+func newRedisClient(addr string, onConnect func()) *redis.Client {
 	return redis.NewClient(&redis.Options{
-		Addr:         addr,
+		Addr: addr,
+		OnConnect: func(context.Context, *redis.Conn) error {
+			onConnect()
+			return nil
+		},
 		DialTimeout:  redisDialTimeout,
 		ReadTimeout:  redisIOTimeout,
 		WriteTimeout: redisIOTimeout,

@@ -49,12 +49,16 @@ func Open(ctx context.Context, log *slog.Logger, cfg config.Config) (*Store, err
 		return nil, fmt.Errorf("creating postgres pool: %w", err)
 	}
 	redis.SetLogger(redisLogger{log: log})
-	return &Store{
+	s := &Store{
 		db:       db,
-		cache:    newRedisClient(cfg.RedisAddr),
 		postgres: newDependency(log, "postgres", postgresAnswered),
 		redis:    newDependency(log, "redis", redisAnswered),
-	}, nil
+	}
+	// A new connection may reach a Redis that restarted from an older
+	// snapshot, without any command failing: distrust the cache until it
+	// is checked against PostgreSQL again.
+	s.cache = newRedisClient(cfg.RedisAddr, func() { s.cacheVerified.Store(false) })
+	return s, nil
 }
 
 // Close releases both pools, waiting for connections in use to be returned.
