@@ -212,8 +212,12 @@ func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) e
 		}
 		plan.steps[i] = step{action: start, name: s.name, replica: s.replica, current: &engine.ContainerSummary{ID: id, Name: s.name}}
 	}
-	if err := r.waitForDependencies(ctx, svc); err != nil {
-		return err
+	// The gates decide when a container may start; a service with nothing
+	// to start need not wait for them.
+	if plan.changes() {
+		if err := r.waitForDependencies(ctx, svc); err != nil {
+			return err
+		}
 	}
 	var (
 		ids []string
@@ -423,6 +427,9 @@ func (r *upRun) rerunIfFailed(ctx context.Context, svc *stack.Service, s step) e
 	}
 	if c.ExitCode == 0 || willRestart(c) {
 		return nil
+	}
+	if err := r.waitForDependencies(ctx, svc); err != nil {
+		return err
 	}
 	r.changed.Store(true)
 	return r.o.startContainer(ctx, svc, s.current.ID, s.name)
