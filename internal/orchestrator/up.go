@@ -294,7 +294,9 @@ func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) err
 			continue
 		default:
 		}
-		r.o.report("service "+svc.Name, "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
+		// On the line of the service's (first) container, which its
+		// start then updates.
+		r.o.report("container "+r.st.ContainerName(svc, 1, svc.Replicas), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
 		select {
 		case <-gate:
 		case <-m.failed:
