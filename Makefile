@@ -29,3 +29,14 @@ vet:
 test: images vet
 	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m ./...
 	cd app && $(GO) test -count=1 ./...
+
+# Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when
+# `docker compose` already answers, else built from the Go module proxy.
+compose:
+	@bash scripts/compose.sh
+
+# stackctl against Docker Compose on the same stack and engine (see bench/).
+BENCH_ROUNDS ?= 5
+BENCH_JSON ?= bench-results.json
+bench: images build compose
+	$(GO) run ./bench/cmd/stackbench -rounds $(BENCH_ROUNDS) -json $(BENCH_JSON)

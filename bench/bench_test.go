@@ -1,0 +1,223 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestSummarize(t *testing.T) {
+	cases := []struct {
+		in   []float64
+		want Summary
+	}{
+		{nil, Summary{}},
+		{[]float64{3}, Summary{N: 1, Min: 3, Median: 3, Max: 3}},
+		{[]float64{5, 1, 3}, Summary{N: 3, Min: 1, Median: 3, Max: 5}},
+		{[]float64{4, 1, 3, 2}, Summary{N: 4, Min: 1, Median: 2.5, Max: 4}},
+	}
+	for _, c := range cases {
+		if got := summarize(c.in); got != c.want {
+			t.Errorf("summarize(%v) = %+v, want %+v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestReportChecks(t *testing.T) {
+	r := &Report{}
+	add := func(tool, metric string, values ...float64) {
+		for _, v := range values {
+			r.Samples = append(r.Samples, Sample{Tool: tool, Metric: metric, Value: v})
+		}
+	}
+	add(floorTool, metricFloorTCP, 0.5, 0.6, 0.7)
+	add("stackctl", metricColdUp, 1.5, 1.6, 1.7)
+	add("compose", metricColdUp, 6, 7, 8)
+	add("stackctl", metricNoopUp, 0.4)
+	add("compose", metricNoopUp, 0.5)
+	add("stackctl", metricCrash, 3)
+	add("stackctl", metricRedeployFailed, 0, 0)
+	add("stackctl", metricEdgeRedeployFailed, 0, 2)
+	r.finish()
+	want := map[string]bool{
+		"cold-up <= 0.5x compose":                                             true,
+		"cold-up within 1.5s of the postgres floor":                           true,
+		"noop-up <= 0.5x compose":                                             false,
+		"noop-up under 300ms":                                                 false,
+		"crash-recovery within 1s of the postgres floor":                      false,
+		"redeploy under load behind the edge: 0 failed requests, every round": false,
+	}
+	if len(r.Checks) != len(want) {
+		t.Fatalf("checks = %+v, want %d", r.Checks, len(want))
+	}
+	for _, c := range r.Checks {
+		if pass, ok := want[c.Name]; !ok || pass != c.Pass {
+			t.Errorf("check %q pass=%v (%s), want known and %v", c.Name, c.Pass, c.Detail, pass)
+		}
+	}
+	var table bytes.Buffer
+	r.PrintTable(&table)
+	for _, s := range []string{"1. cold up", "1.500 / 1.600 / 1.700 s", "0.23x", "MISS"} {
+		if !strings.Contains(table.String(), s) {
+			t.Errorf("table lacks %q:\n%s", s, table.String())
+		}
+	}
+}
+
+func TestParseEventsSkipsPlainLines(t *testing.T) {
+	stderr := `{"time":"2025-01-01T00:00:01Z","resource":"container db","status":"started"}
+stack bench-s is up (1.2s)
+{"time":"2025-01-01T00:00:02Z","resource":"container web","status":"healthy","detail":"0.5s"}
+`
+	events := parseEvents([]byte(stderr))
+	if len(events) != 2 || events[1].Status != "healthy" {
+		t.Fatalf("events = %+v", events)
+	}
+	tl := timeline(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), events)
+	if tl[0].After != 1 || tl[1].After != 2 || tl[1].Detail != "0.5s" {
+		t.Errorf("timeline = %+v", tl)
+	}
+}
+
+// fakePostgres answers one startup message per connection with reply.
+func fakePostgres(t *testing.T, reply func() []byte) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				var size [4]byte
+				if _, err := io.ReadFull(conn, size[:]); err != nil {
+					return
+				}
+				rest := make([]byte, binary.BigEndian.Uint32(size[:])-4)
+				if _, err := io.ReadFull(conn, rest); err != nil {
+					return
+				}
+				if binary.BigEndian.Uint32(rest) != 3<<16 || !bytes.Contains(rest, []byte("user\x00appuser\x00")) {
+					return
+				}
+				_, _ = conn.Write(reply())
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+func errorResponse(code string) []byte {
+	body := []byte("SFATAL\x00C" + code + "\x00Mthe database system is starting up\x00\x00")
+	msg := []byte{'E', 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(msg[1:], uint32(4+len(body)))
+	return append(msg, body...)
+}
+
+func TestPgAccepting(t *testing.T) {
+	ctx := context.Background()
+	authRequest := []byte{'R', 0, 0, 0, 12, 0, 0, 0, 10, 'x', 'x', 'x'}
+	cases := map[string]struct {
+		reply []byte
+		want  bool
+	}{
+		"asks for a password": {authRequest, true},
+		"starting up":         {errorResponse(sqlstateCannotConnectNow), false},
+		"unknown user":        {errorResponse("28000"), true},
+		"closes at once":      {nil, false},
+	}
+	for name, c := range cases {
+		addr := fakePostgres(t, func() []byte { return c.reply })
+		got, err := pgAccepting(ctx, addr)
+		if err != nil || got != c.want {
+			t.Errorf("%s: pgAccepting = %v, %v; want %v", name, got, err, c.want)
+		}
+	}
+	// Nothing listening: not yet, no error.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	if got, err := pgAccepting(ctx, addr); got || err != nil {
+		t.Errorf("closed port: pgAccepting = %v, %v", got, err)
+	}
+}
+
+func TestWaitPgTCPWaitsForStartup(t *testing.T) {
+	var calls atomic.Int32
+	addr := fakePostgres(t, func() []byte {
+		if calls.Add(1) < 3 {
+			return errorResponse(sqlstateCannotConnectNow)
+		}
+		return []byte{'R', 0, 0, 0, 8, 0, 0, 0, 0}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := waitPgTCP(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("probed %d times, want 3", calls.Load())
+	}
+}
+
+// TestClientLoopCountsAnOutage serves, fails for a while, and serves again
+// once the "deploy" is over: the loop must count the failures, measure the
+// gap, and stop at the first success after the deploy.
+func TestClientLoopCountsAnOutage(t *testing.T) {
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	deployed := make(chan struct{})
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		down.Store(true)
+		time.Sleep(200 * time.Millisecond)
+		down.Store(false)
+		close(deployed)
+	}()
+	rep := clientLoop(context.Background(), newWebClient(), srv.URL, deployed, time.Minute)
+	if rep.ServingAgain.IsZero() {
+		t.Fatal("loop did not see the service back")
+	}
+	if rep.Failed < 5 {
+		t.Errorf("failed = %d, want the ~20 requests of a 200 ms outage", rep.Failed)
+	}
+	if rep.LongestGap < 200*time.Millisecond || rep.LongestGap > 2*time.Second {
+		t.Errorf("longest gap = %s, want about 200 ms", rep.LongestGap)
+	}
+}
+
+func TestInvocationFailureCarriesOutput(t *testing.T) {
+	tool := &Tool{Name: "sh", argv: []string{"sh", "-c"}}
+	_, err := tool.run(context.Background(), []string{"echo boom >&2; exit 3"})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("err = %v, want the command's output in it", err)
+	}
+}
+
+func TestNamesMatchStackctlPrefixing(t *testing.T) {
+	n := namesFor("bench-c")
+	if n.Containers["db"] != "bench-c-postgres-db" || n.Network != "bench-c-app-network" || n.Volume != "bench-c-postgres_data" {
+		t.Errorf("names = %+v", n)
+	}
+}

@@ -1,0 +1,331 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/progress"
+)
+
+// Metric names, as samples and the JSON results call them.
+const (
+	metricColdUp         = "cold-up"
+	metricFirstUp        = "first-up"
+	metricNoopUp         = "noop-up"
+	metricCrash          = "crash-recovery"
+	metricCrashDBReady   = "crash-db-ready"
+	metricRedeploy       = "redeploy"
+	metricRedeployFailed = "redeploy-failed-requests"
+	metricRedeployGap    = "redeploy-longest-gap"
+	// The same redeploy with web behind stackctl's edge (stackctl only).
+	metricEdgeRedeploy       = "edge-redeploy"
+	metricEdgeRedeployFailed = "edge-redeploy-failed-requests"
+	metricEdgeRedeployGap    = "edge-redeploy-longest-gap"
+	metricDown               = "down"
+	metricFloorExec          = "pg-floor-exec"
+	metricFloorTCP           = "pg-floor-tcp"
+)
+
+// floorTool is the "tool" of the PostgreSQL floor samples.
+const floorTool = "postgres"
+
+const (
+	unitSeconds  = "s"
+	unitRequests = "requests"
+)
+
+// metricRows are the table's rows, in order.
+var metricRows = []struct{ metric, title, unit string }{
+	{metricColdUp, "1. cold up: volume has data -> web 200", unitSeconds},
+	{metricFirstUp, "2. first up: no volume (initdb) -> web 200", unitSeconds},
+	{metricNoopUp, "3. no-op up", unitSeconds},
+	{metricCrash, "4. crash db (host SIGKILL) -> web 200", unitSeconds},
+	{metricCrashDBReady, "   ... -> db pg_isready", unitSeconds},
+	{metricRedeploy, "5. redeploy under load: up --build -> web 200", unitSeconds},
+	{metricRedeployFailed, "   failed requests", unitRequests},
+	{metricRedeployGap, "   longest gap seen by the client", unitSeconds},
+	{metricEdgeRedeploy, "5b. the same behind the edge (stackctl --edge)", unitSeconds},
+	{metricEdgeRedeployFailed, "   failed requests", unitRequests},
+	{metricEdgeRedeployGap, "   longest gap seen by the client", unitSeconds},
+	{metricDown, "6. down -v: running -> all removed", unitSeconds},
+}
+
+var floorRows = []struct{ metric, title string }{
+	{metricFloorTCP, "start -> accepting (TCP from the host)"},
+	{metricFloorExec, "start -> pg_isready (exec, as db-ready above)"},
+}
+
+// Sample is one measurement.
+type Sample struct {
+	Round  int     `json:"round"`
+	Tool   string  `json:"tool"`
+	Metric string  `json:"metric"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Note   string  `json:"note,omitempty"`
+	// Timeline is stackctl's progress events of the run, timed from the
+	// command's start: where its time went.
+	Timeline []TimedEvent `json:"timeline,omitempty"`
+}
+
+// TimedEvent is one progress event, seconds after the command started.
+type TimedEvent struct {
+	After    float64 `json:"after_s"`
+	Resource string  `json:"resource"`
+	Status   string  `json:"status"`
+	Detail   string  `json:"detail,omitempty"`
+}
+
+func timeline(began time.Time, events []progress.Event) []TimedEvent {
+	out := make([]TimedEvent, 0, len(events))
+	for _, e := range events {
+		out = append(out, TimedEvent{After: e.Time.Sub(began).Seconds(), Resource: e.Resource, Status: e.Status, Detail: e.Detail})
+	}
+	return out
+}
+
+// Summary is min / median / max over a metric's samples.
+type Summary struct {
+	N      int     `json:"n"`
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	Max    float64 `json:"max"`
+}
+
+func summarize(values []float64) Summary {
+	if len(values) == 0 {
+		return Summary{}
+	}
+	v := slices.Sorted(slices.Values(values))
+	mid := len(v) / 2
+	median := v[mid]
+	if len(v)%2 == 0 {
+		median = (v[mid-1] + v[mid]) / 2
+	}
+	return Summary{N: len(v), Min: v[0], Median: median, Max: v[len(v)-1]}
+}
+
+// ToolInfo says which tool ran as what.
+type ToolInfo struct {
+	Version string `json:"version"`
+	Project string `json:"project"`
+	Port    int    `json:"port"`
+}
+
+// Check is one of the issue's targets for stackctl, judged on medians.
+type Check struct {
+	Name   string `json:"name"`
+	Pass   bool   `json:"pass"`
+	Detail string `json:"detail"`
+}
+
+// Report is everything a run measured; it is also the JSON output.
+type Report struct {
+	Started  time.Time           `json:"started"`
+	Finished time.Time           `json:"finished"`
+	Rounds   int                 `json:"rounds"`
+	Engine   string              `json:"engine"`
+	Tools    map[string]ToolInfo `json:"tools"`
+	// Summaries are by metric, then tool.
+	Summaries map[string]map[string]Summary `json:"summaries"`
+	// Ratios are stackctl's median over compose's, by metric.
+	Ratios  map[string]float64 `json:"ratios"`
+	Checks  []Check            `json:"checks"`
+	Errors  []string           `json:"errors,omitempty"`
+	Samples []Sample           `json:"samples"`
+}
+
+func (r *Report) values(metric, tool string) []float64 {
+	var out []float64
+	for _, s := range r.Samples {
+		if s.Metric == metric && s.Tool == tool {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}
+
+func (r *Report) summary(metric, tool string) (Summary, bool) {
+	s, ok := r.Summaries[metric][tool]
+	return s, ok && s.N > 0
+}
+
+// finish computes summaries, ratios and checks from the samples.
+func (r *Report) finish() {
+	r.Finished = time.Now()
+	r.Summaries = map[string]map[string]Summary{}
+	r.Ratios = map[string]float64{}
+	for _, s := range r.Samples {
+		if r.Summaries[s.Metric] == nil {
+			r.Summaries[s.Metric] = map[string]Summary{}
+		}
+		r.Summaries[s.Metric][s.Tool] = summarize(r.values(s.Metric, s.Tool))
+	}
+	for metric := range r.Summaries {
+		s, okS := r.summary(metric, "stackctl")
+		c, okC := r.summary(metric, "compose")
+		if okS && okC && c.Median > 0 {
+			r.Ratios[metric] = s.Median / c.Median
+		}
+	}
+	r.Checks = r.checks()
+}
+
+// checks judges the issue's targets for stackctl.
+func (r *Report) checks() []Check {
+	var out []Check
+	floor, hasFloor := r.summary(metricFloorTCP, floorTool)
+	ratioAtMost := func(metric string, limit float64) {
+		ratio, ok := r.Ratios[metric]
+		out = append(out, Check{
+			Name: fmt.Sprintf("%s <= %.1fx compose", metric, limit),
+			Pass: ok && ratio <= limit, Detail: ratioText(ratio, ok),
+		})
+	}
+	nearFloor := func(metric string, slack time.Duration) {
+		s, ok := r.summary(metric, "stackctl")
+		c := Check{Name: fmt.Sprintf("%s within %s of the postgres floor", metric, slack)}
+		if ok && hasFloor {
+			over := s.Median - floor.Median
+			c.Pass = over <= slack.Seconds()
+			c.Detail = fmt.Sprintf("%.3fs = floor %.3fs + %.3fs", s.Median, floor.Median, over)
+		} else {
+			c.Detail = "not measured"
+		}
+		out = append(out, c)
+	}
+	ratioAtMost(metricColdUp, 0.5)
+	nearFloor(metricColdUp, 1500*time.Millisecond)
+	ratioAtMost(metricNoopUp, 0.5)
+	noop, ok := r.summary(metricNoopUp, "stackctl")
+	out = append(out, Check{Name: "noop-up under 300ms", Pass: ok && noop.Median < 0.3, Detail: measured(ok, "%.3fs", noop.Median)})
+	nearFloor(metricCrash, time.Second)
+	// With one web container on a fixed host port no tool can redeploy
+	// without a gap; stackctl's answer is the edge, so that is where the
+	// zero-failure target is judged.
+	failed, ok := r.summary(metricEdgeRedeployFailed, "stackctl")
+	out = append(out, Check{Name: "redeploy under load behind the edge: 0 failed requests, every round", Pass: ok && failed.Max == 0,
+		Detail: measured(ok, "failed min/median/max %.0f/%.0f/%.0f", failed.Min, failed.Median, failed.Max)})
+	return out
+}
+
+func measured(ok bool, format string, args ...any) string {
+	if !ok {
+		return "not measured"
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+func ratioText(ratio float64, ok bool) string {
+	if !ok {
+		return "not measured"
+	}
+	return fmt.Sprintf("%.2fx", ratio)
+}
+
+// PrintTable writes the human summary: one row per scenario, the floor,
+// the checks, and errors.
+func (r *Report) PrintTable(w io.Writer) {
+	fmt.Fprintf(w, "\n%d rounds; engine %s\n", r.Rounds, r.Engine)
+	for _, name := range []string{"stackctl", "compose"} {
+		if t, ok := r.Tools[name]; ok {
+			fmt.Fprintf(w, "  %-8s %s (project %s, port %d)\n", name, t.Version, t.Project, t.Port)
+		}
+	}
+	row := func(cells ...any) {
+		line := fmt.Sprintf("%-48s  %-27s  %-27s  %s", cells...)
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	fmt.Fprintln(w)
+	row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose")
+	for _, m := range metricRows {
+		row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric))
+	}
+	fmt.Fprintln(w)
+	row("postgres itself, no tool (the floor)", "min/median/max", "", "")
+	for _, m := range floorRows {
+		row(m.title, r.cell(m.metric, floorTool, unitSeconds), "", "")
+	}
+	fmt.Fprintln(w, "\nstackctl against the issue's targets (medians; the floor is the TCP one):")
+	for _, c := range r.Checks {
+		verdict := "MISS"
+		if c.Pass {
+			verdict = "ok  "
+		}
+		fmt.Fprintf(w, "  %s  %-58s %s\n", verdict, c.Name, c.Detail)
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(w, "\n%d errors:\n", len(r.Errors))
+		for _, e := range r.Errors {
+			fmt.Fprintf(w, "  - %s\n", strings.ReplaceAll(e, "\n", "\n    "))
+		}
+	}
+}
+
+// PrintTimelines writes, for each stackctl up-like metric, the progress
+// timeline of its median run: where stackctl's time goes.
+func (r *Report) PrintTimelines(w io.Writer) {
+	for _, metric := range []string{metricColdUp, metricFirstUp, metricNoopUp, metricRedeploy, metricDown} {
+		s, ok := r.medianSample(metric, "stackctl")
+		if !ok || len(s.Timeline) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nstackctl %s, round %d (%.3fs):\n", metric, s.Round, s.Value)
+		for _, e := range s.Timeline {
+			fmt.Fprintf(w, "  +%7.3fs  %-40s %s %s\n", e.After, e.Resource, e.Status, e.Detail)
+		}
+	}
+}
+
+// medianSample is the sample of metric whose value is closest to its median.
+func (r *Report) medianSample(metric, tool string) (Sample, bool) {
+	sum, ok := r.summary(metric, tool)
+	if !ok {
+		return Sample{}, false
+	}
+	var best Sample
+	found := false
+	for _, s := range r.Samples {
+		if s.Metric == metric && s.Tool == tool && (!found || math.Abs(s.Value-sum.Median) < math.Abs(best.Value-sum.Median)) {
+			best, found = s, true
+		}
+	}
+	return best, found
+}
+
+func (r *Report) cell(metric, tool, unit string) string {
+	s, ok := r.summary(metric, tool)
+	if !ok {
+		return "-"
+	}
+	if unit == unitRequests {
+		return fmt.Sprintf("%.0f / %.0f / %.0f", s.Min, s.Median, s.Max)
+	}
+	return fmt.Sprintf("%.3f / %.3f / %.3f s", s.Min, s.Median, s.Max)
+}
+
+func (r *Report) ratioCell(metric string) string {
+	ratio, ok := r.Ratios[metric]
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", ratio)
+}
+
+// WriteJSON writes the report to path.
+func (r *Report) WriteJSON(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results to %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+)
+
+// Config says what to run and where.
+type Config struct {
+	// RepoDir is the repository root: its app/ is copied, never changed.
+	RepoDir string
+	// StackctlBin is the stackctl binary under test.
+	StackctlBin string
+	// ComposeFile is bench/compose.yaml.
+	ComposeFile string
+	// Rounds is how many times each scenario runs per tool.
+	Rounds int
+	// StackctlProject and ComposeProject keep the two stacks apart from
+	// each other and from anyone else's.
+	StackctlProject, ComposeProject string
+	// Skip names scenarios not to run (see Skippable).
+	Skip map[string]bool
+	// LoadMax bounds the redeploy's client loop; 0 is DefaultLoadMax.
+	LoadMax time.Duration
+	// Log receives progress lines.
+	Log io.Writer
+}
+
+// images the stack runs; the benchmark never pulls, it needs them present.
+var requiredImages = []string{"postgres:15", "redis:7", "golang:1.26"}
+
+// cleanupTimeout bounds the final teardown, which runs even after Ctrl-C.
+const cleanupTimeout = 3 * time.Minute
+
+// Runner runs the scenarios for both tools and collects the samples.
+type Runner struct {
+	cfg    Config
+	eng    *engine.Client
+	web    *http.Client
+	tools  []*Tool
+	report *Report
+}
+
+// Run measures every scenario cfg.Rounds times per tool, alternating the
+// tools, and returns what it measured. It refuses to start when any name it
+// would use belongs to someone else, and removes everything it made before it
+// returns, also when ctx is cancelled (Ctrl-C). The report holds whatever was
+// measured even when Run fails part way.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.LoadMax <= 0 {
+		cfg.LoadMax = DefaultLoadMax
+	}
+	for name := range cfg.Skip {
+		if !slices.Contains(Skippable, name) {
+			return nil, fmt.Errorf("cannot skip %q: only %v can be skipped", name, Skippable)
+		}
+	}
+	r := &Runner{cfg: cfg, web: newWebClient(), report: &Report{Started: time.Now(), Rounds: cfg.Rounds, Tools: map[string]ToolInfo{}}}
+	defer r.report.finish()
+	eng, err := engine.New(ctx)
+	if err != nil {
+		return r.report, err
+	}
+	defer eng.Close()
+	r.eng = eng
+	r.report.Engine = fmt.Sprintf("%s (API %s)", eng.Host(), eng.APIVersion())
+	if err := r.checkPreconditions(ctx); err != nil {
+		return r.report, err
+	}
+
+	workspace, err := os.MkdirTemp("", "stackbench-")
+	if err != nil {
+		return r.report, fmt.Errorf("make a workspace: %w", err)
+	}
+	defer os.RemoveAll(workspace)
+	if err := r.setUpTools(ctx, workspace); err != nil {
+		return r.report, err
+	}
+	if err := checkOwned(ctx, eng, r.allResources()); err != nil {
+		return r.report, fmt.Errorf("refusing to run: %w", err)
+	}
+	// From here on everything under our names is ours to remove.
+	defer r.cleanup(ctx)
+
+	if err := r.prepare(ctx); err != nil {
+		return r.report, err
+	}
+	for round := 1; round <= cfg.Rounds; round++ {
+		r.runRound(ctx, round)
+		if ctx.Err() != nil {
+			return r.report, ctx.Err()
+		}
+	}
+	return r.report, nil
+}
+
+func (r *Runner) checkPreconditions(ctx context.Context) error {
+	if os.Geteuid() != 0 {
+		return errors.New("the crash scenario sends SIGKILL to container processes from this process: run as root")
+	}
+	if !r.eng.IsLocal() {
+		return fmt.Errorf("the engine at %s is not local: its containers' processes cannot be signalled from here", r.eng.Host())
+	}
+	for _, ref := range requiredImages {
+		if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
+			return fmt.Errorf("image %s must be present (the benchmark never pulls; `make images`): %w", ref, err)
+		}
+	}
+	return nil
+}
+
+// setUpTools gives each tool its own copy of app/ (the redeploy scenario
+// edits it) and its own free host port.
+func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
+	appSrc := filepath.Join(r.cfg.RepoDir, "app")
+	var dirs [2]string
+	var ports [2]int
+	for i, name := range []string{"stackctl-app", "compose-app"} {
+		dirs[i] = filepath.Join(workspace, name)
+		if err := copyDir(appSrc, dirs[i]); err != nil {
+			return fmt.Errorf("copy %s for the benchmark: %w", appSrc, err)
+		}
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		ports[i] = port
+	}
+	stackctl, err := NewStackctl(r.cfg.StackctlBin, r.cfg.StackctlProject, dirs[0], ports[0])
+	if err != nil {
+		return err
+	}
+	compose, err := NewCompose(ctx, r.cfg.ComposeFile, r.cfg.ComposeProject, dirs[1], ports[1])
+	if err != nil {
+		return err
+	}
+	r.tools = []*Tool{stackctl, compose}
+	for _, t := range r.tools {
+		r.report.Tools[t.Name] = ToolInfo{Version: t.Version, Project: t.Project, Port: t.Port}
+		r.logf("%-8s %s, project %s, web on 127.0.0.1:%d", t.Name, t.Version, t.Project, t.Port)
+	}
+	return nil
+}
+
+func (r *Runner) allResources() []resource {
+	var rs []resource
+	for _, t := range r.tools {
+		rs = append(rs, t.resources()...)
+	}
+	return append(rs, r.floorResources()...)
+}
+
+// prepare starts from a clean slate of our own projects and makes sure both
+// tools' app images are built from the current source, so no measured up
+// includes a first build.
+func (r *Runner) prepare(ctx context.Context) error {
+	for _, t := range r.tools {
+		r.logf("preparing %s: down -v, up --build, down -v", t.Name)
+		if _, err := t.Down(ctx, true); err != nil {
+			return fmt.Errorf("clear %s's previous stack: %w", t.Name, err)
+		}
+		if _, err := t.Up(ctx, true); err != nil {
+			return fmt.Errorf("build and start %s's stack once: %w", t.Name, err)
+		}
+		if _, err := t.Down(ctx, true); err != nil {
+			return fmt.Errorf("take %s's stack down after warm-up: %w", t.Name, err)
+		}
+	}
+	r.logf("preparing the postgres floor volume")
+	return r.prepareFloor(ctx)
+}
+
+// runRound runs the floor and both tools' cycles; the tool that goes first
+// alternates, so neither always runs on a warmer (or busier) machine.
+func (r *Runner) runRound(ctx context.Context, round int) {
+	for _, probe := range []string{"tcp", "exec"} {
+		if err := r.floorSample(ctx, round, probe); err != nil && ctx.Err() == nil {
+			r.fail(round, floorTool, err)
+		}
+	}
+	order := slices.Clone(r.tools)
+	if round%2 == 0 {
+		slices.Reverse(order)
+	}
+	for _, t := range order {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := r.cycle(ctx, round, t); err != nil {
+			if ctx.Err() != nil {
+				return // cancelled: not a failure of the tool
+			}
+			r.fail(round, t.Name, err)
+			r.reset(ctx, t)
+		}
+	}
+}
+
+// reset takes a tool's stack down after a failed scenario so the next round
+// starts clean.
+func (r *Runner) reset(ctx context.Context, t *Tool) {
+	if _, err := t.Down(ctx, true); err != nil {
+		r.logf("reset %s after a failure: %v", t.Name, err)
+	}
+}
+
+// cleanup removes everything the benchmark made, with its own deadline: it
+// runs after Ctrl-C too.
+func (r *Runner) cleanup(parent context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
+	defer cancel()
+	r.logf("cleaning up: down -v for both projects, the floor container and volume")
+	for _, t := range r.tools {
+		if _, err := t.Down(ctx, true); err != nil {
+			r.fail(0, t.Name, fmt.Errorf("clean up: %w", err))
+		}
+	}
+	if err := r.removeFloor(ctx); err != nil {
+		r.fail(0, floorTool, fmt.Errorf("clean up: %w", err))
+	}
+	left, err := leftovers(ctx, r.eng, r.allResources())
+	if err != nil {
+		r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
+	}
+	if len(left) > 0 {
+		r.fail(0, "", fmt.Errorf("left behind after cleanup: %v", left))
+	}
+}
+
+func (r *Runner) record(s Sample) {
+	r.report.Samples = append(r.report.Samples, s)
+	value := fmt.Sprintf("%.3fs", s.Value)
+	if s.Unit == unitRequests {
+		value = fmt.Sprintf("%.0f", s.Value)
+	}
+	if s.Note != "" {
+		value += " (" + s.Note + ")"
+	}
+	r.logf("round %d/%d  %-8s  %-26s %s", s.Round, r.cfg.Rounds, s.Tool, s.Metric, value)
+}
+
+func (r *Runner) fail(round int, tool string, err error) {
+	msg := fmt.Sprintf("round %d, %s: %v", round, tool, err)
+	if round == 0 {
+		msg = fmt.Sprintf("%s: %v", tool, err)
+	}
+	r.report.Errors = append(r.report.Errors, msg)
+	r.logf("error: %s", msg)
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.cfg.Log != nil {
+		fmt.Fprintf(r.cfg.Log, "stackbench: "+format+"\n", args...)
+	}
+}
+
+// freePort asks the kernel for a free port on the loopback interface. It is
+// closed again before use, so another process could take it in between;
+// the tools then fail to bind, which the benchmark reports.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("pick a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// copyDir copies the regular files and directories under src to dst.
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode().Perm())
+	})
+}

@@ -1,0 +1,203 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/progress"
+)
+
+// Tool is one of the two command lines under test, bound to its own project,
+// host port and copy of the app, so the two never touch each other's stack.
+type Tool struct {
+	// Name is "stackctl" or "compose", as the results call it.
+	Name string
+	// Version is what the tool says it is, for the report.
+	Version string
+	// Project is the tool's project name; Names are derived from it.
+	Project string
+	Names   StackNames
+	// OwnerLabel is the label whose value is Project on everything the tool
+	// made; a resource under one of Names without it is not ours.
+	OwnerLabel string
+	// Port is the host port web publishes.
+	Port int
+	// AppDir is the tool's private copy of the app, its build context.
+	AppDir string
+
+	argv     []string // command and global flags
+	env      []string // added to the environment
+	upArgs   func(build bool) []string
+	downArgs func(volumes bool) []string
+	// scrubEnvPrefix drops inherited variables with this prefix.
+	scrubEnvPrefix string
+	// events says the tool writes --progress json events on stderr.
+	events bool
+}
+
+// Invocation is one finished run of a tool.
+type Invocation struct {
+	Began  time.Time
+	Took   time.Duration
+	Output string
+	// Events are the tool's progress events, stackctl only.
+	Events []progress.Event
+}
+
+// Up runs the tool's `up`, rebuilding images when build is set.
+func (t *Tool) Up(ctx context.Context, build bool) (Invocation, error) {
+	return t.run(ctx, t.upArgs(build))
+}
+
+// Down runs the tool's `down`, removing volumes too when volumes is set.
+func (t *Tool) Down(ctx context.Context, volumes bool) (Invocation, error) {
+	return t.run(ctx, t.downArgs(volumes))
+}
+
+// URL is web's address on the loopback interface.
+func (t *Tool) URL() string { return "http://127.0.0.1:" + strconv.Itoa(t.Port) + "/" }
+
+func (t *Tool) run(ctx context.Context, args []string) (Invocation, error) {
+	argv := append(append([]string{}, t.argv...), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(t.inheritedEnv(), t.env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// On Ctrl-C, let the tool stop its own work cleanly before it is killed.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 20 * time.Second
+	began := time.Now()
+	err := cmd.Run()
+	run := Invocation{Began: began, Took: time.Since(began), Output: stdout.String() + stderr.String()}
+	if t.events {
+		run.Events = parseEvents(stderr.Bytes())
+	}
+	if err != nil {
+		return run, fmt.Errorf("%s %s: %w\n%s", t.Name, strings.Join(args, " "), err, tail(run.Output, 30))
+	}
+	return run, nil
+}
+
+func (t *Tool) inheritedEnv() []string {
+	env := os.Environ()
+	if t.scrubEnvPrefix == "" {
+		return env
+	}
+	return slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, t.scrubEnvPrefix) })
+}
+
+// parseEvents picks stackctl's JSON progress events out of its stderr,
+// skipping the plain summary lines around them.
+func parseEvents(stderr []byte) []progress.Event {
+	var events []progress.Event
+	sc := bufio.NewScanner(bytes.NewReader(stderr))
+	sc.Buffer(nil, 1<<20) // a build step can print a long line
+	for sc.Scan() {
+		var e progress.Event
+		if json.Unmarshal(sc.Bytes(), &e) == nil && !e.Time.IsZero() {
+			events = append(events, e)
+		}
+	}
+	return events
+}
+
+// tail is the last n lines of s, for error messages.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// NewStackctl is stackctl at bin, run in project with --progress json so
+// each run's timeline says where its time went.
+func NewStackctl(bin, project, appDir string, port int) (*Tool, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("find stackctl (build it with `make build`): %w", err)
+	}
+	t := &Tool{
+		Name: "stackctl", Project: project, Names: namesFor(project), OwnerLabel: stackctlProjectLabel,
+		Port: port, AppDir: appDir, events: true,
+		argv: []string{bin, "-p", project, "--progress", "json", "--app-dir", appDir},
+		upArgs: func(build bool) []string {
+			args := []string{"up", "--port", strconv.Itoa(port)}
+			if build {
+				args = append(args, "--build")
+			}
+			return args
+		},
+		downArgs: func(volumes bool) []string {
+			if volumes {
+				return []string{"down", "-v"}
+			}
+			return []string{"down"}
+		},
+	}
+	// stackctl has no version command; it is this checkout's.
+	t.Version = "built from this checkout (" + bin + ")"
+	return t, nil
+}
+
+// NewCompose is Docker Compose on composeFile in project: `docker compose`
+// (v2 or later) when the plugin answers, else Debian's `docker-compose` v1.
+// Names get the prefix "<project>-" through STACK_PREFIX, so they equal what
+// stackctl names a project of the same name.
+func NewCompose(ctx context.Context, composeFile, project, appDir string, port int) (*Tool, error) {
+	argv, version, err := findCompose(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tool{
+		Name: "compose", Version: version, Project: project, Names: namesFor(project),
+		OwnerLabel: composeProjectLabel, Port: port, AppDir: appDir,
+		argv: append(argv, "-p", project, "-f", composeFile),
+		env: []string{
+			"STACK_PREFIX=" + project + "-",
+			"WEB_PORT=" + strconv.Itoa(port),
+			"APP_DIR=" + appDir,
+			// No BuildKit here: build with the engine's classic builder,
+			// as stackctl does.
+			"DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false",
+		},
+		// The caller's COMPOSE_* settings (project, files, profiles) must
+		// not change which stack runs: -p and -f say that.
+		scrubEnvPrefix: "COMPOSE_",
+		upArgs: func(build bool) []string {
+			args := []string{"up", "-d"}
+			if build {
+				args = append(args, "--build")
+			}
+			return args
+		},
+		downArgs: func(volumes bool) []string {
+			if volumes {
+				return []string{"down", "-v"}
+			}
+			return []string{"down"}
+		},
+	}
+	return t, nil
+}
+
+// findCompose prefers the Compose v2+ CLI plugin and falls back to v1.
+func findCompose(ctx context.Context) (argv []string, version string, err error) {
+	if out, err := exec.CommandContext(ctx, "docker", "compose", "version").Output(); err == nil {
+		return []string{"docker", "compose"}, strings.TrimSpace(string(out)), nil
+	}
+	if out, err := exec.CommandContext(ctx, "docker-compose", "version", "--short").Output(); err == nil {
+		return []string{"docker-compose"}, "docker-compose " + strings.TrimSpace(string(out)) + " (v1)", nil
+	}
+	return nil, "", errors.New("find Docker Compose: neither `docker compose` nor `docker-compose` runs; `make compose` builds the plugin")
+}
