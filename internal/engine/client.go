@@ -53,8 +53,8 @@ func (c *Client) IsLocal() bool { return strings.HasPrefix(c.api.DaemonHost(), "
 // APIVersion is the negotiated API version.
 func (c *Client) APIVersion() string { return c.api.ClientVersion() }
 
-// SupportsStartInterval reports whether healthchecks may set StartInterval
+// supportsStartInterval reports whether healthchecks may set StartInterval
 // (API 1.44 and later).
-func (c *Client) SupportsStartInterval() bool {
+func (c *Client) supportsStartInterval() bool {
 	return versions.GreaterThanOrEqualTo(c.api.ClientVersion(), "1.44")
 }

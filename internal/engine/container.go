@@ -128,7 +128,7 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 			StartPeriod: hc.StartPeriod,
 			Retries:     hc.Retries,
 		}
-		if c.SupportsStartInterval() {
+		if c.supportsStartInterval() {
 			cfg.Healthcheck.StartInterval = hc.StartInterval
 		}
 	}
