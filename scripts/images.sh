@@ -66,8 +66,11 @@ ensure_base() {
 	mkdir -p "$CACHE_DIR"
 	local tarball=$CACHE_DIR/bookworm-rootfs.tar log=$CACHE_DIR/mmdebstrap.log
 	say "making a Debian bookworm rootfs with ${BASE_PACKAGES} (about a minute; log: ${log})"
+	# As root a plain chroot works everywhere; others need user namespaces.
+	local mode=unshare
+	[[ $(id -u) -ne 0 ]] || mode=root
 	# shellcheck disable=SC2016 # the hook's $1 is mmdebstrap's, not ours.
-	if ! mmdebstrap --variant=minbase --include="$BASE_PACKAGES" \
+	if ! mmdebstrap --mode="$mode" --variant=minbase --include="$BASE_PACKAGES" \
 		--customize-hook='rm -rf "$1"/var/lib/postgresql/15 "$1"/etc/postgresql/15 "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
 		bookworm "$tarball" \
 		"deb $MIRROR bookworm main" \
