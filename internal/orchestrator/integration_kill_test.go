@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -520,111 +518,4 @@ func TestCrashErrors(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestKillMeasure crashes db five times on one default stack and logs the
-// median times of the recovery's milestones, with where the time goes. It
-// measures, it does not assert speed: run it with KILL_MEASURE=1.
-func TestKillMeasure(t *testing.T) {
-	if os.Getenv("KILL_MEASURE") != "1" {
-		t.Skip("set KILL_MEASURE=1 to measure crash recovery times")
-	}
-	itgParallel(t)
-	e := newItgEnv(t)
-	ctx := enginetest.Context(t, 15*time.Minute)
-	st := e.defaultStack()
-	e.cleanupProject(st)
-	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
-	db := e.killContainer(ctx, st, "db")
-	dbName := "container " + db.Name
-
-	const runs = 5
-	series := map[string][]time.Duration{}
-	order := []string{
-		"crashed", "restarted", "healthy", "web serving again",
-		"kill → engine saw the exit", "engine restart delay (exit → start)", "postgres start → accepting connections",
-		"our lag: start → restart seen", "our lag: accepting → healthy seen", "web readiness after healthy",
-	}
-	for i := range runs {
-		// The engine doubles its restart delay for a container that ran
-		// under 10 s; wait that out, so each run measures the first delay.
-		c := e.killWaitState(ctx, db.ID, 2*time.Minute, "db healthy and up 10 s", func(c engine.Container) bool {
-			return c.Running() && c.Health == "healthy" && time.Since(c.StartedAt) > 10*time.Second
-		})
-		events := len(e.events.snapshot())
-		report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "db", WaitTimeout: 3 * time.Minute})
-		if err != nil {
-			t.Fatalf("run %d: crash db: %v", i+1, err)
-		}
-		var killedAt time.Time
-		for _, ev := range e.events.snapshot()[events:] {
-			if ev.Resource == dbName && ev.Status == "killed" {
-				killedAt = ev.Time
-			}
-		}
-		after := e.inspect(ctx, db.ID)
-		ready := killPostgresReadyAfter(t, e, ctx, db.ID, after.StartedAt)
-		at := map[string]time.Duration{}
-		for _, m := range report.Timeline {
-			switch {
-			case strings.HasPrefix(m.What, "crashed"):
-				at["crashed"] = m.After
-			case strings.HasPrefix(m.What, "restarted"):
-				at["restarted"] = m.After
-			default:
-				at[m.What] = m.After
-			}
-		}
-		at["kill → engine saw the exit"] = after.FinishedAt.Sub(killedAt)
-		at["engine restart delay (exit → start)"] = after.StartedAt.Sub(after.FinishedAt)
-		at["postgres start → accepting connections"] = ready.Sub(after.StartedAt)
-		at["our lag: start → restart seen"] = killedAt.Add(at["restarted"]).Sub(after.StartedAt)
-		at["our lag: accepting → healthy seen"] = killedAt.Add(at["healthy"]).Sub(ready)
-		at["web readiness after healthy"] = at["web serving again"] - at["healthy"]
-		t.Logf("run %d: %q (restart count %d, was %d)", i+1, killWhats(report), after.RestartCount, c.RestartCount)
-		for _, k := range order {
-			series[k] = append(series[k], at[k])
-			t.Logf("run %d: %-42s %8s", i+1, k, at[k].Round(time.Millisecond))
-		}
-	}
-	for _, k := range order {
-		d := slices.Clone(series[k])
-		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-		rounded := make([]string, len(d))
-		for i, x := range d {
-			rounded[i] = x.Round(time.Millisecond).String()
-		}
-		t.Logf("median %-42s %8s   (all: %s)", k, d[len(d)/2].Round(time.Millisecond), strings.Join(rounded, " "))
-	}
-}
-
-// killPostgresReadyAfter is when postgres, started at since, logged that it
-// accepts connections (postgres's own millisecond timestamp, UTC).
-func killPostgresReadyAfter(t *testing.T, e *itgEnv, ctx context.Context, id string, since time.Time) time.Time {
-	t.Helper()
-	var logs strings.Builder
-	if err := e.cli.ContainerLogs(ctx, id, engine.LogsOptions{Tail: -1, Since: since.Add(-time.Second)}, &logs, &logs); err != nil {
-		t.Fatalf("db logs: %v", err)
-	}
-	var last time.Time
-	for _, line := range strings.Split(logs.String(), "\n") {
-		if !strings.Contains(line, "database system is ready to accept connections") {
-			continue
-		}
-		fields := strings.Fields(line)
-		if len(fields) < 3 || fields[2] != "UTC" {
-			t.Fatalf("postgres ready line %q has no UTC timestamp", line)
-		}
-		at, err := time.Parse("2006-01-02 15:04:05.000 MST", strings.Join(fields[:3], " "))
-		if err != nil {
-			t.Fatalf("time of postgres's ready line %q: %v", line, err)
-		}
-		if !at.Before(since.Truncate(time.Millisecond)) {
-			last = at
-		}
-	}
-	if last.IsZero() {
-		t.Fatalf("db never logged it accepts connections after its start at %s; logs:\n%s", since, logs.String())
-	}
-	return last
 }
