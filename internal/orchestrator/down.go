@@ -38,28 +38,12 @@ func (o *Orchestrator) Down(ctx context.Context, st *stack.Stack, opts DownOptio
 		return err
 	}
 
-	for _, n := range st.Networks {
-		name := st.NetworkName(n.Name)
-		if err := o.removeOwned(st, "network", name,
-			func() (map[string]string, error) {
-				existing, err := o.engine.NetworkInspect(ctx, name)
-				return existing.Labels, err
-			},
-			func() error { return o.engine.NetworkRemove(ctx, name) }); err != nil {
-			return err
-		}
+	owned := o.networks(ctx, st)
+	if opts.Volumes {
+		owned = append(owned, o.volumes(ctx, st)...)
 	}
-	if !opts.Volumes {
-		return nil
-	}
-	for _, v := range st.Volumes {
-		name := st.VolumeName(v.Name)
-		if err := o.removeOwned(st, "volume", name,
-			func() (map[string]string, error) {
-				existing, err := o.engine.VolumeInspect(ctx, name)
-				return existing.Labels, err
-			},
-			func() error { return o.engine.VolumeRemove(ctx, name) }); err != nil {
+	for _, r := range owned {
+		if err := o.removeOwned(st, r); err != nil {
 			return err
 		}
 	}
@@ -152,26 +136,5 @@ func (o *Orchestrator) stopAndRemove(ctx context.Context, id, name string, grace
 		return err
 	}
 	o.report(resource, "removed", "")
-	return nil
-}
-
-// removeOwned removes a resource if it exists and is this project's; one
-// that is someone else's is left alone and reported.
-func (o *Orchestrator) removeOwned(st *stack.Stack, kind, name string,
-	inspect func() (map[string]string, error), remove func() error) error {
-	labels, err := inspect()
-	switch {
-	case errors.Is(err, engine.ErrNotFound):
-		return nil
-	case err != nil:
-		return err
-	case labels[stack.LabelProject] != st.ProjectName():
-		o.report(kind+" "+name, "left alone", "not this project's")
-		return nil
-	}
-	if err := remove(); err != nil && !errors.Is(err, engine.ErrNotFound) {
-		return err
-	}
-	o.report(kind+" "+name, "removed", "")
 	return nil
 }

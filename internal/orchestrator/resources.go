@@ -8,36 +8,62 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
+// resource is a network or volume of the stack, with the engine calls that
+// inspect, create and remove it, so ensuring and removing share one path.
+type resource struct {
+	kind, name string
+	inspect    func() (labels map[string]string, err error)
+	create     func() error
+	remove     func() error
+}
+
+// networks are the stack's networks as engine resources.
+func (o *Orchestrator) networks(ctx context.Context, st *stack.Stack) []resource {
+	out := make([]resource, 0, len(st.Networks))
+	for _, n := range st.Networks {
+		name := st.NetworkName(n.Name)
+		labels := st.ProjectLabels()
+		labels[stack.LabelNetwork] = n.Name
+		out = append(out, resource{
+			kind: "network", name: name,
+			inspect: func() (map[string]string, error) {
+				existing, err := o.engine.NetworkInspect(ctx, name)
+				return existing.Labels, err
+			},
+			create: func() error { return o.engine.NetworkCreate(ctx, name, n.Driver, labels) },
+			remove: func() error { return o.engine.NetworkRemove(ctx, name) },
+		})
+	}
+	return out
+}
+
+// volumes are the stack's named volumes as engine resources.
+func (o *Orchestrator) volumes(ctx context.Context, st *stack.Stack) []resource {
+	out := make([]resource, 0, len(st.Volumes))
+	for _, v := range st.Volumes {
+		name := st.VolumeName(v.Name)
+		labels := st.ProjectLabels()
+		labels[stack.LabelVolume] = v.Name
+		out = append(out, resource{
+			kind: "volume", name: name,
+			inspect: func() (map[string]string, error) {
+				existing, err := o.engine.VolumeInspect(ctx, name)
+				return existing.Labels, err
+			},
+			create: func() error { return o.engine.VolumeCreate(ctx, name, labels) },
+			remove: func() error { return o.engine.VolumeRemove(ctx, name) },
+		})
+	}
+	return out
+}
+
 // ensureResources creates the stack's networks and volumes that are missing,
 // checks that those present are this project's, and reports whether it
 // created any.
 func (o *Orchestrator) ensureResources(ctx context.Context, st *stack.Stack) (bool, error) {
 	created := false
-	for _, n := range st.Networks {
-		name := st.NetworkName(n.Name)
-		labels := st.ProjectLabels()
-		labels[stack.LabelNetwork] = n.Name
-		made, err := o.ensureOwned(st, "network", name,
-			func() (map[string]string, error) {
-				existing, err := o.engine.NetworkInspect(ctx, name)
-				return existing.Labels, err
-			},
-			func() error { return o.engine.NetworkCreate(ctx, name, n.Driver, labels) })
-		if err != nil {
-			return false, err
-		}
-		created = created || made
-	}
-	for _, v := range st.Volumes {
-		name := st.VolumeName(v.Name)
-		labels := st.ProjectLabels()
-		labels[stack.LabelVolume] = v.Name
-		made, err := o.ensureOwned(st, "volume", name,
-			func() (map[string]string, error) {
-				existing, err := o.engine.VolumeInspect(ctx, name)
-				return existing.Labels, err
-			},
-			func() error { return o.engine.VolumeCreate(ctx, name, labels) })
+	for _, r := range append(o.networks(ctx, st), o.volumes(ctx, st)...) {
+		made, err := o.ensureOwned(st, r)
 		if err != nil {
 			return false, err
 		}
@@ -48,21 +74,40 @@ func (o *Orchestrator) ensureResources(ctx context.Context, st *stack.Stack) (bo
 
 // ensureOwned creates a missing resource, and refuses one that exists under
 // the name without this project's label. It reports whether it created one.
-func (o *Orchestrator) ensureOwned(st *stack.Stack, kind, name string,
-	inspect func() (map[string]string, error), create func() error) (bool, error) {
-	labels, err := inspect()
+func (o *Orchestrator) ensureOwned(st *stack.Stack, r resource) (bool, error) {
+	labels, err := r.inspect()
 	switch {
 	case err == nil:
 		if owner := labels[stack.LabelProject]; owner != st.ProjectName() {
-			return false, &NotOwnedError{Kind: kind, Name: name, Project: st.ProjectName(), Owner: owner}
+			return false, &NotOwnedError{Kind: r.kind, Name: r.name, Project: st.ProjectName(), Owner: owner}
 		}
 		return false, nil
 	case !errors.Is(err, engine.ErrNotFound):
 		return false, err
 	}
-	if err := create(); err != nil {
+	if err := r.create(); err != nil {
 		return false, err
 	}
-	o.report(kind+" "+name, "created", "")
+	o.report(r.kind+" "+r.name, "created", "")
 	return true, nil
+}
+
+// removeOwned removes a resource if it exists and is this project's; one
+// that is someone else's is left alone and reported.
+func (o *Orchestrator) removeOwned(st *stack.Stack, r resource) error {
+	labels, err := r.inspect()
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case labels[stack.LabelProject] != st.ProjectName():
+		o.report(r.kind+" "+r.name, "left alone", "not this project's")
+		return nil
+	}
+	if err := r.remove(); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
+	}
+	o.report(r.kind+" "+r.name, "removed", "")
+	return nil
 }
