@@ -185,6 +185,21 @@ func (f *fakeEngine) apply(c *fakeContainer, behave func(*engine.Container)) {
 }
 
 // find resolves a container by ID or name; callers hold f.mu.
+// onContainer runs fn on the container ref under the lock, unless ctx is
+// already done.
+func (f *fakeEngine) onContainer(ctx context.Context, ref string, fn func(*fakeContainer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.find(ref)
+	if err != nil {
+		return err
+	}
+	return fn(c)
+}
+
 func (f *fakeEngine) find(ref string) (*fakeContainer, error) {
 	if c, ok := f.containers[ref]; ok {
 		return c, nil
@@ -388,33 +403,26 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, spec engine.ContainerS
 }
 
 func (f *fakeEngine) ContainerStart(ctx context.Context, ref string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.find(ref)
-	if err != nil {
-		return err
-	}
-	if err := f.startErr[c.Name]; err != nil {
-		return err
-	}
-	if c.Running() {
+	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		if err := f.startErr[c.Name]; err != nil {
+			return err
+		}
+		if c.Running() {
+			return nil
+		}
+		f.record("start %s", c.Name)
+		c.Status, c.ExitCode, c.StartedAt, c.Health, c.HealthLog = "running", 0, time.Now(), "", nil
+		if c.spec.Healthcheck.Enabled() {
+			c.Health = "starting"
+		}
+		switch behave := f.onStart[c.Name]; {
+		case behave != nil:
+			f.apply(c, behave)
+		case c.Labels[stack.LabelOneShot] == "true":
+			f.apply(c, exitWith(0))
+		}
 		return nil
-	}
-	f.record("start %s", c.Name)
-	c.Status, c.ExitCode, c.StartedAt, c.Health, c.HealthLog = "running", 0, time.Now(), "", nil
-	if c.spec.Healthcheck.Enabled() {
-		c.Health = "starting"
-	}
-	switch behave := f.onStart[c.Name]; {
-	case behave != nil:
-		f.apply(c, behave)
-	case c.Labels[stack.LabelOneShot] == "true":
-		f.apply(c, exitWith(0))
-	}
-	return nil
+	})
 }
 
 // ContainerStop takes stopTakes, as a process finishing its work does.
@@ -446,79 +454,51 @@ func (f *fakeEngine) ContainerStop(ctx context.Context, ref string, _ time.Durat
 }
 
 func (f *fakeEngine) ContainerRemove(ctx context.Context, ref string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.find(ref)
-	if err != nil {
-		return err
-	}
-	f.record("remove %s", c.Name)
-	delete(f.containers, c.Name)
-	return nil
+	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		f.record("remove %s", c.Name)
+		delete(f.containers, c.Name)
+		return nil
+	})
 }
 
 // ContainerRename fails with ErrConflict when the new name is taken.
 func (f *fakeEngine) ContainerRename(ctx context.Context, ref, newName string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.find(ref)
-	if err != nil {
-		return err
-	}
-	if _, ok := f.containers[newName]; ok {
-		return fmt.Errorf("rename container %s to %s: %w", c.Name, newName, engine.ErrConflict)
-	}
-	f.record("rename %s %s", c.Name, newName)
-	delete(f.containers, c.Name)
-	c.Name = newName
-	f.containers[newName] = c
-	return nil
+	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		if _, ok := f.containers[newName]; ok {
+			return fmt.Errorf("rename container %s to %s: %w", c.Name, newName, engine.ErrConflict)
+		}
+		f.record("rename %s %s", c.Name, newName)
+		delete(f.containers, c.Name)
+		c.Name = newName
+		f.containers[newName] = c
+		return nil
+	})
 }
 
 // CopyFiles keeps the files, by path, with the container.
 func (f *fakeEngine) CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.find(ref)
-	if err != nil {
-		return err
-	}
-	f.record("copy %s %s", c.Name, dir)
-	if c.files == nil {
-		c.files = map[string][]byte{}
-	}
-	for name, content := range files {
-		c.files[path.Join(dir, name)] = slices.Clone(content)
-	}
-	return nil
+	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		f.record("copy %s %s", c.Name, dir)
+		if c.files == nil {
+			c.files = map[string][]byte{}
+		}
+		for name, content := range files {
+			c.files[path.Join(dir, name)] = slices.Clone(content)
+		}
+		return nil
+	})
 }
 
 // ContainerKill signals a container; the fake's processes all die of it.
 func (f *fakeEngine) ContainerKill(ctx context.Context, ref, signal string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.find(ref)
-	if err != nil {
-		return err
-	}
-	if !c.Running() {
-		return fmt.Errorf("kill container %s: container is not running: %w", c.Name, engine.ErrConflict)
-	}
-	f.record("kill %s %s", c.Name, signal)
-	f.apply(c, exitWith(137))
-	return nil
+	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		if !c.Running() {
+			return fmt.Errorf("kill container %s: container is not running: %w", c.Name, engine.ErrConflict)
+		}
+		f.record("kill %s %s", c.Name, signal)
+		f.apply(c, exitWith(137))
+		return nil
+	})
 }
 
 // IsLocal reports a remote engine: the fake has no host processes to signal.
