@@ -215,9 +215,12 @@ func TestInvocationFailureCarriesOutput(t *testing.T) {
 	}
 }
 
-func TestNamesMatchStackctlPrefixing(t *testing.T) {
-	n := namesFor("bench-c")
-	if n.Containers["db"] != "bench-c-postgres-db" || n.Network != "bench-c-app-network" || n.Volume != "bench-c-postgres_data" {
+func TestNamesAreComposes(t *testing.T) {
+	n, err := namesFor("../internal/stack/builtin/compose.yaml", "bench-c", map[string]string{"WEB_PORT": "5123", "APP_DIR": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Containers["db"] != "bench-c-db-1" || n.Network != "bench-c_app-network" || n.Volume != "bench-c_postgres_data" {
 		t.Errorf("names = %+v", n)
 	}
 }

@@ -105,7 +105,7 @@ func (r *Runner) floorSpec(port int) engine.ContainerSpec {
 		Labels: map[string]string{
 			floorLabel: floorLabelValue,
 		},
-		Mounts: []stack.Mount{{Volume: volume, Target: "/var/lib/postgresql/data"}},
+		Mounts: []stack.Mount{{Type: stack.MountVolume, Source: volume, Target: "/var/lib/postgresql/data"}},
 		// Only on the loopback interface: nothing else should reach it.
 		Ports:       []stack.Port{{HostIP: "127.0.0.1", HostPort: port, ContainerPort: 5432, Protocol: "tcp"}},
 		StopSignal:  "SIGINT",

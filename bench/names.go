@@ -19,9 +19,8 @@ const (
 	floorLabel = "io.stackctl.bench"
 )
 
-// StackNames are the engine names of one copy of the default stack. stackctl
-// project P and the Compose file with STACK_PREFIX "P-" use the same ones
-// (TestComposeFileMatchesStackctl checks the file against stackctl).
+// StackNames are the engine names of one copy of the stack: both tools run
+// the same compose file under the same project name, so they name alike.
 type StackNames struct {
 	// Containers by service name.
 	Containers map[string]string
@@ -32,19 +31,27 @@ type StackNames struct {
 	Healthchecked []string
 }
 
-func namesFor(project string) StackNames {
-	st := stack.Default(stack.DefaultOptions{Project: project})
+func namesFor(composeFile, project string, env map[string]string) (StackNames, error) {
+	st, err := stack.Load(context.Background(), stack.LoadOptions{
+		Files: []string{composeFile}, ProjectName: project, Environment: env,
+	})
+	if err != nil {
+		return StackNames{}, err
+	}
 	names := StackNames{Containers: map[string]string{}}
 	for i := range st.Services {
 		svc := &st.Services[i]
-		names.Containers[svc.Name] = st.ContainerName(svc, 1, svc.Replicas)
+		names.Containers[svc.Name] = st.ContainerName(svc, 1)
 		if svc.Healthcheck.Enabled() {
 			names.Healthchecked = append(names.Healthchecked, names.Containers[svc.Name])
 		}
 	}
-	names.Network = st.NetworkName(stack.AppNetwork)
-	names.Volume = st.VolumeName(stack.PostgresData)
-	return names
+	if len(st.Networks) != 1 || len(st.Volumes) != 1 {
+		return StackNames{}, fmt.Errorf("%s: the benchmark expects one network and one volume", composeFile)
+	}
+	names.Network = st.Networks[0].Name
+	names.Volume = st.Volumes[0].Name
+	return names, nil
 }
 
 // resource is one engine object the benchmark may create or remove.

@@ -22,7 +22,7 @@ type Config struct {
 	RepoDir string
 	// StackctlBin is the stackctl binary under test.
 	StackctlBin string
-	// ComposeFile is bench/compose.yaml.
+	// ComposeFile is the stack both tools run: the built-in stack's file.
 	ComposeFile string
 	// Rounds is how many times each scenario runs per tool.
 	Rounds int
@@ -137,7 +137,7 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 		}
 		ports[i] = port
 	}
-	stackctl, err := NewStackctl(r.cfg.StackctlBin, r.cfg.StackctlProject, dirs[0], ports[0])
+	stackctl, err := NewStackctl(r.cfg.StackctlBin, r.cfg.ComposeFile, r.cfg.StackctlProject, dirs[0], ports[0])
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -123,16 +124,23 @@ func tail(s string, n int) string {
 
 // NewStackctl is stackctl at bin, run in project with --progress json so
 // each run's timeline says where its time went.
-func NewStackctl(bin, project, appDir string, port int) (*Tool, error) {
+func NewStackctl(bin, composeFile, project, appDir string, port int) (*Tool, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("find stackctl (build it with `make build`): %w", err)
 	}
+	env := stackEnv(appDir, port)
+	names, err := namesFor(composeFile, project, env)
+	if err != nil {
+		return nil, err
+	}
 	t := &Tool{
-		Name: "stackctl", Project: project, Names: namesFor(project), OwnerLabel: stackctlProjectLabel,
+		Name: "stackctl", Project: project, Names: names, OwnerLabel: stackctlProjectLabel,
 		Port: port, AppDir: appDir, events: true,
-		argv: []string{bin, "-p", project, "--progress", "json", "--app-dir", appDir},
+		argv:           []string{bin, "-p", project, "-f", composeFile, "--progress", "json"},
+		env:            envList(env),
+		scrubEnvPrefix: "COMPOSE_",
 		upArgs: func(build bool) []string {
-			args := []string{"up", "--port", strconv.Itoa(port)}
+			args := []string{"up"}
 			if build {
 				args = append(args, "--build")
 			}
@@ -152,25 +160,25 @@ func NewStackctl(bin, project, appDir string, port int) (*Tool, error) {
 
 // NewCompose is Docker Compose on composeFile in project: `docker compose`
 // (v2 or later) when the plugin answers, else Debian's `docker-compose` v1.
-// Names get the prefix "<project>-" through STACK_PREFIX, so they equal what
-// stackctl names a project of the same name.
+// Both tools name what they make alike: Compose's names, for the same file
+// and project.
 func NewCompose(ctx context.Context, composeFile, project, appDir string, port int) (*Tool, error) {
 	argv, version, err := findCompose(ctx)
 	if err != nil {
 		return nil, err
 	}
+	env := stackEnv(appDir, port)
+	names, err := namesFor(composeFile, project, env)
+	if err != nil {
+		return nil, err
+	}
 	t := &Tool{
-		Name: "compose", Version: version, Project: project, Names: namesFor(project),
+		Name: "compose", Version: version, Project: project, Names: names,
 		OwnerLabel: composeProjectLabel, Port: port, AppDir: appDir,
 		argv: append(argv, "-p", project, "-f", composeFile),
-		env: []string{
-			"STACK_PREFIX=" + project + "-",
-			"WEB_PORT=" + strconv.Itoa(port),
-			"APP_DIR=" + appDir,
-			// No BuildKit here: build with the engine's classic builder,
-			// as stackctl does.
-			"DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false",
-		},
+		// No BuildKit here: build with the engine's classic builder, as
+		// stackctl does.
+		env: append(envList(env), "DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false"),
 		// The caller's COMPOSE_* settings (project, files, profiles) must
 		// not change which stack runs: -p and -f say that.
 		scrubEnvPrefix: "COMPOSE_",
@@ -200,4 +208,18 @@ func findCompose(ctx context.Context) (argv []string, version string, err error)
 		return []string{"docker-compose"}, "docker-compose " + strings.TrimSpace(string(out)) + " (v1)", nil
 	}
 	return nil, "", errors.New("find Docker Compose: neither `docker compose` nor `docker-compose` runs; `make compose` builds the plugin")
+}
+
+// stackEnv is the interpolation environment of one copy of the stack: its
+// port and its private copy of the app.
+func stackEnv(appDir string, port int) map[string]string {
+	return map[string]string{"WEB_PORT": strconv.Itoa(port), "APP_DIR": appDir}
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
 }

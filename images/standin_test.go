@@ -22,7 +22,7 @@ import (
 func toolbox(t *testing.T, cli *engine.Client, project, image, network string) string {
 	t.Helper()
 	return enginetest.Run(t, cli, project, engine.ContainerSpec{
-		Name: project + "-toolbox", Image: image, Network: network,
+		Name: project + "-toolbox", Image: image, Networks: []engine.Endpoint{{Network: network}},
 		Cmd: []string{"sleep", "infinity"},
 	})
 }
@@ -43,7 +43,7 @@ func TestPostgresStandInHonoursTheOfficialContract(t *testing.T) {
 	ctx := enginetest.Context(t, 2*time.Minute)
 
 	dbID := enginetest.Create(t, cli, project, engine.ContainerSpec{
-		Name: project + "-db", Image: "postgres:15", Network: network, Aliases: []string{"db"},
+		Name: project + "-db", Image: "postgres:15", Networks: []engine.Endpoint{{Network: network, Aliases: []string{"db"}}},
 		Env: []string{"POSTGRES_USER=appuser", "POSTGRES_PASSWORD_FILE=/run/secrets/pg", "POSTGRES_DB=appdb"},
 	})
 	if err := cli.CopyFiles(ctx, dbID, "/", map[string][]byte{"run/secrets/pg": []byte("s3cret\n")}); err != nil {
@@ -115,7 +115,7 @@ func TestRedisStandInAnswersPingFromAnotherContainer(t *testing.T) {
 	project := enginetest.ProjectName(t)
 	network := enginetest.Network(t, cli, project, project+"-net")
 	redisID := enginetest.Run(t, cli, project, engine.ContainerSpec{
-		Name: project + "-cache", Image: "redis:7", Network: network, Aliases: []string{"cache"},
+		Name: project + "-cache", Image: "redis:7", Networks: []engine.Endpoint{{Network: network, Aliases: []string{"cache"}}},
 	})
 	client := toolbox(t, cli, project, "redis:7", network)
 	enginetest.Eventually(t, 30*time.Second, "redis answers PING", func() error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,11 +10,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// config prints the stack without an engine, the password masked.
-func TestConfigMasksThePasswordFromTheEnvironment(t *testing.T) {
+// config prints the built-in stack without an engine, the password masked.
+func TestConfigOfTheBuiltinStackMasksThePassword(t *testing.T) {
 	const password = "env-pa55-word"
 	t.Setenv("POSTGRES_PASSWORD", password)
-	t.Setenv("POSTGRES_PASSWORD_FILE", "")
+	t.Chdir(t.TempDir()) // no compose file here or above: the built-in stack
 
 	out, err := execute(t, "config", "-p", "shop")
 	if err != nil {
@@ -25,75 +26,82 @@ func TestConfigMasksThePasswordFromTheEnvironment(t *testing.T) {
 	var doc struct {
 		Name     string `yaml:"name"`
 		Services map[string]struct {
-			ContainerName string            `yaml:"container_name"`
-			Environment   map[string]string `yaml:"environment"`
-			Ports         []string          `yaml:"ports"`
+			Image       string            `yaml:"image"`
+			Environment map[string]string `yaml:"environment"`
+			Ports       []struct {
+				Target    int    `yaml:"target"`
+				Published string `yaml:"published"`
+			} `yaml:"ports"`
 		} `yaml:"services"`
+		Networks map[string]struct {
+			Name string `yaml:"name"`
+		} `yaml:"networks"`
 	}
 	if err := yaml.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("config output is not YAML: %v\n%s", err, out)
 	}
-	if doc.Name != "shop" || doc.Services["db"].ContainerName != "shop-postgres-db" {
-		t.Errorf("project %q, db container %q; want shop, shop-postgres-db", doc.Name, doc.Services["db"].ContainerName)
+	if doc.Name != "shop" || doc.Networks["app-network"].Name != "shop_app-network" || doc.Services["web"].Image != "shop-app:latest" {
+		t.Errorf("project %q, network %q, web image %q; want shop, shop_app-network, shop-app:latest",
+			doc.Name, doc.Networks["app-network"].Name, doc.Services["web"].Image)
 	}
-	if got := doc.Services["db"].Environment["POSTGRES_PASSWORD"]; got != "********" {
-		t.Errorf("db POSTGRES_PASSWORD = %q, want it masked", got)
+	got, ok := doc.Services["db"].Environment["POSTGRES_PASSWORD"]
+	if !ok || got != "********" {
+		t.Errorf("db POSTGRES_PASSWORD = %q (present: %v), want it masked", got, ok)
 	}
-	if got := doc.Services["web"].Ports; len(got) != 1 || got[0] != "5000:5000" {
-		t.Errorf("web ports = %v, want [5000:5000]", got)
+	if ports := doc.Services["web"].Ports; len(ports) != 1 || ports[0].Published != "5000" || ports[0].Target != 5000 {
+		t.Errorf("web ports = %+v, want 5000 -> 5000", ports)
 	}
 }
 
-// The password reaches the stack from POSTGRES_PASSWORD or from the file
-// POSTGRES_PASSWORD_FILE names (its trailing newline dropped), never both.
-func TestPasswordSources(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "pw")
-	if err := os.WriteFile(file, []byte("file-pa55\n"), 0o600); err != nil {
+// A compose file found in the directory wins over the built-in stack, and
+// config --services and --format json read it.
+func TestConfigReadsTheComposeFileFoundHere(t *testing.T) {
+	dir := t.TempDir()
+	file := "services:\n  api:\n    image: busybox\n    environment:\n      API_TOKEN: t0ken\n  worker:\n    image: busybox\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(file), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, value, file string
-		want, wantErr     string
-	}{
-		{name: "neither: the seed's", want: "secret"},
-		{name: "variable", value: "env-pa55", want: "env-pa55"},
-		{name: "file", file: file, want: "file-pa55"},
-		{name: "both", value: "env-pa55", file: file, wantErr: "both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set"},
-		{name: "missing file", file: filepath.Join(t.TempDir(), "absent"), wantErr: "read POSTGRES_PASSWORD_FILE"},
+	t.Chdir(dir)
+	out, err := execute(t, "config", "--services")
+	if err != nil {
+		t.Fatalf("config --services: %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("POSTGRES_PASSWORD", tt.value)
-			t.Setenv("POSTGRES_PASSWORD_FILE", tt.file)
-			io, _, _ := testIO()
-			st, err := (&globalOptions{io: io, project: "day-34", appDir: "app"}).stack()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, svc := range st.Services {
-				if got, ok := svc.Env("POSTGRES_PASSWORD"); ok && got != tt.want {
-					t.Errorf("%s POSTGRES_PASSWORD = %q, want %q", svc.Name, got, tt.want)
-				}
-			}
-		})
+	if out != "api\nworker\n" {
+		t.Errorf("config --services = %q, want api and worker", out)
+	}
+	out, err = execute(t, "config", "--format", "json")
+	if err != nil {
+		t.Fatalf("config --format json: %v", err)
+	}
+	var doc struct {
+		Name     string `json:"name"`
+		Services map[string]struct {
+			Environment map[string]string `json:"environment"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("config --format json is not JSON: %v\n%s", err, out)
+	}
+	if doc.Name != filepath.Base(dir) {
+		t.Errorf("project name = %q, want the directory's, %q", doc.Name, filepath.Base(dir))
+	}
+	if got, ok := doc.Services["api"].Environment["API_TOKEN"]; !ok || got != "********" {
+		t.Errorf("api API_TOKEN = %q (present: %v), want it masked", got, ok)
 	}
 }
 
-// With both set, config fails rather than guess which one is meant.
-func TestConfigRefusesTwoPasswordSources(t *testing.T) {
-	t.Setenv("POSTGRES_PASSWORD", "a")
-	t.Setenv("POSTGRES_PASSWORD_FILE", "/run/secrets/pw")
-	out, err := execute(t, "config")
-	if err == nil || !strings.Contains(err.Error(), "both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set") {
-		t.Errorf("error = %v, want it to name both variables", err)
+// A key stackctl would ignore is refused with its path, naming the file.
+func TestConfigRefusesAnUnsupportedKey(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "compose.yaml")
+	if err := os.WriteFile(path, []byte("services:\n  api:\n    image: busybox\n    privileged: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute(t, "-f", path, "config")
+	if err == nil || !strings.Contains(err.Error(), "services.api.privileged: not supported") || !strings.Contains(err.Error(), path) {
+		t.Errorf("error = %v, want it to name %s and services.api.privileged", err, path)
 	}
 	if out != "" {
-		t.Errorf("config printed a stack anyway:\n%s", out)
+		t.Errorf("config printed a project anyway:\n%s", out)
 	}
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // These tests run each command with an injected runF that captures the
@@ -15,25 +17,25 @@ import (
 
 func TestUpFlags(t *testing.T) {
 	tests := []struct {
-		name    string
-		args    []string
-		want    upOptions
-		port    int
-		project string
+		name  string
+		args  []string
+		want  upOptions
+		load  stack.LoadOptions
+		scale []string
 	}{
 		{
-			name:    "defaults",
-			args:    []string{"up"},
-			want:    upOptions{waitTimeout: orchestrator.DefaultWaitTimeout},
-			port:    5000,
-			project: "day-34",
+			name: "defaults",
+			args: []string{"up"},
+			want: upOptions{waitTimeout: orchestrator.DefaultWaitTimeout},
 		},
 		{
-			name:    "all set",
-			args:    []string{"up", "--build", "--wait-timeout", "30s", "--port", "0", "--no-wait", "-p", "foo"},
-			want:    upOptions{build: true, waitTimeout: 30 * time.Second, noWait: true},
-			port:    0,
-			project: "foo",
+			name: "all set",
+			args: []string{"-f", "a.yaml", "--file", "b.yaml", "--env-file", "x.env", "--profile", "debug", "--project-directory", "dir",
+				"up", "--build", "--wait-timeout", "30s", "--no-wait", "-p", "foo", "--scale", "web=3", "--scale", "worker=0"},
+			want: upOptions{build: true, waitTimeout: 30 * time.Second, noWait: true},
+			load: stack.LoadOptions{Files: []string{"a.yaml", "b.yaml"}, EnvFiles: []string{"x.env"}, Profiles: []string{"debug"},
+				WorkingDir: "dir", ProjectName: "foo"},
+			scale: []string{"web=3", "worker=0"},
 		},
 	}
 	for _, tt := range tests {
@@ -53,11 +55,11 @@ func TestUpFlags(t *testing.T) {
 				t.Errorf("build %v, wait-timeout %s, no-wait %v; want %v, %s, %v",
 					got.build, got.waitTimeout, got.noWait, tt.want.build, tt.want.waitTimeout, tt.want.noWait)
 			}
-			if got.port != tt.port {
-				t.Errorf("port = %d, want %d", got.port, tt.port)
+			if !reflect.DeepEqual(got.load, tt.load) {
+				t.Errorf("load options = %+v, want %+v", got.load, tt.load)
 			}
-			if got.project != tt.project {
-				t.Errorf("project = %q, want %q", got.project, tt.project)
+			if !slices.Equal(got.scale, tt.scale) {
+				t.Errorf("scale = %q, want %q", got.scale, tt.scale)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,84 +34,43 @@ func isTerminal(f *os.File) bool {
 // globalOptions are the flags every command takes.
 type globalOptions struct {
 	io       *streams
-	project  string
 	progress string
-	appDir   string
-	port     int
+	// load selects and resolves the compose project, as Compose's flags do.
+	load stack.LoadOptions
 	// scale and edge shape the stack for up and scale.
 	scale []string
 	edge  bool
 }
 
-// stack resolves the built-in stack from the flags alone.
-func (g *globalOptions) stack() (*stack.Stack, error) {
-	return g.stackFor(orchestrator.Deployment{})
+// loadStack loads the compose project as the flags select it, without
+// asking the engine anything.
+func (g *globalOptions) loadStack(ctx context.Context) (*stack.Stack, error) {
+	return stack.Load(ctx, g.load)
 }
 
-// resolveStack resolves the built-in stack from the flags and, for what
-// they leave open, from what is deployed: a scaled stack stays scaled and a
-// stack behind the edge stays behind it, so later commands see the same
-// shape and requests never lose the port.
+// resolveStack loads the stack and shapes it from the flags and, for what
+// they leave open, from what is deployed: a scaled service stays scaled and
+// one behind its edge stays behind it, so requests never lose the port.
 func (g *globalOptions) resolveStack(ctx context.Context, orch *session) (*stack.Stack, error) {
-	deployed, err := orch.Deployed(ctx, g.projectName())
+	st, err := g.loadStack(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return g.stackFor(deployed)
-}
-
-func (g *globalOptions) stackFor(deployed orchestrator.Deployment) (*stack.Stack, error) {
-	password, err := passwordFromEnv()
+	scale, err := parseScale(g.scale)
 	if err != nil {
 		return nil, err
 	}
-	replicas, err := parseScale(g.scale)
+	deployed, err := orch.Deployed(ctx, st.Project)
 	if err != nil {
 		return nil, err
 	}
-	if replicas == 0 {
-		replicas = deployed.Replicas["web"]
+	if err := st.ApplyShape(stack.Shape{Scale: scale, Edge: g.edge, Deployed: deployed}); err != nil {
+		return nil, err
 	}
-	port := g.port
-	switch {
-	case port < 0 || port > 65535:
-		return nil, fmt.Errorf("--port %d is out of range 0-65535", port)
-	case port == 0:
-		port = stack.AnyPort
+	if err := st.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", strings.Join(st.Files, ", "), err)
 	}
-	return stack.Default(stack.DefaultOptions{
-		Project: g.project, AppDir: g.appDir, PostgresPassword: password, WebPort: port,
-		WebReplicas: replicas, Edge: g.edge || deployed.Replicas["edge"] > 0,
-	}), nil
-}
-
-func (g *globalOptions) projectName() string {
-	if g.project == "" {
-		return stack.DefaultProject
-	}
-	return g.project
-}
-
-func passwordFromEnv() (string, error) {
-	value, file := os.Getenv("POSTGRES_PASSWORD"), os.Getenv("POSTGRES_PASSWORD_FILE")
-	switch {
-	case value != "" && file != "":
-		return "", fmt.Errorf("both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set; set one")
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("read POSTGRES_PASSWORD_FILE: %w", err)
-		}
-		return string(trimNewline(b)), nil
-	}
-	return value, nil
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
+	return st, nil
 }
 
 // session is an orchestrator connected to the engine, with the reporter
@@ -168,19 +128,16 @@ func newRootCmd(io *streams) *cobra.Command {
 	g := &globalOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "stackctl",
-		Short: "Run the web + PostgreSQL + Redis stack through the Docker Engine API",
-		Long: "stackctl brings up a three-tier stack (a Go web app, PostgreSQL and Redis)\n" +
-			"directly through the Docker Engine API, honouring DOCKER_HOST and friends.",
+		Short: "Run a compose file's stack through the Docker Engine API",
+		Long: "stackctl runs the stack a compose file describes directly through the Docker\n" +
+			"Engine API, honouring DOCKER_HOST and friends. With no compose file given or\n" +
+			"found, it runs its built-in stack: a Go web app, PostgreSQL and Redis.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.Err)
-	flags := cmd.PersistentFlags()
-	flags.StringVarP(&g.project, "project-name", "p", stack.DefaultProject,
-		"project name; other than the default, it prefixes container, network and volume names")
-	flags.StringVar(&g.progress, "progress", string(progress.Auto), "progress output: auto, tty, plain or json")
-	flags.StringVar(&g.appDir, "app-dir", "app", "the web app's build context")
+	addGlobalFlags(cmd, g)
 	cmd.AddCommand(
 		newUpCmd(g, nil),
 		newDownCmd(g, nil),
@@ -194,4 +151,19 @@ func newRootCmd(io *streams) *cobra.Command {
 		newScaleCmd(g, nil),
 	)
 	return cmd
+}
+
+// addGlobalFlags binds the flags every command takes, Compose's among them.
+// -f goes before the command, as in Compose, where `logs -f` is follow.
+func addGlobalFlags(root *cobra.Command, g *globalOptions) {
+	root.TraverseChildren = true
+	root.Flags().StringArrayVarP(&g.load.Files, "file", "f", nil,
+		"compose file (repeatable; later files override earlier ones); default: COMPOSE_FILE, else compose.yaml or docker-compose.yml here or above, else the built-in stack")
+	flags := root.PersistentFlags()
+	flags.StringVarP(&g.load.ProjectName, "project-name", "p", "",
+		"project name; default: COMPOSE_PROJECT_NAME, else the file's name:, else the project directory's name")
+	flags.StringVar(&g.load.WorkingDir, "project-directory", "", "project directory (default: the first compose file's)")
+	flags.StringArrayVar(&g.load.EnvFiles, "env-file", nil, "environment file for interpolation (repeatable; default: the project directory's .env)")
+	flags.StringArrayVar(&g.load.Profiles, "profile", nil, "profile to enable (repeatable; default: COMPOSE_PROFILES)")
+	flags.StringVar(&g.progress, "progress", string(progress.Auto), "progress output: auto, tty, plain or json")
 }

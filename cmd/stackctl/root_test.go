@@ -15,23 +15,14 @@ func testIO() (*streams, *bytes.Buffer, *bytes.Buffer) {
 	return &streams{Out: &out, Err: &errOut}, &out, &errOut
 }
 
-// newTestRoot puts sub under a root with the global flags bound to g.
-// newRootCmd builds its own options and wires its commands without runF, so
-// a test that injects one rebuilds the global flags here, each copied (name,
-// shorthand, default, usage) from newRootCmd's so the two cannot drift.
+// newTestRoot puts sub under a root with the global flags bound to g, by
+// the same function newRootCmd binds them with.
 func newTestRoot(t *testing.T, g *globalOptions, sub *cobra.Command) *cobra.Command {
 	t.Helper()
-	actual := newRootCmd(g.io)
-	root := &cobra.Command{Use: actual.Use, SilenceUsage: true, SilenceErrors: true}
+	root := &cobra.Command{Use: "stackctl", SilenceUsage: true, SilenceErrors: true}
 	root.SetOut(g.io.Out)
 	root.SetErr(g.io.Err)
-	for name, value := range map[string]*string{"project-name": &g.project, "progress": &g.progress, "app-dir": &g.appDir} {
-		f := actual.PersistentFlags().Lookup(name)
-		if f == nil {
-			t.Fatalf("newRootCmd has no global flag --%s", name)
-		}
-		root.PersistentFlags().StringVarP(value, f.Name, f.Shorthand, f.DefValue, f.Usage)
-	}
+	addGlobalFlags(root, g)
 	root.AddCommand(sub)
 	return root
 }
@@ -54,7 +45,7 @@ func TestUnknownProgressModeIsRejected(t *testing.T) {
 		{"ps", "--progress", "fancy"},
 		{"down", "--progress", "fancy"},
 		{"logs", "--progress", "fancy"},
-		{"up", "--progress", "fancy", "--app-dir", t.TempDir()},
+		{"up", "--progress", "fancy"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
 			_, err := execute(t, args...)

@@ -5,19 +5,21 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/orchestrator"
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 func newScaleCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
 	opts := &upOptions{globalOptions: g, waitTimeout: orchestrator.DefaultWaitTimeout}
 	cmd := &cobra.Command{
-		Use:   "scale SERVICE=N",
-		Short: "Run N replicas of web behind the edge load balancer, draining the ones that go",
-		Long: "scale web=N converges the stack to N web replicas. Above one, web stops publishing\n" +
-			"its port and the edge load balancer (nginx) takes it over, routing only to healthy\n" +
-			"replicas; once the edge exists it stays, so later scaling never moves the port.\n" +
-			"New replicas take traffic once healthy; removed ones are drained first.",
-		Args: cobra.ExactArgs(1),
+		Use:   "scale SERVICE=N...",
+		Short: "Run N replicas of services, behind their edge load balancer where declared",
+		Long: "scale SERVICE=N converges the stack to N replicas of the service. A service that\n" +
+			"declares x-stackctl.edge stops publishing its port above one replica, and its edge\n" +
+			"load balancer (nginx) takes it over, routing only to healthy replicas; once the edge\n" +
+			"exists it stays, so later scaling never moves the port. New replicas take traffic\n" +
+			"once healthy; removed ones are drained first. A service that cannot run several\n" +
+			"replicas (container_name, a fixed host port without an edge, a single_writer\n" +
+			"volume) is refused with the reason.",
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.scale = args
 			if runF != nil {
@@ -26,8 +28,7 @@ func newScaleCmd(g *globalOptions, runF func(context.Context, *upOptions) error)
 			return runUp(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&g.port, "port", stack.DefaultWebPort, "host port for the edge (0: any free port)")
-	cmd.Flags().BoolVar(&opts.edge, "edge", false, "keep web behind the edge load balancer even at one replica")
+	cmd.Flags().BoolVar(&opts.edge, "edge", false, "keep services that declare x-stackctl.edge behind their edge even at one replica")
 	addRolloutFlags(cmd, opts)
 	return cmd
 }

@@ -62,20 +62,20 @@ func printSummary(w io.Writer, containers []orchestrator.ContainerStatus) error 
 	return nil
 }
 
-// urls are the web addresses of published HTTP ports of the web tier.
+// urls are where the stack's published TCP ports are reached.
 func urls(containers []orchestrator.ContainerStatus) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range containers {
-		if c.Service != "web" && c.Service != "edge" {
-			continue
-		}
 		for _, p := range c.Ports {
+			if p.Protocol != "" && p.Protocol != "tcp" {
+				continue
+			}
 			host := p.HostIP
 			if host == "" || host == "0.0.0.0" || host == "::" {
 				host = "localhost"
 			}
-			u := fmt.Sprintf("http://%s:%d/", host, p.HostPort)
+			u := fmt.Sprintf("%s: http://%s:%d/", c.Service, host, p.HostPort)
 			if !seen[u] {
 				seen[u] = true
 				out = append(out, u)

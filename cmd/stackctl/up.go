@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/orchestrator"
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 type upOptions struct {
@@ -27,10 +25,10 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Build, create and start the stack, or converge it to what changed",
-		Long: "up builds the web image when its source changed (or with --build), creates the\n" +
-			"network and volume, and starts services in dependency order: web waits until db\n" +
-			"passes its healthcheck and migrate has completed. Running it again changes only\n" +
-			"what differs from the wanted state.",
+		Long: "up builds images whose build context changed (or all, with --build), creates\n" +
+			"networks and volumes, and starts services in dependency order, each once its\n" +
+			"depends_on conditions hold (healthy, completed, started). Running it again\n" +
+			"changes only what differs from the wanted state.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -42,27 +40,23 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild images even when their source did not change")
 	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", orchestrator.DefaultWaitTimeout, "how long to wait for each service to become ready")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
-	cmd.Flags().IntVar(&g.port, "port", stack.DefaultWebPort, "host port for web (0: any free port)")
 	addScaleFlags(cmd, opts)
 	return cmd
 }
 
 // addScaleFlags are the flags up and scale share.
 func addScaleFlags(cmd *cobra.Command, opts *upOptions) {
-	cmd.Flags().StringSliceVar(&opts.scale, "scale", nil, "replicas of a service, as SERVICE=N (web only); above 1, web goes behind the edge load balancer")
-	cmd.Flags().BoolVar(&opts.edge, "edge", false, "put web behind the edge load balancer even with one replica (then scaling never moves the port)")
+	cmd.Flags().StringArrayVar(&opts.scale, "scale", nil, "replicas of a service, as SERVICE=N (repeatable); over the file's")
+	cmd.Flags().BoolVar(&opts.edge, "edge", false, "put services that declare x-stackctl.edge: auto behind their edge now, even with one replica (then scaling never moves the port)")
 	addRolloutFlags(cmd, opts)
 }
 
 func addRolloutFlags(cmd *cobra.Command, opts *upOptions) {
-	cmd.Flags().IntVar(&opts.batchSize, "batch-size", 1, "replicas a rolling update replaces at once")
-	cmd.Flags().DurationVar(&opts.minReady, "min-ready", 0, "how long a new replica must stay healthy before a rolling update goes on")
+	cmd.Flags().IntVar(&opts.batchSize, "batch-size", 0, "replicas a rolling update replaces at once (default: the file's update_config.parallelism, else 1)")
+	cmd.Flags().DurationVar(&opts.minReady, "min-ready", 0, "how long a new replica must stay healthy before a rolling update goes on (default: the file's update_config.monitor)")
 }
 
 func runUp(ctx context.Context, opts *upOptions) error {
-	if info, err := os.Stat(opts.appDir); err != nil || !info.IsDir() {
-		return fmt.Errorf("no web app build context at %q: run stackctl from the repository root or pass --app-dir", opts.appDir)
-	}
 	began := time.Now()
 	orch, st, err := opts.open(ctx)
 	if err != nil {
@@ -84,19 +78,16 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	return printSummary(opts.io.Out, res.Containers)
 }
 
-// parseScale reads --scale values; 0 means not given.
-func parseScale(values []string) (int, error) {
-	replicas := 0
+// parseScale reads --scale values.
+func parseScale(values []string) (map[string]int, error) {
+	scale := map[string]int{}
 	for _, v := range values {
 		service, count, ok := strings.Cut(v, "=")
 		n, err := strconv.Atoi(count)
-		switch {
-		case !ok || err != nil || n < 1:
-			return 0, fmt.Errorf("--scale %q: want SERVICE=N with N at least 1", v)
-		case service != "web":
-			return 0, fmt.Errorf("--scale %q: only web can be scaled; db, cache and migrate keep one container (fixed names, one data volume)", v)
+		if !ok || service == "" || err != nil || n < 0 {
+			return nil, fmt.Errorf("--scale %q: want SERVICE=N with N a whole number (0 stops the service's containers)", v)
 		}
-		replicas = n
+		scale[service] = n
 	}
-	return replicas, nil
+	return scale, nil
 }

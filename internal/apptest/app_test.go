@@ -537,7 +537,7 @@ func (s *appStack) runToExit(t *testing.T, ctx context.Context, name string, cmd
 	}
 	id := enginetest.Run(t, s.cli, s.project, engine.ContainerSpec{
 		Name: s.project + "-" + name, Image: s.image, Cmd: cmd, Env: env,
-		Network: s.network, User: nonRoot, ReadOnlyRootfs: true,
+		Networks: []engine.Endpoint{{Network: s.network}}, User: nonRoot, ReadOnlyRootfs: true,
 		CapDrop: []string{"ALL"}, SecurityOpt: []string{"no-new-privileges:true"},
 		Healthcheck: &stack.Healthcheck{Test: []string{"NONE"}},
 	})

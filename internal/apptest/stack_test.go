@@ -29,6 +29,7 @@ import (
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 const (
@@ -93,10 +94,12 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 	}
 	logf("built %s (%s) in %s", s.image, shortID(s.imageID), time.Since(started).Round(time.Millisecond))
 
-	s.st = stack.Default(stack.DefaultOptions{
-		Project: project, AppDir: dir, WebPort: stack.AnyPort,
-		PostgresPassword: "apptest-" + project,
+	s.st, err = stacktest.Load(stacktest.Options{
+		Project: project, AppDir: dir, Env: map[string]string{"POSTGRES_PASSWORD": "apptest-" + project},
 	})
+	if err != nil {
+		return s, err
+	}
 	for i := range s.st.Services {
 		svc := &s.st.Services[i]
 		if svc.Build != nil {
@@ -108,7 +111,7 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 			svc.Ports[0].HostIP = "127.0.0.1"
 		}
 	}
-	s.network = s.st.NetworkName(stack.AppNetwork)
+	s.network = s.st.NetworkName("app-network")
 
 	started = time.Now()
 	res, err := s.orch.Up(ctx, s.st, orchestrator.UpOptions{})

@@ -50,6 +50,8 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 		Tags:        []string{spec.Tag},
 		Dockerfile:  spec.Dockerfile,
 		Labels:      spec.Labels,
+		BuildArgs:   buildArgs(spec.Args),
+		Target:      spec.Target,
 		NoCache:     spec.NoCache,
 		Remove:      true,
 		ForceRemove: true,
@@ -100,4 +102,15 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 		imageID = img.ID
 	}
 	return imageID, nil
+}
+
+func buildArgs(args map[string]string) map[string]*string {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make(map[string]*string, len(args))
+	for k, v := range args {
+		out[k] = &v
+	}
+	return out
 }

@@ -109,7 +109,9 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 	cfg := &container.Config{
 		Hostname:     spec.Hostname,
 		Image:        spec.Image,
+		Entrypoint:   spec.Entrypoint,
 		Cmd:          spec.Cmd,
+		WorkingDir:   spec.WorkingDir,
 		Env:          spec.Env,
 		Labels:       spec.Labels,
 		User:         spec.User,
@@ -139,9 +141,11 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 		},
 		PortBindings:   nat.PortMap{},
 		ReadonlyRootfs: spec.ReadOnlyRootfs,
+		Init:           spec.Init,
+		CapAdd:         spec.CapAdd,
 		CapDrop:        spec.CapDrop,
 		SecurityOpt:    spec.SecurityOpt,
-		NetworkMode:    container.NetworkMode(spec.Network),
+		ExtraHosts:     spec.ExtraHosts,
 		PidMode:        container.PidMode(spec.PidMode),
 	}
 	for _, p := range spec.Ports {
@@ -155,20 +159,44 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 		if p.HostPort != 0 {
 			hostPort = strconv.Itoa(p.HostPort)
 		}
+		if p.HostPortEnd != 0 {
+			hostPort += "-" + strconv.Itoa(p.HostPortEnd)
+		}
 		host.PortBindings[port] = append(host.PortBindings[port], nat.PortBinding{HostIP: p.HostIP, HostPort: hostPort})
 	}
 	for _, m := range spec.Mounts {
-		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeVolume, Source: m.Volume, Target: m.Target, ReadOnly: m.ReadOnly})
+		switch m.Type {
+		case stack.MountTmpfs:
+			if host.Tmpfs == nil {
+				host.Tmpfs = map[string]string{}
+			}
+			host.Tmpfs[m.Target] = m.Options
+		case stack.MountBind:
+			host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+		default:
+			host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+		}
 	}
 	var netCfg *network.NetworkingConfig
-	if spec.Network != "" {
+	if len(spec.Networks) > 0 {
+		first := spec.Networks[0]
+		host.NetworkMode = container.NetworkMode(first.Network)
 		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-			spec.Network: {Aliases: spec.Aliases},
+			first.Network: {Aliases: first.Aliases},
 		}}
 	}
 	resp, err := c.api.ContainerCreate(ctx, cfg, host, netCfg, nil, spec.Name)
 	if err != nil {
 		return "", classify(err, "create container %s", spec.Name)
+	}
+	// Engines before API 1.44 take one network at creation; the others
+	// are connected before the container starts.
+	for _, ep := range spec.Networks[min(1, len(spec.Networks)):] {
+		err := c.api.NetworkConnect(ctx, ep.Network, resp.ID, &network.EndpointSettings{Aliases: ep.Aliases})
+		if err != nil {
+			_ = c.api.ContainerRemove(context.WithoutCancel(ctx), resp.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+			return "", classify(err, "connect container %s to network %s", spec.Name, ep.Network)
+		}
 	}
 	return resp.ID, nil
 }

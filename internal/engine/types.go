@@ -11,24 +11,36 @@ type ContainerSpec struct {
 	Name        string
 	Hostname    string
 	Image       string
+	Entrypoint  []string
 	Cmd         []string
+	WorkingDir  string
 	Env         []string // KEY=VALUE
 	Labels      map[string]string
 	User        string
 	Healthcheck *stack.Healthcheck
 	Restart     stack.RestartPolicy
 	Ports       []stack.Port
-	// Mounts name engine volumes (already project-prefixed) in Volume.
-	Mounts         []stack.Mount
-	Network        string
-	Aliases        []string
+	// Mounts name engine volumes (already resolved) and absolute host
+	// paths in Source.
+	Mounts []stack.Mount
+	// Networks are engine networks; the first is the primary one.
+	Networks       []Endpoint
+	ExtraHosts     []string
 	StopSignal     string
 	StopTimeout    time.Duration
 	ReadOnlyRootfs bool
+	Init           *bool
+	CapAdd         []string
 	CapDrop        []string
 	SecurityOpt    []string
 	// PidMode "host" shares the host's PID namespace.
 	PidMode string
+}
+
+// Endpoint attaches a container to an engine network under aliases.
+type Endpoint struct {
+	Network string
+	Aliases []string
 }
 
 // ContainerSummary is a container as listed.
@@ -88,6 +100,8 @@ type BuildSpec struct {
 	Dockerfile string
 	Tag        string
 	Labels     map[string]string
+	Args       map[string]string
+	Target     string
 	NoCache    bool
 }
 

@@ -108,7 +108,7 @@ func (b *balancer) exec(ctx context.Context, what string, cmd ...string) error {
 // replicaAddresses returns the addresses, on the balancer's network, of the
 // running containers of the balanced service, by container ID.
 func (o *Orchestrator) replicaAddresses(ctx context.Context, st *stack.Stack, lb *stack.Service, ids []string) ([]string, error) {
-	network := st.NetworkName(lb.Networks[0])
+	network := st.NetworkName(lb.Networks[0].Name)
 	var out []string
 	for _, id := range ids {
 		c, err := o.engine.ContainerInspect(ctx, id)

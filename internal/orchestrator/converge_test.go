@@ -9,6 +9,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // containerIDs maps the engine's container names to their IDs, to tell a
@@ -67,15 +68,15 @@ func TestUpRecreatesOnlyTheChangedService(t *testing.T) {
 		container string
 		change    func(*stack.Stack, *fakeEngine)
 	}{
-		{"cache environment", "redis-cache", func(st *stack.Stack, _ *fakeEngine) {
+		{"cache environment", "stackctl-cache-1", func(st *stack.Stack, _ *fakeEngine) {
 			svc, _ := st.Service("cache")
 			svc.Environment = append(svc.Environment, stack.EnvVar{Name: "REDIS_ARGS", Value: "--maxmemory 64mb"})
 		}},
-		{"web published port", "web-app", func(st *stack.Stack, _ *fakeEngine) {
+		{"web published port", "stackctl-web-1", func(st *stack.Stack, _ *fakeEngine) {
 			svc, _ := st.Service("web")
 			svc.Ports[0].HostPort = 8080
 		}},
-		{"db image updated under the same tag", "postgres-db", func(_ *stack.Stack, f *fakeEngine) {
+		{"db image updated under the same tag", "stackctl-db-1", func(_ *stack.Stack, f *fakeEngine) {
 			f.images["postgres:15"] = engine.Image{ID: "sha256:postgres15-patched"}
 		}},
 	}
@@ -122,7 +123,7 @@ func TestUpRecreatesOnlyTheChangedService(t *testing.T) {
 // A container that is up to date but stopped is started again, not
 // recreated.
 func TestUpStartsAStoppedContainer(t *testing.T) {
-	for _, name := range []string{"postgres-db", "redis-cache", "web-app"} {
+	for _, name := range []string{"stackctl-db-1", "stackctl-cache-1", "stackctl-web-1"} {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeEngine()
 			o := newTestOrchestrator(f)
@@ -150,7 +151,7 @@ func TestUpRerunsAOneShotOnlyIfItFailedForGood(t *testing.T) {
 		wantDone []string
 	}{
 		{"exited 0", exitWith(0), nil},
-		{"exited 1 after its retries", exitForGood(1), []string{"start app-migrate", "exit app-migrate 0"}},
+		{"exited 1 after its retries", exitForGood(1), []string{"start stackctl-migrate-1", "exit stackctl-migrate-1 0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +159,7 @@ func TestUpRerunsAOneShotOnlyIfItFailedForGood(t *testing.T) {
 			o := newTestOrchestrator(f)
 			st := testStack(t)
 			mustUp(t, o, st)
-			f.set("app-migrate", tt.lastRun)
+			f.set("stackctl-migrate-1", tt.lastRun)
 			before := len(f.Events())
 
 			mustUp(t, o, st)
@@ -183,11 +184,11 @@ func TestUpRemovesSurplusReplicas(t *testing.T) {
 	if res := mustUp(t, o, st); !res.Changed {
 		t.Error("Up: Changed = false, want true")
 	}
-	if got, want := changes(f.Events()[before:]), []string{"stop redis-cache-3", "remove redis-cache-3"}; !slices.Equal(got, want) {
+	if got, want := changes(f.Events()[before:]), []string{"stop stackctl-cache-3", "remove stackctl-cache-3"}; !slices.Equal(got, want) {
 		t.Errorf("scaling 3 to 2 did %q, want %q", got, want)
 	}
 	after := containerIDs(f)
-	for _, name := range []string{"redis-cache-1", "redis-cache-2"} {
+	for _, name := range []string{"stackctl-cache-1", "stackctl-cache-2"} {
 		if after[name] == "" || after[name] != ids[name] {
 			t.Errorf("%s was not kept as it was", name)
 		}
@@ -200,14 +201,14 @@ func TestUpRebuildsOnlyWhenTheBuildContextChanges(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	dir := appDir(t)
-	st := stack.Default(stack.DefaultOptions{AppDir: dir})
+	st := stacktest.Builtin(t, stacktest.Options{AppDir: dir})
 	mustUp(t, o, st)
 	mustUp(t, o, st)
 	if len(f.builds) != 1 {
 		t.Fatalf("two Ups of an unchanged context built %d times, want 1", len(f.builds))
 	}
-	if got := f.builds[0].Labels[stack.LabelProject]; got != stack.DefaultProject {
-		t.Errorf("built image's project label = %q, want %q", got, stack.DefaultProject)
+	if got := f.builds[0].Labels[stack.LabelProject]; got != st.Project {
+		t.Errorf("built image's project label = %q, want %q", got, st.Project)
 	}
 	ids := containerIDs(f)
 
@@ -221,7 +222,7 @@ func TestUpRebuildsOnlyWhenTheBuildContextChanges(t *testing.T) {
 	after := containerIDs(f)
 	for name, id := range ids {
 		recreated := after[name] != id
-		if want := name == "app-migrate" || name == "web-app"; recreated != want {
+		if want := name == "stackctl-migrate-1" || name == "stackctl-web-1"; recreated != want {
 			t.Errorf("%s recreated = %v, want %v", name, recreated, want)
 		}
 	}

@@ -24,7 +24,7 @@ func TestKillCrashRestartedBeforeFirstLookKeepsExitCode(t *testing.T) {
 	}}}
 	mustUp(t, o, st)
 	svc, _ := st.Service("server")
-	name := st.ContainerName(svc, 1, 1)
+	name := st.ContainerName(svc, 1)
 	f.set(name, func(c *engine.Container) { c.Pid = 4242 })
 
 	// The fake engine is remote, so Crash kills from a helper container;

@@ -6,22 +6,20 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// Deployment is what of a project runs on the engine: replicas per service.
-type Deployment struct {
-	Replicas map[string]int
-}
-
 // Deployed reads the project's current shape from its containers' labels,
-// so a later `up` can keep a scale it was not told again.
-func (o *Orchestrator) Deployed(ctx context.Context, project string) (Deployment, error) {
+// so a later `up` can keep a scale and an edge it was not told again.
+func (o *Orchestrator) Deployed(ctx context.Context, project string) (stack.Deployment, error) {
 	list, err := o.engine.ContainerList(ctx, map[string]string{stack.LabelProject: project})
 	if err != nil {
-		return Deployment{}, err
+		return stack.Deployment{}, err
 	}
-	d := Deployment{Replicas: map[string]int{}}
+	d := stack.Deployment{Replicas: map[string]int{}, Edges: map[string]bool{}}
 	for _, c := range list {
 		if service := c.Labels[stack.LabelService]; service != "" {
 			d.Replicas[service]++
+		}
+		if target := c.Labels[stack.LabelBalances]; target != "" {
+			d.Edges[target] = true
 		}
 	}
 	return d, nil

@@ -33,13 +33,13 @@ func TestDownRemovesDependentsBeforeTheirDependencies(t *testing.T) {
 		for _, svc := range st.Services {
 			for _, d := range svc.DependsOn {
 				dep, _ := st.Service(d.Service)
-				assertBefore(t, events, "remove "+svc.ContainerName, "stop "+dep.ContainerName)
+				assertBefore(t, events, "remove "+st.ContainerName(&svc, 1), "stop "+st.ContainerName(dep, 1))
 			}
 		}
 		for _, svc := range st.Services {
-			assertBefore(t, events, "remove "+svc.ContainerName, "remove network app-network")
-			if f.exists(svc.ContainerName) {
-				t.Errorf("%s is still there", svc.ContainerName)
+			assertBefore(t, events, "remove "+st.ContainerName(&svc, 1), "remove network stackctl_app-network")
+			if name := st.ContainerName(&svc, 1); f.exists(name) {
+				t.Errorf("%s is still there", name)
 			}
 		}
 	})
@@ -70,10 +70,10 @@ func TestDownRemovesOnlyWhatIsOurs(t *testing.T) {
 			if _, ok := f.volumes["shop_data"]; !ok {
 				t.Error("Down removed volume shop_data, which is not the project's")
 			}
-			if _, ok := f.networks["app-network"]; ok {
+			if _, ok := f.networks["stackctl_app-network"]; ok {
 				t.Error("network app-network is still there")
 			}
-			if _, kept := f.volumes["postgres_data"]; kept == withVolumes {
+			if _, kept := f.volumes["stackctl_postgres_data"]; kept == withVolumes {
 				t.Errorf("volume postgres_data kept = %v with Volumes = %v", kept, withVolumes)
 			}
 		})
@@ -86,9 +86,9 @@ func TestDownLeavesAloneResourcesWithOurNameButNotOurLabel(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	st := testStack(t)
-	f.networks["app-network"] = map[string]string{stack.LabelProject: "shop"}
-	f.volumes["postgres_data"] = nil
-	f.addContainer("postgres-db", "running", nil)
+	f.networks["stackctl_app-network"] = map[string]string{stack.LabelProject: "shop"}
+	f.volumes["stackctl_postgres_data"] = nil
+	f.addContainer("stackctl-db-1", "running", nil)
 
 	if err := o.Down(testContext(t), st, DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("Down: %v", err)

@@ -21,8 +21,8 @@ import (
 // orchestrator relies on it (name conflicts, not-found errors, restart
 // policies, health) and logs every call that does something, in order:
 // "pull redis:7", "build stackctl-app:latest", "create network app-network",
-// "create web-app", "start postgres-db", "exec postgres-db fail",
-// "exit app-migrate 0", "stop web-app", "remove web-app". A call's position
+// "create stackctl-web-1", "start stackctl-db-1", "exec stackctl-db-1 fail",
+// "exit stackctl-migrate-1 0", "stop stackctl-web-1", "remove stackctl-web-1". A call's position
 // in the log is its sequence number.
 //
 // Tests shape how containers behave, by container name, before calling Up:
@@ -272,7 +272,7 @@ func (f *fakeEngine) NetworkCreate(ctx context.Context, name, _ string, labels m
 func (f *fakeEngine) NetworkRemove(ctx context.Context, name string) error {
 	f.mu.Lock()
 	for _, c := range f.containers {
-		if c.spec.Network == name {
+		if slices.ContainsFunc(c.spec.Networks, func(ep engine.Endpoint) bool { return ep.Network == name }) {
 			f.mu.Unlock()
 			return fmt.Errorf("remove network %s: error while removing network: network %s has active endpoints", name, name)
 		}

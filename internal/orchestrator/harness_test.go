@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // testStack is the built-in stack with its app build context in a temporary
 // directory, so context digests and builds need no repository checkout.
 func testStack(t *testing.T) *stack.Stack {
 	t.Helper()
-	return stack.Default(stack.DefaultOptions{AppDir: appDir(t)})
+	return stacktest.Builtin(t, stacktest.Options{AppDir: appDir(t), WebPort: "5000"})
 }
 
 func appDir(t *testing.T) string {

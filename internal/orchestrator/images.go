@@ -2,9 +2,13 @@ package orchestrator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,6 +104,7 @@ func (o *Orchestrator) buildIfStale(ctx context.Context, st *stack.Stack, w imag
 	if err != nil {
 		return "", false, fmt.Errorf("build %s: %w", w.ref, err)
 	}
+	digest = buildDigest(digest, w.build)
 	img, err := o.engine.ImageInspect(ctx, w.ref)
 	switch {
 	case err == nil && !force && img.Labels[stack.LabelContextHash] == digest:
@@ -115,6 +120,8 @@ func (o *Orchestrator) buildIfStale(ctx context.Context, st *stack.Stack, w imag
 		Dockerfile: w.build.Dockerfile,
 		Tag:        w.ref,
 		Labels:     labels,
+		Args:       w.build.Args,
+		Target:     w.build.Target,
 	}, func(line string) {
 		if strings.HasPrefix(line, "Step ") {
 			o.report(resource, "building", line)
@@ -137,4 +144,18 @@ func shortID(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// buildDigest adds the build's arguments and target to its context's
+// digest: changing either makes another image.
+func buildDigest(contextDigest string, b *stack.Build) string {
+	if len(b.Args) == 0 && b.Target == "" {
+		return contextDigest
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\ntarget=%s\n", contextDigest, b.Target)
+	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
+		fmt.Fprintf(h, "arg %s=%s\n", k, b.Args[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }

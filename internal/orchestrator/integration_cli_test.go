@@ -20,7 +20,7 @@ import (
 )
 
 // TestUpIntegrationBinaryJSONProgress builds cmd/stackctl, brings a project
-// up with `--progress json --port 0`, and checks that stderr carries one
+// up with `--progress json` and WEB_PORT=0, and checks that stderr carries one
 // JSON event per line, stdout the summary with the app's URL, and that the
 // URL answers; then `down -v` removes everything.
 func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
@@ -49,7 +49,7 @@ func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
 	}
 	// The same password as the test's stack, so cleanup's Down sees the
 	// same project either way (the password is not part of any name).
-	env = append(env, "POSTGRES_PASSWORD=itg-"+e.project)
+	env = append(env, "POSTGRES_PASSWORD=itg-"+e.project, "WEB_PORT=0", "APP_DIR="+itgAppDir(t))
 	run := func(args ...string) (stdout, stderr string, err error) {
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Dir = root
@@ -60,7 +60,8 @@ func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
 		return o.String(), e.String(), err
 	}
 
-	stdout, stderr, err := run("up", "--progress", "json", "-p", e.project, "--port", "0", "--app-dir", itgAppDir(t))
+	// No compose file here or above: the built-in stack, as a user gets it.
+	stdout, stderr, err := run("up", "--progress", "json", "-p", e.project)
 	if err != nil {
 		t.Fatalf("stackctl up: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
@@ -85,18 +86,18 @@ func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
 		}
 		statuses[ev.Resource+" "+ev.Status] = true
 	}
-	for _, svc := range []string{"postgres-db", "redis-cache", "app-migrate", "web-app"} {
+	for _, svc := range []string{"db-1", "cache-1", "migrate-1", "web-1"} {
 		if !statuses["container "+e.project+"-"+svc+" started"] {
 			t.Errorf("no JSON event says container %s-%s started", e.project, svc)
 		}
 	}
 
-	for _, want := range []string{"SERVICE", e.project + "-postgres-db", e.project + "-redis-cache", e.project + "-app-migrate", e.project + "-web-app"} {
+	for _, want := range []string{"SERVICE", e.project + "-db-1", e.project + "-cache-1", e.project + "-migrate-1", e.project + "-web-1"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary on stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	m := regexp.MustCompile(`http://(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d+)/`).FindStringSubmatch(stdout)
+	m := regexp.MustCompile(`web: http://(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d+)/`).FindStringSubmatch(stdout)
 	if m == nil {
 		t.Fatalf("summary on stdout has no URL of the app:\n%s", stdout)
 	}

@@ -32,7 +32,7 @@ func TestUpIntegrationRefusesContainerItDoesNotOwn(t *testing.T) {
 	ctx := enginetest.Context(t, 6*time.Minute)
 	st := e.defaultStack()
 	db, _ := st.Service("db")
-	name := st.ContainerName(db, 1, db.Replicas)
+	name := st.ContainerName(db, 1)
 
 	foreignID, err := e.cli.ContainerCreate(ctx, engine.ContainerSpec{
 		Name: name, Image: "postgres:15", Cmd: []string{"sleep", "infinity"},
@@ -99,7 +99,7 @@ func TestUpIntegrationRefusesNetworkItDoesNotOwn(t *testing.T) {
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 6*time.Minute)
 	st := e.defaultStack()
-	name := st.NetworkName(stack.AppNetwork)
+	name := st.NetworkName("app-network")
 	if err := e.cli.NetworkCreate(ctx, name, "bridge", nil); err != nil {
 		t.Fatalf("create the foreign network %s: %v", name, err)
 	}
@@ -154,8 +154,8 @@ func TestUpIntegrationHostPortInUse(t *testing.T) {
 	if !errors.Is(err, engine.ErrPortInUse) {
 		t.Errorf("error %v does not wrap engine.ErrPortInUse", err)
 	}
-	if inUse.Container != st.ContainerName(web, 1, web.Replicas) {
-		t.Errorf("PortInUseError names container %q, want %q", inUse.Container, st.ContainerName(web, 1, web.Replicas))
+	if inUse.Container != st.ContainerName(web, 1) {
+		t.Errorf("PortInUseError names container %q, want %q", inUse.Container, st.ContainerName(web, 1))
 	}
 	if !strings.Contains(inUse.Ports, strconv.Itoa(port)) || !strings.Contains(err.Error(), strconv.Itoa(port)) {
 		t.Errorf("error %q (ports %q) does not name port %d", err, inUse.Ports, port)
@@ -292,8 +292,8 @@ func TestUpIntegrationDependencyNeverHealthy(t *testing.T) {
 		t.Fatalf("up with a never-healthy db: error %v, want *orchestrator.ServiceFailedError", err)
 	}
 	db, _ := st.Service("db")
-	if failed.Service != "db" || failed.Container != st.ContainerName(db, 1, db.Replicas) {
-		t.Errorf("ServiceFailedError names service %q container %q, want db %q", failed.Service, failed.Container, st.ContainerName(db, 1, db.Replicas))
+	if failed.Service != "db" || failed.Container != st.ContainerName(db, 1) {
+		t.Errorf("ServiceFailedError names service %q container %q, want db %q", failed.Service, failed.Container, st.ContainerName(db, 1))
 	}
 	if !strings.Contains(failed.Reason, "4s") {
 		t.Errorf("reason %q does not say it waited the 4s timeout", failed.Reason)
@@ -319,7 +319,7 @@ func TestUpIntegrationDependencyNeverHealthy(t *testing.T) {
 		}
 	}
 	for _, ev := range e.events.snapshot() {
-		if ev.Status == "started" && (strings.Contains(ev.Resource, "web-app") || strings.Contains(ev.Resource, "app-migrate")) {
+		if ev.Status == "started" && (strings.HasSuffix(ev.Resource, "-web-1") || strings.HasSuffix(ev.Resource, "-migrate-1")) {
 			t.Errorf("reported %s %s though db never became healthy", ev.Resource, ev.Status)
 		}
 	}
@@ -489,5 +489,5 @@ func itgCancelThenUp(t *testing.T, e *itgEnv, broken *stack.Stack, wait func(con
 }
 
 func itgContainerName(st *stack.Stack, svc *stack.Service) string {
-	return st.ContainerName(svc, 1, svc.Replicas)
+	return st.ContainerName(svc, 1)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // itgStackSlots bounds how many tests run stack containers at once: the
@@ -118,9 +119,8 @@ func itgWarmAppBuild(t *testing.T, cli *engine.Client, api *client.Client) {
 }
 
 func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
-	return stack.Default(stack.DefaultOptions{
-		Project: e.project, AppDir: appDir, WebPort: stack.AnyPort,
-		PostgresPassword: "itg-" + e.project,
+	return stacktest.Builtin(e.t, stacktest.Options{
+		Project: e.project, AppDir: appDir, Env: map[string]string{"POSTGRES_PASSWORD": "itg-" + e.project},
 	})
 }
 

@@ -471,7 +471,7 @@ func TestCrashErrors(t *testing.T) {
 	})
 
 	svc, _ := st.Service("server")
-	replicas := []string{st.ContainerName(svc, 1, 2), st.ContainerName(svc, 2, 2)}
+	replicas := []string{st.ContainerName(svc, 1), st.ContainerName(svc, 2)}
 
 	t.Run("missing replica", func(t *testing.T) {
 		_, err := crash("server", "server-7")

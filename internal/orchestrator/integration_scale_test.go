@@ -20,6 +20,7 @@ import (
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // rollEnv is one scaled stack on the real engine, built from a private copy
@@ -52,8 +53,9 @@ func newRollEnv(t *testing.T) *rollEnv {
 }
 
 func (e *rollEnv) stack(replicas int) *stack.Stack {
-	return stack.Default(stack.DefaultOptions{
-		Project: e.project, AppDir: e.appDir, WebPort: stack.AnyPort, WebReplicas: replicas, Edge: true,
+	return stacktest.Builtin(e.t, stacktest.Options{
+		Project: e.project, AppDir: e.appDir,
+		Shape: stack.Shape{Scale: map[string]int{"web": replicas}, Edge: true},
 	})
 }
 
@@ -129,7 +131,7 @@ func (e *rollEnv) rewrite(file, old, new string) {
 func rollEdgePort(t *testing.T, res orchestrator.UpResult) int {
 	t.Helper()
 	for _, c := range res.Containers {
-		if c.Service == "edge" {
+		if c.Service == "web-edge" {
 			for _, p := range c.Ports {
 				if p.HostPort != 0 {
 					return p.HostPort
@@ -313,7 +315,7 @@ func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
 		t.Fatal("up with a broken image succeeded")
 	}
 	t.Logf("the broken rollout said: %v", err)
-	if !strings.Contains(err.Error(), "web-app-") || !strings.Contains(err.Error(), "deliberately broken") {
+	if !strings.Contains(err.Error(), e.project+"-web-") || !strings.Contains(err.Error(), "deliberately broken") {
 		t.Errorf("the error does not name the failing replica and show its log: %v", err)
 	}
 	if body := rollGet(t, port); !strings.HasPrefix(body, "Howdy") {
@@ -350,8 +352,8 @@ func rollGet(t *testing.T, port int) string {
 func (e *rollEnv) edgeConfig(ctx context.Context) string {
 	e.t.Helper()
 	st := e.stack(1)
-	edge, _ := st.Service("edge")
-	res, err := e.cli.Exec(ctx, st.ContainerName(edge, 1, 1), []string{"cat", "/etc/nginx/conf.d/default.conf"})
+	edge, _ := st.Service("web-edge")
+	res, err := e.cli.Exec(ctx, st.ContainerName(edge, 1), []string{"cat", "/etc/nginx/conf.d/default.conf"})
 	if err != nil || res.ExitCode != 0 {
 		e.t.Fatalf("read the edge's config: %v %s", err, res.Output)
 	}

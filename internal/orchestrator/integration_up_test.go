@@ -61,7 +61,7 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 				t.Errorf("%s is %s, want running", name, c.State)
 			}
 			svc, _ := st.Service(name)
-			if want := st.ContainerName(svc, 1, 1); c.Name != want {
+			if want := st.ContainerName(svc, 1); c.Name != want {
 				t.Errorf("%s container is named %q, want %q", name, c.Name, want)
 			}
 		}
@@ -107,13 +107,13 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 			t.Errorf("GET /api/stats = %s, want visits 1 and both dependencies ok", body)
 		}
 
-		netw, err := e.cli.NetworkInspect(ctx, st.NetworkName(stack.AppNetwork))
+		netw, err := e.cli.NetworkInspect(ctx, st.NetworkName("app-network"))
 		if err != nil || netw.Labels[stack.LabelProject] != e.project {
-			t.Errorf("network %s: %+v, %v; want it labelled with project %s", st.NetworkName(stack.AppNetwork), netw, err, e.project)
+			t.Errorf("network %s: %+v, %v; want it labelled with project %s", st.NetworkName("app-network"), netw, err, e.project)
 		}
-		vol, err := e.cli.VolumeInspect(ctx, st.VolumeName(stack.PostgresData))
+		vol, err := e.cli.VolumeInspect(ctx, st.VolumeName("postgres_data"))
 		if err != nil || vol.Labels[stack.LabelProject] != e.project {
-			t.Errorf("volume %s: %+v, %v; want it labelled with project %s", st.VolumeName(stack.PostgresData), vol, err, e.project)
+			t.Errorf("volume %s: %+v, %v; want it labelled with project %s", st.VolumeName("postgres_data"), vol, err, e.project)
 		}
 	})
 
@@ -219,12 +219,12 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 		}
 		mounted := false
 		for _, m := range raw.Mounts {
-			if m.Name == st.VolumeName(stack.PostgresData) && m.Destination == "/var/lib/postgresql/data" {
+			if m.Name == st.VolumeName("postgres_data") && m.Destination == "/var/lib/postgresql/data" {
 				mounted = true
 			}
 		}
 		if !mounted {
-			t.Errorf("db mounts %+v, want volume %s at /var/lib/postgresql/data", raw.Mounts, st.VolumeName(stack.PostgresData))
+			t.Errorf("db mounts %+v, want volume %s at /var/lib/postgresql/data", raw.Mounts, st.VolumeName("postgres_data"))
 		}
 	})
 
@@ -328,8 +328,8 @@ func TestUpIntegrationDataSurvivesDown(t *testing.T) {
 	ctx := enginetest.Context(t, 8*time.Minute)
 	st := e.defaultStack()
 	e.cleanupProject(st)
-	volumeName := st.VolumeName(stack.PostgresData)
-	networkName := st.NetworkName(stack.AppNetwork)
+	volumeName := st.VolumeName("postgres_data")
+	networkName := st.NetworkName("app-network")
 
 	res := e.up(ctx, st, orchestrator.UpOptions{})
 	port := itgWebPort(t, itgByService(t, res.Containers)["web"])

@@ -25,9 +25,9 @@ func TestLogsRejectsAnUnknownService(t *testing.T) {
 // container's name, padded so the lines line up.
 func TestLogsPrefixesTheChosenServicesLines(t *testing.T) {
 	f, o, st := upStack(t)
-	f.logs["postgres-db"] = []string{"starting", "database system is ready to accept connections"}
-	f.logs["web-app"] = []string{"listening on :5000", "GET /healthz 200"}
-	f.logs["redis-cache"] = []string{"Ready to accept connections tcp"}
+	f.logs["stackctl-db-1"] = []string{"starting", "database system is ready to accept connections"}
+	f.logs["stackctl-web-1"] = []string{"listening on :5000", "GET /healthz 200"}
+	f.logs["stackctl-cache-1"] = []string{"Ready to accept connections tcp"}
 
 	var out strings.Builder
 	if err := o.Logs(testContext(t), st, LogsOptions{Services: []string{"web", "db"}, Tail: 1}, &out); err != nil {
@@ -36,8 +36,8 @@ func TestLogsPrefixesTheChosenServicesLines(t *testing.T) {
 	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	slices.Sort(got) // containers write concurrently
 	want := []string{
-		"postgres-db | database system is ready to accept connections",
-		"web-app     | GET /healthz 200",
+		"stackctl-db-1  | database system is ready to accept connections",
+		"stackctl-web-1 | GET /healthz 200",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Logs wrote:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -60,7 +60,7 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 	project := st.ProjectName()
 	wanted := map[string]bool{}
 	for i := 1; i <= svc.Replicas; i++ {
-		name := st.ContainerName(svc, i, svc.Replicas)
+		name := st.ContainerName(svc, i)
 		wanted[name] = true
 		s := step{name: name, replica: i, action: create}
 		if c, ok := byName[name]; ok {

@@ -17,10 +17,12 @@ func TestPSListsTheProjectInStartOrder(t *testing.T) {
 		t.Fatalf("PS: %v", err)
 	}
 	want := []struct{ service, name, state, restart string }{
-		{"db", "postgres-db", "running", "always"},
-		{"cache", "redis-cache", "running", "always"},
-		{"migrate", "app-migrate", "exited", "on-failure:3"},
-		{"web", "web-app", "running", "on-failure"},
+		// Independent services in name order (compose-go keeps no
+		// declaration order), dependents after their dependencies.
+		{"cache", "stackctl-cache-1", "running", "always"},
+		{"db", "stackctl-db-1", "running", "always"},
+		{"migrate", "stackctl-migrate-1", "exited", "on-failure:3"},
+		{"web", "stackctl-web-1", "running", "on-failure"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("PS lists %d containers, want %d: %+v", len(got), len(want), got)

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -12,20 +13,23 @@ import (
 // inspect, create and remove it, so ensuring and removing share one path.
 type resource struct {
 	kind, name string
-	inspect    func() (labels map[string]string, err error)
-	create     func() error
-	remove     func() error
+	// external resources are the user's: they must exist, and stackctl
+	// neither creates nor removes them.
+	external bool
+	inspect  func() (labels map[string]string, err error)
+	create   func() error
+	remove   func() error
 }
 
 // networks are the stack's networks as engine resources.
 func (o *Orchestrator) networks(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Networks))
 	for _, n := range st.Networks {
-		name := st.NetworkName(n.Name)
+		name := n.Name
 		labels := st.ProjectLabels()
-		labels[stack.LabelNetwork] = n.Name
+		labels[stack.LabelNetwork] = n.Key
 		out = append(out, resource{
-			kind: "network", name: name,
+			kind: "network", name: name, external: n.External,
 			inspect: func() (map[string]string, error) {
 				existing, err := o.engine.NetworkInspect(ctx, name)
 				return existing.Labels, err
@@ -41,11 +45,11 @@ func (o *Orchestrator) networks(ctx context.Context, st *stack.Stack) []resource
 func (o *Orchestrator) volumes(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
-		name := st.VolumeName(v.Name)
+		name := v.Name
 		labels := st.ProjectLabels()
-		labels[stack.LabelVolume] = v.Name
+		labels[stack.LabelVolume] = v.Key
 		out = append(out, resource{
-			kind: "volume", name: name,
+			kind: "volume", name: name, external: v.External,
 			inspect: func() (map[string]string, error) {
 				existing, err := o.engine.VolumeInspect(ctx, name)
 				return existing.Labels, err
@@ -77,6 +81,10 @@ func (o *Orchestrator) ensureResources(ctx context.Context, st *stack.Stack) (bo
 func (o *Orchestrator) ensureOwned(st *stack.Stack, r resource) (bool, error) {
 	labels, err := r.inspect()
 	switch {
+	case r.external && errors.Is(err, engine.ErrNotFound):
+		return false, fmt.Errorf("external %s %s does not exist: create it first, or drop external: true so the project makes it", r.kind, r.name)
+	case r.external:
+		return false, err
 	case err == nil:
 		if owner := labels[stack.LabelProject]; owner != st.ProjectName() {
 			return false, &NotOwnedError{Kind: r.kind, Name: r.name, Project: st.ProjectName(), Owner: owner}
@@ -95,6 +103,9 @@ func (o *Orchestrator) ensureOwned(st *stack.Stack, r resource) (bool, error) {
 // removeOwned removes a resource if it exists and is this project's; one
 // that is someone else's is left alone and reported.
 func (o *Orchestrator) removeOwned(st *stack.Stack, r resource) error {
+	if r.external {
+		return nil
+	}
 	labels, err := r.inspect()
 	switch {
 	case errors.Is(err, engine.ErrNotFound):

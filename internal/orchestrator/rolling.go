@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // replacement is one replica swapped during a rolling update: the old
@@ -86,7 +88,7 @@ func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]s
 	}
 
 	var done []replacement
-	for batch := range slices.Chunk(stale, max(r.opts.BatchSize, 1)) {
+	for batch := range slices.Chunk(stale, r.batchSize(svc)) {
 		reps, err := r.startReplacements(ctx, plan, batch)
 		if err != nil {
 			return nil, errors.Join(err, r.rollBack(ctx, plan, b, done))
@@ -241,10 +243,11 @@ func (r *upRun) waitStable(ctx context.Context, plan servicePlan, id, name strin
 	if err := r.o.waitReadiness(waitCtx, svc, id, name, r.opts.WaitTimeout); err != nil {
 		return err
 	}
-	if r.opts.MinReady <= 0 {
+	minReady := r.minReady(svc)
+	if minReady <= 0 {
 		return nil
 	}
-	t := time.NewTimer(r.opts.MinReady)
+	t := time.NewTimer(minReady)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -256,15 +259,27 @@ func (r *upRun) waitStable(ctx context.Context, plan servicePlan, id, name strin
 		return err
 	}
 	if !c.Running() || c.RestartCount > 0 || c.Health == "unhealthy" {
-		return r.o.failure(svc, id, name, fmt.Sprintf("did not stay healthy for %s (%s)", r.opts.MinReady, c.Status), c.HealthLog, "")
+		return r.o.failure(svc, id, name, fmt.Sprintf("did not stay healthy for %s (%s)", minReady, c.Status), c.HealthLog, "")
 	}
 	res, err := r.o.execProbe(ctx, id, probeCommand(svc.Healthcheck.Test), svc.Healthcheck.Timeout)
 	if err != nil || res.ExitCode != 0 {
-		return r.o.failure(svc, id, name, fmt.Sprintf("did not stay healthy for %s", r.opts.MinReady), c.HealthLog, res.Output)
+		return r.o.failure(svc, id, name, fmt.Sprintf("did not stay healthy for %s", minReady), c.HealthLog, res.Output)
 	}
 	return nil
 }
 
 func (r *upRun) balancerOf(plan servicePlan) *balancer {
 	return r.liveBalancers[plan.service.Name]
+}
+
+// batchSize is how many replicas an update replaces at once: the command
+// line's, else the file's update_config.parallelism, else one.
+func (r *upRun) batchSize(svc *stack.Service) int {
+	return max(cmp.Or(r.opts.BatchSize, svc.Update.Parallelism), 1)
+}
+
+// minReady is how long a new replica must stay healthy: the command line's,
+// else the file's update_config.monitor.
+func (r *upRun) minReady(svc *stack.Service) time.Duration {
+	return cmp.Or(r.opts.MinReady, svc.Update.Monitor)
 }

@@ -57,6 +57,9 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = DefaultWaitTimeout
 	}
+	for _, notice := range st.Notices {
+		o.reportWarning("stack "+st.Project, "notice", notice)
+	}
 	r := &upRun{
 		o: o, st: st, opts: opts,
 		milestones:      map[string]*milestones{},
@@ -296,7 +299,7 @@ func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) err
 		}
 		// On the line of the service's (first) container, which its
 		// start then updates.
-		r.o.report("container "+r.st.ContainerName(svc, 1, svc.Replicas), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
+		r.o.report("container "+r.st.ContainerName(svc, 1), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
 		select {
 		case <-gate:
 		case <-m.failed:

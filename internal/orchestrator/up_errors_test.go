@@ -29,33 +29,33 @@ func TestUpFailsWhenADependencyFails(t *testing.T) {
 		{
 			name: "one-shot exits non-zero after its retries",
 			setup: func(f *fakeEngine) {
-				f.onStart["app-migrate"] = exitForGood(1)
-				f.logs["app-migrate"] = []string{"applying 0002_visits", `ERROR: relation "visits" already exists`}
+				f.onStart["stackctl-migrate-1"] = exitForGood(1)
+				f.logs["stackctl-migrate-1"] = []string{"applying 0002_visits", `ERROR: relation "visits" already exists`}
 			},
 			service:   "migrate",
 			wantInErr: []string{"exited with code 1 after 3 restarts", "--- last log lines ---", `relation "visits" already exists`},
-			neverRun:  []string{"start web-app"},
+			neverRun:  []string{"start stackctl-web-1"},
 		},
 		{
 			name: "engine marks it unhealthy",
 			setup: func(f *fakeEngine) {
-				f.probes["postgres-db"] = neverPasses("no response")
-				f.onStart["postgres-db"] = func(c *engine.Container) {
+				f.probes["stackctl-db-1"] = neverPasses("no response")
+				f.onStart["stackctl-db-1"] = func(c *engine.Container) {
 					c.Health = "unhealthy"
 					c.HealthLog = []engine.HealthResult{{ExitCode: 2, Output: "127.0.0.1:5432 - no response from pg_isready"}}
 				}
 			},
 			service:   "db",
 			wantInErr: []string{"is unhealthy", "--- last health checks ---", "no response from pg_isready"},
-			neverRun:  []string{"start app-migrate", "start web-app"},
+			neverRun:  []string{"start stackctl-migrate-1", "start stackctl-web-1"},
 		},
 		{
 			name:      "never ready within the wait timeout",
-			setup:     func(f *fakeEngine) { f.probes["postgres-db"] = neverPasses("127.0.0.1:5432 - rejecting connections") },
+			setup:     func(f *fakeEngine) { f.probes["stackctl-db-1"] = neverPasses("127.0.0.1:5432 - rejecting connections") },
 			opts:      UpOptions{WaitTimeout: 3 * time.Second},
 			service:   "db",
 			wantInErr: []string{"did not become ready within 3s", "--- last probe by stackctl ---", "exit 1: 127.0.0.1:5432 - rejecting connections"},
-			neverRun:  []string{"start app-migrate", "start web-app"},
+			neverRun:  []string{"start stackctl-migrate-1", "start stackctl-web-1"},
 		},
 	}
 	for _, tt := range tests {
@@ -91,7 +91,7 @@ func TestUpFailsWhenADependencyFails(t *testing.T) {
 func TestUpGivesUpAtTheWaitTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeEngine()
-		f.probes["postgres-db"] = neverPasses("no response")
+		f.probes["stackctl-db-1"] = neverPasses("no response")
 		began := time.Now()
 		_, err := New(f, nil).Up(t.Context(), testStack(t), UpOptions{WaitTimeout: 3 * time.Second})
 		if err == nil {
@@ -107,7 +107,7 @@ func TestUpGivesUpAtTheWaitTimeout(t *testing.T) {
 func TestUpReturnsPromptlyWhenCanceled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeEngine()
-		f.probes["postgres-db"] = neverPasses("no response")
+		f.probes["stackctl-db-1"] = neverPasses("no response")
 		ctx, cancel := context.WithCancel(t.Context())
 		done := goUp(ctx, New(f, nil), testStack(t), UpOptions{})
 
@@ -127,7 +127,7 @@ func TestUpReturnsPromptlyWhenCanceled(t *testing.T) {
 		if took := time.Since(canceledAt); took > 0 {
 			t.Errorf("Up returned %s (fake time) after the cancellation, want at once", took)
 		}
-		assertNever(t, f.Events(), "start app-migrate", "start web-app")
+		assertNever(t, f.Events(), "start stackctl-migrate-1", "start stackctl-web-1")
 	})
 }
 
@@ -158,7 +158,7 @@ func TestUpPullsAnImageThatIsMissing(t *testing.T) {
 	f.registry["redis:7"] = f.images["redis:7"]
 	delete(f.images, "redis:7")
 	mustUp(t, newTestOrchestrator(f), testStack(t))
-	assertBefore(t, f.Events(), "pull redis:7", "create redis-cache")
+	assertBefore(t, f.Events(), "pull redis:7", "create stackctl-cache-1")
 }
 
 func TestUpReportsTheFailingBuildStep(t *testing.T) {
@@ -194,22 +194,24 @@ func TestUpRefusesWhatItDoesNotOwn(t *testing.T) {
 		putItThere func(*fakeEngine)
 	}{
 		{
-			name: "container without labels", kind: "container", resource: "postgres-db",
-			putItThere: func(f *fakeEngine) { f.addContainer("postgres-db", "running", nil) },
+			name: "container without labels", kind: "container", resource: "stackctl-db-1",
+			putItThere: func(f *fakeEngine) { f.addContainer("stackctl-db-1", "running", nil) },
 		},
 		{
-			name: "container of another project", kind: "container", resource: "redis-cache", owner: "shop",
+			name: "container of another project", kind: "container", resource: "stackctl-cache-1", owner: "shop",
 			putItThere: func(f *fakeEngine) {
-				f.addContainer("redis-cache", "running", map[string]string{stack.LabelProject: "shop", stack.LabelService: "cache"})
+				f.addContainer("stackctl-cache-1", "running", map[string]string{stack.LabelProject: "shop", stack.LabelService: "cache"})
 			},
 		},
 		{
-			name: "network without labels", kind: "network", resource: "app-network",
-			putItThere: func(f *fakeEngine) { f.networks["app-network"] = nil },
+			name: "network without labels", kind: "network", resource: "stackctl_app-network",
+			putItThere: func(f *fakeEngine) { f.networks["stackctl_app-network"] = nil },
 		},
 		{
-			name: "volume of another project", kind: "volume", resource: "postgres_data", owner: "shop",
-			putItThere: func(f *fakeEngine) { f.volumes["postgres_data"] = map[string]string{stack.LabelProject: "shop"} },
+			name: "volume of another project", kind: "volume", resource: "stackctl_postgres_data", owner: "shop",
+			putItThere: func(f *fakeEngine) {
+				f.volumes["stackctl_postgres_data"] = map[string]string{stack.LabelProject: "shop"}
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -222,7 +224,7 @@ func TestUpRefusesWhatItDoesNotOwn(t *testing.T) {
 			if !errors.As(err, &notOwned) {
 				t.Fatalf("Up error = %v, want a *NotOwnedError", err)
 			}
-			want := NotOwnedError{Kind: tt.kind, Name: tt.resource, Project: stack.DefaultProject, Owner: tt.owner}
+			want := NotOwnedError{Kind: tt.kind, Name: tt.resource, Project: "stackctl", Owner: tt.owner}
 			if *notOwned != want {
 				t.Errorf("error = %+v, want %+v", *notOwned, want)
 			}
@@ -237,15 +239,15 @@ func TestUpRefusesWhatItDoesNotOwn(t *testing.T) {
 
 func TestUpReportsAPublishedPortInUse(t *testing.T) {
 	f := newFakeEngine()
-	f.startErr["web-app"] = fmt.Errorf("start container web-app: %w: Bind for 0.0.0.0:5000 failed: port is already allocated", engine.ErrPortInUse)
+	f.startErr["stackctl-web-1"] = fmt.Errorf("start container stackctl-web-1: %w: Bind for 0.0.0.0:5000 failed: port is already allocated", engine.ErrPortInUse)
 	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), UpOptions{})
 
 	var inUse *PortInUseError
 	if !errors.As(err, &inUse) {
 		t.Fatalf("Up error = %v, want a *PortInUseError", err)
 	}
-	if inUse.Container != "web-app" || inUse.Ports != "5000" {
-		t.Errorf("error names container %q, ports %q; want web-app, 5000", inUse.Container, inUse.Ports)
+	if inUse.Container != "stackctl-web-1" || inUse.Ports != "5000" {
+		t.Errorf("error names container %q, ports %q; want stackctl-web-1, 5000", inUse.Container, inUse.Ports)
 	}
 	if !strings.Contains(err.Error(), "host port 5000 is already in use") {
 		t.Errorf("error does not name the port: %v", err)
@@ -271,15 +273,15 @@ func (e listMisses) ContainerList(ctx context.Context, labels map[string]string)
 // the engine's conflict becomes a NotOwnedError, and that container stays.
 func TestUpTreatsANameConflictOnCreateAsNotOwned(t *testing.T) {
 	f := newFakeEngine()
-	f.addContainer("web-app", "running", nil)
-	_, err := New(listMisses{f, "web-app"}, nil).Up(testContext(t), testStack(t), UpOptions{})
+	f.addContainer("stackctl-web-1", "running", nil)
+	_, err := New(listMisses{f, "stackctl-web-1"}, nil).Up(testContext(t), testStack(t), UpOptions{})
 
 	var notOwned *NotOwnedError
-	if !errors.As(err, &notOwned) || notOwned.Kind != "container" || notOwned.Name != "web-app" {
-		t.Fatalf("Up error = %v, want a *NotOwnedError for container web-app", err)
+	if !errors.As(err, &notOwned) || notOwned.Kind != "container" || notOwned.Name != "stackctl-web-1" {
+		t.Fatalf("Up error = %v, want a *NotOwnedError for container stackctl-web-1", err)
 	}
-	assertNever(t, f.Events(), "stop web-app", "remove web-app", "start web-app", "rename web-app")
-	if !f.exists("web-app") {
-		t.Error("the other container web-app is gone")
+	assertNever(t, f.Events(), "stop stackctl-web-1", "remove stackctl-web-1", "start stackctl-web-1", "rename stackctl-web-1")
+	if !f.exists("stackctl-web-1") {
+		t.Error("the other container stackctl-web-1 is gone")
 	}
 }

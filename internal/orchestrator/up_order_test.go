@@ -17,18 +17,18 @@ import (
 func TestUpStartsWebOnlyAfterDBIsHealthyAndMigrateCompleted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeEngine()
-		f.probes["postgres-db"] = failingProbes(3, "127.0.0.1:5432 - no response")
-		f.onStart["app-migrate"] = keepRunning // it completes when the test says so
+		f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
+		f.onStart["stackctl-migrate-1"] = keepRunning // it completes when the test says so
 		done := goUp(t.Context(), New(f, nil), testStack(t), UpOptions{})
 
 		synctest.Wait()
 		// db has failed its first probe: cache runs, migrate and web wait.
-		for _, e := range []string{"start postgres-db", "start redis-cache"} {
+		for _, e := range []string{"start stackctl-db-1", "start stackctl-cache-1"} {
 			if !f.has(e) {
 				t.Errorf("while db is not healthy yet: %q has not happened", e)
 			}
 		}
-		for _, e := range []string{"start app-migrate", "start web-app"} {
+		for _, e := range []string{"start stackctl-migrate-1", "start stackctl-web-1"} {
 			if f.has(e) {
 				t.Errorf("while db is not healthy yet: %q already happened", e)
 			}
@@ -36,23 +36,23 @@ func TestUpStartsWebOnlyAfterDBIsHealthyAndMigrateCompleted(t *testing.T) {
 
 		time.Sleep(time.Second) // fake time: db passes its fourth probe
 		synctest.Wait()
-		if !f.has("start app-migrate") {
+		if !f.has("start stackctl-migrate-1") {
 			t.Fatal("db is healthy but migrate has not started")
 		}
-		if f.has("start web-app") {
+		if f.has("start stackctl-web-1") {
 			t.Fatal("web started while migrate was still running")
 		}
 
-		f.exit("app-migrate", 0)
+		f.exit("stackctl-migrate-1", 0)
 		out := <-done
 		if out.err != nil {
 			t.Fatalf("Up: %v", out.err)
 		}
 		events := f.Events()
-		assertBefore(t, events, "exec postgres-db ok", "start app-migrate")
-		assertBefore(t, events, "exec postgres-db ok", "start web-app")
-		assertBefore(t, events, "exit app-migrate 0", "start web-app")
-		assertBefore(t, events, "start redis-cache", "start web-app")
+		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-migrate-1")
+		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-web-1")
+		assertBefore(t, events, "exit stackctl-migrate-1 0", "start stackctl-web-1")
+		assertBefore(t, events, "start stackctl-cache-1", "start stackctl-web-1")
 	})
 }
 
@@ -61,8 +61,8 @@ func TestUpStartsIndependentServicesInParallel(t *testing.T) {
 		f := newFakeEngine()
 		// db turns healthy only once cache has started: an orchestrator that
 		// waited for db before starting cache would time out here.
-		f.probes["postgres-db"] = func(int) engine.ExecResult {
-			if f.has("start redis-cache") {
+		f.probes["stackctl-db-1"] = func(int) engine.ExecResult {
+			if f.has("start stackctl-cache-1") {
 				return engine.ExecResult{Output: "accepting connections"}
 			}
 			return engine.ExecResult{ExitCode: 2, Output: "no response"}
@@ -71,8 +71,8 @@ func TestUpStartsIndependentServicesInParallel(t *testing.T) {
 			t.Fatalf("Up: %v", err)
 		}
 		events := f.Events()
-		assertBefore(t, events, "start postgres-db", "exec postgres-db ok")
-		assertBefore(t, events, "start redis-cache", "exec postgres-db ok")
+		assertBefore(t, events, "start stackctl-db-1", "exec stackctl-db-1 ok")
+		assertBefore(t, events, "start stackctl-cache-1", "exec stackctl-db-1 ok")
 	})
 }
 
@@ -84,8 +84,8 @@ func TestUpWaitsOnlyForTheConditionsDependentsNeed(t *testing.T) {
 		// started, and with NoWait nothing waits for web itself.
 		cache, _ := st.Service("cache")
 		cache.Healthcheck = &stack.Healthcheck{Test: []string{"CMD", "redis-cli", "ping"}}
-		f.probes["redis-cache"] = neverPasses("LOADING Redis is loading the dataset in memory")
-		f.probes["web-app"] = neverPasses("connection refused")
+		f.probes["stackctl-cache-1"] = neverPasses("LOADING Redis is loading the dataset in memory")
+		f.probes["stackctl-web-1"] = neverPasses("connection refused")
 
 		began := time.Now()
 		if _, err := New(f, nil).Up(t.Context(), st, UpOptions{NoWait: true}); err != nil {
@@ -95,9 +95,9 @@ func TestUpWaitsOnlyForTheConditionsDependentsNeed(t *testing.T) {
 			t.Errorf("Up took %s of fake time: it waited for something no one needs", waited)
 		}
 		events := f.Events()
-		assertBefore(t, events, "start redis-cache", "start web-app")
+		assertBefore(t, events, "start stackctl-cache-1", "start stackctl-web-1")
 		// db is still waited for: migrate needs it healthy.
-		assertBefore(t, events, "exec postgres-db ok", "start app-migrate")
-		assertNever(t, events, "exec redis-cache", "exec web-app")
+		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-migrate-1")
+		assertNever(t, events, "exec stackctl-cache-1", "exec stackctl-web-1")
 	})
 }

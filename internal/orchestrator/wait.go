@@ -16,8 +16,8 @@ import (
 // for a one-shot, healthy for a service with a healthcheck, started
 // otherwise. Replicas are waited for in parallel.
 func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan servicePlan, ids []string) error {
-	if !svc.OneShot && !svc.Healthcheck.Enabled() {
-		return nil
+	if !svc.OneShot && svc.Healthcheck != nil && !svc.Healthcheck.Enabled() {
+		return nil // the file turned the image's healthcheck off: started is ready
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()
@@ -30,9 +30,19 @@ func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan serviceP
 			name := plan.steps[i].name
 			if svc.OneShot {
 				errs[i] = r.o.waitCompleted(ctx, svc, id, name, r.opts.WaitTimeout)
-			} else {
-				errs[i] = r.o.waitHealthy(ctx, svc, id, name, r.opts.WaitTimeout)
+				return
 			}
+			err := r.o.waitHealthy(ctx, svc, id, name, r.opts.WaitTimeout)
+			if errors.Is(err, errNoHealthcheck) {
+				// Started is all a service without any healthcheck can
+				// be, unless a dependent waits for it to be healthy.
+				if dependent := r.healthyDependent(svc.Name); dependent != "" {
+					err = r.o.failure(svc, id, name, fmt.Sprintf("has no healthcheck, in the file or its image, but service %s depends on it with condition service_healthy", dependent), nil, "")
+				} else {
+					err = nil
+				}
+			}
+			errs[i] = err
 		}()
 	}
 	wg.Wait()
@@ -49,10 +59,15 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 	resource := "container " + name
 	began := time.Now()
 	hc := svc.Healthcheck
-	probe := probeCommand(hc.Test)
-	probeTimeout := hc.Timeout
-	if probeTimeout <= 0 {
-		probeTimeout = 30 * time.Second
+	// Without a healthcheck in the file, only the engine's verdict on the
+	// image's own counts.
+	var probe []string
+	probeTimeout := 30 * time.Second
+	if hc.Enabled() {
+		probe = probeCommand(hc.Test)
+		if hc.Timeout > 0 {
+			probeTimeout = hc.Timeout
+		}
 	}
 	var lastProbe string
 	restarts := -1
@@ -76,8 +91,10 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 			return o.failure(svc, id, name, "is unhealthy", c.HealthLog, lastProbe)
 		case !c.Running() && !willRestart(c):
 			return o.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe)
+		case c.Running() && c.Health == "" && probe == nil:
+			return errNoHealthcheck
 		}
-		if c.Running() {
+		if c.Running() && probe != nil {
 			res, err := o.execProbe(ctx, id, probe, probeTimeout)
 			switch {
 			case err == nil && res.ExitCode == 0:
@@ -93,6 +110,22 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
 		}
 	}
+}
+
+// errNoHealthcheck says a container has no healthcheck at all: neither the
+// file nor its image declares one.
+var errNoHealthcheck = errors.New("no healthcheck")
+
+// healthyDependent names a service that waits for service to be healthy.
+func (r *upRun) healthyDependent(service string) string {
+	for _, svc := range r.st.Services {
+		for _, d := range svc.DependsOn {
+			if d.Service == service && d.Condition == stack.ServiceHealthy {
+				return svc.Name
+			}
+		}
+	}
+	return ""
 }
 
 // waitReadiness returns once the container passes the service's readiness

@@ -13,6 +13,7 @@ import (
 func (s *Stack) ConfigHash(svc *Service, imageID string) string {
 	shape := *svc
 	shape.Replicas = 0
+	shape.ReplicasFixed = false
 	shape.Build = nil
 	payload, err := json.Marshal(struct {
 		Project string

@@ -1,10 +1,9 @@
 package stack
 
-import "fmt"
-
-// DefaultProject is the project that keeps the seed stack's resource names
-// unprefixed (postgres-db, app-network, ...).
-const DefaultProject = "day-34"
+import (
+	"fmt"
+	"strings"
+)
 
 // Labels that mark a resource as stackctl's. Nothing without them is ever
 // changed or removed.
@@ -17,45 +16,53 @@ const (
 	LabelNetwork     = "io.stackctl.network"
 	LabelVolume      = "io.stackctl.volume"
 	LabelContextHash = "io.stackctl.context-hash"
+	// LabelBalances marks an edge container with the service it balances,
+	// so the deployed shape can be read back from the engine.
+	LabelBalances = "io.stackctl.balances"
 )
 
-// prefixed returns name as the engine knows it in this stack's project.
-func (s *Stack) prefixed(name string) string {
-	if s.Project == "" || s.Project == DefaultProject {
-		return name
+// EdgeImage is the edge load balancer's image.
+const EdgeImage = "nginx:1.22"
+
+// EdgeSuffix names a service's edge: web's is web-edge.
+const EdgeSuffix = "-edge"
+
+// ContainerName is the engine name of replica (1-based) of svc: its
+// container_name when it has one (one replica only), else Compose's
+// <project>-<service>-<n>, so scaling never renames a replica.
+func (s *Stack) ContainerName(svc *Service, replica int) string {
+	if svc.ContainerName != "" {
+		return svc.ContainerName
 	}
-	return s.Project + "-" + name
+	return fmt.Sprintf("%s-%s-%d", s.Project, svc.Name, replica)
 }
 
-// ContainerName is the engine name of replica (1-based) of svc when the
-// service runs replicas containers. Replicas are numbered when there are
-// several, and always behind a load balancer, so scaling never renames them.
-func (s *Stack) ContainerName(svc *Service, replica, replicas int) string {
-	base := svc.ContainerName
-	if base == "" {
-		base = svc.Name
+// NetworkName is the engine name of the network with the given key.
+func (s *Stack) NetworkName(key string) string {
+	if n, ok := s.Network(key); ok {
+		return n.Name
 	}
-	if _, balanced := s.BalancerOf(svc.Name); replicas > 1 || balanced {
-		base = fmt.Sprintf("%s-%d", base, replica)
-	}
-	return s.prefixed(base)
+	return s.Project + "_" + key
 }
 
-// NetworkName is the engine name of the stack's network.
-func (s *Stack) NetworkName(network string) string { return s.prefixed(network) }
-
-// VolumeName is the engine name of the stack's volume.
-func (s *Stack) VolumeName(volume string) string { return s.prefixed(volume) }
+// VolumeName is the engine name of the volume with the given key.
+func (s *Stack) VolumeName(key string) string {
+	if v, ok := s.Volume(key); ok {
+		return v.Name
+	}
+	return s.Project + "_" + key
+}
 
 // ProjectLabels are the labels every resource of the project carries.
 func (s *Stack) ProjectLabels() map[string]string {
-	return map[string]string{LabelProject: s.ProjectName()}
+	return map[string]string{LabelProject: s.Project}
 }
 
-// ProjectName is the project's name, the default one when none was set.
-func (s *Stack) ProjectName() string {
-	if s.Project == "" {
-		return DefaultProject
-	}
-	return s.Project
+// ProjectName is the project's name.
+func (s *Stack) ProjectName() string { return s.Project }
+
+// defaultImage is the image name Compose gives a service that is built and
+// names no image.
+func defaultImage(project, service string) string {
+	return strings.ToLower(project + "-" + service)
 }

@@ -1,53 +1,81 @@
-// Package stack is the model of a multi-container stack: services, their
-// images or builds, dependencies, restart policies, ports, mounts, networks
-// and volumes. It knows nothing of Docker's API; internal/engine translates it.
+// Package stack is the model of a multi-container stack, built from a
+// Compose project loaded by compose-go: services, their images or builds,
+// dependencies, restart policies, ports, mounts, networks and volumes, with
+// the engine names Compose gives them. It knows nothing of Docker's API;
+// internal/engine translates it.
 package stack
 
-import "time"
+import (
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
 
 // Stack is a set of services deployed together under one project name.
 type Stack struct {
 	// Project names this deployment. Every resource carries it as a label,
-	// and a non-default project prefixes container, network and volume names
-	// so several projects can share one engine.
+	// and resources without a name of their own are named after it.
 	Project  string
 	Services []Service
 	Networks []Network
 	Volumes  []Volume
+	// Source is the resolved Compose project the stack was built from,
+	// for rendering it back as a Compose file.
+	Source *types.Project
+	// Files names the Compose files it was loaded from, for messages.
+	Files []string
+	// Notices are things the user should know about the file that do not
+	// stop it from running.
+	Notices []string
 }
 
 // Service is one tier of the stack, run as one or more identical containers.
 type Service struct {
 	Name string
-	// ContainerName is the container's name for a single replica; replicas
-	// are named ContainerName-1, -2, ...
+	// ContainerName is the container's fixed name (container_name); ""
+	// names containers <project>-<service>-<n>, as Compose does.
 	ContainerName string
 	Image         string
 	Build         *Build
+	Entrypoint    []string
 	Command       []string
+	WorkingDir    string
 	Environment   []EnvVar
 	Healthcheck   *Healthcheck
-	// LoadBalancer makes this service the load balancer of another one:
-	// stackctl configures it with the target's healthy replicas.
-	LoadBalancer *LoadBalancer
 	// Readiness is a command run in the container that exits 0 when the
 	// service can do its job, dependencies included (a healthcheck only
-	// says the process is alive). Optional.
+	// says the process is alive). Optional (x-stackctl.readiness).
 	Readiness []string
 	DependsOn []Dependency
 	Restart   RestartPolicy
 	Ports     []Port
 	Mounts    []Mount
-	Networks  []string
-	Labels    map[string]string
-	Replicas  int
+	// Files are secrets and configs: host files mounted read-only.
+	Files      []FileMount
+	Networks   []ServiceNetwork
+	ExtraHosts []string
+	Labels     map[string]string
+	Replicas   int
+	// ReplicasFixed says the file sets Replicas (scale, deploy.replicas);
+	// otherwise a running deployment keeps its count.
+	ReplicasFixed bool
+	// Update says how replicas are replaced when the service changes.
+	Update UpdateConfig
 	// OneShot marks a task that runs to completion (a migration), not a
 	// server: an exit 0 is success, and convergence does not re-run it.
-	OneShot         bool
+	OneShot bool
+	// Edge says when the service is put behind a load balancer that takes
+	// over its published port.
+	Edge EdgeMode
+	// LoadBalancer makes this service the load balancer of another one:
+	// stackctl configures it with the target's healthy replicas.
+	LoadBalancer    *LoadBalancer
 	StopSignal      string
 	StopGracePeriod time.Duration
 	User            string
 	ReadOnlyRootfs  bool
+	Init            *bool
+	CapAdd          []string
 	CapDrop         []string
 	SecurityOpt     []string
 }
@@ -56,6 +84,8 @@ type Service struct {
 type Build struct {
 	Context    string
 	Dockerfile string
+	Args       map[string]string
+	Target     string
 }
 
 // EnvVar is one environment variable. Secret values are never printed.
@@ -74,7 +104,7 @@ type Healthcheck struct {
 	Timeout     time.Duration
 	StartPeriod time.Duration
 	// StartInterval is the probe interval inside StartPeriod; engines
-	// before API 1.44 ignore it.
+	// before API 1.44 ignore it (stackctl's own probe covers them).
 	StartInterval time.Duration
 	Retries       int
 }
@@ -93,6 +123,11 @@ const (
 type Dependency struct {
 	Service   string
 	Condition Condition
+	// Required false lets the dependent start when the dependency is not
+	// part of the stack (a profile left it out) or fails.
+	Required bool
+	// Restart restarts the dependent when the dependency was recreated.
+	Restart bool
 }
 
 // RestartPolicy is the engine's restart policy for a service's containers.
@@ -106,11 +141,80 @@ type RestartPolicy struct {
 // Port publishes a container port on the host. HostPort 0 lets the engine
 // choose a free port.
 type Port struct {
-	HostIP        string
-	HostPort      int
+	HostIP   string
+	HostPort int
+	// HostPortEnd ends a range of host ports the engine picks one from
+	// (0: no range).
+	HostPortEnd   int
 	ContainerPort int
 	Protocol      string
 }
+
+// MountType is what a mount attaches.
+type MountType string
+
+// The kinds of mounts.
+const (
+	MountVolume MountType = "volume" // a named volume of the stack, or an anonymous one
+	MountBind   MountType = "bind"   // a host path
+	MountTmpfs  MountType = "tmpfs"  // memory
+)
+
+// Mount attaches storage to a path in the container. Source is the stack's
+// volume name for a named volume, "" for an anonymous one, and the absolute
+// host path for a bind.
+type Mount struct {
+	Type     MountType
+	Source   string
+	Target   string
+	ReadOnly bool
+	// Options are a tmpfs mount's (size=64m,mode=1777).
+	Options string
+}
+
+// FileMount is a secret or config: a host file mounted read-only.
+type FileMount struct {
+	// Kind is "secret" or "config", for messages.
+	Kind   string
+	Name   string
+	Source string
+	Target string
+}
+
+// ServiceNetwork attaches a service to one of the stack's networks.
+type ServiceNetwork struct {
+	Name    string
+	Aliases []string
+}
+
+// UpdateConfig is deploy.update_config: how a changed service's replicas
+// are replaced.
+type UpdateConfig struct {
+	// Parallelism is how many replicas are replaced at once (0: one).
+	Parallelism int
+	// Order is "start-first" or "stop-first" ("": start-first behind an
+	// edge, stop-first otherwise).
+	Order string
+	// Monitor is how long a new replica must stay healthy.
+	Monitor time.Duration
+	// FailureAction is "rollback" (the default), "pause" or "continue".
+	FailureAction string
+}
+
+// EdgeMode says when a service runs behind the edge load balancer.
+type EdgeMode string
+
+// The edge modes of x-stackctl.edge.
+const (
+	// EdgeNever: the service publishes its own ports and cannot run more
+	// than one replica if they are fixed.
+	EdgeNever EdgeMode = ""
+	// EdgeAuto: behind the edge once scaled above one replica (or asked).
+	EdgeAuto EdgeMode = "auto"
+	// EdgeAlways: behind the edge from the start, so scaling never moves
+	// the port.
+	EdgeAlways EdgeMode = "always"
+)
 
 // LoadBalancer is what a balancing service balances.
 type LoadBalancer struct {
@@ -122,22 +226,24 @@ type LoadBalancer struct {
 	ListenPort int
 }
 
-// Mount attaches a named volume of the stack to a path in the container.
-type Mount struct {
-	Volume   string
-	Target   string
-	ReadOnly bool
-}
-
-// Network is a user-defined network of the stack.
+// Network is a network of the stack. Key is its name in the file; Name is
+// the engine's.
 type Network struct {
-	Name   string
-	Driver string
+	Key      string
+	Name     string
+	Driver   string
+	External bool
 }
 
-// Volume is a named volume of the stack.
+// Volume is a named volume of the stack. Key is its name in the file; Name
+// is the engine's.
 type Volume struct {
-	Name string
+	Key      string
+	Name     string
+	External bool
+	// SingleWriter marks data that only one container may write at a
+	// time (a database's directory): its service cannot be scaled.
+	SingleWriter bool
 }
 
 // Service returns the service with the given name.
@@ -157,6 +263,26 @@ func (s *Stack) ServiceNames() []string {
 		names[i] = svc.Name
 	}
 	return names
+}
+
+// Network returns the network with the given key.
+func (s *Stack) Network(key string) (*Network, bool) {
+	for i := range s.Networks {
+		if s.Networks[i].Key == key {
+			return &s.Networks[i], true
+		}
+	}
+	return nil, false
+}
+
+// Volume returns the volume with the given key.
+func (s *Stack) Volume(key string) (*Volume, bool) {
+	for i := range s.Volumes {
+		if s.Volumes[i].Key == key {
+			return &s.Volumes[i], true
+		}
+	}
+	return nil, false
 }
 
 // Env returns the value of the service's environment variable name.
@@ -183,4 +309,18 @@ func (s *Stack) BalancerOf(service string) (*Service, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Dependents lists the services that depend on service.
+func (s *Stack) Dependents(service string) []string {
+	var out []string
+	for _, svc := range s.Services {
+		for _, d := range svc.DependsOn {
+			if d.Service == service {
+				out = append(out, svc.Name)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -32,7 +32,7 @@ func run() error {
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
 	flag.StringVar(&cfg.RepoDir, "repo", ".", "repository root (its app/ is copied, never changed)")
 	flag.StringVar(&cfg.StackctlBin, "stackctl", "bin/stackctl", "the stackctl binary to measure")
-	flag.StringVar(&cfg.ComposeFile, "compose-file", "bench/compose.yaml", "the stack as a Compose file")
+	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the compose file both tools run")
 	flag.StringVar(&cfg.StackctlProject, "stackctl-project", "bench-s", "stackctl's project name")
 	flag.StringVar(&cfg.ComposeProject, "compose-project", "bench-c", "Compose's project name (and name prefix)")
 	flag.DurationVar(&cfg.LoadMax, "load-max", bench.DefaultLoadMax, "longest a redeploy (image build included) and its client loop (a request every 10ms) may take")

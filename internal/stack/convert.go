@@ -1,0 +1,329 @@
+package stack
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// fromProject builds the stack from a resolved Compose project. Every key
+// it cannot honour is refused by name (see unsupported.go): nothing in the
+// file is silently dropped.
+func fromProject(p *types.Project, files []string) (*Stack, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	st := &Stack{Project: p.Name, Source: p, Files: files}
+	for _, key := range sortedKeys(p.Networks) {
+		n := p.Networks[key]
+		st.Networks = append(st.Networks, Network{
+			Key: key, Name: cmp.Or(n.Name, p.Name+"_"+key), Driver: n.Driver, External: bool(n.External),
+		})
+	}
+	for _, key := range sortedKeys(p.Volumes) {
+		v := p.Volumes[key]
+		x, err := volumeExtension(v.Extensions)
+		if err != nil {
+			return nil, fmt.Errorf("volumes.%s.%w", key, err)
+		}
+		st.Volumes = append(st.Volumes, Volume{
+			Key: key, Name: cmp.Or(v.Name, p.Name+"_"+key), External: bool(v.External), SingleWriter: x.SingleWriter,
+		})
+	}
+	for _, name := range sortedKeys(p.Services) {
+		svc, err := fromService(p, p.Services[name])
+		if err != nil {
+			return nil, fmt.Errorf("services.%s.%w", name, err)
+		}
+		st.Services = append(st.Services, svc)
+	}
+	// A service others wait on to complete is a one-shot, as in Compose.
+	for i := range st.Services {
+		for _, d := range st.Services[i].DependsOn {
+			if dep, ok := st.Service(d.Service); ok && d.Condition == ServiceCompletedSuccessfully {
+				dep.OneShot = true
+			}
+		}
+	}
+	st.Notices = notices(st)
+	return st, nil
+}
+
+func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
+	x, err := serviceExtension(sc.Extensions)
+	if err != nil {
+		return Service{}, err
+	}
+	svc := Service{
+		Name:           sc.Name,
+		ContainerName:  sc.ContainerName,
+		Image:          sc.Image,
+		Entrypoint:     sc.Entrypoint,
+		Command:        sc.Command,
+		WorkingDir:     sc.WorkingDir,
+		Labels:         map[string]string(sc.Labels),
+		Replicas:       sc.GetScale(),
+		ReplicasFixed:  sc.Scale != nil || (sc.Deploy != nil && sc.Deploy.Replicas != nil),
+		User:           sc.User,
+		ReadOnlyRootfs: sc.ReadOnly,
+		Init:           sc.Init,
+		CapAdd:         sc.CapAdd,
+		CapDrop:        sc.CapDrop,
+		SecurityOpt:    sc.SecurityOpt,
+		StopSignal:     sc.StopSignal,
+		Readiness:      x.Readiness,
+		OneShot:        x.Role == roleOneShot,
+		Edge:           x.Edge,
+	}
+	if sc.StopGracePeriod != nil {
+		svc.StopGracePeriod = time.Duration(*sc.StopGracePeriod)
+	}
+	if sc.ExtraHosts != nil {
+		svc.ExtraHosts = sc.ExtraHosts.AsList(":")
+		slices.Sort(svc.ExtraHosts)
+	}
+	if b := sc.Build; b != nil {
+		svc.Build = &Build{Context: b.Context, Dockerfile: cmp.Or(b.Dockerfile, "Dockerfile"), Target: b.Target}
+		if len(b.Args) > 0 {
+			svc.Build.Args = map[string]string{}
+			for k, v := range b.Args {
+				if v != nil {
+					svc.Build.Args[k] = *v
+				}
+			}
+		}
+		if svc.Image == "" {
+			svc.Image = defaultImage(p.Name, sc.Name)
+		}
+	}
+	for _, k := range sortedKeys(sc.Environment) {
+		if v := sc.Environment[k]; v != nil {
+			svc.Environment = append(svc.Environment, EnvVar{Name: k, Value: *v, Secret: secretName(k)})
+		}
+	}
+	if svc.Healthcheck, err = fromHealthcheck(sc.HealthCheck); err != nil {
+		return Service{}, err
+	}
+	if svc.Restart, err = fromRestart(sc); err != nil {
+		return Service{}, err
+	}
+	for _, dep := range sortedKeys(sc.DependsOn) {
+		d := sc.DependsOn[dep]
+		if _, ok := p.Services[dep]; !ok && !d.Required {
+			continue // an optional dependency a profile left out
+		}
+		svc.DependsOn = append(svc.DependsOn, Dependency{
+			Service: dep, Condition: Condition(cmp.Or(d.Condition, string(ServiceStarted))), Required: d.Required, Restart: d.Restart,
+		})
+	}
+	for i, port := range sc.Ports {
+		ports, err := fromPort(port)
+		if err != nil {
+			return Service{}, fmt.Errorf("ports[%d]: %w", i, err)
+		}
+		svc.Ports = append(svc.Ports, ports...)
+	}
+	for i, v := range sc.Volumes {
+		m, err := fromVolume(v)
+		if err != nil {
+			return Service{}, fmt.Errorf("volumes[%d]: %w", i, err)
+		}
+		svc.Mounts = append(svc.Mounts, m)
+	}
+	for _, t := range sc.Tmpfs {
+		target, options, _ := strings.Cut(t, ":")
+		svc.Mounts = append(svc.Mounts, Mount{Type: MountTmpfs, Target: target, Options: options})
+	}
+	for _, name := range sc.NetworksByPriority() {
+		n := ServiceNetwork{Name: name}
+		if cfg := sc.Networks[name]; cfg != nil {
+			n.Aliases = cfg.Aliases
+		}
+		svc.Networks = append(svc.Networks, n)
+	}
+	for i, s := range sc.Secrets {
+		f, err := fileMount("secret", "/run/secrets", types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
+		if err != nil {
+			return Service{}, fmt.Errorf("secrets[%d]: %w", i, err)
+		}
+		svc.Files = append(svc.Files, f)
+	}
+	for i, c := range sc.Configs {
+		f, err := fileMount("config", "/", types.FileObjectConfig(p.Configs[c.Source]), types.FileReferenceConfig(c))
+		if err != nil {
+			return Service{}, fmt.Errorf("configs[%d]: %w", i, err)
+		}
+		svc.Files = append(svc.Files, f)
+	}
+	if d := sc.Deploy; d != nil && d.UpdateConfig != nil {
+		u := d.UpdateConfig
+		if u.FailureAction != "" && u.FailureAction != "rollback" {
+			return Service{}, fmt.Errorf("deploy.update_config.failure_action: %q is not supported: a failed update is rolled back", u.FailureAction)
+		}
+		if u.Order != "" && u.Order != "start-first" && u.Order != "stop-first" {
+			return Service{}, fmt.Errorf("deploy.update_config.order: %q: want start-first or stop-first", u.Order)
+		}
+		svc.Update = UpdateConfig{Order: u.Order, Monitor: time.Duration(u.Monitor), FailureAction: u.FailureAction}
+		if u.Parallelism != nil {
+			svc.Update.Parallelism = int(*u.Parallelism)
+		}
+	}
+	return svc, nil
+}
+
+func fromHealthcheck(hc *types.HealthCheckConfig) (*Healthcheck, error) {
+	if hc == nil {
+		return nil, nil
+	}
+	if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
+		return &Healthcheck{Test: []string{"NONE"}}, nil
+	}
+	out := &Healthcheck{Test: hc.Test}
+	if len(out.Test) == 0 {
+		return nil, fmt.Errorf("healthcheck.test: a healthcheck needs a test (or disable: true)")
+	}
+	if out.Test[0] == "CMD-SHELL" && len(out.Test) > 2 {
+		out.Test = []string{"CMD-SHELL", strings.Join(out.Test[1:], " ")}
+	}
+	if out.Test[0] != "CMD" && out.Test[0] != "CMD-SHELL" {
+		// A plain string test is a shell command, as in Compose.
+		out.Test = []string{"CMD-SHELL", strings.Join(out.Test, " ")}
+	}
+	for _, d := range []struct {
+		from *types.Duration
+		to   *time.Duration
+	}{{hc.Interval, &out.Interval}, {hc.Timeout, &out.Timeout}, {hc.StartPeriod, &out.StartPeriod}, {hc.StartInterval, &out.StartInterval}} {
+		if d.from != nil {
+			*d.to = time.Duration(*d.from)
+		}
+	}
+	if hc.Retries != nil {
+		out.Retries = int(*hc.Retries)
+	}
+	return out, nil
+}
+
+// fromRestart reads restart, else deploy.restart_policy, as Compose does.
+func fromRestart(sc types.ServiceConfig) (RestartPolicy, error) {
+	if sc.Restart != "" {
+		name, retries, found := strings.Cut(sc.Restart, ":")
+		r := RestartPolicy{Name: name}
+		if found {
+			n, err := strconv.Atoi(retries)
+			if err != nil || n < 0 {
+				return RestartPolicy{}, fmt.Errorf("restart: %q: want on-failure[:N] with N a whole number", sc.Restart)
+			}
+			r.MaxRetries = n
+		}
+		if err := r.validate(); err != nil {
+			return RestartPolicy{}, fmt.Errorf("restart: %w", err)
+		}
+		return r, nil
+	}
+	if sc.Deploy == nil || sc.Deploy.RestartPolicy == nil {
+		return RestartPolicy{Name: "no"}, nil
+	}
+	rp := sc.Deploy.RestartPolicy
+	r := RestartPolicy{}
+	switch rp.Condition {
+	case "", "any":
+		r.Name = "always"
+	case "on-failure":
+		r.Name = "on-failure"
+	case "none":
+		r.Name = "no"
+	default:
+		return RestartPolicy{}, fmt.Errorf("deploy.restart_policy.condition: unknown condition %q (want any, on-failure or none)", rp.Condition)
+	}
+	if rp.MaxAttempts != nil {
+		if r.Name != "on-failure" {
+			return RestartPolicy{}, fmt.Errorf("deploy.restart_policy.max_attempts: the engine bounds restarts only for on-failure, not %q", rp.Condition)
+		}
+		r.MaxRetries = int(*rp.MaxAttempts)
+	}
+	return r, nil
+}
+
+// fromPort reads one ports entry; a range of container ports becomes one
+// port each.
+func fromPort(p types.ServicePortConfig) ([]Port, error) {
+	proto := cmp.Or(p.Protocol, "tcp")
+	switch proto {
+	case "tcp", "udp", "sctp":
+	default:
+		return nil, fmt.Errorf("protocol: unknown protocol %q (want tcp, udp or sctp)", p.Protocol)
+	}
+	if p.Target < 1 || p.Target > 65535 {
+		return nil, fmt.Errorf("target: container port %d is out of range 1-65535", p.Target)
+	}
+	out := Port{HostIP: p.HostIP, ContainerPort: int(p.Target), Protocol: proto}
+	if p.Published != "" {
+		first, last, isRange := strings.Cut(p.Published, "-")
+		lo, err := strconv.Atoi(first)
+		if err != nil || lo < 0 || lo > 65535 {
+			return nil, fmt.Errorf("published: %q is not a host port (0-65535) or range", p.Published)
+		}
+		out.HostPort = lo
+		if isRange {
+			hi, err := strconv.Atoi(last)
+			if err != nil || hi < lo || hi > 65535 {
+				return nil, fmt.Errorf("published: %q is not a host port range", p.Published)
+			}
+			out.HostPortEnd = hi
+		}
+	}
+	return []Port{out}, nil
+}
+
+func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
+	if !path.IsAbs(v.Target) {
+		return Mount{}, fmt.Errorf("target: %q is not an absolute path", v.Target)
+	}
+	m := Mount{Target: v.Target, ReadOnly: v.ReadOnly, Source: v.Source}
+	switch v.Type {
+	case types.VolumeTypeVolume:
+		m.Type = MountVolume
+	case types.VolumeTypeBind:
+		m.Type = MountBind
+	case types.VolumeTypeTmpfs:
+		m.Type = MountTmpfs
+		m.Source = ""
+	default:
+		return Mount{}, fmt.Errorf("type: %s mounts are not supported (want volume, bind or tmpfs)", v.Type)
+	}
+	return m, nil
+}
+
+// fileMount is a secret or config from a file, mounted read-only where
+// Compose mounts it.
+func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
+	if obj.File == "" {
+		return FileMount{}, fmt.Errorf("source: %s %q: only %ss from a file are supported (file:)", kind, ref.Source, kind)
+	}
+	target := ref.Target
+	switch {
+	case target == "":
+		target = path.Join(dir, ref.Source)
+	case !path.IsAbs(target):
+		target = path.Join(dir, target)
+	}
+	return FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target}, nil
+}
+
+// secretName says whether an environment variable's name marks its value
+// as secret, so that no rendering of the stack prints it.
+func secretName(name string) bool {
+	n := strings.ToUpper(name)
+	for _, word := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE_KEY", "API_KEY", "ACCESS_KEY"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,294 @@
+package stack_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// golden renders the model as text, with the test's directories replaced,
+// so a golden file says exactly what the loader made of a compose file.
+func golden(t *testing.T, st *stack.Stack, dirs ...string) string {
+	t.Helper()
+	b, err := json.MarshalIndent(struct {
+		Project  string
+		Services []stack.Service
+		Networks []stack.Network
+		Volumes  []stack.Volume
+		Notices  []string
+	}{st.Project, st.Services, st.Networks, st.Volumes, st.Notices}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b) + "\n"
+	for _, d := range dirs {
+		out = strings.ReplaceAll(out, d, "$DIR")
+	}
+	return out
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s (run with -update to write it): %v", path, err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from what the loader made; got:\n%s", path, got)
+	}
+}
+
+// isolate keeps the process's COMPOSE_* settings and .env files out of a
+// test's loading.
+func isolate(t *testing.T) {
+	for _, k := range []string{"COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES", "DB_PASSWORD", "WEB_PORT", "APP_DIR", "POSTGRES_PASSWORD"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+func TestLoadGolden(t *testing.T) {
+	isolate(t)
+	full, err := filepath.Abs(filepath.Join("testdata", "full"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts stack.LoadOptions
+		dirs []string
+	}{
+		{name: "full", opts: stack.LoadOptions{Files: []string{filepath.Join(full, "compose.yaml")}}, dirs: []string{full}},
+		{name: "full-debug-profile", opts: stack.LoadOptions{Files: []string{filepath.Join(full, "compose.yaml")}, Profiles: []string{"debug"}, ProjectName: "other"}, dirs: []string{full}},
+		{name: "builtin", opts: stack.LoadOptions{WorkingDir: root}, dirs: []string{root}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := stack.Load(context.Background(), tt.opts)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			checkGolden(t, tt.name, golden(t, st, tt.dirs...))
+		})
+	}
+}
+
+// Compose's precedence for the project name: -p, COMPOSE_PROJECT_NAME,
+// name:, the project directory's name.
+func TestProjectNamePrecedence(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	write(t, file, "services:\n  a:\n    image: busybox\n")
+	named := filepath.Join(dir, "named.yaml")
+	write(t, named, "name: fromfile\nservices:\n  a:\n    image: busybox\n")
+
+	load := func(opts stack.LoadOptions) string {
+		t.Helper()
+		st, err := stack.Load(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Project
+	}
+	if got := load(stack.LoadOptions{Files: []string{file}}); got != strings.ToLower(filepath.Base(dir)) {
+		t.Errorf("no name anywhere: project %q, want the directory's %q", got, filepath.Base(dir))
+	}
+	if got := load(stack.LoadOptions{Files: []string{named}}); got != "fromfile" {
+		t.Errorf("name: in the file: project %q, want fromfile", got)
+	}
+	t.Setenv("COMPOSE_PROJECT_NAME", "fromenv")
+	if got := load(stack.LoadOptions{Files: []string{named}}); got != "fromenv" {
+		t.Errorf("COMPOSE_PROJECT_NAME: project %q, want fromenv", got)
+	}
+	if got := load(stack.LoadOptions{Files: []string{named}, ProjectName: "fromflag"}); got != "fromflag" {
+		t.Errorf("-p: project %q, want fromflag", got)
+	}
+}
+
+// With no -f: COMPOSE_FILE, else compose.yaml looked up from the project
+// directory upwards, else the built-in stack; later files override.
+func TestFileSelection(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "docker-compose.yml"), "services:\n  found:\n    image: busybox\n")
+	write(t, filepath.Join(dir, "override.yaml"), "services:\n  found:\n    image: alpine\n")
+
+	st, err := stack.Load(context.Background(), stack.LoadOptions{WorkingDir: sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc, ok := st.Service("found"); !ok || svc.Image != "busybox" {
+		t.Errorf("lookup upwards: services %v, want found from docker-compose.yml", st.ServiceNames())
+	}
+	st, err = stack.Load(context.Background(), stack.LoadOptions{Files: []string{filepath.Join(dir, "docker-compose.yml"), filepath.Join(dir, "override.yaml")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc, _ := st.Service("found"); svc == nil || svc.Image != "alpine" {
+		t.Errorf("override: image %v, want alpine from the later file", svc)
+	}
+	t.Setenv("COMPOSE_FILE", filepath.Join(dir, "override.yaml"))
+	st, err = stack.Load(context.Background(), stack.LoadOptions{WorkingDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc, _ := st.Service("found"); svc == nil || svc.Image != "alpine" {
+		t.Errorf("COMPOSE_FILE: image %v, want alpine", svc)
+	}
+	os.Unsetenv("COMPOSE_FILE")
+	st, err = stack.Load(context.Background(), stack.LoadOptions{WorkingDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files[0] != stack.BuiltinFile || st.Project != "stackctl" {
+		t.Errorf("no file anywhere: loaded %v as %q, want the built-in stack", st.Files, st.Project)
+	}
+}
+
+// Every bad input is refused with an error that names the file and the key.
+func TestLoadErrors(t *testing.T) {
+	isolate(t)
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"unknown service in depends_on", "services:\n  a:\n    image: busybox\n    depends_on: [nope]\n", []string{"nope"}},
+		{"cycle", "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n", []string{"cycle"}},
+		{"bad port", "services:\n  a:\n    image: busybox\n    ports: [\"99999:80\"]\n", []string{"99999"}},
+		{"required variable unset", "services:\n  a:\n    image: ${IMAGE:?set IMAGE to the image to run}\n", []string{"set IMAGE to the image to run"}},
+		{"unsupported key", "services:\n  a:\n    image: busybox\n    devices: [\"/dev/null:/dev/null\"]\n", []string{"services.a.devices: not supported"}},
+		{"unsupported nested key", "services:\n  a:\n    image: busybox\n    deploy:\n      resources:\n        limits:\n          cpus: \"1\"\n", []string{"services.a.deploy.resources: not supported"}},
+		{"yaml syntax", "services:\n  a:\n    image: [busybox\n", []string{"yaml"}},
+		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
+		{"bad edge mode", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      edge: sometimes\n", []string{"services.a.x-stackctl.edge"}},
+		{"environment secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: TOKEN\n", []string{"secrets.s.environment: not supported"}},
+		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "compose.yaml")
+			write(t, path, tt.file)
+			st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}})
+			if err == nil {
+				err = st.Validate()
+			}
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, want := range append(tt.want, path) {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not contain %q: %v", want, err)
+				}
+			}
+		})
+	}
+	t.Run("file not found", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "absent.yaml")
+		_, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}})
+		if err == nil || !strings.Contains(err.Error(), "absent.yaml") {
+			t.Errorf("error = %v, want it to name absent.yaml", err)
+		}
+	})
+}
+
+// A service cannot run replicas that would fight over one name, one host
+// port or one writer's volume; the refusal says why.
+func TestScaleRefusals(t *testing.T) {
+	isolate(t)
+	file := `services:
+  named:
+    image: busybox
+    container_name: one
+  published:
+    image: busybox
+    ports: ["8080:80"]
+  writer:
+    image: busybox
+    volumes: [data:/data]
+  free:
+    image: busybox
+    ports: ["80"]
+volumes:
+  data:
+    x-stackctl: {single_writer: true}
+`
+	path := filepath.Join(t.TempDir(), "compose.yaml")
+	write(t, path, file)
+	for service, want := range map[string]string{
+		"named":     `container_name "one" names one container`,
+		"published": "cannot all bind host port 8080",
+		"writer":    "volume data is single_writer",
+		"free":      "",
+	} {
+		st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = st.ApplyShape(stack.Shape{Scale: map[string]int{service: 3}})
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("scale %s=3: %v, want it allowed", service, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("scale %s=3: error %v, want %q", service, err, want)
+		}
+	}
+}
+
+// The built-in stack's web goes behind its edge above one replica: the
+// edge takes the port, web publishes none.
+func TestEdgeTakesThePort(t *testing.T) {
+	isolate(t)
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	st, err := stack.Load(context.Background(), stack.LoadOptions{WorkingDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ApplyShape(stack.Shape{Scale: map[string]int{"web": 3}}); err != nil {
+		t.Fatal(err)
+	}
+	web, _ := st.Service("web")
+	edge, ok := st.Service("web-edge")
+	switch {
+	case !ok:
+		t.Fatalf("no edge service; services %v", st.ServiceNames())
+	case len(web.Ports) != 0 || web.Replicas != 3:
+		t.Errorf("web: ports %v, %d replicas; want none and 3", web.Ports, web.Replicas)
+	case len(edge.Ports) != 1 || edge.Ports[0].HostPort != 5000 || edge.Ports[0].ContainerPort != 80:
+		t.Errorf("edge ports %+v, want 5000 -> 80", edge.Ports)
+	case edge.LoadBalancer == nil || edge.LoadBalancer.Target != "web" || edge.LoadBalancer.TargetPort != 5000:
+		t.Errorf("edge balances %+v, want web on 5000", edge.LoadBalancer)
+	}
+	if err := st.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
