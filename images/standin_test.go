@@ -5,18 +5,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 	"github.com/moby/go-archive"
 
@@ -294,7 +296,7 @@ func TestPythonImageBuildsAndRunsTheSeedFlaskApp(t *testing.T) {
 		networkMode = "none"
 	}
 	tag := project + "-web:test"
-	out, err := buildClassic(ctx, t, cli, seedApp, tag, project, networkMode)
+	out, err := buildClassic(ctx, t, seedApp, tag, project, networkMode)
 	if err != nil {
 		t.Fatalf("build the seed's app on %s (network %q): %v\n%s", pythonImage, networkMode, err, out)
 	}
@@ -410,14 +412,14 @@ func checkPipStaysOffline(t *testing.T, cli *engine.Client, id string) {
 // buildClassic builds dir as tag with the classic builder through the Docker
 // SDK, labelled with project, in networkMode ("none": no network at all, ""
 // the engine's default), and returns the build's output. The image goes when
-// the test ends.
-func buildClassic(ctx context.Context, t *testing.T, cli *engine.Client, dir, tag, project, networkMode string) (string, error) {
+// the test ends, and so do the images of the steps a failed build made.
+func buildClassic(ctx context.Context, t *testing.T, dir, tag, project, networkMode string) (string, error) {
 	t.Helper()
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return "", fmt.Errorf("docker client: %w", err)
 	}
-	defer api.Close()
+	t.Cleanup(func() { _ = api.Close() })
 	buildContext, err := archive.TarWithOptions(dir, &archive.TarOptions{})
 	if err != nil {
 		return "", fmt.Errorf("pack build context %s: %w", dir, err)
@@ -435,17 +437,46 @@ func buildClassic(ctx context.Context, t *testing.T, cli *engine.Client, dir, ta
 		return "", fmt.Errorf("build %s from %s: %w", tag, dir, err)
 	}
 	defer resp.Body.Close()
+	var out bytes.Buffer
+	streamErr := jsonmessage.DisplayJSONMessagesStream(resp.Body, &out, 0, false, nil)
+	// The last step's image is the built image or, after a failure, that of
+	// the last step that passed; removing it removes its untagged parents.
+	last := ""
+	if m := stepImage.FindAllStringSubmatch(out.String(), -1); len(m) > 0 {
+		last = m[len(m)-1][1]
+	}
 	t.Cleanup(func() {
-		if err := cli.ImageRemove(context.Background(), tag); err != nil && !errors.Is(err, engine.ErrNotFound) {
-			t.Errorf("remove image %s: %v", tag, err)
+		ctx := context.Background()
+		ref := tag
+		if streamErr != nil {
+			if last == "" {
+				return
+			}
+			img, err := api.ImageInspect(ctx, last)
+			if err != nil || len(img.RepoTags) > 0 {
+				return // gone, or someone else's
+			}
+			ref = last
+		}
+		_, err := api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+		switch {
+		case err == nil || errdefs.IsNotFound(err):
+		case streamErr != nil:
+			// The test failed already; a step image another build went on
+			// from is in use and stays.
+			t.Logf("remove image %s of the failed build: %v", ref, err)
+		default:
+			t.Errorf("remove image %s: %v", ref, err)
 		}
 	})
-	var out bytes.Buffer
-	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, &out, 0, false, nil); err != nil {
-		return out.String(), fmt.Errorf("build %s from %s: %w", tag, dir, err)
+	if streamErr != nil {
+		return out.String(), fmt.Errorf("build %s from %s: %w", tag, dir, streamErr)
 	}
 	return out.String(), nil
 }
+
+// stepImage matches the classic builder's report of a step's image.
+var stepImage = regexp.MustCompile(`(?m)^ ---> ([0-9a-f]{12})$`)
 
 func containerLogs(t *testing.T, cli *engine.Client, id string) string {
 	t.Helper()
