@@ -1,6 +1,7 @@
 package images_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,14 +9,40 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+	"github.com/docker/docker/pkg/jsonmessage"
+	"github.com/moby/go-archive"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/stack"
 )
+
+// The tests hold every image to the contract of the official image it
+// names, so they pass on the official images too. What only a stand-in
+// promises (its own log lines, the host's CA bundle, Debian's packages) is
+// checked only on images scripts/images.sh labelled as stand-ins.
+const standInLabel = "io.stackctl.standin"
+
+// isStandIn reports whether image is one of scripts/images.sh's offline
+// stand-ins rather than the official image.
+func isStandIn(t *testing.T, cli *engine.Client, image string) bool {
+	t.Helper()
+	img, err := cli.ImageInspect(context.Background(), image)
+	if err != nil {
+		t.Fatalf("inspect image %s (`make images` provides it): %v", image, err)
+	}
+	return img.Labels[standInLabel] == "true"
+}
 
 // toolbox runs a long-sleeping container from image on the network, to run
 // clients from another container the way a service of the stack would.
@@ -36,11 +63,30 @@ func exec(t *testing.T, cli *engine.Client, id string, cmd ...string) engine.Exe
 	return res
 }
 
-func TestPostgresStandInHonoursTheOfficialContract(t *testing.T) {
+// initTCPProbe runs as an init script, so while the entrypoint's temporary
+// server is up: it records what pg_isready over TCP said then (2: no
+// response). Both the official entrypoint and the stand-in source it under
+// `set -e`, hence the `||`.
+const initTCPProbe = `probe_rc=0
+pg_isready -q -h 127.0.0.1 -p 5432 || probe_rc=$?
+echo "$probe_rc" >/tmp/pg_isready-during-init
+`
+
+// readyProbe is the stack's healthcheck (pg_isready over TCP), exiting 100
+// while it fails. Once it passes it asks, over TCP, the server that answered:
+// its postmaster's PID (from postmaster.pid in its data directory) and whether
+// appdb holds the table the last init script creates.
+const readyProbe = `pg_isready -q -h 127.0.0.1 -p 5432 -U appuser || exit 100
+PGPASSWORD=s3cret PGCONNECT_TIMEOUT=5 exec psql -h 127.0.0.1 -U appuser -d appdb -tAc \
+	"select split_part(pg_read_file('postmaster.pid'), chr(10), 1), to_regclass('init_scripts_ran') is not null"
+`
+
+func TestPostgresImageHonoursTheOfficialContract(t *testing.T) {
 	cli := enginetest.Connect(t)
 	project := enginetest.ProjectName(t)
 	network := enginetest.Network(t, cli, project, project+"-net")
-	ctx := enginetest.Context(t, 2*time.Minute)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	standIn := isStandIn(t, cli, "postgres:15")
 
 	dbID := enginetest.Create(t, cli, project, engine.ContainerSpec{
 		Name: project + "-db", Image: "postgres:15", Networks: []engine.Endpoint{{Network: network, Aliases: []string{"db"}}},
@@ -49,24 +95,43 @@ func TestPostgresStandInHonoursTheOfficialContract(t *testing.T) {
 	if err := cli.CopyFiles(ctx, dbID, "/", map[string][]byte{"run/secrets/pg": []byte("s3cret\n")}); err != nil {
 		t.Fatal(err)
 	}
+	if err := cli.CopyFiles(ctx, dbID, "/docker-entrypoint-initdb.d", map[string][]byte{
+		"10-tcp-probe.sh":  []byte(initTCPProbe),
+		"20-last-step.sql": []byte("create table init_scripts_ran ();\n"),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := cli.ContainerStart(ctx, dbID); err != nil {
 		t.Fatal(err)
 	}
 
-	// pg_isready over TCP must not pass while initdb's temporary server runs.
-	enginetest.Eventually(t, 60*time.Second, "postgres accepts TCP connections", func() error {
-		res, err := cli.Exec(ctx, dbID, []string{"pg_isready", "-U", "appuser", "-h", "127.0.0.1"})
+	// From the start, pg_isready over TCP must not pass before initialisation
+	// is complete. The first time it passes, the server that answered must be
+	// the final one (the entrypoint execs it as PID 1; its temporary server
+	// never is), with appdb and the init scripts' work in place.
+	var first engine.ExecResult
+	enginetest.Eventually(t, 90*time.Second, "pg_isready over TCP passes", func() error {
+		res, err := cli.Exec(ctx, dbID, []string{"sh", "-c", readyProbe})
 		if err != nil {
 			return err
 		}
-		if res.ExitCode != 0 {
-			return fmt.Errorf("pg_isready: exit %d: %s", res.ExitCode, res.Output)
+		if res.ExitCode == 100 {
+			return fmt.Errorf("pg_isready fails: %s", res.Output)
 		}
+		first = res
 		return nil
 	})
-	logs := containerLogs(t, cli, dbID)
-	if !strings.Contains(logs, "initdb: done") {
-		t.Fatalf("pg_isready passed before initdb finished; logs:\n%s", logs)
+	if first.ExitCode != 0 || strings.TrimSpace(first.Output) != "1|t" {
+		t.Fatalf("pg_isready over TCP passed before initialisation was complete: asked at once, the server said (exit %d) %q, want \"1|t\" (postmaster PID 1, init scripts done); logs:\n%s",
+			first.ExitCode, first.Output, containerLogs(t, cli, dbID))
+	}
+	if res := exec(t, cli, dbID, "cat", "/tmp/pg_isready-during-init"); strings.TrimSpace(res.Output) != "2" {
+		t.Errorf("during initialisation pg_isready over TCP said %q (exit %d of cat), want 2 (no response)", res.Output, res.ExitCode)
+	}
+	if standIn {
+		if logs := containerLogs(t, cli, dbID); !strings.Contains(logs, "initdb: done") {
+			t.Errorf("the stand-in's log has no \"initdb: done\":\n%s", logs)
+		}
 	}
 
 	if comm := exec(t, cli, dbID, "cat", "/proc/1/comm"); strings.TrimSpace(comm.Output) != "postgres" {
@@ -89,7 +154,7 @@ func TestPostgresStandInHonoursTheOfficialContract(t *testing.T) {
 	}
 }
 
-func TestPostgresStandInRefusesToInitWithoutPassword(t *testing.T) {
+func TestPostgresImageRefusesToInitWithoutPassword(t *testing.T) {
 	cli := enginetest.Connect(t)
 	project := enginetest.ProjectName(t)
 	id := enginetest.Run(t, cli, project, engine.ContainerSpec{Name: project + "-db", Image: "postgres:15"})
@@ -110,7 +175,7 @@ func TestPostgresStandInRefusesToInitWithoutPassword(t *testing.T) {
 	}
 }
 
-func TestRedisStandInAnswersPingFromAnotherContainer(t *testing.T) {
+func TestRedisImageAnswersPingFromAnotherContainer(t *testing.T) {
 	cli := enginetest.Connect(t)
 	project := enginetest.ProjectName(t)
 	network := enginetest.Network(t, cli, project, project+"-net")
@@ -136,7 +201,7 @@ func TestRedisStandInAnswersPingFromAnotherContainer(t *testing.T) {
 	}
 }
 
-func TestNginxStandInServesAndIncludesConfD(t *testing.T) {
+func TestNginxImageServesAndIncludesConfD(t *testing.T) {
 	cli := enginetest.Connect(t)
 	project := enginetest.ProjectName(t)
 	ctx := enginetest.Context(t, time.Minute)
@@ -173,15 +238,20 @@ func TestNginxStandInServesAndIncludesConfD(t *testing.T) {
 	}
 }
 
-func TestGolangStandInTrustsTheHostCABundle(t *testing.T) {
+func TestGolangImageIsGo126(t *testing.T) {
 	cli := enginetest.Connect(t)
 	project := enginetest.ProjectName(t)
+	standIn := isStandIn(t, cli, "golang:1.26")
 	id := enginetest.Run(t, cli, project, engine.ContainerSpec{
 		Name: project + "-go", Image: "golang:1.26", Cmd: []string{"sleep", "infinity"},
 	})
 	if res := exec(t, cli, id, "go", "version"); res.ExitCode != 0 || !strings.Contains(res.Output, "go1.26") {
 		t.Errorf("go version: exit %d, %q", res.ExitCode, res.Output)
 	}
+	if !standIn {
+		return
+	}
+	// The stand-in's own promise: module downloads trust what the host trusts.
 	host, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt")
 	if err != nil {
 		t.Fatalf("read the host's CA bundle: %v", err)
@@ -189,9 +259,224 @@ func TestGolangStandInTrustsTheHostCABundle(t *testing.T) {
 	sum := sha256.Sum256(host)
 	res := exec(t, cli, id, "sha256sum", "/etc/ssl/certs/ca-certificates.crt")
 	if !strings.HasPrefix(res.Output, hex.EncodeToString(sum[:])) {
-		t.Errorf("the image's CA bundle differs from the host's: %q", res.Output)
+		t.Errorf("the stand-in's CA bundle differs from the host's: %q", res.Output)
 	}
 }
+
+const pythonImage = "python:3.11-slim"
+
+// seedApp is the seed tutorial's Flask app, unchanged.
+var seedApp = filepath.Join("..", "examples", "day-34", "app")
+
+// seedAppReply is what the seed's app.py answers on GET /.
+const seedAppReply = "Hello from Flask App connected to Postgres & Redis!"
+
+func TestPythonImageBuildsAndRunsTheSeedFlaskApp(t *testing.T) {
+	cli := enginetest.Connect(t)
+	project := enginetest.ProjectName(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	standIn := isStandIn(t, cli, pythonImage)
+
+	base := enginetest.Run(t, cli, project, engine.ContainerSpec{
+		Name: project + "-python", Image: pythonImage, Cmd: []string{"sleep", "infinity"},
+	})
+	for _, c := range []struct{ cmd, want string }{
+		{"python", "Python 3.11."}, {"python3", "Python 3.11."},
+		{"pip", "(python 3.11)"}, {"pip3", "(python 3.11)"},
+	} {
+		if res := exec(t, cli, base, c.cmd, "--version"); res.ExitCode != 0 || !strings.Contains(res.Output, c.want) {
+			t.Errorf("%s --version: exit %d, %q; want %q", c.cmd, res.ExitCode, res.Output, c.want)
+		}
+	}
+
+	// The official image downloads the requirements; the stand-in has them
+	// all, so its build runs with no network at all.
+	networkMode := ""
+	if standIn {
+		networkMode = "none"
+	}
+	tag := project + "-web:test"
+	out, err := buildClassic(ctx, t, seedApp, tag, project, networkMode)
+	if err != nil {
+		t.Fatalf("build the seed's app on %s (network %q): %v\n%s", pythonImage, networkMode, err, out)
+	}
+	if standIn {
+		for _, req := range []string{"flask", "psycopg2-binary", "redis"} {
+			if !strings.Contains(out, "Requirement already satisfied: "+req+" ") {
+				t.Errorf("pip did not find %s already installed; build output:\n%s", req, out)
+			}
+		}
+	}
+
+	network := enginetest.Network(t, cli, project, project+"-net")
+	web := enginetest.Run(t, cli, project, engine.ContainerSpec{
+		Name: project + "-web", Image: tag, Network: network, Aliases: []string{"web"},
+	})
+	curl := enginetest.Run(t, cli, project, engine.ContainerSpec{
+		Name: project + "-client", Image: tag, Network: network, Cmd: []string{"sleep", "infinity"},
+	})
+	get := `import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://web:5000/", timeout=5).read().decode())`
+	enginetest.Eventually(t, 60*time.Second, "the app answers GET / on web:5000", func() error {
+		if c, err := cli.ContainerInspect(ctx, web); err == nil && !c.Running() {
+			t.Fatalf("the app's container is %s (exit %d); logs:\n%s", c.Status, c.ExitCode, containerLogs(t, cli, web))
+		}
+		res, err := cli.Exec(ctx, curl, []string{"python", "-c", get})
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 || res.Output != seedAppReply {
+			return fmt.Errorf("GET http://web:5000/: exit %d, %q", res.ExitCode, res.Output)
+		}
+		return nil
+	})
+	if res := exec(t, cli, web, "python", "-c", "import psycopg2, redis, flask"); res.ExitCode != 0 {
+		t.Errorf("import psycopg2, redis, flask in the app's image: exit %d, %s", res.ExitCode, res.Output)
+	}
+
+	if standIn {
+		checkPsycopg2BinaryIsDebians(t, cli, base)
+		checkPipStaysOffline(t, cli, base)
+	}
+}
+
+// checkPsycopg2BinaryIsDebians checks the stand-in's psycopg2-binary: a
+// distribution record at the version of Debian's psycopg2 that installs no
+// files of its own, while the psycopg2 module is Debian's package.
+func checkPsycopg2BinaryIsDebians(t *testing.T, cli *engine.Client, id string) {
+	t.Helper()
+	script := `import importlib.metadata as md, psycopg2
+b = md.distribution("psycopg2-binary")
+print(b.version, md.version("psycopg2"), psycopg2.__file__)
+for f in b.files:
+    print(f)
+`
+	res := exec(t, cli, id, "python", "-c", script)
+	lines := strings.Split(strings.TrimSpace(res.Output), "\n")
+	head := strings.Fields(lines[0])
+	if res.ExitCode != 0 || len(head) != 3 {
+		t.Fatalf("read psycopg2-binary's record: exit %d, %q", res.ExitCode, res.Output)
+	}
+	binaryVersion, debianVersion, module := head[0], head[1], head[2]
+	if binaryVersion != debianVersion {
+		t.Errorf("psycopg2-binary is %s, Debian's psycopg2 %s; want the same version", binaryVersion, debianVersion)
+	}
+	infoDir := "psycopg2_binary-" + binaryVersion + ".dist-info/"
+	if len(lines) == 1 {
+		t.Errorf("psycopg2-binary's RECORD lists nothing, not even its own files")
+	}
+	for _, f := range lines[1:] {
+		if !strings.HasPrefix(f, infoDir) {
+			t.Errorf("psycopg2-binary installs %s; want no files outside %s", f, infoDir)
+		}
+	}
+	if owner := exec(t, cli, id, "dpkg", "-S", module); owner.ExitCode != 0 || !strings.HasPrefix(owner.Output, "python3-psycopg2:") {
+		t.Errorf("the psycopg2 module %s is not from Debian's python3-psycopg2: dpkg -S: exit %d, %q", module, owner.ExitCode, owner.Output)
+	}
+	if check := exec(t, cli, id, "pip", "check"); check.ExitCode != 0 {
+		t.Errorf("pip check: exit %d, %s", check.ExitCode, check.Output)
+	}
+}
+
+// pipAudited runs pip with its arguments and reports on stderr, prefixed
+// "network:", every name lookup or connection it attempts.
+const pipAudited = `import runpy, sys
+def audit(event, args):
+    if event in ("socket.getaddrinfo", "socket.connect"):
+        print("network:", event, args, file=sys.stderr)
+sys.addaudithook(audit)
+sys.argv[0] = "pip"
+runpy.run_module("pip", run_name="__main__", alter_sys=True)
+`
+
+// checkPipStaysOffline checks that the seed's `pip install` finds every
+// requirement installed and attempts no network access at all, not even
+// pip's check for a newer pip.
+func checkPipStaysOffline(t *testing.T, cli *engine.Client, id string) {
+	t.Helper()
+	reqs, err := os.ReadFile(filepath.Join(seedApp, "requirements.txt"))
+	if err != nil {
+		t.Fatalf("read the seed's requirements: %v", err)
+	}
+	if err := cli.CopyFiles(context.Background(), id, "/tmp", map[string][]byte{"requirements.txt": reqs}); err != nil {
+		t.Fatal(err)
+	}
+	res := exec(t, cli, id, "python", "-c", pipAudited, "install", "--no-cache-dir", "-r", "/tmp/requirements.txt")
+	if res.ExitCode != 0 || strings.Contains(res.Output, "network:") {
+		t.Errorf("pip install -r requirements.txt: exit %d, want 0 and no network access; output:\n%s", res.ExitCode, res.Output)
+	}
+	if n := strings.Count(res.Output, "Requirement already satisfied:"); n < 3 {
+		t.Errorf("pip found %d requirements already satisfied, want all three (and their dependencies); output:\n%s", n, res.Output)
+	}
+}
+
+// buildClassic builds dir as tag with the classic builder through the Docker
+// SDK, labelled with project, in networkMode ("none": no network at all, ""
+// the engine's default), and returns the build's output. The image goes when
+// the test ends, and so do the images of the steps a failed build made.
+func buildClassic(ctx context.Context, t *testing.T, dir, tag, project, networkMode string) (string, error) {
+	t.Helper()
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return "", fmt.Errorf("docker client: %w", err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	buildContext, err := archive.TarWithOptions(dir, &archive.TarOptions{})
+	if err != nil {
+		return "", fmt.Errorf("pack build context %s: %w", dir, err)
+	}
+	defer buildContext.Close()
+	resp, err := api.ImageBuild(ctx, buildContext, build.ImageBuildOptions{
+		Tags:        []string{tag},
+		Labels:      map[string]string{stack.LabelProject: project},
+		NetworkMode: networkMode,
+		Remove:      true,
+		ForceRemove: true,
+		Version:     build.BuilderV1,
+	})
+	if err != nil {
+		return "", fmt.Errorf("build %s from %s: %w", tag, dir, err)
+	}
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	streamErr := jsonmessage.DisplayJSONMessagesStream(resp.Body, &out, 0, false, nil)
+	// The last step's image is the built image or, after a failure, that of
+	// the last step that passed; removing it removes its untagged parents.
+	last := ""
+	if m := stepImage.FindAllStringSubmatch(out.String(), -1); len(m) > 0 {
+		last = m[len(m)-1][1]
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		ref := tag
+		if streamErr != nil {
+			if last == "" {
+				return
+			}
+			img, err := api.ImageInspect(ctx, last)
+			if err != nil || len(img.RepoTags) > 0 {
+				return // gone, or someone else's
+			}
+			ref = last
+		}
+		_, err := api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+		switch {
+		case err == nil || errdefs.IsNotFound(err):
+		case streamErr != nil:
+			// The test failed already; a step image another build went on
+			// from is in use and stays.
+			t.Logf("remove image %s of the failed build: %v", ref, err)
+		default:
+			t.Errorf("remove image %s: %v", ref, err)
+		}
+	})
+	if streamErr != nil {
+		return out.String(), fmt.Errorf("build %s from %s: %w", tag, dir, streamErr)
+	}
+	return out.String(), nil
+}
+
+// stepImage matches the classic builder's report of a step's image.
+var stepImage = regexp.MustCompile(`(?m)^ ---> ([0-9a-f]{12})$`)
 
 func containerLogs(t *testing.T, cli *engine.Client, id string) string {
 	t.Helper()

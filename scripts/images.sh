@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure every image the default stack and its build need is on the
-# engine. For each: keep the local image; else try a pull with a short timeout;
-# else build an offline stand-in from one Debian bookworm rootfs (made once
-# with mmdebstrap) and a thin Dockerfile under images/, tagged with the
-# official name and labelled io.stackctl.standin=true.
+# Makes sure every image the default stack and its build need, and the one
+# the seed's example app builds from (examples/day-34), is on the engine. For
+# each: keep the local image; else try a pull with a short timeout; else build
+# an offline stand-in from one Debian bookworm rootfs (made once with
+# mmdebstrap) and a thin Dockerfile under images/, tagged with the official
+# name and labelled io.stackctl.standin=true.
 #
 # Environment: STACKCTL_PULL=0 skips pull attempts; STACKCTL_PULL_TIMEOUT
 # (seconds, default 15) bounds each one.
@@ -24,6 +25,7 @@ readonly IMAGES=(
 	"redis:7=redis"
 	"golang:1.26=golang"
 	"nginx:1.22=nginx"
+	"python:3.11-slim=python"
 )
 
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
@@ -144,6 +146,7 @@ build_standin() {
 	redis) smoke_test "$ref" redis-server --version ;;
 	golang) smoke_test "$ref" go version ;;
 	nginx) smoke_test "$ref" nginx -t ;;
+	python) smoke_test "$ref" python -c 'import flask, psycopg2, redis' ;;
 	esac
 }
 
