@@ -310,10 +310,10 @@ func TestPythonImageBuildsAndRunsTheSeedFlaskApp(t *testing.T) {
 
 	network := enginetest.Network(t, cli, project, project+"-net")
 	web := enginetest.Run(t, cli, project, engine.ContainerSpec{
-		Name: project + "-web", Image: tag, Network: network, Aliases: []string{"web"},
+		Name: project + "-web", Image: tag, Networks: []engine.Endpoint{{Network: network, Aliases: []string{"web"}}},
 	})
 	curl := enginetest.Run(t, cli, project, engine.ContainerSpec{
-		Name: project + "-client", Image: tag, Network: network, Cmd: []string{"sleep", "infinity"},
+		Name: project + "-client", Image: tag, Networks: []engine.Endpoint{{Network: network}}, Cmd: []string{"sleep", "infinity"},
 	})
 	get := `import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://web:5000/", timeout=5).read().decode())`
 	enginetest.Eventually(t, 60*time.Second, "the app answers GET / on web:5000", func() error {
