@@ -13,11 +13,12 @@ import (
 
 type upOptions struct {
 	*globalOptions
-	build       bool
-	waitTimeout time.Duration
-	noWait      bool
-	batchSize   int
-	minReady    time.Duration
+	build         bool
+	waitTimeout   time.Duration
+	noWait        bool
+	batchSize     int
+	minReady      time.Duration
+	removeOrphans bool
 }
 
 func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
@@ -39,6 +40,7 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	}
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild images even when their source did not change")
 	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", orchestrator.DefaultWaitTimeout, "how long to wait for each service to become ready")
+	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
 	addScaleFlags(cmd, opts)
 	return cmd
@@ -65,7 +67,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	defer orch.close()
 	res, err := orch.Up(ctx, st, orchestrator.UpOptions{
 		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
-		BatchSize: opts.batchSize, MinReady: opts.minReady,
+		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
 	})
 	if err != nil {
 		return err

@@ -247,3 +247,31 @@ func TestUpForcedBuildOfTheSameImageRecreatesNothing(t *testing.T) {
 		t.Error("Up --build: Changed = false, want true (it built)")
 	}
 }
+
+// A service dropped from the file leaves its container until up is told
+// --remove-orphans; then that container, and only it, goes.
+func TestUpRemovesOrphansOnlyWhenAsked(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	st.Services = append(st.Services, stack.Service{Name: "extra", Image: "redis:7", Replicas: 1})
+	mustUp(t, o, st)
+
+	trimmed := testStack(t)
+	before := len(f.Events())
+	if _, err := o.Up(testContext(t), trimmed, UpOptions{}); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	if !f.exists("stackctl-extra-1") {
+		t.Error("up without --remove-orphans removed the orphan")
+	}
+	if _, err := o.Up(testContext(t), trimmed, UpOptions{RemoveOrphans: true}); err != nil {
+		t.Fatalf("Up --remove-orphans: %v", err)
+	}
+	if f.exists("stackctl-extra-1") {
+		t.Error("up --remove-orphans left the orphan")
+	}
+	if got, want := changes(f.Events()[before:]), []string{"stop stackctl-extra-1", "remove stackctl-extra-1"}; !slices.Equal(got, want) {
+		t.Errorf("the two ups did %q, want only %q", got, want)
+	}
+}

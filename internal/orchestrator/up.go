@@ -30,6 +30,9 @@ type UpOptions struct {
 	// NoWait returns once every service is started, without waiting for
 	// services that nothing depends on to become healthy.
 	NoWait bool
+	// RemoveOrphans removes the project's containers of services the stack
+	// no longer has; without it they are reported and left.
+	RemoveOrphans bool
 }
 
 // DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
@@ -87,6 +90,9 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	byName := make(map[string]engine.ContainerSummary, len(all))
 	for _, c := range all {
 		byName[c.Name] = c
+	}
+	if err := o.handleOrphans(ctx, st, all, opts.RemoveOrphans); err != nil {
+		return UpResult{}, err
 	}
 	plans := make([]servicePlan, 0, len(st.Services))
 	for i := range st.Services {
@@ -474,4 +480,32 @@ func gracePeriod(svc *stack.Service) time.Duration {
 		return defaultGracePeriod
 	}
 	return svc.StopGracePeriod
+}
+
+// handleOrphans deals with the project's containers whose service the
+// stack no longer has: removed when asked, else named so the user knows.
+func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, all []engine.ContainerSummary, remove bool) error {
+	var orphans []engine.ContainerSummary
+	for _, c := range all {
+		if c.Labels[stack.LabelProject] != st.Project {
+			continue
+		}
+		if _, ok := st.Service(c.Labels[stack.LabelService]); !ok {
+			orphans = append(orphans, c)
+		}
+	}
+	if len(orphans) == 0 {
+		return nil
+	}
+	if !remove {
+		names := make([]string, len(orphans))
+		for i, c := range orphans {
+			names[i] = c.Name
+		}
+		o.reportWarning("stack "+st.Project, "orphans", fmt.Sprintf("containers of services the stack no longer has: %s; up --remove-orphans removes them", strings.Join(names, ", ")))
+		return nil
+	}
+	return forEach(orphans, func(c engine.ContainerSummary) error {
+		return o.stopAndRemove(ctx, c.ID, c.Name, defaultGracePeriod)
+	})
 }
