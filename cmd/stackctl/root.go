@@ -149,6 +149,8 @@ func newRootCmd(io *streams) *cobra.Command {
 		newLifecycleCmd(g, "start", "Start stopped services in dependency order, waiting for health", nil),
 		newLifecycleCmd(g, "restart", "Stop, then start services", nil),
 		newScaleCmd(g, nil),
+		newBuildCmd(g, nil),
+		newImagesCmd(g, nil),
 	)
 	return cmd
 }

@@ -1,6 +1,7 @@
 package orchestrator_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -76,6 +77,22 @@ func TestDay34ExampleRunsVerbatim(t *testing.T) {
 	}
 	if body != "Hello from Flask App connected to Postgres & Redis!" {
 		t.Errorf("GET / = %q, want the tutorial's greeting", body)
+	}
+
+	if err := e.orch.Build(ctx, st, []string{"web"}); err != nil {
+		t.Errorf("build web: %v", err)
+	}
+	if err := e.orch.Build(ctx, st, []string{"nope"}); !errors.Is(err, orchestrator.ErrUnknownService) {
+		t.Errorf("build nope: %v, want ErrUnknownService", err)
+	}
+	images, err := e.orch.Images(ctx, st)
+	if err != nil {
+		t.Fatalf("images: %v", err)
+	}
+	for _, img := range images {
+		if img.ID == "" || img.Built != (img.Service == "web") {
+			t.Errorf("image of %s: %+v, want it present, built only for web", img.Service, img)
+		}
 	}
 
 	report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "db", WaitTimeout: time.Minute})
