@@ -38,7 +38,7 @@ const (
 )
 
 func TestWebAppIntegration(t *testing.T) {
-	cli := enginetest.Connect(t)
+	cli := connect(t)
 	ctx := enginetest.Context(t, stackTimeout)
 	project := enginetest.ProjectName(t)
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -27,6 +28,7 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -39,6 +41,18 @@ const (
 	// appPort is the port the app listens on inside its container.
 	appPort = 5000
 )
+
+// connect opts this package's tests in explicitly: they build an image and
+// run a whole stack, which a plain `go test ./...` must not do to whatever
+// engine happens to be reachable. With STACKCTL_INTEGRATION=1 they run, and
+// enginetest.Connect fails them (never skips) when there is no engine.
+func connect(t testing.TB) *engine.Client {
+	t.Helper()
+	if os.Getenv(enginetest.RequiredEnv) != "1" {
+		t.Skipf("integration test against the Docker engine: runs only with %s=1 (as `make test` sets)", enginetest.RequiredEnv)
+	}
+	return enginetest.Connect(t)
+}
 
 // appStack is one running stack of a test project.
 type appStack struct {
