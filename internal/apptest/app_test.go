@@ -25,15 +25,14 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// Bounds of this package's waits. They are generous for a loaded two-core
-// machine; the times actually taken are logged.
+// Bounds of this package's waits. A subtest waits for an event and fails
+// only when it never comes: eventWait is a backstop for a loaded two-core
+// machine, not a speed requirement. The times actually taken are logged;
+// speed is the benchmarks' business.
 const (
 	stackTimeout   = 12 * time.Minute // build, up, every subtest, down
+	eventWait      = 2 * time.Minute  // any one awaited event
 	stopGrace      = 10 * time.Second // the stack's own stop grace period
-	postgresStart  = time.Minute      // a restarted PostgreSQL accepting connections
-	appRecovery    = 10 * time.Second // the app serving again once PostgreSQL does
-	redisSlowest   = 2 * time.Second  // one GET / while Redis is down
-	postgres503    = 5 * time.Second  // one GET / answering 503 while PostgreSQL is down
 	maxImageSizeMB = 30
 )
 
@@ -191,7 +190,7 @@ func testHealthcheck(t *testing.T, ctx context.Context, s *appStack) {
 			t.Errorf("exec %q in web: exit %d, want %d; output %q", tc.args, res.ExitCode, tc.want, res.Output)
 		}
 	}
-	enginetest.Eventually(t, 30*time.Second, "web healthy by the engine's check", func() error {
+	enginetest.Eventually(t, eventWait, "web healthy by the engine's check", func() error {
 		if h := s.inspect(t, ctx, s.web).Health; h != "healthy" {
 			return fmt.Errorf("health %q", h)
 		}
@@ -200,8 +199,8 @@ func testHealthcheck(t *testing.T, ctx context.Context, s *appStack) {
 }
 
 // testRedisOutage: with Redis stopped the app still counts every visit (in
-// PostgreSQL), quickly, and says Redis is down; once Redis is back (with a
-// snapshot from before the outage) the total it reports is PostgreSQL's.
+// PostgreSQL) and says Redis is down; once Redis is back (with a snapshot
+// from before the outage) the total it reports is PostgreSQL's.
 func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 	t.Cleanup(func() { s.ensureRunning(s.cache) })
 	const n = 10
@@ -224,9 +223,6 @@ func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 		}
 	}
 	t.Logf("with redis down: %d visits, slowest GET / %s", n, slowest.Round(time.Millisecond))
-	if slowest > redisSlowest {
-		t.Errorf("slowest GET / with redis down took %s, want under %s: a dead cache must cost little", slowest, redisSlowest)
-	}
 	status, st := s.stats(t, ctx)
 	if status != http.StatusOK || st.Visits == nil || *st.Visits != base+n || st.Redis != "down" || st.Postgres != "ok" {
 		t.Errorf("GET /api/stats with redis down = %d %s, want 200 visits=%d redis=down postgres=ok", status, st, base+n)
@@ -236,7 +232,7 @@ func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 		t.Fatalf("start cache: %v", err)
 	}
 	started := time.Now()
-	enginetest.Eventually(t, 30*time.Second, "/api/stats reports redis ok", func() error {
+	enginetest.Eventually(t, eventWait, "/api/stats reports redis ok", func() error {
 		if _, st := s.stats(t, ctx); st.Redis != "ok" {
 			return fmt.Errorf("stats %s", st)
 		}
@@ -273,7 +269,7 @@ func testRedisCrashUnnoticed(t *testing.T, ctx context.Context, s *appStack) {
 	t.Cleanup(func() {
 		s.ensureRunning(s.cache)
 		// One visit refreshes the cache, whatever this test left in it.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), eventWait)
 		defer cancel()
 		_, _ = s.get(ctx, nil, "/")
 	})
@@ -304,7 +300,7 @@ func testRedisCrashUnnoticed(t *testing.T, ctx context.Context, s *appStack) {
 	if err := s.cli.ContainerStart(ctx, s.cache); err != nil {
 		t.Fatalf("start cache: %v", err)
 	}
-	enginetest.Eventually(t, 30*time.Second, "redis answers", func() error {
+	enginetest.Eventually(t, eventWait, "redis answers", func() error {
 		res, err := s.cli.Exec(ctx, s.cache, []string{"redis-cli", "PING"})
 		if err != nil || strings.TrimSpace(res.Output) != "PONG" {
 			return fmt.Errorf("%v %+v", err, res)
@@ -374,28 +370,54 @@ func (r *results) snapshot() []loopResult {
 	return slices.Clone(r.all)
 }
 
+// awaitCount waits until at least n results sent after since match, and
+// fails the test if that never happens.
+func (r *results) awaitCount(t *testing.T, n int, since time.Time, what string, match func(loopResult) bool) {
+	t.Helper()
+	enginetest.Eventually(t, eventWait, what, func() error {
+		got := 0
+		for _, l := range r.snapshot() {
+			if l.start.After(since) && match(l) {
+				got++
+			}
+		}
+		if got < n {
+			return fmt.Errorf("%d of %d so far", got, n)
+		}
+		return nil
+	})
+}
+
+func answered(status int) func(loopResult) bool {
+	return func(l loopResult) bool { return l.err == nil && l.status == status }
+}
+
+func failed(l loopResult) bool { return l.err != nil }
+
 // testPostgresRestart: with PostgreSQL stopped, GET / answers 503 with a
 // one-line reason and web keeps running, unrestarted, alive but not ready;
-// once PostgreSQL is back the app serves again by itself within a bound,
-// and no visit acknowledged with 200 is lost.
+// once PostgreSQL is back the app serves again by itself, and no visit
+// acknowledged with 200 is lost.
 func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	t.Cleanup(func() { s.ensureRunning(s.db) })
 	webBefore := s.inspect(t, ctx, s.web)
 	base := s.pgVisits(t, ctx)
 
-	// A client visiting throughout the outage.
+	// A client visiting throughout the outage, and before it.
 	var loop results
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	loopStart := time.Now()
 	wg.Go(func() { requestLoop(loopCtx, s, 50*time.Millisecond, loop.add) })
 	defer func() { stopLoop(); wg.Wait() }()
-	time.Sleep(300 * time.Millisecond)
+	loop.awaitCount(t, 1, loopStart, "the client's first visit", answered(http.StatusOK))
 
-	stopped := time.Now()
+	stopping := time.Now()
 	if err := s.cli.ContainerStop(ctx, s.db, stopGrace); err != nil {
 		t.Fatalf("stop db: %v", err)
 	}
-	t.Logf("db stopped in %s", time.Since(stopped).Round(time.Millisecond))
+	stopped := time.Now()
+	t.Logf("db stopped in %s", stopped.Sub(stopping).Round(time.Millisecond))
 
 	start := time.Now()
 	r := s.mustGet(t, ctx, "/")
@@ -409,9 +431,6 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	}
 	if r.header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
-	}
-	if took > postgres503 {
-		t.Errorf("GET / with db down took %s, want under %s", took, postgres503)
 	}
 	if r := s.mustGet(t, ctx, "/readyz"); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, `"postgres":"down"`) {
 		t.Errorf("GET /readyz with db down = %d %q, want 503 with postgres down", r.status, r.body)
@@ -429,8 +448,18 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 		t.Errorf("`/app healthcheck` with db down exited %d, want 0; output %q", res.ExitCode, res.Output)
 	}
 
-	// Let the client keep failing for a while: web must stay up, untouched.
-	time.Sleep(3 * time.Second)
+	// Let the client keep failing, and the engine run web's healthcheck,
+	// while the database is away: web must stay up, untouched, through
+	// both. (Both times below are the engine's.)
+	dbDown := s.inspect(t, ctx, s.db).FinishedAt
+	loop.awaitCount(t, 20, stopped, "20 answers of 503 to the client with db down", answered(http.StatusServiceUnavailable))
+	enginetest.Eventually(t, eventWait, "the engine checks web's health with db down", func() error {
+		log := s.inspect(t, ctx, s.web).HealthLog
+		if !slices.ContainsFunc(log, func(h engine.HealthResult) bool { return h.Start.After(dbDown) }) {
+			return fmt.Errorf("no check since db stopped at %s: %+v", dbDown, log)
+		}
+		return nil
+	})
 	checkUnrestarted := func(when string) {
 		t.Helper()
 		web := s.inspect(t, ctx, s.web)
@@ -445,11 +474,11 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	if err := s.cli.ContainerStart(ctx, s.db); err != nil {
 		t.Fatalf("start db: %v", err)
 	}
-	if err := s.waitPostgres(ctx, postgresStart); err != nil {
+	if err := s.waitPostgres(ctx, eventWait); err != nil {
 		t.Fatal(err)
 	}
 	dbReady := time.Now()
-	enginetest.Eventually(t, appRecovery, "GET / answers 200 once postgres is back", func() error {
+	enginetest.Eventually(t, eventWait, "GET / answers 200 once postgres is back", func() error {
 		r, err := s.get(ctx, nil, "/")
 		if err != nil {
 			return err
@@ -467,7 +496,7 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	if res := s.exec(t, ctx, s.web, "/app", "healthcheck", "/readyz"); res.ExitCode != 0 {
 		t.Errorf("`/app healthcheck /readyz` after db came back exited %d, want 0; output %q", res.ExitCode, res.Output)
 	}
-	time.Sleep(500 * time.Millisecond) // a few more loop visits after recovery
+	loop.awaitCount(t, 3, dbReady, "the client's visits counted again", answered(http.StatusOK))
 	stopLoop()
 	wg.Wait()
 	checkUnrestarted("after db came back")
@@ -542,7 +571,7 @@ func (s *appStack) runToExit(t *testing.T, ctx context.Context, name string, cmd
 		Healthcheck: &stack.Healthcheck{Test: []string{"NONE"}},
 	})
 	var c engine.Container
-	enginetest.Eventually(t, 90*time.Second, name+" exited", func() error {
+	enginetest.Eventually(t, eventWait, name+" exited", func() error {
 		c = s.inspect(t, ctx, id)
 		if c.Status != "exited" {
 			return fmt.Errorf("status %s", c.Status)
@@ -635,9 +664,8 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 		wg.Go(func() { requestLoop(loopCtx, s, 25*time.Millisecond, loop.add) })
 	}
 	defer func() { stopLoop(); wg.Wait() }()
-	time.Sleep(300 * time.Millisecond)
 	var blocked string
-	enginetest.Eventually(t, 2*time.Second, "visits waiting on the lock", func() error {
+	enginetest.Eventually(t, eventWait, "visits waiting on the lock", func() error {
 		blocked, err = s.psql(ctx, "select count(*) from pg_stat_activity "+
 			"where application_name = 'stackctl-app' and wait_event_type = 'Lock'")
 		if err != nil || blocked == "0" {
@@ -654,7 +682,7 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 	// Release the lock once web is shutting down, so the requests it is
 	// draining complete.
 	var sigtermAt time.Time
-	enginetest.Eventually(t, stopGrace, "web logs that it is shutting down", func() error {
+	enginetest.Eventually(t, eventWait, "web logs that it is shutting down", func() error {
 		logs, err := s.logs(ctx, s.web)
 		if err != nil {
 			return err
@@ -671,19 +699,20 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 		t.Fatalf("stop web: %v", err)
 	}
 	exitedAt := time.Now()
-	time.Sleep(200 * time.Millisecond) // the loop sees the closed port
+	// Stop the clients once they find the port closed: every request sent
+	// before then has had its answer, or its error.
+	loop.awaitCount(t, 1, exitedAt, "a client finds web gone", failed)
 	stopLoop()
 	wg.Wait()
 	t.Logf("stop sent at +0; shutting down seen +%s; lock released +%s; web exited +%s",
 		sigtermAt.Sub(stopAt).Round(time.Millisecond), releasedAt.Sub(stopAt).Round(time.Millisecond),
 		exitedAt.Sub(stopAt).Round(time.Millisecond))
 
+	// Exit code 0: web stopped by itself, within the grace period; the
+	// engine's SIGKILL at its end would make it 137.
 	web := s.inspect(t, ctx, s.web)
 	if web.Status != "exited" || web.ExitCode != 0 || web.OOMKilled {
-		t.Errorf("web after stop: %s, exit code %d, OOM %v; want exited 0", web.Status, web.ExitCode, web.OOMKilled)
-	}
-	if d := web.FinishedAt.Sub(stopAt); d >= stopGrace {
-		t.Errorf("web took %s to exit, not under the %s grace: it was killed", d, stopGrace)
+		t.Errorf("web after stop: %s, exit code %d, OOM %v; want exited 0, not killed", web.Status, web.ExitCode, web.OOMKilled)
 	}
 	logs, err := s.logs(ctx, s.web)
 	if err != nil {
@@ -784,7 +813,7 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 			_ = session.CloseWrite()
 			select {
 			case <-ended:
-			case <-time.After(10 * time.Second):
+			case <-time.After(eventWait):
 				t.Errorf("psql holding the lock did not exit; output %q", output.String())
 			}
 			session.Close()
@@ -795,7 +824,7 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 	if _, err := io.WriteString(session.Conn, "BEGIN;\nLOCK TABLE visit_totals IN EXCLUSIVE MODE;\n"); err != nil {
 		t.Fatalf("send to psql: %v", err)
 	}
-	enginetest.Eventually(t, 20*time.Second, "lock on visit_totals taken", func() error {
+	enginetest.Eventually(t, eventWait, "lock on visit_totals taken", func() error {
 		out, err := s.psql(ctx, "select count(*) from pg_locks l join pg_stat_activity a using (pid) "+
 			"where a.application_name = '"+locker+"' and l.relation = 'visit_totals'::regclass and l.granted")
 		if err != nil || out != "1" {
