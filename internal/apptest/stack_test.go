@@ -439,6 +439,29 @@ func (s *appStack) waitPostgres(ctx context.Context, timeout time.Duration) erro
 	}
 }
 
+// redisCLI runs redis-cli with args in the cache container and returns its
+// output, failing the test unless it exits 0.
+func (s *appStack) redisCLI(t *testing.T, ctx context.Context, args ...string) string {
+	t.Helper()
+	res := s.exec(t, ctx, s.cache, append([]string{"redis-cli"}, args...)...)
+	if res.ExitCode != 0 {
+		t.Fatalf("redis-cli %q: exit %d: %s", args, res.ExitCode, res.Output)
+	}
+	return strings.TrimSpace(res.Output)
+}
+
+// waitRedis waits until Redis in the cache container answers PING.
+func (s *appStack) waitRedis(t *testing.T, ctx context.Context) {
+	t.Helper()
+	enginetest.Eventually(t, eventWait, "redis answers", func() error {
+		res, err := s.cli.Exec(ctx, s.cache, []string{"redis-cli", "PING"})
+		if err != nil || strings.TrimSpace(res.Output) != "PONG" {
+			return fmt.Errorf("%v %+v", err, res)
+		}
+		return nil
+	})
+}
+
 // ensureRunning starts ref if it is not running; subtests that stop a
 // service register it so that one failure does not cascade.
 func (s *appStack) ensureRunning(ref string) {
