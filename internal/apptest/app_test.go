@@ -61,7 +61,7 @@ func TestWebAppIntegration(t *testing.T) {
 	t.Run("redis crashed and back from an old snapshot between requests", func(t *testing.T) { testRedisCrashUnnoticed(t, ctx, s) })
 	t.Run("postgres stopped then started", func(t *testing.T) { testPostgresRestart(t, ctx, s) })
 	t.Run("migrate twice", func(t *testing.T) { testMigrateTwice(t, ctx, s) })
-	t.Run("a visit answered 503 is not recorded, even when the commit is slow", func(t *testing.T) { testInDoubtCommit(t, ctx, s) })
+	t.Run("a visit answered 503 is not recorded, even when its commit hangs", func(t *testing.T) { testInDoubtCommit(t, ctx, s) })
 	// Last: it stops web for good.
 	t.Run("graceful shutdown drains requests in flight", func(t *testing.T) { testGracefulShutdown(t, ctx, s) })
 }
@@ -785,12 +785,20 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 	}
 }
 
-// lockVisitTotals takes an exclusive lock on visit_totals in a psql session
-// in db, which every visit's trigger then waits for, and returns the function
-// that releases it. The session reads its commands from this test, so the
-// release takes effect at once, and ends (releasing the lock) whenever the
-// test does.
+// lockVisitTotals takes an exclusive lock on visit_totals, which every
+// visit's trigger then waits for, and returns the function that releases it.
 func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release func()) {
+	t.Helper()
+	return s.holdLock(t, ctx, "LOCK TABLE visit_totals IN EXCLUSIVE MODE;", "l.relation = 'visit_totals'::regclass")
+}
+
+// holdLock runs lock, statements that take a lock, in a transaction of a
+// psql session in db; waits until pg_locks l shows that session granted a
+// lock that matches the condition which; and returns the function that
+// commits, releasing it. The session reads its commands from this test, so
+// the release takes effect at once, and ends (releasing the lock) whenever
+// the test does.
+func (s *appStack) holdLock(t *testing.T, ctx context.Context, lock, which string) (release func()) {
 	t.Helper()
 	const locker = "apptest-locker"
 	created, err := s.api.ContainerExecCreate(ctx, s.db, container.ExecOptions{
@@ -826,12 +834,12 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 	}
 	t.Cleanup(release)
 
-	if _, err := io.WriteString(session.Conn, "BEGIN;\nLOCK TABLE visit_totals IN EXCLUSIVE MODE;\n"); err != nil {
+	if _, err := io.WriteString(session.Conn, "BEGIN;\n"+lock+"\n"); err != nil {
 		t.Fatalf("send to psql: %v", err)
 	}
-	enginetest.Eventually(t, eventWait, "lock on visit_totals taken", func() error {
+	enginetest.Eventually(t, eventWait, "lock taken: "+lock, func() error {
 		out, err := s.psql(ctx, "select count(*) from pg_locks l join pg_stat_activity a using (pid) "+
-			"where a.application_name = '"+locker+"' and l.relation = 'visit_totals'::regclass and l.granted")
+			"where a.application_name = '"+locker+"' and "+which+" and l.granted")
 		if err != nil || out != "1" {
 			return fmt.Errorf("%q %v; psql said %q", out, err, output.String())
 		}
@@ -841,45 +849,87 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 }
 
 // testInDoubtCommit: a visit answered 503 ("cannot record visit") must not
-// have been recorded, and one answered 200 must have been, even when the
-// commit itself is what is slow (a saturated disk, a synchronous standby):
-// here a deferred trigger makes each commit take longer than the app's
-// request timeout.
+// have been recorded, even when what hangs is the commit itself (a
+// saturated disk, a synchronous standby). A deferred trigger makes each
+// commit wait for an advisory lock that this test holds, so the commit
+// cannot finish within the app's request timeout and the answer must be
+// 503. The lock is released only once the visit's transaction has ended:
+// a commit the app left running would then go through, and be counted.
 func testInDoubtCommit(t *testing.T, ctx context.Context, s *appStack) {
-	const slowCommit = 4 * time.Second // over the app's 3 s request timeout
+	const gate = 4242 // the advisory lock key
 	s.mustPsql(t, ctx, fmt.Sprintf(`
-CREATE FUNCTION apptest_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_sleep(%g); RETURN NULL; END $$;
-CREATE CONSTRAINT TRIGGER apptest_slow_commit AFTER INSERT ON visits
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION apptest_slow_commit();`, slowCommit.Seconds()))
+CREATE FUNCTION apptest_gated_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_advisory_xact_lock_shared(%d); RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER apptest_gated_commit AFTER INSERT ON visits
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION apptest_gated_commit();`, gate))
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), eventWait)
 		defer cancel()
-		if _, err := s.psql(ctx, "DROP TRIGGER IF EXISTS apptest_slow_commit ON visits; "+
-			"DROP FUNCTION IF EXISTS apptest_slow_commit()"); err != nil {
-			t.Errorf("drop the slow-commit trigger: %v", err)
+		if _, err := s.psql(ctx, "DROP TRIGGER IF EXISTS apptest_gated_commit ON visits; "+
+			"DROP FUNCTION IF EXISTS apptest_gated_commit()"); err != nil {
+			t.Errorf("drop the gated-commit trigger: %v", err)
 		}
 	})
 
 	before := s.pgVisits(t, ctx)
+	release := s.holdLock(t, ctx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d);", gate),
+		fmt.Sprintf("l.locktype = 'advisory' and l.objid = %d", gate))
+
+	type answer struct {
+		r   response
+		err error
+	}
+	answers := make(chan answer, 1)
 	start := time.Now()
-	r := s.mustGet(t, ctx, "/")
-	t.Logf("GET / with a %s commit: %d %q after %s", slowCommit, r.status, r.body, time.Since(start).Round(time.Millisecond))
-	// Let the server finish whatever it was doing with that visit.
-	time.Sleep(time.Until(start.Add(slowCommit + time.Second)))
-	after := s.pgVisits(t, ctx)
-	switch r.status {
-	case http.StatusOK:
-		if after != before+1 {
-			t.Errorf("GET / answered 200 but PostgreSQL went from %d to %d visits", before, after)
+	go func() {
+		r, err := s.get(ctx, nil, "/")
+		answers <- answer{r, err}
+	}()
+
+	// The visit is inserted and its commit waits at the gate.
+	var pid string
+	enginetest.Eventually(t, eventWait, "the visit's commit waiting for the lock", func() error {
+		out, err := s.psql(ctx, "select pid from pg_stat_activity where application_name = 'stackctl-app' "+
+			"and query = 'commit' and wait_event_type = 'Lock' and wait_event = 'advisory'")
+		if err != nil || out == "" || strings.Contains(out, "\n") {
+			return fmt.Errorf("want one backend: %q %v", out, err)
 		}
-	case http.StatusServiceUnavailable:
-		if after != before {
-			t.Errorf("GET / answered 503 %q (with Retry-After %q), yet the visit was recorded: PostgreSQL went from %d to %d visits; "+
-				"a client that retries counts it twice", r.body, r.header.Get("Retry-After"), before, after)
+		pid = out
+		return nil
+	})
+
+	var r response
+	select {
+	case a := <-answers:
+		if a.err != nil {
+			t.Fatalf("GET / with its commit held: %v", a.err)
 		}
-	default:
-		t.Errorf("GET / = %d %q, want 200 or 503", r.status, r.body)
+		r = a.r
+	case <-time.After(eventWait):
+		t.Fatal("GET / never answered while its commit was held")
+	}
+	t.Logf("GET / with its commit held: %d %q after %s", r.status, r.body, time.Since(start).Round(time.Millisecond))
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "cannot record visit") {
+		t.Fatalf("GET / with its commit held = %d %q, want 503 cannot record visit", r.status, r.body)
+	}
+
+	// The app gave up on the visit; its transaction must end without the
+	// gate opening (the app cancels it), or the commit is still in doubt.
+	enginetest.Eventually(t, eventWait, "the transaction of the visit answered 503 ended", func() error {
+		out, err := s.psql(ctx, "select count(*) from pg_stat_activity where pid = "+pid+" and xact_start is not null")
+		if err != nil || out != "0" {
+			return fmt.Errorf("backend %s still in its transaction (%q %v): opening the gate would commit it", pid, out, err)
+		}
+		return nil
+	})
+	release()
+	if after := s.pgVisits(t, ctx); after != before {
+		t.Errorf("GET / answered 503 %q (with Retry-After %q), yet the visit was recorded: PostgreSQL went from %d to %d visits; "+
+			"a client that retries counts it twice", r.body, r.header.Get("Retry-After"), before, after)
+	}
+	// With the gate open, visits commit again, and the 503 is not counted.
+	if got := s.visit(t, ctx); got != before+1 {
+		t.Errorf("GET / after the 503 reported visits=%d, want %d", got, before+1)
 	}
 }
 
