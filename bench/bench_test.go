@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -174,36 +175,72 @@ func TestWaitPgTCPWaitsForStartup(t *testing.T) {
 	}
 }
 
-// TestClientLoopCountsAnOutage serves, fails for a while, and serves again
-// once the "deploy" is over: the loop must count the failures, measure the
-// gap, and stop at the first success after the deploy.
+// TestClientLoopCountsAnOutage serves, fails for a few requests, and serves
+// again once the "deploy" is over: the loop must count the failures, measure
+// the gap, and stop at the first success after the deploy. The outage is a
+// number of requests, not a time, so the counts are exact however loaded
+// the machine, and the gap is checked against what the server saw.
 func TestClientLoopCountsAnOutage(t *testing.T) {
-	var down atomic.Bool
+	const served, failing = 3, 5
+	var (
+		mu       sync.Mutex
+		requests int
+		// When the server began the last request before the outage, the
+		// first failing one, and the first one after the outage.
+		lastServed, outageBegan, outageEnded time.Time
+	)
+	deployed := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if down.Load() {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		switch n := requests; {
+		case n < served:
+		case n == served:
+			lastServed = time.Now()
+		case n <= served+failing:
+			if n == served+1 {
+				outageBegan = time.Now()
+			}
+			if n == served+failing {
+				close(deployed) // the deploy command returns during the last failure
+			}
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
+		case n == served+failing+1:
+			outageEnded = time.Now()
 		}
 		_, _ = io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	deployed := make(chan struct{})
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		down.Store(true)
-		time.Sleep(200 * time.Millisecond)
-		down.Store(false)
-		close(deployed)
-	}()
+
+	called := time.Now()
 	rep := clientLoop(context.Background(), newWebClient(), srv.URL, deployed, time.Minute)
+	returned := time.Now()
+	mu.Lock()
+	defer mu.Unlock()
 	if rep.ServingAgain.IsZero() {
 		t.Fatal("loop did not see the service back")
 	}
-	if rep.Failed < 5 {
-		t.Errorf("failed = %d, want the ~20 requests of a 200 ms outage", rep.Failed)
+	if rep.Requests != served+failing+1 || rep.Failed != failing || requests != served+failing+1 {
+		t.Errorf("loop sent %d requests (the server saw %d), %d failed; want %d, %d failed: it stops at the first 200 after the deploy",
+			rep.Requests, requests, rep.Failed, served+failing+1, failing)
 	}
-	if rep.LongestGap < 200*time.Millisecond || rep.LongestGap > 2*time.Second {
-		t.Errorf("longest gap = %s, want about 200 ms", rep.LongestGap)
+	// Bounds from what the server saw, which hold however slow the machine:
+	// the client had its last 200 before the outage after the server began
+	// that request and before it began the first failing one, and its first
+	// 200 after the outage after the server began that one and before the
+	// loop returned. So the gap across the outage spans at least the
+	// outage, and at most from that last 200 to the return; the gaps
+	// before the outage all end before it began.
+	outage := outageEnded.Sub(outageBegan)
+	most := max(returned.Sub(lastServed), outageBegan.Sub(called))
+	if rep.LongestGap < outage || rep.LongestGap > most {
+		t.Errorf("longest gap = %s, want between the outage's %s and %s", rep.LongestGap, outage, most)
+	}
+	if rep.ServingAgain.Before(outageEnded) || rep.ServingAgain.After(returned) {
+		t.Errorf("serving again at %s, want between the server's first 200 after the outage (%s) and the loop's return (%s)",
+			rep.ServingAgain.Format(time.StampMicro), outageEnded.Format(time.StampMicro), returned.Format(time.StampMicro))
 	}
 }
 

@@ -25,20 +25,19 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// Bounds of this package's waits. They are generous for a loaded two-core
-// machine; the times actually taken are logged.
+// Bounds of this package's waits. A subtest waits for an event and fails
+// only when it never comes: eventWait is a backstop for a loaded two-core
+// machine, not a speed requirement. The times actually taken are logged;
+// speed is the benchmarks' business.
 const (
 	stackTimeout   = 12 * time.Minute // build, up, every subtest, down
+	eventWait      = 2 * time.Minute  // any one awaited event
 	stopGrace      = 10 * time.Second // the stack's own stop grace period
-	postgresStart  = time.Minute      // a restarted PostgreSQL accepting connections
-	appRecovery    = 10 * time.Second // the app serving again once PostgreSQL does
-	redisSlowest   = 2 * time.Second  // one GET / while Redis is down
-	postgres503    = 5 * time.Second  // one GET / answering 503 while PostgreSQL is down
 	maxImageSizeMB = 30
 )
 
 func TestWebAppIntegration(t *testing.T) {
-	cli := enginetest.Connect(t)
+	cli := connect(t)
 	ctx := enginetest.Context(t, stackTimeout)
 	project := enginetest.ProjectName(t)
 
@@ -62,7 +61,7 @@ func TestWebAppIntegration(t *testing.T) {
 	t.Run("redis crashed and back from an old snapshot between requests", func(t *testing.T) { testRedisCrashUnnoticed(t, ctx, s) })
 	t.Run("postgres stopped then started", func(t *testing.T) { testPostgresRestart(t, ctx, s) })
 	t.Run("migrate twice", func(t *testing.T) { testMigrateTwice(t, ctx, s) })
-	t.Run("a visit answered 503 is not recorded, even when the commit is slow", func(t *testing.T) { testInDoubtCommit(t, ctx, s) })
+	t.Run("a visit answered 503 is not recorded, even when its commit hangs", func(t *testing.T) { testInDoubtCommit(t, ctx, s) })
 	// Last: it stops web for good.
 	t.Run("graceful shutdown drains requests in flight", func(t *testing.T) { testGracefulShutdown(t, ctx, s) })
 }
@@ -191,7 +190,7 @@ func testHealthcheck(t *testing.T, ctx context.Context, s *appStack) {
 			t.Errorf("exec %q in web: exit %d, want %d; output %q", tc.args, res.ExitCode, tc.want, res.Output)
 		}
 	}
-	enginetest.Eventually(t, 30*time.Second, "web healthy by the engine's check", func() error {
+	enginetest.Eventually(t, eventWait, "web healthy by the engine's check", func() error {
 		if h := s.inspect(t, ctx, s.web).Health; h != "healthy" {
 			return fmt.Errorf("health %q", h)
 		}
@@ -200,12 +199,17 @@ func testHealthcheck(t *testing.T, ctx context.Context, s *appStack) {
 }
 
 // testRedisOutage: with Redis stopped the app still counts every visit (in
-// PostgreSQL), quickly, and says Redis is down; once Redis is back (with a
-// snapshot from before the outage) the total it reports is PostgreSQL's.
+// PostgreSQL) and says Redis is down; once Redis is back (with a snapshot
+// from before the outage) the total it reports is PostgreSQL's.
 func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 	t.Cleanup(func() { s.ensureRunning(s.cache) })
 	const n = 10
-	base := s.pgVisits(t, ctx)
+	// A visit first: Redis then holds the current total, which it saves
+	// when it stops, whatever ran before this subtest.
+	base := s.visit(t, ctx)
+	if pg := s.pgVisits(t, ctx); pg != base {
+		t.Fatalf("GET / reported visits=%d, PostgreSQL has %d", base, pg)
+	}
 
 	if err := s.cli.ContainerStop(ctx, s.cache, stopGrace); err != nil {
 		t.Fatalf("stop cache: %v", err)
@@ -224,9 +228,6 @@ func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 		}
 	}
 	t.Logf("with redis down: %d visits, slowest GET / %s", n, slowest.Round(time.Millisecond))
-	if slowest > redisSlowest {
-		t.Errorf("slowest GET / with redis down took %s, want under %s: a dead cache must cost little", slowest, redisSlowest)
-	}
 	status, st := s.stats(t, ctx)
 	if status != http.StatusOK || st.Visits == nil || *st.Visits != base+n || st.Redis != "down" || st.Postgres != "ok" {
 		t.Errorf("GET /api/stats with redis down = %d %s, want 200 visits=%d redis=down postgres=ok", status, st, base+n)
@@ -236,7 +237,15 @@ func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 		t.Fatalf("start cache: %v", err)
 	}
 	started := time.Now()
-	enginetest.Eventually(t, 30*time.Second, "/api/stats reports redis ok", func() error {
+	s.waitRedis(t, ctx)
+	// Redis restarted from the snapshot it saved on stop, which holds the
+	// total from before the outage: the app must not serve that. Read it
+	// before the app is asked for a total (which refreshes it), so that the
+	// check below can tell the two apart.
+	if stale := s.redisCLI(t, ctx, "HGET", "stackctl:visits", "total"); stale != strconv.FormatInt(base, 10) {
+		t.Fatalf("redis came back holding total %q, want %d from its snapshot: the test cannot tell a stale total from a fresh one", stale, base)
+	}
+	enginetest.Eventually(t, eventWait, "/api/stats reports redis ok", func() error {
 		if _, st := s.stats(t, ctx); st.Redis != "ok" {
 			return fmt.Errorf("stats %s", st)
 		}
@@ -244,8 +253,6 @@ func testRedisOutage(t *testing.T, ctx context.Context, s *appStack) {
 	})
 	t.Logf("redis reported ok %s after start", time.Since(started).Round(time.Millisecond))
 
-	// Redis restarted from the snapshot it saved on stop, which holds the
-	// total from before the outage: the app must not serve that.
 	status, st = s.stats(t, ctx)
 	pg := s.pgVisits(t, ctx)
 	if pg != base+n {
@@ -273,27 +280,19 @@ func testRedisCrashUnnoticed(t *testing.T, ctx context.Context, s *appStack) {
 	t.Cleanup(func() {
 		s.ensureRunning(s.cache)
 		// One visit refreshes the cache, whatever this test left in it.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), eventWait)
 		defer cancel()
 		_, _ = s.get(ctx, nil, "/")
 	})
-	redisCLI := func(args ...string) string {
-		t.Helper()
-		res := s.exec(t, ctx, s.cache, append([]string{"redis-cli"}, args...)...)
-		if res.ExitCode != 0 {
-			t.Fatalf("redis-cli %q: exit %d: %s", args, res.ExitCode, res.Output)
-		}
-		return strings.TrimSpace(res.Output)
-	}
 	const n = 5
 	saved := s.visit(t, ctx)
-	if out := redisCLI("SAVE"); out != "OK" {
+	if out := s.redisCLI(t, ctx, "SAVE"); out != "OK" {
 		t.Fatalf("redis-cli SAVE = %q", out)
 	}
 	for range n {
 		s.visit(t, ctx)
 	}
-	if got := redisCLI("HGET", "stackctl:visits", "total"); got != strconv.FormatInt(saved+n, 10) {
+	if got := s.redisCLI(t, ctx, "HGET", "stackctl:visits", "total"); got != strconv.FormatInt(saved+n, 10) {
 		t.Fatalf("redis holds total %s, want %d", got, saved+n)
 	}
 
@@ -304,21 +303,23 @@ func testRedisCrashUnnoticed(t *testing.T, ctx context.Context, s *appStack) {
 	if err := s.cli.ContainerStart(ctx, s.cache); err != nil {
 		t.Fatalf("start cache: %v", err)
 	}
-	enginetest.Eventually(t, 30*time.Second, "redis answers", func() error {
-		res, err := s.cli.Exec(ctx, s.cache, []string{"redis-cli", "PING"})
-		if err != nil || strings.TrimSpace(res.Output) != "PONG" {
-			return fmt.Errorf("%v %+v", err, res)
-		}
-		return nil
-	})
-	stale := redisCLI("HGET", "stackctl:visits", "total")
+	s.waitRedis(t, ctx)
+	// The stale total is there to be served: without it, the check below
+	// would pass whatever the app does.
+	stale := s.redisCLI(t, ctx, "HGET", "stackctl:visits", "total")
 	t.Logf("redis came back holding total %s from its snapshot; PostgreSQL has %d", stale, saved+n)
+	if stale != strconv.FormatInt(saved, 10) {
+		t.Fatalf("redis came back holding total %q, want %d from the snapshot", stale, saved)
+	}
 
 	pg := s.pgVisits(t, ctx)
+	if pg != saved+n {
+		t.Errorf("PostgreSQL has %d visits, want %d", pg, saved+n)
+	}
 	status, st := s.stats(t, ctx)
 	if status != http.StatusOK || st.Visits == nil || *st.Visits != pg || st.Redis != "ok" {
-		t.Errorf("GET /api/stats after redis restarted from an old snapshot = %d %s, want visits=%d (PostgreSQL's count), redis=ok",
-			status, st, pg)
+		t.Errorf("GET /api/stats after redis restarted from an old snapshot = %d %s, want visits=%d (PostgreSQL's count, not the snapshot's %s), redis=ok",
+			status, st, pg, stale)
 	}
 	if got := s.visit(t, ctx); got != pg+1 {
 		t.Errorf("GET / reported visits=%d, want %d", got, pg+1)
@@ -374,28 +375,54 @@ func (r *results) snapshot() []loopResult {
 	return slices.Clone(r.all)
 }
 
+// awaitCount waits until at least n results sent after since match, and
+// fails the test if that never happens.
+func (r *results) awaitCount(t *testing.T, n int, since time.Time, what string, match func(loopResult) bool) {
+	t.Helper()
+	enginetest.Eventually(t, eventWait, what, func() error {
+		got := 0
+		for _, l := range r.snapshot() {
+			if l.start.After(since) && match(l) {
+				got++
+			}
+		}
+		if got < n {
+			return fmt.Errorf("%d of %d so far", got, n)
+		}
+		return nil
+	})
+}
+
+func answered(status int) func(loopResult) bool {
+	return func(l loopResult) bool { return l.err == nil && l.status == status }
+}
+
+func failed(l loopResult) bool { return l.err != nil }
+
 // testPostgresRestart: with PostgreSQL stopped, GET / answers 503 with a
 // one-line reason and web keeps running, unrestarted, alive but not ready;
-// once PostgreSQL is back the app serves again by itself within a bound,
-// and no visit acknowledged with 200 is lost.
+// once PostgreSQL is back the app serves again by itself, and no visit
+// acknowledged with 200 is lost.
 func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	t.Cleanup(func() { s.ensureRunning(s.db) })
 	webBefore := s.inspect(t, ctx, s.web)
 	base := s.pgVisits(t, ctx)
 
-	// A client visiting throughout the outage.
+	// A client visiting throughout the outage, and before it.
 	var loop results
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	loopStart := time.Now()
 	wg.Go(func() { requestLoop(loopCtx, s, 50*time.Millisecond, loop.add) })
 	defer func() { stopLoop(); wg.Wait() }()
-	time.Sleep(300 * time.Millisecond)
+	loop.awaitCount(t, 1, loopStart, "the client's first visit", answered(http.StatusOK))
 
-	stopped := time.Now()
+	stopping := time.Now()
 	if err := s.cli.ContainerStop(ctx, s.db, stopGrace); err != nil {
 		t.Fatalf("stop db: %v", err)
 	}
-	t.Logf("db stopped in %s", time.Since(stopped).Round(time.Millisecond))
+	stopped := time.Now()
+	t.Logf("db stopped in %s", stopped.Sub(stopping).Round(time.Millisecond))
 
 	start := time.Now()
 	r := s.mustGet(t, ctx, "/")
@@ -409,9 +436,6 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	}
 	if r.header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
-	}
-	if took > postgres503 {
-		t.Errorf("GET / with db down took %s, want under %s", took, postgres503)
 	}
 	if r := s.mustGet(t, ctx, "/readyz"); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, `"postgres":"down"`) {
 		t.Errorf("GET /readyz with db down = %d %q, want 503 with postgres down", r.status, r.body)
@@ -429,8 +453,18 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 		t.Errorf("`/app healthcheck` with db down exited %d, want 0; output %q", res.ExitCode, res.Output)
 	}
 
-	// Let the client keep failing for a while: web must stay up, untouched.
-	time.Sleep(3 * time.Second)
+	// Let the client keep failing, and the engine run web's healthcheck,
+	// while the database is away: web must stay up, untouched, through
+	// both. (Both times below are the engine's.)
+	dbDown := s.inspect(t, ctx, s.db).FinishedAt
+	loop.awaitCount(t, 20, stopped, "20 answers of 503 to the client with db down", answered(http.StatusServiceUnavailable))
+	enginetest.Eventually(t, eventWait, "the engine checks web's health with db down", func() error {
+		log := s.inspect(t, ctx, s.web).HealthLog
+		if !slices.ContainsFunc(log, func(h engine.HealthResult) bool { return h.Start.After(dbDown) }) {
+			return fmt.Errorf("no check since db stopped at %s: %+v", dbDown, log)
+		}
+		return nil
+	})
 	checkUnrestarted := func(when string) {
 		t.Helper()
 		web := s.inspect(t, ctx, s.web)
@@ -445,11 +479,11 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	if err := s.cli.ContainerStart(ctx, s.db); err != nil {
 		t.Fatalf("start db: %v", err)
 	}
-	if err := s.waitPostgres(ctx, postgresStart); err != nil {
+	if err := s.waitPostgres(ctx, eventWait); err != nil {
 		t.Fatal(err)
 	}
 	dbReady := time.Now()
-	enginetest.Eventually(t, appRecovery, "GET / answers 200 once postgres is back", func() error {
+	enginetest.Eventually(t, eventWait, "GET / answers 200 once postgres is back", func() error {
 		r, err := s.get(ctx, nil, "/")
 		if err != nil {
 			return err
@@ -467,7 +501,7 @@ func testPostgresRestart(t *testing.T, ctx context.Context, s *appStack) {
 	if res := s.exec(t, ctx, s.web, "/app", "healthcheck", "/readyz"); res.ExitCode != 0 {
 		t.Errorf("`/app healthcheck /readyz` after db came back exited %d, want 0; output %q", res.ExitCode, res.Output)
 	}
-	time.Sleep(500 * time.Millisecond) // a few more loop visits after recovery
+	loop.awaitCount(t, 3, dbReady, "the client's visits counted again", answered(http.StatusOK))
 	stopLoop()
 	wg.Wait()
 	checkUnrestarted("after db came back")
@@ -542,7 +576,7 @@ func (s *appStack) runToExit(t *testing.T, ctx context.Context, name string, cmd
 		Healthcheck: &stack.Healthcheck{Test: []string{"NONE"}},
 	})
 	var c engine.Container
-	enginetest.Eventually(t, 90*time.Second, name+" exited", func() error {
+	enginetest.Eventually(t, eventWait, name+" exited", func() error {
 		c = s.inspect(t, ctx, id)
 		if c.Status != "exited" {
 			return fmt.Errorf("status %s", c.Status)
@@ -635,9 +669,8 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 		wg.Go(func() { requestLoop(loopCtx, s, 25*time.Millisecond, loop.add) })
 	}
 	defer func() { stopLoop(); wg.Wait() }()
-	time.Sleep(300 * time.Millisecond)
 	var blocked string
-	enginetest.Eventually(t, 2*time.Second, "visits waiting on the lock", func() error {
+	enginetest.Eventually(t, eventWait, "visits waiting on the lock", func() error {
 		blocked, err = s.psql(ctx, "select count(*) from pg_stat_activity "+
 			"where application_name = 'stackctl-app' and wait_event_type = 'Lock'")
 		if err != nil || blocked == "0" {
@@ -654,7 +687,7 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 	// Release the lock once web is shutting down, so the requests it is
 	// draining complete.
 	var sigtermAt time.Time
-	enginetest.Eventually(t, stopGrace, "web logs that it is shutting down", func() error {
+	enginetest.Eventually(t, eventWait, "web logs that it is shutting down", func() error {
 		logs, err := s.logs(ctx, s.web)
 		if err != nil {
 			return err
@@ -671,19 +704,20 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 		t.Fatalf("stop web: %v", err)
 	}
 	exitedAt := time.Now()
-	time.Sleep(200 * time.Millisecond) // the loop sees the closed port
+	// Stop the clients once they find the port closed: every request sent
+	// before then has had its answer, or its error.
+	loop.awaitCount(t, 1, exitedAt, "a client finds web gone", failed)
 	stopLoop()
 	wg.Wait()
 	t.Logf("stop sent at +0; shutting down seen +%s; lock released +%s; web exited +%s",
 		sigtermAt.Sub(stopAt).Round(time.Millisecond), releasedAt.Sub(stopAt).Round(time.Millisecond),
 		exitedAt.Sub(stopAt).Round(time.Millisecond))
 
+	// Exit code 0: web stopped by itself, within the grace period; the
+	// engine's SIGKILL at its end would make it 137.
 	web := s.inspect(t, ctx, s.web)
 	if web.Status != "exited" || web.ExitCode != 0 || web.OOMKilled {
-		t.Errorf("web after stop: %s, exit code %d, OOM %v; want exited 0", web.Status, web.ExitCode, web.OOMKilled)
-	}
-	if d := web.FinishedAt.Sub(stopAt); d >= stopGrace {
-		t.Errorf("web took %s to exit, not under the %s grace: it was killed", d, stopGrace)
+		t.Errorf("web after stop: %s, exit code %d, OOM %v; want exited 0, not killed", web.Status, web.ExitCode, web.OOMKilled)
 	}
 	logs, err := s.logs(ctx, s.web)
 	if err != nil {
@@ -751,12 +785,20 @@ func testGracefulShutdown(t *testing.T, ctx context.Context, s *appStack) {
 	}
 }
 
-// lockVisitTotals takes an exclusive lock on visit_totals in a psql session
-// in db, which every visit's trigger then waits for, and returns the function
-// that releases it. The session reads its commands from this test, so the
-// release takes effect at once, and ends (releasing the lock) whenever the
-// test does.
+// lockVisitTotals takes an exclusive lock on visit_totals, which every
+// visit's trigger then waits for, and returns the function that releases it.
 func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release func()) {
+	t.Helper()
+	return s.holdLock(t, ctx, "LOCK TABLE visit_totals IN EXCLUSIVE MODE;", "l.relation = 'visit_totals'::regclass")
+}
+
+// holdLock runs lock, statements that take a lock, in a transaction of a
+// psql session in db; waits until pg_locks l shows that session granted a
+// lock that matches the condition which; and returns the function that
+// commits, releasing it. The session reads its commands from this test, so
+// the release takes effect at once, and ends (releasing the lock) whenever
+// the test does.
+func (s *appStack) holdLock(t *testing.T, ctx context.Context, lock, which string) (release func()) {
 	t.Helper()
 	const locker = "apptest-locker"
 	created, err := s.api.ContainerExecCreate(ctx, s.db, container.ExecOptions{
@@ -784,7 +826,7 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 			_ = session.CloseWrite()
 			select {
 			case <-ended:
-			case <-time.After(10 * time.Second):
+			case <-time.After(eventWait):
 				t.Errorf("psql holding the lock did not exit; output %q", output.String())
 			}
 			session.Close()
@@ -792,12 +834,12 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 	}
 	t.Cleanup(release)
 
-	if _, err := io.WriteString(session.Conn, "BEGIN;\nLOCK TABLE visit_totals IN EXCLUSIVE MODE;\n"); err != nil {
+	if _, err := io.WriteString(session.Conn, "BEGIN;\n"+lock+"\n"); err != nil {
 		t.Fatalf("send to psql: %v", err)
 	}
-	enginetest.Eventually(t, 20*time.Second, "lock on visit_totals taken", func() error {
+	enginetest.Eventually(t, eventWait, "lock taken: "+lock, func() error {
 		out, err := s.psql(ctx, "select count(*) from pg_locks l join pg_stat_activity a using (pid) "+
-			"where a.application_name = '"+locker+"' and l.relation = 'visit_totals'::regclass and l.granted")
+			"where a.application_name = '"+locker+"' and "+which+" and l.granted")
 		if err != nil || out != "1" {
 			return fmt.Errorf("%q %v; psql said %q", out, err, output.String())
 		}
@@ -807,45 +849,87 @@ func (s *appStack) lockVisitTotals(t *testing.T, ctx context.Context) (release f
 }
 
 // testInDoubtCommit: a visit answered 503 ("cannot record visit") must not
-// have been recorded, and one answered 200 must have been, even when the
-// commit itself is what is slow (a saturated disk, a synchronous standby):
-// here a deferred trigger makes each commit take longer than the app's
-// request timeout.
+// have been recorded, even when what hangs is the commit itself (a
+// saturated disk, a synchronous standby). A deferred trigger makes each
+// commit wait for an advisory lock that this test holds, so the commit
+// cannot finish within the app's request timeout and the answer must be
+// 503. The lock is released only once the visit's transaction has ended:
+// a commit the app left running would then go through, and be counted.
 func testInDoubtCommit(t *testing.T, ctx context.Context, s *appStack) {
-	const slowCommit = 4 * time.Second // over the app's 3 s request timeout
+	const gate = 4242 // the advisory lock key
 	s.mustPsql(t, ctx, fmt.Sprintf(`
-CREATE FUNCTION apptest_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_sleep(%g); RETURN NULL; END $$;
-CREATE CONSTRAINT TRIGGER apptest_slow_commit AFTER INSERT ON visits
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION apptest_slow_commit();`, slowCommit.Seconds()))
+CREATE FUNCTION apptest_gated_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_advisory_xact_lock_shared(%d); RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER apptest_gated_commit AFTER INSERT ON visits
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION apptest_gated_commit();`, gate))
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), eventWait)
 		defer cancel()
-		if _, err := s.psql(ctx, "DROP TRIGGER IF EXISTS apptest_slow_commit ON visits; "+
-			"DROP FUNCTION IF EXISTS apptest_slow_commit()"); err != nil {
-			t.Errorf("drop the slow-commit trigger: %v", err)
+		if _, err := s.psql(ctx, "DROP TRIGGER IF EXISTS apptest_gated_commit ON visits; "+
+			"DROP FUNCTION IF EXISTS apptest_gated_commit()"); err != nil {
+			t.Errorf("drop the gated-commit trigger: %v", err)
 		}
 	})
 
 	before := s.pgVisits(t, ctx)
+	release := s.holdLock(t, ctx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d);", gate),
+		fmt.Sprintf("l.locktype = 'advisory' and l.objid = %d", gate))
+
+	type answer struct {
+		r   response
+		err error
+	}
+	answers := make(chan answer, 1)
 	start := time.Now()
-	r := s.mustGet(t, ctx, "/")
-	t.Logf("GET / with a %s commit: %d %q after %s", slowCommit, r.status, r.body, time.Since(start).Round(time.Millisecond))
-	// Let the server finish whatever it was doing with that visit.
-	time.Sleep(time.Until(start.Add(slowCommit + time.Second)))
-	after := s.pgVisits(t, ctx)
-	switch r.status {
-	case http.StatusOK:
-		if after != before+1 {
-			t.Errorf("GET / answered 200 but PostgreSQL went from %d to %d visits", before, after)
+	go func() {
+		r, err := s.get(ctx, nil, "/")
+		answers <- answer{r, err}
+	}()
+
+	// The visit is inserted and its commit waits at the gate.
+	var pid string
+	enginetest.Eventually(t, eventWait, "the visit's commit waiting for the lock", func() error {
+		out, err := s.psql(ctx, "select pid from pg_stat_activity where application_name = 'stackctl-app' "+
+			"and query = 'commit' and wait_event_type = 'Lock' and wait_event = 'advisory'")
+		if err != nil || out == "" || strings.Contains(out, "\n") {
+			return fmt.Errorf("want one backend: %q %v", out, err)
 		}
-	case http.StatusServiceUnavailable:
-		if after != before {
-			t.Errorf("GET / answered 503 %q (with Retry-After %q), yet the visit was recorded: PostgreSQL went from %d to %d visits; "+
-				"a client that retries counts it twice", r.body, r.header.Get("Retry-After"), before, after)
+		pid = out
+		return nil
+	})
+
+	var r response
+	select {
+	case a := <-answers:
+		if a.err != nil {
+			t.Fatalf("GET / with its commit held: %v", a.err)
 		}
-	default:
-		t.Errorf("GET / = %d %q, want 200 or 503", r.status, r.body)
+		r = a.r
+	case <-time.After(eventWait):
+		t.Fatal("GET / never answered while its commit was held")
+	}
+	t.Logf("GET / with its commit held: %d %q after %s", r.status, r.body, time.Since(start).Round(time.Millisecond))
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "cannot record visit") {
+		t.Fatalf("GET / with its commit held = %d %q, want 503 cannot record visit", r.status, r.body)
+	}
+
+	// The app gave up on the visit; its transaction must end without the
+	// gate opening (the app cancels it), or the commit is still in doubt.
+	enginetest.Eventually(t, eventWait, "the transaction of the visit answered 503 ended", func() error {
+		out, err := s.psql(ctx, "select count(*) from pg_stat_activity where pid = "+pid+" and xact_start is not null")
+		if err != nil || out != "0" {
+			return fmt.Errorf("backend %s still in its transaction (%q %v): opening the gate would commit it", pid, out, err)
+		}
+		return nil
+	})
+	release()
+	if after := s.pgVisits(t, ctx); after != before {
+		t.Errorf("GET / answered 503 %q (with Retry-After %q), yet the visit was recorded: PostgreSQL went from %d to %d visits; "+
+			"a client that retries counts it twice", r.body, r.header.Get("Retry-After"), before, after)
+	}
+	// With the gate open, visits commit again, and the 503 is not counted.
+	if got := s.visit(t, ctx); got != before+1 {
+		t.Errorf("GET / after the 503 reported visits=%d, want %d", got, before+1)
 	}
 }
 

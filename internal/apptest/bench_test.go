@@ -35,12 +35,12 @@ var benchStack struct {
 // benchEnv returns the shared benchmark stack, starting it on first use.
 func benchEnv(b *testing.B) *appStack {
 	b.Helper()
-	enginetest.Connect(b) // fails, or skips, as every integration test does
+	connect(b) // skips unless opted in; fails then without an engine
 	benchStack.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		// Its own client: enginetest.Connect's closes when this benchmark
-		// run ends, and the stack outlives it.
+		// Its own client: connect's closes when this benchmark run ends,
+		// and the stack outlives it.
 		cli, err := engine.New(ctx)
 		if err != nil {
 			benchStack.err = err

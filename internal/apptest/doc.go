@@ -14,10 +14,12 @@
 // `app healthcheck` works inside the scratch image; that SIGTERM drains the
 // requests in flight; and that the image is small and runs as non-root.
 //
-// Like every integration test of stackctl they need a Docker engine: without
-// one they skip, unless STACKCTL_INTEGRATION=1 (as `make test` sets), when
-// they fail. The benchmarks (BenchmarkGetRoot, BenchmarkGetRootParallel) run
-// only with -bench:
+// They run only when asked to, with STACKCTL_INTEGRATION=1 (as `make test`
+// sets), and then fail, never skip, without a Docker engine. Without it they
+// skip, saying so, even when an engine is reachable: a plain `go test ./...`
+// does not build images and start stacks on whatever engine it finds. The
+// benchmarks (BenchmarkGetRoot, BenchmarkGetRootParallel) are opted in the
+// same way and run only with -bench:
 //
 //	STACKCTL_INTEGRATION=1 go test -run '^$' -bench . -benchtime 2000x ./internal/apptest/
 package apptest

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -27,6 +28,7 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
@@ -40,6 +42,18 @@ const (
 	// appPort is the port the app listens on inside its container.
 	appPort = 5000
 )
+
+// connect opts this package's tests in explicitly: they build an image and
+// run a whole stack, which a plain `go test ./...` must not do to whatever
+// engine happens to be reachable. With STACKCTL_INTEGRATION=1 they run, and
+// enginetest.Connect fails them (never skips) when there is no engine.
+func connect(t testing.TB) *engine.Client {
+	t.Helper()
+	if os.Getenv(enginetest.RequiredEnv) != "1" {
+		t.Skipf("integration test against the Docker engine: runs only with %s=1 (as `make test` sets)", enginetest.RequiredEnv)
+	}
+	return enginetest.Connect(t)
+}
 
 // appStack is one running stack of a test project.
 type appStack struct {
@@ -426,6 +440,29 @@ func (s *appStack) waitPostgres(ctx context.Context, timeout time.Duration) erro
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// redisCLI runs redis-cli with args in the cache container and returns its
+// output, failing the test unless it exits 0.
+func (s *appStack) redisCLI(t *testing.T, ctx context.Context, args ...string) string {
+	t.Helper()
+	res := s.exec(t, ctx, s.cache, append([]string{"redis-cli"}, args...)...)
+	if res.ExitCode != 0 {
+		t.Fatalf("redis-cli %q: exit %d: %s", args, res.ExitCode, res.Output)
+	}
+	return strings.TrimSpace(res.Output)
+}
+
+// waitRedis waits until Redis in the cache container answers PING.
+func (s *appStack) waitRedis(t *testing.T, ctx context.Context) {
+	t.Helper()
+	enginetest.Eventually(t, eventWait, "redis answers", func() error {
+		res, err := s.cli.Exec(ctx, s.cache, []string{"redis-cli", "PING"})
+		if err != nil || strings.TrimSpace(res.Output) != "PONG" {
+			return fmt.Errorf("%v %+v", err, res)
+		}
+		return nil
+	})
 }
 
 // ensureRunning starts ref if it is not running; subtests that stop a

@@ -20,6 +20,8 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 		<-release
 		w.WriteHeader(http.StatusNoContent)
 	}), 0)
+	shuttingDown := make(chan struct{})
+	srv.RegisterOnShutdown(func() { close(shuttingDown) })
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +49,21 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 
 	<-started
 	cancel() // as SIGTERM does
-	// Shutdown must not cut the request off; give it time to try.
-	time.Sleep(100 * time.Millisecond)
+	// Release the request only once shutdown is under way (it closes the
+	// listener, then runs this hook): until then, a serve that cut
+	// requests off would have done so.
+	select {
+	case <-shuttingDown:
+	case r := <-requested:
+		t.Fatalf("in-flight request ended before shutdown began: status %d, err %v", r.status, r.err)
+	case <-time.After(time.Minute):
+		t.Fatal("shutdown never began after the context was cancelled")
+	}
+	select {
+	case err := <-served:
+		t.Fatalf("serve returned %v while a request was still in flight", err)
+	default:
+	}
 	close(release)
 
 	if r := <-requested; r.err != nil || r.status != http.StatusNoContent {
@@ -91,7 +106,7 @@ func TestServeGivesUpAfterShutdownTimeout(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("serve returned %v, want a deadline error", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute): // a backstop for a hang, not a speed bound
 		t.Fatal("serve did not return after the shutdown timeout")
 	}
 }
