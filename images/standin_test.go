@@ -411,8 +411,9 @@ func checkPipStaysOffline(t *testing.T, cli *engine.Client, id string) {
 
 // buildClassic builds dir as tag with the classic builder through the Docker
 // SDK, labelled with project, in networkMode ("none": no network at all, ""
-// the engine's default), and returns the build's output. The image goes when
-// the test ends, and so do the images of the steps a failed build made.
+// the engine's default), without the layer cache, and returns the build's
+// output. The image goes when the test ends, and so do the images of the
+// steps a failed build made.
 func buildClassic(ctx context.Context, t *testing.T, dir, tag, project, networkMode string) (string, error) {
 	t.Helper()
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
@@ -429,6 +430,8 @@ func buildClassic(ctx context.Context, t *testing.T, dir, tag, project, networkM
 		Tags:        []string{tag},
 		Labels:      map[string]string{stack.LabelProject: project},
 		NetworkMode: networkMode,
+		// Every step runs: a cached pip step would prove nothing.
+		NoCache:     true,
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
