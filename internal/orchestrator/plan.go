@@ -1,11 +1,37 @@
 package orchestrator
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 )
+
+// Observed is what runs, as one look at the engine saw it: the input of
+// reconcile, next to the stack.
+type Observed struct {
+	// Containers are the engine's containers by name: the project's, and
+	// any other that holds a name the stack wants.
+	Containers map[string]engine.ContainerSummary
+	// ImageIDs are the images the services run, by reference.
+	ImageIDs map[string]string
+}
+
+// Plan is what up does to bring what runs to the stack: decided from the
+// stack and an observation with no engine call, so it reads (and is
+// tested) as text. The executor carries it out without deciding anything.
+type Plan struct {
+	Project string
+	// Services are in start order.
+	Services []servicePlan
+	// Orphans are the project's containers of services the stack no
+	// longer has; RemoveOrphans says whether they go.
+	Orphans       []engine.ContainerSummary
+	RemoveOrphans bool
+}
 
 // action is what convergence does to one container.
 type action int
@@ -15,10 +41,11 @@ const (
 	start                  // up to date but stopped
 	create                 // missing
 	recreate               // out of date
+	restart                // up to date, but a dependency with restart: true is replaced
 )
 
 func (a action) String() string {
-	return [...]string{"keep", "start", "create", "recreate"}[a]
+	return [...]string{"keep", "start", "create", "recreate", "restart"}[a]
 }
 
 // step is the planned action for one replica of a service.
@@ -26,6 +53,8 @@ type step struct {
 	action  action
 	name    string // container name
 	replica int
+	// why says what made the action necessary.
+	why     string
 	current *engine.ContainerSummary // nil when missing
 }
 
@@ -36,6 +65,9 @@ type servicePlan struct {
 	hash    string
 	steps   []step
 	surplus []engine.ContainerSummary
+	// balancer is the service's running load balancer: changes go through
+	// it as a start-first rolling update.
+	balancer *engine.ContainerSummary
 }
 
 // changes reports whether the plan does anything.
@@ -51,10 +83,74 @@ func (p servicePlan) changes() bool {
 	return false
 }
 
-// planService compares the wanted replicas of svc with the containers on
-// the engine (all of them, by name) and decides what to do with each. A
-// container that holds a wanted name but is not this project's is an error:
-// it is never touched.
+// Changes reports whether the plan does anything to the services.
+func (p Plan) Changes() bool {
+	return slices.ContainsFunc(p.Services, servicePlan.changes) || (p.RemoveOrphans && len(p.Orphans) > 0)
+}
+
+// reconcile decides, service by service, what to do with each wanted
+// replica and each container the project has. A container that holds a
+// wanted name but is not this project's is an error: it is never touched.
+func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) {
+	order, err := st.StartOrder()
+	if err != nil {
+		return Plan{}, err
+	}
+	plan := Plan{Project: st.Project, RemoveOrphans: removeOrphans}
+	for _, name := range order {
+		svc, _ := st.Service(name)
+		sp, err := planService(st, svc, st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Containers)
+		if err != nil {
+			return Plan{}, err
+		}
+		plan.Services = append(plan.Services, sp)
+	}
+	restartDependents(plan.Services)
+	for i := range plan.Services {
+		sp := &plan.Services[i]
+		lb := sp.service.LoadBalancer
+		if lb == nil || len(sp.steps) != 1 || sp.steps[0].action != keep || sp.steps[0].current.State != "running" {
+			continue
+		}
+		for j := range plan.Services {
+			if plan.Services[j].service.Name == lb.Target {
+				plan.Services[j].balancer = sp.steps[0].current
+			}
+		}
+	}
+	for _, name := range sortedNames(obs.Containers) {
+		c := obs.Containers[name]
+		if c.Labels[stack.LabelProject] != st.Project {
+			continue
+		}
+		if _, ok := st.Service(c.Labels[stack.LabelService]); !ok {
+			plan.Orphans = append(plan.Orphans, c)
+		}
+	}
+	return plan, nil
+}
+
+// restartDependents restarts the running replicas of a service whose
+// dependency, declared with restart: true, is replaced or restarted, as
+// Compose does. Services are in start order, so a restart cascades.
+func restartDependents(plans []servicePlan) {
+	replaced := map[string]bool{}
+	for i := range plans {
+		sp := &plans[i]
+		for _, d := range sp.service.DependsOn {
+			if !d.Restart || !replaced[d.Service] {
+				continue
+			}
+			for j, s := range sp.steps {
+				if s.action == keep && s.current.State == "running" {
+					sp.steps[j].action, sp.steps[j].why = restart, "dependency "+d.Service+" replaced"
+				}
+			}
+		}
+		replaced[sp.service.Name] = slices.ContainsFunc(sp.steps, func(s step) bool { return s.action == recreate || s.action == restart })
+	}
+}
+
 func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[string]engine.ContainerSummary) (servicePlan, error) {
 	plan := servicePlan{service: svc, hash: hash}
 	project := st.ProjectName()
@@ -62,7 +158,7 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 	for i := 1; i <= svc.Replicas; i++ {
 		name := st.ContainerName(svc, i)
 		wanted[name] = true
-		s := step{name: name, replica: i, action: create}
+		s := step{name: name, replica: i, action: create, why: "missing"}
 		if c, ok := byName[name]; ok {
 			if owner := c.Labels[stack.LabelProject]; owner != project || c.Labels[stack.LabelService] != svc.Name {
 				if owner == project {
@@ -71,11 +167,12 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 				return servicePlan{}, &NotOwnedError{Kind: "container", Name: name, Project: project, Owner: owner}
 			}
 			s.current = &c
-			s.action = containerAction(svc, hash, c)
+			s.action, s.why = containerAction(svc, hash, c)
 		}
 		plan.steps = append(plan.steps, s)
 	}
-	for _, c := range byName {
+	for _, name := range sortedNames(byName) {
+		c := byName[name]
 		if c.Labels[stack.LabelProject] == project && c.Labels[stack.LabelService] == svc.Name && !wanted[c.Name] {
 			plan.surplus = append(plan.surplus, c)
 		}
@@ -83,23 +180,64 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 	return plan, nil
 }
 
-func containerAction(svc *stack.Service, hash string, c engine.ContainerSummary) action {
+func containerAction(svc *stack.Service, hash string, c engine.ContainerSummary) (action, string) {
 	if c.Labels[stack.LabelConfigHash] != hash {
-		return recreate
+		return recreate, "configuration changed"
 	}
 	switch c.State {
 	case "running", "restarting", "paused":
-		return keep
+		return keep, c.State
 	case "exited":
 		// A finished one-shot stays finished; whether it succeeded is
 		// checked when something waits for it.
 		if svc.OneShot {
-			return keep
+			return keep, "one-shot finished"
 		}
-		return start
+		return start, "exited"
 	case "dead", "removing":
-		return recreate
+		return recreate, c.State
 	default: // created
-		return start
+		return start, c.State
 	}
+}
+
+func sortedNames(m map[string]engine.ContainerSummary) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// String renders the plan one service a line, in start order:
+//
+//	web [rolling through p-web-edge-1]: recreate p-web-1 (configuration changed), create p-web-2 (missing)
+func (p Plan) String() string {
+	var b strings.Builder
+	for _, sp := range p.Services {
+		b.WriteString(sp.service.Name)
+		if sp.balancer != nil && sp.changes() {
+			fmt.Fprintf(&b, " [rolling through %s, %s]", sp.balancer.Name, cmp.Or(sp.service.Update.Order, "start-first"))
+		}
+		var parts []string
+		for _, s := range sp.steps {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", s.action, s.name, s.why))
+		}
+		for _, c := range sp.surplus {
+			parts = append(parts, fmt.Sprintf("remove %s (surplus)", c.Name))
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "nothing (0 replicas)")
+		}
+		fmt.Fprintf(&b, ": %s\n", strings.Join(parts, ", "))
+	}
+	for _, c := range p.Orphans {
+		what := "left (up --remove-orphans removes it)"
+		if p.RemoveOrphans {
+			what = "remove"
+		}
+		fmt.Fprintf(&b, "orphan %s of service %s: %s\n", c.Name, c.Labels[stack.LabelService], what)
+	}
+	return b.String()
 }

@@ -43,7 +43,7 @@ func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]s
 			routed = append(routed, i)
 		case start:
 			fresh = append(fresh, i)
-		case recreate:
+		case recreate, restart:
 			stale = append(stale, i)
 			routed = append(routed, i)
 		}

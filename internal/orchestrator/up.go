@@ -83,34 +83,30 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 		r.changed.Store(true)
 	}
 
-	all, err := o.engine.ContainerList(ctx, nil)
+	obs, err := o.observe(ctx, imageIDs)
 	if err != nil {
 		return UpResult{}, err
 	}
-	byName := make(map[string]engine.ContainerSummary, len(all))
-	for _, c := range all {
-		byName[c.Name] = c
-	}
-	if err := o.handleOrphans(ctx, st, all, opts.RemoveOrphans); err != nil {
+	plan, err := reconcile(st, obs, opts.RemoveOrphans)
+	if err != nil {
 		return UpResult{}, err
 	}
-	plans := make([]servicePlan, 0, len(st.Services))
-	for i := range st.Services {
-		svc := &st.Services[i]
-		plan, err := planService(st, svc, st.ConfigHash(svc, imageIDs[svc.Image]), byName)
-		if err != nil {
-			return UpResult{}, err
-		}
-		plans = append(plans, plan)
-		r.milestones[svc.Name] = newMilestones()
-		if lb := svc.LoadBalancer; lb != nil && len(plan.steps) == 1 && plan.steps[0].action == keep && plan.steps[0].current.State == "running" {
-			c := plan.steps[0].current
-			r.liveBalancers[lb.Target] = &balancer{o: o, st: st, service: svc, id: c.ID, name: c.Name}
+	if err := o.handleOrphans(ctx, st, plan); err != nil {
+		return UpResult{}, err
+	}
+	if plan.RemoveOrphans && len(plan.Orphans) > 0 {
+		r.changed.Store(true)
+	}
+	for _, sp := range plan.Services {
+		r.milestones[sp.service.Name] = newMilestones()
+		if c := sp.balancer; c != nil {
+			lb, _ := st.BalancerOf(sp.service.Name)
+			r.liveBalancers[sp.service.Name] = &balancer{o: o, st: st, service: lb, id: c.ID, name: c.Name}
 		}
 	}
 	r.markNeeded()
 
-	if err := r.run(ctx, plans); err != nil {
+	if err := r.run(ctx, plan.Services); err != nil {
 		return UpResult{Changed: r.changed.Load()}, err
 	}
 	containers, err := o.PS(ctx, st)
@@ -332,6 +328,13 @@ func (r *upRun) apply(ctx context.Context, plan servicePlan, s step) (string, er
 	case start:
 		r.changed.Store(true)
 		return s.current.ID, r.start(ctx, svc, s.current.ID, s.name)
+	case restart:
+		r.changed.Store(true)
+		r.o.report("container "+s.name, "restarting", s.why)
+		if err := r.o.engine.ContainerStop(ctx, s.current.ID, gracePeriod(svc)); err != nil {
+			return "", err
+		}
+		return s.current.ID, r.start(ctx, svc, s.current.ID, s.name)
 	case recreate:
 		r.changed.Store(true)
 		return r.replace(ctx, plan, s)
@@ -482,30 +485,35 @@ func gracePeriod(svc *stack.Service) time.Duration {
 	return svc.StopGracePeriod
 }
 
-// handleOrphans deals with the project's containers whose service the
-// stack no longer has: removed when asked, else named so the user knows.
-func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, all []engine.ContainerSummary, remove bool) error {
-	var orphans []engine.ContainerSummary
-	for _, c := range all {
-		if c.Labels[stack.LabelProject] != st.Project {
-			continue
-		}
-		if _, ok := st.Service(c.Labels[stack.LabelService]); !ok {
-			orphans = append(orphans, c)
-		}
+// observe takes one look at the engine: every container by name, so that
+// reconcile sees the project's and any other holding a wanted name.
+func (o *Orchestrator) observe(ctx context.Context, imageIDs map[string]string) (Observed, error) {
+	all, err := o.engine.ContainerList(ctx, nil)
+	if err != nil {
+		return Observed{}, err
 	}
-	if len(orphans) == 0 {
+	byName := make(map[string]engine.ContainerSummary, len(all))
+	for _, c := range all {
+		byName[c.Name] = c
+	}
+	return Observed{Containers: byName, ImageIDs: imageIDs}, nil
+}
+
+// handleOrphans removes the plan's orphans when it says so, and else names
+// them so the user knows.
+func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan Plan) error {
+	if len(plan.Orphans) == 0 {
 		return nil
 	}
-	if !remove {
-		names := make([]string, len(orphans))
-		for i, c := range orphans {
+	if !plan.RemoveOrphans {
+		names := make([]string, len(plan.Orphans))
+		for i, c := range plan.Orphans {
 			names[i] = c.Name
 		}
 		o.reportWarning("stack "+st.Project, "orphans", fmt.Sprintf("containers of services the stack no longer has: %s; up --remove-orphans removes them", strings.Join(names, ", ")))
 		return nil
 	}
-	return forEach(orphans, func(c engine.ContainerSummary) error {
+	return forEach(plan.Orphans, func(c engine.ContainerSummary) error {
 		return o.stopAndRemove(ctx, c.ID, c.Name, defaultGracePeriod)
 	})
 }

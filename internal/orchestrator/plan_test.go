@@ -1,0 +1,172 @@
+package orchestrator
+
+import (
+	"errors"
+	"flag"
+	"maps"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
+)
+
+var updatePlans = flag.Bool("update", false, "rewrite the golden plans")
+
+// running is the observation of st as up left it: every wanted replica
+// running with the hash reconcile expects.
+func running(st *stack.Stack, imageIDs map[string]string) Observed {
+	obs := Observed{Containers: map[string]engine.ContainerSummary{}, ImageIDs: imageIDs}
+	for i := range st.Services {
+		svc := &st.Services[i]
+		for r := 1; r <= svc.Replicas; r++ {
+			name := st.ContainerName(svc, r)
+			state := "running"
+			if svc.OneShot {
+				state = "exited"
+			}
+			obs.Containers[name] = engine.ContainerSummary{ID: "id-" + name, Name: name, State: state, Labels: map[string]string{
+				stack.LabelProject: st.Project, stack.LabelService: svc.Name, stack.LabelReplica: strconv.Itoa(r),
+				stack.LabelConfigHash: st.ConfigHash(svc, imageIDs[svc.Image]),
+			}}
+		}
+	}
+	return obs
+}
+
+// Golden plans: what up decides, as text, for the situations it meets.
+func TestReconcileGoldenPlans(t *testing.T) {
+	images := map[string]string{"postgres:15": "sha256:pg", "redis:7": "sha256:redis", "stackctl-app:latest": "sha256:app1", "nginx:1.22": "sha256:nginx"}
+	builtin := func(shape stack.Shape) *stack.Stack {
+		return stacktest.Builtin(t, stacktest.Options{Project: "stackctl", WebPort: "5000", Shape: shape})
+	}
+	tests := []struct {
+		name string
+		plan func() (Plan, error)
+	}{
+		{"fresh", func() (Plan, error) {
+			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, false)
+		}},
+		{"no-op", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			return reconcile(st, running(st, images), false)
+		}},
+		{"new-app-image", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			obs.ImageIDs = maps.Clone(images)
+			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
+			return reconcile(st, obs, false)
+		}},
+		{"stopped-and-dead", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			cache := obs.Containers["stackctl-cache-1"]
+			cache.State = "exited"
+			obs.Containers["stackctl-cache-1"] = cache
+			db := obs.Containers["stackctl-db-1"]
+			db.State = "dead"
+			obs.Containers["stackctl-db-1"] = db
+			return reconcile(st, obs, false)
+		}},
+		{"scale-up-behind-the-edge", func() (Plan, error) {
+			before := builtin(stack.Shape{Edge: true})
+			after := builtin(stack.Shape{Edge: true, Scale: map[string]int{"web": 3}})
+			return reconcile(after, running(before, images), false)
+		}},
+		{"rolling-update-and-scale-down", func() (Plan, error) {
+			before := builtin(stack.Shape{Scale: map[string]int{"web": 3}})
+			after := builtin(stack.Shape{Scale: map[string]int{"web": 2}})
+			obs := running(before, images)
+			obs.ImageIDs = maps.Clone(images)
+			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
+			return reconcile(after, obs, false)
+		}},
+		{"orphans-kept", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			obs.Containers["stackctl-extra-1"] = engine.ContainerSummary{Name: "stackctl-extra-1", State: "running",
+				Labels: map[string]string{stack.LabelProject: "stackctl", stack.LabelService: "extra"}}
+			return reconcile(st, obs, false)
+		}},
+		{"orphans-removed", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			obs.Containers["stackctl-extra-1"] = engine.ContainerSummary{Name: "stackctl-extra-1", State: "running",
+				Labels: map[string]string{stack.LabelProject: "stackctl", stack.LabelService: "extra"}}
+			return reconcile(st, obs, true)
+		}},
+		{"dependency-restart", func() (Plan, error) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "compose.yaml")
+			if err := os.WriteFile(file, []byte(`services:
+  db:
+    image: postgres:15
+  api:
+    image: redis:7
+    depends_on:
+      db: {condition: service_started, restart: true}
+  worker:
+    image: redis:7
+    depends_on:
+      api: {condition: service_started, restart: true}
+  report:
+    image: redis:7
+    depends_on: [db]
+`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			st, err := stack.Load(t.Context(), stack.LoadOptions{Files: []string{file}, ProjectName: "p"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := running(st, images)
+			obs.ImageIDs = maps.Clone(images)
+			obs.ImageIDs["postgres:15"] = "sha256:pg2"
+			return reconcile(st, obs, false)
+		}},
+		{"scaled-to-zero", func() (Plan, error) {
+			before := builtin(stack.Shape{})
+			after := builtin(stack.Shape{Scale: map[string]int{"cache": 0}})
+			return reconcile(after, running(before, images), false)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, err := tt.plan()
+			if err != nil {
+				t.Fatalf("reconcile: %v", err)
+			}
+			path := filepath.Join("testdata", "plans", tt.name+".txt")
+			if *updatePlans {
+				if err := os.WriteFile(path, []byte(plan.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("read %s (run with -update to write it): %v", path, err)
+			}
+			if plan.String() != string(want) {
+				t.Errorf("plan differs from %s; got:\n%s", path, plan)
+			}
+		})
+	}
+}
+
+// A container under a wanted name that is not the project's stops the
+// plan: reconcile never decides to touch it.
+func TestReconcileRefusesAContainerItDoesNotOwn(t *testing.T) {
+	st := stacktest.Builtin(t, stacktest.Options{Project: "stackctl"})
+	obs := Observed{Containers: map[string]engine.ContainerSummary{
+		"stackctl-db-1": {Name: "stackctl-db-1", State: "running", Labels: map[string]string{stack.LabelProject: "shop"}},
+	}}
+	_, err := reconcile(st, obs, false)
+	var notOwned *NotOwnedError
+	if !errors.As(err, &notOwned) || notOwned.Name != "stackctl-db-1" || notOwned.Owner != "shop" {
+		t.Errorf("reconcile: %v, want a NotOwnedError for stackctl-db-1 owned by shop", err)
+	}
+}
