@@ -10,6 +10,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/edge"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/wait"
 )
 
 // balancer is a running load balancer container whose upstream stackctl
@@ -81,17 +82,11 @@ func (b *balancer) drained(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
 	// "[s]hutting" keeps grep from matching its own command line.
-	probe := []string{"sh", "-c", `grep -qa '[s]hutting down' /proc/[0-9]*/cmdline`}
-	for {
-		res, err := b.o.engine.Exec(ctx, b.id, probe)
-		if err == nil && res.ExitCode != 0 {
-			return nil
-		}
-		if err := b.o.pause(ctx); err != nil {
-			b.o.report("container "+b.name, "draining", "old workers still busy after "+drainTimeout.String())
-			return nil
-		}
+	idle := b.o.execFails(b.id, []string{"sh", "-c", `grep -qa '[s]hutting down' /proc/[0-9]*/cmdline`}, drainTimeout)
+	if err := wait.Until(ctx, b.o.probeGap, idle); err != nil {
+		b.o.report("container "+b.name, "draining", "old workers still busy after "+drainTimeout.String())
 	}
+	return nil
 }
 
 func (b *balancer) exec(ctx context.Context, what string, cmd ...string) error {

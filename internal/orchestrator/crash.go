@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/wait"
 )
 
 // CrashOptions tune Crash.
@@ -236,20 +237,12 @@ func (o *Orchestrator) killFromHelper(ctx context.Context, st *stack.Stack, imag
 	return nil
 }
 
-// waitContainer polls the container until done says so.
+// waitContainer polls the container until done says so, and returns it
+// as it was then.
 func (o *Orchestrator) waitContainer(ctx context.Context, id string, done func(engine.Container) bool) (engine.Container, error) {
-	for {
-		c, err := o.engine.ContainerInspect(ctx, id)
-		if err != nil {
-			return c, err
-		}
-		if done(c) {
-			return c, nil
-		}
-		if err := o.pause(ctx); err != nil {
-			return c, err
-		}
-	}
+	c := o.containerIs(id, func(c engine.Container) (bool, error) { return done(c), nil })
+	err := wait.Until(ctx, o.probeGap, c)
+	return c.last, err
 }
 
 // waitServing waits until every running container of svc passes its

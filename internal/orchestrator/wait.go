@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/wait"
 )
 
 // waitReady waits until every container of the service is ready: completed
@@ -54,28 +56,24 @@ func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan serviceP
 // engines before API 1.44 cannot probe faster during start-up; so, besides
 // reading the engine's verdict, stackctl runs the same check command itself
 // at a fast cadence. The first pass of either counts. An unhealthy verdict,
-// or a container that stopped and will not be restarted, fails at once.
+// a crash loop, or a container that stopped and will not be restarted,
+// fails at once.
 func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
-	resource := "container " + name
 	began := time.Now()
-	hc := svc.Healthcheck
 	// Without a healthcheck in the file, only the engine's verdict on the
 	// image's own counts.
-	var probe []string
-	probeTimeout := 30 * time.Second
-	if hc.Enabled() {
-		probe = probeCommand(hc.Test)
-		if hc.Timeout > 0 {
-			probeTimeout = hc.Timeout
-		}
+	var probe *execCondition
+	if hc := svc.Healthcheck; hc.Enabled() {
+		probe = o.execPasses(id, probeCommand(hc.Test), cmp.Or(hc.Timeout, 30*time.Second))
 	}
-	var lastProbe string
-	restarts := -1
-	for {
-		c, err := o.engine.ContainerInspect(ctx, id)
-		if err != nil {
-			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
+	lastProbe := func() string {
+		if probe == nil {
+			return ""
 		}
+		return probe.last
+	}
+	restarts := -1
+	verdict := o.containerIs(id, func(c engine.Container) (bool, error) {
 		if restarts < 0 {
 			restarts = c.RestartCount
 		}
@@ -83,33 +81,32 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 		case c.RestartCount > restarts:
 			// It died and its policy restarted it while we waited: a
 			// crash loop, which waiting longer will not cure.
-			return o.failure(svc, id, name, fmt.Sprintf("crashed while starting (%s, restarted by its policy)", exitReason(c)), c.HealthLog, lastProbe)
+			return false, o.failure(svc, id, name, fmt.Sprintf("crashed while starting (%s, restarted by its policy)", exitReason(c)), c.HealthLog, lastProbe())
 		case c.Health == "healthy":
-			o.report(resource, "healthy", since(began))
-			return nil
+			return true, nil
 		case c.Health == "unhealthy":
-			return o.failure(svc, id, name, "is unhealthy", c.HealthLog, lastProbe)
+			return false, o.failure(svc, id, name, "is unhealthy", c.HealthLog, lastProbe())
 		case !c.Running() && !willRestart(c):
-			return o.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe)
+			return false, o.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe())
 		case c.Running() && c.Health == "" && probe == nil:
-			return errNoHealthcheck
+			return false, errNoHealthcheck
 		}
-		if c.Running() && probe != nil {
-			res, err := o.execProbe(ctx, id, probe, probeTimeout)
-			switch {
-			case err == nil && res.ExitCode == 0:
-				o.report(resource, "healthy", since(began))
-				return nil
-			case err == nil:
-				lastProbe = fmt.Sprintf("exit %d: %s", res.ExitCode, strings.TrimSpace(res.Output))
-			case ctx.Err() == nil:
-				lastProbe = err.Error()
-			}
-		}
-		if err := o.pause(ctx); err != nil {
-			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
-		}
+		return false, nil
+	})
+	healthy := wait.Condition(verdict)
+	if probe != nil {
+		healthy = wait.ForAny(verdict, whileRunning(verdict, probe))
 	}
+	err := wait.Until(ctx, o.probeGap, healthy)
+	var failed *ServiceFailedError
+	switch {
+	case err == nil:
+		o.report("container "+name, "healthy", since(began))
+		return nil
+	case errors.Is(err, errNoHealthcheck) || errors.As(err, &failed):
+		return err
+	}
+	return o.waitError(ctx, svc, id, name, err, lastProbe(), timeout)
 }
 
 // errNoHealthcheck says a container has no healthcheck at all: neither the
@@ -134,21 +131,15 @@ func (o *Orchestrator) waitReadiness(ctx context.Context, svc *stack.Service, id
 	if len(svc.Readiness) == 0 {
 		return nil
 	}
-	var lastProbe string
-	for {
-		res, err := o.execProbe(ctx, id, svc.Readiness, 5*time.Second)
-		switch {
-		case err == nil && res.ExitCode == 0:
-			return nil
-		case err == nil:
-			lastProbe = fmt.Sprintf("readiness %q: exit %d: %s", svc.Readiness, res.ExitCode, strings.TrimSpace(res.Output))
-		case ctx.Err() == nil:
-			lastProbe = err.Error()
+	ready := o.execPasses(id, svc.Readiness, 5*time.Second)
+	if err := wait.Until(ctx, o.probeGap, ready); err != nil {
+		last := ""
+		if ready.last != "" {
+			last = fmt.Sprintf("readiness %q: %s", svc.Readiness, ready.last)
 		}
-		if err := o.pause(ctx); err != nil {
-			return o.waitError(ctx, svc, id, name, err, lastProbe, timeout)
-		}
+		return o.waitError(ctx, svc, id, name, err, last, timeout)
 	}
+	return nil
 }
 
 func (o *Orchestrator) execProbe(ctx context.Context, id string, cmd []string, timeout time.Duration) (engine.ExecResult, error) {
@@ -160,26 +151,28 @@ func (o *Orchestrator) execProbe(ctx context.Context, id string, cmd []string, t
 // waitCompleted returns once a one-shot container exited 0. A non-zero exit
 // that its restart policy will retry is waited through.
 func (o *Orchestrator) waitCompleted(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
-	resource := "container " + name
 	began := time.Now()
-	for {
-		c, err := o.engine.ContainerInspect(ctx, id)
-		if err != nil {
-			return o.waitError(ctx, svc, id, name, err, "", timeout)
+	completed := o.containerIs(id, func(c engine.Container) (bool, error) {
+		switch {
+		case c.Status != "exited":
+			return false, nil
+		case c.ExitCode == 0:
+			return true, nil
+		case !willRestart(c):
+			return false, o.failure(svc, id, name, exitReason(c), nil, "")
 		}
-		if c.Status == "exited" {
-			switch {
-			case c.ExitCode == 0:
-				o.report(resource, "completed", since(began))
-				return nil
-			case !willRestart(c):
-				return o.failure(svc, id, name, exitReason(c), nil, "")
-			}
-		}
-		if err := o.pause(ctx); err != nil {
-			return o.waitError(ctx, svc, id, name, err, "", timeout)
-		}
+		return false, nil
+	})
+	err := wait.Until(ctx, o.probeGap, completed)
+	var failed *ServiceFailedError
+	switch {
+	case err == nil:
+		o.report("container "+name, "completed", since(began))
+		return nil
+	case errors.As(err, &failed):
+		return err
 	}
+	return o.waitError(ctx, svc, id, name, err, "", timeout)
 }
 
 // willRestart reports whether the engine's restart policy will start the
@@ -212,17 +205,6 @@ func exitReason(c engine.Container) string {
 		return fmt.Sprintf("exited with code %d after %d restarts", c.ExitCode, c.RestartCount)
 	}
 	return fmt.Sprintf("exited with code %d", c.ExitCode)
-}
-
-func (o *Orchestrator) pause(ctx context.Context) error {
-	t := time.NewTimer(o.probeGap)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // waitError turns the end of a wait into the error to show: a timeout gets
