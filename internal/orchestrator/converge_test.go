@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -273,5 +274,33 @@ func TestUpRemovesOrphansOnlyWhenAsked(t *testing.T) {
 	}
 	if got, want := changes(f.Events()[before:]), []string{"stop stackctl-extra-1", "remove stackctl-extra-1"}; !slices.Equal(got, want) {
 		t.Errorf("the two ups did %q, want only %q", got, want)
+	}
+}
+
+// A replacement that cannot start is undone: the new container goes, and
+// the old one is back under its name, running as before.
+func TestReplaceThatCannotStartPutsTheOldContainerBack(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	mustUp(t, o, st)
+	oldID := containerIDs(f)["stackctl-cache-1"]
+
+	cache, _ := st.Service("cache")
+	cache.Command = []string{"redis-server", "--appendonly", "yes"}
+	f.startErrOnce["stackctl-cache-1"] = errors.New("port is already allocated")
+	_, err := o.Up(testContext(t), st, UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "port is already allocated") {
+		t.Fatalf("Up = %v, want the start's failure", err)
+	}
+	if got := containerIDs(f)["stackctl-cache-1"]; got != oldID {
+		t.Errorf("stackctl-cache-1 is %q, want the old container %q back", got, oldID)
+	}
+	c, err := f.ContainerInspect(testContext(t), oldID)
+	if err != nil || !c.Running() || c.Name != "stackctl-cache-1" {
+		t.Errorf("old container: %+v, %v; want it running under its name", c, err)
+	}
+	if n := len(containerIDs(f)); n != 4 {
+		t.Errorf("%d containers after the failed replace, want the 4 of the stack (the new one removed)", n)
 	}
 }

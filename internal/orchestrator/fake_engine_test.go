@@ -47,7 +47,9 @@ type fakeEngine struct {
 	onStart  map[string]func(*engine.Container)
 	probes   map[string]probeScript // default: every probe passes
 	startErr map[string]error
-	logs     map[string][]string
+	// startErrOnce fails the next start under the name, once.
+	startErrOnce map[string]error
+	logs         map[string][]string
 	// stopTakes is how long every container takes to stop.
 	stopTakes time.Duration
 }
@@ -71,14 +73,15 @@ func newFakeEngine() *fakeEngine {
 			"postgres:15": {ID: "sha256:postgres15"},
 			"redis:7":     {ID: "sha256:redis7"},
 		},
-		registry:   map[string]engine.Image{},
-		networks:   map[string]map[string]string{},
-		volumes:    map[string]map[string]string{},
-		containers: map[string]*fakeContainer{},
-		onStart:    map[string]func(*engine.Container){},
-		probes:     map[string]probeScript{},
-		startErr:   map[string]error{},
-		logs:       map[string][]string{},
+		registry:     map[string]engine.Image{},
+		networks:     map[string]map[string]string{},
+		volumes:      map[string]map[string]string{},
+		containers:   map[string]*fakeContainer{},
+		onStart:      map[string]func(*engine.Container){},
+		startErrOnce: map[string]error{},
+		probes:       map[string]probeScript{},
+		startErr:     map[string]error{},
+		logs:         map[string][]string{},
 	}
 }
 
@@ -405,6 +408,10 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, spec engine.ContainerS
 func (f *fakeEngine) ContainerStart(ctx context.Context, ref string) error {
 	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
 		if err := f.startErr[c.Name]; err != nil {
+			return err
+		}
+		if err := f.startErrOnce[c.Name]; err != nil {
+			delete(f.startErrOnce, c.Name)
 			return err
 		}
 		if c.Running() {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -17,11 +16,8 @@ import (
 // its traffic, is kept until the whole update succeeds, so a failure can put
 // every old replica back.
 type replacement struct {
-	name           string
-	old            engine.ContainerSummary
-	parked         string
-	oldAddr        string
-	newID, newAddr string
+	*swap
+	oldAddr, newAddr string
 }
 
 // rollOut converges a service that runs behind a live load balancer without
@@ -117,10 +113,9 @@ func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]s
 		}
 	}
 	for _, rep := range done {
-		if err := r.o.engine.ContainerRemove(ctx, rep.old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		if err := rep.finish(ctx); err != nil {
 			return nil, err
 		}
-		r.o.report("container "+rep.parked, "removed", "replaced")
 	}
 
 	for _, c := range plan.surplus {
@@ -144,32 +139,29 @@ func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]s
 // their names; the old ones never stopped serving.
 func (r *upRun) startReplacements(ctx context.Context, plan servicePlan, batch []int) ([]replacement, error) {
 	reps := make([]replacement, len(batch))
+	lb := r.balancerOf(plan).service
 	err := forEachIndex(len(batch), func(k int) error {
 		s := plan.steps[batch[k]]
-		rep := replacement{name: s.name, old: *s.current, parked: s.name + "-" + shortID(s.current.ID)}
-		addrs, err := r.o.replicaAddresses(ctx, r.st, r.balancerOf(plan).service, []string{s.current.ID})
+		addrs, err := r.o.replicaAddresses(ctx, r.st, lb, []string{s.current.ID})
 		if err != nil {
 			return err
 		}
 		if len(addrs) > 0 {
-			rep.oldAddr = addrs[0]
+			reps[k].oldAddr = addrs[0]
 		}
-		if err := r.o.engine.ContainerRename(ctx, s.current.ID, rep.parked); err != nil {
+		if reps[k].swap, err = r.park(ctx, s); err != nil {
 			return err
 		}
-		reps[k] = rep
-		id, err := r.create(ctx, plan, s)
-		if err != nil {
+		if err := reps[k].create(ctx, plan, s); err != nil {
 			return err
 		}
-		reps[k].newID = id
-		if err := r.o.startContainer(ctx, plan.service, id, s.name); err != nil {
+		if err := r.o.startContainer(ctx, plan.service, reps[k].newID, s.name); err != nil {
 			return err
 		}
-		if err := r.waitStable(ctx, plan, id, s.name); err != nil {
+		if err := r.waitStable(ctx, plan, reps[k].newID, s.name); err != nil {
 			return err
 		}
-		addrs, err = r.o.replicaAddresses(ctx, r.st, r.balancerOf(plan).service, []string{id})
+		addrs, err = r.o.replicaAddresses(ctx, r.st, lb, []string{reps[k].newID})
 		if err != nil {
 			return err
 		}
@@ -182,15 +174,14 @@ func (r *upRun) startReplacements(ctx context.Context, plan servicePlan, batch [
 	if err == nil {
 		return reps, nil
 	}
-	cleanup := context.WithoutCancel(ctx)
 	for _, rep := range reps {
+		if rep.swap == nil {
+			continue
+		}
 		if rep.newID != "" {
-			_ = r.o.engine.ContainerRemove(cleanup, rep.newID)
 			r.o.report("container "+rep.name, "rolled back", "the new container was removed")
 		}
-		if rep.parked != "" {
-			_ = r.o.engine.ContainerRename(cleanup, rep.old.ID, rep.name)
-		}
+		err = errors.Join(err, rep.undo(ctx))
 	}
 	return nil, err
 }
@@ -219,7 +210,8 @@ func (r *upRun) rollBack(ctx context.Context, plan servicePlan, b *balancer, don
 			if err := r.o.removeContainer(ctx, plan.service, rep.newID, rep.name); err != nil {
 				return err
 			}
-			return r.o.engine.ContainerRename(ctx, rep.old.ID, rep.name)
+			rep.newID = ""
+			return rep.undo(ctx)
 		}()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("roll back %s: %w", rep.name, err))

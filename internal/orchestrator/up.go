@@ -362,39 +362,23 @@ func (r *upRun) create(ctx context.Context, plan servicePlan, s step) (string, e
 // runs (under a parked name), the old one stops, the new one starts. If the
 // new one cannot start, the old one is put back.
 func (r *upRun) replace(ctx context.Context, plan servicePlan, s step) (string, error) {
-	svc, old := plan.service, s.current
-	parked := s.name + "-" + shortID(old.ID)
-	if err := r.o.engine.ContainerRename(ctx, old.ID, parked); err != nil {
-		return "", err
-	}
-	restore := func() {
-		ctx := context.WithoutCancel(ctx)
-		_ = r.o.engine.ContainerRename(ctx, old.ID, s.name)
-		if old.State == "running" {
-			_ = r.o.engine.ContainerStart(ctx, old.ID)
-		}
-	}
-	id, err := r.create(ctx, plan, s)
+	svc := plan.service
+	w, err := r.park(ctx, s)
 	if err != nil {
-		restore()
 		return "", err
 	}
-	r.o.report("container "+parked, "stopping", "replaced by a new "+s.name)
-	if err := r.o.engine.ContainerStop(ctx, old.ID, gracePeriod(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
-		_ = r.o.engine.ContainerRemove(context.WithoutCancel(ctx), id)
-		restore()
-		return "", err
+	fail := func(err error) (string, error) { return "", errors.Join(err, w.undo(ctx)) }
+	if err := w.create(ctx, plan, s); err != nil {
+		return fail(err)
 	}
-	if err := r.start(ctx, svc, id, s.name); err != nil {
-		_ = r.o.engine.ContainerRemove(context.WithoutCancel(ctx), id)
-		restore()
-		return "", err
+	r.o.report("container "+w.parked, "stopping", "replaced by a new "+s.name)
+	if err := r.o.engine.ContainerStop(ctx, w.old.ID, gracePeriod(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return fail(err)
 	}
-	if err := r.o.engine.ContainerRemove(ctx, old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
-		return "", err
+	if err := r.start(ctx, svc, w.newID, s.name); err != nil {
+		return fail(err)
 	}
-	r.o.report("container "+parked, "removed", "")
-	return id, nil
+	return w.newID, w.finish(ctx)
 }
 
 // start starts a container; a load balancer gets its configuration first.

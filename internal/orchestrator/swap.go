@@ -1,0 +1,64 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stackctl/stackctl/internal/engine"
+)
+
+// swap replaces a container by a new one under the same name. The old one
+// is parked under another name first, so the new one can be created (and,
+// start-first, started) while the old one still runs; until the swap is
+// finished it can be undone, and the old one is back as it was.
+type swap struct {
+	r      *upRun
+	name   string
+	old    engine.ContainerSummary
+	parked string
+	// newID is the new container's, once created.
+	newID string
+}
+
+// park renames the old container of step s out of the way of its name.
+func (r *upRun) park(ctx context.Context, s step) (*swap, error) {
+	w := &swap{r: r, name: s.name, old: *s.current, parked: s.name + "-" + shortID(s.current.ID)}
+	if err := r.o.engine.ContainerRename(ctx, w.old.ID, w.parked); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// create creates the new container under the name.
+func (w *swap) create(ctx context.Context, plan servicePlan, s step) error {
+	id, err := w.r.create(ctx, plan, s)
+	w.newID = id
+	return err
+}
+
+// undo removes the new container and puts the old one back under its
+// name, running again if it ran before. It runs even when ctx is done.
+func (w *swap) undo(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	if w.newID != "" {
+		if err := w.r.o.engine.ContainerRemove(ctx, w.newID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			errs = append(errs, err)
+		}
+		w.newID = ""
+	}
+	errs = append(errs, w.r.o.engine.ContainerRename(ctx, w.old.ID, w.name))
+	if w.old.State == "running" {
+		errs = append(errs, w.r.o.engine.ContainerStart(ctx, w.old.ID))
+	}
+	return errors.Join(errs...)
+}
+
+// finish removes the old container: the swap can no longer be undone.
+func (w *swap) finish(ctx context.Context) error {
+	if err := w.r.o.engine.ContainerRemove(ctx, w.old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
+	}
+	w.r.o.report("container "+w.parked, "removed", "replaced by a new "+w.name)
+	return nil
+}
