@@ -14,7 +14,9 @@ import (
 
 // Orchestrator runs stacks on one engine.
 type Orchestrator struct {
-	engine   Engine
+	engine Engine
+	// backend runs the services; the Docker engine's for now.
+	backend  Backend
 	progress progress.Reporter
 	// probeGap is the pause between two fast health probes.
 	probeGap time.Duration
@@ -27,7 +29,9 @@ func New(eng Engine, reporter progress.Reporter) *Orchestrator {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	return &Orchestrator{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
+	o := &Orchestrator{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
+	o.backend = dockerBackend{o: o}
+	return o
 }
 
 func (o *Orchestrator) report(resource, status, detail string) {

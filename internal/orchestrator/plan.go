@@ -6,16 +6,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Observed is what runs, as one look at the engine saw it: the input of
 // reconcile, next to the stack.
 type Observed struct {
-	// Containers are the engine's containers by name: the project's, and
-	// any other that holds a name the stack wants.
-	Containers map[string]engine.ContainerSummary
+	// Instances are by name: the project's, and any other that holds a
+	// name the stack wants.
+	Instances map[string]Instance
 	// ImageIDs are the images the services run, by reference.
 	ImageIDs map[string]string
 }
@@ -29,7 +28,7 @@ type Plan struct {
 	Services []servicePlan
 	// Orphans are the project's containers of services the stack no
 	// longer has; RemoveOrphans says whether they go.
-	Orphans       []engine.ContainerSummary
+	Orphans       []Instance
 	RemoveOrphans bool
 }
 
@@ -55,7 +54,7 @@ type step struct {
 	replica int
 	// why says what made the action necessary.
 	why     string
-	current *engine.ContainerSummary // nil when missing
+	current *Instance // nil when missing
 }
 
 // servicePlan is the convergence of one service: a step per wanted replica,
@@ -64,10 +63,10 @@ type servicePlan struct {
 	service *stack.Service
 	hash    string
 	steps   []step
-	surplus []engine.ContainerSummary
+	surplus []Instance
 	// balancer is the service's running load balancer: changes go through
 	// it as a start-first rolling update.
-	balancer *engine.ContainerSummary
+	balancer *Instance
 }
 
 // changes reports whether the plan does anything.
@@ -99,7 +98,7 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 	plan := Plan{Project: st.Project, RemoveOrphans: removeOrphans}
 	for _, name := range order {
 		svc, _ := st.Service(name)
-		sp, err := planService(st, svc, st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Containers)
+		sp, err := planService(st, svc, st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
 		if err != nil {
 			return Plan{}, err
 		}
@@ -118,12 +117,12 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 			}
 		}
 	}
-	for _, name := range sortedNames(obs.Containers) {
-		c := obs.Containers[name]
-		if c.Labels[stack.LabelProject] != st.Project {
+	for _, name := range sortedNames(obs.Instances) {
+		c := obs.Instances[name]
+		if c.Project != st.Project {
 			continue
 		}
-		if _, ok := st.Service(c.Labels[stack.LabelService]); !ok {
+		if _, ok := st.Service(c.Service); !ok {
 			plan.Orphans = append(plan.Orphans, c)
 		}
 	}
@@ -151,7 +150,7 @@ func restartDependents(plans []servicePlan) {
 	}
 }
 
-func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[string]engine.ContainerSummary) (servicePlan, error) {
+func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[string]Instance) (servicePlan, error) {
 	plan := servicePlan{service: svc, hash: hash}
 	project := st.ProjectName()
 	wanted := map[string]bool{}
@@ -160,9 +159,9 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 		wanted[name] = true
 		s := step{name: name, replica: i, action: create, why: "missing"}
 		if c, ok := byName[name]; ok {
-			if owner := c.Labels[stack.LabelProject]; owner != project || c.Labels[stack.LabelService] != svc.Name {
+			if owner := c.Project; owner != project || c.Service != svc.Name {
 				if owner == project {
-					owner = fmt.Sprintf("%s, service %s", owner, c.Labels[stack.LabelService])
+					owner = fmt.Sprintf("%s, service %s", owner, c.Service)
 				}
 				return servicePlan{}, &NotOwnedError{Kind: "container", Name: name, Project: project, Owner: owner}
 			}
@@ -173,25 +172,29 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 	}
 	for _, name := range sortedNames(byName) {
 		c := byName[name]
-		if c.Labels[stack.LabelProject] == project && c.Labels[stack.LabelService] == svc.Name && !wanted[c.Name] {
+		if c.Project == project && c.Service == svc.Name && !wanted[c.Name] {
 			plan.surplus = append(plan.surplus, c)
 		}
 	}
 	return plan, nil
 }
 
-func containerAction(svc *stack.Service, hash string, c engine.ContainerSummary) (action, string) {
-	if c.Labels[stack.LabelConfigHash] != hash {
+func containerAction(svc *stack.Service, hash string, c Instance) (action, string) {
+	if c.Hash != hash {
 		return recreate, "configuration changed"
 	}
 	switch c.State {
 	case "running", "restarting", "paused":
 		return keep, c.State
 	case "exited":
-		// A finished one-shot stays finished; whether it succeeded is
-		// checked when something waits for it.
-		if svc.OneShot {
-			return keep, "one-shot finished"
+		switch {
+		case svc.OneShot && c.ExitCode == 0:
+			// A one-shot that succeeded stays done.
+			return keep, "one-shot completed"
+		case svc.OneShot && c.WillRestart:
+			return keep, "one-shot retrying"
+		case svc.OneShot:
+			return start, fmt.Sprintf("one-shot failed with exit %d", c.ExitCode)
 		}
 		return start, "exited"
 	case "dead", "removing":
@@ -201,7 +204,7 @@ func containerAction(svc *stack.Service, hash string, c engine.ContainerSummary)
 	}
 }
 
-func sortedNames(m map[string]engine.ContainerSummary) []string {
+func sortedNames(m map[string]Instance) []string {
 	names := make([]string, 0, len(m))
 	for name := range m {
 		names = append(names, name)
@@ -237,7 +240,7 @@ func (p Plan) String() string {
 		if p.RemoveOrphans {
 			what = "remove"
 		}
-		fmt.Fprintf(&b, "orphan %s of service %s: %s\n", c.Name, c.Labels[stack.LabelService], what)
+		fmt.Fprintf(&b, "orphan %s of service %s: %s\n", c.Name, c.Service, what)
 	}
 	return b.String()
 }

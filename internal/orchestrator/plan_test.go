@@ -6,10 +6,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
-	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -19,7 +17,7 @@ var updatePlans = flag.Bool("update", false, "rewrite the golden plans")
 // running is the observation of st as up left it: every wanted replica
 // running with the hash reconcile expects.
 func running(st *stack.Stack, imageIDs map[string]string) Observed {
-	obs := Observed{Containers: map[string]engine.ContainerSummary{}, ImageIDs: imageIDs}
+	obs := Observed{Instances: map[string]Instance{}, ImageIDs: imageIDs}
 	for i := range st.Services {
 		svc := &st.Services[i]
 		for r := 1; r <= svc.Replicas; r++ {
@@ -28,10 +26,8 @@ func running(st *stack.Stack, imageIDs map[string]string) Observed {
 			if svc.OneShot {
 				state = "exited"
 			}
-			obs.Containers[name] = engine.ContainerSummary{ID: "id-" + name, Name: name, State: state, Labels: map[string]string{
-				stack.LabelProject: st.Project, stack.LabelService: svc.Name, stack.LabelReplica: strconv.Itoa(r),
-				stack.LabelConfigHash: st.ConfigHash(svc, imageIDs[svc.Image]),
-			}}
+			obs.Instances[name] = Instance{ID: "id-" + name, Name: name, State: state,
+				Project: st.Project, Service: svc.Name, Replica: r, Hash: st.ConfigHash(svc, imageIDs[svc.Image])}
 		}
 	}
 	return obs
@@ -64,12 +60,12 @@ func TestReconcileGoldenPlans(t *testing.T) {
 		{"stopped-and-dead", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
-			cache := obs.Containers["stackctl-cache-1"]
+			cache := obs.Instances["stackctl-cache-1"]
 			cache.State = "exited"
-			obs.Containers["stackctl-cache-1"] = cache
-			db := obs.Containers["stackctl-db-1"]
+			obs.Instances["stackctl-cache-1"] = cache
+			db := obs.Instances["stackctl-db-1"]
 			db.State = "dead"
-			obs.Containers["stackctl-db-1"] = db
+			obs.Instances["stackctl-db-1"] = db
 			return reconcile(st, obs, false)
 		}},
 		{"scale-up-behind-the-edge", func() (Plan, error) {
@@ -88,15 +84,13 @@ func TestReconcileGoldenPlans(t *testing.T) {
 		{"orphans-kept", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
-			obs.Containers["stackctl-extra-1"] = engine.ContainerSummary{Name: "stackctl-extra-1", State: "running",
-				Labels: map[string]string{stack.LabelProject: "stackctl", stack.LabelService: "extra"}}
+			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
 			return reconcile(st, obs, false)
 		}},
 		{"orphans-removed", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
-			obs.Containers["stackctl-extra-1"] = engine.ContainerSummary{Name: "stackctl-extra-1", State: "running",
-				Labels: map[string]string{stack.LabelProject: "stackctl", stack.LabelService: "extra"}}
+			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
 			return reconcile(st, obs, true)
 		}},
 		{"dependency-restart", func() (Plan, error) {
@@ -127,6 +121,22 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["postgres:15"] = "sha256:pg2"
 			return reconcile(st, obs, false)
+		}},
+		{"one-shot-failed-and-retrying", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			migrate := obs.Instances["stackctl-migrate-1"]
+			migrate.ExitCode = 1
+			obs.Instances["stackctl-migrate-1"] = migrate
+			failed, err := reconcile(st, obs, false)
+			if err != nil {
+				return Plan{}, err
+			}
+			migrate.WillRestart = true
+			obs.Instances["stackctl-migrate-1"] = migrate
+			retrying, err := reconcile(st, obs, false)
+			failed.Services = append(failed.Services, retrying.Services[2])
+			return failed, err
 		}},
 		{"scaled-to-zero", func() (Plan, error) {
 			before := builtin(stack.Shape{})
@@ -161,8 +171,8 @@ func TestReconcileGoldenPlans(t *testing.T) {
 // plan: reconcile never decides to touch it.
 func TestReconcileRefusesAContainerItDoesNotOwn(t *testing.T) {
 	st := stacktest.Builtin(t, stacktest.Options{Project: "stackctl"})
-	obs := Observed{Containers: map[string]engine.ContainerSummary{
-		"stackctl-db-1": {Name: "stackctl-db-1", State: "running", Labels: map[string]string{stack.LabelProject: "shop"}},
+	obs := Observed{Instances: map[string]Instance{
+		"stackctl-db-1": {Name: "stackctl-db-1", State: "running", Project: "shop"},
 	}}
 	_, err := reconcile(st, obs, false)
 	var notOwned *NotOwnedError

@@ -27,9 +27,9 @@ type replacement struct {
 // one, stop it); surplus ones are drained before they stop. If a new replica
 // fails, the update rolls back: every replaced old replica serves again and
 // the new ones are removed.
-func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]string, error) {
+func (r *dockerRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]string, error) {
 	svc := plan.service
-	r.changed.Store(true)
+	r.run.MarkChanged()
 	ids := make([]string, len(plan.steps))
 	var routed, fresh, stale []int
 	for i, s := range plan.steps {
@@ -137,7 +137,7 @@ func (r *upRun) rollOut(ctx context.Context, plan servicePlan, b *balancer) ([]s
 // batch, and waits until every new one is healthy and stable. On failure
 // it removes the batch's new containers and puts the old ones back under
 // their names; the old ones never stopped serving.
-func (r *upRun) startReplacements(ctx context.Context, plan servicePlan, batch []int) ([]replacement, error) {
+func (r *dockerRun) startReplacements(ctx context.Context, plan servicePlan, batch []int) ([]replacement, error) {
 	reps := make([]replacement, len(batch))
 	lb := r.balancerOf(plan).service
 	err := forEachIndex(len(batch), func(k int) error {
@@ -189,7 +189,7 @@ func (r *upRun) startReplacements(ctx context.Context, plan servicePlan, batch [
 // rollBack undoes completed replacements: each old replica starts again,
 // takes its traffic back once healthy, and the new one is drained and
 // removed.
-func (r *upRun) rollBack(ctx context.Context, plan servicePlan, b *balancer, done []replacement) error {
+func (r *dockerRun) rollBack(ctx context.Context, plan servicePlan, b *balancer, done []replacement) error {
 	ctx = context.WithoutCancel(ctx)
 	var errs []error
 	for _, rep := range slices.Backward(done) {
@@ -225,7 +225,7 @@ func (r *upRun) rollBack(ctx context.Context, plan servicePlan, b *balancer, don
 // waitStable waits until a new replica is healthy and ready (its
 // readiness probe passes: a live process is not yet one that can serve)
 // and, if MinReady is set, still healthy that long after.
-func (r *upRun) waitStable(ctx context.Context, plan servicePlan, id, name string) error {
+func (r *dockerRun) waitStable(ctx context.Context, plan servicePlan, id, name string) error {
 	svc := plan.service
 	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()
@@ -260,18 +260,18 @@ func (r *upRun) waitStable(ctx context.Context, plan servicePlan, id, name strin
 	return nil
 }
 
-func (r *upRun) balancerOf(plan servicePlan) *balancer {
+func (r *dockerRun) balancerOf(plan servicePlan) *balancer {
 	return r.liveBalancers[plan.service.Name]
 }
 
 // batchSize is how many replicas an update replaces at once: the command
 // line's, else the file's update_config.parallelism, else one.
-func (r *upRun) batchSize(svc *stack.Service) int {
+func (r *dockerRun) batchSize(svc *stack.Service) int {
 	return max(cmp.Or(r.opts.BatchSize, svc.Update.Parallelism), 1)
 }
 
 // minReady is how long a new replica must stay healthy: the command line's,
 // else the file's update_config.monitor.
-func (r *upRun) minReady(svc *stack.Service) time.Duration {
+func (r *dockerRun) minReady(svc *stack.Service) time.Duration {
 	return cmp.Or(r.opts.MinReady, svc.Update.Monitor)
 }

@@ -12,16 +12,16 @@ import (
 // start-first, started) while the old one still runs; until the swap is
 // finished it can be undone, and the old one is back as it was.
 type swap struct {
-	r      *upRun
+	r      *dockerRun
 	name   string
-	old    engine.ContainerSummary
+	old    Instance
 	parked string
 	// newID is the new container's, once created.
 	newID string
 }
 
 // park renames the old container of step s out of the way of its name.
-func (r *upRun) park(ctx context.Context, s step) (*swap, error) {
+func (r *dockerRun) park(ctx context.Context, s step) (*swap, error) {
 	w := &swap{r: r, name: s.name, old: *s.current, parked: s.name + "-" + shortID(s.current.ID)}
 	if err := r.o.engine.ContainerRename(ctx, w.old.ID, w.parked); err != nil {
 		return nil, err

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -66,24 +64,18 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	r := &upRun{
 		o: o, st: st, opts: opts,
 		milestones:      map[string]*milestones{},
-		liveBalancers:   map[string]*balancer{},
 		containers:      map[string][]string{},
 		changedServices: map[string]bool{},
 	}
 
-	imageIDs, built, err := o.ensureImages(ctx, st, opts.Build)
+	imageIDs, prepared, err := o.backend.Prepare(ctx, st, opts.Build)
 	if err != nil {
 		return UpResult{}, err
 	}
-	created, err := o.ensureResources(ctx, st)
-	if err != nil {
-		return UpResult{}, err
+	if prepared {
+		r.MarkChanged()
 	}
-	if built || created {
-		r.changed.Store(true)
-	}
-
-	obs, err := o.observe(ctx, imageIDs)
+	obs, err := o.backend.Observe(ctx, st, imageIDs)
 	if err != nil {
 		return UpResult{}, err
 	}
@@ -95,16 +87,13 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 		return UpResult{}, err
 	}
 	if plan.RemoveOrphans && len(plan.Orphans) > 0 {
-		r.changed.Store(true)
+		r.MarkChanged()
 	}
 	for _, sp := range plan.Services {
 		r.milestones[sp.service.Name] = newMilestones()
-		if c := sp.balancer; c != nil {
-			lb, _ := st.BalancerOf(sp.service.Name)
-			r.liveBalancers[sp.service.Name] = &balancer{o: o, st: st, service: lb, id: c.ID, name: c.Name}
-		}
 	}
 	r.markNeeded()
+	r.converger = o.backend.Converge(r, plan.Services)
 
 	if err := r.run(ctx, plan.Services); err != nil {
 		return UpResult{Changed: r.changed.Load()}, err
@@ -125,8 +114,7 @@ type upRun struct {
 	// needReady holds the services something waits to be ready.
 	needReady map[string]bool
 	changed   atomic.Bool
-	// liveBalancers are the running load balancers, by balanced service.
-	liveBalancers map[string]*balancer
+	converger Converger
 
 	mu sync.Mutex
 	// containers holds each converged service's container IDs, and
@@ -204,35 +192,17 @@ func (r *upRun) run(ctx context.Context, plans []servicePlan) error {
 // allow it.
 func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) error {
 	svc := plan.service
-	// Creating a container needs nothing of its dependencies, so new
-	// containers are created while the dependencies start; only their
-	// start waits for the gates.
-	for i, s := range plan.steps {
-		if s.action != create {
-			continue
-		}
-		id, err := r.create(ctx, plan, s)
-		if err != nil {
-			return err
-		}
-		plan.steps[i] = step{action: start, name: s.name, replica: s.replica, current: &engine.ContainerSummary{ID: id, Name: s.name}}
+	if err := r.converger.Stage(ctx, &plan); err != nil {
+		return err
 	}
-	// The gates decide when a container may start; a service with nothing
+	// The gates decide when an instance may start; a service with nothing
 	// to start need not wait for them.
 	if plan.changes() {
 		if err := r.waitForDependencies(ctx, svc); err != nil {
 			return err
 		}
 	}
-	var (
-		ids []string
-		err error
-	)
-	if b := r.liveBalancers[svc.Name]; b != nil && plan.changes() {
-		ids, err = r.rollOut(ctx, plan, b)
-	} else {
-		ids, err = r.applyAll(ctx, plan)
-	}
+	ids, err := r.converger.Apply(ctx, plan)
 	if err != nil {
 		return err
 	}
@@ -241,37 +211,11 @@ func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) e
 	if !r.needReady[svc.Name] {
 		return nil
 	}
-	if err := r.waitReady(ctx, svc, plan, ids); err != nil {
+	if err := r.converger.Await(ctx, plan, ids); err != nil {
 		return err
 	}
 	m.markReady()
 	return nil
-}
-
-// applyAll carries out a service's steps, replicas in parallel, and then
-// removes its surplus containers: once the wanted ones are ready, so that
-// the service never has fewer ready containers than it needs.
-func (r *upRun) applyAll(ctx context.Context, plan servicePlan) ([]string, error) {
-	ids := make([]string, len(plan.steps))
-	err := forEachIndex(len(plan.steps), func(i int) error {
-		id, err := r.apply(ctx, plan, plan.steps[i])
-		ids[i] = id
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(plan.surplus) == 0 {
-		return ids, nil
-	}
-	if err := r.waitReady(ctx, plan.service, plan, ids); err != nil {
-		return nil, err
-	}
-	err = forEach(plan.surplus, func(c engine.ContainerSummary) error {
-		return r.o.removeContainer(ctx, plan.service, c.ID, c.Name)
-	})
-	r.changed.Store(true)
-	return ids, err
 }
 
 func (r *upRun) recordContainers(service string, ids []string, changed bool) {
@@ -281,7 +225,13 @@ func (r *upRun) recordContainers(service string, ids []string, changed bool) {
 	r.changedServices[service] = changed
 }
 
-func (r *upRun) containersOf(service string) (ids []string, changed bool) {
+// Stack, Options, MarkChanged, Instances and NeedsHealthy are what the
+// backend sees of the run (Run).
+func (r *upRun) Stack() *stack.Stack { return r.st }
+func (r *upRun) Options() UpOptions  { return r.opts }
+func (r *upRun) MarkChanged()        { r.changed.Store(true) }
+
+func (r *upRun) Instances(service string) (ids []string, changed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.containers[service], r.changedServices[service]
@@ -313,176 +263,6 @@ func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) err
 	return nil
 }
 
-// apply carries out one planned step and returns the container's ID.
-func (r *upRun) apply(ctx context.Context, plan servicePlan, s step) (string, error) {
-	svc := plan.service
-	switch s.action {
-	case keep:
-		if svc.OneShot && s.current.State == "exited" {
-			return s.current.ID, r.rerunIfFailed(ctx, svc, s)
-		}
-		if svc.LoadBalancer != nil && s.current.State == "running" {
-			return s.current.ID, r.refreshBalancer(ctx, svc, s.current.ID, s.name)
-		}
-		return s.current.ID, nil
-	case start:
-		r.changed.Store(true)
-		return s.current.ID, r.start(ctx, svc, s.current.ID, s.name)
-	case restart:
-		r.changed.Store(true)
-		r.o.report("container "+s.name, "restarting", s.why)
-		if err := r.o.engine.ContainerStop(ctx, s.current.ID, gracePeriod(svc)); err != nil {
-			return "", err
-		}
-		return s.current.ID, r.start(ctx, svc, s.current.ID, s.name)
-	case recreate:
-		r.changed.Store(true)
-		return r.replace(ctx, plan, s)
-	}
-	id, err := r.create(ctx, plan, s)
-	if err != nil {
-		return "", err
-	}
-	return id, r.start(ctx, svc, id, s.name)
-}
-
-// create creates the container of one step, without starting it.
-func (r *upRun) create(ctx context.Context, plan servicePlan, s step) (string, error) {
-	r.changed.Store(true)
-	r.o.report("container "+s.name, "creating", "")
-	id, err := r.o.engine.ContainerCreate(ctx, containerSpec(r.st, plan.service, s.name, s.replica, plan.hash))
-	if errors.Is(err, engine.ErrConflict) {
-		return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
-	}
-	return id, err
-}
-
-// replace recreates an out-of-date container with the least downtime a
-// single container allows: the new one is created while the old one still
-// runs (under a parked name), the old one stops, the new one starts. If the
-// new one cannot start, the old one is put back.
-func (r *upRun) replace(ctx context.Context, plan servicePlan, s step) (string, error) {
-	svc := plan.service
-	w, err := r.park(ctx, s)
-	if err != nil {
-		return "", err
-	}
-	fail := func(err error) (string, error) { return "", errors.Join(err, w.undo(ctx)) }
-	if err := w.create(ctx, plan, s); err != nil {
-		return fail(err)
-	}
-	r.o.report("container "+w.parked, "stopping", "replaced by a new "+s.name)
-	if err := r.o.engine.ContainerStop(ctx, w.old.ID, gracePeriod(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
-		return fail(err)
-	}
-	if err := r.start(ctx, svc, w.newID, s.name); err != nil {
-		return fail(err)
-	}
-	return w.newID, w.finish(ctx)
-}
-
-// start starts a container; a load balancer gets its configuration first.
-func (r *upRun) start(ctx context.Context, svc *stack.Service, id, name string) error {
-	if svc.LoadBalancer != nil {
-		targets, _ := r.containersOf(svc.LoadBalancer.Target)
-		addresses, err := r.o.replicaAddresses(ctx, r.st, svc, targets)
-		if err != nil {
-			return err
-		}
-		b := &balancer{o: r.o, st: r.st, service: svc, id: id, name: name}
-		if err := b.configure(ctx, addresses, false); err != nil {
-			return err
-		}
-	}
-	return r.o.startContainer(ctx, svc, id, name)
-}
-
-// refreshBalancer points a running load balancer at its target's current
-// replicas when the target changed in this run and was not rolled out
-// through it.
-func (r *upRun) refreshBalancer(ctx context.Context, svc *stack.Service, id, name string) error {
-	targets, changed := r.containersOf(svc.LoadBalancer.Target)
-	if !changed {
-		return nil
-	}
-	b := r.liveBalancers[svc.LoadBalancer.Target]
-	if b == nil {
-		b = &balancer{o: r.o, st: r.st, service: svc, id: id, name: name}
-	}
-	addresses, err := r.o.replicaAddresses(ctx, r.st, svc, targets)
-	if err != nil {
-		return err
-	}
-	return b.configure(ctx, addresses, true)
-}
-
-// rerunIfFailed starts again a one-shot whose last run failed for good; a
-// one-shot that succeeded stays done.
-func (r *upRun) rerunIfFailed(ctx context.Context, svc *stack.Service, s step) error {
-	c, err := r.o.engine.ContainerInspect(ctx, s.current.ID)
-	if err != nil {
-		return err
-	}
-	if c.ExitCode == 0 || willRestart(c) {
-		return nil
-	}
-	if err := r.waitForDependencies(ctx, svc); err != nil {
-		return err
-	}
-	r.changed.Store(true)
-	return r.o.startContainer(ctx, svc, s.current.ID, s.name)
-}
-
-func (o *Orchestrator) startContainer(ctx context.Context, svc *stack.Service, id, name string) error {
-	if err := o.engine.ContainerStart(ctx, id); err != nil {
-		if errors.Is(err, engine.ErrPortInUse) {
-			return &PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
-		}
-		return err
-	}
-	o.report("container "+name, "started", "")
-	return nil
-}
-
-// hostPorts names the host ports a service publishes, for messages.
-func hostPorts(ports []stack.Port) string {
-	names := make([]string, 0, len(ports))
-	for _, p := range ports {
-		names = append(names, strconv.Itoa(p.HostPort))
-	}
-	return strings.Join(names, ", ")
-}
-
-// removeContainer stops a container within its service's grace period and
-// removes it.
-func (o *Orchestrator) removeContainer(ctx context.Context, svc *stack.Service, id, name string) error {
-	return o.stopAndRemove(ctx, id, name, gracePeriod(svc))
-}
-
-// defaultGracePeriod is the engine's own default stop timeout.
-const defaultGracePeriod = 10 * time.Second
-
-func gracePeriod(svc *stack.Service) time.Duration {
-	if svc == nil || svc.StopGracePeriod <= 0 {
-		return defaultGracePeriod
-	}
-	return svc.StopGracePeriod
-}
-
-// observe takes one look at the engine: every container by name, so that
-// reconcile sees the project's and any other holding a wanted name.
-func (o *Orchestrator) observe(ctx context.Context, imageIDs map[string]string) (Observed, error) {
-	all, err := o.engine.ContainerList(ctx, nil)
-	if err != nil {
-		return Observed{}, err
-	}
-	byName := make(map[string]engine.ContainerSummary, len(all))
-	for _, c := range all {
-		byName[c.Name] = c
-	}
-	return Observed{Containers: byName, ImageIDs: imageIDs}, nil
-}
-
 // handleOrphans removes the plan's orphans when it says so, and else names
 // them so the user knows.
 func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan Plan) error {
@@ -497,7 +277,5 @@ func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan 
 		o.reportWarning("stack "+st.Project, "orphans", fmt.Sprintf("containers of services the stack no longer has: %s; up --remove-orphans removes them", strings.Join(names, ", ")))
 		return nil
 	}
-	return forEach(plan.Orphans, func(c engine.ContainerSummary) error {
-		return o.stopAndRemove(ctx, c.ID, c.Name, defaultGracePeriod)
-	})
+	return o.backend.Remove(ctx, plan.Orphans, defaultGracePeriod)
 }

@@ -17,7 +17,7 @@ import (
 // waitReady waits until every container of the service is ready: completed
 // for a one-shot, healthy for a service with a healthcheck, started
 // otherwise. Replicas are waited for in parallel.
-func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan servicePlan, ids []string) error {
+func (r *dockerRun) waitReady(ctx context.Context, svc *stack.Service, plan servicePlan, ids []string) error {
 	if !svc.OneShot && svc.Healthcheck != nil && !svc.Healthcheck.Enabled() {
 		return nil // the file turned the image's healthcheck off: started is ready
 	}
@@ -38,7 +38,7 @@ func (r *upRun) waitReady(ctx context.Context, svc *stack.Service, plan serviceP
 			if errors.Is(err, errNoHealthcheck) {
 				// Started is all a service without any healthcheck can
 				// be, unless a dependent waits for it to be healthy.
-				if dependent := r.healthyDependent(svc.Name); dependent != "" {
+				if dependent := r.run.NeedsHealthy(svc.Name); dependent != "" {
 					err = r.o.failure(svc, id, name, fmt.Sprintf("has no healthcheck, in the file or its image, but service %s depends on it with condition service_healthy", dependent), nil, "")
 				} else {
 					err = nil
@@ -113,8 +113,8 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 // file nor its image declares one.
 var errNoHealthcheck = errors.New("no healthcheck")
 
-// healthyDependent names a service that waits for service to be healthy.
-func (r *upRun) healthyDependent(service string) string {
+// NeedsHealthy names a service that waits for service to be healthy.
+func (r *upRun) NeedsHealthy(service string) string {
 	for _, svc := range r.st.Services {
 		for _, d := range svc.DependsOn {
 			if d.Service == service && d.Condition == stack.ServiceHealthy {
