@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,7 +258,8 @@ func TestNamesAreComposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Containers["db"] != "bench-c-db-1" || n.Network != "bench-c_app-network" || n.Volume != "bench-c_postgres_data" {
+	if n.Containers["db"] != "bench-c-db-1" || !slices.Equal(n.Networks, []string{"bench-c_app-network"}) ||
+		!slices.Equal(n.Volumes, []string{"bench-c_postgres_data"}) {
 		t.Errorf("names = %+v", n)
 	}
 }

@@ -137,11 +137,17 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 		}
 		ports[i] = port
 	}
-	stackctl, err := NewStackctl(r.cfg.StackctlBin, r.cfg.ComposeFile, r.cfg.StackctlProject, dirs[0], ports[0])
+	stackctl, err := NewStackctl(r.cfg.StackctlBin, StackSetup{
+		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.StackctlProject,
+		Env: builtinEnv(dirs[0], ports[0]), Port: ports[0], AppDir: dirs[0],
+	})
 	if err != nil {
 		return err
 	}
-	compose, err := NewCompose(ctx, r.cfg.ComposeFile, r.cfg.ComposeProject, dirs[1], ports[1])
+	compose, err := NewCompose(ctx, StackSetup{
+		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.ComposeProject,
+		Env: builtinEnv(dirs[1], ports[1]), Port: ports[1], AppDir: dirs[1],
+	})
 	if err != nil {
 		return err
 	}
