@@ -48,6 +48,8 @@ func TestReportChecks(t *testing.T) {
 	add("stackctl", metricCrash, 3)
 	add("stackctl", metricRedeployFailed, 0, 0)
 	add("stackctl", metricEdgeRedeployFailed, 0, 2)
+	add("stackctl", metricForeignUp, 3, 4, 5)
+	add("compose", metricForeignUp, 20, 21, 22)
 	r.finish()
 	want := map[string]bool{
 		"cold-up <= 0.5x compose":                                             true,
@@ -56,6 +58,7 @@ func TestReportChecks(t *testing.T) {
 		"noop-up under 300ms":                                                 false,
 		"crash-recovery within 1s of the postgres floor":                      false,
 		"redeploy under load behind the edge: 0 failed requests, every round": false,
+		"foreign-up <= 0.2x compose":                                          true,
 	}
 	if len(r.Checks) != len(want) {
 		t.Fatalf("checks = %+v, want %d", r.Checks, len(want))
@@ -67,7 +70,8 @@ func TestReportChecks(t *testing.T) {
 	}
 	var table bytes.Buffer
 	r.PrintTable(&table)
-	for _, s := range []string{"1. cold up", "1.500 / 1.600 / 1.700 s", "0.23x", "MISS"} {
+	for _, s := range []string{"1. cold up", "1.500 / 1.600 / 1.700 s", "0.23x", "MISS",
+		"7. foreign file", "0.19x", "<= 0.2x"} {
 		if !strings.Contains(table.String(), s) {
 			t.Errorf("table lacks %q:\n%s", s, table.String())
 		}

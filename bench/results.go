@@ -28,8 +28,12 @@ const (
 	metricEdgeRedeployFailed = "edge-redeploy-failed-requests"
 	metricEdgeRedeployGap    = "edge-redeploy-longest-gap"
 	metricDown               = "down"
-	metricFloorExec          = "pg-floor-exec"
-	metricFloorTCP           = "pg-floor-tcp"
+	// The foreign file (both tools).
+	metricForeignUp   = "foreign-up"
+	metricForeignDown = "foreign-down"
+	// PostgreSQL alone, the floor.
+	metricFloorExec = "pg-floor-exec"
+	metricFloorTCP  = "pg-floor-tcp"
 )
 
 // floorTool is the "tool" of the PostgreSQL floor samples.
@@ -40,20 +44,23 @@ const (
 	unitRequests = "requests"
 )
 
-// metricRows are the table's rows, in order.
-var metricRows = []struct{ metric, title, unit string }{
-	{metricColdUp, "1. cold up: volume has data -> web 200", unitSeconds},
-	{metricFirstUp, "2. first up: no volume (initdb) -> web 200", unitSeconds},
-	{metricNoopUp, "3. no-op up", unitSeconds},
-	{metricCrash, "4. crash db (host SIGKILL) -> web 200", unitSeconds},
-	{metricCrashDBReady, "   ... -> db pg_isready", unitSeconds},
-	{metricRedeploy, "5. redeploy under load: up --build -> web 200", unitSeconds},
-	{metricRedeployFailed, "   failed requests", unitRequests},
-	{metricRedeployGap, "   longest gap seen by the client", unitSeconds},
-	{metricEdgeRedeploy, "5b. the same behind the edge (stackctl --edge)", unitSeconds},
-	{metricEdgeRedeployFailed, "   failed requests", unitRequests},
-	{metricEdgeRedeployGap, "   longest gap seen by the client", unitSeconds},
-	{metricDown, "6. down -v: running -> all removed", unitSeconds},
+// metricRows are the table's rows, in order, with the issue's target for
+// stackctl where it sets one (judged in Report.checks).
+var metricRows = []struct{ metric, title, unit, target string }{
+	{metricColdUp, "1. cold up: volume has data -> web 200", unitSeconds, "<= 0.5x, floor + 1.5s"},
+	{metricFirstUp, "2. first up: no volume (initdb) -> web 200", unitSeconds, ""},
+	{metricNoopUp, "3. no-op up", unitSeconds, "<= 0.5x, < 300ms"},
+	{metricCrash, "4. crash db (host SIGKILL) -> web 200", unitSeconds, "floor + 1s"},
+	{metricCrashDBReady, "   ... -> db pg_isready", unitSeconds, ""},
+	{metricRedeploy, "5. redeploy under load: up --build -> web 200", unitSeconds, ""},
+	{metricRedeployFailed, "   failed requests", unitRequests, ""},
+	{metricRedeployGap, "   longest gap seen by the client", unitSeconds, ""},
+	{metricEdgeRedeploy, "5b. the same behind the edge (stackctl --edge)", unitSeconds, ""},
+	{metricEdgeRedeployFailed, "   failed requests", unitRequests, "0, every round"},
+	{metricEdgeRedeployGap, "   longest gap seen by the client", unitSeconds, ""},
+	{metricDown, "6. down -v: running -> all removed", unitSeconds, ""},
+	{metricForeignUp, "7. foreign file: nothing -> front 200", unitSeconds, "<= 0.2x"},
+	{metricForeignDown, "   ... then down -v", unitSeconds, ""},
 }
 
 var floorRows = []struct{ metric, title string }{
@@ -114,8 +121,12 @@ func summarize(values []float64) Summary {
 // ToolInfo says which tool ran as what.
 type ToolInfo struct {
 	Version string `json:"version"`
-	Project string `json:"project"`
-	Port    int    `json:"port"`
+	// Project and Port are the built-in stack's.
+	Project string `json:"project,omitempty"`
+	Port    int    `json:"port,omitempty"`
+	// ForeignProject and ForeignPort are the foreign file's.
+	ForeignProject string `json:"foreign_project,omitempty"`
+	ForeignPort    int    `json:"foreign_port,omitempty"`
 }
 
 // Check is one of the issue's targets for stackctl, judged on medians.
@@ -212,6 +223,7 @@ func (r *Report) checks() []Check {
 	failed, ok := r.summary(metricEdgeRedeployFailed, "stackctl")
 	out = append(out, Check{Name: "redeploy under load behind the edge: 0 failed requests, every round", Pass: ok && failed.Max == 0,
 		Detail: measured(ok, "failed min/median/max %.0f/%.0f/%.0f", failed.Min, failed.Median, failed.Max)})
+	ratioAtMost(metricForeignUp, 0.2)
 	return out
 }
 
@@ -234,23 +246,32 @@ func ratioText(ratio float64, ok bool) string {
 func (r *Report) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "\n%d rounds; engine %s\n", r.Rounds, r.Engine)
 	for _, name := range []string{"stackctl", "compose"} {
-		if t, ok := r.Tools[name]; ok {
-			fmt.Fprintf(w, "  %-8s %s (project %s, port %d)\n", name, t.Version, t.Project, t.Port)
+		t, ok := r.Tools[name]
+		if !ok {
+			continue
 		}
+		var runs []string
+		if t.Project != "" {
+			runs = append(runs, fmt.Sprintf("project %s, port %d", t.Project, t.Port))
+		}
+		if t.ForeignProject != "" {
+			runs = append(runs, fmt.Sprintf("foreign file: project %s, port %d", t.ForeignProject, t.ForeignPort))
+		}
+		fmt.Fprintf(w, "  %-8s %s (%s)\n", name, t.Version, strings.Join(runs, "; "))
 	}
 	row := func(cells ...any) {
-		line := fmt.Sprintf("%-48s  %-27s  %-27s  %s", cells...)
+		line := fmt.Sprintf("%-48s  %-27s  %-27s  %-16s  %s", cells...)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	fmt.Fprintln(w)
-	row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose")
+	row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose", "target")
 	for _, m := range metricRows {
-		row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric))
+		row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric), m.target)
 	}
 	fmt.Fprintln(w)
-	row("postgres itself, no tool (the floor)", "min/median/max", "", "")
+	row("postgres itself, no tool (the floor)", "min/median/max", "", "", "")
 	for _, m := range floorRows {
-		row(m.title, r.cell(m.metric, floorTool, unitSeconds), "", "")
+		row(m.title, r.cell(m.metric, floorTool, unitSeconds), "", "", "")
 	}
 	fmt.Fprintln(w, "\nstackctl against the issue's targets (medians; the floor is the TCP one):")
 	for _, c := range r.Checks {
@@ -271,7 +292,7 @@ func (r *Report) PrintTable(w io.Writer) {
 // PrintTimelines writes, for each stackctl up-like metric, the progress
 // timeline of its median run: where stackctl's time goes.
 func (r *Report) PrintTimelines(w io.Writer) {
-	for _, metric := range []string{metricColdUp, metricFirstUp, metricNoopUp, metricRedeploy, metricDown} {
+	for _, metric := range []string{metricColdUp, metricFirstUp, metricNoopUp, metricRedeploy, metricDown, metricForeignUp} {
 		s, ok := r.medianSample(metric, "stackctl")
 		if !ok || len(s.Timeline) == 0 {
 			continue
