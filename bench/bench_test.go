@@ -50,6 +50,7 @@ func TestReportChecks(t *testing.T) {
 	add("stackctl", metricEdgeRedeployFailed, 0, 2)
 	add("stackctl", metricForeignUp, 3, 4, 5)
 	add("compose", metricForeignUp, 20, 21, 22)
+	add("stackctl", metricLoadPlan, 12, 25, 30)
 	r.finish()
 	want := map[string]bool{
 		"cold-up <= 0.5x compose":                                             true,
@@ -59,6 +60,7 @@ func TestReportChecks(t *testing.T) {
 		"crash-recovery within 1s of the postgres floor":                      false,
 		"redeploy under load behind the edge: 0 failed requests, every round": false,
 		"foreign-up <= 0.2x compose":                                          true,
+		"load-plan under 20ms":                                                false,
 	}
 	if len(r.Checks) != len(want) {
 		t.Fatalf("checks = %+v, want %d", r.Checks, len(want))
@@ -71,7 +73,7 @@ func TestReportChecks(t *testing.T) {
 	var table bytes.Buffer
 	r.PrintTable(&table)
 	for _, s := range []string{"1. cold up", "1.500 / 1.600 / 1.700 s", "0.23x", "MISS",
-		"7. foreign file", "0.19x", "<= 0.2x"} {
+		"7. foreign file", "0.19x", "<= 0.2x", "12.0 / 25.0 / 30.0 ms", "< 20ms", "load-plan under 20ms"} {
 		if !strings.Contains(table.String(), s) {
 			t.Errorf("table lacks %q:\n%s", s, table.String())
 		}

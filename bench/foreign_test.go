@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 const (
 	foreignFile = "foreign/compose.yaml"
+	builtinFile = "../internal/stack/builtin/compose.yaml"
 )
 
 // TestForeignFile checks the premise of the foreign scenario: stackctl loads
@@ -90,9 +92,9 @@ func TestParseSuites(t *testing.T) {
 	if err != nil || len(all) != len(Suites) {
 		t.Fatalf("ParseSuites(\"\") = %v, %v; want every suite", all, err)
 	}
-	got, err := ParseSuites(" foreign ,")
-	if err != nil || len(got) != 1 || !got[SuiteForeign] {
-		t.Errorf("ParseSuites(foreign) = %v, %v", got, err)
+	got, err := ParseSuites(" foreign, load ,")
+	if err != nil || len(got) != 2 || !got[SuiteForeign] || !got[SuiteLoad] {
+		t.Errorf("ParseSuites(foreign, load) = %v, %v", got, err)
 	}
 	if _, err := ParseSuites("foreign,crash"); err == nil || !strings.Contains(err.Error(), `"crash"`) {
 		t.Errorf("an unknown suite: err = %v, want it named", err)
@@ -110,5 +112,54 @@ func TestInTurnAlternates(t *testing.T) {
 	}
 	if tools[0] != a {
 		t.Error("inTurn reordered its argument")
+	}
+}
+
+func TestLoadAndPlanBuiltin(t *testing.T) {
+	plan, err := loadAndPlan(context.Background(), stack.LoadOptions{
+		Files: []string{builtinFile}, ProjectName: "bench-s", Environment: builtinEnv(t.TempDir(), 0),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"bench-s-db-1", "bench-s-cache-1", "bench-s-migrate-1", "bench-s-web-1"} {
+		if len(plan[name]) != 32 {
+			t.Errorf("plan[%s] = %q, want a config hash", name, plan[name])
+		}
+	}
+	if len(plan) != 4 {
+		t.Errorf("plan = %v, want the four containers of the built-in stack", plan)
+	}
+}
+
+// TestLoadProbeRoundTrip runs the probe as the child process would and reads
+// its output as the runner does.
+func TestLoadProbeRoundTrip(t *testing.T) {
+	var out bytes.Buffer
+	if probe, err := RunLoadProbe(&out); probe || err != nil {
+		t.Fatalf("without the probe's environment: probe=%v, err=%v; want neither", probe, err)
+	}
+	t.Setenv(loadProbeFileEnv, builtinFile)
+	t.Setenv(loadProbeProjectEnv, "bench-s")
+	t.Setenv("APP_DIR", t.TempDir())
+	probe, err := RunLoadProbe(&out)
+	if !probe || err != nil {
+		t.Fatalf("probe=%v, err=%v", probe, err)
+	}
+	took, err := parseLoadProbe(out.Bytes())
+	if err != nil || took <= 0 {
+		t.Errorf("parseLoadProbe(%q) = %s, %v", out.String(), took, err)
+	}
+}
+
+func TestParseLoadProbe(t *testing.T) {
+	took, err := parseLoadProbe([]byte("a warning\n" + loadProbePrefix + "12500000\n"))
+	if err != nil || took != 12500*time.Microsecond {
+		t.Errorf("= %s, %v; want 12.5ms", took, err)
+	}
+	for _, out := range []string{"", "nothing here\n", loadProbePrefix + "soon\n", loadProbePrefix + "-3\n"} {
+		if _, err := parseLoadProbe([]byte(out)); err == nil {
+			t.Errorf("parseLoadProbe(%q): no error", out)
+		}
 	}
 }

@@ -31,6 +31,9 @@ const (
 	// The foreign file (both tools).
 	metricForeignUp   = "foreign-up"
 	metricForeignDown = "foreign-down"
+	// Loading and planning the built-in file (stackctl only).
+	metricLoadPlan     = "load-plan"
+	metricLoadPlanWarm = "load-plan-warm"
 	// PostgreSQL alone, the floor.
 	metricFloorExec = "pg-floor-exec"
 	metricFloorTCP  = "pg-floor-tcp"
@@ -42,6 +45,7 @@ const floorTool = "postgres"
 const (
 	unitSeconds  = "s"
 	unitRequests = "requests"
+	unitMillis   = "ms"
 )
 
 // metricRows are the table's rows, in order, with the target for
@@ -61,6 +65,8 @@ var metricRows = []struct{ metric, title, unit, target string }{
 	{metricDown, "6. down -v: running -> all removed", unitSeconds, ""},
 	{metricForeignUp, "7. foreign file: nothing -> front 200", unitSeconds, "<= 0.2x"},
 	{metricForeignDown, "   ... then down -v", unitSeconds, ""},
+	{metricLoadPlan, "8. load + plan the built-in file, new process", unitMillis, "< 20ms"},
+	{metricLoadPlanWarm, "   ... in a warm process", unitMillis, ""},
 }
 
 var floorRows = []struct{ metric, title string }{
@@ -224,6 +230,9 @@ func (r *Report) checks() []Check {
 	out = append(out, Check{Name: "redeploy under load behind the edge: 0 failed requests, every round", Pass: ok && failed.Max == 0,
 		Detail: measured(ok, "failed min/median/max %.0f/%.0f/%.0f", failed.Min, failed.Median, failed.Max)})
 	ratioAtMost(metricForeignUp, 0.2)
+	load, ok := r.summary(metricLoadPlan, "stackctl")
+	out = append(out, Check{Name: fmt.Sprintf("load-plan under %s", loadPlanTarget), Pass: ok && load.Median < millis(loadPlanTarget),
+		Detail: measured(ok, "%.1fms", load.Median)})
 	return out
 }
 
@@ -325,8 +334,11 @@ func (r *Report) cell(metric, tool, unit string) string {
 	if !ok {
 		return "-"
 	}
-	if unit == unitRequests {
+	switch unit {
+	case unitRequests:
 		return fmt.Sprintf("%.0f / %.0f / %.0f", s.Min, s.Median, s.Max)
+	case unitMillis:
+		return fmt.Sprintf("%.1f / %.1f / %.1f ms", s.Min, s.Median, s.Max)
 	}
 	return fmt.Sprintf("%.3f / %.3f / %.3f s", s.Min, s.Median, s.Max)
 }

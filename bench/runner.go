@@ -38,6 +38,10 @@ type Config struct {
 	ForeignStackctlProject, ForeignComposeProject string
 	// Suites selects what runs (see Suites); empty runs everything.
 	Suites map[string]bool
+	// LoadProbe is a command that times one load and plan in a fresh
+	// process when run with the probe's environment: stackbench itself,
+	// which calls RunLoadProbe first. Empty: only the in-process samples.
+	LoadProbe []string
 	// Skip names scenarios of the built-in stack not to run (see
 	// Skippable).
 	Skip map[string]bool
@@ -58,10 +62,12 @@ const (
 	SuiteBuiltin = "builtin"
 	// SuiteForeign is the foreign file's up from nothing and down -v.
 	SuiteForeign = "foreign"
+	// SuiteLoad is the time stackctl spends loading and planning.
+	SuiteLoad = "load"
 )
 
 // Suites lists every suite, in the order a round runs them.
-var Suites = []string{SuiteBuiltin, SuiteForeign}
+var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteForeign}
 
 // ParseSuites reads a comma-separated list of suites; an empty list is all
 // of them.
@@ -268,7 +274,10 @@ func (r *Runner) prepare(ctx context.Context) error {
 
 // runRound runs each selected suite once.
 func (r *Runner) runRound(ctx context.Context, round int) {
-	if r.cfg.Suites[SuiteBuiltin] {
+	if r.cfg.Suites[SuiteLoad] {
+		r.loadRound(ctx, round)
+	}
+	if r.cfg.Suites[SuiteBuiltin] && ctx.Err() == nil {
 		r.builtinRound(ctx, round)
 	}
 	if r.cfg.Suites[SuiteForeign] && ctx.Err() == nil {
@@ -347,9 +356,14 @@ func (r *Runner) cleanup(parent context.Context) {
 
 func (r *Runner) record(s Sample) {
 	r.report.Samples = append(r.report.Samples, s)
-	value := fmt.Sprintf("%.3fs", s.Value)
-	if s.Unit == unitRequests {
+	var value string
+	switch s.Unit {
+	case unitRequests:
 		value = fmt.Sprintf("%.0f", s.Value)
+	case unitMillis:
+		value = fmt.Sprintf("%.1fms", s.Value)
+	default:
+		value = fmt.Sprintf("%.3fs", s.Value)
 	}
 	if s.Note != "" {
 		value += " (" + s.Note + ")"
