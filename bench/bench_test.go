@@ -269,3 +269,29 @@ func TestNamesAreComposes(t *testing.T) {
 		t.Errorf("names = %+v", n)
 	}
 }
+
+// A run of one suite shows its rows only, and judges no target it did not
+// measure as missed.
+func TestReportLeavesOutWhatWasNotRun(t *testing.T) {
+	r := &Report{}
+	r.Samples = append(r.Samples, Sample{Tool: "stackctl", Metric: metricLoadPlan, Value: 12, Unit: unitMillis})
+	r.finish()
+	var table bytes.Buffer
+	r.PrintTable(&table)
+	out := table.String()
+	for _, absent := range []string{"1. cold up", "7. foreign file", "postgres itself", "MISS"} {
+		if strings.Contains(out, absent) {
+			t.Errorf("table has %q, which this run did not measure:\n%s", absent, out)
+		}
+	}
+	for _, present := range []string{"8. load + plan", "12.0 / 12.0 / 12.0 ms", "ok    load-plan under 20ms", "--    foreign-up <= 0.2x compose"} {
+		if !strings.Contains(out, present) {
+			t.Errorf("table lacks %q:\n%s", present, out)
+		}
+	}
+	for _, c := range r.Checks {
+		if c.Measured != (c.Name == "load-plan under 20ms") {
+			t.Errorf("check %q: measured=%v", c.Name, c.Measured)
+		}
+	}
+}

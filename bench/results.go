@@ -137,9 +137,12 @@ type ToolInfo struct {
 
 // Check is one of the issue's targets for stackctl, judged on medians.
 type Check struct {
-	Name   string `json:"name"`
-	Pass   bool   `json:"pass"`
-	Detail string `json:"detail"`
+	Name string `json:"name"`
+	Pass bool   `json:"pass"`
+	// Measured is false when the run took none of the samples the check
+	// needs (a suite or scenario not run, or every run of it failed).
+	Measured bool   `json:"measured"`
+	Detail   string `json:"detail"`
 }
 
 // Report is everything a run measured; it is also the JSON output.
@@ -166,6 +169,11 @@ func (r *Report) values(metric, tool string) []float64 {
 		}
 	}
 	return out
+}
+
+// measured reports whether any tool has samples of metric.
+func (r *Report) measured(metric string) bool {
+	return len(r.Summaries[metric]) > 0
 }
 
 func (r *Report) summary(metric, tool string) (Summary, bool) {
@@ -202,13 +210,13 @@ func (r *Report) checks() []Check {
 		ratio, ok := r.Ratios[metric]
 		out = append(out, Check{
 			Name: fmt.Sprintf("%s <= %.1fx compose", metric, limit),
-			Pass: ok && ratio <= limit, Detail: ratioText(ratio, ok),
+			Pass: ok && ratio <= limit, Measured: ok, Detail: ratioText(ratio, ok),
 		})
 	}
 	nearFloor := func(metric string, slack time.Duration) {
 		s, ok := r.summary(metric, "stackctl")
 		c := Check{Name: fmt.Sprintf("%s within %s of the postgres floor", metric, slack)}
-		if ok && hasFloor {
+		if c.Measured = ok && hasFloor; c.Measured {
 			over := s.Median - floor.Median
 			c.Pass = over <= slack.Seconds()
 			c.Detail = fmt.Sprintf("%.3fs = floor %.3fs + %.3fs", s.Median, floor.Median, over)
@@ -221,18 +229,18 @@ func (r *Report) checks() []Check {
 	nearFloor(metricColdUp, 1500*time.Millisecond)
 	ratioAtMost(metricNoopUp, 0.5)
 	noop, ok := r.summary(metricNoopUp, "stackctl")
-	out = append(out, Check{Name: "noop-up under 300ms", Pass: ok && noop.Median < 0.3, Detail: measured(ok, "%.3fs", noop.Median)})
+	out = append(out, Check{Name: "noop-up under 300ms", Pass: ok && noop.Median < 0.3, Measured: ok, Detail: measured(ok, "%.3fs", noop.Median)})
 	nearFloor(metricCrash, time.Second)
 	// With one web container on a fixed host port no tool can redeploy
 	// without a gap; stackctl's answer is the edge, so that is where the
 	// zero-failure target is judged.
 	failed, ok := r.summary(metricEdgeRedeployFailed, "stackctl")
 	out = append(out, Check{Name: "redeploy under load behind the edge: 0 failed requests, every round", Pass: ok && failed.Max == 0,
-		Detail: measured(ok, "failed min/median/max %.0f/%.0f/%.0f", failed.Min, failed.Median, failed.Max)})
+		Measured: ok, Detail: measured(ok, "failed min/median/max %.0f/%.0f/%.0f", failed.Min, failed.Median, failed.Max)})
 	ratioAtMost(metricForeignUp, 0.2)
 	load, ok := r.summary(metricLoadPlan, "stackctl")
 	out = append(out, Check{Name: fmt.Sprintf("load-plan under %s", loadPlanTarget), Pass: ok && load.Median < millis(loadPlanTarget),
-		Detail: measured(ok, "%.1fms", load.Median)})
+		Measured: ok, Detail: measured(ok, "%.1fms", load.Median)})
 	return out
 }
 
@@ -275,18 +283,26 @@ func (r *Report) PrintTable(w io.Writer) {
 	fmt.Fprintln(w)
 	row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose", "target")
 	for _, m := range metricRows {
+		if !r.measured(m.metric) {
+			continue // a suite or scenario this run left out
+		}
 		row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric), m.target)
 	}
-	fmt.Fprintln(w)
-	row("postgres itself, no tool (the floor)", "min/median/max", "", "", "")
-	for _, m := range floorRows {
-		row(m.title, r.cell(m.metric, floorTool, unitSeconds), "", "", "")
+	if r.measured(metricFloorTCP) || r.measured(metricFloorExec) {
+		fmt.Fprintln(w)
+		row("postgres itself, no tool (the floor)", "min/median/max", "", "", "")
+		for _, m := range floorRows {
+			row(m.title, r.cell(m.metric, floorTool, unitSeconds), "", "", "")
+		}
 	}
 	fmt.Fprintln(w, "\nstackctl against the issue's targets (medians; the floor is the TCP one):")
 	for _, c := range r.Checks {
 		verdict := "MISS"
-		if c.Pass {
+		switch {
+		case c.Pass:
 			verdict = "ok  "
+		case !c.Measured:
+			verdict = "--  "
 		}
 		fmt.Fprintf(w, "  %s  %-58s %s\n", verdict, c.Name, c.Detail)
 	}
