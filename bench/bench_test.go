@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,9 @@ func TestReportChecks(t *testing.T) {
 	add("stackctl", metricCrash, 3)
 	add("stackctl", metricRedeployFailed, 0, 0)
 	add("stackctl", metricEdgeRedeployFailed, 0, 2)
+	add("stackctl", metricForeignUp, 3, 4, 5)
+	add("compose", metricForeignUp, 20, 21, 22)
+	add("stackctl", metricLoadPlan, 12, 25, 30)
 	r.finish()
 	want := map[string]bool{
 		"cold-up <= 0.5x compose":                                             true,
@@ -55,6 +59,8 @@ func TestReportChecks(t *testing.T) {
 		"noop-up under 300ms":                                                 false,
 		"crash-recovery within 1s of the postgres floor":                      false,
 		"redeploy under load behind the edge: 0 failed requests, every round": false,
+		"foreign-up <= 0.2x compose":                                          true,
+		"load-plan under 20ms":                                                false,
 	}
 	if len(r.Checks) != len(want) {
 		t.Fatalf("checks = %+v, want %d", r.Checks, len(want))
@@ -66,7 +72,8 @@ func TestReportChecks(t *testing.T) {
 	}
 	var table bytes.Buffer
 	r.PrintTable(&table)
-	for _, s := range []string{"1. cold up", "1.500 / 1.600 / 1.700 s", "0.23x", "MISS"} {
+	for _, s := range []string{"1. cold up", "1.500 / 1.600 / 1.700 s", "0.23x", "MISS",
+		"7. foreign file", "0.19x", "<= 0.2x", "12.0 / 25.0 / 30.0 ms", "< 20ms", "load-plan under 20ms"} {
 		if !strings.Contains(table.String(), s) {
 			t.Errorf("table lacks %q:\n%s", s, table.String())
 		}
@@ -257,7 +264,34 @@ func TestNamesAreComposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Containers["db"] != "bench-c-db-1" || n.Network != "bench-c_app-network" || n.Volume != "bench-c_postgres_data" {
+	if n.Containers["db"] != "bench-c-db-1" || !slices.Equal(n.Networks, []string{"bench-c_app-network"}) ||
+		!slices.Equal(n.Volumes, []string{"bench-c_postgres_data"}) {
 		t.Errorf("names = %+v", n)
+	}
+}
+
+// A run of one suite shows its rows only, and judges no target it did not
+// measure as missed.
+func TestReportLeavesOutWhatWasNotRun(t *testing.T) {
+	r := &Report{}
+	r.Samples = append(r.Samples, Sample{Tool: "stackctl", Metric: metricLoadPlan, Value: 12, Unit: unitMillis})
+	r.finish()
+	var table bytes.Buffer
+	r.PrintTable(&table)
+	out := table.String()
+	for _, absent := range []string{"1. cold up", "7. foreign file", "postgres itself", "MISS"} {
+		if strings.Contains(out, absent) {
+			t.Errorf("table has %q, which this run did not measure:\n%s", absent, out)
+		}
+	}
+	for _, present := range []string{"8. load + plan", "12.0 / 12.0 / 12.0 ms", "ok    load-plan under 20ms", "--    foreign-up <= 0.2x compose"} {
+		if !strings.Contains(out, present) {
+			t.Errorf("table lacks %q:\n%s", present, out)
+		}
+	}
+	for _, c := range r.Checks {
+		if c.Measured != (c.Name == "load-plan under 20ms") {
+			t.Errorf("check %q: measured=%v", c.Name, c.Measured)
+		}
 	}
 }

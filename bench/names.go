@@ -19,16 +19,20 @@ const (
 	floorLabel = "io.stackctl.bench"
 )
 
-// StackNames are the engine names of one copy of the stack: both tools run
+// StackNames are the engine names of one copy of a stack: both tools run
 // the same compose file under the same project name, so they name alike.
 type StackNames struct {
-	// Containers by service name.
+	// Containers by service name (the first replica's).
 	Containers map[string]string
-	Network    string
-	Volume     string
+	// Networks and Volumes are the stack's own, external ones left out:
+	// the benchmark never touches those.
+	Networks []string
+	Volumes  []string
 	// Healthchecked are the containers whose image or service declares a
 	// healthcheck the engine runs.
 	Healthchecked []string
+	// Images are the images the services run, each once, sorted.
+	Images []string
 }
 
 func namesFor(composeFile, project string, env map[string]string) (StackNames, error) {
@@ -45,12 +49,21 @@ func namesFor(composeFile, project string, env map[string]string) (StackNames, e
 		if svc.Healthcheck.Enabled() {
 			names.Healthchecked = append(names.Healthchecked, names.Containers[svc.Name])
 		}
+		if svc.Image != "" && !slices.Contains(names.Images, svc.Image) {
+			names.Images = append(names.Images, svc.Image)
+		}
 	}
-	if len(st.Networks) != 1 || len(st.Volumes) != 1 {
-		return StackNames{}, fmt.Errorf("%s: the benchmark expects one network and one volume", composeFile)
+	slices.Sort(names.Images)
+	for _, n := range st.Networks {
+		if !n.External {
+			names.Networks = append(names.Networks, n.Name)
+		}
 	}
-	names.Network = st.Networks[0].Name
-	names.Volume = st.Volumes[0].Name
+	for _, v := range st.Volumes {
+		if !v.External {
+			names.Volumes = append(names.Volumes, v.Name)
+		}
+	}
 	return names, nil
 }
 
@@ -66,9 +79,13 @@ func (t *Tool) resources() []resource {
 	for _, service := range slices.Sorted(maps.Keys(t.Names.Containers)) {
 		out = append(out, resource{"container", t.Names.Containers[service], t.OwnerLabel, t.Project})
 	}
-	return append(out,
-		resource{"network", t.Names.Network, t.OwnerLabel, t.Project},
-		resource{"volume", t.Names.Volume, t.OwnerLabel, t.Project})
+	for _, name := range t.Names.Networks {
+		out = append(out, resource{"network", name, t.OwnerLabel, t.Project})
+	}
+	for _, name := range t.Names.Volumes {
+		out = append(out, resource{"volume", name, t.OwnerLabel, t.Project})
+	}
+	return out
 }
 
 // NotOursError is a resource under one of the benchmark's names that the

@@ -53,6 +53,26 @@ func newWebClient() *http.Client {
 	}
 }
 
+// probeDialTimeout bounds one connection attempt while waiting for a stack
+// to answer. A SYN sent while a container's network is still being set up
+// can be lost, and TCP would send it again only after a second; a fresh
+// attempt webGap later costs far less. Loopback connections take
+// microseconds, so the bound never cuts a working one short.
+const probeDialTimeout = 100 * time.Millisecond
+
+// newProbeClient is newWebClient with connection attempts bounded by
+// probeDialTimeout, for waiting until a stack serves from nothing. The
+// other scenarios keep newWebClient, so their numbers stay comparable with
+// earlier runs; the redeploy's client loop must not count a slow
+// connection as a failed request anyway.
+func newProbeClient() *http.Client {
+	dialer := &net.Dialer{Timeout: probeDialTimeout}
+	return &http.Client{
+		Timeout:   2 * time.Second,
+		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil, DialContext: dialer.DialContext},
+	}
+}
+
 // getOK reports whether GET url answered 200. Failing to connect or a non-200
 // answer is "not yet", not an error.
 func getOK(ctx context.Context, client *http.Client, url string) bool {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -24,12 +25,25 @@ type Config struct {
 	StackctlBin string
 	// ComposeFile is the stack both tools run: the built-in stack's file.
 	ComposeFile string
+	// ForeignFile is a compose file no part of stackctl knows, which both
+	// tools run from nothing to serving and down again (see foreign.go).
+	ForeignFile string
 	// Rounds is how many times each scenario runs per tool.
 	Rounds int
 	// StackctlProject and ComposeProject keep the two stacks apart from
 	// each other and from anyone else's.
 	StackctlProject, ComposeProject string
-	// Skip names scenarios not to run (see Skippable).
+	// ForeignStackctlProject and ForeignComposeProject are the projects
+	// the tools run ForeignFile in.
+	ForeignStackctlProject, ForeignComposeProject string
+	// Suites selects what runs (see Suites); empty runs everything.
+	Suites map[string]bool
+	// LoadProbe is a command that times one load and plan in a fresh
+	// process when run with the probe's environment: stackbench itself,
+	// which calls RunLoadProbe first. Empty: only the in-process samples.
+	LoadProbe []string
+	// Skip names scenarios of the built-in stack not to run (see
+	// Skippable).
 	Skip map[string]bool
 	// LoadMax bounds the redeploy's client loop; 0 is DefaultLoadMax.
 	LoadMax time.Duration
@@ -37,26 +51,68 @@ type Config struct {
 	Log io.Writer
 }
 
-// images the stack runs; the benchmark never pulls, it needs them present.
+// images the built-in stack runs; the benchmark never pulls, it needs them
+// present. The foreign file's are read from the file.
 var requiredImages = []string{"postgres:15", "redis:7", "golang:1.26"}
+
+// The suites a run is made of.
+const (
+	// SuiteBuiltin is the built-in stack's scenarios and the PostgreSQL
+	// floor.
+	SuiteBuiltin = "builtin"
+	// SuiteForeign is the foreign file's up from nothing and down -v.
+	SuiteForeign = "foreign"
+	// SuiteLoad is the time stackctl spends loading and planning.
+	SuiteLoad = "load"
+)
+
+// Suites lists every suite, in the order a round runs them.
+var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteForeign}
+
+// ParseSuites reads a comma-separated list of suites; an empty list is all
+// of them.
+func ParseSuites(list string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+		case slices.Contains(Suites, name):
+			out[name] = true
+		default:
+			return nil, fmt.Errorf("no suite %q: the suites are %s", name, strings.Join(Suites, ", "))
+		}
+	}
+	if len(out) == 0 {
+		for _, name := range Suites {
+			out[name] = true
+		}
+	}
+	return out, nil
+}
 
 // cleanupTimeout bounds the final teardown, which runs even after Ctrl-C.
 const cleanupTimeout = 3 * time.Minute
 
 // Runner runs the scenarios for both tools and collects the samples.
 type Runner struct {
-	cfg    Config
-	eng    *engine.Client
-	web    *http.Client
-	tools  []*Tool
-	report *Report
+	cfg Config
+	eng *engine.Client
+	web *http.Client
+	// probe waits for a stack to answer, retrying lost connection attempts
+	// at once (see newProbeClient).
+	probe *http.Client
+	// tools run the built-in stack, foreign the foreign file.
+	tools   []*Tool
+	foreign []*Tool
+	report  *Report
 }
 
-// Run measures every scenario cfg.Rounds times per tool, alternating the
-// tools, and returns what it measured. It refuses to start when any name it
-// would use belongs to someone else, and removes everything it made before it
-// returns, also when ctx is cancelled (Ctrl-C). The report holds whatever was
-// measured even when Run fails part way.
+// Run measures every scenario of the selected suites cfg.Rounds times per
+// tool, alternating the tools, and returns what it measured. It refuses to
+// start when any name it would use belongs to someone else, and removes
+// everything it made before it returns, also when ctx is cancelled (Ctrl-C).
+// The report holds whatever was measured even when Run fails part way.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.LoadMax <= 0 {
 		cfg.LoadMax = DefaultLoadMax
@@ -66,7 +122,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("cannot skip %q: only %v can be skipped", name, Skippable)
 		}
 	}
-	r := &Runner{cfg: cfg, web: newWebClient(), report: &Report{Started: time.Now(), Rounds: cfg.Rounds, Tools: map[string]ToolInfo{}}}
+	if len(cfg.Suites) == 0 {
+		cfg.Suites, _ = ParseSuites("")
+	}
+	for name := range cfg.Suites {
+		if !slices.Contains(Suites, name) {
+			return nil, fmt.Errorf("no suite %q: the suites are %v", name, Suites)
+		}
+	}
+	r := &Runner{cfg: cfg, web: newWebClient(), probe: newProbeClient(),
+		report: &Report{Started: time.Now(), Rounds: cfg.Rounds, Tools: map[string]ToolInfo{}}}
 	defer r.report.finish()
 	eng, err := engine.New(ctx)
 	if err != nil {
@@ -84,8 +149,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return r.report, fmt.Errorf("make a workspace: %w", err)
 	}
 	defer os.RemoveAll(workspace)
-	if err := r.setUpTools(ctx, workspace); err != nil {
-		return r.report, err
+	if cfg.Suites[SuiteBuiltin] {
+		if err := r.setUpTools(ctx, workspace); err != nil {
+			return r.report, err
+		}
+	}
+	if cfg.Suites[SuiteForeign] {
+		if err := r.setUpForeign(ctx); err != nil {
+			return r.report, err
+		}
 	}
 	if err := checkOwned(ctx, eng, r.allResources()); err != nil {
 		return r.report, fmt.Errorf("refusing to run: %w", err)
@@ -93,8 +165,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// From here on everything under our names is ours to remove.
 	defer r.cleanup(ctx)
 
-	if err := r.prepare(ctx); err != nil {
-		return r.report, err
+	if cfg.Suites[SuiteBuiltin] {
+		if err := r.prepare(ctx); err != nil {
+			return r.report, err
+		}
+	}
+	if cfg.Suites[SuiteForeign] {
+		if err := r.prepareForeign(ctx); err != nil {
+			return r.report, err
+		}
 	}
 	for round := 1; round <= cfg.Rounds; round++ {
 		r.runRound(ctx, round)
@@ -106,6 +185,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 }
 
 func (r *Runner) checkPreconditions(ctx context.Context) error {
+	if !r.cfg.Suites[SuiteBuiltin] {
+		return nil // the foreign file's images are checked with its tools
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("the crash scenario sends SIGKILL to container processes from this process: run as root")
 	}
@@ -137,11 +219,17 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 		}
 		ports[i] = port
 	}
-	stackctl, err := NewStackctl(r.cfg.StackctlBin, r.cfg.ComposeFile, r.cfg.StackctlProject, dirs[0], ports[0])
+	stackctl, err := NewStackctl(r.cfg.StackctlBin, StackSetup{
+		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.StackctlProject,
+		Env: builtinEnv(dirs[0], ports[0]), Port: ports[0], AppDir: dirs[0],
+	})
 	if err != nil {
 		return err
 	}
-	compose, err := NewCompose(ctx, r.cfg.ComposeFile, r.cfg.ComposeProject, dirs[1], ports[1])
+	compose, err := NewCompose(ctx, StackSetup{
+		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.ComposeProject,
+		Env: builtinEnv(dirs[1], ports[1]), Port: ports[1], AppDir: dirs[1],
+	})
 	if err != nil {
 		return err
 	}
@@ -155,10 +243,13 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 
 func (r *Runner) allResources() []resource {
 	var rs []resource
-	for _, t := range r.tools {
+	for _, t := range slices.Concat(r.tools, r.foreign) {
 		rs = append(rs, t.resources()...)
 	}
-	return append(rs, r.floorResources()...)
+	if r.cfg.Suites[SuiteBuiltin] {
+		rs = append(rs, r.floorResources()...)
+	}
+	return rs
 }
 
 // prepare starts from a clean slate of our own projects and makes sure both
@@ -181,19 +272,37 @@ func (r *Runner) prepare(ctx context.Context) error {
 	return r.prepareFloor(ctx)
 }
 
-// runRound runs the floor and both tools' cycles; the tool that goes first
-// alternates, so neither always runs on a warmer (or busier) machine.
+// runRound runs each selected suite once.
 func (r *Runner) runRound(ctx context.Context, round int) {
+	if r.cfg.Suites[SuiteLoad] {
+		r.loadRound(ctx, round)
+	}
+	if r.cfg.Suites[SuiteBuiltin] && ctx.Err() == nil {
+		r.builtinRound(ctx, round)
+	}
+	if r.cfg.Suites[SuiteForeign] && ctx.Err() == nil {
+		r.foreignRound(ctx, round)
+	}
+}
+
+// inTurn is the tools in the order a round runs them: the one that goes
+// first alternates, so neither always runs on a warmer (or busier) machine.
+func inTurn(tools []*Tool, round int) []*Tool {
+	order := slices.Clone(tools)
+	if round%2 == 0 {
+		slices.Reverse(order)
+	}
+	return order
+}
+
+// builtinRound runs the floor and both tools' cycles on the built-in stack.
+func (r *Runner) builtinRound(ctx context.Context, round int) {
 	for _, probe := range []string{"tcp", "exec"} {
 		if err := r.floorSample(ctx, round, probe); err != nil && ctx.Err() == nil {
 			r.fail(round, floorTool, err)
 		}
 	}
-	order := slices.Clone(r.tools)
-	if round%2 == 0 {
-		slices.Reverse(order)
-	}
-	for _, t := range order {
+	for _, t := range inTurn(r.tools, round) {
 		if ctx.Err() != nil {
 			return
 		}
@@ -220,14 +329,21 @@ func (r *Runner) reset(ctx context.Context, t *Tool) {
 func (r *Runner) cleanup(parent context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
 	defer cancel()
-	r.logf("cleaning up: down -v for both projects, the floor container and volume")
-	for _, t := range r.tools {
+	builtin := r.cfg.Suites[SuiteBuiltin]
+	if builtin {
+		r.logf("cleaning up: down -v for every project, the floor container and volume")
+	} else {
+		r.logf("cleaning up: down -v for every project")
+	}
+	for _, t := range slices.Concat(r.tools, r.foreign) {
 		if _, err := t.Down(ctx, true); err != nil {
-			r.fail(0, t.Name, fmt.Errorf("clean up: %w", err))
+			r.fail(0, t.Name, fmt.Errorf("clean up %s: %w", t.Project, err))
 		}
 	}
-	if err := r.removeFloor(ctx); err != nil {
-		r.fail(0, floorTool, fmt.Errorf("clean up: %w", err))
+	if builtin {
+		if err := r.removeFloor(ctx); err != nil {
+			r.fail(0, floorTool, fmt.Errorf("clean up: %w", err))
+		}
 	}
 	left, err := leftovers(ctx, r.eng, r.allResources())
 	if err != nil {
@@ -240,9 +356,14 @@ func (r *Runner) cleanup(parent context.Context) {
 
 func (r *Runner) record(s Sample) {
 	r.report.Samples = append(r.report.Samples, s)
-	value := fmt.Sprintf("%.3fs", s.Value)
-	if s.Unit == unitRequests {
+	var value string
+	switch s.Unit {
+	case unitRequests:
 		value = fmt.Sprintf("%.0f", s.Value)
+	case unitMillis:
+		value = fmt.Sprintf("%.1fms", s.Value)
+	default:
+		value = fmt.Sprintf("%.3fs", s.Value)
 	}
 	if s.Note != "" {
 		value += " (" + s.Note + ")"

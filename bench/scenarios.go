@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -54,18 +55,19 @@ func (r *Runner) cycle(ctx context.Context, round int, t *Tool) error {
 
 // firstUp: no volume, images present. initdb runs inside the db container.
 func (r *Runner) firstUp(ctx context.Context, round int, t *Tool) error {
-	return r.measureUp(ctx, round, t, metricFirstUp)
+	return r.measureUp(ctx, round, t, metricFirstUp, r.web)
 }
 
 // coldUp: the stack is down, its volume holds an initialised database.
 func (r *Runner) coldUp(ctx context.Context, round int, t *Tool) error {
-	return r.measureUp(ctx, round, t, metricColdUp)
+	return r.measureUp(ctx, round, t, metricColdUp, r.web)
 }
 
 // measureUp times `up` from the command's start until both the command has
-// returned and web answers 200 on its port: a tool that returns early (as
-// `compose up -d` does) is timed until the stack really serves.
-func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric string) error {
+// returned and the stack's HTTP front answers 200 on its port, asked through
+// client: a tool that returns early (as `compose up -d` does) is timed until
+// the stack really serves.
+func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric string, client *http.Client) error {
 	ctx, cancel := context.WithTimeout(ctx, upTimeout)
 	defer cancel()
 	type upDone struct {
@@ -87,7 +89,7 @@ func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric strin
 	}
 	served := make(chan webDone, 1)
 	go func() {
-		at, err := waitWeb(webCtx, r.web, t.URL())
+		at, err := waitWeb(webCtx, client, t.URL())
 		served <- webDone{at, err}
 	}()
 
@@ -301,6 +303,12 @@ func (r *Runner) downKeepingData(ctx context.Context, _ int, t *Tool) error {
 
 // downAll times `down -v` of the running stack and checks nothing is left.
 func (r *Runner) downAll(ctx context.Context, round int, t *Tool) error {
+	return r.measureDown(ctx, round, t, metricDown)
+}
+
+// measureDown times `down -v` of the tool's running stack and checks that
+// none of its containers, networks and volumes is left.
+func (r *Runner) measureDown(ctx context.Context, round int, t *Tool, metric string) error {
 	run, err := t.Down(ctx, true)
 	if err != nil {
 		return err
@@ -312,7 +320,7 @@ func (r *Runner) downAll(ctx context.Context, round int, t *Tool) error {
 	if len(left) > 0 {
 		return fmt.Errorf("down -v left %v", left)
 	}
-	r.record(Sample{Round: round, Tool: t.Name, Metric: metricDown, Value: run.Took.Seconds(), Unit: unitSeconds,
+	r.record(Sample{Round: round, Tool: t.Name, Metric: metric, Value: run.Took.Seconds(), Unit: unitSeconds,
 		Timeline: timeline(run.Began, run.Events)})
 	return nil
 }

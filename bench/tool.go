@@ -32,9 +32,11 @@ type Tool struct {
 	// OwnerLabel is the label whose value is Project on everything the tool
 	// made; a resource under one of Names without it is not ours.
 	OwnerLabel string
-	// Port is the host port web publishes.
+	// Port is the host port the stack's HTTP front (web, for the built-in
+	// stack) publishes.
 	Port int
-	// AppDir is the tool's private copy of the app, its build context.
+	// AppDir is the tool's private copy of the app, its build context
+	// (built-in stack only).
 	AppDir string
 
 	argv     []string // command and global flags
@@ -66,7 +68,7 @@ func (t *Tool) Down(ctx context.Context, volumes bool) (Invocation, error) {
 	return t.run(ctx, t.downArgs(volumes))
 }
 
-// URL is web's address on the loopback interface.
+// URL is the HTTP front's address on the loopback interface.
 func (t *Tool) URL() string { return "http://127.0.0.1:" + strconv.Itoa(t.Port) + "/" }
 
 func (t *Tool) run(ctx context.Context, args []string) (Invocation, error) {
@@ -122,22 +124,33 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// NewStackctl is stackctl at bin, run in project with --progress json so
-// each run's timeline says where its time went.
-func NewStackctl(bin, composeFile, project, appDir string, port int) (*Tool, error) {
+// StackSetup is one tool's copy of a stack: the file, the project, the
+// variables the file interpolates, and the host port of the service the
+// benchmark sends HTTP requests to.
+type StackSetup struct {
+	ComposeFile string
+	Project     string
+	Env         map[string]string
+	Port        int
+	// AppDir is the tool's private copy of app/, for the built-in stack.
+	AppDir string
+}
+
+// NewStackctl is stackctl at bin, run on the setup's file and project with
+// --progress json so each run's timeline says where its time went.
+func NewStackctl(bin string, s StackSetup) (*Tool, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("find stackctl (build it with `make build`): %w", err)
 	}
-	env := stackEnv(appDir, port)
-	names, err := namesFor(composeFile, project, env)
+	names, err := namesFor(s.ComposeFile, s.Project, s.Env)
 	if err != nil {
 		return nil, err
 	}
 	t := &Tool{
-		Name: "stackctl", Project: project, Names: names, OwnerLabel: stackctlProjectLabel,
-		Port: port, AppDir: appDir, events: true,
-		argv:           []string{bin, "-p", project, "-f", composeFile, "--progress", "json"},
-		env:            envList(env),
+		Name: "stackctl", Project: s.Project, Names: names, OwnerLabel: stackctlProjectLabel,
+		Port: s.Port, AppDir: s.AppDir, events: true,
+		argv:           []string{bin, "-p", s.Project, "-f", s.ComposeFile, "--progress", "json"},
+		env:            envList(s.Env),
 		scrubEnvPrefix: "COMPOSE_",
 		upArgs: func(build bool) []string {
 			args := []string{"up"}
@@ -158,27 +171,26 @@ func NewStackctl(bin, composeFile, project, appDir string, port int) (*Tool, err
 	return t, nil
 }
 
-// NewCompose is Docker Compose on composeFile in project: `docker compose`
-// (v2 or later) when the plugin answers, else Debian's `docker-compose` v1.
-// Both tools name what they make alike: Compose's names, for the same file
-// and project.
-func NewCompose(ctx context.Context, composeFile, project, appDir string, port int) (*Tool, error) {
+// NewCompose is Docker Compose on the setup's file and project: `docker
+// compose` (v2 or later) when the plugin answers, else Debian's
+// `docker-compose` v1. Both tools name what they make alike: Compose's
+// names, for the same file and project.
+func NewCompose(ctx context.Context, s StackSetup) (*Tool, error) {
 	argv, version, err := findCompose(ctx)
 	if err != nil {
 		return nil, err
 	}
-	env := stackEnv(appDir, port)
-	names, err := namesFor(composeFile, project, env)
+	names, err := namesFor(s.ComposeFile, s.Project, s.Env)
 	if err != nil {
 		return nil, err
 	}
 	t := &Tool{
-		Name: "compose", Version: version, Project: project, Names: names,
-		OwnerLabel: composeProjectLabel, Port: port, AppDir: appDir,
-		argv: append(argv, "-p", project, "-f", composeFile),
+		Name: "compose", Version: version, Project: s.Project, Names: names,
+		OwnerLabel: composeProjectLabel, Port: s.Port, AppDir: s.AppDir,
+		argv: append(argv, "-p", s.Project, "-f", s.ComposeFile),
 		// No BuildKit here: build with the engine's classic builder, as
 		// stackctl does.
-		env: append(envList(env), "DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false"),
+		env: append(envList(s.Env), "DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false"),
 		// The caller's COMPOSE_* settings (project, files, profiles) must
 		// not change which stack runs: -p and -f say that.
 		scrubEnvPrefix: "COMPOSE_",
@@ -210,9 +222,9 @@ func findCompose(ctx context.Context) (argv []string, version string, err error)
 	return nil, "", errors.New("find Docker Compose: neither `docker compose` nor `docker-compose` runs; `make compose` builds the plugin")
 }
 
-// stackEnv is the interpolation environment of one copy of the stack: its
-// port and its private copy of the app.
-func stackEnv(appDir string, port int) map[string]string {
+// builtinEnv is the interpolation environment of one copy of the built-in
+// stack: web's port and the private copy of the app.
+func builtinEnv(appDir string, port int) map[string]string {
 	return map[string]string{"WEB_PORT": strconv.Itoa(port), "APP_DIR": appDir}
 }
 

@@ -1,6 +1,6 @@
-// Command stackbench times stackctl against Docker Compose on the same stack
+// Command stackbench times stackctl against Docker Compose on the same stacks
 // and the same engine: see package bench. Run it from the repository root
-// (`make bench`); it needs root, a local engine and the stack's images.
+// (`make bench`); it needs root, a local engine and the stacks' images.
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -17,6 +18,14 @@ import (
 )
 
 func main() {
+	// Run as the runner's load probe: time one load and plan, and exit.
+	if probe, err := bench.RunLoadProbe(os.Stdout); probe {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stackbench: load probe:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "stackbench: error:", err)
 		os.Exit(1)
@@ -32,26 +41,46 @@ func run() error {
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
 	flag.StringVar(&cfg.RepoDir, "repo", ".", "repository root (its app/ is copied, never changed)")
 	flag.StringVar(&cfg.StackctlBin, "stackctl", "bin/stackctl", "the stackctl binary to measure")
-	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the compose file both tools run")
-	flag.StringVar(&cfg.StackctlProject, "stackctl-project", "bench-s", "stackctl's project name")
-	flag.StringVar(&cfg.ComposeProject, "compose-project", "bench-c", "Compose's project name (and name prefix)")
+	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
+	flag.StringVar(&cfg.StackctlProject, "stackctl-project", "bench-s", "stackctl's project name for the built-in stack")
+	flag.StringVar(&cfg.ComposeProject, "compose-project", "bench-c", "Compose's project name for the built-in stack")
+	flag.StringVar(&cfg.ForeignFile, "foreign-file", "bench/foreign/compose.yaml", "a compose file stackctl does not know, which both tools run")
+	flag.StringVar(&cfg.ForeignStackctlProject, "foreign-stackctl-project", "bench-fs", "stackctl's project name for the foreign file")
+	flag.StringVar(&cfg.ForeignComposeProject, "foreign-compose-project", "bench-fc", "Compose's project name for the foreign file")
+	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
+		bench.SuiteLoad+" (loading and planning the built-in file), "+
+		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
+		bench.SuiteForeign+" (the foreign file: up from nothing, down -v)")
 	flag.DurationVar(&cfg.LoadMax, "load-max", bench.DefaultLoadMax, "longest a redeploy (image build included) and its client loop (a request every 10ms) may take")
-	skip := flag.String("skip", "", "comma-separated scenarios not to run: "+strings.Join(bench.Skippable, ", "))
+	skip := flag.String("skip", "", "comma-separated scenarios of the built-in stack not to run: "+strings.Join(bench.Skippable, ", "))
 	timelines := flag.Bool("timelines", true, "print stackctl's progress timeline of each median run")
 	flag.Parse()
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
 	}
-	if cfg.StackctlProject == cfg.ComposeProject {
-		return fmt.Errorf("the two tools need distinct projects, both are %q", cfg.StackctlProject)
+	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject}
+	for i, p := range projects {
+		if slices.Contains(projects[i+1:], p) {
+			return fmt.Errorf("every stack needs its own project, %q is given twice", p)
+		}
 	}
-	for _, p := range []*string{&cfg.RepoDir, &cfg.StackctlBin, &cfg.ComposeFile} {
+	var err error
+	if cfg.Suites, err = bench.ParseSuites(*suites); err != nil {
+		return fmt.Errorf("-suites: %w", err)
+	}
+	for _, p := range []*string{&cfg.RepoDir, &cfg.StackctlBin, &cfg.ComposeFile, &cfg.ForeignFile} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err
 		}
 		*p = abs
 	}
+	// The load probe is this program, run again (see main).
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find this program to run it as the load probe: %w", err)
+	}
+	cfg.LoadProbe = []string{exe}
 	cfg.Log = os.Stderr
 	cfg.Skip = map[string]bool{}
 	for name := range strings.SplitSeq(*skip, ",") {
