@@ -35,7 +35,7 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 }
 
 func runDown(ctx context.Context, opts *downOptions) error {
-	orch, st, err := opts.open(ctx)
+	orch, st, err := opts.openLocked(ctx)
 	if err != nil {
 		return err
 	}

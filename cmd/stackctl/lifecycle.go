@@ -40,7 +40,7 @@ func newLifecycleCmd(g *globalOptions, action, short string, runF func(context.C
 }
 
 func runLifecycle(ctx context.Context, opts *lifecycleOptions) error {
-	orch, st, err := opts.open(ctx)
+	orch, st, err := opts.openLocked(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -40,6 +44,9 @@ type globalOptions struct {
 	// scale and edge shape the stack for up and scale.
 	scale []string
 	edge  bool
+	// lockWait is how long a command that changes the project waits for
+	// another run's lock.
+	lockWait time.Duration
 }
 
 // loadStack loads the compose project as the flags select it, without
@@ -48,18 +55,10 @@ func (g *globalOptions) loadStack(ctx context.Context) (*stack.Stack, error) {
 	return stack.Load(ctx, g.load)
 }
 
-// resolveStack loads the stack and shapes it from the flags and, for what
-// they leave open, from what is deployed: a scaled service stays scaled and
-// one behind its edge stays behind it, so requests never lose the port.
-func (g *globalOptions) resolveStack(ctx context.Context, orch *session) (*stack.Stack, error) {
-	st, err := g.loadStack(ctx)
-	if err != nil {
-		return nil, err
-	}
-	scale, err := parseScale(g.scale)
-	if err != nil {
-		return nil, err
-	}
+// shapeStack shapes the stack from the flags and, for what they leave open,
+// from what is deployed: a scaled service stays scaled and one behind its
+// edge stays behind it, so requests never lose the port.
+func (g *globalOptions) shapeStack(ctx context.Context, orch *session, st *stack.Stack, scale map[string]int) (*stack.Stack, error) {
 	deployed, err := orch.Deployed(ctx, st.Project)
 	if err != nil {
 		return nil, err
@@ -93,11 +92,36 @@ func (s *session) finished(resource, status string, began time.Time) {
 // open connects to the engine and resolves the stack: the session every
 // command that acts on the stack starts with.
 func (g *globalOptions) open(ctx context.Context) (*session, *stack.Stack, error) {
+	return g.openWith(ctx, false)
+}
+
+// openLocked is open for a command that changes the project: it holds the
+// project's lock until the session closes, so runs never interleave.
+func (g *globalOptions) openLocked(ctx context.Context) (*session, *stack.Stack, error) {
+	return g.openWith(ctx, true)
+}
+
+func (g *globalOptions) openWith(ctx context.Context, lock bool) (*session, *stack.Stack, error) {
+	// Flags are checked before the engine is asked anything.
+	scale, err := parseScale(g.scale)
+	if err != nil {
+		return nil, nil, err
+	}
 	orch, err := g.connect(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := g.resolveStack(ctx, orch)
+	st, err := g.loadStack(ctx)
+	if err == nil && lock {
+		var unlock func()
+		if unlock, err = orch.Lock(ctx, st.Project, g.lockWait); err == nil {
+			closeEngine := orch.close
+			orch.close = func() { unlock(); closeEngine() }
+		}
+	}
+	if err == nil {
+		st, err = g.shapeStack(ctx, orch, st, scale)
+	}
 	if err != nil {
 		orch.close()
 		return nil, nil, err
@@ -137,6 +161,7 @@ func newRootCmd(io *streams) *cobra.Command {
 	}
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.Err)
+	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
 	addGlobalFlags(cmd, g)
 	cmd.AddCommand(
 		newUpCmd(g, nil),
@@ -168,4 +193,37 @@ func addGlobalFlags(root *cobra.Command, g *globalOptions) {
 	flags.StringArrayVar(&g.load.EnvFiles, "env-file", nil, "environment file for interpolation (repeatable; default: the project directory's .env)")
 	flags.StringArrayVar(&g.load.Profiles, "profile", nil, "profile to enable (repeatable; default: COMPOSE_PROFILES)")
 	flags.StringVar(&g.progress, "progress", string(progress.Auto), "progress output: auto, tty, plain or json")
+	flags.DurationVar(&g.lockWait, "lock-wait", 10*time.Minute, "how long a command that changes the project waits for another run holding its lock (0: refuse at once)")
+}
+
+// nonNegativeInts are the count flags for which a negative number means
+// nothing (--tail -1 does: all lines).
+var nonNegativeInts = []string{"batch-size", "index"}
+
+// checkFlags refuses negative durations and counts before any engine is
+// asked anything, naming the flag.
+func checkFlags(cmd *cobra.Command) error {
+	var errs []error
+	seen := map[string]bool{}
+	check := func(f *pflag.Flag) {
+		if seen[f.Name] {
+			return
+		}
+		seen[f.Name] = true
+		switch {
+		case f.Value.Type() == "duration":
+			if d, err := time.ParseDuration(f.Value.String()); err == nil && d < 0 {
+				errs = append(errs, fmt.Errorf("--%s %s: want a duration of 0 or more", f.Name, f.Value))
+			}
+		case f.Value.Type() == "int" && slices.Contains(nonNegativeInts, f.Name):
+			if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 0 {
+				errs = append(errs, fmt.Errorf("--%s %s: want 0 or more", f.Name, f.Value))
+			}
+		}
+	}
+	// Flags given before the command are parsed by the root's own sets.
+	cmd.Flags().Visit(check)
+	cmd.Root().PersistentFlags().Visit(check)
+	cmd.Root().Flags().Visit(check)
+	return errors.Join(errs...)
 }

@@ -55,3 +55,35 @@ func TestUnknownProgressModeIsRejected(t *testing.T) {
 		})
 	}
 }
+
+// Negative durations and counts are refused, naming the flag, before any
+// engine is asked: the engine named here does not exist.
+func TestNegativeDurationsAndCountsAreRefusedBeforeTheEngine(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"up", "--wait-timeout", "-5s"},
+		{"up", "--min-ready", "-1s"},
+		{"up", "--batch-size", "-2"},
+		{"down", "--timeout", "-1s"},
+		{"--lock-wait", "-1m", "down"},
+		{"kill", "--wait-timeout", "-3s", "db"},
+		{"up", "--scale", "web=-1"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			_, err := execute(t, args...)
+			if err == nil || strings.Contains(err.Error(), "127.0.0.1:1") {
+				t.Fatalf("error = %v, want the flag refused before the engine is asked", err)
+			}
+			flag := args[0]
+			for _, a := range args {
+				if strings.HasPrefix(a, "--") {
+					flag = a
+				}
+			}
+			if !strings.Contains(err.Error(), flag) {
+				t.Errorf("error %q does not name %s", err, flag)
+			}
+		})
+	}
+}

@@ -60,7 +60,7 @@ func addRolloutFlags(cmd *cobra.Command, opts *upOptions) {
 
 func runUp(ctx context.Context, opts *upOptions) error {
 	began := time.Now()
-	orch, st, err := opts.open(ctx)
+	orch, st, err := opts.openLocked(ctx)
 	if err != nil {
 		return err
 	}

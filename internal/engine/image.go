@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,6 +71,29 @@ func decodeMessages(stream io.Reader, onMessage func(jsonmessage.JSONMessage)) e
 func (c *Client) ImageRemove(ctx context.Context, ref string) error {
 	if _, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true}); err != nil {
 		return classify(err, "remove image %s", ref)
+	}
+	return nil
+}
+
+// ImageCreateEmpty creates ref as an image with an empty root filesystem,
+// the given labels and command: something to create containers from that
+// are never started.
+func (c *Client) ImageCreateEmpty(ctx context.Context, ref string, labels map[string]string, cmd string) error {
+	var tarball bytes.Buffer
+	if err := tar.NewWriter(&tarball).Close(); err != nil {
+		return fmt.Errorf("create image %s: %w", ref, err)
+	}
+	changes := []string{"CMD " + cmd}
+	for k, v := range labels {
+		changes = append(changes, fmt.Sprintf("LABEL %q=%q", k, v))
+	}
+	out, err := c.api.ImageImport(ctx, image.ImportSource{Source: &tarball, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
+	if err != nil {
+		return classify(err, "create image %s", ref)
+	}
+	defer out.Close()
+	if err := decodeMessages(out, func(jsonmessage.JSONMessage) {}); err != nil {
+		return fmt.Errorf("create image %s: %w", ref, err)
 	}
 	return nil
 }

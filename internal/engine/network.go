@@ -4,20 +4,22 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 )
 
-// NetworkInspect returns the named network; ErrNotFound when it is absent.
-func (c *Client) NetworkInspect(ctx context.Context, name string) (Network, error) {
-	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
+// NetworkInspect returns the network with the given name or full ID;
+// ErrNotFound when it is absent.
+func (c *Client) NetworkInspect(ctx context.Context, ref string) (Network, error) {
+	n, err := c.api.NetworkInspect(ctx, ref, network.InspectOptions{})
 	if err != nil {
-		return Network{}, classify(err, "inspect network %s", name)
+		return Network{}, classify(err, "inspect network %s", ref)
 	}
 	// The engine matches IDs by prefix too; only an exact name is ours.
-	if n.Name != name {
-		return Network{}, fmt.Errorf("inspect network %s: %w", name, ErrNotFound)
+	if n.Name != ref && n.ID != ref {
+		return Network{}, fmt.Errorf("inspect network %s: %w", ref, ErrNotFound)
 	}
-	return Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels}, nil
+	return Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels, Created: n.Created, Containers: len(n.Containers)}, nil
 }
 
 // NetworkCreate creates a network with the given driver and labels.
@@ -35,4 +37,21 @@ func (c *Client) NetworkRemove(ctx context.Context, name string) error {
 		return classify(err, "remove network %s", name)
 	}
 	return nil
+}
+
+// NetworkList lists the networks named exactly name: engines before API
+// 1.44 let several share one name.
+func (c *Client) NetworkList(ctx context.Context, name string) ([]Network, error) {
+	list, err := c.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
+	if err != nil {
+		return nil, classify(err, "list networks named %s", name)
+	}
+	var out []Network
+	for _, n := range list {
+		if n.Name != name {
+			continue // the filter matches on part of the name
+		}
+		out = append(out, Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels, Created: n.Created, Containers: len(n.Containers)})
+	}
+	return out, nil
 }

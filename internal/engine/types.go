@@ -111,6 +111,9 @@ type Network struct {
 	Name   string
 	Driver string
 	Labels map[string]string
+	// Created and Containers (how many are attached) come with NetworkList.
+	Created    time.Time
+	Containers int
 }
 
 // Volume is a volume as inspected.

@@ -16,11 +16,13 @@ type Images interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
 	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+	ImageCreateEmpty(ctx context.Context, ref string, labels map[string]string, cmd string) error
 }
 
 // Resources manages networks and volumes.
 type Resources interface {
 	NetworkInspect(ctx context.Context, name string) (engine.Network, error)
+	NetworkList(ctx context.Context, name string) ([]engine.Network, error)
 	NetworkCreate(ctx context.Context, name, driver string, labels map[string]string) error
 	NetworkRemove(ctx context.Context, name string) error
 	VolumeInspect(ctx context.Context, name string) (engine.Volume, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -265,6 +266,24 @@ func (f *fakeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, _ fu
 func (f *fakeEngine) NetworkInspect(ctx context.Context, name string) (engine.Network, error) {
 	labels, err := f.inspectResource(ctx, f.networks, "network", name)
 	return engine.Network{ID: "net-" + name, Name: name, Labels: labels}, err
+}
+
+func (f *fakeEngine) NetworkList(ctx context.Context, name string) ([]engine.Network, error) {
+	labels, err := f.inspectResource(ctx, f.networks, "network", name)
+	if errors.Is(err, engine.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []engine.Network{{ID: name, Name: name, Labels: labels}}, nil
+}
+
+func (f *fakeEngine) ImageCreateEmpty(_ context.Context, ref string, labels map[string]string, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.images[ref] = engine.Image{ID: "sha256:" + ref, Labels: labels}
+	return nil
 }
 
 func (f *fakeEngine) NetworkCreate(ctx context.Context, name, _ string, labels map[string]string) error {

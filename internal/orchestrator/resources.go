@@ -1,9 +1,11 @@
 package orchestrator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -30,12 +32,9 @@ func (o *Orchestrator) networks(ctx context.Context, st *stack.Stack) []resource
 		labels[stack.LabelNetwork] = n.Key
 		out = append(out, resource{
 			kind: "network", name: name, external: n.External,
-			inspect: func() (map[string]string, error) {
-				existing, err := o.engine.NetworkInspect(ctx, name)
-				return existing.Labels, err
-			},
-			create: func() error { return o.engine.NetworkCreate(ctx, name, n.Driver, labels) },
-			remove: func() error { return o.engine.NetworkRemove(ctx, name) },
+			inspect: func() (map[string]string, error) { return o.oneNetwork(ctx, st, name) },
+			create:  func() error { return o.engine.NetworkCreate(ctx, name, n.Driver, labels) },
+			remove:  func() error { return o.engine.NetworkRemove(ctx, name) },
 		})
 	}
 	return out
@@ -121,4 +120,41 @@ func (o *Orchestrator) removeOwned(st *stack.Stack, r resource) error {
 	}
 	o.report(r.kind+" "+r.name, "removed", "")
 	return nil
+}
+
+// oneNetwork returns the labels of the network named name, first removing
+// duplicates of it that the project owns: engines before API 1.44 let two
+// runs create a name twice, and then every use of the name fails as
+// ambiguous. The one containers are attached to (else the oldest) stays.
+func (o *Orchestrator) oneNetwork(ctx context.Context, st *stack.Stack, name string) (map[string]string, error) {
+	list, err := o.engine.NetworkList(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	switch len(list) {
+	case 0:
+		return nil, fmt.Errorf("network %s: %w", name, engine.ErrNotFound)
+	case 1:
+		return list[0].Labels, nil
+	}
+	for _, n := range list {
+		if n.Labels[stack.LabelProject] != st.Project {
+			return nil, fmt.Errorf("network %s: %d networks share the name and %s is not project %s's; remove the one that should not be there by its ID", name, len(list), n.ID, st.Project)
+		}
+	}
+	for i := range list {
+		if n, err := o.engine.NetworkInspect(ctx, list[i].ID); err == nil {
+			list[i].Containers = n.Containers
+		}
+	}
+	slices.SortFunc(list, func(a, b engine.Network) int {
+		return cmp.Or(cmp.Compare(b.Containers, a.Containers), a.Created.Compare(b.Created))
+	})
+	for _, extra := range list[1:] {
+		if err := o.engine.NetworkRemove(ctx, extra.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return nil, fmt.Errorf("remove duplicate network %s (%s): %w", name, extra.ID, err)
+		}
+		o.report("network "+name, "repaired", "removed a duplicate, "+shortID(extra.ID))
+	}
+	return list[0].Labels, nil
 }
