@@ -87,6 +87,7 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	if err != nil {
 		return UpResult{}, err
 	}
+	all = withoutOneOffs(all)
 	byName := make(map[string]engine.ContainerSummary, len(all))
 	for _, c := range all {
 		byName[c.Name] = c
