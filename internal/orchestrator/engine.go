@@ -56,4 +56,5 @@ type Engine interface {
 	Resources
 	Containers
 	Host
+	Interactive
 }
