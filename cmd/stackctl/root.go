@@ -157,6 +157,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newBuildCmd(g, nil),
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
+		newRunCmd(g, nil),
 	)
 	return cmd
 }
