@@ -21,6 +21,9 @@ func main() {
 	if err == nil {
 		return
 	}
+	if exit := (*exitCodeError)(nil); errors.As(err, &exit) {
+		os.Exit(exit.code)
+	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "interrupted: nothing was left half-made; run the command again to finish converging")
 		os.Exit(exitInterrupted)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -20,14 +21,18 @@ import (
 )
 
 // streams are where a command writes: results to Out, progress to Err.
+// In is what exec and run feed the command in the container.
 type streams struct {
 	Out, Err      io.Writer
 	ErrIsTerminal bool
 	OutIsTerminal bool
+	In            io.Reader
+	InIsTerminal  bool
 }
 
 func defaultIO() *streams {
-	return &streams{Out: os.Stdout, Err: os.Stderr, ErrIsTerminal: isTerminal(os.Stderr), OutIsTerminal: isTerminal(os.Stdout)}
+	return &streams{Out: os.Stdout, Err: os.Stderr, ErrIsTerminal: isTerminal(os.Stderr), OutIsTerminal: isTerminal(os.Stdout),
+		In: os.Stdin, InIsTerminal: term.IsTerminal(os.Stdin.Fd())}
 }
 
 func isTerminal(f *os.File) bool {
@@ -176,6 +181,8 @@ func newRootCmd(io *streams) *cobra.Command {
 		newScaleCmd(g, nil),
 		newBuildCmd(g, nil),
 		newImagesCmd(g, nil),
+		newExecCmd(g, nil),
+		newRunCmd(g, nil),
 	)
 	return cmd
 }

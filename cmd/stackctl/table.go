@@ -27,8 +27,12 @@ func printTable(w io.Writer, containers []orchestrator.ContainerStatus, now time
 		if c.State != "running" || c.RestartCount > 0 {
 			exit = fmt.Sprint(c.ExitCode)
 		}
+		service := c.Service
+		if c.OneOff {
+			service += " (one-off)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
-			c.Service, c.Name, c.State, health, c.RestartPolicy, c.RestartCount, exit, ports(c), uptime)
+			service, c.Name, c.State, health, c.RestartPolicy, c.RestartCount, exit, ports(c), uptime)
 	}
 	return tw.Flush()
 }

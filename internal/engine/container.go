@@ -117,6 +117,9 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 		User:         spec.User,
 		StopSignal:   spec.StopSignal,
 		ExposedPorts: nat.PortSet{},
+		Tty:          spec.Tty,
+		OpenStdin:    spec.OpenStdin,
+		StdinOnce:    spec.OpenStdin,
 	}
 	if spec.StopTimeout > 0 {
 		secs := int(spec.StopTimeout.Round(time.Second) / time.Second)

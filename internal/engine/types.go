@@ -35,6 +35,10 @@ type ContainerSpec struct {
 	SecurityOpt    []string
 	// PidMode "host" shares the host's PID namespace.
 	PidMode string
+	// Tty gives the container a terminal; OpenStdin keeps its standard
+	// input open for one attach (closed when that client closes it).
+	Tty       bool
+	OpenStdin bool
 }
 
 // Endpoint attaches a container to an engine network under aliases.

@@ -145,7 +145,7 @@ func (o *Orchestrator) pickContainer(ctx context.Context, st *stack.Stack, servi
 	if err != nil {
 		return nil, engine.Container{}, err
 	}
-	containers = slices.DeleteFunc(containers, func(c ContainerStatus) bool { return c.Service != service })
+	containers = slices.DeleteFunc(containers, func(c ContainerStatus) bool { return c.Service != service || c.OneOff })
 	if len(containers) == 0 {
 		return nil, engine.Container{}, fmt.Errorf("service %s has no container; bring the stack up first with `stackctl up`", service)
 	}
@@ -253,7 +253,7 @@ func (o *Orchestrator) waitServing(ctx context.Context, st *stack.Stack, svc *st
 		return err
 	}
 	for _, c := range containers {
-		if c.Service != svc.Name || c.State != "running" {
+		if c.Service != svc.Name || c.State != "running" || c.OneOff {
 			continue
 		}
 		if err := o.waitReadiness(ctx, svc, c.ID, c.Name, timeout); err != nil {

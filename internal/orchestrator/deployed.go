@@ -15,7 +15,7 @@ func (o *Orchestrator) Deployed(ctx context.Context, project string) (stack.Depl
 	}
 	d := stack.Deployment{Replicas: map[string]int{}, Edges: map[string]bool{}}
 	for _, c := range list {
-		if service := c.Labels[stack.LabelService]; service != "" {
+		if service := c.Labels[stack.LabelService]; service != "" && !isOneOff(c.Labels) {
 			d.Replicas[service]++
 		}
 		if target := c.Labels[stack.LabelBalances]; target != "" {

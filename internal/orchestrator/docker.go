@@ -49,6 +49,8 @@ func (d dockerBackend) Observe(ctx context.Context, st *stack.Stack, imageIDs ma
 	if err != nil {
 		return Observed{}, err
 	}
+	// A one-off container of `run` is no replica: neither kept nor an orphan.
+	all = withoutOneOffs(all)
 	obs := Observed{Instances: make(map[string]Instance, len(all)), ImageIDs: imageIDs}
 	for _, c := range all {
 		in := instanceOf(c)

@@ -58,4 +58,5 @@ type Engine interface {
 	Resources
 	Containers
 	Host
+	Interactive
 }

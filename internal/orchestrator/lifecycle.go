@@ -39,7 +39,7 @@ func (o *Orchestrator) Stop(ctx context.Context, st *stack.Stack, services []str
 		return err
 	}
 	list = slices.DeleteFunc(list, func(c engine.ContainerSummary) bool {
-		return !slices.Contains(selected, c.Labels[stack.LabelService])
+		return isOneOff(c.Labels) || !slices.Contains(selected, c.Labels[stack.LabelService])
 	})
 	return o.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
 		grace := gracePeriod(svc)
@@ -89,7 +89,7 @@ func (o *Orchestrator) Start(ctx context.Context, st *stack.Stack, services []st
 		}
 		var mine []ContainerStatus
 		for _, c := range containers {
-			if c.Service == name {
+			if c.Service == name && !c.OneOff {
 				mine = append(mine, c)
 			}
 		}

@@ -26,6 +26,8 @@ type ContainerStatus struct {
 	Ports         []stack.Port `json:"ports,omitempty"`
 	StartedAt     time.Time    `json:"started_at"`
 	Pid           int          `json:"-"`
+	// OneOff marks a one-off container of run, none of the replicas.
+	OneOff bool `json:"oneoff,omitempty"`
 }
 
 // PS lists the project's containers, in the stack's start order.
@@ -71,6 +73,7 @@ func statusOf(c engine.Container) ContainerStatus {
 		Ports:         c.Ports,
 		StartedAt:     c.StartedAt,
 		Pid:           c.Pid,
+		OneOff:        isOneOff(c.Labels),
 	}
 }
 

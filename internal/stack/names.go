@@ -19,6 +19,9 @@ const (
 	// LabelBalances marks an edge container with the service it balances,
 	// so the deployed shape can be read back from the engine.
 	LabelBalances = "io.stackctl.balances"
+	// LabelOneOff marks a one-off container of `run`: the project's and
+	// its service's, but none of the service's replicas.
+	LabelOneOff = "io.stackctl.oneoff"
 )
 
 // EdgeImage is the edge load balancer's image.

@@ -1,0 +1,216 @@
+package orchestrator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// RunOptions say what Run runs and how.
+type RunOptions struct {
+	Service string
+	// Cmd replaces the service's command when given.
+	Cmd []string
+	// Entrypoint replaces the service's entrypoint when given; the
+	// service's command then goes too, unless Cmd is given.
+	Entrypoint []string
+	User       string
+	WorkingDir string
+	// Env is added to the service's environment, KEY=VALUE, over its own
+	// values.
+	Env []string
+	// NoDeps runs the container without bringing up its dependencies.
+	NoDeps bool
+	// Remove removes the container once it has exited, and also when ctx
+	// ends first.
+	Remove bool
+	// UseAliases joins the service's networks under its aliases (its name
+	// among them), as its replicas do. Without it, as in Compose, the
+	// one-off is reachable by its own name only and takes none of the
+	// service's traffic.
+	UseAliases bool
+	// WaitTimeout bounds the wait for each dependency to become ready.
+	WaitTimeout time.Duration
+	Stdio       engine.Stdio
+}
+
+// RunResult is the one-off container and how its command ended.
+type RunResult struct {
+	Container string
+	ExitCode  int
+}
+
+// Run runs a one-off container of a service: the service's image,
+// environment, mounts, networks and user, with its command (or another),
+// none of its published ports and no restart policy. Unless opts.NoDeps,
+// the services it depends on are brought up first, as up brings them up,
+// and are ready when it starts. Its streams are opts.Stdio; Run returns
+// once it has exited. It is named <project>-<service>-run-<6 hex> and
+// labelled with its project, its service and as a one-off, so up leaves it
+// alone and down removes it.
+func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts RunOptions) (res RunResult, err error) {
+	svc, ok := st.Service(opts.Service)
+	if !ok {
+		return res, fmt.Errorf("%w %q (the stack has: %s)", ErrUnknownService, opts.Service, strings.Join(st.ServiceNames(), ", "))
+	}
+	if deps := dependencyStack(st, svc); !opts.NoDeps && len(deps.Services) > 0 {
+		// The services a restricted up leaves out are not orphans.
+		restricted := *o
+		restricted.progress = withoutOrphanWarning{Reporter: o.progress, resource: "stack " + st.Project}
+		if _, err := restricted.Up(ctx, deps, UpOptions{WaitTimeout: opts.WaitTimeout}); err != nil {
+			return res, fmt.Errorf("start the dependencies of service %s: %w", svc.Name, err)
+		}
+	}
+	own := *st
+	own.Services, own.Notices = []stack.Service{*svc}, nil
+	if _, _, err := o.ensureImages(ctx, &own, false); err != nil {
+		return res, err
+	}
+	if _, err := o.ensureResources(ctx, st); err != nil {
+		return res, err
+	}
+
+	suffix, err := randomHex(3)
+	if err != nil {
+		return res, err
+	}
+	res.Container = fmt.Sprintf("%s-%s-run-%s", st.Project, svc.Name, suffix)
+	id, err := o.engine.ContainerCreate(ctx, oneOffSpec(st, svc, res.Container, opts))
+	if err != nil {
+		return res, err
+	}
+	if opts.Remove {
+		defer func() {
+			if rmErr := o.engine.ContainerRemove(context.WithoutCancel(ctx), id); rmErr != nil && !errors.Is(rmErr, engine.ErrNotFound) {
+				err = errors.Join(err, rmErr)
+			}
+		}()
+	}
+	res.ExitCode, err = o.engine.ContainerRunAttached(ctx, id, opts.Stdio)
+	if err != nil && ctx.Err() != nil && !opts.Remove {
+		// Interrupted: the one-off ends with the command that ran it.
+		if stopErr := o.engine.ContainerStop(context.WithoutCancel(ctx), id, gracePeriod(svc)); stopErr != nil && !errors.Is(stopErr, engine.ErrNotFound) {
+			err = errors.Join(err, stopErr)
+		}
+	}
+	return res, err
+}
+
+// oneOffSpec is the container of a one-off run of svc: its replicas'
+// settings, without their published ports, restart policy and replica
+// labels, with what opts override.
+func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts RunOptions) engine.ContainerSpec {
+	spec := containerSpec(st, svc, name, 0, "")
+	for _, l := range []string{stack.LabelReplica, stack.LabelConfigHash, stack.LabelOneShot, stack.LabelBalances} {
+		delete(spec.Labels, l)
+	}
+	spec.Labels[stack.LabelOneOff] = "true"
+	spec.Ports = nil
+	spec.Restart = stack.RestartPolicy{}
+	if len(opts.Entrypoint) > 0 {
+		spec.Entrypoint, spec.Cmd = opts.Entrypoint, nil
+	}
+	if len(opts.Cmd) > 0 {
+		spec.Cmd = opts.Cmd
+	}
+	if opts.User != "" {
+		spec.User = opts.User
+	}
+	if opts.WorkingDir != "" {
+		spec.WorkingDir = opts.WorkingDir
+	}
+	spec.Env = overrideEnv(spec.Env, opts.Env)
+	if !opts.UseAliases {
+		for i := range spec.Networks {
+			spec.Networks[i].Aliases = nil
+		}
+	}
+	spec.Tty = opts.Stdio.TTY
+	spec.OpenStdin = opts.Stdio.In != nil
+	return spec
+}
+
+// overrideEnv is env (KEY=VALUE) with the variables of extra set over it.
+func overrideEnv(env, extra []string) []string {
+	out := make([]string, 0, len(env)+len(extra))
+	for _, kv := range env {
+		key, _, _ := strings.Cut(kv, "=")
+		overridden := false
+		for _, x := range extra {
+			if k, _, _ := strings.Cut(x, "="); k == key {
+				overridden = true
+				break
+			}
+		}
+		if !overridden {
+			out = append(out, kv)
+		}
+	}
+	return append(out, extra...)
+}
+
+// dependencyStack is the part of st that svc needs running: the services
+// it depends on, directly or not, with the edge in front of any of them,
+// and all of st's networks and volumes.
+func dependencyStack(st *stack.Stack, svc *stack.Service) *stack.Stack {
+	want := map[string]bool{svc.Name: true}
+	var visit func(s *stack.Service)
+	add := func(name string) {
+		if want[name] {
+			return
+		}
+		if s, ok := st.Service(name); ok {
+			want[name] = true
+			visit(s)
+		}
+	}
+	visit = func(s *stack.Service) {
+		for _, d := range s.DependsOn {
+			add(d.Service)
+		}
+		if s.Name != svc.Name {
+			if lb, ok := st.BalancerOf(s.Name); ok {
+				add(lb.Name)
+			}
+		}
+	}
+	visit(svc)
+	sub := *st
+	sub.Services, sub.Notices = nil, nil
+	for _, s := range st.Services {
+		if want[s.Name] && s.Name != svc.Name {
+			sub.Services = append(sub.Services, s)
+		}
+	}
+	return &sub
+}
+
+// withoutOrphanWarning passes on every event but Up's warning about
+// orphans of one stack.
+type withoutOrphanWarning struct {
+	progress.Reporter
+	resource string
+}
+
+func (r withoutOrphanWarning) Report(e progress.Event) {
+	if e.Resource == r.resource && e.Status == "orphans" {
+		return
+	}
+	r.Reporter.Report(e)
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("name the one-off container: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
