@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -19,11 +20,15 @@ func (c *Client) ImageInspect(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, classify(err, "inspect image %s", ref)
 	}
-	var labels map[string]string
+	out := Image{ID: img.ID}
 	if img.Config != nil {
-		labels = img.Config.Labels
+		out.Labels = img.Config.Labels
+		for path := range img.Config.Volumes {
+			out.Volumes = append(out.Volumes, path)
+		}
+		slices.Sort(out.Volumes)
 	}
-	return Image{ID: img.ID, Labels: labels}, nil
+	return out, nil
 }
 
 // ImagePull pulls ref, calling progress with each status line.

@@ -96,6 +96,8 @@ type HealthResult struct {
 type Image struct {
 	ID     string
 	Labels map[string]string
+	// Volumes are the paths its VOLUME instructions declare.
+	Volumes []string
 }
 
 // BuildSpec is an image to build with the classic builder.

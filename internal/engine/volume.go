@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/volume"
 )
 
@@ -29,4 +30,21 @@ func (c *Client) VolumeRemove(ctx context.Context, name string) error {
 		return classify(err, "remove volume %s", name)
 	}
 	return nil
+}
+
+// VolumeList lists the volumes that carry every given label.
+func (c *Client) VolumeList(ctx context.Context, labels map[string]string) ([]Volume, error) {
+	args := filters.NewArgs()
+	for k, v := range labels {
+		args.Add("label", k+"="+v)
+	}
+	list, err := c.api.VolumeList(ctx, volume.ListOptions{Filters: args})
+	if err != nil {
+		return nil, classify(err, "list volumes")
+	}
+	out := make([]Volume, 0, len(list.Volumes))
+	for _, v := range list.Volumes {
+		out = append(out, Volume{Name: v.Name, Labels: v.Labels})
+	}
+	return out, nil
 }

@@ -71,7 +71,11 @@ func (r *dockerRun) apply(ctx context.Context, plan servicePlan, s step) (string
 func (r *dockerRun) create(ctx context.Context, plan servicePlan, s step) (string, error) {
 	r.run.MarkChanged()
 	r.o.report("container "+s.name, "creating", "")
-	id, err := r.o.engine.ContainerCreate(ctx, containerSpec(r.st, plan.service, s.name, s.replica, plan.hash))
+	spec := containerSpec(r.st, plan.service, s.name, s.replica, plan.hash)
+	if err := r.nameUnnamedVolumes(ctx, plan.service, s.replica, &spec); err != nil {
+		return "", err
+	}
+	id, err := r.o.engine.ContainerCreate(ctx, spec)
 	if errors.Is(err, engine.ErrConflict) {
 		return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
 	}

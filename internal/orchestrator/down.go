@@ -47,6 +47,9 @@ func (o *Orchestrator) Down(ctx context.Context, st *stack.Stack, opts DownOptio
 			return err
 		}
 	}
+	if opts.Volumes {
+		return o.removeUnnamedVolumes(ctx, st)
+	}
 	return nil
 }
 

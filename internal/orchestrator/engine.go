@@ -26,6 +26,7 @@ type Resources interface {
 	NetworkCreate(ctx context.Context, name, driver string, labels map[string]string) error
 	NetworkRemove(ctx context.Context, name string) error
 	VolumeInspect(ctx context.Context, name string) (engine.Volume, error)
+	VolumeList(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
 	VolumeCreate(ctx context.Context, name string, labels map[string]string) error
 	VolumeRemove(ctx context.Context, name string) error
 }

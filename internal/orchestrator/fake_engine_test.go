@@ -312,6 +312,22 @@ func (f *fakeEngine) VolumeCreate(ctx context.Context, name string, labels map[s
 	return f.createResource(ctx, f.volumes, "volume", name, labels)
 }
 
+func (f *fakeEngine) VolumeList(_ context.Context, labels map[string]string) ([]engine.Volume, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []engine.Volume
+	for name, l := range f.volumes {
+		match := true
+		for k, v := range labels {
+			match = match && l[k] == v
+		}
+		if match {
+			out = append(out, engine.Volume{Name: name, Labels: l})
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeEngine) VolumeRemove(ctx context.Context, name string) error {
 	return f.removeResource(ctx, f.volumes, "volume", name)
 }
