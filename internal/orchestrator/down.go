@@ -21,20 +21,41 @@ type DownOptions struct {
 // Down stops and removes the project's containers, each service after the
 // services that depend on it (independent ones in parallel), then its
 // networks and, if asked, its volumes. Only resources with the project's
-// label are touched; what is already gone is fine.
+// label are touched; what is already gone is fine. Order matters only for
+// stopping: a service's containers are removed while its dependencies stop,
+// and networks and volumes go together.
 func (o *Orchestrator) Down(ctx context.Context, st *stack.Stack, opts DownOptions) error {
 	list, err := o.engine.ContainerList(ctx, st.ProjectLabels())
 	if err != nil {
 		return err
 	}
+	var (
+		removals sync.WaitGroup
+		mu       sync.Mutex
+		errs     []error
+	)
 	err = o.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
 		grace := gracePeriod(svc)
 		if opts.Timeout > 0 {
 			grace = opts.Timeout
 		}
-		return o.removeAll(ctx, containers, grace)
+		err := forEach(containers, func(c engine.ContainerSummary) error { return o.stopContainer(ctx, c.ID, c.Name, grace) })
+		if err != nil {
+			return err
+		}
+		for _, c := range containers {
+			removals.Go(func() {
+				if err := o.removeStopped(ctx, c.ID, c.Name); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		return nil
 	})
-	if err != nil {
+	removals.Wait()
+	if err := errors.Join(append(errs, err)...); err != nil {
 		return err
 	}
 
@@ -42,21 +63,14 @@ func (o *Orchestrator) Down(ctx context.Context, st *stack.Stack, opts DownOptio
 	if opts.Volumes {
 		owned = append(owned, o.volumes(ctx, st)...)
 	}
-	for _, r := range owned {
-		if err := o.removeOwned(st, r); err != nil {
-			return err
+	return forEachIndex(len(owned)+1, func(i int) error {
+		if i < len(owned) {
+			return o.removeOwned(st, owned[i])
 		}
-	}
-	if opts.Volumes {
-		return o.removeUnnamedVolumes(ctx, st)
-	}
-	return nil
-}
-
-// removeAll stops and removes containers in parallel.
-func (o *Orchestrator) removeAll(ctx context.Context, containers []engine.ContainerSummary, grace time.Duration) error {
-	return forEach(containers, func(c engine.ContainerSummary) error {
-		return o.stopAndRemove(ctx, c.ID, c.Name, grace)
+		if opts.Volumes {
+			return o.removeUnnamedVolumes(ctx, st)
+		}
+		return nil
 	})
 }
 
@@ -130,14 +144,26 @@ func (o *Orchestrator) dependentsFirst(ctx context.Context, st *stack.Stack, con
 // stopAndRemove stops a container within grace and removes it; one already
 // gone is fine.
 func (o *Orchestrator) stopAndRemove(ctx context.Context, id, name string, grace time.Duration) error {
-	resource := "container " + name
-	o.report(resource, "stopping", "")
+	if err := o.stopContainer(ctx, id, name, grace); err != nil {
+		return err
+	}
+	return o.removeStopped(ctx, id, name)
+}
+
+// stopContainer stops a container within grace; one already gone is fine.
+func (o *Orchestrator) stopContainer(ctx context.Context, id, name string, grace time.Duration) error {
+	o.report("container "+name, "stopping", "")
 	if err := o.engine.ContainerStop(ctx, id, grace); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
+	return nil
+}
+
+// removeStopped removes a container; one already gone is fine.
+func (o *Orchestrator) removeStopped(ctx context.Context, id, name string) error {
 	if err := o.engine.ContainerRemove(ctx, id); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
-	o.report(resource, "removed", "")
+	o.report("container "+name, "removed", "")
 	return nil
 }

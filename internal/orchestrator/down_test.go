@@ -18,10 +18,11 @@ func upStack(t *testing.T) (*fakeEngine, *Orchestrator, *stack.Stack) {
 	return f, o, st
 }
 
-// A service goes only once everything that depends on it is gone. Stops
-// take a (fake) second, so a Down that did not wait would stop db while web
-// is still stopping.
-func TestDownRemovesDependentsBeforeTheirDependencies(t *testing.T) {
+// A service stops only once everything that depends on it has stopped
+// (its removal may go on meanwhile), and the network goes last. Stops take
+// a (fake) second, so a Down that did not wait would stop db while web is
+// still stopping.
+func TestDownStopsDependentsBeforeTheirDependencies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f, o, st := upStack(t)
 		f.stopTakes = time.Second
@@ -33,7 +34,11 @@ func TestDownRemovesDependentsBeforeTheirDependencies(t *testing.T) {
 		for _, svc := range st.Services {
 			for _, d := range svc.DependsOn {
 				dep, _ := st.Service(d.Service)
-				assertBefore(t, events, "remove "+st.ContainerName(&svc, 1), "stop "+st.ContainerName(dep, 1))
+				dependent, _ := f.when("stop " + st.ContainerName(&svc, 1))
+				dependency, ok := f.when("stop " + st.ContainerName(dep, 1))
+				if !ok || dependency.Sub(dependent) < f.stopTakes {
+					t.Errorf("%s began stopping %s after %s did; want after its stop ended (%s)", d.Service, dependency.Sub(dependent), svc.Name, f.stopTakes)
+				}
 			}
 		}
 		for _, svc := range st.Services {

@@ -32,6 +32,8 @@ import (
 type fakeEngine struct {
 	mu     sync.Mutex
 	events []string
+	// at holds when each event happened (fake time under synctest).
+	at []time.Time
 
 	images   map[string]engine.Image // present, by reference
 	registry map[string]engine.Image // what ImagePull can fetch
@@ -177,6 +179,18 @@ func (f *fakeEngine) newID(name string) string {
 
 func (f *fakeEngine) record(format string, args ...any) {
 	f.events = append(f.events, fmt.Sprintf(format, args...))
+	f.at = append(f.at, time.Now())
+}
+
+// when returns the time of the first event that equals event.
+func (f *fakeEngine) when(event string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.Index(f.events, event)
+	if i < 0 {
+		return time.Time{}, false
+	}
+	return f.at[i], true
 }
 
 // apply runs a behaviour on a container and logs the exit it caused.

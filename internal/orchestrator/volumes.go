@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -79,14 +80,12 @@ func (o *Orchestrator) removeUnnamedVolumes(ctx context.Context, st *stack.Stack
 	if err != nil {
 		return err
 	}
-	for _, v := range list {
-		if _, ok := v.Labels[LabelUnnamedVolume]; !ok {
-			continue
-		}
-		if err := o.engine.VolumeRemove(ctx, v.Name); err != nil {
+	list = slices.DeleteFunc(list, func(v engine.Volume) bool { _, ok := v.Labels[LabelUnnamedVolume]; return !ok })
+	return forEach(list, func(v engine.Volume) error {
+		if err := o.engine.VolumeRemove(ctx, v.Name); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return err
 		}
 		o.report("volume "+v.Name, "removed", "")
-	}
-	return nil
+		return nil
+	})
 }
