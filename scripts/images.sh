@@ -6,6 +6,8 @@
 # mmdebstrap) and a thin Dockerfile under images/, tagged with the official
 # name and labelled io.stackctl.standin=true.
 #
+# With arguments (image references from the list below), only those.
+#
 # Environment: STACKCTL_PULL=0 skips pull attempts; STACKCTL_PULL_TIMEOUT
 # (seconds, default 15) bounds each one.
 set -euo pipefail
@@ -150,7 +152,20 @@ build_standin() {
 	esac
 }
 
-for entry in "${IMAGES[@]}"; do
+selected=("${IMAGES[@]}")
+if [[ $# -gt 0 ]]; then
+	selected=()
+	for want in "$@"; do
+		found=""
+		for entry in "${IMAGES[@]}"; do
+			[[ ${entry%%=*} == "$want" ]] && found=$entry
+		done
+		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}")"
+		selected+=("$found")
+	done
+fi
+
+for entry in "${selected[@]}"; do
 	ref=${entry%%=*}
 	dir=${entry#*=}
 	hash=$(standin_hash "$dir")
@@ -167,4 +182,4 @@ for entry in "${IMAGES[@]}"; do
 	fi
 	build_standin "$ref" "$dir" "$hash"
 done
-say "all images present: $(printf '%s ' "${IMAGES[@]%%=*}")"
+say "all images present: $(printf '%s ' "${selected[@]%%=*}")"
