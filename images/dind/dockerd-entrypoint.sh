@@ -1,8 +1,9 @@
 #!/bin/bash
 # The stand-in's dockerd-entrypoint.sh, after the official docker:dind's:
-# with no arguments, or only flags, it runs dockerd with them; anything else
-# runs as a command. dockerd listens on the unix socket and on
-# tcp://0.0.0.0:2375 without TLS unless the flags name --host themselves.
+# with no arguments, or a first argument that is a flag, it runs dockerd with
+# them; anything else runs as a command. dockerd listens on the unix socket
+# and on tcp://0.0.0.0:2375 without TLS unless the flags name --host
+# themselves.
 #
 # Unless the flags choose one, the storage driver is overlay2 when an overlay
 # mount works in /var/lib/docker (the container's own volume, so not overlay
