@@ -14,4 +14,44 @@
 // then finds the requirement satisfied, `import psycopg2` loads Debian's
 // module, `pip check` holds, and uninstalling psycopg2-binary removes only
 // the record.
+//
+// The docker:dind stand-in is Debian bookworm's Docker engine (docker.io
+// 20.10, API 1.41, with its containerd and runc) started by the image's
+// dockerd-entrypoint.sh. It is there for tests that need a second engine, a
+// remote one reached over TCP and, later, the nodes of a swarm: see
+// enginetest.Dind, which runs it and loads images into it. Like the official
+// image with DOCKER_TLS_CERTDIR empty, it serves the API on the unix socket
+// and on plain TCP port 2375 and hands its arguments to dockerd. Its limits:
+//
+//   - No TLS and no authentication: whoever reaches port 2375 is root in the
+//     container, and with the capabilities below nearly root on the host. It
+//     belongs on the host's bridge network in a test, nowhere else; a
+//     non-empty DOCKER_TLS_CERTDIR makes it refuse to start.
+//   - It runs without --privileged (which some hosts refuse) but not without
+//     privilege: CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE (without it,
+//     exec and healthchecks in its containers fail in setns), seccomp and
+//     AppArmor unconfined, and the host's /sys/fs/cgroup mounted read-write.
+//     dockerd must get --cgroup-parent=/<unique name>, or its containers'
+//     cgroups would go under the host engine's /docker. On a clean stop the
+//     entrypoint removes the cgroup directories left under that parent;
+//     after a SIGKILL whoever started it must (enginetest.Dind does). It was
+//     tried on a cgroup v1 host (with the unified hierarchy beside the
+//     controllers) only.
+//   - Storage: overlay2 on the container's own /var/lib/docker volume, not
+//     overlay on overlay, where an overlay mount works there; vfs, which
+//     copies every layer in full (slow and large), where it does not. On a
+//     host engine keeping its volumes on ext4 the entrypoint picks overlay2,
+//     and vfs works too when asked for (--storage-driver=vfs).
+//   - Networking uses Debian's iptables, the nf_tables variant: the host
+//     kernel needs nf_tables (the official image switches to the legacy
+//     variant when it is missing; the stand-in does not).
+//   - It has no images and no registry to pull from: a test loads what it
+//     needs from the host engine (InnerEngine.LoadImages, for tests only).
+//   - An engine of 2023: what later API versions add (healthcheck start
+//     intervals, API 1.44, for one) is not there. Swarm's virtual IPs and
+//     routing mesh use the host kernel's IPVS, which the kernel may lack;
+//     that is untried.
+//
+// The stand-in has a healthcheck (`docker version` answers); the official
+// image has none.
 package images

@@ -489,3 +489,100 @@ func containerLogs(t *testing.T, cli *engine.Client, id string) string {
 	}
 	return b.String()
 }
+
+// dindSleeper runs, in a docker:dind container, a container that sleeps in
+// its engine, from an image of /bin/sleep and its libraries that the engine
+// imports from the container's own filesystem. sleep, as PID 1, ignores
+// SIGTERM, so it stops on SIGKILL at once.
+const dindSleeper = `set -eu
+files=$(ldd /bin/sleep | grep -o '/[^ ]*' | sed 's|^/||')
+tar -C / -ch bin/sleep $files | docker import - stackctl-test/sleep:1 >/dev/null
+docker run -d --name sleeper --stop-signal=KILL stackctl-test/sleep:1 /bin/sleep infinity >/dev/null
+`
+
+func TestDindImageServesTheEngineAPI(t *testing.T) {
+	cli := enginetest.Connect(t)
+	standIn := isStandIn(t, cli, enginetest.DindImage)
+	// With DOCKER_TLS_CERTDIR empty (Dind sets it so) the official image
+	// serves plain TCP on 2375, and the unix socket, and passes its
+	// arguments to dockerd.
+	e := enginetest.Dind(t, enginetest.DindArgs("--label=io.stackctl.test.probe=flags-reach-dockerd"))
+	ctx := enginetest.Context(t, 3*time.Minute)
+	if _, err := e.Client.ContainerList(ctx, nil); err != nil {
+		t.Errorf("the engine over TCP at %s: %v", e.Host, err)
+	}
+	info := exec(t, cli, e.ContainerID, "docker", "-H", "unix:///var/run/docker.sock",
+		"info", "--format", "{{.Driver}} {{json .Labels}}")
+	driver, labels, _ := strings.Cut(strings.TrimSpace(info.Output), " ")
+	if info.ExitCode != 0 || !strings.Contains(labels, "io.stackctl.test.probe=flags-reach-dockerd") {
+		t.Errorf("docker info over the unix socket: exit %d, %q; want the label given as an argument", info.ExitCode, info.Output)
+	}
+	t.Logf("the inner engine's storage driver is %s", driver)
+	if !standIn {
+		return
+	}
+
+	// The stand-in's own promises: overlay2 where an overlay mount works in
+	// its /var/lib/docker, else vfs, and says which; a healthcheck that
+	// passes once the engine answers; its containers' cgroups gone when it
+	// stops.
+	if driver != "overlay2" && driver != "vfs" {
+		t.Errorf("storage driver %q, want overlay2 or vfs", driver)
+	}
+	if logs := containerLogs(t, cli, e.ContainerID); !strings.Contains(logs, "--storage-driver="+driver) {
+		t.Errorf("the entrypoint's log does not name --storage-driver=%s:\n%s", driver, logs)
+	}
+	enginetest.Eventually(t, 2*time.Minute, "the healthcheck passes", func() error {
+		c, err := cli.ContainerInspect(ctx, e.ContainerID)
+		if err == nil && c.Health != "healthy" {
+			err = fmt.Errorf("health %q, last probes %+v", c.Health, c.HealthLog)
+		}
+		return err
+	})
+
+	if res := exec(t, cli, e.ContainerID, "sh", "-c", dindSleeper); res.ExitCode != 0 {
+		t.Fatalf("run a container in the inner engine: exit %d: %s", res.ExitCode, res.Output)
+	}
+	if dirs, err := enginetest.CgroupDirs(e.Name); err != nil || len(dirs) == 0 {
+		t.Fatalf("cgroup directories under /%s while the inner engine runs a container: %v %v", e.Name, dirs, err)
+	}
+	if err := cli.ContainerStop(ctx, e.ContainerID, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cli.ContainerInspect(ctx, e.ContainerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ExitCode != 0 {
+		t.Errorf("stopped with exit code %d, want 0 (dockerd stopped in time)", c.ExitCode)
+	}
+	if dirs, err := enginetest.CgroupDirs(e.Name); err != nil || len(dirs) != 0 {
+		t.Errorf("cgroup directories left under /%s after a clean stop: %v %v", e.Name, dirs, err)
+	}
+}
+
+func TestDindStandInRefusesTLS(t *testing.T) {
+	cli := enginetest.Connect(t)
+	if !isStandIn(t, cli, enginetest.DindImage) {
+		t.Skip("the official docker:dind serves TLS; only the stand-in refuses it")
+	}
+	project := enginetest.ProjectName(t)
+	id := enginetest.Run(t, cli, project, engine.ContainerSpec{
+		Name: project + "-dind", Image: enginetest.DindImage, Env: []string{"DOCKER_TLS_CERTDIR=/certs"},
+	})
+	var c engine.Container
+	enginetest.Eventually(t, 30*time.Second, "container exits", func() error {
+		var err error
+		c, err = cli.ContainerInspect(context.Background(), id)
+		if err == nil && c.Running() {
+			err = fmt.Errorf("still %s", c.Status)
+		}
+		return err
+	})
+	if c.ExitCode == 0 {
+		t.Errorf("exit code 0, want a failure")
+	}
+	if logs := containerLogs(t, cli, id); !strings.Contains(logs, "DOCKER_TLS_CERTDIR") {
+		t.Errorf("logs do not say what is wrong:\n%s", logs)
+	}
+}

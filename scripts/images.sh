@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Makes sure every image the default stack and its build need, and the one
-# the seed's example app builds from (examples/day-34), is on the engine. For
-# each: keep the local image; else try a pull with a short timeout; else build
-# an offline stand-in from one Debian bookworm rootfs (made once with
-# mmdebstrap) and a thin Dockerfile under images/, tagged with the official
-# name and labelled io.stackctl.standin=true.
+# Makes sure these images are on the engine: every image the default stack
+# and its build need, the one the seed's example app builds from
+# (examples/day-34), and docker:dind, the second engine some tests run
+# (internal/enginetest). For each: keep the local image; else try a pull with
+# a short timeout; else build an offline stand-in from one Debian bookworm
+# rootfs (made once with mmdebstrap) and a thin Dockerfile under images/,
+# tagged with the official name and labelled io.stackctl.standin=true.
+#
+# With arguments (image references from the list below), only those.
 #
 # Environment: STACKCTL_PULL=0 skips pull attempts; STACKCTL_PULL_TIMEOUT
 # (seconds, default 15) bounds each one.
@@ -26,6 +29,7 @@ readonly IMAGES=(
 	"golang:1.26=golang"
 	"nginx:1.22=nginx"
 	"python:3.11-slim=python"
+	"docker:dind=dind"
 )
 
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
@@ -147,10 +151,24 @@ build_standin() {
 	golang) smoke_test "$ref" go version ;;
 	nginx) smoke_test "$ref" nginx -t ;;
 	python) smoke_test "$ref" python -c 'import flask, psycopg2, redis' ;;
+	dind) smoke_test "$ref" dockerd --version ;;
 	esac
 }
 
-for entry in "${IMAGES[@]}"; do
+selected=("${IMAGES[@]}")
+if [[ $# -gt 0 ]]; then
+	selected=()
+	for want in "$@"; do
+		found=""
+		for entry in "${IMAGES[@]}"; do
+			[[ ${entry%%=*} == "$want" ]] && found=$entry
+		done
+		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}")"
+		selected+=("$found")
+	done
+fi
+
+for entry in "${selected[@]}"; do
 	ref=${entry%%=*}
 	dir=${entry#*=}
 	hash=$(standin_hash "$dir")
@@ -167,4 +185,4 @@ for entry in "${IMAGES[@]}"; do
 	fi
 	build_standin "$ref" "$dir" "$hash"
 done
-say "all images present: $(printf '%s ' "${IMAGES[@]%%=*}")"
+say "all images present: $(printf '%s ' "${selected[@]%%=*}")"
