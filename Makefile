@@ -18,8 +18,9 @@ engine:
 images: engine
 	@bash scripts/images.sh
 
+# Static (no cgo): the crash helper runs this binary alone in a container.
 build:
-	$(GO) build -o $(BIN) ./cmd/stackctl
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/stackctl
 
 vet:
 	$(GO) vet ./...

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -83,6 +84,19 @@ type session struct {
 	*orchestrator.Orchestrator
 	progress progress.Reporter
 	close    func()
+	// engineHost is where published ports are reached: the engine's host
+	// for a remote engine, localhost for a local one.
+	engineHost string
+}
+
+// hostOf is the host part of an engine address: tcp://10.0.0.5:2375 is
+// 10.0.0.5; a unix socket is this machine.
+func hostOf(daemon string) string {
+	u, err := url.Parse(daemon)
+	if err != nil || u.Scheme == "unix" || u.Scheme == "npipe" || u.Hostname() == "" {
+		return "localhost"
+	}
+	return u.Hostname()
 }
 
 // finished reports the closing word of a command as a progress event, so
@@ -150,6 +164,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		Orchestrator: orchestrator.New(cli, reporter),
 		progress:     reporter,
 		close:        func() { _ = cli.Close() },
+		engineHost:   hostOf(cli.Host()),
 	}, nil
 }
 
@@ -180,6 +195,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newLifecycleCmd(g, "restart", "Stop, then start services", nil),
 		newScaleCmd(g, nil),
 		newBuildCmd(g, nil),
+		newSignalPidCmd(),
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
 		newRunCmd(g, nil),

@@ -56,18 +56,19 @@ func hostOrAny(ip string) string {
 }
 
 // printSummary is up's closing word: the table, and where to reach the app.
-func printSummary(w io.Writer, containers []orchestrator.ContainerStatus) error {
+func printSummary(w io.Writer, containers []orchestrator.ContainerStatus, engineHost string) error {
 	if err := printTable(w, containers, time.Now()); err != nil {
 		return err
 	}
-	for _, u := range urls(containers) {
+	for _, u := range urls(containers, engineHost) {
 		fmt.Fprintf(w, "\n%s\n", u)
 	}
 	return nil
 }
 
-// urls are where the stack's published TCP ports are reached.
-func urls(containers []orchestrator.ContainerStatus) []string {
+// urls are where the stack's published TCP ports are reached: on the
+// engine's host, or the address a port is bound to.
+func urls(containers []orchestrator.ContainerStatus, engineHost string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range containers {
@@ -77,7 +78,7 @@ func urls(containers []orchestrator.ContainerStatus) []string {
 			}
 			host := p.HostIP
 			if host == "" || host == "0.0.0.0" || host == "::" {
-				host = "localhost"
+				host = engineHost
 			}
 			u := fmt.Sprintf("%s: http://%s:%d/", c.Service, host, p.HostPort)
 			if !seen[u] {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // ps marks a one-off container of run as one.
@@ -21,5 +22,25 @@ func TestTableMarksOneOffs(t *testing.T) {
 	lines := strings.Split(out.String(), "\n")
 	if !strings.HasPrefix(lines[1], "web  ") || !strings.HasPrefix(lines[2], "web (one-off)  ") {
 		t.Errorf("table:\n%s\nwant web's replica as web, its one-off as web (one-off)", out.String())
+	}
+}
+
+// Published ports are reached on the engine's host: a remote engine's
+// address, not this machine's.
+func TestURLsNameTheEnginesHost(t *testing.T) {
+	for daemon, want := range map[string]string{
+		"unix:///var/run/docker.sock": "localhost",
+		"tcp://10.1.2.3:2375":         "10.1.2.3",
+		"ssh://me@build-box":          "build-box",
+	} {
+		containers := []orchestrator.ContainerStatus{{Service: "web", Ports: []stack.Port{
+			{HostIP: "0.0.0.0", HostPort: 5000, ContainerPort: 5000, Protocol: "tcp"},
+			{HostIP: "127.0.0.1", HostPort: 9000, ContainerPort: 9000, Protocol: "tcp"},
+			{HostPort: 53, ContainerPort: 53, Protocol: "udp"},
+		}}}
+		got := urls(containers, hostOf(daemon))
+		if len(got) != 2 || got[0] != "web: http://"+want+":5000/" || got[1] != "web: http://127.0.0.1:9000/" {
+			t.Errorf("engine %s: urls %q, want web on %s:5000 and 127.0.0.1:9000, no udp", daemon, got, want)
+		}
 	}
 }

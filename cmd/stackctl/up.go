@@ -77,7 +77,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		status = "up to date"
 	}
 	orch.finished("stack "+st.ProjectName(), status, began)
-	return printSummary(opts.io.Out, res.Containers)
+	return printSummary(opts.io.Out, res.Containers, orch.engineHost)
 }
 
 // parseScale reads --scale values.

@@ -80,15 +80,35 @@ func (c *Client) ImageRemove(ctx context.Context, ref string) error {
 	return nil
 }
 
-// ImageCreateEmpty creates ref as an image with an empty root filesystem,
-// the given labels and command: something to create containers from that
-// are never started.
-func (c *Client) ImageCreateEmpty(ctx context.Context, ref string, labels map[string]string, cmd string) error {
+// ImageFile is a file of an image ImageCreate makes.
+type ImageFile struct {
+	Path string
+	Mode int64
+	Data []byte
+}
+
+// ImageCreate creates ref as an image of just files, with the given labels
+// and entrypoint: a small image stackctl makes for its own use, without a
+// registry or a build.
+func (c *Client) ImageCreate(ctx context.Context, ref string, files []ImageFile, labels map[string]string, entrypoint []string) error {
 	var tarball bytes.Buffer
-	if err := tar.NewWriter(&tarball).Close(); err != nil {
+	tw := tar.NewWriter(&tarball)
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.Path, Mode: f.Mode, Size: int64(len(f.Data)), Typeflag: tar.TypeReg}); err != nil {
+			return fmt.Errorf("create image %s: %w", ref, err)
+		}
+		if _, err := tw.Write(f.Data); err != nil {
+			return fmt.Errorf("create image %s: %w", ref, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
 		return fmt.Errorf("create image %s: %w", ref, err)
 	}
-	changes := []string{"CMD " + cmd}
+	ep, err := json.Marshal(entrypoint)
+	if err != nil {
+		return fmt.Errorf("create image %s: %w", ref, err)
+	}
+	changes := []string{"ENTRYPOINT " + string(ep)}
 	for k, v := range labels {
 		changes = append(changes, fmt.Sprintf("LABEL %q=%q", k, v))
 	}
@@ -101,4 +121,13 @@ func (c *Client) ImageCreateEmpty(ctx context.Context, ref string, labels map[st
 		return fmt.Errorf("create image %s: %w", ref, err)
 	}
 	return nil
+}
+
+// Platform is the engine's os/architecture, as linux/amd64.
+func (c *Client) Platform(ctx context.Context) (string, error) {
+	v, err := c.api.ServerVersion(ctx)
+	if err != nil {
+		return "", classify(err, "ask the engine its version")
+	}
+	return v.Os + "/" + v.Arch, nil
 }

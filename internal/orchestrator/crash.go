@@ -182,23 +182,10 @@ func (o *Orchestrator) killProcess(ctx context.Context, st *stack.Stack, svc *st
 			return fmt.Sprintf("SIGKILL to host PID %d", c.Pid), nil
 		}
 	}
-	// The helper needs a kill binary: the service's own image first, then
-	// the stack's other images (a scratch image has none).
-	images := []string{svc.Image}
-	for _, other := range st.Services {
-		if !slices.Contains(images, other.Image) {
-			images = append(images, other.Image)
-		}
+	if err := o.killFromHelper(ctx, st, c); err != nil {
+		return "", fmt.Errorf("crash container %s: %w", c.Name, err)
 	}
-	var errs []error
-	for _, image := range images {
-		err := o.killFromHelper(ctx, st, image, c)
-		if err == nil {
-			return fmt.Sprintf("SIGKILL to host PID %d from a helper container (%s)", c.Pid, image), nil
-		}
-		errs = append(errs, err)
-	}
-	return "", fmt.Errorf("crash container %s: %w", c.Name, errors.Join(errs...))
+	return fmt.Sprintf("SIGKILL to host PID %d from a helper container", c.Pid), nil
 }
 
 // pidBelongsTo checks, through /proc, that pid runs in the container's
@@ -212,13 +199,17 @@ func pidBelongsTo(pid int, containerID string) bool {
 	return err == nil && strings.Contains(string(cgroup), containerID)
 }
 
-func (o *Orchestrator) killFromHelper(ctx context.Context, st *stack.Stack, image string, c engine.Container) error {
+func (o *Orchestrator) killFromHelper(ctx context.Context, st *stack.Stack, c engine.Container) error {
+	image, err := o.ensureCrashHelper(ctx)
+	if err != nil {
+		return err
+	}
 	labels := st.ProjectLabels()
 	labels[stack.LabelService] = "crash-helper"
 	name := c.Name + "-crasher"
 	id, err := o.engine.ContainerCreate(ctx, engine.ContainerSpec{
 		Name: name, Image: image, User: "0:0", PidMode: "host", Labels: labels,
-		Cmd: []string{"kill", "-KILL", strconv.Itoa(c.Pid)},
+		Cmd: []string{strconv.Itoa(c.Pid)},
 	})
 	if err != nil {
 		return err
@@ -232,7 +223,9 @@ func (o *Orchestrator) killFromHelper(ctx context.Context, st *stack.Stack, imag
 		return err
 	}
 	if done.ExitCode != 0 {
-		return fmt.Errorf("helper from %s: kill exited %d", image, done.ExitCode)
+		var logs strings.Builder
+		_ = o.engine.ContainerLogs(context.WithoutCancel(ctx), id, engine.LogsOptions{Tail: 5}, &logs, &logs)
+		return fmt.Errorf("helper %s exited %d: %s", name, done.ExitCode, strings.TrimSpace(logs.String()))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // TestKillCrashRestartedBeforeFirstLookKeepsExitCode: the engine resets a
@@ -18,6 +19,7 @@ import (
 func TestKillCrashRestartedBeforeFirstLookKeepsExitCode(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
+	o.SetCrashHelper(stacktest.StaticStackctl(t))
 	st := &stack.Stack{Project: "p", Services: []stack.Service{{
 		Name: "server", Image: "redis:7", Command: []string{"redis-server"},
 		Restart: stack.RestartPolicy{Name: "always"}, Replicas: 1,

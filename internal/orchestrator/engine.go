@@ -16,7 +16,7 @@ type Images interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
 	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
-	ImageCreateEmpty(ctx context.Context, ref string, labels map[string]string, cmd string) error
+	ImageCreate(ctx context.Context, ref string, files []engine.ImageFile, labels map[string]string, entrypoint []string) error
 }
 
 // Resources manages networks and volumes.
@@ -51,6 +51,8 @@ type Host interface {
 	// IsLocal reports whether the engine runs on this machine, so its
 	// containers' host PIDs are ours to signal.
 	IsLocal() bool
+	// Platform is the engine's os/architecture, as linux/amd64.
+	Platform(ctx context.Context) (string, error)
 }
 
 // Engine is everything the orchestrator asks of the container engine.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -293,7 +294,7 @@ func (f *fakeEngine) NetworkList(ctx context.Context, name string) ([]engine.Net
 	return []engine.Network{{ID: name, Name: name, Labels: labels}}, nil
 }
 
-func (f *fakeEngine) ImageCreateEmpty(_ context.Context, ref string, labels map[string]string, _ string) error {
+func (f *fakeEngine) ImageCreate(_ context.Context, ref string, _ []engine.ImageFile, labels map[string]string, _ []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.images[ref] = engine.Image{ID: "sha256:" + ref, Labels: labels}
@@ -559,6 +560,8 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, ref, signal string) erro
 
 // IsLocal reports a remote engine: the fake has no host processes to signal.
 func (f *fakeEngine) IsLocal() bool { return false }
+
+func (f *fakeEngine) Platform(context.Context) (string, error) { return "linux/" + runtime.GOARCH, nil }
 
 // ContainerLogs writes the container's canned lines (the last opts.Tail of
 // them) to stdout; with Follow it then waits for ctx, as the engine does.

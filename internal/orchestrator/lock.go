@@ -136,5 +136,5 @@ func (o *Orchestrator) ensureLockImage(ctx context.Context) error {
 	if !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
-	return o.engine.ImageCreateEmpty(ctx, lockImage, map[string]string{labelLock: "image"}, "lock")
+	return o.engine.ImageCreate(ctx, lockImage, nil, map[string]string{labelLock: "image"}, []string{"lock"})
 }

@@ -22,6 +22,9 @@ type Orchestrator struct {
 	probeGap time.Duration
 	// signalPid signals a host process; tests replace it.
 	signalPid func(pid int, sig syscall.Signal) error
+	// helperBinary is the stackctl binary the crash helper runs ("": the
+	// running one).
+	helperBinary string
 }
 
 // New returns an orchestrator for eng that reports to reporter (nil: nowhere).

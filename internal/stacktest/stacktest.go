@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/stack"
@@ -90,4 +92,40 @@ func RepoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+var (
+	staticOnce sync.Once
+	staticBin  string
+	staticErr  error
+)
+
+// StaticStackctl builds cmd/stackctl without cgo once per test binary, as
+// `make build` does, and returns its path: the program the crash helper
+// runs, and the command the end-to-end tests run.
+func StaticStackctl(t testing.TB) string {
+	t.Helper()
+	staticOnce.Do(func() {
+		root, err := RepoRoot()
+		if err != nil {
+			staticErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "stackctl-bin-")
+		if err != nil {
+			staticErr = err
+			return
+		}
+		staticBin = filepath.Join(dir, "stackctl")
+		build := exec.Command("go", "build", "-o", staticBin, "./cmd/stackctl")
+		build.Dir = root
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			staticErr = fmt.Errorf("go build ./cmd/stackctl: %w\n%s", err, out)
+		}
+	})
+	if staticErr != nil {
+		t.Fatal(staticErr)
+	}
+	return staticBin
 }
