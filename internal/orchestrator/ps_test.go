@@ -22,7 +22,7 @@ func TestPSListsTheProjectInStartOrder(t *testing.T) {
 		{"cache", "stackctl-cache-1", "running", "always"},
 		{"db", "stackctl-db-1", "running", "always"},
 		{"migrate", "stackctl-migrate-1", "exited", "on-failure:3"},
-		{"web", "stackctl-web-1", "running", "on-failure"},
+		{"web", "stackctl-web-1", "running", "unless-stopped"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("PS lists %d containers, want %d: %+v", len(got), len(want), got)

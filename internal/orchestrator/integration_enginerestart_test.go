@@ -1,0 +1,114 @@
+package orchestrator_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/wait"
+)
+
+const policiesCompose = `services:
+  always:
+    image: redis:7
+    restart: always
+  unless:
+    image: redis:7
+    restart: unless-stopped
+  onfailure:
+    image: redis:7
+    restart: on-failure
+  never:
+    image: redis:7
+    restart: "no"
+`
+
+// The engine restarts under a running stack (a reboot, an upgrade): it
+// stops every container with SIGTERM, which redis answers with exit 0.
+// always and unless-stopped come back; on-failure (a clean exit) and no do
+// not; ps says so; and the next up starts those two again without
+// recreating anything. The engine is a second one, in a container, so the
+// host's is untouched.
+func TestEngineRestartUnderARunningStack(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	inner := enginetest.Dind(t)
+	ctx := enginetest.Context(t, 6*time.Minute)
+	if err := inner.LoadImages(ctx, "redis:7"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	if err := os.WriteFile(file, []byte(policiesCompose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: "policies"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ApplyShape(stack.Shape{}); err != nil {
+		t.Fatal(err)
+	}
+	orch := orchestrator.New(inner.Client, &itgRecorder{})
+	first, err := orch.Up(ctx, st, orchestrator.UpOptions{})
+	if err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	ids := map[string]string{}
+	for _, c := range first.Containers {
+		ids[c.Service] = c.ID
+	}
+
+	timeout := 30
+	if err := e.api.ContainerRestart(ctx, inner.ContainerID, container.StopOptions{Timeout: &timeout}); err != nil {
+		t.Fatalf("restart the engine's container: %v", err)
+	}
+	// Until the engine answers again and has applied its restart policies.
+	settled := wait.Func(func(ctx context.Context) (bool, error) {
+		ps, err := orch.PS(ctx, st)
+		if err != nil {
+			return false, nil
+		}
+		running := 0
+		for _, c := range ps {
+			if c.State == "running" {
+				running++
+			}
+		}
+		return running == 2, nil
+	})
+	if err := wait.Until(ctx, 200*time.Millisecond, settled); err != nil {
+		t.Fatalf("the engine did not come back with two services running: %v", err)
+	}
+	ps, err := orch.PS(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"always": "running", "unless": "running", "onfailure": "exited", "never": "exited"}
+	for _, c := range ps {
+		if c.State != want[c.Service] || c.ID != ids[c.Service] {
+			t.Errorf("%s after the engine restarted: %s (%s), want %s (the same container)", c.Service, c.State, c.ID[:12], want[c.Service])
+		}
+		if c.State == "exited" && c.ExitCode != 0 {
+			t.Errorf("%s exited %d, want 0 (redis's answer to SIGTERM)", c.Service, c.ExitCode)
+		}
+	}
+
+	again, err := orch.Up(ctx, st, orchestrator.UpOptions{})
+	if err != nil {
+		t.Fatalf("up after the restart: %v", err)
+	}
+	for _, c := range again.Containers {
+		if c.State != "running" || c.ID != ids[c.Service] {
+			t.Errorf("%s after up: %s (%s), want running, the same container", c.Service, c.State, c.ID[:12])
+		}
+	}
+	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil && !itgNotFound(err) {
+		t.Errorf("down: %v", err)
+	}
+}
