@@ -1,5 +1,5 @@
-// Command stackctl brings up, inspects and takes down the three-tier stack
-// through the Docker Engine API.
+// Command stackctl runs the stack a compose file describes through the
+// Docker Engine API.
 package main
 
 import (
@@ -15,8 +15,12 @@ import (
 const exitInterrupted = 130
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go cancelOnSignal(notifyInterrupts(), cancel, func() {
+		fmt.Fprintln(os.Stderr, "interrupted twice: exiting at once; run the command again to converge what was left")
+		os.Exit(exitInterrupted)
+	})
 	err := newRootCmd(defaultIO()).ExecuteContext(ctx)
 	if err == nil {
 		return
@@ -30,4 +34,22 @@ func main() {
 	}
 	fmt.Fprintln(os.Stderr, "error:", err)
 	os.Exit(1)
+}
+
+// notifyInterrupts delivers Ctrl-C and SIGTERM, from now on, to a channel
+// instead of ending the program.
+func notifyInterrupts() <-chan os.Signal {
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	return signals
+}
+
+// cancelOnSignal cancels the command at the first Ctrl-C (or SIGTERM), so
+// it stops cleanly, and calls force at the second, as Compose does: a user
+// who presses it again does not want to wait for the clean stop.
+func cancelOnSignal(signals <-chan os.Signal, cancel func(), force func()) {
+	<-signals
+	cancel()
+	<-signals
+	force()
 }

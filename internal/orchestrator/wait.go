@@ -82,12 +82,14 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 			// It died and its policy restarted it while we waited: a
 			// crash loop, which waiting longer will not cure.
 			return false, o.failure(svc, id, name, fmt.Sprintf("crashed while starting (%s, restarted by its policy)", exitReason(c)), c.HealthLog, lastProbe())
+		case !c.Running() && !willRestart(c):
+			// Before the health verdict: the engine marks a stopped
+			// container unhealthy, and the stop is what happened.
+			return false, o.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe())
 		case c.Health == "healthy":
 			return true, nil
 		case c.Health == "unhealthy":
 			return false, o.failure(svc, id, name, "is unhealthy", c.HealthLog, lastProbe())
-		case !c.Running() && !willRestart(c):
-			return false, o.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe())
 		case c.Running() && c.Health == "" && probe == nil:
 			return false, errNoHealthcheck
 		}
@@ -217,7 +219,10 @@ func (o *Orchestrator) waitError(ctx context.Context, svc *stack.Service, id, na
 		}
 		return o.failure(svc, id, name, fmt.Sprintf("did not become ready within %s", timeout), health, lastProbe)
 	}
-	return err
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("wait for container %s of service %s: %w", name, svc.Name, err)
 }
 
 // logTailLines is how much of a failed service's log an error shows.
