@@ -117,7 +117,7 @@ func TestInTurnAlternates(t *testing.T) {
 
 func TestLoadAndPlanBuiltin(t *testing.T) {
 	plan, err := loadAndPlan(context.Background(), stack.LoadOptions{
-		Files: []string{builtinFile}, ProjectName: "bench-s", Environment: builtinEnv(t.TempDir(), 0),
+		Files: []string{builtinFile}, ProjectName: "bench-s", Environment: builtinEnv("..", t.TempDir(), 0),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -116,7 +116,7 @@ func parseLoadProbe(out []byte) (time.Duration, error) {
 // project, with the variables the benchmark gives stackctl (the repository's
 // app/ as build context: loading reads nothing in it).
 func (r *Runner) loadSetup() (file, project string, env map[string]string) {
-	return r.cfg.ComposeFile, r.cfg.StackctlProject, builtinEnv(filepath.Join(r.cfg.RepoDir, "app"), 0)
+	return r.cfg.ComposeFile, r.cfg.StackctlProject, builtinEnv(r.cfg.RepoDir, filepath.Join(r.cfg.RepoDir, "app"), 0)
 }
 
 // loadRound takes loadProcesses fresh-process samples (when Config.LoadProbe

@@ -221,14 +221,14 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 	}
 	stackctl, err := NewStackctl(r.cfg.StackctlBin, StackSetup{
 		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.StackctlProject,
-		Env: builtinEnv(dirs[0], ports[0]), Port: ports[0], AppDir: dirs[0],
+		Env: builtinEnv(r.cfg.RepoDir, dirs[0], ports[0]), Port: ports[0], AppDir: dirs[0],
 	})
 	if err != nil {
 		return err
 	}
 	compose, err := NewCompose(ctx, StackSetup{
 		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.ComposeProject,
-		Env: builtinEnv(dirs[1], ports[1]), Port: ports[1], AppDir: dirs[1],
+		Env: builtinEnv(r.cfg.RepoDir, dirs[1], ports[1]), Port: ports[1], AppDir: dirs[1],
 	})
 	if err != nil {
 		return err

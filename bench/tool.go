@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,9 +224,14 @@ func findCompose(ctx context.Context) (argv []string, version string, err error)
 }
 
 // builtinEnv is the interpolation environment of one copy of the built-in
-// stack: web's port and the private copy of the app.
-func builtinEnv(appDir string, port int) map[string]string {
-	return map[string]string{"WEB_PORT": strconv.Itoa(port), "APP_DIR": appDir}
+// stack: web's port, the private copy of the app, and the repository's
+// database password file (the file's own default is relative to the
+// project directory, which -f makes the file's).
+func builtinEnv(repoDir, appDir string, port int) map[string]string {
+	return map[string]string{
+		"WEB_PORT": strconv.Itoa(port), "APP_DIR": appDir,
+		"POSTGRES_PASSWORD_FILE": filepath.Join(repoDir, "secrets", "postgres_password"),
+	}
 }
 
 func envList(env map[string]string) []string {

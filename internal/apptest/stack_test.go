@@ -109,7 +109,7 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 	logf("built %s (%s) in %s", s.image, shortID(s.imageID), time.Since(started).Round(time.Millisecond))
 
 	s.st, err = stacktest.Load(stacktest.Options{
-		Project: project, AppDir: dir, Env: map[string]string{"POSTGRES_PASSWORD": "apptest-" + project},
+		Project: project, AppDir: dir, Password: "apptest-" + project,
 	})
 	if err != nil {
 		return s, err

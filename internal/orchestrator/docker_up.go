@@ -72,10 +72,11 @@ func (r *dockerRun) create(ctx context.Context, plan servicePlan, s step) (strin
 	r.run.MarkChanged()
 	r.o.report("container "+s.name, "creating", "")
 	spec := containerSpec(r.st, plan.service, s.name, s.replica, plan.hash)
+	mountSecrets(plan.service, &spec)
 	if err := r.nameUnnamedVolumes(ctx, plan.service, s.replica, &spec); err != nil {
 		return "", err
 	}
-	id, err := r.o.engine.ContainerCreate(ctx, spec)
+	id, err := r.createWithSecrets(ctx, plan.service, spec)
 	if errors.Is(err, engine.ErrConflict) {
 		return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
 	}

@@ -49,7 +49,11 @@ func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
 	}
 	// The same password as the test's stack, so cleanup's Down sees the
 	// same project either way (the password is not part of any name).
-	env = append(env, "POSTGRES_PASSWORD=itg-"+e.project, "WEB_PORT=0", "APP_DIR="+itgAppDir(t))
+	password := filepath.Join(t.TempDir(), "postgres_password")
+	if err := os.WriteFile(password, []byte("itg-"+e.project+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, "POSTGRES_PASSWORD_FILE="+password, "WEB_PORT=0", "APP_DIR="+itgAppDir(t))
 	run := func(args ...string) (stdout, stderr string, err error) {
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Dir = root

@@ -120,7 +120,7 @@ func itgWarmAppBuild(t *testing.T, cli *engine.Client, api *client.Client) {
 
 func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
 	return stacktest.Builtin(e.t, stacktest.Options{
-		Project: e.project, AppDir: appDir, Env: map[string]string{"POSTGRES_PASSWORD": "itg-" + e.project},
+		Project: e.project, AppDir: appDir, Password: "itg-" + e.project,
 	})
 }
 

@@ -94,6 +94,9 @@ func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts RunOptions
 			}
 		}()
 	}
+	if err := o.writeSecrets(ctx, svc, id, res.Container); err != nil {
+		return res, err
+	}
 	res.ExitCode, err = o.engine.ContainerRunAttached(ctx, id, opts.Stdio)
 	if err != nil && ctx.Err() != nil && !opts.Remove {
 		// Interrupted: the one-off ends with the command that ran it.
@@ -109,6 +112,7 @@ func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts RunOptions
 // labels, with what opts override.
 func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts RunOptions) engine.ContainerSpec {
 	spec := containerSpec(st, svc, name, 0, "")
+	mountSecrets(svc, &spec)
 	for _, l := range []string{stack.LabelReplica, stack.LabelConfigHash, stack.LabelOneShot, stack.LabelBalances} {
 		delete(spec.Labels, l)
 	}

@@ -148,11 +148,11 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		svc.Networks = append(svc.Networks, n)
 	}
 	for i, s := range sc.Secrets {
-		f, err := fileMount("secret", "/run/secrets", types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
+		secret, err := fromSecret(types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
 		if err != nil {
 			return Service{}, fmt.Errorf("secrets[%d]: %w", i, err)
 		}
-		svc.Files = append(svc.Files, f)
+		svc.Secrets = append(svc.Secrets, secret)
 	}
 	for i, c := range sc.Configs {
 		f, err := fileMount("config", "/", types.FileObjectConfig(p.Configs[c.Source]), types.FileReferenceConfig(c))
@@ -300,7 +300,28 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	return m, nil
 }
 
-// fileMount is a secret or config from a file, mounted read-only where
+// fromSecret is a secret from a file, written to SecretsDir/<target>.
+func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
+	if obj.File == "" {
+		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:)", ref.Source)
+	}
+	if ref.UID != "" || ref.GID != "" || ref.Mode != nil {
+		return Secret{}, fmt.Errorf("secret %q: uid, gid and mode are not supported: secrets are written readable by all, owned by root", ref.Source)
+	}
+	target := cmp.Or(ref.Target, ref.Source)
+	if path.IsAbs(target) {
+		if path.Dir(target) != SecretsDir {
+			return Secret{}, fmt.Errorf("target: %q: stackctl writes secrets into %s; name a file there", target, SecretsDir)
+		}
+		target = path.Base(target)
+	}
+	if target != path.Base(target) || target == "." || target == ".." {
+		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
+	}
+	return Secret{Name: ref.Source, Target: target, Source: obj.File}, nil
+}
+
+// fileMount is a config from a file, mounted read-only where
 // Compose mounts it.
 func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
 	if obj.File == "" {
@@ -320,6 +341,9 @@ func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileRefer
 // as secret, so that no rendering of the stack prints it.
 func secretName(name string) bool {
 	n := strings.ToUpper(name)
+	if strings.HasSuffix(n, "_FILE") {
+		return false // the path of a secret file, not a secret
+	}
 	for _, word := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE_KEY", "API_KEY", "ACCESS_KEY"} {
 		if strings.Contains(n, word) {
 			return true

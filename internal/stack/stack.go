@@ -50,8 +50,11 @@ type Service struct {
 	Restart   RestartPolicy
 	Ports     []Port
 	Mounts    []Mount
-	// Files are secrets and configs: host files mounted read-only.
-	Files      []FileMount
+	// Files are configs: host files mounted read-only.
+	Files []FileMount
+	// Secrets are files under /run/secrets that stackctl writes into the
+	// service's containers through the engine's API.
+	Secrets    []Secret
 	Networks   []ServiceNetwork
 	ExtraHosts []string
 	Labels     map[string]string
@@ -179,6 +182,21 @@ type FileMount struct {
 	Name   string
 	Source string
 	Target string
+}
+
+// SecretsDir is where a service finds its secrets, as in Compose.
+const SecretsDir = "/run/secrets"
+
+// Secret is a secret a service reads from a file under SecretsDir. It is
+// written into each container through the engine's API, so its value is in
+// no environment, label or rendering of the stack, and it reaches a remote
+// engine as well as a local one.
+type Secret struct {
+	Name string
+	// Target is the file's name in SecretsDir.
+	Target string
+	// Source is the file on this machine it is read from.
+	Source string
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.

@@ -46,7 +46,7 @@ var (
 		"init":              anyValue,
 		"stop_signal":       anyValue,
 		"stop_grace_period": anyValue,
-		"secrets":           {"source": anyValue, "target": anyValue},
+		"secrets":           {"source": anyValue, "target": anyValue, "uid": anyValue, "gid": anyValue, "mode": anyValue},
 		"configs":           {"source": anyValue, "target": anyValue},
 		"profiles":          anyValue,
 	}

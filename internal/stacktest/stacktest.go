@@ -24,6 +24,9 @@ type Options struct {
 	AppDir string
 	// WebPort is web's host port; "" lets the engine choose one.
 	WebPort string
+	// Password, when set, is the database password, in a file of its own
+	// (the stack reads it as a secret).
+	Password string
 	// Env adds to the interpolation environment.
 	Env map[string]string
 	// Shape scales services and puts them behind their edge.
@@ -53,6 +56,17 @@ func Load(opts Options) (*stack.Stack, error) {
 	}
 	if opts.AppDir != "" {
 		env["APP_DIR"] = opts.AppDir
+	}
+	if opts.Password != "" {
+		dir, err := os.MkdirTemp("", "stackctl-secret-")
+		if err != nil {
+			return nil, err
+		}
+		file := filepath.Join(dir, "postgres_password")
+		if err := os.WriteFile(file, []byte(opts.Password+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		env["POSTGRES_PASSWORD_FILE"] = file
 	}
 	maps.Copy(env, opts.Env)
 	// The embedded file by its path, so that no COMPOSE_FILE or compose
