@@ -574,6 +574,8 @@ func (s *appStack) runToExit(t *testing.T, ctx context.Context, name string, cmd
 		Networks: []engine.Endpoint{{Network: s.network}}, User: nonRoot, ReadOnlyRootfs: true,
 		CapDrop: []string{"ALL"}, SecurityOpt: []string{"no-new-privileges:true"},
 		Healthcheck: &stack.Healthcheck{Test: []string{"NONE"}},
+		// The password file, as migrate's own container has it.
+		Mounts: []stack.Mount{{Type: stack.MountVolume, Source: s.project + "_migrate-1_run-secrets", Target: stack.SecretsDir, ReadOnly: true}},
 	})
 	var c engine.Container
 	enginetest.Eventually(t, eventWait, name+" exited", func() error {

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -72,11 +73,19 @@ func (r *dockerRun) create(ctx context.Context, plan servicePlan, s step) (strin
 	r.run.MarkChanged()
 	r.o.report("container "+s.name, "creating", "")
 	spec := containerSpec(r.st, plan.service, s.name, s.replica, plan.hash)
-	mountSecrets(plan.service, &spec)
 	if err := r.nameUnnamedVolumes(ctx, plan.service, s.replica, &spec); err != nil {
 		return "", err
 	}
-	id, err := r.createWithSecrets(ctx, plan.service, spec)
+	secrets := unnamedVolumeName(r.st, plan.service, s.replica, stack.SecretsDir)
+	made, err := r.o.writeSecrets(ctx, r.st, plan.service, secrets, fmt.Sprintf("%s-%d", plan.service.Name, s.replica))
+	if err != nil {
+		return "", err
+	}
+	if made {
+		r.run.MarkChanged()
+	}
+	mountSecrets(plan.service, secrets, &spec)
+	id, err := r.o.engine.ContainerCreate(ctx, spec)
 	if errors.Is(err, engine.ErrConflict) {
 		return "", &NotOwnedError{Kind: "container", Name: s.name, Project: r.st.ProjectName()}
 	}

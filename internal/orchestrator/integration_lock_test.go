@@ -151,7 +151,7 @@ func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
 		t.Fatal(err)
 	}
 	host, _ := os.Hostname()
-	_, err = e.cli.ContainerCreate(ctx, engine.ContainerSpec{Name: e.project + "_lock", Image: "stackctl/lock:1", Labels: map[string]string{
+	_, err = e.cli.ContainerCreate(ctx, engine.ContainerSpec{Name: e.project + "_lock", Image: "stackctl/empty:1", Labels: map[string]string{
 		"io.stackctl.lock": e.project, "io.stackctl.lock.host": host, "io.stackctl.lock.pid": fmt.Sprint(dead.Process.Pid), "io.stackctl.lock.owner": "a run that crashed",
 	}})
 	if err != nil {

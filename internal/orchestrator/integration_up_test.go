@@ -153,9 +153,9 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 			"db":      {Name: "always"},
 			"cache":   {Name: "always"},
 			"migrate": {Name: "on-failure", MaxRetries: 3},
-			"web":     {Name: "on-failure"},
+			"web":     {Name: "unless-stopped"},
 		}
-		wantPS := map[string]string{"db": "always", "cache": "always", "migrate": "on-failure:3", "web": "on-failure"}
+		wantPS := map[string]string{"db": "always", "cache": "always", "migrate": "on-failure:3", "web": "unless-stopped"}
 		for name, want := range wantRestart {
 			c := e.inspect(ctx, first[name].ID)
 			if c.Restart != want {

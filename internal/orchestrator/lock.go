@@ -18,9 +18,8 @@ import (
 // A project's lock is a container that is never started, named after the
 // project: the engine creates a name once, atomically, for whoever asks
 // first, also when several machines share a remote engine. Its labels say
-// who holds it. It is made from an empty image stackctl creates once.
+// who holds it. It is made from the empty image.
 const (
-	lockImage      = "stackctl/lock:1"
 	labelLock      = "io.stackctl.lock"
 	labelLockHost  = "io.stackctl.lock.host"
 	labelLockPid   = "io.stackctl.lock.pid"
@@ -46,14 +45,14 @@ func (e *LockedError) Error() string {
 // finish (not at all when wait is 0). A lock whose holder died is taken
 // over. The returned function releases it.
 func (o *Orchestrator) Lock(ctx context.Context, project string, maxWait time.Duration) (unlock func(), err error) {
-	if err := o.ensureLockImage(ctx); err != nil {
+	if err := o.ensureEmptyImage(ctx); err != nil {
 		return nil, err
 	}
 	name := lockName(project)
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("stackctl (pid %d on %s: %s)", os.Getpid(), host, strings.Join(os.Args[1:], " "))
 	spec := engine.ContainerSpec{
-		Name: name, Image: lockImage,
+		Name: name, Image: emptyImage,
 		Labels: map[string]string{
 			labelLock: project, labelLockHost: host, labelLockPid: strconv.Itoa(os.Getpid()), labelLockOwner: owner,
 		},
@@ -130,11 +129,19 @@ func stale(holder engine.Container, host string) bool {
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
-// ensureLockImage creates the empty image locks are made from.
-func (o *Orchestrator) ensureLockImage(ctx context.Context) error {
-	_, err := o.engine.ImageInspect(ctx, lockImage)
+// emptyImage is an image of no files that stackctl makes on an engine once:
+// containers that are created and never started (a project's lock, the
+// writer of secrets) are made from it, so no image of the user's is needed.
+const (
+	emptyImage = "stackctl/empty:1"
+	labelEmpty = "io.stackctl.empty"
+)
+
+// ensureEmptyImage creates the empty image when the engine lacks it.
+func (o *Orchestrator) ensureEmptyImage(ctx context.Context) error {
+	_, err := o.engine.ImageInspect(ctx, emptyImage)
 	if !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
-	return o.engine.ImageCreate(ctx, lockImage, nil, map[string]string{labelLock: "image"}, []string{"lock"})
+	return o.engine.ImageCreate(ctx, emptyImage, nil, map[string]string{labelEmpty: "image"}, []string{"never-started"})
 }

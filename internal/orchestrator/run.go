@@ -83,7 +83,16 @@ func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts RunOptions
 		return res, err
 	}
 	res.Container = fmt.Sprintf("%s-%s-run-%s", st.Project, svc.Name, suffix)
-	id, err := o.engine.ContainerCreate(ctx, oneOffSpec(st, svc, res.Container, opts))
+	spec := oneOffSpec(st, svc, res.Container, opts)
+	secrets := res.Container + "_run-secrets"
+	if _, err := o.writeSecrets(ctx, st, svc, secrets, res.Container); err != nil {
+		return res, err
+	}
+	if opts.Remove && len(svc.Secrets) > 0 {
+		defer func() { err = errors.Join(err, o.removeVolume(context.WithoutCancel(ctx), secrets)) }()
+	}
+	mountSecrets(svc, secrets, &spec)
+	id, err := o.engine.ContainerCreate(ctx, spec)
 	if err != nil {
 		return res, err
 	}
@@ -93,9 +102,6 @@ func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts RunOptions
 				err = errors.Join(err, rmErr)
 			}
 		}()
-	}
-	if err := o.writeSecrets(ctx, svc, id, res.Container); err != nil {
-		return res, err
 	}
 	res.ExitCode, err = o.engine.ContainerRunAttached(ctx, id, opts.Stdio)
 	if err != nil && ctx.Err() != nil && !opts.Remove {
@@ -112,7 +118,6 @@ func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts RunOptions
 // labels, with what opts override.
 func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts RunOptions) engine.ContainerSpec {
 	spec := containerSpec(st, svc, name, 0, "")
-	mountSecrets(svc, &spec)
 	for _, l := range []string{stack.LabelReplica, stack.LabelConfigHash, stack.LabelOneShot, stack.LabelBalances} {
 		delete(spec.Labels, l)
 	}

@@ -204,8 +204,14 @@ func TestRunDependenciesAreNoOrphanWarning(t *testing.T) {
 			t.Errorf("run reported %s %s: %s", e.Resource, e.Status, e.Detail)
 		}
 	}
-	// The dependencies were up to date: only the one-off came and went.
-	want := []string{"create " + res.Container, "run " + res.Container, "exit " + res.Container + " 0", "remove " + res.Container}
+	// The dependencies were up to date: only the one-off (and the volume
+	// of its secrets) came and went.
+	secrets := res.Container + "_run-secrets"
+	want := []string{
+		"create volume " + secrets, "create " + secrets + "-writer", "copy " + secrets + "-writer /secrets", "remove " + secrets + "-writer",
+		"create " + res.Container, "run " + res.Container, "exit " + res.Container + " 0", "remove " + res.Container,
+		"remove volume " + secrets,
+	}
 	if got := changes(f.Events()[before:]); !slices.Equal(got, want) {
 		t.Errorf("run changed %q, want only %q", got, want)
 	}

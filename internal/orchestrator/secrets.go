@@ -10,50 +10,69 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// mountSecrets gives a container with secrets a volume at
-// stack.SecretsDir to receive them (unnamed here: a replica's gets the
-// project's name for it, a one-off's goes with it). A volume, because the
-// engine's API writes into a created container only where it is writable,
-// and a read-only root filesystem (the app's) is not; and because it works
-// on a remote engine, where a file of this machine cannot be bound.
-func mountSecrets(svc *stack.Service, spec *engine.ContainerSpec) {
+// A container's secrets live in a volume of the project's, mounted
+// read-only at stack.SecretsDir. They are written into it through the
+// engine's API by a container that is created for that and never started:
+// the API writes only where a container mounts writably, and the service's
+// own mount is read-only. This works on a remote engine, where a file of
+// this machine cannot be bound, and with a read-only root filesystem.
+const secretsWriterDir = "/secrets"
+
+// mountSecrets mounts the volume that holds a container's secrets.
+func mountSecrets(svc *stack.Service, volume string, spec *engine.ContainerSpec) {
 	if len(svc.Secrets) > 0 {
-		spec.Mounts = append(spec.Mounts, stack.Mount{Type: stack.MountVolume, Target: stack.SecretsDir})
+		spec.Mounts = append(spec.Mounts, stack.Mount{Type: stack.MountVolume, Source: volume, Target: stack.SecretsDir, ReadOnly: true})
 	}
 }
 
-// writeSecrets writes the service's secrets into the created container.
+// writeSecrets makes the volume and writes the service's secrets into it.
 // Their values are read here, at the last moment, and go nowhere else.
-func (o *Orchestrator) writeSecrets(ctx context.Context, svc *stack.Service, id, name string) error {
+func (o *Orchestrator) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (bool, error) {
 	if len(svc.Secrets) == 0 {
-		return nil
+		return false, nil
 	}
 	files := make(map[string][]byte, len(svc.Secrets))
 	for _, s := range svc.Secrets {
 		value, err := os.ReadFile(s.Source)
 		if err != nil {
-			return fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
+			return false, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
 		}
 		files[s.Target] = value
 	}
-	if err := o.engine.CopyFiles(ctx, id, stack.SecretsDir, files); err != nil {
-		return fmt.Errorf("service %s: write secrets into container %s: %w", svc.Name, name, err)
+	labels := st.ProjectLabels()
+	labels[LabelUnnamedVolume] = holder + ":" + stack.SecretsDir
+	made, err := o.ensureOwned(st, resource{
+		kind: "volume", name: volume,
+		inspect: func() (map[string]string, error) {
+			v, err := o.engine.VolumeInspect(ctx, volume)
+			return v.Labels, err
+		},
+		create: func() error { return o.engine.VolumeCreate(ctx, volume, labels) },
+	})
+	if err != nil {
+		return false, err
 	}
-	return nil
+	if err := o.ensureEmptyImage(ctx); err != nil {
+		return false, err
+	}
+	writer, err := o.engine.ContainerCreate(ctx, engine.ContainerSpec{
+		Name: volume + "-writer", Image: emptyImage, Labels: map[string]string{labelEmpty: "secrets-writer"},
+		Mounts: []stack.Mount{{Type: stack.MountVolume, Source: volume, Target: secretsWriterDir}},
+	})
+	if err != nil {
+		return false, fmt.Errorf("service %s: write secrets: %w", svc.Name, err)
+	}
+	defer func() { _ = o.engine.ContainerRemove(context.WithoutCancel(ctx), writer) }()
+	if err := o.engine.CopyFiles(ctx, writer, secretsWriterDir, files); err != nil {
+		return false, fmt.Errorf("service %s: write secrets into volume %s: %w", svc.Name, volume, err)
+	}
+	return made, nil
 }
 
-// createWithSecrets creates the container and writes its secrets; a
-// container that could not get them is removed.
-func (r *dockerRun) createWithSecrets(ctx context.Context, svc *stack.Service, spec engine.ContainerSpec) (string, error) {
-	id, err := r.o.engine.ContainerCreate(ctx, spec)
-	if err != nil {
-		return "", err
+// removeVolume removes a volume that may already be gone.
+func (o *Orchestrator) removeVolume(ctx context.Context, name string) error {
+	if err := o.engine.VolumeRemove(ctx, name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
 	}
-	if err := r.o.writeSecrets(ctx, svc, id, spec.Name); err != nil {
-		if rmErr := r.o.engine.ContainerRemove(context.WithoutCancel(ctx), id); rmErr != nil && !errors.Is(rmErr, engine.ErrNotFound) {
-			err = errors.Join(err, rmErr)
-		}
-		return "", err
-	}
-	return id, nil
+	return nil
 }
