@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,15 +67,24 @@ func Load(ctx context.Context, opts LoadOptions) (*Stack, error) {
 		return nil, fmt.Errorf("load compose project: %w", err)
 	}
 	profiles := activeProfiles(opts.Profiles, popts.Environment)
-	var project *types.Project
 	files := popts.ConfigPaths
-	if len(files) == 0 {
-		project, err = loadBuiltin(ctx, popts, profiles)
-		files = []string{BuiltinFile}
-	} else {
-		if err = cli.WithProfiles(profiles)(popts); err == nil {
-			project, err = popts.LoadProject(ctx)
+	contents := [][]byte{builtinCompose}
+	if len(files) > 0 {
+		contents = contents[:0]
+		for _, f := range files {
+			// A file that cannot be read here is compose-go's to report.
+			b, _ := os.ReadFile(f)
+			contents = append(contents, b)
 		}
+	}
+	check, known := rememberedValidation(contents, popts.Environment)
+	options := []func(*loader.Options){loader.WithProfiles(profiles), func(o *loader.Options) { o.SkipValidation = known }}
+	var project *types.Project
+	if len(files) == 0 {
+		project, err = loadBuiltin(ctx, popts, options)
+		files = []string{BuiltinFile}
+	} else if err = cli.WithLoadOptions(options...)(popts); err == nil {
+		project, err = popts.LoadProject(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", describeFiles(files), err)
@@ -83,11 +93,14 @@ func Load(ctx context.Context, opts LoadOptions) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", describeFiles(files), err)
 	}
+	if !known {
+		check.remember()
+	}
 	return st, nil
 }
 
 // loadBuiltin loads the embedded file as if it were the project directory's.
-func loadBuiltin(ctx context.Context, popts *cli.ProjectOptions, profiles []string) (*types.Project, error) {
+func loadBuiltin(ctx context.Context, popts *cli.ProjectOptions, options []func(*loader.Options)) (*types.Project, error) {
 	wd, err := popts.GetWorkingDir()
 	if err != nil {
 		return nil, err
@@ -98,11 +111,11 @@ func loadBuiltin(ctx context.Context, popts *cli.ProjectOptions, profiles []stri
 		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(wd, "compose.yaml"), Content: builtinCompose}},
 		Environment: popts.Environment,
 	}
-	return loader.LoadWithContext(ctx, details, loader.WithProfiles(profiles), func(o *loader.Options) {
+	return loader.LoadWithContext(ctx, details, append(options, func(o *loader.Options) {
 		if name != "" {
 			o.SetProjectName(name, true)
 		}
-	})
+	})...)
 }
 
 // activeProfiles are --profile's, else COMPOSE_PROFILES'.
