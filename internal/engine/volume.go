@@ -32,10 +32,15 @@ func (c *Client) VolumeRemove(ctx context.Context, name string) error {
 	return nil
 }
 
-// VolumeList lists the volumes that carry every given label.
+// VolumeList lists the volumes that carry every given label (any value
+// where the value is "").
 func (c *Client) VolumeList(ctx context.Context, labels map[string]string) ([]Volume, error) {
 	args := filters.NewArgs()
 	for k, v := range labels {
+		if v == "" {
+			args.Add("label", k) // present, whatever its value
+			continue
+		}
 		args.Add("label", k+"="+v)
 	}
 	list, err := c.api.VolumeList(ctx, volume.ListOptions{Filters: args})

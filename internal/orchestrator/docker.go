@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -63,6 +64,10 @@ func (d dockerBackend) Observe(ctx context.Context, st *stack.Stack, imageIDs ma
 		}
 		obs.Instances[c.Name] = in
 	}
+	obs.Completions, obs.Data, err = d.o.observeCompletions(ctx, st)
+	if err != nil {
+		return Observed{}, err
+	}
 	return obs, nil
 }
 
@@ -117,6 +122,16 @@ func (r *dockerRun) Apply(ctx context.Context, plan servicePlan) ([]string, erro
 	return r.applyAll(ctx, plan)
 }
 
+// Await waits until the service's replicas are ready; a one-shot that ran
+// in this run and completed is remembered, so that it does not run again
+// on the same data (see completed.go).
 func (r *dockerRun) Await(ctx context.Context, plan servicePlan, ids []string) error {
-	return r.waitReady(ctx, plan.service, plan, ids)
+	if err := r.waitReady(ctx, plan.service, plan, ids); err != nil {
+		return err
+	}
+	ran := slices.ContainsFunc(plan.steps, func(s step) bool { return s.action != keep && s.action != done })
+	if plan.service.OneShot && ran {
+		return r.o.recordCompletion(ctx, r.st, plan.service, plan.hash)
+	}
+	return nil
 }

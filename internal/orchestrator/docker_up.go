@@ -42,6 +42,8 @@ func (r *dockerRun) applyAll(ctx context.Context, plan servicePlan) ([]string, e
 func (r *dockerRun) apply(ctx context.Context, plan servicePlan, s step) (string, error) {
 	svc := plan.service
 	switch s.action {
+	case done:
+		return "", nil // nothing runs: the one-shot completed before
 	case keep:
 		if svc.LoadBalancer != nil && s.current.State == "running" {
 			return s.current.ID, r.refreshBalancer(ctx, svc, s.current.ID, s.name)

@@ -334,7 +334,8 @@ func (f *fakeEngine) VolumeList(_ context.Context, labels map[string]string) ([]
 	for name, l := range f.volumes {
 		match := true
 		for k, v := range labels {
-			match = match && l[k] == v
+			got, ok := l[k]
+			match = match && ok && (v == "" || got == v)
 		}
 		if match {
 			out = append(out, engine.Volume{Name: name, Labels: l})

@@ -17,6 +17,10 @@ type Observed struct {
 	Instances map[string]Instance
 	// ImageIDs are the images the services run, by reference.
 	ImageIDs map[string]string
+	// Completions are the one-shots' last successful runs, by service, and
+	// Data fingerprints the project's data volumes as they are now.
+	Completions map[string]Completion
+	Data        string
 }
 
 // Plan is what up does to bring what runs to the stack: decided from the
@@ -41,10 +45,11 @@ const (
 	create                 // missing
 	recreate               // out of date
 	restart                // up to date, but a dependency with restart: true is replaced
+	done                   // a one-shot that completed with this configuration on this data
 )
 
 func (a action) String() string {
-	return [...]string{"keep", "start", "create", "recreate", "restart"}[a]
+	return [...]string{"keep", "start", "create", "recreate", "restart", "done"}[a]
 }
 
 // step is the planned action for one replica of a service.
@@ -75,7 +80,7 @@ func (p servicePlan) changes() bool {
 		return true
 	}
 	for _, s := range p.steps {
-		if s.action != keep {
+		if s.action != keep && s.action != done {
 			return true
 		}
 	}
@@ -101,6 +106,13 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 		sp, err := planService(st, svc, st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
 		if err != nil {
 			return Plan{}, err
+		}
+		if c, ok := obs.Completions[svc.Name]; ok && svc.OneShot && c.Hash == sp.hash && c.Data == obs.Data {
+			for i, s := range sp.steps {
+				if s.action == create {
+					sp.steps[i].action, sp.steps[i].why = done, "completed before, same configuration and data"
+				}
+			}
 		}
 		plan.Services = append(plan.Services, sp)
 	}

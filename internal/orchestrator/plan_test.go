@@ -138,6 +138,22 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			failed.Services = append(failed.Services, retrying.Services[2])
 			return failed, err
 		}},
+		{"cold-up-after-a-completed-migration", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			migrate, _ := st.Service("migrate")
+			hash := st.ConfigHash(migrate, images[migrate.Image])
+			same := Observed{ImageIDs: images, Data: "d1", Completions: map[string]Completion{"migrate": {Hash: hash, Data: "d1"}}}
+			plan, err := reconcile(st, same, false)
+			if err != nil {
+				return Plan{}, err
+			}
+			// Data made anew, or another image: it runs again.
+			newData := same
+			newData.Data = "d2"
+			again, err := reconcile(st, newData, false)
+			plan.Services = append(plan.Services, again.Services[2])
+			return plan, err
+		}},
 		{"scaled-to-zero", func() (Plan, error) {
 			before := builtin(stack.Shape{})
 			after := builtin(stack.Shape{Scale: map[string]int{"cache": 0}})

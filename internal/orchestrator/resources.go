@@ -53,7 +53,16 @@ func (o *Orchestrator) volumes(ctx context.Context, st *stack.Stack) []resource 
 				existing, err := o.engine.VolumeInspect(ctx, name)
 				return existing.Labels, err
 			},
-			create: func() error { return o.engine.VolumeCreate(ctx, name, labels) },
+			create: func() error {
+				// Each volume made gets an identity of its own: the
+				// engine's creation time of a volume follows its writes.
+				id, err := randomHex(8)
+				if err != nil {
+					return err
+				}
+				labels[labelVolumeIncarnation] = id
+				return o.engine.VolumeCreate(ctx, name, labels)
+			},
 			remove: func() error { return o.engine.VolumeRemove(ctx, name) },
 		})
 	}

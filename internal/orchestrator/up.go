@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,7 +207,7 @@ func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) e
 	if err != nil {
 		return err
 	}
-	r.recordContainers(svc.Name, ids, plan.changes())
+	r.recordContainers(svc.Name, slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" }), plan.changes())
 	m.markStarted()
 	if !r.needReady[svc.Name] {
 		return nil

@@ -26,6 +26,9 @@ func (r *dockerRun) waitReady(ctx context.Context, svc *stack.Service, plan serv
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
+		if id == "" {
+			continue // a one-shot that completed before: nothing runs
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
