@@ -50,21 +50,34 @@ func run() error {
 	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
 		bench.SuiteLoad+" (loading and planning the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
-		bench.SuiteForeign+" (the foreign file: up from nothing, down -v)")
+		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
+		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services)")
+	growthSizes := flag.String("growth-sizes", joinInts(bench.DefaultGrowthSizes), "comma-separated numbers of services the growth suite runs")
+	flag.StringVar(&cfg.GrowthStackctlProject, "growth-stackctl-project", "bench-gs", "prefix of stackctl's projects in the growth suite (one per size: PREFIX-N)")
+	flag.StringVar(&cfg.GrowthComposeProject, "growth-compose-project", "bench-gc", "prefix of Compose's projects in the growth suite (one per size: PREFIX-N)")
 	flag.DurationVar(&cfg.LoadMax, "load-max", bench.DefaultLoadMax, "longest a redeploy (image build included) and its client loop (a request every 10ms) may take")
 	skip := flag.String("skip", "", "comma-separated scenarios of the built-in stack not to run: "+strings.Join(bench.Skippable, ", "))
 	timelines := flag.Bool("timelines", true, "print stackctl's progress timeline of each median run")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: every setting is a flag (-h lists them)", flag.Args())
+	}
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
 	}
+	var err error
+	if cfg.GrowthSizes, err = bench.ParseGrowthSizes(*growthSizes); err != nil {
+		return fmt.Errorf("-growth-sizes: %w", err)
+	}
 	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject}
+	for _, n := range cfg.GrowthSizes {
+		projects = append(projects, fmt.Sprintf("%s-%d", cfg.GrowthStackctlProject, n), fmt.Sprintf("%s-%d", cfg.GrowthComposeProject, n))
+	}
 	for i, p := range projects {
 		if slices.Contains(projects[i+1:], p) {
 			return fmt.Errorf("every stack needs its own project, %q is given twice", p)
 		}
 	}
-	var err error
 	if cfg.Suites, err = bench.ParseSuites(*suites); err != nil {
 		return fmt.Errorf("-suites: %w", err)
 	}
@@ -115,4 +128,12 @@ func run() error {
 		runErr = fmt.Errorf("%d scenarios failed (listed above)", len(report.Errors))
 	}
 	return runErr
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ",")
 }
