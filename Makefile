@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test engine images build vet unit bench compose
+.PHONY: up down test engine images build vet unit bench bench-charts compose
 
 up: images build
 	./$(BIN) up
@@ -35,8 +35,14 @@ test: images vet
 compose:
 	@bash scripts/compose.sh
 
-# stackctl against Docker Compose on the same stack and engine (see bench/).
+# stackctl against Docker Compose on the same stack and engine (see bench/),
+# results in BENCH_JSON, charts in BENCH_CHARTS.
 BENCH_ROUNDS ?= 5
 BENCH_JSON ?= bench-results.json
+BENCH_CHARTS ?= bench/charts
 bench: images build compose
-	$(GO) run ./bench/cmd/stackbench -rounds $(BENCH_ROUNDS) -json $(BENCH_JSON)
+	$(GO) run ./bench/cmd/stackbench -rounds $(BENCH_ROUNDS) -json $(BENCH_JSON) -charts $(BENCH_CHARTS)
+
+# The charts of an earlier run's results again, without running anything.
+bench-charts:
+	$(GO) run ./bench/cmd/stackbench -from $(BENCH_JSON) -charts $(BENCH_CHARTS)

@@ -34,11 +34,15 @@ func main() {
 
 func run() error {
 	var (
-		cfg      bench.Config
-		jsonPath string
+		cfg       bench.Config
+		jsonPath  string
+		chartsDir string
+		fromPath  string
 	)
 	flag.IntVar(&cfg.Rounds, "rounds", 5, "rounds per scenario and tool")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
+	flag.StringVar(&chartsDir, "charts", "", "also draw the results as PNG charts into this directory")
+	flag.StringVar(&fromPath, "from", "", "run nothing: read the results of an earlier run from this JSON file (-json), print them and draw its charts (with -charts)")
 	flag.StringVar(&cfg.RepoDir, "repo", ".", "repository root (its app/ is copied, never changed)")
 	flag.StringVar(&cfg.StackctlBin, "stackctl", "bin/stackctl", "the stackctl binary to measure")
 	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
@@ -61,6 +65,9 @@ func run() error {
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: every setting is a flag (-h lists them)", flag.Args())
+	}
+	if fromPath != "" {
+		return fromResults(fromPath, chartsDir, *timelines)
 	}
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
@@ -124,10 +131,42 @@ func run() error {
 		}
 		fmt.Fprintln(os.Stderr, "stackbench: results written to", jsonPath)
 	}
+	if report != nil && len(report.Samples) > 0 && chartsDir != "" {
+		if err := writeCharts(report, chartsDir); err != nil {
+			return err
+		}
+	}
 	if runErr == nil && report != nil && len(report.Errors) > 0 {
 		runErr = fmt.Errorf("%d scenarios failed (listed above)", len(report.Errors))
 	}
 	return runErr
+}
+
+// fromResults prints an earlier run's results and draws its charts.
+func fromResults(path, chartsDir string, timelines bool) error {
+	report, err := bench.ReadReport(path)
+	if err != nil {
+		return err
+	}
+	report.PrintTable(os.Stdout)
+	if timelines {
+		report.PrintTimelines(os.Stdout)
+	}
+	if chartsDir == "" {
+		return nil
+	}
+	return writeCharts(report, chartsDir)
+}
+
+func writeCharts(report *bench.Report, dir string) error {
+	written, err := report.WriteCharts(dir)
+	for _, path := range written {
+		fmt.Fprintln(os.Stderr, "stackbench: chart written to", path)
+	}
+	if len(written) == 0 && err == nil {
+		fmt.Fprintln(os.Stderr, "stackbench: no charts: the results have no samples to draw")
+	}
+	return err
 }
 
 func joinInts(ns []int) string {
