@@ -213,8 +213,8 @@ func (r *Report) caption() string {
 		text += "s"
 	}
 	if m := r.Machine; m != nil {
-		text += fmt.Sprintf("; %d CPUs, %.0f GiB; load average %.1f at the start, %.1f at the end (1 min)",
-			m.CPUs, m.MemoryGiB, m.LoadStart[0], m.LoadEnd[0])
+		text += fmt.Sprintf("; %d CPUs, %.0f GiB; 1-min load average %.1f at the start, %.1f at the end, %.1f at most",
+			m.CPUs, m.MemoryGiB, m.LoadStart[0], m.LoadEnd[0], m.LoadMax1)
 	}
 	return text
 }
