@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test engine images build vet unit bench compose
+.PHONY: up down test engine images build vet unit bench bench-charts bench-compare compose
 
 up: images build
 	./$(BIN) up
@@ -36,8 +36,20 @@ test: images vet
 compose:
 	@bash scripts/compose.sh
 
-# stackctl against Docker Compose on the same stack and engine (see bench/).
+# stackctl against Docker Compose on the same stack and engine (see bench/),
+# results in BENCH_JSON, charts in BENCH_CHARTS.
 BENCH_ROUNDS ?= 5
 BENCH_JSON ?= bench-results.json
+BENCH_CHARTS ?= bench/charts
 bench: images build compose
-	$(GO) run ./bench/cmd/stackbench -rounds $(BENCH_ROUNDS) -json $(BENCH_JSON)
+	$(GO) run ./bench/cmd/stackbench -rounds $(BENCH_ROUNDS) -json $(BENCH_JSON) -charts $(BENCH_CHARTS)
+
+# The charts of an earlier run's results again, without running anything.
+bench-charts:
+	$(GO) run ./bench/cmd/stackbench -from $(BENCH_JSON) -charts $(BENCH_CHARTS)
+
+# Which medians moved beyond the noise between two runs' results; fails when
+# anything regressed: make bench-compare OLD=a.json NEW=b.json
+bench-compare:
+	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then echo "usage: make bench-compare OLD=old.json NEW=new.json" >&2; exit 2; fi
+	$(GO) run ./bench/cmd/benchcompare $(OLD) $(NEW)

@@ -4,7 +4,12 @@
 // the web tier under load, and take it down, next to the physical floor of
 // how fast PostgreSQL itself starts. On a compose file no part of stackctl
 // knows (bench/foreign), gated by healthchecks every 10 s: bring it up from
-// nothing and take it down. And, for stackctl alone, how long loading and
-// planning the built-in file takes. Both tools run the very same file of
-// each stack, so there is nothing to keep in step.
+// nothing and take it down. On generated stacks of 1 to 40 services gated
+// by healthchecks (growth.go): what a cold and a no-op up cost as the stack
+// grows, and each tool's peak memory. And, for stackctl alone, how long
+// loading and planning the built-in file takes. Both tools run the very
+// same file of each stack, so there is nothing to keep in step.
+//
+// The results are a table, a JSON file, and charts (charts.go); two JSON
+// files are compared by Compare.
 package bench

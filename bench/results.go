@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ const (
 	unitSeconds  = "s"
 	unitRequests = "requests"
 	unitMillis   = "ms"
+	unitMiB      = "MiB"
 )
 
 // metricRows are the table's rows, in order, with the issue's target for
@@ -82,6 +84,8 @@ type Sample struct {
 	Value  float64 `json:"value"`
 	Unit   string  `json:"unit"`
 	Note   string  `json:"note,omitempty"`
+	// Services is the stack's size, for the growth suite's samples.
+	Services int `json:"services,omitempty"`
 	// Timeline is stackctl's progress events of the run, timed from the
 	// command's start: where its time went.
 	Timeline []TimedEvent `json:"timeline,omitempty"`
@@ -147,11 +151,13 @@ type Check struct {
 
 // Report is everything a run measured; it is also the JSON output.
 type Report struct {
-	Started  time.Time           `json:"started"`
-	Finished time.Time           `json:"finished"`
-	Rounds   int                 `json:"rounds"`
-	Engine   string              `json:"engine"`
-	Tools    map[string]ToolInfo `json:"tools"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Rounds   int       `json:"rounds"`
+	Engine   string    `json:"engine"`
+	// Machine is what the run ran on and how busy it was.
+	Machine *Machine            `json:"machine,omitempty"`
+	Tools   map[string]ToolInfo `json:"tools"`
 	// Summaries are by metric, then tool.
 	Summaries map[string]map[string]Summary `json:"summaries"`
 	// Ratios are stackctl's median over compose's, by metric.
@@ -181,9 +187,15 @@ func (r *Report) summary(metric, tool string) (Summary, bool) {
 	return s, ok && s.N > 0
 }
 
-// finish computes summaries, ratios and checks from the samples.
+// finish stamps the end of the run and computes summaries, ratios and
+// checks from the samples.
 func (r *Report) finish() {
 	r.Finished = time.Now()
+	r.compute()
+}
+
+// compute derives summaries, ratios and checks from the samples.
+func (r *Report) compute() {
 	r.Summaries = map[string]map[string]Summary{}
 	r.Ratios = map[string]float64{}
 	for _, s := range r.Samples {
@@ -241,7 +253,7 @@ func (r *Report) checks() []Check {
 	load, ok := r.summary(metricLoadPlan, "stackctl")
 	out = append(out, Check{Name: fmt.Sprintf("load-plan under %s", loadPlanTarget), Pass: ok && load.Median < millis(loadPlanTarget),
 		Measured: ok, Detail: measured(ok, "%.1fms", load.Median)})
-	return out
+	return append(out, r.growthChecks()...)
 }
 
 func measured(ok bool, format string, args ...any) string {
@@ -261,7 +273,10 @@ func ratioText(ratio float64, ok bool) string {
 // PrintTable writes the human summary: one row per scenario, the floor,
 // the checks, and errors.
 func (r *Report) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "\n%d rounds; engine %s\n", r.Rounds, r.Engine)
+	fmt.Fprintf(w, "\n%d rounds; engine %s; %s\n", r.Rounds, r.Engine, r.Started.Format("2006-01-02 15:04 MST"))
+	if r.Machine != nil {
+		fmt.Fprintf(w, "  machine: %s\n  %s\n", r.Machine, r.Machine.LoadText())
+	}
 	for _, name := range []string{"stackctl", "compose"} {
 		t, ok := r.Tools[name]
 		if !ok {
@@ -274,17 +289,25 @@ func (r *Report) PrintTable(w io.Writer) {
 		if t.ForeignProject != "" {
 			runs = append(runs, fmt.Sprintf("foreign file: project %s, port %d", t.ForeignProject, t.ForeignPort))
 		}
-		fmt.Fprintf(w, "  %-8s %s (%s)\n", name, t.Version, strings.Join(runs, "; "))
+		line := fmt.Sprintf("  %-8s %s", name, t.Version)
+		if len(runs) > 0 {
+			line += " (" + strings.Join(runs, "; ") + ")"
+		}
+		fmt.Fprintln(w, line)
 	}
 	row := func(cells ...any) {
 		line := fmt.Sprintf("%-48s  %-27s  %-27s  %-16s  %s", cells...)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
-	fmt.Fprintln(w)
-	row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose", "target")
+	header := true
 	for _, m := range metricRows {
 		if !r.measured(m.metric) {
 			continue // a suite or scenario this run left out
+		}
+		if header {
+			fmt.Fprintln(w)
+			row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose", "target")
+			header = false
 		}
 		row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric), m.target)
 	}
@@ -295,6 +318,7 @@ func (r *Report) PrintTable(w io.Writer) {
 			row(m.title, r.cell(m.metric, floorTool, unitSeconds), "", "", "")
 		}
 	}
+	r.printGrowth(w)
 	fmt.Fprintln(w, "\nstackctl against the issue's targets (medians; the floor is the TCP one):")
 	for _, c := range r.Checks {
 		verdict := "MISS"
@@ -365,6 +389,82 @@ func (r *Report) ratioCell(metric string) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2fx", ratio)
+}
+
+// printGrowth writes the growth suite's table: per size, both tools' cold
+// and no-op up and peak memory, then the fitted slopes of the cold up.
+func (r *Report) printGrowth(w io.Writer) {
+	sizes := r.growthSizes()
+	if len(sizes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\ngrowth: N %s services, half a chain of health gates, half fanned off it (median (min-max))\n", growthImage)
+	row := func(cells ...any) {
+		line := fmt.Sprintf("%8s  %-27s  %-27s  %-20s  %-20s  %-17s  %s", cells...)
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	row("services", "stackctl cold up", "compose cold up", "stackctl no-op up", "compose no-op up",
+		"stackctl RSS", "compose RSS")
+	row("", "", "", "", "", "cold/no-op", "cold/no-op")
+	secs := func(metric, tool string) string {
+		s, ok := r.summary(metric, tool)
+		if !ok {
+			return "-"
+		}
+		return fmt.Sprintf("%.3f s (%.3f-%.3f)", s.Median, s.Min, s.Max)
+	}
+	ms := func(metric, tool string) string {
+		s, ok := r.summary(metric, tool)
+		if !ok {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f ms (%.0f-%.0f)", s.Median*1000, s.Min*1000, s.Max*1000)
+	}
+	rss := func(n int, tool string) string {
+		cold, okC := r.summary(growthMetric(metricGrowthColdRSS, n), tool)
+		noop, okN := r.summary(growthMetric(metricGrowthNoopRSS, n), tool)
+		if !okC && !okN {
+			return "-"
+		}
+		cell := func(s Summary, ok bool) string {
+			if !ok {
+				return "-"
+			}
+			return fmt.Sprintf("%.1f", s.Median)
+		}
+		return cell(cold, okC) + "/" + cell(noop, okN) + " MiB"
+	}
+	for _, n := range sizes {
+		row(strconv.Itoa(n),
+			secs(growthMetric(metricGrowthColdUp, n), "stackctl"), secs(growthMetric(metricGrowthColdUp, n), "compose"),
+			ms(growthMetric(metricGrowthNoopUp, n), "stackctl"), ms(growthMetric(metricGrowthNoopUp, n), "compose"),
+			rss(n, "stackctl"), rss(n, "compose"))
+	}
+	var fits []string
+	for _, tool := range []string{"stackctl", "compose"} {
+		if f, ok := r.growthFit(metricGrowthColdUp, tool); ok {
+			fits = append(fits, fmt.Sprintf("%s %.3f s/service (%+.2f s at 0)", tool, f.Slope, f.Intercept))
+		}
+	}
+	if len(fits) > 0 {
+		fmt.Fprintf(w, "cold up, least-squares line through the medians: %s\n", strings.Join(fits, ", "))
+		fmt.Fprintln(w, "(no-op up: the same command once the engine found every service healthy; RSS: the largest resident set of the tool's process, in MiB)")
+	}
+}
+
+// ReadReport reads a report WriteJSON wrote and derives its summaries,
+// ratios and checks again from its samples.
+func ReadReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("read results from %s: %w", path, err)
+	}
+	r.compute()
+	return &r, nil
 }
 
 // WriteJSON writes the report to path.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	dockerclient "github.com/docker/docker/client"
+
 	"github.com/stackctl/stackctl/internal/engine"
 )
 
@@ -36,6 +38,12 @@ type Config struct {
 	// ForeignStackctlProject and ForeignComposeProject are the projects
 	// the tools run ForeignFile in.
 	ForeignStackctlProject, ForeignComposeProject string
+	// GrowthSizes are the growth suite's stack sizes (numbers of
+	// services); empty is DefaultGrowthSizes.
+	GrowthSizes []int
+	// GrowthStackctlProject and GrowthComposeProject are the prefixes of
+	// the growth suite's projects: each size runs in prefix-N.
+	GrowthStackctlProject, GrowthComposeProject string
 	// Suites selects what runs (see Suites); empty runs everything.
 	Suites map[string]bool
 	// LoadProbe is a command that times one load and plan in a fresh
@@ -66,8 +74,9 @@ const (
 	SuiteLoad = "load"
 )
 
-// Suites lists every suite, in the order a round runs them.
-var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteForeign}
+// Suites lists every suite, in the order a round runs them (SuiteGrowth:
+// see growth.go).
+var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteForeign, SuiteGrowth}
 
 // ParseSuites reads a comma-separated list of suites; an empty list is all
 // of them.
@@ -105,7 +114,15 @@ type Runner struct {
 	// tools run the built-in stack, foreign the foreign file.
 	tools   []*Tool
 	foreign []*Tool
-	report  *Report
+	// growth is the growth suite's stacks, smallest first.
+	growth []*growthStack
+	// docker reads what engine.Client does not show (containers'
+	// mounts), for the growth suite.
+	docker *dockerclient.Client
+	// anonymous are the volumes the engine made for the growth stacks'
+	// containers, by name, with their project.
+	anonymous map[string]string
+	report    *Report
 }
 
 // Run measures every scenario of the selected suites cfg.Rounds times per
@@ -130,9 +147,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("no suite %q: the suites are %v", name, Suites)
 		}
 	}
+	if len(cfg.GrowthSizes) == 0 {
+		cfg.GrowthSizes = slices.Clone(DefaultGrowthSizes)
+	}
+	if cfg.GrowthStackctlProject == "" || cfg.GrowthComposeProject == "" || cfg.GrowthStackctlProject == cfg.GrowthComposeProject {
+		return nil, fmt.Errorf("the growth suite needs two distinct project prefixes, have %q and %q",
+			cfg.GrowthStackctlProject, cfg.GrowthComposeProject)
+	}
 	r := &Runner{cfg: cfg, web: newWebClient(), probe: newProbeClient(),
-		report: &Report{Started: time.Now(), Rounds: cfg.Rounds, Tools: map[string]ToolInfo{}}}
+		report: &Report{Started: time.Now(), Rounds: cfg.Rounds, Tools: map[string]ToolInfo{}, Machine: readMachine()}}
+	stopLoad := sampleLoad(r.report.Machine)
 	defer r.report.finish()
+	defer stopLoad()
 	eng, err := engine.New(ctx)
 	if err != nil {
 		return r.report, err
@@ -159,6 +185,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return r.report, err
 		}
 	}
+	if cfg.Suites[SuiteGrowth] {
+		if err := r.setUpGrowth(ctx, workspace); err != nil {
+			return r.report, err
+		}
+		defer r.docker.Close()
+	}
 	if err := checkOwned(ctx, eng, r.allResources()); err != nil {
 		return r.report, fmt.Errorf("refusing to run: %w", err)
 	}
@@ -172,6 +204,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Suites[SuiteForeign] {
 		if err := r.prepareForeign(ctx); err != nil {
+			return r.report, err
+		}
+	}
+	if cfg.Suites[SuiteGrowth] {
+		if err := r.prepareGrowth(ctx); err != nil {
 			return r.report, err
 		}
 	}
@@ -243,7 +280,7 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 
 func (r *Runner) allResources() []resource {
 	var rs []resource
-	for _, t := range slices.Concat(r.tools, r.foreign) {
+	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools()) {
 		rs = append(rs, t.resources()...)
 	}
 	if r.cfg.Suites[SuiteBuiltin] {
@@ -282,6 +319,9 @@ func (r *Runner) runRound(ctx context.Context, round int) {
 	}
 	if r.cfg.Suites[SuiteForeign] && ctx.Err() == nil {
 		r.foreignRound(ctx, round)
+	}
+	if r.cfg.Suites[SuiteGrowth] && ctx.Err() == nil {
+		r.growthRound(ctx, round)
 	}
 }
 
@@ -327,7 +367,10 @@ func (r *Runner) reset(ctx context.Context, t *Tool) {
 // cleanup removes everything the benchmark made, with its own deadline: it
 // runs after Ctrl-C too.
 func (r *Runner) cleanup(parent context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
+	// A growth stack's down -v stops up to 40 containers: give each one
+	// more time.
+	timeout := cleanupTimeout + time.Duration(len(r.growth))*time.Minute
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
 	defer cancel()
 	builtin := r.cfg.Suites[SuiteBuiltin]
 	if builtin {
@@ -335,10 +378,13 @@ func (r *Runner) cleanup(parent context.Context) {
 	} else {
 		r.logf("cleaning up: down -v for every project")
 	}
-	for _, t := range slices.Concat(r.tools, r.foreign) {
+	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools()) {
 		if _, err := t.Down(ctx, true); err != nil {
 			r.fail(0, t.Name, fmt.Errorf("clean up %s: %w", t.Project, err))
 		}
+	}
+	if err := r.removeAnonymous(ctx); err != nil {
+		r.fail(0, "", fmt.Errorf("clean up: %w", err))
 	}
 	if builtin {
 		if err := r.removeFloor(ctx); err != nil {
@@ -348,6 +394,13 @@ func (r *Runner) cleanup(parent context.Context) {
 	left, err := leftovers(ctx, r.eng, r.allResources())
 	if err != nil {
 		r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
+	}
+	for _, t := range r.growthTools() {
+		anon, err := r.anonymousLeft(ctx, t.Project)
+		if err != nil {
+			r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
+		}
+		left = append(left, anon...)
 	}
 	if len(left) > 0 {
 		r.fail(0, "", fmt.Errorf("left behind after cleanup: %v", left))
@@ -362,6 +415,8 @@ func (r *Runner) record(s Sample) {
 		value = fmt.Sprintf("%.0f", s.Value)
 	case unitMillis:
 		value = fmt.Sprintf("%.1fms", s.Value)
+	case unitMiB:
+		value = fmt.Sprintf("%.1f MiB", s.Value)
 	default:
 		value = fmt.Sprintf("%.3fs", s.Value)
 	}

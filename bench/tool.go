@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -48,6 +49,15 @@ type Tool struct {
 	scrubEnvPrefix string
 	// events says the tool writes --progress json events on stderr.
 	events bool
+	// WaitsForHealth says UpWait returns only once every service with a
+	// healthcheck is healthy: stackctl's `up` always does, Compose's with
+	// --wait (v2.1 and later). Otherwise the caller must poll health.
+	WaitsForHealth bool
+	// waitArgs are added to `up` for UpWait.
+	waitArgs []string
+	// rssWrapper, when set, is the maxrss program the tool runs under, so
+	// each invocation says how much memory it took.
+	rssWrapper string
 }
 
 // Invocation is one finished run of a tool.
@@ -57,11 +67,24 @@ type Invocation struct {
 	Output string
 	// Events are the tool's progress events, stackctl only.
 	Events []progress.Event
+	// MaxRSSKiB is the largest resident set, in KiB, of the tool's process
+	// or of any descendant it waited for (for `docker compose`: the docker
+	// CLI or the Compose plugin it runs), as the maxrss wrapper read it
+	// from the kernel's rusage of its child. Zero when the tool ran
+	// without the wrapper. RSSFloorKiB is the wrapper's own peak: a
+	// reading not above it is only an upper bound (see bench/cmd/maxrss).
+	MaxRSSKiB, RSSFloorKiB int64
 }
 
 // Up runs the tool's `up`, rebuilding images when build is set.
 func (t *Tool) Up(ctx context.Context, build bool) (Invocation, error) {
 	return t.run(ctx, t.upArgs(build))
+}
+
+// UpWait runs the tool's `up` (no build) so that, when WaitsForHealth is
+// set, it returns once every service is healthy.
+func (t *Tool) UpWait(ctx context.Context) (Invocation, error) {
+	return t.run(ctx, append(t.upArgs(false), t.waitArgs...))
 }
 
 // Down runs the tool's `down`, removing volumes too when volumes is set.
@@ -74,16 +97,42 @@ func (t *Tool) URL() string { return "http://127.0.0.1:" + strconv.Itoa(t.Port) 
 
 func (t *Tool) run(ctx context.Context, args []string) (Invocation, error) {
 	argv := append(append([]string{}, t.argv...), args...)
+	var report, reportW *os.File
+	if t.rssWrapper != "" {
+		argv = append([]string{t.rssWrapper}, argv...)
+		var err error
+		if report, reportW, err = os.Pipe(); err != nil {
+			return Invocation{}, err
+		}
+		defer report.Close()
+		defer reportW.Close()
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(t.inheritedEnv(), t.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// On Ctrl-C, let the tool stop its own work cleanly before it is killed.
+	if reportW != nil {
+		cmd.ExtraFiles = []*os.File{reportW} // fd 3
+	}
+	// On Ctrl-C, let the tool stop its own work cleanly before it is
+	// killed (the wrapper passes the signal on).
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 	cmd.WaitDelay = 20 * time.Second
 	began := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if reportW != nil {
+			reportW.Close() // the wrapper has its own copy
+		}
+		err = cmd.Wait()
+	}
 	run := Invocation{Began: began, Took: time.Since(began), Output: stdout.String() + stderr.String()}
+	if report != nil && cmd.ProcessState != nil {
+		// The wrapper has exited and the tool never had the pipe: this
+		// cannot block.
+		line, _ := io.ReadAll(report)
+		fmt.Sscanf(string(line), "maxrss_kib %d floor_kib %d", &run.MaxRSSKiB, &run.RSSFloorKiB)
+	}
 	if t.events {
 		run.Events = parseEvents(stderr.Bytes())
 	}
@@ -150,6 +199,9 @@ func NewStackctl(bin string, s StackSetup) (*Tool, error) {
 	t := &Tool{
 		Name: "stackctl", Project: s.Project, Names: names, OwnerLabel: stackctlProjectLabel,
 		Port: s.Port, AppDir: s.AppDir, events: true,
+		// `stackctl up` waits until every service is healthy, probing
+		// itself as well as reading the engine's verdicts.
+		WaitsForHealth: true,
 		argv:           []string{bin, "-p", s.Project, "-f", s.ComposeFile, "--progress", "json"},
 		env:            envList(s.Env),
 		scrubEnvPrefix: "COMPOSE_",
@@ -181,6 +233,7 @@ func NewCompose(ctx context.Context, s StackSetup) (*Tool, error) {
 	if err != nil {
 		return nil, err
 	}
+	canWait := composeCanWait(ctx, argv)
 	names, err := namesFor(s.ComposeFile, s.Project, s.Env)
 	if err != nil {
 		return nil, err
@@ -208,8 +261,28 @@ func NewCompose(ctx context.Context, s StackSetup) (*Tool, error) {
 			}
 			return []string{"down"}
 		},
+		WaitsForHealth: canWait,
+	}
+	if canWait {
+		t.waitArgs = []string{"--wait"}
 	}
 	return t, nil
+}
+
+// composeCanWait reports whether this Compose's `up` has --wait, which
+// returns once every service is running and healthy.
+func composeCanWait(ctx context.Context, argv []string) bool {
+	help := slices.Concat(argv, []string{"up", "--help"})
+	out, err := exec.CommandContext(ctx, help[0], help[1:]...).CombinedOutput()
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(out)) {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "--wait" {
+			return true
+		}
+	}
+	return false
 }
 
 // findCompose prefers the Compose v2+ CLI plugin and falls back to v1.
@@ -240,4 +313,16 @@ func envList(env map[string]string) []string {
 		out = append(out, k+"="+env[k])
 	}
 	return out
+}
+
+// buildMaxRSS builds bench/cmd/maxrss into dir: the small program the tools
+// run under so that their peak memory is theirs alone (see its doc).
+func buildMaxRSS(ctx context.Context, repoDir, dir string) (string, error) {
+	out := filepath.Join(dir, "maxrss")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./bench/cmd/maxrss")
+	cmd.Dir = repoDir
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the maxrss wrapper (go build ./bench/cmd/maxrss): %w\n%s", err, msg)
+	}
+	return out, nil
 }

@@ -34,11 +34,15 @@ func main() {
 
 func run() error {
 	var (
-		cfg      bench.Config
-		jsonPath string
+		cfg       bench.Config
+		jsonPath  string
+		chartsDir string
+		fromPath  string
 	)
 	flag.IntVar(&cfg.Rounds, "rounds", 5, "rounds per scenario and tool")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
+	flag.StringVar(&chartsDir, "charts", "", "also draw the results as PNG charts into this directory")
+	flag.StringVar(&fromPath, "from", "", "run nothing: read the results of an earlier run from this JSON file (-json), print them and draw its charts (with -charts)")
 	flag.StringVar(&cfg.RepoDir, "repo", ".", "repository root (its app/ is copied, never changed)")
 	flag.StringVar(&cfg.StackctlBin, "stackctl", "bin/stackctl", "the stackctl binary to measure")
 	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
@@ -50,21 +54,37 @@ func run() error {
 	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
 		bench.SuiteLoad+" (loading and planning the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
-		bench.SuiteForeign+" (the foreign file: up from nothing, down -v)")
+		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
+		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services)")
+	growthSizes := flag.String("growth-sizes", joinInts(bench.DefaultGrowthSizes), "comma-separated numbers of services the growth suite runs")
+	flag.StringVar(&cfg.GrowthStackctlProject, "growth-stackctl-project", "bench-gs", "prefix of stackctl's projects in the growth suite (one per size: PREFIX-N)")
+	flag.StringVar(&cfg.GrowthComposeProject, "growth-compose-project", "bench-gc", "prefix of Compose's projects in the growth suite (one per size: PREFIX-N)")
 	flag.DurationVar(&cfg.LoadMax, "load-max", bench.DefaultLoadMax, "longest a redeploy (image build included) and its client loop (a request every 10ms) may take")
 	skip := flag.String("skip", "", "comma-separated scenarios of the built-in stack not to run: "+strings.Join(bench.Skippable, ", "))
 	timelines := flag.Bool("timelines", true, "print stackctl's progress timeline of each median run")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: every setting is a flag (-h lists them)", flag.Args())
+	}
+	if fromPath != "" {
+		return fromResults(fromPath, chartsDir, *timelines)
+	}
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
 	}
+	var err error
+	if cfg.GrowthSizes, err = bench.ParseGrowthSizes(*growthSizes); err != nil {
+		return fmt.Errorf("-growth-sizes: %w", err)
+	}
 	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject}
+	for _, n := range cfg.GrowthSizes {
+		projects = append(projects, fmt.Sprintf("%s-%d", cfg.GrowthStackctlProject, n), fmt.Sprintf("%s-%d", cfg.GrowthComposeProject, n))
+	}
 	for i, p := range projects {
 		if slices.Contains(projects[i+1:], p) {
 			return fmt.Errorf("every stack needs its own project, %q is given twice", p)
 		}
 	}
-	var err error
 	if cfg.Suites, err = bench.ParseSuites(*suites); err != nil {
 		return fmt.Errorf("-suites: %w", err)
 	}
@@ -111,8 +131,48 @@ func run() error {
 		}
 		fmt.Fprintln(os.Stderr, "stackbench: results written to", jsonPath)
 	}
+	if report != nil && len(report.Samples) > 0 && chartsDir != "" {
+		if err := writeCharts(report, chartsDir); err != nil {
+			return err
+		}
+	}
 	if runErr == nil && report != nil && len(report.Errors) > 0 {
 		runErr = fmt.Errorf("%d scenarios failed (listed above)", len(report.Errors))
 	}
 	return runErr
+}
+
+// fromResults prints an earlier run's results and draws its charts.
+func fromResults(path, chartsDir string, timelines bool) error {
+	report, err := bench.ReadReport(path)
+	if err != nil {
+		return err
+	}
+	report.PrintTable(os.Stdout)
+	if timelines {
+		report.PrintTimelines(os.Stdout)
+	}
+	if chartsDir == "" {
+		return nil
+	}
+	return writeCharts(report, chartsDir)
+}
+
+func writeCharts(report *bench.Report, dir string) error {
+	written, err := report.WriteCharts(dir)
+	for _, path := range written {
+		fmt.Fprintln(os.Stderr, "stackbench: chart written to", path)
+	}
+	if len(written) == 0 && err == nil {
+		fmt.Fprintln(os.Stderr, "stackbench: no charts: the results have no samples to draw")
+	}
+	return err
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ",")
 }
