@@ -31,7 +31,11 @@ func (c *Client) ContainerList(ctx context.Context, labels map[string]string) ([
 		if len(s.Names) > 0 {
 			name = strings.TrimPrefix(s.Names[0], "/")
 		}
-		out = append(out, ContainerSummary{ID: s.ID, Name: name, Labels: s.Labels, State: string(s.State)})
+		out = append(out, ContainerSummary{
+			ID: s.ID, Name: name, Labels: s.Labels, State: string(s.State),
+			// The list has health only in its status text: "Up 2 minutes (healthy)".
+			Healthy: strings.HasSuffix(s.Status, "(healthy)"),
+		})
 	}
 	return out, nil
 }

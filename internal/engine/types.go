@@ -54,6 +54,8 @@ type ContainerSummary struct {
 	Labels map[string]string
 	// State is created, running, paused, restarting, removing, exited or dead.
 	State string
+	// Healthy says the engine's healthcheck passes, as the list reports it.
+	Healthy bool
 }
 
 // Container is a container as inspected.

@@ -66,8 +66,9 @@ type Instance struct {
 	Replica int
 	Hash    string
 	// State is created, running, paused, restarting, removing, exited or
-	// dead.
-	State string
+	// dead; Healthy says its healthcheck passes.
+	State   string
+	Healthy bool
 	// ExitCode and WillRestart say, of an exited instance, how its last
 	// run ended and whether its restart policy brings it back.
 	ExitCode    int

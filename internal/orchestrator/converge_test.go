@@ -307,3 +307,31 @@ func TestReplaceThatCannotStartPutsTheOldContainerBack(t *testing.T) {
 		t.Errorf("%d containers after the failed replace, want the 4 of the stack (the new one removed)", n)
 	}
 }
+
+// A no-op up of a settled stack asks the engine nothing about replicas its
+// list already shows healthy (or one-shots that exited 0): no probe runs.
+func TestNoOpUpOfASettledStackProbesNothing(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	mustUp(t, o, st)
+	for _, name := range []string{"stackctl-db-1", "stackctl-web-1"} {
+		f.set(name, func(c *engine.Container) { c.Health = "healthy" })
+	}
+	before := len(f.Events())
+	f.mu.Lock()
+	clear(f.inspected)
+	f.mu.Unlock()
+	if res := mustUp(t, o, st); res.Changed {
+		t.Error("Up: Changed = true on a settled stack")
+	}
+	if got := f.Events()[before:]; len(got) != 0 {
+		t.Errorf("a no-op up of a settled stack did %q, want nothing", got)
+	}
+	// Up's closing ps inspects each container once; nothing else should.
+	for _, name := range []string{"stackctl-db-1", "stackctl-web-1"} {
+		if n := f.inspected[name]; n != 1 {
+			t.Errorf("%s inspected %d times, want once (by the summary)", name, n)
+		}
+	}
+}

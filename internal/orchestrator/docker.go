@@ -74,7 +74,7 @@ func (d dockerBackend) Observe(ctx context.Context, st *stack.Stack, imageIDs ma
 func instanceOf(c engine.ContainerSummary) Instance {
 	replica, _ := strconv.Atoi(c.Labels[stack.LabelReplica])
 	return Instance{
-		ID: c.ID, Name: c.Name, State: c.State, Replica: replica,
+		ID: c.ID, Name: c.Name, State: c.State, Healthy: c.Healthy, Replica: replica,
 		Project: c.Labels[stack.LabelProject], Service: c.Labels[stack.LabelService], Hash: c.Labels[stack.LabelConfigHash],
 	}
 }

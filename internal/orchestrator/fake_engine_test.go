@@ -51,6 +51,8 @@ type fakeEngine struct {
 	onStart  map[string]func(*engine.Container)
 	probes   map[string]probeScript // default: every probe passes
 	startErr map[string]error
+	// inspected counts ContainerInspect calls, by container name.
+	inspected map[string]int
 	// startErrOnce fails the next start under the name, once.
 	startErrOnce map[string]error
 	logs         map[string][]string
@@ -83,6 +85,7 @@ func newFakeEngine() *fakeEngine {
 		containers:   map[string]*fakeContainer{},
 		onStart:      map[string]func(*engine.Container){},
 		startErrOnce: map[string]error{},
+		inspected:    map[string]int{},
 		probes:       map[string]probeScript{},
 		startErr:     map[string]error{},
 		logs:         map[string][]string{},
@@ -403,7 +406,7 @@ func (f *fakeEngine) ContainerList(ctx context.Context, labels map[string]string
 			matches = matches && c.Labels[k] == v
 		}
 		if matches {
-			out = append(out, engine.ContainerSummary{ID: c.ID, Name: c.Name, Labels: maps.Clone(c.Labels), State: c.Status})
+			out = append(out, engine.ContainerSummary{ID: c.ID, Name: c.Name, Labels: maps.Clone(c.Labels), State: c.Status, Healthy: c.Health == "healthy"})
 		}
 	}
 	slices.SortFunc(out, func(a, b engine.ContainerSummary) int { return strings.Compare(a.Name, b.Name) })
@@ -417,6 +420,9 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, ref string) (engine.C
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.find(ref)
+	if err == nil {
+		f.inspected[c.Name]++
+	}
 	if err != nil {
 		return engine.Container{}, err
 	}

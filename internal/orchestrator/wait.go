@@ -26,8 +26,8 @@ func (r *dockerRun) waitReady(ctx context.Context, svc *stack.Service, plan serv
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		if id == "" {
-			continue // a one-shot that completed before: nothing runs
+		if id == "" || readyAsObserved(svc, plan.steps[i]) {
+			continue // nothing ran, or it was ready when observed
 		}
 		wg.Add(1)
 		go func() {
@@ -112,6 +112,17 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 		return err
 	}
 	return o.waitError(ctx, svc, id, name, err, lastProbe(), timeout)
+}
+
+// readyAsObserved says a replica up converged by keeping it was already
+// ready when observed: healthy by the engine's verdict, or a one-shot that
+// exited 0. A no-op up then asks the engine nothing more about it.
+func readyAsObserved(svc *stack.Service, s step) bool {
+	c := s.current
+	if s.action != keep || c == nil {
+		return false
+	}
+	return c.Healthy || (svc.OneShot && c.State == "exited" && c.ExitCode == 0)
 }
 
 // errNoHealthcheck says a container has no healthcheck at all: neither the
