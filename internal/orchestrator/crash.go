@@ -108,7 +108,7 @@ func (o *Orchestrator) Crash(ctx context.Context, st *stack.Stack, opts CrashOpt
 	mark(fmt.Sprintf("restarted by policy %q (restart #%d)", back.Restart.String(), back.RestartCount))
 
 	if svc.Healthcheck.Enabled() {
-		if err := o.waitHealthy(ctx, svc, target.ID, target.Name, opts.WaitTimeout); err != nil {
+		if err := o.awaitHealthy(ctx, svc, target.ID, target.Name, opts.WaitTimeout); err != nil {
 			return report, waitErr("healthy", err)
 		}
 		mark("healthy")

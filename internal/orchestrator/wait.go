@@ -63,6 +63,16 @@ func (r *dockerRun) waitReady(ctx context.Context, svc *stack.Service, plan serv
 // fails at once.
 func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
 	began := time.Now()
+	if err := o.awaitHealthy(ctx, svc, id, name, timeout); err != nil {
+		return err
+	}
+	o.report("container "+name, "healthy", since(began))
+	return nil
+}
+
+// awaitHealthy is waitHealthy without its progress line, for a caller that
+// reports the moment its own way (kill's timeline).
+func (o *Orchestrator) awaitHealthy(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
 	// Without a healthcheck in the file, only the engine's verdict on the
 	// image's own counts.
 	var probe *execCondition
@@ -106,7 +116,6 @@ func (o *Orchestrator) waitHealthy(ctx context.Context, svc *stack.Service, id, 
 	var failed *ServiceFailedError
 	switch {
 	case err == nil:
-		o.report("container "+name, "healthy", since(began))
 		return nil
 	case errors.Is(err, errNoHealthcheck) || errors.As(err, &failed):
 		return err
