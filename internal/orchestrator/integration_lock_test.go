@@ -2,14 +2,12 @@ package orchestrator_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,22 +32,6 @@ networks:
   back: {}
 `
 
-// buildStackctl builds the command once per test.
-func buildStackctl(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	root, err := stacktest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "stackctl")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stackctl")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/stackctl: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // Runs that start together on one project take turns: every up succeeds,
 // and the engine ends with one stack and one network, not the duplicates
 // an engine before API 1.44 lets two runs create.
@@ -57,17 +39,10 @@ func TestConcurrentRunsOfOneProjectTakeTurns(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 5*time.Minute)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "compose.yaml")
-	if err := os.WriteFile(file, []byte(lockCompose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := e.loadFile(ctx, lockCompose)
+	file := st.Files[0]
 	e.cleanupProject(st)
-	bin := buildStackctl(t, ctx)
+	bin := stacktest.StaticStackctl(t)
 	run := func(args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, bin, append([]string{"-f", file, "-p", e.project, "--progress", "plain"}, args...)...)
 		var out bytes.Buffer
@@ -173,15 +148,7 @@ func TestUpRepairsDuplicateNetworks(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 2*time.Minute)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "compose.yaml")
-	if err := os.WriteFile(file, []byte(lockCompose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := e.loadFile(ctx, lockCompose)
 	e.cleanupProject(st)
 	name := e.project + "_back"
 	labels := map[string]string{stack.LabelProject: e.project, stack.LabelNetwork: "back"}

@@ -25,26 +25,10 @@ func (s *Stack) Render(format ConfigFormat) ([]byte, error) {
 		return nil, fmt.Errorf("render project %s: it was not loaded from a compose file", s.Project)
 	}
 	p, err := s.Source.WithServicesTransform(func(name string, svc types.ServiceConfig) (types.ServiceConfig, error) {
-		env := types.MappingWithEquals{}
-		for k, v := range svc.Environment {
-			if v != nil && secretName(k) {
-				masked := Masked
-				v = &masked
-			}
-			env[k] = v
-		}
-		svc.Environment = env
+		svc.Environment = maskMapping(svc.Environment)
 		if svc.Build != nil && len(svc.Build.Args) > 0 {
 			build := *svc.Build
-			args := types.MappingWithEquals{}
-			for k, v := range build.Args {
-				if v != nil && secretName(k) {
-					masked := Masked
-					v = &masked
-				}
-				args[k] = v
-			}
-			build.Args = args
+			build.Args = maskMapping(build.Args)
 			svc.Build = &build
 		}
 		return svc, nil
@@ -88,4 +72,17 @@ func maskValue(key string, v any) any {
 		}
 	}
 	return v
+}
+
+// maskMapping copies m with the values of secret-looking names masked.
+func maskMapping(m types.MappingWithEquals) types.MappingWithEquals {
+	out := make(types.MappingWithEquals, len(m))
+	for k, v := range m {
+		if v != nil && secretName(k) {
+			masked := Masked
+			v = &masked
+		}
+		out[k] = v
+	}
+	return out
 }
