@@ -178,19 +178,19 @@ func (r *Runner) runSoak(ctx context.Context) {
 	dialer := &soakDialer{}
 	client := newSoakClient(dialer)
 	loopCtx, stopLoop := context.WithCancel(ctx)
-	var loop sync.WaitGroup
-	loop.Add(1)
-	go func() {
-		defer loop.Done()
-		soakLoop(loopCtx, client, dialer, t.URL(), tally)
-	}()
+	stopped := make(chan time.Time, 1)
+	go func() { stopped <- soakLoop(loopCtx, client, dialer, t.URL(), tally) }()
 	err := r.soakRounds(ctx, tally)
 	stopLoop()
-	loop.Wait()
-	rep.Rounds = tally.finish(time.Now())
+	// The watch ends when the client stopped: after Ctrl-C, the time the
+	// interrupted update takes to stop is no gap the client saw.
+	rep.Rounds = tally.finish(<-stopped)
 	rep.Failures, rep.Retries, rep.Dropped = tally.Failed, tally.Retries, tally.Dropped
 	rep.total()
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case ctx.Err() != nil:
+		rep.Error = fmt.Sprintf("interrupted during round %d", len(rep.Rounds))
+	case err != nil:
 		rep.Error = err.Error()
 		r.fail(0, "soak", err)
 	}
@@ -260,20 +260,21 @@ func (r *Runner) containerIDs(ctx context.Context, names []string) ([]string, er
 }
 
 // soakLoop sends GET url one request per webGap until ctx ends, each
-// counted into tally with the connection attempts it retried. Requests do
-// not overlap: one that takes longer delays the next.
-func soakLoop(ctx context.Context, client *http.Client, dialer *soakDialer, url string, tally *soakTally) {
+// counted into tally with the connection attempts it retried, and returns
+// when it stopped. Requests do not overlap: one that takes longer delays
+// the next.
+func soakLoop(ctx context.Context, client *http.Client, dialer *soakDialer, url string, tally *soakTally) time.Time {
 	tick := time.NewTicker(webGap)
 	defer tick.Stop()
 	for {
 		ok, failure := soakGet(ctx, client, url)
 		if ctx.Err() != nil {
-			return // stopped mid-request: not the stack's failure
+			return time.Now() // stopped mid-request: not the stack's failure
 		}
 		tally.observe(soakResult{at: time.Now(), ok: ok, failure: failure, retries: dialer.take()})
 		select {
 		case <-ctx.Done():
-			return
+			return time.Now()
 		case <-tick.C:
 		}
 	}

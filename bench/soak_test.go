@@ -3,12 +3,16 @@ package bench
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,5 +203,42 @@ func TestBurnStops(t *testing.T) {
 	stop()
 	if got := runtime.GOMAXPROCS(0); got != before {
 		t.Errorf("GOMAXPROCS after = %d, want %d", got, before)
+	}
+}
+
+// The loop counts every finished request into the running round with what
+// failed, and one cut short by the stop not at all.
+func TestSoakLoopCountsUntilStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		seen := n
+		mu.Unlock()
+		switch seen {
+		case 3:
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = io.WriteString(w, "<html><title>502 Bad Gateway</title></html>")
+		case 5:
+			cancel() // the soak ends while this request is in flight
+			<-r.Context().Done()
+		default:
+			_, _ = io.WriteString(w, "ok")
+		}
+	}))
+	defer srv.Close()
+	tally := newSoakTally(time.Now())
+	tally.begin(1, time.Now())
+	d := &soakDialer{}
+	stopped := soakLoop(ctx, newSoakClient(d), d, srv.URL, tally)
+	rounds := tally.finish(stopped)
+	if rounds[0].Requests != 4 || rounds[0].Failed != 1 {
+		t.Errorf("round = %+v, want 4 requests, 1 failed", rounds[0])
+	}
+	if len(tally.Failed) != 1 || !strings.Contains(tally.Failed[0].What, "502 Bad Gateway") {
+		t.Errorf("failures = %+v, want the status and the page", tally.Failed)
 	}
 }
