@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test engine images build vet unit bench bench-charts bench-compare compose
+.PHONY: up down test engine images build vet unit bench bench-charts bench-compare bench-soak compose
 
 up: images build
 	./$(BIN) up
@@ -53,3 +53,12 @@ bench-charts:
 bench-compare:
 	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then echo "usage: make bench-compare OLD=old.json NEW=new.json" >&2; exit 2; fi
 	$(GO) run ./bench/cmd/benchcompare $(OLD) $(NEW)
+
+# Zero failed requests behind the edge, again and again: SOAK_ROUNDS rolling
+# updates of web (3 replicas behind stackctl's edge) under a client loop,
+# stackctl only; SOAK_BURN busy-loop goroutines load the machine meanwhile.
+SOAK_ROUNDS ?= 20
+SOAK_BURN ?= 0
+SOAK_JSON ?= bench-soak.json
+bench-soak: images build
+	$(GO) run ./bench/cmd/stackbench -suites soak -rounds 1 -soak-rounds $(SOAK_ROUNDS) -soak-burn $(SOAK_BURN) -json $(SOAK_JSON)

@@ -39,7 +39,7 @@ func clientLoop(ctx context.Context, client *http.Client, url string, deployed <
 	tick := time.NewTicker(webGap)
 	defer tick.Stop()
 	var rep loadReport
-	lastOK := time.Now()
+	gaps := newSuccessGaps(time.Now())
 	finished := false
 	var giveUp time.Time
 	for rep.Requests < maxRequests {
@@ -59,8 +59,8 @@ func clientLoop(ctx context.Context, client *http.Client, url string, deployed <
 		now := time.Now()
 		rep.Requests++
 		if ok {
-			rep.LongestGap = max(rep.LongestGap, now.Sub(lastOK))
-			lastOK = now
+			gaps.ok(now)
+			rep.LongestGap = gaps.Longest
 			if finished {
 				rep.ServingAgain = now
 				return rep
@@ -70,11 +70,13 @@ func clientLoop(ctx context.Context, client *http.Client, url string, deployed <
 		}
 		select {
 		case <-ctx.Done():
-			rep.LongestGap = max(rep.LongestGap, time.Since(lastOK))
+			gaps.end(time.Now())
+			rep.LongestGap = gaps.Longest
 			return rep
 		case <-tick.C:
 		}
 	}
-	rep.LongestGap = max(rep.LongestGap, time.Since(lastOK))
+	gaps.end(time.Now())
+	rep.LongestGap = gaps.Longest
 	return rep
 }

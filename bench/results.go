@@ -165,6 +165,8 @@ type Report struct {
 	Checks  []Check            `json:"checks"`
 	Errors  []string           `json:"errors,omitempty"`
 	Samples []Sample           `json:"samples"`
+	// Soak is the soak suite's rolling updates, when it ran.
+	Soak *SoakReport `json:"soak,omitempty"`
 }
 
 func (r *Report) values(metric, tool string) []float64 {
@@ -249,6 +251,17 @@ func (r *Report) checks() []Check {
 	failed, ok := r.summary(metricEdgeRedeployFailed, "stackctl")
 	out = append(out, Check{Name: "redeploy under load behind the edge: 0 failed requests, every round", Pass: ok && failed.Max == 0,
 		Measured: ok, Detail: measured(ok, "failed min/median/max %.0f/%.0f/%.0f", failed.Min, failed.Median, failed.Max)})
+	soak := r.Soak != nil && len(r.Soak.Rounds) > 0
+	soakCheck := Check{Name: "soak: 0 failed requests in every rolling update", Measured: soak, Detail: "not measured"}
+	if soak {
+		soakCheck.Pass = r.Soak.Failed == 0 && r.Soak.Error == ""
+		soakCheck.Detail = fmt.Sprintf("%d failed of %d requests in %d updates, longest gap %.3fs",
+			r.Soak.Failed, r.Soak.Requests, len(r.Soak.Rounds), r.Soak.LongestGap)
+		if r.Soak.Error != "" {
+			soakCheck.Detail += ", stopped early"
+		}
+	}
+	out = append(out, soakCheck)
 	ratioAtMost(metricForeignUp, 0.2)
 	load, ok := r.summary(metricLoadPlan, "stackctl")
 	out = append(out, Check{Name: fmt.Sprintf("load-plan under %s", loadPlanTarget), Pass: ok && load.Median < millis(loadPlanTarget),
@@ -319,6 +332,9 @@ func (r *Report) PrintTable(w io.Writer) {
 		}
 	}
 	r.printGrowth(w)
+	if r.Soak != nil {
+		r.Soak.Print(w)
+	}
 	fmt.Fprintln(w, "\nstackctl against the issue's targets (medians; the floor is the TCP one):")
 	for _, c := range r.Checks {
 		verdict := "MISS"

@@ -17,6 +17,7 @@ import (
 	dockerclient "github.com/docker/docker/client"
 
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Config says what to run and where.
@@ -54,7 +55,16 @@ type Config struct {
 	// Skippable).
 	Skip map[string]bool
 	// LoadMax bounds the redeploy's client loop; 0 is DefaultLoadMax.
+	// It also bounds each of the soak's ups.
 	LoadMax time.Duration
+	// SoakProject is the soak suite's project (stackctl only).
+	SoakProject string
+	// SoakRounds is how many rolling updates the soak runs; 0 is
+	// DefaultSoakRounds.
+	SoakRounds int
+	// SoakBurn is how many busy-loop goroutines load the machine during
+	// the soak.
+	SoakBurn int
 	// Log receives progress lines.
 	Log io.Writer
 }
@@ -78,18 +88,18 @@ const (
 // see growth.go).
 var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteForeign, SuiteGrowth}
 
-// ParseSuites reads a comma-separated list of suites; an empty list is all
-// of them.
+// ParseSuites reads a comma-separated list of suites, OptionalSuites
+// included; an empty list is all of Suites.
 func ParseSuites(list string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
 		switch {
 		case name == "":
-		case slices.Contains(Suites, name):
+		case slices.Contains(Suites, name) || slices.Contains(OptionalSuites, name):
 			out[name] = true
 		default:
-			return nil, fmt.Errorf("no suite %q: the suites are %s", name, strings.Join(Suites, ", "))
+			return nil, fmt.Errorf("no suite %q: the suites are %s", name, strings.Join(slices.Concat(Suites, OptionalSuites), ", "))
 		}
 	}
 	if len(out) == 0 {
@@ -122,7 +132,11 @@ type Runner struct {
 	// anonymous are the volumes the engine made for the growth stacks'
 	// containers, by name, with their project.
 	anonymous map[string]string
-	report    *Report
+	// soak is stackctl on the built-in stack for the soak suite, with
+	// soakOverride, the file each round rewrites, as its second -f.
+	soak         *Tool
+	soakOverride string
+	report       *Report
 }
 
 // Run measures every scenario of the selected suites cfg.Rounds times per
@@ -143,9 +157,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Suites, _ = ParseSuites("")
 	}
 	for name := range cfg.Suites {
-		if !slices.Contains(Suites, name) {
-			return nil, fmt.Errorf("no suite %q: the suites are %v", name, Suites)
+		if !slices.Contains(Suites, name) && !slices.Contains(OptionalSuites, name) {
+			return nil, fmt.Errorf("no suite %q: the suites are %v", name, slices.Concat(Suites, OptionalSuites))
 		}
+	}
+	if cfg.SoakRounds <= 0 {
+		cfg.SoakRounds = DefaultSoakRounds
+	}
+	if cfg.SoakBurn < 0 {
+		return nil, fmt.Errorf("-soak-burn %d: want 0 or more", cfg.SoakBurn)
+	}
+	if cfg.Suites[SuiteSoak] && cfg.SoakProject == "" {
+		return nil, errors.New("the soak suite needs a project name")
 	}
 	if len(cfg.GrowthSizes) == 0 {
 		cfg.GrowthSizes = slices.Clone(DefaultGrowthSizes)
@@ -191,6 +214,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		defer r.docker.Close()
 	}
+	if cfg.Suites[SuiteSoak] {
+		if err := r.setUpSoak(workspace); err != nil {
+			return r.report, err
+		}
+	}
 	if err := checkOwned(ctx, eng, r.allResources()); err != nil {
 		return r.report, fmt.Errorf("refusing to run: %w", err)
 	}
@@ -212,8 +240,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return r.report, err
 		}
 	}
-	for round := 1; round <= cfg.Rounds; round++ {
-		r.runRound(ctx, round)
+	if cfg.Suites[SuiteSoak] {
+		if err := r.prepareSoak(ctx); err != nil {
+			return r.report, err
+		}
+	}
+	if slices.ContainsFunc(Suites, func(s string) bool { return cfg.Suites[s] }) {
+		for round := 1; round <= cfg.Rounds; round++ {
+			r.runRound(ctx, round)
+			if ctx.Err() != nil {
+				return r.report, ctx.Err()
+			}
+		}
+	}
+	if cfg.Suites[SuiteSoak] {
+		r.runSoak(ctx)
 		if ctx.Err() != nil {
 			return r.report, ctx.Err()
 		}
@@ -222,6 +263,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 }
 
 func (r *Runner) checkPreconditions(ctx context.Context) error {
+	if r.cfg.Suites[SuiteSoak] {
+		for _, ref := range append(slices.Clone(requiredImages), stack.EdgeImage) {
+			if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
+				return fmt.Errorf("image %s must be present for the soak (the benchmark never pulls; `make images`): %w", ref, err)
+			}
+		}
+	}
 	if !r.cfg.Suites[SuiteBuiltin] {
 		return nil // the foreign file's images are checked with its tools
 	}
@@ -280,8 +328,11 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 
 func (r *Runner) allResources() []resource {
 	var rs []resource
-	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools()) {
+	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools(), r.soakTools()) {
 		rs = append(rs, t.resources()...)
+	}
+	if r.soak != nil {
+		rs = append(rs, soakResources(r.soak)...)
 	}
 	if r.cfg.Suites[SuiteBuiltin] {
 		rs = append(rs, r.floorResources()...)
@@ -378,7 +429,7 @@ func (r *Runner) cleanup(parent context.Context) {
 	} else {
 		r.logf("cleaning up: down -v for every project")
 	}
-	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools()) {
+	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools(), r.soakTools()) {
 		if _, err := t.Down(ctx, true); err != nil {
 			r.fail(0, t.Name, fmt.Errorf("clean up %s: %w", t.Project, err))
 		}

@@ -55,10 +55,14 @@ func run() error {
 		bench.SuiteLoad+" (loading and planning the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
 		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
-		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services)")
+		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services); not by default: "+
+		bench.SuiteSoak+" (stackctl only: rolling updates of 3 web replicas behind the edge under a client loop, once after the rounds)")
 	growthSizes := flag.String("growth-sizes", joinInts(bench.DefaultGrowthSizes), "comma-separated numbers of services the growth suite runs")
 	flag.StringVar(&cfg.GrowthStackctlProject, "growth-stackctl-project", "bench-gs", "prefix of stackctl's projects in the growth suite (one per size: PREFIX-N)")
 	flag.StringVar(&cfg.GrowthComposeProject, "growth-compose-project", "bench-gc", "prefix of Compose's projects in the growth suite (one per size: PREFIX-N)")
+	flag.StringVar(&cfg.SoakProject, "soak-project", "bench-soak", "stackctl's project name for the soak suite")
+	flag.IntVar(&cfg.SoakRounds, "soak-rounds", bench.DefaultSoakRounds, "rolling updates the soak suite runs, one after another")
+	flag.IntVar(&cfg.SoakBurn, "soak-burn", 0, "busy-loop goroutines that load the machine during the soak (stopped with it)")
 	flag.DurationVar(&cfg.LoadMax, "load-max", bench.DefaultLoadMax, "longest a redeploy (image build included) and its client loop (a request every 10ms) may take")
 	skip := flag.String("skip", "", "comma-separated scenarios of the built-in stack not to run: "+strings.Join(bench.Skippable, ", "))
 	timelines := flag.Bool("timelines", true, "print stackctl's progress timeline of each median run")
@@ -72,11 +76,14 @@ func run() error {
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
 	}
+	if cfg.SoakRounds < 1 || cfg.SoakBurn < 0 {
+		return fmt.Errorf("-soak-rounds %d, -soak-burn %d: want at least 1 round and no negative load", cfg.SoakRounds, cfg.SoakBurn)
+	}
 	var err error
 	if cfg.GrowthSizes, err = bench.ParseGrowthSizes(*growthSizes); err != nil {
 		return fmt.Errorf("-growth-sizes: %w", err)
 	}
-	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject}
+	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject, cfg.SoakProject}
 	for _, n := range cfg.GrowthSizes {
 		projects = append(projects, fmt.Sprintf("%s-%d", cfg.GrowthStackctlProject, n), fmt.Sprintf("%s-%d", cfg.GrowthComposeProject, n))
 	}
@@ -119,7 +126,7 @@ func run() error {
 	}()
 
 	report, runErr := bench.Run(ctx, cfg)
-	if report != nil && len(report.Samples) > 0 {
+	if report != nil && (len(report.Samples) > 0 || report.Soak != nil) {
 		report.PrintTable(os.Stdout)
 		if *timelines {
 			report.PrintTimelines(os.Stdout)
