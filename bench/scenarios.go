@@ -231,7 +231,7 @@ func (r *Runner) edgeRedeploy(ctx context.Context, round int, t *Tool) error {
 	if _, err := waitWeb(waitCtx, r.web, t.URL()); err != nil {
 		return fmt.Errorf("the edge does not answer 200 on %s: %w", t.URL(), err)
 	}
-	return r.measureRedeploy(ctx, round, t, t.Project+"-web-app-1",
+	return r.measureRedeploy(ctx, round, t, t.Names.Containers["web"],
 		redeployMetrics{metricEdgeRedeploy, metricEdgeRedeployFailed, metricEdgeRedeployGap})
 }
 
