@@ -108,7 +108,7 @@ func DindFromImage(ref string) DindOption {
 // When the test ends the container is stopped and removed with its
 // anonymous volumes, the cgroup directories its containers left are removed,
 // and the test fails if any of them remain. Like Connect, Dind skips the
-// test without a host engine unless STACKCTL_INTEGRATION=1, and then fails.
+// test unless STACKCTL_INTEGRATION=1, and then fails without a host engine.
 // The host engine must be on this machine: the bridge network and the
 // cgroup directories are the host's.
 func Dind(t testing.TB, opts ...DindOption) *InnerEngine {

@@ -1,6 +1,7 @@
 // Package enginetest helps integration tests use the real Docker engine:
-// connecting (and failing, not skipping, when `make test` requires it),
-// unique project names, and containers that clean up after themselves.
+// the opt-in (integration tests run only with STACKCTL_INTEGRATION=1, and
+// then fail, never skip, without an engine), unique project names, and
+// containers that clean up after themselves.
 package enginetest
 
 import (
@@ -17,21 +18,33 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// RequiredEnv, set to 1 by `make test`, turns an unreachable engine from a
-// skip into a failure.
+// RequiredEnv, set to 1 by `make test`, opts in to the integration tests.
+// Without it they skip, even when an engine answers: a plain
+// `go test ./...` does not build images and start stacks on whatever engine
+// it finds. With it, an unreachable engine fails them.
 const RequiredEnv = "STACKCTL_INTEGRATION"
 
-// Connect returns a client of the engine for an integration test.
+// Require skips the test unless integration tests were opted in to with
+// RequiredEnv=1. Connect calls it; a test that reaches the engine some other
+// way (the stackctl binary, the raw SDK) calls it first.
+func Require(t testing.TB) {
+	t.Helper()
+	if os.Getenv(RequiredEnv) != "1" {
+		t.Skipf("integration test against the Docker engine: runs only with %s=1 (as `make test` sets it)", RequiredEnv)
+	}
+}
+
+// Connect returns a client of the engine for an integration test: it skips
+// the test unless integration tests were opted in to (Require), and then
+// fails it, never skips it, when no engine answers.
 func Connect(t testing.TB) *engine.Client {
 	t.Helper()
+	Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	cli, err := engine.New(ctx)
 	if err != nil {
-		if os.Getenv(RequiredEnv) == "1" {
-			t.Fatalf("integration tests need a Docker engine: %v", err)
-		}
-		t.Skipf("no Docker engine, skipping integration test (run `make test` to start one and require it): %v", err)
+		t.Fatalf("integration tests need a Docker engine (`make engine` starts one): %v", err)
 	}
 	t.Cleanup(func() { _ = cli.Close() })
 	return cli
