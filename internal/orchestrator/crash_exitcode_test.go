@@ -19,7 +19,8 @@ import (
 func TestKillCrashRestartedBeforeFirstLookKeepsExitCode(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
-	o.SetCrashHelper(stacktest.StaticStackctl(t))
+	bin := stacktest.StaticStackctl(t)
+	o.SetCrashHelper(bin)
 	st := &stack.Stack{Project: "p", Services: []stack.Service{{
 		Name: "server", Image: "redis:7", Command: []string{"redis-server"},
 		Restart: stack.RestartPolicy{Name: "always"}, Replicas: 1,
@@ -32,14 +33,7 @@ func TestKillCrashRestartedBeforeFirstLookKeepsExitCode(t *testing.T) {
 	// The fake engine is remote, so Crash kills from a helper container;
 	// by the time the helper has exited, the engine has already restarted
 	// the target, as a fast engine does within ~100 ms.
-	f.onStart[name+"-crasher"] = func(h *engine.Container) {
-		exitWith(0)(h)
-		target := f.containers[name] // ContainerStart holds f.mu
-		target.Status, target.ExitCode, target.Pid = "running", 0, 4343
-		target.RestartCount++
-		target.FinishedAt = time.Now()
-		target.StartedAt = time.Now()
-	}
+	f.onStart[name+"-crasher"] = crashHelper(f)
 
 	report, err := o.Crash(testContext(t), st, CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
 	if err != nil {
@@ -48,6 +42,7 @@ func TestKillCrashRestartedBeforeFirstLookKeepsExitCode(t *testing.T) {
 	if len(report.Timeline) != 2 || !strings.HasPrefix(report.Timeline[1].What, `restarted by policy "always" (restart #1)`) {
 		t.Fatalf("timeline %+v, want crashed then restarted #1", report.Timeline)
 	}
+	checkHelpers(t, f, st, name, bin, 4242)
 	if crashed := report.Timeline[0].What; strings.Contains(crashed, "exit 0") {
 		t.Errorf("first milestone %q says the SIGKILLed process exited 0: that is the restarted run's reset code, not the crash's", crashed)
 	}

@@ -45,6 +45,11 @@ type fakeEngine struct {
 	volumes    map[string]map[string]string // labels by name
 	containers map[string]*fakeContainer    // by name
 	nextID     int
+	// created holds the spec of every container created, in order, also
+	// of those removed since.
+	created []engine.ContainerSpec
+	// made holds the images ImageCreate made, by reference.
+	made map[string]madeImage
 
 	// onStart replaces the default start behaviour, which is: running, with
 	// health "starting" when a healthcheck is set; a one-shot exits 0 at once.
@@ -58,6 +63,12 @@ type fakeEngine struct {
 	logs         map[string][]string
 	// stopTakes is how long every container takes to stop.
 	stopTakes time.Duration
+}
+
+// madeImage is an image ImageCreate made: just files, and an entrypoint.
+type madeImage struct {
+	files      []engine.ImageFile
+	entrypoint []string
 }
 
 // fakeContainer is a container as the fake engine keeps it.
@@ -155,6 +166,20 @@ func (f *fakeEngine) set(name string, change func(*engine.Container)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	change(&f.containers[name].Container)
+}
+
+// createdAs returns the specs of the containers created under name, in
+// order, including those removed since.
+func (f *fakeEngine) createdAs(name string) []engine.ContainerSpec {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []engine.ContainerSpec
+	for _, spec := range f.created {
+		if spec.Name == name {
+			out = append(out, spec)
+		}
+	}
+	return out
 }
 
 // exists reports whether a container with the name is on the engine.
@@ -297,10 +322,15 @@ func (f *fakeEngine) NetworkList(ctx context.Context, name string) ([]engine.Net
 	return []engine.Network{{ID: name, Name: name, Labels: labels}}, nil
 }
 
-func (f *fakeEngine) ImageCreate(_ context.Context, ref string, _ []engine.ImageFile, labels map[string]string, _ []string) error {
+// ImageCreate keeps the image's files and entrypoint in made.
+func (f *fakeEngine) ImageCreate(_ context.Context, ref string, files []engine.ImageFile, labels map[string]string, entrypoint []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.images[ref] = engine.Image{ID: "sha256:" + ref, Labels: labels}
+	if f.made == nil {
+		f.made = map[string]madeImage{}
+	}
+	f.made[ref] = madeImage{files: slices.Clone(files), entrypoint: slices.Clone(entrypoint)}
 	return nil
 }
 
@@ -448,6 +478,7 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, spec engine.ContainerS
 		return "", fmt.Errorf("create container %s: no such image %s: %w", spec.Name, spec.Image, engine.ErrNotFound)
 	}
 	f.record("create %s", spec.Name)
+	f.created = append(f.created, spec)
 	c := &fakeContainer{spec: spec, Container: engine.Container{
 		ID:      f.newID(spec.Name),
 		Name:    spec.Name,
