@@ -81,6 +81,14 @@ func newItgEnv(t *testing.T) *itgEnv {
 	}
 }
 
+// in is the same environment for subtest t, so that its helpers fail the
+// subtest, not its parent.
+func (e *itgEnv) in(t *testing.T) *itgEnv {
+	sub := *e
+	sub.t = t
+	return &sub
+}
+
 // itgAppDir is the repository's app/, the web tier's build context.
 func itgAppDir(t *testing.T) string {
 	t.Helper()

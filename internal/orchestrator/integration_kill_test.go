@@ -7,18 +7,26 @@ package orchestrator_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // killImage is the image of the hand-built stacks: it has sh, sleep and
@@ -31,6 +39,18 @@ const killCrashed = "crashed (SIGKILL, exit 137)"
 // killRestarted is the milestone of the first restart by policy.
 func killRestarted(policy string) string {
 	return fmt.Sprintf("restarted by policy %q (restart #1)", policy)
+}
+
+// killDirectMethod is how a crash report names a SIGKILL sent straight to
+// the container's host PID, the path for a local engine.
+func killDirectMethod(pid int) string {
+	return fmt.Sprintf("SIGKILL to host PID %d", pid)
+}
+
+// killHelperMethod is how it names one sent from a helper container in
+// the host's PID namespace, the path for a remote engine.
+func killHelperMethod(pid int) string {
+	return fmt.Sprintf("SIGKILL to host PID %d from a helper container", pid)
 }
 
 // killService is a one-replica service of killImage.
@@ -212,8 +232,8 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 	if report.Service != "db" || report.Container != db.Name || report.RestartPolicy != "always" {
 		t.Errorf("report names service %q container %q policy %q, want db %q always", report.Service, report.Container, report.RestartPolicy, db.Name)
 	}
-	if want := fmt.Sprintf("SIGKILL to host PID %d", db.Pid); !strings.HasPrefix(report.Method, want) {
-		t.Errorf("crash method %q, want it to start with %q", report.Method, want)
+	if want := killDirectMethod(db.Pid); report.Method != want {
+		t.Errorf("crash method %q, want %q: the local engine's process signalled directly", report.Method, want)
 	}
 	killCheckTimeline(t, report, killCrashed, killRestarted("always"), "healthy", "web serving again")
 
@@ -287,8 +307,8 @@ func killCrashRestarts(t *testing.T, policy stack.RestartPolicy) {
 	if report.RestartPolicy != policy.String() {
 		t.Errorf("report says policy %q, want %q", report.RestartPolicy, policy)
 	}
-	if !strings.Contains(report.Method, fmt.Sprintf("host PID %d", before.Pid)) {
-		t.Errorf("crash method %q does not name host PID %d", report.Method, before.Pid)
+	if want := killDirectMethod(before.Pid); report.Method != want {
+		t.Errorf("crash method %q, want %q: the local engine's process signalled directly", report.Method, want)
 	}
 	killCheckTimeline(t, report, killCrashed, killRestarted(policy.String()))
 
@@ -518,4 +538,80 @@ func TestCrashErrors(t *testing.T) {
 			}
 		}
 	})
+}
+
+// killRemote is the local engine as the orchestrator sees a remote one: the
+// host PIDs of its containers are not this machine's to signal, so Crash
+// takes the path for a remote engine, a helper container in the host's PID
+// namespace.
+type killRemote struct{ *engine.Client }
+
+func (killRemote) IsLocal() bool { return false }
+
+// killHelpersLeft lists the project's crash helpers still on the engine.
+func (e *itgEnv) killHelpersLeft(ctx context.Context) []string {
+	e.t.Helper()
+	args := filters.NewArgs(
+		filters.Arg("label", stack.LabelProject+"="+e.project),
+		filters.Arg("label", stack.LabelService+"=crash-helper"))
+	cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	if err != nil {
+		e.t.Fatalf("list crash helpers: %v", err)
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, strings.Join(c.Names, ","))
+	}
+	return names
+}
+
+// TestCrashFromAHelperContainer takes the path for a remote engine on the
+// real one, the local engine seen as remote: a helper container running
+// stackctl, root in the host's PID namespace, sends SIGKILL to the host PID
+// of a container whose image (the redis:7 stand-in) has no kill of its
+// own; the engine sees a crash and the policy restarts the container. A
+// second crash uses the helper image the first one made. No helper
+// container is left behind.
+func TestCrashFromAHelperContainer(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	remote := orchestrator.New(killRemote{e.cli}, e.events)
+	bin := stacktest.StaticStackctl(t)
+	remote.SetCrashHelper(bin)
+	// The helper image is the binary's, tagged with its digest: this
+	// test's binary, not a user's, so it goes when the test ends.
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	helperImage := "stackctl/crash-helper:" + hex.EncodeToString(sum[:])[:16]
+	t.Cleanup(func() {
+		if _, err := e.api.ImageRemove(context.Background(), helperImage, image.RemoveOptions{}); err != nil && !client.IsErrNotFound(err) {
+			t.Logf("remove the helper image %s: %v", helperImage, err)
+		}
+	})
+	st := e.killUp(ctx, killService("server", stack.RestartPolicy{Name: "always"}, "redis-server"))
+
+	for n := 1; n <= 2; n++ {
+		before := e.killContainer(ctx, st, "server")
+		report, err := remote.Crash(ctx, st, orchestrator.CrashOptions{Service: "server", WaitTimeout: time.Minute})
+		t.Logf("crash report %d: %+v", n, report)
+		if err != nil {
+			t.Fatalf("crash %d from a helper: %v", n, err)
+		}
+		if want := killHelperMethod(before.Pid); report.Method != want {
+			t.Errorf("crash %d: method %q, want %q", n, report.Method, want)
+		}
+		killCheckTimeline(t, report, killCrashed, fmt.Sprintf("restarted by policy %q (restart #%d)", "always", n))
+		after := e.killContainer(ctx, st, "server")
+		if after.ID != before.ID || after.State != "running" || after.RestartCount != n || after.Pid == before.Pid {
+			t.Errorf("after crash %d: %s %s restart count %d pid %d; want the same container %s running, restarted %d times, with a new process (was pid %d)",
+				n, after.ID, after.State, after.RestartCount, after.Pid, before.ID, n, before.Pid)
+		}
+		if left := e.killHelpersLeft(ctx); len(left) > 0 {
+			t.Errorf("crash %d left helper containers %v", n, left)
+		}
+	}
 }

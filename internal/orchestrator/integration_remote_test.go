@@ -3,7 +3,6 @@ package orchestrator_test
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,12 +41,16 @@ func TestCrashOnARemoteEngineWhateverTheImageHolds(t *testing.T) {
 	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{}); err != nil {
 		t.Fatalf("up on the remote engine: %v", err)
 	}
+	before, err := inner.Client.ContainerInspect(ctx, "remote-kv-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	report, err := orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "kv", WaitTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("kill kv on the remote engine: %v", err)
 	}
-	if !strings.HasSuffix(report.Method, "from a helper container") {
-		t.Errorf("crash method = %q, want the helper's", report.Method)
+	if want := killHelperMethod(before.Pid); report.Method != want {
+		t.Errorf("crash method = %q, want %q", report.Method, want)
 	}
 	c, err := inner.Client.ContainerInspect(ctx, "remote-kv-1")
 	if err != nil {
