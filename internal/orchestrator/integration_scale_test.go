@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,7 @@ type rollEnv struct {
 	t       *testing.T
 	cli     *engine.Client
 	orch    *orchestrator.Orchestrator
+	events  *itgRecorder
 	project string
 	appDir  string
 }
@@ -36,7 +38,8 @@ type rollEnv struct {
 func newRollEnv(t *testing.T) *rollEnv {
 	t.Helper()
 	cli := enginetest.Connect(t)
-	e := &rollEnv{t: t, cli: cli, orch: orchestrator.New(cli, rollLog{t}), project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
+	events := &itgRecorder{}
+	e := &rollEnv{t: t, cli: cli, orch: orchestrator.New(cli, rollLog{t, events}), events: events, project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -76,11 +79,15 @@ func (e *rollEnv) mustUp(ctx context.Context, replicas int) orchestrator.UpResul
 }
 
 // rollLog shows the orchestrator's progress in the test's log, so a failure
-// comes with the sequence that led to it.
-type rollLog struct{ t *testing.T }
+// comes with the sequence that led to it, and records it for the test.
+type rollLog struct {
+	t   *testing.T
+	rec *itgRecorder
+}
 
 func (l rollLog) Report(e progress.Event) {
 	l.t.Logf("%s %-28s %s %s", e.Time.Format("15:04:05.000"), e.Resource, e.Status, e.Detail)
+	l.rec.Report(e)
 }
 
 // rollCopyApp copies the repository's app/ to a temporary build context.
@@ -109,6 +116,14 @@ func rollCopyApp(t *testing.T) string {
 		t.Fatalf("copy app/: %v", err)
 	}
 	return dst
+}
+
+// writeFile adds a file to the copied app.
+func (e *rollEnv) writeFile(file, content string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.appDir, file), []byte(content), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // rewrite replaces old with new in a file of the copied app: a source
@@ -270,71 +285,142 @@ func TestScaleBehindTheEdgeSpreadsRequestsAndDropsNone(t *testing.T) {
 	}
 }
 
-func TestRollingUpdateDropsNoRequestAndRollsBackABrokenImage(t *testing.T) {
+// rollWebIDs maps each web replica's name to its container's ID.
+func rollWebIDs(containers []orchestrator.ContainerStatus) map[string]string {
+	ids := map[string]string{}
+	for _, c := range containers {
+		if c.Service == "web" {
+			ids[c.Name] = c.ID
+		}
+	}
+	return ids
+}
+
+// rollUnsteady is new code that is unsteady on replica 2 only (its
+// container's hostname ends in -web-2): its liveness check passes until it
+// has answered a readiness check, and fails from then on. It passes the
+// checks a new replica must pass to take traffic, and fails the one
+// --min-ready adds.
+const rollUnsteady = `package server
+
+import (
+	"strings"
+	"sync/atomic"
+)
+
+var answeredReady atomic.Bool
+
+func unsteady(hostname string) bool {
+	return strings.HasSuffix(hostname, "-web-2") && answeredReady.Load()
+}
+`
+
+// TestRollingUpdateInBatchesDropsNoRequestAndRollsBack updates three
+// replicas behind the edge under a client loop, which must see no failed
+// request: first two replicas at a time (--batch-size 2); then one at a
+// time with --min-ready, with new code that replica 2 does not stay healthy
+// under. The update must then roll back replica 1, already replaced, to the
+// previous version, and leave every previous replica serving.
+func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	e := newRollEnv(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
 	res := e.mustUp(ctx, 3)
 	port := rollEdgePort(t, res)
-	before := map[string]string{}
-	for _, c := range res.Containers {
-		if c.Service == "web" {
-			before[c.Name] = c.ID
-		}
-	}
+	before := rollWebIDs(res.Containers)
+	svc, _ := e.stack(3).Service("web")
+	replica := func(n int) string { return e.stack(3).ContainerName(svc, n) }
+	edge := "container " + e.project + "-web-edge-1"
 
 	e.rewrite("internal/server/handlers.go", `"Hello from the Go app`, `"Howdy from the Go app`)
 	load := startLoad(port)
 	began := time.Now()
-	res = e.mustUp(ctx, 3)
-	load.finish(t, "rolling update")
+	mark := len(e.events.snapshot())
+	res, err := e.up(ctx, 3, orchestrator.UpOptions{BatchSize: 2})
+	if err != nil {
+		t.Fatalf("rolling update in batches of 2: %v", err)
+	}
+	load.finish(t, "rolling update in batches of 2")
 	t.Logf("rolling update of 3 replicas (build included) took %s", time.Since(began).Round(time.Millisecond))
-	for _, c := range res.Containers {
-		if c.Service == "web" && before[c.Name] == c.ID {
-			t.Errorf("replica %s was not replaced by the rolling update", c.Name)
+	updated := rollWebIDs(res.Containers)
+	for name, id := range updated {
+		if before[name] == id {
+			t.Errorf("replica %s was not replaced by the rolling update", name)
 		}
+	}
+	if len(updated) != 3 {
+		t.Errorf("after the rolling update web has replicas %v, want 3", updated)
+	}
+	// Batches of two: replicas 1 and 2 are both created before the edge
+	// routes to either, replica 3 only after.
+	var order []string
+	for _, ev := range e.events.snapshot()[mark:] {
+		switch {
+		case ev.Status == "creating" && strings.HasPrefix(ev.Resource, "container "+e.project+"-web-"):
+			order = append(order, strings.TrimPrefix(ev.Resource, "container "))
+		case ev.Status == "upstream" && ev.Resource == edge && len(order) > 0:
+			order = append(order, "route")
+		}
+	}
+	if len(order) < 4 || !slices.Contains(order[:2], replica(1)) || !slices.Contains(order[:2], replica(2)) ||
+		order[2] != "route" || order[3] != replica(3) {
+		t.Errorf("with --batch-size 2, replicas were created and routed in the order %q; want replicas 1 and 2, a route, then replica 3", order)
 	}
 	if body := rollGet(t, port); !strings.HasPrefix(body, "Howdy") {
 		t.Errorf("after the rolling update the edge serves %q, want the new greeting", body)
 	}
-	updated := map[string]string{}
-	for _, c := range res.Containers {
-		if c.Service == "web" {
-			updated[c.Name] = c.ID
-		}
-	}
 
-	// New code whose server cannot start (the migration still works): the
-	// update must stop at the first replica, put it back, and keep every
-	// old replica serving.
-	e.rewrite("serve.go", "func serve(ctx context.Context, log *slog.Logger) error {",
-		"func serve(ctx context.Context, log *slog.Logger) error {\n\tif true {\n\t\treturn fmt.Errorf(\"deliberately broken\")\n\t}")
+	e.writeFile("internal/server/unsteady.go", rollUnsteady)
+	e.rewrite("internal/server/handlers.go", "func (h handlers) healthz(w http.ResponseWriter, _ *http.Request) {\n",
+		"func (h handlers) healthz(w http.ResponseWriter, _ *http.Request) {\n\tif unsteady(h.hostname) {\n\t\twriteText(w, http.StatusInternalServerError, \"deliberately unsteady\")\n\t\treturn\n\t}\n")
+	e.rewrite("internal/server/handlers.go", "\twriteJSON(w, status, response)\n}\n\nfunc state(",
+		"\tif status == http.StatusOK {\n\t\tansweredReady.Store(true)\n\t}\n\twriteJSON(w, status, response)\n}\n\nfunc state(")
+	e.rewrite("internal/server/handlers.go", `"Howdy from the Go app`, `"Bonjour from the Go app`)
 	load = startLoad(port)
-	_, err := e.up(ctx, 3, orchestrator.UpOptions{WaitTimeout: 60 * time.Second})
+	mark = len(e.events.snapshot())
+	const minReady = 2 * time.Second
+	_, err = e.up(ctx, 3, orchestrator.UpOptions{BatchSize: 1, MinReady: minReady, WaitTimeout: time.Minute})
 	load.finish(t, "failed rolling update")
 	if err == nil {
-		t.Fatal("up with a broken image succeeded")
+		t.Fatal("up with new code that replica 2 does not stay healthy under succeeded")
 	}
-	t.Logf("the broken rollout said: %v", err)
-	if !strings.Contains(err.Error(), e.project+"-web-") || !strings.Contains(err.Error(), "deliberately broken") {
-		t.Errorf("the error does not name the failing replica and show its log: %v", err)
+	t.Logf("the failed rollout said: %v", err)
+	var failed *orchestrator.ServiceFailedError
+	if !errors.As(err, &failed) || failed.Container != replica(2) || failed.Reason != fmt.Sprintf("did not stay healthy for %s", minReady) {
+		t.Errorf("error %v: want a ServiceFailedError saying %s did not stay healthy for %s", err, replica(2), minReady)
+	} else if !strings.Contains(failed.LastProbe, "status 500") {
+		t.Errorf("the error does not show replica 2's failing probe: %q", failed.LastProbe)
 	}
-	if body := rollGet(t, port); !strings.HasPrefix(body, "Howdy") {
-		t.Errorf("after the rollback the edge serves %q, want the previous version", body)
+	if strings.Contains(err.Error(), "roll back") {
+		t.Errorf("the rollback itself failed: %v", err)
 	}
+	rolledBack := false
+	for _, ev := range e.events.snapshot()[mark:] {
+		if ev.Resource == "container "+replica(1) && ev.Status == "rolled back" && ev.Detail == "the previous version serves again" {
+			rolledBack = true
+		}
+	}
+	if !rolledBack {
+		t.Errorf("no event says replica 1, replaced before replica 2 failed, was rolled back to the previous version")
+	}
+
 	after, err := e.orch.PS(ctx, e.stack(3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range after {
-		if c.Service != "web" {
-			continue
-		}
-		if updated[c.Name] != c.ID || c.State != "running" {
+		if c.Service == "web" && (updated[c.Name] != c.ID || c.State != "running") {
 			t.Errorf("after the rollback %s is %s (%s), want the previous container %s running", c.Name, c.ID, c.State, updated[c.Name])
 		}
 	}
-	if got := len(rollWebReplicas(orchestrator.UpResult{Containers: after})); got != 3 {
-		t.Errorf("after the rollback there are %d web containers, want 3", got)
+	if got := rollWebIDs(after); len(got) != 3 {
+		t.Errorf("after the rollback web has containers %v, want the 3 previous ones and nothing parked", got)
+	}
+	served := map[string]int{}
+	for range 30 {
+		served[strings.Fields(rollGet(t, port))[0]]++
+	}
+	if len(served) != 1 || served["Howdy"] != 30 {
+		t.Errorf("after the rollback the edge's answers begin %v, want the previous version's Howdy only", served)
 	}
 }
 
