@@ -4,11 +4,9 @@ package orchestrator_test
 // `up --progress json` and `down -v` as a user (or a script) runs them.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -30,42 +28,19 @@ func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
 	st := e.defaultStack()
 	e.cleanupProject(st)
 
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "stackctl")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stackctl")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/stackctl: %v\n%s", err, out)
-	}
-
-	env := make([]string, 0, len(os.Environ()))
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "POSTGRES_PASSWORD") {
-			env = append(env, kv)
-		}
-	}
 	// The same password as the test's stack, so cleanup's Down sees the
 	// same project either way (the password is not part of any name).
 	password := filepath.Join(t.TempDir(), "postgres_password")
 	if err := os.WriteFile(password, []byte("itg-"+e.project+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env = append(env, "POSTGRES_PASSWORD_FILE="+password, "WEB_PORT=0", "APP_DIR="+itgAppDir(t))
-	run := func(args ...string) (stdout, stderr string, err error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Dir = root
-		cmd.Env = env
-		var o, e bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err = cmd.Run()
-		return o.String(), e.String(), err
-	}
+	cli := itgBuildCLI(t, ctx, e.project, map[string]string{
+		"POSTGRES_PASSWORD_FILE": password, "WEB_PORT": "0", "APP_DIR": itgAppDir(t),
+	})
+	run := func(args ...string) (string, string, error) { return cli.run(ctx, args...) }
 
 	// No compose file here or above: the built-in stack, as a user gets it.
-	stdout, stderr, err := run("up", "--progress", "json", "-p", e.project)
+	stdout, stderr, err := run("up", "--progress", "json")
 	if err != nil {
 		t.Fatalf("stackctl up: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
@@ -111,7 +86,7 @@ func TestUpIntegrationBinaryJSONProgress(t *testing.T) {
 	}
 	itgVisit(t, ctx, port)
 
-	if _, stderr, err := run("down", "-v", "-p", e.project); err != nil {
+	if _, stderr, err := run("down", "-v"); err != nil {
 		t.Fatalf("stackctl down -v: %v\n%s", err, stderr)
 	}
 	if left := e.leftovers(context.Background(), e.project); len(left) > 0 {

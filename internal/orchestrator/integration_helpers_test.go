@@ -5,11 +5,15 @@ package orchestrator_test
 // leave nothing of that project behind.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -333,3 +337,75 @@ func (r *itgRecorder) snapshot() []progress.Event {
 
 // isNotFound reports whether err is the adapter's ErrNotFound.
 func itgNotFound(err error) bool { return errors.Is(err, engine.ErrNotFound) }
+
+// itgCLI runs the stackctl binary, built from this checkout, as a user
+// does: in the repository root, where no compose file is found, so the
+// built-in stack, under the test's project.
+type itgCLI struct {
+	bin, dir, project string
+	env               []string
+}
+
+// itgBuildCLI builds cmd/stackctl for the test. env sets variables of the
+// built-in stack (WEB_PORT, APP_DIR, POSTGRES_PASSWORD); the caller's own
+// values of these, and of COMPOSE_*, are not passed on.
+func itgBuildCLI(t *testing.T, ctx context.Context, project string, env map[string]string) *itgCLI {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "stackctl")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stackctl")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/stackctl: %v\n%s", err, out)
+	}
+	c := &itgCLI{bin: bin, dir: root, project: project}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, set := env[name]; set || strings.HasPrefix(name, "POSTGRES_PASSWORD") || strings.HasPrefix(name, "COMPOSE_") ||
+			name == "WEB_PORT" || name == "APP_DIR" {
+			continue
+		}
+		c.env = append(c.env, kv)
+	}
+	for name, value := range env {
+		c.env = append(c.env, name+"="+value)
+	}
+	return c
+}
+
+// run runs `stackctl -p PROJECT args...` and returns its stdout and stderr.
+func (c *itgCLI) run(ctx context.Context, args ...string) (stdout, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-p", c.project}, args...)...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// mustRun runs stackctl and fails the test if it fails.
+func (c *itgCLI) mustRun(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string) {
+	t.Helper()
+	stdout, stderr, err := c.run(ctx, args...)
+	if err != nil {
+		t.Fatalf("stackctl %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// itgFreePort is a TCP port no one listens on right now, for a test that
+// needs a fixed host port: the engine's choice (port 0) would differ
+// between two containers that must publish the same one.
+func itgFreePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
