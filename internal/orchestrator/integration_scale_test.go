@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +35,8 @@ type rollEnv struct {
 	events  *itgRecorder
 	project string
 	appDir  string
+	// webPort is web's host port, "" for one the engine chooses.
+	webPort string
 }
 
 func newRollEnv(t *testing.T) *rollEnv {
@@ -56,10 +60,26 @@ func newRollEnv(t *testing.T) *rollEnv {
 }
 
 func (e *rollEnv) stack(replicas int) *stack.Stack {
-	return stacktest.Builtin(e.t, stacktest.Options{
-		Project: e.project, AppDir: e.appDir,
-		Shape: stack.Shape{Scale: map[string]int{"web": replicas}, Edge: true},
-	})
+	return e.shaped(stack.Shape{Scale: map[string]int{"web": replicas}, Edge: true})
+}
+
+func (e *rollEnv) shaped(shape stack.Shape) *stack.Stack {
+	return stacktest.Builtin(e.t, stacktest.Options{Project: e.project, AppDir: e.appDir, WebPort: e.webPort, Shape: shape})
+}
+
+// resolved is the stack as `stackctl` resolves it without --edge: web at
+// replicas (0: no --scale), the rest as deployed, read from the engine.
+func (e *rollEnv) resolved(ctx context.Context, replicas int) *stack.Stack {
+	e.t.Helper()
+	deployed, err := e.orch.Deployed(ctx, e.project)
+	if err != nil {
+		e.t.Fatalf("deployed shape: %v", err)
+	}
+	shape := stack.Shape{Deployed: deployed}
+	if replicas > 0 {
+		shape.Scale = map[string]int{"web": replicas}
+	}
+	return e.shaped(shape)
 }
 
 func (e *rollEnv) up(ctx context.Context, replicas int, opts orchestrator.UpOptions) (orchestrator.UpResult, error) {
@@ -237,52 +257,152 @@ func (l *rollLoad) finish(t *testing.T, during string) {
 	t.Logf("%s: %d requests, none failed, longest gap between answers %s", during, l.ok.Load(), l.longestGap.Round(time.Millisecond))
 }
 
-func TestScaleBehindTheEdgeSpreadsRequestsAndDropsNone(t *testing.T) {
+// upResolved runs Up of the stack resolved with web at replicas (0: as
+// deployed), and fails the test if it fails.
+func (e *rollEnv) upResolved(ctx context.Context, replicas int) {
+	e.t.Helper()
+	if _, err := e.orch.Up(ctx, e.resolved(ctx, replicas), orchestrator.UpOptions{WaitTimeout: 90 * time.Second}); err != nil {
+		e.t.Fatalf("up with web at %d replicas (0: as deployed): %v", replicas, err)
+	}
+}
+
+// ps lists the project's containers.
+func (e *rollEnv) ps(ctx context.Context) []orchestrator.ContainerStatus {
+	e.t.Helper()
+	ps, err := e.orch.PS(ctx, e.resolved(ctx, 0))
+	if err != nil {
+		e.t.Fatalf("ps: %v", err)
+	}
+	return ps
+}
+
+// rollPublished lists, by container name, the host ports of the given
+// service's containers (each once, though the engine binds IPv4 and IPv6).
+func rollPublished(ps []orchestrator.ContainerStatus, service string) map[string][]int {
+	out := map[string][]int{}
+	for _, c := range ps {
+		if c.Service != service {
+			continue
+		}
+		out[c.Name] = []int{}
+		for _, p := range c.Ports {
+			out[c.Name] = append(out[c.Name], p.HostPort)
+		}
+		slices.Sort(out[c.Name])
+		out[c.Name] = slices.Compact(out[c.Name])
+	}
+	return out
+}
+
+// checkBehindEdge checks that web runs replicas replicas, none publishing
+// a port, and that its edge publishes port and serves.
+func (e *rollEnv) checkBehindEdge(ctx context.Context, when string, replicas, port int) []orchestrator.ContainerStatus {
+	e.t.Helper()
+	ps := e.ps(ctx)
+	web, edge := rollPublished(ps, "web"), rollPublished(ps, "web-edge")
+	if len(web) != replicas {
+		e.t.Errorf("%s: web runs %d replicas %v, want %d", when, len(web), web, replicas)
+	}
+	for name, ports := range web {
+		if len(ports) > 0 {
+			e.t.Errorf("%s: replica %s publishes %v; behind the edge it publishes nothing", when, name, ports)
+		}
+	}
+	if len(edge) != 1 || !slices.Equal(slices.Collect(maps.Values(edge))[0], []int{port}) {
+		e.t.Errorf("%s: the edge publishes %v, want one edge on port %d", when, edge, port)
+	}
+	if body := rollGet(e.t, port); !strings.HasPrefix(body, "Hello") {
+		e.t.Errorf("%s: GET / on port %d = %q", when, port, body)
+	}
+	if got := strings.Count(e.edgeConfig(ctx), "max_fails="); got != replicas {
+		e.t.Errorf("%s: the edge's upstream lists %d servers, want %d", when, got, replicas)
+	}
+	return ps
+}
+
+// checkSpread sends 60 requests through the edge and checks every web
+// replica answered some.
+func (e *rollEnv) checkSpread(ctx context.Context, when string, port int) {
+	e.t.Helper()
+	seen := map[string]int{}
+	for range 60 {
+		if m := servedBy.FindStringSubmatch(rollGet(e.t, port)); m != nil {
+			seen[m[1]]++
+		}
+	}
+	for name := range rollPublished(e.ps(ctx), "web") {
+		if seen[name] == 0 {
+			e.t.Errorf("%s: replica %s served none of 60 requests (spread: %v)", when, name, seen)
+		}
+	}
+}
+
+// TestScaleMovesWebBehindItsEdgeWhichStays starts web as the seed runs it,
+// publishing its own fixed port, and scales it with `stackctl scale` and
+// `stackctl up`: above one replica its edge takes over the port; scaling
+// under a client loop drops no request and spreads them over every
+// replica; back at one replica the edge stays on the port; and `up`
+// without --scale keeps the deployed scale and edge, changing nothing.
+func TestScaleMovesWebBehindItsEdgeWhichStays(t *testing.T) {
 	e := newRollEnv(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
+	port := itgFreePort(t)
+	e.webPort = strconv.Itoa(port)
+	cli := itgBuildCLI(t, ctx, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": e.webPort})
 
-	res := e.mustUp(ctx, 1)
-	port := rollEdgePort(t, res)
-	for _, step := range []int{3, 2, 3} {
+	// As the seed runs it: one replica on its own port, no edge.
+	e.upResolved(ctx, 0)
+	ps := e.ps(ctx)
+	if web, edge := rollPublished(ps, "web"), rollPublished(ps, "web-edge"); len(web) != 1 || len(edge) != 0 ||
+		!slices.Equal(slices.Collect(maps.Values(web))[0], []int{port}) {
+		t.Fatalf("first up: web %v, edge %v; want one web replica on port %d and no edge", web, edge, port)
+	}
+	if body := rollGet(t, port); !strings.HasPrefix(body, "Hello") {
+		t.Fatalf("GET / on web's port %d = %q", port, body)
+	}
+
+	// Above one replica the edge takes the port over.
+	cli.mustRun(t, ctx, "--progress", "plain", "scale", "web=3")
+	e.checkBehindEdge(ctx, "after stackctl scale web=3", 3, port)
+
+	for _, n := range []int{2, 3} {
 		load := startLoad(port)
-		res = e.mustUp(ctx, step)
-		load.finish(t, fmt.Sprintf("scaling web to %d", step))
-
-		replicas := rollWebReplicas(res)
-		if len(replicas) != step {
-			t.Fatalf("after scaling to %d: web replicas %v", step, replicas)
-		}
-		conf := e.edgeConfig(ctx)
-		if got := strings.Count(conf, "max_fails="); got != step {
-			t.Errorf("after scaling to %d: the upstream lists %d servers:\n%s", step, got, conf)
-		}
-		seen := map[string]int{}
-		client := &http.Client{Timeout: 5 * time.Second}
-		for range 60 {
-			resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-			if err != nil {
-				t.Fatalf("GET through the edge: %v", err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if m := servedBy.FindSubmatch(body); m != nil {
-				seen[string(m[1])]++
-			}
-		}
-		for _, name := range replicas {
-			if seen[name] == 0 {
-				t.Errorf("after scaling to %d: replica %s served none of 60 requests (spread: %v)", step, name, seen)
-			}
-		}
+		e.upResolved(ctx, n)
+		load.finish(t, fmt.Sprintf("scaling web to %d", n))
+		e.checkBehindEdge(ctx, fmt.Sprintf("after scaling to %d", n), n, port)
+		e.checkSpread(ctx, fmt.Sprintf("after scaling to %d", n), port)
 	}
 
-	again, err := e.up(ctx, 3, orchestrator.UpOptions{})
-	if err != nil {
-		t.Fatal(err)
+	// Back at one replica, the edge stays and keeps the port.
+	load := startLoad(port)
+	cli.mustRun(t, ctx, "--progress", "plain", "scale", "web=1")
+	load.finish(t, "stackctl scale web=1")
+	ps = e.checkBehindEdge(ctx, "after stackctl scale web=1", 1, port)
+
+	// up keeps what is deployed: one replica behind the edge, then three.
+	for _, n := range []int{1, 3} {
+		if n != 1 {
+			e.upResolved(ctx, n)
+			ps = e.checkBehindEdge(ctx, fmt.Sprintf("after scaling to %d", n), n, port)
+		}
+		_, stderr := cli.mustRun(t, ctx, "--progress", "plain", "up")
+		if !strings.Contains(stderr, "up to date") {
+			t.Errorf("stackctl up at %d replicas behind the edge changed something:\n%s", n, stderr)
+		}
+		again := e.checkBehindEdge(ctx, fmt.Sprintf("after stackctl up at %d replicas", n), n, port)
+		if !maps.Equal(rollIDs(again), rollIDs(ps)) {
+			t.Errorf("stackctl up at %d replicas replaced containers: %v, then %v", n, rollIDs(ps), rollIDs(again))
+		}
 	}
-	if again.Changed {
-		t.Errorf("scaling to the same number changed something")
+}
+
+// rollIDs maps every container's name to its ID.
+func rollIDs(ps []orchestrator.ContainerStatus) map[string]string {
+	ids := map[string]string{}
+	for _, c := range ps {
+		ids[c.Name] = c.ID
 	}
+	return ids
 }
 
 // rollWebIDs maps each web replica's name to its container's ID.
