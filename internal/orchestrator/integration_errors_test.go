@@ -7,10 +7,12 @@ package orchestrator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -490,4 +492,123 @@ func itgCancelThenUp(t *testing.T, e *itgEnv, broken *stack.Stack, wait func(con
 
 func itgContainerName(st *stack.Stack, svc *stack.Service) string {
 	return st.ContainerName(svc, 1)
+}
+
+// TestUpIntegrationDependencyFails: a dependency that exits, crash-loops or
+// is found unhealthy by the engine's own check fails Up at once (not at the
+// wait timeout), with its log tail and health outputs, and the service
+// waiting on it never starts.
+func TestUpIntegrationDependencyFails(t *testing.T) {
+	itgParallel(t)
+	never := &stack.Healthcheck{Test: []string{"CMD-SHELL", "exit 1"}, Interval: time.Minute, Timeout: 5 * time.Second, Retries: 3}
+	for _, tc := range []struct {
+		name string
+		dep  stack.Service
+		// logged is a line of dep's log the error shows.
+		logged string
+		// state says what is wrong with dep's container as the engine
+		// has it after Up failed, if anything.
+		state func(engine.Container) string
+		// reason is ServiceFailedError's, when the test pins it; health
+		// is an output of the engine's own check the error shows.
+		reason, health string
+	}{
+		{
+			name:   "exits",
+			dep:    killService("dep", stack.RestartPolicy{Name: "no"}, "sh", "-c", `echo "dep: cannot start"; exit 3`),
+			logged: "dep: cannot start",
+			state: func(c engine.Container) string {
+				if c.Status != "exited" || c.ExitCode != 3 {
+					return "want it exited with code 3"
+				}
+				return ""
+			},
+		},
+		{
+			name:   "crash-loops",
+			dep:    killService("dep", stack.RestartPolicy{Name: "always"}, "sh", "-c", `echo "dep: crashing"; exit 1`),
+			logged: "dep: crashing",
+			state: func(c engine.Container) string {
+				if c.RestartCount == 0 {
+					return "want it restarted by its policy"
+				}
+				return ""
+			},
+		},
+		{
+			name: "turns unhealthy",
+			dep:  killService("dep", stack.RestartPolicy{Name: "no"}, "sh", "-c", `echo "dep: serving"; exec redis-server`),
+			// A check stackctl's own probe fails too; only the engine's
+			// verdict can end the wait early.
+			logged: "dep: serving", reason: "is unhealthy", health: "dep: not ready",
+			state: func(c engine.Container) string {
+				if !c.Running() || c.Health != "unhealthy" {
+					return "want it running, unhealthy"
+				}
+				return ""
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newItgEnv(t)
+			ctx := enginetest.Context(t, 3*time.Minute)
+			dep := tc.dep
+			dep.Healthcheck = never
+			if tc.health != "" {
+				dep.Healthcheck = &stack.Healthcheck{
+					Test:     []string{"CMD-SHELL", "echo '" + tc.health + "'; exit 1"},
+					Interval: time.Second, Timeout: 5 * time.Second, Retries: 2,
+				}
+			}
+			app := killService("app", stack.RestartPolicy{Name: "no"}, "redis-server")
+			app.DependsOn = []stack.Dependency{{Service: "dep", Condition: stack.ServiceHealthy, Required: true}}
+			st := &stack.Stack{Project: e.project, Services: []stack.Service{dep, app}}
+			e.cleanupProject(st)
+			depName := st.ContainerName(&st.Services[0], 1)
+
+			const waitTimeout = time.Minute
+			_, err := e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: waitTimeout})
+			var failed *orchestrator.ServiceFailedError
+			if !errors.As(err, &failed) {
+				t.Fatalf("up with a dependency that %s: error %v, want *orchestrator.ServiceFailedError", tc.name, err)
+			}
+			t.Logf("up said: %v", err)
+			if failed.Service != "dep" || failed.Container != depName {
+				t.Errorf("the error names service %q container %q, want dep's %s", failed.Service, failed.Container, depName)
+			}
+			if strings.HasPrefix(failed.Reason, "did not become ready") {
+				t.Errorf("reason %q: up waited out its %s timeout instead of failing at once", failed.Reason, waitTimeout)
+			}
+			if tc.reason != "" && failed.Reason != tc.reason {
+				t.Errorf("reason %q, want %q", failed.Reason, tc.reason)
+			}
+			// The engine may still be on its way (a policy's restart).
+			enginetest.Eventually(t, 30*time.Second, "dep's container as the test made it fail", func() error {
+				if c := e.inspect(ctx, depName); tc.state(c) != "" {
+					return fmt.Errorf("dep is %s, exit %d, restart count %d, health %q: %s", c.Status, c.ExitCode, c.RestartCount, c.Health, tc.state(c))
+				}
+				return nil
+			})
+			if !strings.Contains(failed.LogTail, tc.logged) {
+				t.Errorf("log tail %q does not show dep's line %q", failed.LogTail, tc.logged)
+			}
+			if tc.health != "" && !slices.ContainsFunc(failed.Health, func(h engine.HealthResult) bool {
+				return h.ExitCode == 1 && strings.Contains(h.Output, tc.health)
+			}) {
+				t.Errorf("health outputs %+v do not show the engine's failing check %q", failed.Health, tc.health)
+			}
+			if strings.Contains(err.Error(), "dependency failed") {
+				t.Errorf("error repeats the dependent's failure; want dep's alone:\n%v", err)
+			}
+			ps, err := e.orch.PS(ctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range ps {
+				if c.Service == "app" && (c.State != "created" || !c.StartedAt.IsZero()) {
+					t.Errorf("app is %s (started %s) though dep failed", c.State, c.StartedAt)
+				}
+			}
+		})
+	}
 }
