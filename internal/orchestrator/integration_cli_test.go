@@ -133,6 +133,21 @@ func cliEvents(t *testing.T, stderr string) []progress.Event {
 	return events
 }
 
+// cliFailure splits the stderr of a command that failed under --progress
+// json into its progress events and the error it ended with.
+func cliFailure(t *testing.T, stderr string) ([]progress.Event, string) {
+	t.Helper()
+	i := strings.Index(stderr, "error: ")
+	if i < 0 || i > 0 && stderr[i-1] != '\n' {
+		t.Fatalf("stderr has no line beginning \"error: \":\n%s", stderr)
+	}
+	var events []progress.Event
+	if i > 0 {
+		events = cliEvents(t, stderr[:i])
+	}
+	return events, stderr[i:]
+}
+
 // cliAt is the position of the first event on container name with status,
 // at or after from; the test fails when there is none.
 func cliAt(t *testing.T, events []progress.Event, from int, name, status string) int {

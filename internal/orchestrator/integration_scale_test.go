@@ -436,14 +436,16 @@ func unsteady(hostname string) bool {
 `
 
 // TestRollingUpdateInBatchesDropsNoRequestAndRollsBack updates three
-// replicas behind the edge under a client loop, which must see no failed
-// request: first two replicas at a time (--batch-size 2); then one at a
-// time with --min-ready, with new code that replica 2 does not stay healthy
-// under. The update must then roll back replica 1, already replaced, to the
-// previous version, and leave every previous replica serving.
+// replicas behind the edge with `stackctl up` under a client loop, which
+// must see no failed request: first two replicas at a time (--batch-size
+// 2); then one at a time with --min-ready, with new code that replica 2
+// does not stay healthy under. The update must then roll back replica 1,
+// already replaced, to the previous version, leave every previous replica
+// serving, and exit non-zero with replica 2's failing probe.
 func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	e := newRollEnv(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
+	cli := itgBuildCLI(t, ctx, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": "0"})
 	res := e.mustUp(ctx, 3)
 	port := rollEdgePort(t, res)
 	before := rollWebIDs(res.Containers)
@@ -454,14 +456,10 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	e.rewrite("internal/server/handlers.go", `"Hello from the Go app`, `"Howdy from the Go app`)
 	load := startLoad(port)
 	began := time.Now()
-	mark := len(e.events.snapshot())
-	res, err := e.up(ctx, 3, orchestrator.UpOptions{BatchSize: 2})
-	if err != nil {
-		t.Fatalf("rolling update in batches of 2: %v", err)
-	}
+	_, stderr := cli.mustRun(t, ctx, "--progress", "json", "up", "--batch-size", "2")
 	load.finish(t, "rolling update in batches of 2")
 	t.Logf("rolling update of 3 replicas (build included) took %s", time.Since(began).Round(time.Millisecond))
-	updated := rollWebIDs(res.Containers)
+	updated := rollWebIDs(e.ps(ctx))
 	for name, id := range updated {
 		if before[name] == id {
 			t.Errorf("replica %s was not replaced by the rolling update", name)
@@ -473,7 +471,7 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	// Batches of two: replicas 1 and 2 are both created before the edge
 	// routes to either, replica 3 only after.
 	var order []string
-	for _, ev := range e.events.snapshot()[mark:] {
+	for _, ev := range cliEvents(t, stderr) {
 		switch {
 		case ev.Status == "creating" && strings.HasPrefix(ev.Resource, "container "+e.project+"-web-"):
 			order = append(order, strings.TrimPrefix(ev.Resource, "container "))
@@ -496,37 +494,32 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 		"\tif status == http.StatusOK {\n\t\tansweredReady.Store(true)\n\t}\n\twriteJSON(w, status, response)\n}\n\nfunc state(")
 	e.rewrite("internal/server/handlers.go", `"Howdy from the Go app`, `"Bonjour from the Go app`)
 	load = startLoad(port)
-	mark = len(e.events.snapshot())
-	const minReady = 2 * time.Second
-	_, err = e.up(ctx, 3, orchestrator.UpOptions{BatchSize: 1, MinReady: minReady, WaitTimeout: time.Minute})
+	_, stderr, err := cli.run(ctx, "--progress", "json", "up", "--batch-size", "1", "--min-ready", "2s", "--wait-timeout", "1m")
 	load.finish(t, "failed rolling update")
 	if err == nil {
-		t.Fatal("up with new code that replica 2 does not stay healthy under succeeded")
+		t.Fatal("stackctl up with new code that replica 2 does not stay healthy under succeeded")
 	}
-	t.Logf("the failed rollout said: %v", err)
-	var failed *orchestrator.ServiceFailedError
-	if !errors.As(err, &failed) || failed.Container != replica(2) || failed.Reason != fmt.Sprintf("did not stay healthy for %s", minReady) {
-		t.Errorf("error %v: want a ServiceFailedError saying %s did not stay healthy for %s", err, replica(2), minReady)
-	} else if !strings.Contains(failed.LastProbe, "status 500") {
-		t.Errorf("the error does not show replica 2's failing probe: %q", failed.LastProbe)
-	}
-	if strings.Contains(err.Error(), "roll back") {
-		t.Errorf("the rollback itself failed: %v", err)
-	}
-	rolledBack := false
-	for _, ev := range e.events.snapshot()[mark:] {
-		if ev.Resource == "container "+replica(1) && ev.Status == "rolled back" && ev.Detail == "the previous version serves again" {
-			rolledBack = true
+	events, failure := cliFailure(t, stderr)
+	t.Logf("the failed rollout said: %s", failure)
+	for _, want := range []string{
+		fmt.Sprintf("service web (container %s) did not stay healthy for 2s", replica(2)),
+		"--- last probe by stackctl ---", "status 500",
+	} {
+		if !strings.Contains(failure, want) {
+			t.Errorf("the error does not say %q:\n%s", want, failure)
 		}
 	}
+	if strings.Contains(failure, "roll back") {
+		t.Errorf("the rollback itself failed:\n%s", failure)
+	}
+	rolledBack := slices.ContainsFunc(events, func(ev progress.Event) bool {
+		return ev.Resource == "container "+replica(1) && ev.Status == "rolled back" && ev.Detail == "the previous version serves again"
+	})
 	if !rolledBack {
 		t.Errorf("no event says replica 1, replaced before replica 2 failed, was rolled back to the previous version")
 	}
 
-	after, err := e.orch.PS(ctx, e.stack(3))
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := e.ps(ctx)
 	for _, c := range after {
 		if c.Service == "web" && (updated[c.Name] != c.ID || c.State != "running") {
 			t.Errorf("after the rollback %s is %s (%s), want the previous container %s running", c.Name, c.ID, c.State, updated[c.Name])
