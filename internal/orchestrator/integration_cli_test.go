@@ -31,7 +31,8 @@ import (
 // JSON event per line, stdout the summary with the app's URL, and that the
 // URL answers; then, on that stack, what `ps` (table and JSON), `logs`
 // (--tail, services) and `stop`, `start` and `restart` (in dependency order)
-// show and do; then `down -v` removes everything.
+// show and do, and that `up --edge` puts the one replica of web behind its
+// edge, where a later `up` keeps it; then `down -v` removes everything.
 func TestBinaryUpPsLogsLifecycleDown(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
@@ -110,6 +111,7 @@ func TestBinaryUpPsLogsLifecycleDown(t *testing.T) {
 	t.Run("ps", func(t *testing.T) { cliCheckPS(t, ctx, e.in(t), st, cli) })
 	t.Run("logs", func(t *testing.T) { cliCheckLogs(t, ctx, e.in(t), st, cli) })
 	t.Run("stop start restart", func(t *testing.T) { cliCheckLifecycle(t, ctx, e.in(t), st, cli) })
+	t.Run("up --edge", func(t *testing.T) { cliCheckEdge(t, ctx, e.in(t), st, cli) })
 
 	if _, stderr, err := run("down", "-v"); err != nil {
 		t.Fatalf("stackctl down -v: %v\n%s", err, stderr)
@@ -368,4 +370,44 @@ func cliCheckLifecycle(t *testing.T, ctx context.Context, e *itgEnv, st *stack.S
 		}
 	}
 	checkStarted("restart", events, lastStop+1)
+}
+
+// cliCheckEdge checks that `up --edge` moves web's one replica behind its
+// edge, which takes over publishing, and that `up` without it keeps the
+// edge and changes nothing.
+func cliCheckEdge(t *testing.T, ctx context.Context, e *itgEnv, st *stack.Stack, cli *itgCLI) {
+	behindEdge := func(when string) map[string]string {
+		t.Helper()
+		ps, err := e.orch.PS(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]string{}
+		var edgePort int
+		for _, c := range ps {
+			ids[c.Name] = c.ID
+			switch c.Service {
+			case "web":
+				if len(c.Ports) > 0 {
+					t.Errorf("%s: %s publishes %+v; behind the edge it publishes nothing", when, c.Name, c.Ports)
+				}
+			case "web-edge":
+				for _, p := range c.Ports {
+					edgePort = p.HostPort
+				}
+			}
+		}
+		if edgePort == 0 {
+			t.Fatalf("%s: no edge publishes web's port: %+v", when, ps)
+		}
+		itgVisit(t, ctx, edgePort)
+		return ids
+	}
+	cli.mustRun(t, ctx, "--progress", "plain", "up", "--edge")
+	before := behindEdge("after up --edge")
+	_, stderr := cli.mustRun(t, ctx, "--progress", "plain", "up")
+	after := behindEdge("after up without --edge")
+	if !strings.Contains(stderr, "up to date") || !maps.Equal(before, after) {
+		t.Errorf("up without --edge changed the stack behind the edge: %v, then %v\n%s", before, after, stderr)
+	}
 }
