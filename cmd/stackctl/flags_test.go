@@ -37,6 +37,12 @@ func TestUpFlags(t *testing.T) {
 				WorkingDir: "dir", ProjectName: "foo"},
 			scale: []string{"web=3", "worker=0"},
 		},
+		{
+			name: "rollout, edge and orphans",
+			args: []string{"up", "--edge", "--batch-size", "2", "--min-ready", "5s", "--remove-orphans"},
+			want: upOptions{waitTimeout: orchestrator.DefaultWaitTimeout, batchSize: 2, minReady: 5 * time.Second, removeOrphans: true,
+				globalOptions: &globalOptions{edge: true}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +61,13 @@ func TestUpFlags(t *testing.T) {
 				t.Errorf("build %v, wait-timeout %s, no-wait %v; want %v, %s, %v",
 					got.build, got.waitTimeout, got.noWait, tt.want.build, tt.want.waitTimeout, tt.want.noWait)
 			}
+			if got.batchSize != tt.want.batchSize || got.minReady != tt.want.minReady || got.removeOrphans != tt.want.removeOrphans {
+				t.Errorf("batch-size %d, min-ready %s, remove-orphans %v; want %d, %s, %v",
+					got.batchSize, got.minReady, got.removeOrphans, tt.want.batchSize, tt.want.minReady, tt.want.removeOrphans)
+			}
+			if wantEdge := tt.want.globalOptions != nil && tt.want.edge; got.edge != wantEdge {
+				t.Errorf("edge %v, want %v", got.edge, wantEdge)
+			}
 			if !reflect.DeepEqual(got.load, tt.load) {
 				t.Errorf("load options = %+v, want %+v", got.load, tt.load)
 			}
@@ -62,6 +75,32 @@ func TestUpFlags(t *testing.T) {
 				t.Errorf("scale = %q, want %q", got.scale, tt.scale)
 			}
 		})
+	}
+}
+
+// scale SERVICE=N... is up with those scales, and the rollout flags.
+func TestScaleFlags(t *testing.T) {
+	io, _, _ := testIO()
+	g := &globalOptions{io: io}
+	var got *upOptions
+	root := newTestRoot(t, g, newScaleCmd(g, func(_ context.Context, o *upOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"scale", "web=3", "worker=0", "--edge", "--batch-size", "2", "--min-ready", "5s"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil {
+		t.Fatal("scale did not run")
+	}
+	if !slices.Equal(got.scale, []string{"web=3", "worker=0"}) || !got.edge || got.batchSize != 2 || got.minReady != 5*time.Second ||
+		got.waitTimeout != orchestrator.DefaultWaitTimeout {
+		t.Errorf("scale %q, edge %v, batch-size %d, min-ready %s, wait-timeout %s; want [web=3 worker=0], true, 2, 5s, %s",
+			got.scale, got.edge, got.batchSize, got.minReady, got.waitTimeout, orchestrator.DefaultWaitTimeout)
+	}
+
+	root = newTestRoot(t, g, newScaleCmd(g, func(context.Context, *upOptions) error { t.Error("scale ran without a SERVICE=N"); return nil }))
+	root.SetArgs([]string{"scale"})
+	if err := root.Execute(); err == nil {
+		t.Error("scale without a SERVICE=N succeeded")
 	}
 }
 
