@@ -392,8 +392,12 @@ func cliCheckEdge(t *testing.T, ctx context.Context, e *itgEnv, st *stack.Stack,
 					t.Errorf("%s: %s publishes %+v; behind the edge it publishes nothing", when, c.Name, c.Ports)
 				}
 			case "web-edge":
+				// The IPv4 one: with port 0, the engine may pick
+				// another port for IPv6.
 				for _, p := range c.Ports {
-					edgePort = p.HostPort
+					if p.HostIP == "0.0.0.0" || p.HostIP == "" {
+						edgePort = p.HostPort
+					}
 				}
 			}
 		}

@@ -224,11 +224,12 @@ func (e *itgEnv) inspect(ctx context.Context, ref string) engine.Container {
 	return c
 }
 
-// webPort is the host port web's container port 5000 is published on.
+// webPort is the host port web's container port 5000 is published on, on
+// IPv4: for port 0 the engine may pick another one for IPv6.
 func itgWebPort(t *testing.T, web orchestrator.ContainerStatus) int {
 	t.Helper()
 	for _, p := range web.Ports {
-		if p.ContainerPort == 5000 && p.HostPort > 0 {
+		if p.ContainerPort == 5000 && p.HostPort > 0 && (p.HostIP == "0.0.0.0" || p.HostIP == "" || p.HostIP == "127.0.0.1") {
 			return p.HostPort
 		}
 	}

@@ -167,8 +167,10 @@ func rollEdgePort(t *testing.T, res orchestrator.UpResult) int {
 	t.Helper()
 	for _, c := range res.Containers {
 		if c.Service == "web-edge" {
+			// The IPv4 one: for port 0 the engine may pick another one
+			// for IPv6.
 			for _, p := range c.Ports {
-				if p.HostPort != 0 {
+				if p.HostPort != 0 && (p.HostIP == "0.0.0.0" || p.HostIP == "") {
 					return p.HostPort
 				}
 			}
@@ -344,6 +346,7 @@ func (e *rollEnv) checkSpread(ctx context.Context, when string, port int) {
 // replica; back at one replica the edge stays on the port; and `up`
 // without --scale keeps the deployed scale and edge, changing nothing.
 func TestScaleMovesWebBehindItsEdgeWhichStays(t *testing.T) {
+	itgParallel(t)
 	e := newRollEnv(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
 	port := itgFreePort(t)
@@ -443,6 +446,7 @@ func unsteady(hostname string) bool {
 // already replaced, to the previous version, leave every previous replica
 // serving, and exit non-zero with replica 2's failing probe.
 func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
+	itgParallel(t)
 	e := newRollEnv(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
 	cli := itgBuildCLI(t, ctx, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": "0"})
