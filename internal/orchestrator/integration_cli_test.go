@@ -46,7 +46,7 @@ func TestBinaryUpPsLogsLifecycleDown(t *testing.T) {
 	if err := os.WriteFile(password, []byte("itg-"+e.project+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cli := itgBuildCLI(t, ctx, e.project, map[string]string{
+	cli := itgBuildCLI(t, e.project, map[string]string{
 		"POSTGRES_PASSWORD_FILE": password, "WEB_PORT": "0", "APP_DIR": itgAppDir(t),
 	})
 	run := func(args ...string) (string, string, error) { return cli.run(ctx, args...) }

@@ -347,21 +347,17 @@ type itgCLI struct {
 	env               []string
 }
 
-// itgBuildCLI builds cmd/stackctl for the test. env sets variables of the
-// built-in stack (WEB_PORT, APP_DIR, POSTGRES_PASSWORD); the caller's own
-// values of these, and of COMPOSE_*, are not passed on.
-func itgBuildCLI(t *testing.T, ctx context.Context, project string, env map[string]string) *itgCLI {
+// itgBuildCLI is the stackctl binary, built once per test run as `make
+// build` builds it, for the test. env sets variables of the built-in stack
+// (WEB_PORT, APP_DIR, POSTGRES_PASSWORD_FILE); the caller's own values of
+// these, and of COMPOSE_*, are not passed on.
+func itgBuildCLI(t *testing.T, project string, env map[string]string) *itgCLI {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := stacktest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "stackctl")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stackctl")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/stackctl: %v\n%s", err, out)
-	}
+	bin := stacktest.StaticStackctl(t)
 	c := &itgCLI{bin: bin, dir: root, project: project}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")

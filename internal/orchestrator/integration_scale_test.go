@@ -351,7 +351,7 @@ func TestScaleMovesWebBehindItsEdgeWhichStays(t *testing.T) {
 	ctx := enginetest.Context(t, 10*time.Minute)
 	port := itgFreePort(t)
 	e.webPort = strconv.Itoa(port)
-	cli := itgBuildCLI(t, ctx, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": e.webPort})
+	cli := itgBuildCLI(t, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": e.webPort})
 
 	// As the seed runs it: one replica on its own port, no edge.
 	e.upResolved(ctx, 0)
@@ -449,7 +449,7 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	itgParallel(t)
 	e := newRollEnv(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
-	cli := itgBuildCLI(t, ctx, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": "0"})
+	cli := itgBuildCLI(t, e.project, map[string]string{"APP_DIR": e.appDir, "WEB_PORT": "0"})
 	res := e.mustUp(ctx, 3)
 	port := rollEdgePort(t, res)
 	before := rollWebIDs(res.Containers)
