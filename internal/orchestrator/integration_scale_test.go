@@ -32,7 +32,6 @@ type rollEnv struct {
 	t       *testing.T
 	cli     *engine.Client
 	orch    *orchestrator.Orchestrator
-	events  *itgRecorder
 	project string
 	appDir  string
 	// webPort is web's host port, "" for one the engine chooses.
@@ -42,8 +41,7 @@ type rollEnv struct {
 func newRollEnv(t *testing.T) *rollEnv {
 	t.Helper()
 	cli := enginetest.Connect(t)
-	events := &itgRecorder{}
-	e := &rollEnv{t: t, cli: cli, orch: orchestrator.New(cli, rollLog{t, events}), events: events, project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
+	e := &rollEnv{t: t, cli: cli, orch: orchestrator.New(cli, rollLog{t}), project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -99,15 +97,11 @@ func (e *rollEnv) mustUp(ctx context.Context, replicas int) orchestrator.UpResul
 }
 
 // rollLog shows the orchestrator's progress in the test's log, so a failure
-// comes with the sequence that led to it, and records it for the test.
-type rollLog struct {
-	t   *testing.T
-	rec *itgRecorder
-}
+// comes with the sequence that led to it.
+type rollLog struct{ t *testing.T }
 
 func (l rollLog) Report(e progress.Event) {
 	l.t.Logf("%s %-28s %s %s", e.Time.Format("15:04:05.000"), e.Resource, e.Status, e.Detail)
-	l.rec.Report(e)
 }
 
 // rollCopyApp copies the repository's app/ to a temporary build context.
@@ -178,16 +172,6 @@ func rollEdgePort(t *testing.T, res orchestrator.UpResult) int {
 	}
 	t.Fatalf("the edge publishes no port: %+v", res.Containers)
 	return 0
-}
-
-func rollWebReplicas(res orchestrator.UpResult) []string {
-	var names []string
-	for _, c := range res.Containers {
-		if c.Service == "web" {
-			names = append(names, c.Name)
-		}
-	}
-	return names
 }
 
 var servedBy = regexp.MustCompile(`served_by=(\S+)`)
