@@ -72,8 +72,16 @@ func urls(containers []orchestrator.ContainerStatus, engineHost string) []string
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range containers {
+		hasIPv4 := map[int]bool{}
 		for _, p := range c.Ports {
-			if p.Protocol != "" && p.Protocol != "tcp" {
+			if p.HostIP != "::" {
+				hasIPv4[p.ContainerPort] = true
+			}
+		}
+		for _, p := range c.Ports {
+			// A port bound on all addresses shows once, by its IPv4
+			// binding: the engine may give IPv6 another host port.
+			if (p.Protocol != "" && p.Protocol != "tcp") || (p.HostIP == "::" && hasIPv4[p.ContainerPort]) {
 				continue
 			}
 			host := p.HostIP

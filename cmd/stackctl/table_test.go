@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,20 @@ func TestURLsNameTheEnginesHost(t *testing.T) {
 		if len(got) != 2 || got[0] != "web: http://"+want+":5000/" || got[1] != "web: http://127.0.0.1:9000/" {
 			t.Errorf("engine %s: urls %q, want web on %s:5000 and 127.0.0.1:9000, no udp", daemon, got, want)
 		}
+	}
+}
+
+// A port the engine bound on IPv4 and IPv6 (with another host port each,
+// as it may for port 0) is shown once, by its IPv4 binding.
+func TestURLsShowAPortBoundTwiceOnce(t *testing.T) {
+	containers := []orchestrator.ContainerStatus{{Service: "web-edge", Ports: []stack.Port{
+		{HostIP: "0.0.0.0", HostPort: 32971, ContainerPort: 80, Protocol: "tcp"},
+		{HostIP: "::", HostPort: 32964, ContainerPort: 80, Protocol: "tcp"},
+		{HostIP: "::", HostPort: 8443, ContainerPort: 443, Protocol: "tcp"},
+	}}}
+	got := urls(containers, "localhost")
+	want := []string{"web-edge: http://localhost:32971/", "web-edge: http://localhost:8443/"}
+	if !slices.Equal(got, want) {
+		t.Errorf("urls = %q, want %q", got, want)
 	}
 }

@@ -51,7 +51,7 @@ type PortInUseError struct {
 }
 
 func (e *PortInUseError) Error() string {
-	return fmt.Sprintf("container %s: host port %s is already in use; free it or publish another port (--port N, or --port 0 for any free one): %v",
+	return fmt.Sprintf("container %s: host port %s is already in use; free it, or publish another port in the compose file (a published port of 0, or none, lets the engine choose a free one): %v",
 		e.Container, e.Ports, e.Err)
 }
 

@@ -3,6 +3,7 @@
 package stacktest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,11 +59,12 @@ func Load(opts Options) (*stack.Stack, error) {
 		env["APP_DIR"] = opts.AppDir
 	}
 	if opts.Password != "" {
-		dir, err := os.MkdirTemp("", "stackctl-secret-")
-		if err != nil {
+		// One small file per project, replaced by each run.
+		dir := filepath.Join(os.TempDir(), "stackctl-test-secrets")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
-		file := filepath.Join(dir, "postgres_password")
+		file := filepath.Join(dir, cmp.Or(opts.Project, "stackctl"))
 		if err := os.WriteFile(file, []byte(opts.Password+"\n"), 0o600); err != nil {
 			return nil, err
 		}
@@ -125,18 +127,23 @@ func StaticStackctl(t testing.TB) string {
 			staticErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "stackctl-bin-")
-		if err != nil {
+		// Into the checkout's bin/ (ignored by git), one file that each
+		// run replaces: test runs leave nothing behind. Built aside and
+		// renamed, so concurrent test binaries never run a half-written one.
+		staticBin = filepath.Join(root, "bin", "stackctl-test")
+		if err := os.MkdirAll(filepath.Dir(staticBin), 0o755); err != nil {
 			staticErr = err
 			return
 		}
-		staticBin = filepath.Join(dir, "stackctl")
-		build := exec.Command("go", "build", "-o", staticBin, "./cmd/stackctl")
+		partial := fmt.Sprintf("%s.%d", staticBin, os.Getpid())
+		build := exec.Command("go", "build", "-o", partial, "./cmd/stackctl")
 		build.Dir = root
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			staticErr = fmt.Errorf("go build ./cmd/stackctl: %w\n%s", err, out)
+			return
 		}
+		staticErr = os.Rename(partial, staticBin)
 	})
 	if staticErr != nil {
 		t.Fatal(staticErr)
