@@ -4,11 +4,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/progress"
 )
 
 // exitInterrupted is the shell's code for a command ended by Ctrl-C.
@@ -21,19 +26,33 @@ func main() {
 		fmt.Fprintln(os.Stderr, "interrupted twice: exiting at once; run the command again to converge what was left")
 		os.Exit(exitInterrupted)
 	})
-	err := newRootCmd(defaultIO()).ExecuteContext(ctx)
+	root := newRootCmd(defaultIO())
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return
 	}
 	if exit := (*exitCodeError)(nil); errors.As(err, &exit) {
 		os.Exit(exit.code)
 	}
+	jsonProgress := root.PersistentFlags().Lookup("progress").Value.String() == string(progress.JSON)
+	code := 1
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-		fmt.Fprintln(os.Stderr, "interrupted: nothing was left half-made; run the command again to finish converging")
-		os.Exit(exitInterrupted)
+		err = errors.New("interrupted: nothing was left half-made; run the command again to finish converging")
+		code = exitInterrupted
 	}
-	fmt.Fprintln(os.Stderr, "error:", err)
-	os.Exit(1)
+	printError(os.Stderr, err, jsonProgress)
+	os.Exit(code)
+}
+
+// printError is a command's last word on stderr: with --progress json, one
+// more JSON object, so the stream stays one object per line to the end.
+func printError(w io.Writer, err error, jsonProgress bool) {
+	if !jsonProgress {
+		fmt.Fprintln(w, "error:", err)
+		return
+	}
+	line, _ := json.Marshal(progress.Event{Time: time.Now(), Resource: "stackctl", Status: "failed", Detail: err.Error(), Level: "error"})
+	fmt.Fprintf(w, "%s\n", line)
 }
 
 // notifyInterrupts delivers Ctrl-C and SIGTERM, from now on, to a channel
