@@ -144,13 +144,13 @@ type RestartPolicy struct {
 // Port publishes a container port on the host. HostPort 0 lets the engine
 // choose a free port.
 type Port struct {
-	HostIP   string
-	HostPort int
+	HostIP   string `json:"host_ip,omitempty"`
+	HostPort int    `json:"host_port"`
 	// HostPortEnd ends a range of host ports the engine picks one from
 	// (0: no range).
-	HostPortEnd   int
-	ContainerPort int
-	Protocol      string
+	HostPortEnd   int    `json:"host_port_end,omitempty"`
+	ContainerPort int    `json:"container_port"`
+	Protocol      string `json:"protocol"`
 }
 
 // MountType is what a mount attaches.
