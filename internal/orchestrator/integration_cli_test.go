@@ -136,18 +136,19 @@ func cliEvents(t *testing.T, stderr string) []progress.Event {
 }
 
 // cliFailure splits the stderr of a command that failed under --progress
-// json into its progress events and the error it ended with.
+// json into its progress events and the error it ended with: the last
+// event, stackctl's "failed" one, every line a JSON object to the end.
 func cliFailure(t *testing.T, stderr string) ([]progress.Event, string) {
 	t.Helper()
-	i := strings.Index(stderr, "error: ")
-	if i < 0 || i > 0 && stderr[i-1] != '\n' {
-		t.Fatalf("stderr has no line beginning \"error: \":\n%s", stderr)
+	events := cliEvents(t, stderr)
+	if len(events) == 0 {
+		t.Fatalf("stderr has no events:\n%s", stderr)
 	}
-	var events []progress.Event
-	if i > 0 {
-		events = cliEvents(t, stderr[:i])
+	last := events[len(events)-1]
+	if last.Resource != "stackctl" || last.Status != "failed" || last.Level != "error" {
+		t.Fatalf("stderr does not end with stackctl's failed event: %+v\n%s", last, stderr)
 	}
-	return events, stderr[i:]
+	return events[:len(events)-1], last.Detail
 }
 
 // cliAt is the position of the first event on container name with status,
