@@ -393,3 +393,33 @@ func removeCgroups(ctx context.Context, parent string) error {
 		}
 	}
 }
+
+// Reconnect reaches the engine again after its container was restarted or
+// started anew, when the address may have changed, and makes Client (and
+// Host, IP) its new ones. It waits until the engine answers.
+func (e *InnerEngine) Reconnect(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), dindReady)
+	defer cancel()
+	in, err := e.host.ContainerInspect(ctx, e.ContainerID)
+	if err != nil {
+		t.Fatalf("inspect container %s: %v", e.Name, err)
+	}
+	if in.NetworkSettings == nil || in.NetworkSettings.Networks["bridge"] == nil || in.NetworkSettings.Networks["bridge"].IPAddress == "" {
+		t.Fatalf("container %s has no address on the default bridge network", e.Name)
+	}
+	e.IP = in.NetworkSettings.Networks["bridge"].IPAddress
+	e.Host = fmt.Sprintf("tcp://%s:%d", e.IP, DindPort)
+	cli, err := e.waitForAPI()
+	if err != nil {
+		t.Fatalf("%v; the container's log:\n%s", err, e.logs())
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	e.Client = cli
+	inner, err := client.NewClientWithOpts(client.WithHost(e.Host), client.WithVersion(cli.APIVersion()))
+	if err != nil {
+		t.Fatalf("docker client for the inner engine at %s: %v", e.Host, err)
+	}
+	t.Cleanup(func() { _ = inner.Close() })
+	e.inner = inner
+}

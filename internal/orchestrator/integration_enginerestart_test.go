@@ -76,6 +76,9 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 	if err := e.api.ContainerRestart(ctx, inner.ContainerID, container.StopOptions{Timeout: &timeout}); err != nil {
 		t.Fatalf("restart the engine's container: %v", err)
 	}
+	// Its address may have changed with the restart.
+	inner.Reconnect(t)
+	orch = orchestrator.New(inner.Client, &itgRecorder{})
 	// Until the engine answers again and has applied its restart policies:
 	// always and unless-stopped run, and nothing is still restarting.
 	var ps []orchestrator.ContainerStatus

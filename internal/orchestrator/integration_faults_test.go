@@ -148,13 +148,9 @@ func TestUpWhenTheEngineDiesMidway(t *testing.T) {
 	if err := e.api.ContainerStart(ctx, inner.ContainerID, container.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	answers := wait.Func(func(ctx context.Context) (bool, error) {
-		_, err := inner.Client.ContainerList(ctx, nil)
-		return err == nil, nil
-	})
-	if err := wait.Until(ctx, 100*time.Millisecond, answers); err != nil {
-		t.Fatalf("the engine did not come back: %v", err)
-	}
+	// Its address may have changed with the new start.
+	inner.Reconnect(t)
+	orch = orchestrator.New(inner.Client, &itgRecorder{})
 	slow, _ := st.Service("slow")
 	slow.Healthcheck.Test = []string{"CMD-SHELL", "true"}
 	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
