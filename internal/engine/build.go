@@ -67,7 +67,7 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 		step    string
 		output  []string
 	)
-	err = decodeMessages(resp.Body, func(m jsonmessage.JSONMessage) {
+	err = DecodeMessages(resp.Body, func(m jsonmessage.JSONMessage) {
 		if m.Aux != nil {
 			var aux build.Result
 			if json.Unmarshal(*m.Aux, &aux) == nil && aux.ID != "" {

@@ -38,7 +38,7 @@ func (c *Client) ImagePull(ctx context.Context, ref string, progress func(string
 		return classify(err, "pull image %s", ref)
 	}
 	defer stream.Close()
-	err = decodeMessages(stream, func(m jsonmessage.JSONMessage) {
+	err = DecodeMessages(stream, func(m jsonmessage.JSONMessage) {
 		if m.Status != "" && progress != nil {
 			line := m.Status
 			if m.Progress != nil {
@@ -53,9 +53,10 @@ func (c *Client) ImagePull(ctx context.Context, ref string, progress func(string
 	return nil
 }
 
-// decodeMessages reads the engine's JSON message stream, handing each message
-// to onMessage, and returns the stream's own error message if it ends in one.
-func decodeMessages(stream io.Reader, onMessage func(jsonmessage.JSONMessage)) error {
+// DecodeMessages reads the engine's JSON message stream (a pull, a build,
+// an import or a load), handing each message to onMessage, and returns the
+// stream's own error message if it ends in one.
+func DecodeMessages(stream io.Reader, onMessage func(jsonmessage.JSONMessage)) error {
 	dec := json.NewDecoder(stream)
 	for {
 		var m jsonmessage.JSONMessage
@@ -117,7 +118,7 @@ func (c *Client) ImageCreate(ctx context.Context, ref string, files []ImageFile,
 		return classify(err, "create image %s", ref)
 	}
 	defer out.Close()
-	if err := decodeMessages(out, func(jsonmessage.JSONMessage) {}); err != nil {
+	if err := DecodeMessages(out, func(jsonmessage.JSONMessage) {}); err != nil {
 		return fmt.Errorf("create image %s: %w", ref, err)
 	}
 	return nil

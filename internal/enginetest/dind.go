@@ -3,10 +3,8 @@ package enginetest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -261,7 +259,7 @@ func (e *InnerEngine) LoadImages(ctx context.Context, refs ...string) error {
 		return fmt.Errorf("load images %s from the host engine into the engine at %s: %w", strings.Join(refs, " "), e.Host, err)
 	}
 	defer loaded.Body.Close()
-	if err := loadErrors(loaded.Body); err != nil {
+	if err := engine.DecodeMessages(loaded.Body, func(jsonmessage.JSONMessage) {}); err != nil {
 		return fmt.Errorf("load images %s from the host engine into the engine at %s: %w", strings.Join(refs, " "), e.Host, err)
 	}
 	for _, ref := range refs {
@@ -270,24 +268,6 @@ func (e *InnerEngine) LoadImages(ctx context.Context, refs ...string) error {
 		}
 	}
 	return nil
-}
-
-// loadErrors reads an image load's JSON message stream to its end and
-// returns the error it reports, if any.
-func loadErrors(stream io.Reader) error {
-	dec := json.NewDecoder(stream)
-	for {
-		var m jsonmessage.JSONMessage
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("read the engine's answer: %w", err)
-		}
-		if m.Error != nil {
-			return m.Error
-		}
-	}
 }
 
 // remove stops the container (so the inner engine stops its own containers),

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -35,8 +33,28 @@ type Completion struct {
 	Data string
 }
 
+// observeCompletions reads the markers, and the identities of the project's
+// volumes they are compared with.
+func (o *Orchestrator) observeCompletions(ctx context.Context, st *stack.Stack) (map[string]Completion, string, error) {
+	list, err := o.engine.VolumeList(ctx, map[string]string{stack.LabelProject: st.Project})
+	if err != nil {
+		return nil, "", err
+	}
+	completions := map[string]Completion{}
+	for _, v := range list {
+		if svc := v.Labels[labelCompleted]; svc != "" {
+			completions[svc] = Completion{Hash: v.Labels[labelCompletedHash], Data: v.Labels[labelCompletedData]}
+		}
+	}
+	return completions, dataDigest(st, list), nil
+}
+
 // dataDigest fingerprints the project's named volumes as they are now.
-func dataDigest(st *stack.Stack, incarnations map[string]string) string {
+func dataDigest(st *stack.Stack, volumes []engine.Volume) string {
+	incarnations := map[string]string{}
+	for _, v := range volumes {
+		incarnations[v.Name] = v.Labels[labelVolumeIncarnation]
+	}
 	h := sha256.New()
 	for _, v := range st.Volumes {
 		if !v.External {
@@ -46,51 +64,36 @@ func dataDigest(st *stack.Stack, incarnations map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// observeCompletions reads the markers, and the identities of the project's
-// volumes they are compared with.
-func (o *Orchestrator) observeCompletions(ctx context.Context, st *stack.Stack) (map[string]Completion, string, error) {
-	list, err := o.engine.VolumeList(ctx, map[string]string{stack.LabelProject: st.Project})
-	if err != nil {
-		return nil, "", err
-	}
-	incarnations := map[string]string{}
-	completions := map[string]Completion{}
-	for _, v := range list {
-		incarnations[v.Name] = v.Labels[labelVolumeIncarnation]
-		if svc := v.Labels[labelCompleted]; svc != "" {
-			completions[svc] = Completion{Hash: v.Labels[labelCompletedHash], Data: v.Labels[labelCompletedData]}
-		}
-	}
-	return completions, dataDigest(st, incarnations), nil
-}
-
 // recordCompletion marks the one-shot completed with this configuration on
-// this data, and drops its older markers.
+// this data, and drops its older markers: one look at the project's
+// volumes serves both.
 func (o *Orchestrator) recordCompletion(ctx context.Context, st *stack.Stack, svc *stack.Service, hash string) error {
-	_, data, err := o.observeCompletions(ctx, st)
+	list, err := o.engine.VolumeList(ctx, map[string]string{stack.LabelProject: st.Project})
 	if err != nil {
 		return err
 	}
+	data := dataDigest(st, list)
 	// Named by all it records: a marker's labels never need changing.
 	name := fmt.Sprintf("%s_%s_completed-%s-%s", st.Project, svc.Name, hash[:min(12, len(hash))], data[:min(8, len(data))])
-	labels := st.ProjectLabels()
-	labels[labelCompleted] = svc.Name
-	labels[labelCompletedHash] = hash
-	labels[labelCompletedData] = data
-	labels[LabelUnnamedVolume] = svc.Name + ":completed"
-	_, err = o.engine.VolumeInspect(ctx, name)
-	switch {
-	case errors.Is(err, engine.ErrNotFound):
+	var old []engine.Volume
+	exists := false
+	for _, v := range list {
+		switch {
+		case v.Name == name:
+			exists = true
+		case v.Labels[labelCompleted] == svc.Name:
+			old = append(old, v)
+		}
+	}
+	if !exists {
+		labels := st.ProjectLabels()
+		labels[labelCompleted] = svc.Name
+		labels[labelCompletedHash] = hash
+		labels[labelCompletedData] = data
+		labels[LabelUnnamedVolume] = svc.Name + ":completed"
 		if err := o.engine.VolumeCreate(ctx, name, labels); err != nil {
 			return err
 		}
-	case err != nil:
-		return err
 	}
-	old, err := o.engine.VolumeList(ctx, map[string]string{stack.LabelProject: st.Project, labelCompleted: svc.Name})
-	if err != nil {
-		return err
-	}
-	old = slices.DeleteFunc(old, func(v engine.Volume) bool { return v.Name == name })
 	return forEach(old, func(v engine.Volume) error { return o.removeVolume(ctx, v.Name) })
 }

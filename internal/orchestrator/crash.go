@@ -113,7 +113,7 @@ func (o *Orchestrator) Crash(ctx context.Context, st *stack.Stack, opts CrashOpt
 		}
 		mark("healthy")
 	}
-	for _, dependent := range dependentsOf(st, svc.Name) {
+	for _, dependent := range st.Dependents(svc.Name) {
 		if len(dependent.Readiness) == 0 {
 			continue
 		}
@@ -254,20 +254,6 @@ func (o *Orchestrator) waitServing(ctx context.Context, st *stack.Stack, svc *st
 		}
 	}
 	return nil
-}
-
-// dependentsOf lists the services that depend on service.
-func dependentsOf(st *stack.Stack, service string) []*stack.Service {
-	var out []*stack.Service
-	for i := range st.Services {
-		for _, d := range st.Services[i].DependsOn {
-			if d.Service == service {
-				out = append(out, &st.Services[i])
-				break
-			}
-		}
-	}
-	return out
 }
 
 // Signal sends sig to a service's container through the engine's API, as

@@ -330,12 +330,12 @@ func (s *Stack) BalancerOf(service string) (*Service, bool) {
 }
 
 // Dependents lists the services that depend on service.
-func (s *Stack) Dependents(service string) []string {
-	var out []string
-	for _, svc := range s.Services {
-		for _, d := range svc.DependsOn {
+func (s *Stack) Dependents(service string) []*Service {
+	var out []*Service
+	for i := range s.Services {
+		for _, d := range s.Services[i].DependsOn {
 			if d.Service == service {
-				out = append(out, svc.Name)
+				out = append(out, &s.Services[i])
 				break
 			}
 		}
