@@ -112,11 +112,15 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 			}
 		case "onfailure":
 			// The shutdown's SIGTERM is a clean exit, which on-failure
-			// leaves down; only a shutdown that had to kill it (137)
-			// would be restarted, and that is not what this checks.
-			if c.State != "exited" || c.ExitCode != 0 {
-				t.Errorf("onfailure after the engine restarted: %s, exit %d; want exited 0 (redis's answer to SIGTERM)", c.State, c.ExitCode)
+			// leaves down. An engine that had to kill it on the way down
+			// (seen on a loaded machine) records a failure, which
+			// on-failure restarts: either is the policy at work.
+			clean := c.State == "exited" && c.ExitCode == 0 && c.RestartCount == 0
+			killed := c.State == "running" && c.RestartCount >= 1
+			if !clean && !killed {
+				t.Errorf("onfailure after the engine restarted: %s, exit %d, %d restarts; want exited 0, or restarted after a kill", c.State, c.ExitCode, c.RestartCount)
 			}
+			t.Logf("onfailure after the engine restarted: %s, exit %d, %d restarts", c.State, c.ExitCode, c.RestartCount)
 		}
 	}
 
