@@ -15,6 +15,7 @@ import (
 	"github.com/moby/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -161,7 +162,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
 	return &session{
-		Orchestrator: orchestrator.New(cli, reporter),
+		Orchestrator: orchestrator.New(docker.New(cli, reporter), reporter),
 		progress:     reporter,
 		close:        func() { _ = cli.Close() },
 		engineHost:   hostOf(cli.Host()),

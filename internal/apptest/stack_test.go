@@ -27,6 +27,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -89,7 +90,7 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 	}
 	s := &appStack{
 		cli: cli, api: api, project: project,
-		orch:  orchestrator.New(cli, nil),
+		orch:  orchestrator.New(docker.New(cli, nil), nil),
 		image: "stackctl-apptest:" + project,
 		http:  newHTTPClient(4),
 	}

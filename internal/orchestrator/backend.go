@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/stack"
@@ -11,7 +12,8 @@ import (
 // observes through it, plans, and walks the services in dependency order,
 // gating each on its dependencies; the backend carries out one service's
 // plan at a time. It speaks of services and their instances, not of how an
-// engine runs them, so a Docker engine and a swarm can both be one.
+// engine runs them, so a Docker engine and a swarm can both be one. The
+// verbs other than up are the backend's own.
 type Backend interface {
 	// Prepare makes what services need before any of them runs: images
 	// (built or pulled), networks and volumes. It returns the images' IDs
@@ -21,9 +23,40 @@ type Backend interface {
 	// own, and any other under a name the stack wants.
 	Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (Observed, error)
 	// Converge begins the backend's part of a run that carries out plans.
-	Converge(run Run, plans []servicePlan) Converger
+	Converge(run Run, plans []ServicePlan) Converger
 	// Remove stops and removes instances, each within grace.
 	Remove(ctx context.Context, instances []Instance, grace time.Duration) error
+
+	// Lock takes the project's lock, waiting up to maxWait for another run
+	// to release it; the returned function releases it.
+	Lock(ctx context.Context, project string, maxWait time.Duration) (unlock func(), err error)
+	// Deployed says how the project was last deployed: its scale and edges.
+	Deployed(ctx context.Context, project string) (stack.Deployment, error)
+	// Down removes the project's instances, dependents first, then its
+	// networks and, if asked, its volumes.
+	Down(ctx context.Context, st *stack.Stack, opts DownOptions) error
+	// PS lists the project's instances in the stack's start order.
+	PS(ctx context.Context, st *stack.Stack) ([]ContainerStatus, error)
+	// Logs writes the services' logs, prefixed by instance.
+	Logs(ctx context.Context, st *stack.Stack, opts LogsOptions, w io.Writer) error
+	// Crash kills a service's instance as a real crash would, and times
+	// its recovery.
+	Crash(ctx context.Context, st *stack.Stack, opts CrashOptions) (CrashReport, error)
+	// Signal sends sig to a service's instance, through the engine.
+	Signal(ctx context.Context, st *stack.Stack, service, replica, sig string) (string, error)
+	// Stop, Start and Restart act on the named services (all when none),
+	// in dependency order.
+	Stop(ctx context.Context, st *stack.Stack, services []string, timeout time.Duration) error
+	Start(ctx context.Context, st *stack.Stack, services []string, waitTimeout time.Duration) error
+	Restart(ctx context.Context, st *stack.Stack, services []string, timeout, waitTimeout time.Duration) error
+	// Exec runs a command in a running instance and returns its exit code.
+	Exec(ctx context.Context, st *stack.Stack, opts ExecOptions) (int, error)
+	// Run runs a one-off instance of a service.
+	Run(ctx context.Context, st *stack.Stack, opts RunOptions) (RunResult, error)
+	// Build builds the images of the named services (all when none).
+	Build(ctx context.Context, st *stack.Stack, services []string) error
+	// Images lists the images the services run.
+	Images(ctx context.Context, st *stack.Stack) ([]ImageStatus, error)
 }
 
 // Converger carries out the service plans of one run, service by service,
@@ -31,14 +64,14 @@ type Backend interface {
 type Converger interface {
 	// Stage does what a service's plan allows before its dependencies are
 	// ready, so that only the start waits for them.
-	Stage(ctx context.Context, plan *servicePlan) error
+	Stage(ctx context.Context, plan *ServicePlan) error
 	// Apply carries out a service's plan once its dependencies are ready,
 	// and returns the IDs of the service's instances.
-	Apply(ctx context.Context, plan servicePlan) ([]string, error)
+	Apply(ctx context.Context, plan ServicePlan) ([]string, error)
 	// Await returns once each of the instances is ready: completed for a
 	// one-shot, healthy for a service with a healthcheck, started
 	// otherwise.
-	Await(ctx context.Context, plan servicePlan, ids []string) error
+	Await(ctx context.Context, plan ServicePlan, ids []string) error
 }
 
 // Run is what a backend sees of the convergence in progress.

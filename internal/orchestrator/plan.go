@@ -29,58 +29,58 @@ type Observed struct {
 type Plan struct {
 	Project string
 	// Services are in start order.
-	Services []servicePlan
+	Services []ServicePlan
 	// Orphans are the project's containers of services the stack no
 	// longer has; RemoveOrphans says whether they go.
 	Orphans       []Instance
 	RemoveOrphans bool
 }
 
-// action is what convergence does to one container.
-type action int
+// Action is what convergence does to one instance.
+type Action int
 
 const (
-	keep     action = iota // up to date and in the wanted state
-	start                  // up to date but stopped
-	create                 // missing
-	recreate               // out of date
-	restart                // up to date, but a dependency with restart: true is replaced
-	done                   // a one-shot that completed with this configuration on this data
+	Keep     Action = iota // up to date and in the wanted state
+	Start                  // up to date but stopped
+	Create                 // missing
+	Recreate               // out of date
+	Restart                // up to date, but a dependency with restart: true is replaced
+	Done                   // a one-shot that completed with this configuration on this data
 )
 
-func (a action) String() string {
+func (a Action) String() string {
 	return [...]string{"keep", "start", "create", "recreate", "restart", "done"}[a]
 }
 
-// step is the planned action for one replica of a service.
-type step struct {
-	action  action
-	name    string // container name
-	replica int
-	// why says what made the action necessary.
-	why     string
-	current *Instance // nil when missing
+// Step is the planned action for one replica of a service.
+type Step struct {
+	Action  Action
+	Name    string // instance name
+	Replica int
+	// Why says what made the action necessary.
+	Why     string
+	Current *Instance // nil when missing
 }
 
-// servicePlan is the convergence of one service: a step per wanted replica,
+// ServicePlan is the convergence of one service: a step per wanted replica,
 // and the containers of the service that are no longer wanted.
-type servicePlan struct {
-	service *stack.Service
-	hash    string
-	steps   []step
-	surplus []Instance
-	// balancer is the service's running load balancer: changes go through
+type ServicePlan struct {
+	Service *stack.Service
+	Hash    string
+	Steps   []Step
+	Surplus []Instance
+	// Balancer is the service's running load balancer: changes go through
 	// it as a start-first rolling update.
-	balancer *Instance
+	Balancer *Instance
 }
 
-// changes reports whether the plan does anything.
-func (p servicePlan) changes() bool {
-	if len(p.surplus) > 0 {
+// Changes reports whether the plan does anything.
+func (p ServicePlan) Changes() bool {
+	if len(p.Surplus) > 0 {
 		return true
 	}
-	for _, s := range p.steps {
-		if s.action != keep && s.action != done {
+	for _, s := range p.Steps {
+		if s.Action != Keep && s.Action != Done {
 			return true
 		}
 	}
@@ -89,7 +89,7 @@ func (p servicePlan) changes() bool {
 
 // Changes reports whether the plan does anything to the services.
 func (p Plan) Changes() bool {
-	return slices.ContainsFunc(p.Services, servicePlan.changes) || (p.RemoveOrphans && len(p.Orphans) > 0)
+	return slices.ContainsFunc(p.Services, ServicePlan.Changes) || (p.RemoveOrphans && len(p.Orphans) > 0)
 }
 
 // reconcile decides, service by service, what to do with each wanted
@@ -107,10 +107,10 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 		if err != nil {
 			return Plan{}, err
 		}
-		if c, ok := obs.Completions[svc.Name]; ok && svc.OneShot && c.Hash == sp.hash && c.Data == obs.Data {
-			for i, s := range sp.steps {
-				if s.action == create {
-					sp.steps[i].action, sp.steps[i].why = done, "completed before, same configuration and data"
+		if c, ok := obs.Completions[svc.Name]; ok && svc.OneShot && c.Hash == sp.Hash && c.Data == obs.Data {
+			for i, s := range sp.Steps {
+				if s.Action == Create {
+					sp.Steps[i].Action, sp.Steps[i].Why = Done, "completed before, same configuration and data"
 				}
 			}
 		}
@@ -119,13 +119,13 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 	restartDependents(plan.Services)
 	for i := range plan.Services {
 		sp := &plan.Services[i]
-		lb := sp.service.LoadBalancer
-		if lb == nil || len(sp.steps) != 1 || sp.steps[0].action != keep || sp.steps[0].current.State != "running" {
+		lb := sp.Service.LoadBalancer
+		if lb == nil || len(sp.Steps) != 1 || sp.Steps[0].Action != Keep || sp.Steps[0].Current.State != "running" {
 			continue
 		}
 		for j := range plan.Services {
-			if plan.Services[j].service.Name == lb.Target {
-				plan.Services[j].balancer = sp.steps[0].current
+			if plan.Services[j].Service.Name == lb.Target {
+				plan.Services[j].Balancer = sp.Steps[0].Current
 			}
 		}
 	}
@@ -144,75 +144,75 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 // restartDependents restarts the running replicas of a service whose
 // dependency, declared with restart: true, is replaced or restarted, as
 // Compose does. Services are in start order, so a restart cascades.
-func restartDependents(plans []servicePlan) {
+func restartDependents(plans []ServicePlan) {
 	replaced := map[string]bool{}
 	for i := range plans {
 		sp := &plans[i]
-		for _, d := range sp.service.DependsOn {
+		for _, d := range sp.Service.DependsOn {
 			if !d.Restart || !replaced[d.Service] {
 				continue
 			}
-			for j, s := range sp.steps {
-				if s.action == keep && s.current.State == "running" {
-					sp.steps[j].action, sp.steps[j].why = restart, "dependency "+d.Service+" replaced"
+			for j, s := range sp.Steps {
+				if s.Action == Keep && s.Current.State == "running" {
+					sp.Steps[j].Action, sp.Steps[j].Why = Restart, "dependency "+d.Service+" replaced"
 				}
 			}
 		}
-		replaced[sp.service.Name] = slices.ContainsFunc(sp.steps, func(s step) bool { return s.action == recreate || s.action == restart })
+		replaced[sp.Service.Name] = slices.ContainsFunc(sp.Steps, func(s Step) bool { return s.Action == Recreate || s.Action == Restart })
 	}
 }
 
-func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[string]Instance) (servicePlan, error) {
-	plan := servicePlan{service: svc, hash: hash}
+func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[string]Instance) (ServicePlan, error) {
+	plan := ServicePlan{Service: svc, Hash: hash}
 	project := st.ProjectName()
 	wanted := map[string]bool{}
 	for i := 1; i <= svc.Replicas; i++ {
 		name := st.ContainerName(svc, i)
 		wanted[name] = true
-		s := step{name: name, replica: i, action: create, why: "missing"}
+		s := Step{Name: name, Replica: i, Action: Create, Why: "missing"}
 		if c, ok := byName[name]; ok {
 			if owner := c.Project; owner != project || c.Service != svc.Name {
 				if owner == project {
 					owner = fmt.Sprintf("%s, service %s", owner, c.Service)
 				}
-				return servicePlan{}, &NotOwnedError{Kind: "container", Name: name, Project: project, Owner: owner}
+				return ServicePlan{}, &NotOwnedError{Kind: "container", Name: name, Project: project, Owner: owner}
 			}
-			s.current = &c
-			s.action, s.why = containerAction(svc, hash, c)
+			s.Current = &c
+			s.Action, s.Why = containerAction(svc, hash, c)
 		}
-		plan.steps = append(plan.steps, s)
+		plan.Steps = append(plan.Steps, s)
 	}
 	for _, name := range sortedNames(byName) {
 		c := byName[name]
 		if c.Project == project && c.Service == svc.Name && !wanted[c.Name] {
-			plan.surplus = append(plan.surplus, c)
+			plan.Surplus = append(plan.Surplus, c)
 		}
 	}
 	return plan, nil
 }
 
-func containerAction(svc *stack.Service, hash string, c Instance) (action, string) {
+func containerAction(svc *stack.Service, hash string, c Instance) (Action, string) {
 	if c.Hash != hash {
-		return recreate, "configuration changed"
+		return Recreate, "configuration changed"
 	}
 	switch c.State {
 	case "running", "restarting", "paused":
-		return keep, c.State
+		return Keep, c.State
 	case "exited":
 		switch {
 		case svc.OneShot && c.ExitCode == 0:
 			// A one-shot that succeeded stays done.
-			return keep, "one-shot completed"
+			return Keep, "one-shot completed"
 		case svc.OneShot && c.WillRestart:
-			return keep, "one-shot retrying"
+			return Keep, "one-shot retrying"
 		case svc.OneShot:
-			return start, fmt.Sprintf("one-shot failed with exit %d", c.ExitCode)
+			return Start, fmt.Sprintf("one-shot failed with exit %d", c.ExitCode)
 		}
-		return start, "exited"
+		return Start, "exited"
 	case "dead", "removing":
-		return recreate, c.State
+		return Recreate, c.State
 	default: // created
-		return start, c.State
+		return Start, c.State
 	}
 }
 
@@ -231,15 +231,15 @@ func sortedNames(m map[string]Instance) []string {
 func (p Plan) String() string {
 	var b strings.Builder
 	for _, sp := range p.Services {
-		b.WriteString(sp.service.Name)
-		if sp.balancer != nil && sp.changes() {
-			fmt.Fprintf(&b, " [rolling through %s, %s]", sp.balancer.Name, cmp.Or(sp.service.Update.Order, "start-first"))
+		b.WriteString(sp.Service.Name)
+		if sp.Balancer != nil && sp.Changes() {
+			fmt.Fprintf(&b, " [rolling through %s, %s]", sp.Balancer.Name, cmp.Or(sp.Service.Update.Order, "start-first"))
 		}
 		var parts []string
-		for _, s := range sp.steps {
-			parts = append(parts, fmt.Sprintf("%s %s (%s)", s.action, s.name, s.why))
+		for _, s := range sp.Steps {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", s.Action, s.Name, s.Why))
 		}
-		for _, c := range sp.surplus {
+		for _, c := range sp.Surplus {
 			parts = append(parts, fmt.Sprintf("remove %s (surplus)", c.Name))
 		}
 		if len(parts) == 0 {
@@ -255,4 +255,10 @@ func (p Plan) String() string {
 		fmt.Fprintf(&b, "orphan %s of service %s: %s\n", c.Name, c.Service, what)
 	}
 	return b.String()
+}
+
+// Completion is what a marker says of a one-shot's last successful run.
+type Completion struct {
+	Hash string
+	Data string
 }

@@ -45,9 +45,9 @@ type UpResult struct {
 	Containers []ContainerStatus
 }
 
-// errDependencyFailed marks a service that did not start because a
+// ErrDependencyFailed marks a service that did not start because a
 // dependency failed; the dependency's own error is the one to show.
-var errDependencyFailed = errors.New("dependency failed")
+var ErrDependencyFailed = errors.New("dependency failed")
 
 // Up converges the stack: images, networks and volumes first, then each
 // service once its dependencies meet their conditions, independent services
@@ -69,14 +69,14 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 		changedServices: map[string]bool{},
 	}
 
-	imageIDs, prepared, err := o.backend.Prepare(ctx, st, opts.Build)
+	imageIDs, prepared, err := o.Backend.Prepare(ctx, st, opts.Build)
 	if err != nil {
 		return UpResult{}, err
 	}
 	if prepared {
 		r.MarkChanged()
 	}
-	obs, err := o.backend.Observe(ctx, st, imageIDs)
+	obs, err := o.Backend.Observe(ctx, st, imageIDs)
 	if err != nil {
 		return UpResult{}, err
 	}
@@ -91,10 +91,10 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 		r.MarkChanged()
 	}
 	for _, sp := range plan.Services {
-		r.milestones[sp.service.Name] = newMilestones()
+		r.milestones[sp.Service.Name] = newMilestones()
 	}
 	r.markNeeded()
-	r.converger = o.backend.Converge(r, plan.Services)
+	r.converger = o.Backend.Converge(r, plan.Services)
 
 	if err := r.run(ctx, plan.Services); err != nil {
 		return UpResult{Changed: r.changed.Load()}, err
@@ -156,7 +156,7 @@ func (r *upRun) markNeeded() {
 // run converges every service in its own goroutine, each gated on its
 // dependencies. The first real failure cancels the rest; services that
 // only failed because a dependency did are not reported again.
-func (r *upRun) run(ctx context.Context, plans []servicePlan) error {
+func (r *upRun) run(ctx context.Context, plans []ServicePlan) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -168,12 +168,12 @@ func (r *upRun) run(ctx context.Context, plans []servicePlan) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := r.milestones[plan.service.Name]
+			m := r.milestones[plan.Service.Name]
 			if err := r.converge(ctx, plan, m); err != nil {
 				close(m.failed)
 				mu.Lock()
 				defer mu.Unlock()
-				secondary := errors.Is(err, errDependencyFailed) ||
+				secondary := errors.Is(err, ErrDependencyFailed) ||
 					(errors.Is(err, context.Canceled) && len(failures) > 0)
 				if !secondary {
 					failures = append(failures, err)
@@ -191,14 +191,14 @@ func (r *upRun) run(ctx context.Context, plans []servicePlan) error {
 
 // converge brings one service to its wanted state once its dependencies
 // allow it.
-func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) error {
-	svc := plan.service
+func (r *upRun) converge(ctx context.Context, plan ServicePlan, m *milestones) error {
+	svc := plan.Service
 	if err := r.converger.Stage(ctx, &plan); err != nil {
 		return err
 	}
 	// The gates decide when an instance may start; a service with nothing
 	// to start need not wait for them.
-	if plan.changes() {
+	if plan.Changes() {
 		if err := r.waitForDependencies(ctx, svc); err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func (r *upRun) converge(ctx context.Context, plan servicePlan, m *milestones) e
 	if err != nil {
 		return err
 	}
-	r.recordContainers(svc.Name, slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" }), plan.changes())
+	r.recordContainers(svc.Name, slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" }), plan.Changes())
 	m.markStarted()
 	if !r.needReady[svc.Name] {
 		return nil
@@ -256,7 +256,7 @@ func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) err
 		select {
 		case <-gate:
 		case <-m.failed:
-			return fmt.Errorf("service %s: %w: %s", svc.Name, errDependencyFailed, d.Service)
+			return fmt.Errorf("service %s: %w: %s", svc.Name, ErrDependencyFailed, d.Service)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -278,5 +278,17 @@ func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan 
 		o.reportWarning("stack "+st.Project, "orphans", fmt.Sprintf("containers of services the stack no longer has: %s; up --remove-orphans removes them", strings.Join(names, ", ")))
 		return nil
 	}
-	return o.backend.Remove(ctx, plan.Orphans, defaultGracePeriod)
+	return o.Backend.Remove(ctx, plan.Orphans, DefaultGracePeriod)
+}
+
+// NeedsHealthy names a service that waits for service to be healthy.
+func (r *upRun) NeedsHealthy(service string) string {
+	for _, svc := range r.st.Services {
+		for _, d := range svc.DependsOn {
+			if d.Service == service && d.Condition == stack.ServiceHealthy {
+				return svc.Name
+			}
+		}
+	}
+	return ""
 }

@@ -1,0 +1,46 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Build builds the images of the named services (all, when none is named)
+// that have a build section, whether or not their context changed.
+func (b *Backend) Build(ctx context.Context, st *stack.Stack, services []string) error {
+	for _, name := range services {
+		if _, ok := st.Service(name); !ok {
+			return fmt.Errorf("build: %w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
+		}
+	}
+	only := *st
+	only.Services = slices.DeleteFunc(slices.Clone(st.Services), func(svc stack.Service) bool {
+		return svc.Build == nil || (len(services) > 0 && !slices.Contains(services, svc.Name))
+	})
+	_, _, err := b.ensureImages(ctx, &only, true)
+	return err
+}
+
+// Images lists the image of every service and whether the engine has it.
+func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
+	out := make([]orchestrator.ImageStatus, 0, len(st.Services))
+	for _, svc := range st.Services {
+		s := orchestrator.ImageStatus{Service: svc.Name, Image: svc.Image, Built: svc.Build != nil}
+		img, err := b.engine.ImageInspect(ctx, svc.Image)
+		switch {
+		case err == nil:
+			s.ID = shortID(img.ID)
+		case !errors.Is(err, engine.ErrNotFound):
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

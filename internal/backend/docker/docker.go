@@ -1,0 +1,182 @@
+// Package docker is the orchestrator's backend for one Docker engine: it
+// runs each replica as a container, named and labelled as Compose names
+// them, replaces changed ones start-first through a live edge, crashes,
+// stops, lists and follows them, and takes the stack down. It declares the
+// engine operations it needs (Engine); internal/engine implements them.
+package docker
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Backend runs services as containers on one Docker engine: a replica is a
+// container named and labelled as Compose names them, a change replaces
+// containers (through a live edge, start-first), and readiness is the
+// engine's health verdict or stackctl's own faster probe.
+type Backend struct {
+	engine   Engine
+	progress progress.Reporter
+	// probeGap is the pause between two fast health probes.
+	probeGap time.Duration
+	// signalPid signals a host process; tests replace it.
+	signalPid func(pid int, sig syscall.Signal) error
+	// helperBinary is the stackctl binary the crash helper runs ("": the
+	// running one).
+	helperBinary string
+}
+
+// Option adjusts a Backend.
+type Option func(*Backend)
+
+// New returns the backend for eng that reports to reporter (nil: nowhere).
+func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
+	if reporter == nil {
+		reporter = progress.Discard{}
+	}
+	b := &Backend{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
+	for _, opt := range opts {
+		opt(b)
+	}
+	return b
+}
+
+func (b *Backend) report(resource, status, detail string) {
+	b.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "info"})
+}
+
+func (b *Backend) reportError(resource, status, detail string) {
+	b.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "error"})
+}
+
+func (b *Backend) reportWarning(resource, status, detail string) {
+	b.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "warning"})
+}
+
+// dockerRun is the Docker backend's part of one convergence: the load
+// balancers that route to replaced services, as they stand in this run.
+type dockerRun struct {
+	b    *Backend
+	run  orchestrator.Run
+	st   *stack.Stack
+	opts orchestrator.UpOptions
+	// liveBalancers are the running load balancers, by balanced service.
+	liveBalancers map[string]*balancer
+}
+
+func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
+	imageIDs, built, err := b.ensureImages(ctx, st, build)
+	if err != nil {
+		return nil, false, err
+	}
+	created, err := b.ensureResources(ctx, st)
+	if err != nil {
+		return nil, false, err
+	}
+	return imageIDs, built || created, nil
+}
+
+// Observe lists every container by name, so that reconcile sees the
+// project's and any other holding a wanted name. A one-shot that exited is
+// inspected: how it ended decides whether it runs again.
+func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (orchestrator.Observed, error) {
+	all, err := b.engine.ContainerList(ctx, nil)
+	if err != nil {
+		return orchestrator.Observed{}, err
+	}
+	// A one-off container of `run` is no replica: neither kept nor an orphan.
+	all = withoutOneOffs(all)
+	obs := orchestrator.Observed{Instances: make(map[string]orchestrator.Instance, len(all)), ImageIDs: imageIDs}
+	for _, c := range all {
+		in := instanceOf(c)
+		if in.Project == st.Project && in.State == "exited" && c.Labels[stack.LabelOneShot] == "true" {
+			got, err := b.engine.ContainerInspect(ctx, c.ID)
+			if err != nil && !errors.Is(err, engine.ErrNotFound) {
+				return orchestrator.Observed{}, err
+			}
+			in.ExitCode, in.WillRestart = got.ExitCode, willRestart(got)
+		}
+		obs.Instances[c.Name] = in
+	}
+	obs.Completions, obs.Data, err = b.observeCompletions(ctx, st)
+	if err != nil {
+		return orchestrator.Observed{}, err
+	}
+	return obs, nil
+}
+
+func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
+	replica, _ := strconv.Atoi(c.Labels[stack.LabelReplica])
+	return orchestrator.Instance{
+		ID: c.ID, Name: c.Name, State: c.State, Healthy: c.Healthy, Replica: replica,
+		Project: c.Labels[stack.LabelProject], Service: c.Labels[stack.LabelService], Hash: c.Labels[stack.LabelConfigHash],
+	}
+}
+
+// Converge starts the backend's part of a run.
+func (b *Backend) Converge(run orchestrator.Run, plans []orchestrator.ServicePlan) orchestrator.Converger {
+	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{}}
+	for _, sp := range plans {
+		if c := sp.Balancer; c != nil {
+			lb, _ := r.st.BalancerOf(sp.Service.Name)
+			r.liveBalancers[sp.Service.Name] = &balancer{backend: b, st: r.st, service: lb, id: c.ID, name: c.Name}
+		}
+	}
+	return r
+}
+
+func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance, grace time.Duration) error {
+	return forEach(instances, func(c orchestrator.Instance) error {
+		return b.stopAndRemove(ctx, c.ID, c.Name, grace)
+	})
+}
+
+// Stage creates the service's missing containers: creating needs nothing
+// of the dependencies, so only the start waits for them.
+func (r *dockerRun) Stage(ctx context.Context, plan *orchestrator.ServicePlan) error {
+	for i, s := range plan.Steps {
+		if s.Action != orchestrator.Create {
+			continue
+		}
+		id, err := r.create(ctx, *plan, s)
+		if err != nil {
+			return err
+		}
+		plan.Steps[i] = orchestrator.Step{Action: orchestrator.Start, Name: s.Name, Replica: s.Replica, Why: s.Why, Current: &orchestrator.Instance{ID: id, Name: s.Name}}
+	}
+	return nil
+}
+
+// Apply replaces through the service's live load balancer, start-first,
+// when it has one, and carries out the steps directly otherwise.
+func (r *dockerRun) Apply(ctx context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+	if b := r.liveBalancers[plan.Service.Name]; b != nil && plan.Changes() {
+		return r.rollOut(ctx, plan, b)
+	}
+	return r.applyAll(ctx, plan)
+}
+
+// Await waits until the service's replicas are ready; a one-shot that ran
+// in this run and completed is remembered, so that it does not run again
+// on the same data (see completed.go).
+func (r *dockerRun) Await(ctx context.Context, plan orchestrator.ServicePlan, ids []string) error {
+	if err := r.waitReady(ctx, plan.Service, plan, ids); err != nil {
+		return err
+	}
+	ran := slices.ContainsFunc(plan.Steps, func(s orchestrator.Step) bool { return s.Action != orchestrator.Keep && s.Action != orchestrator.Done })
+	if plan.Service.OneShot && ran {
+		return r.b.recordCompletion(ctx, r.st, plan.Service, plan.Hash)
+	}
+	return nil
+}
+
+var _ orchestrator.Backend = (*Backend)(nil)

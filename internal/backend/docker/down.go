@@ -1,0 +1,162 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Down stops and removes the project's containers, each service after the
+// services that depend on it (independent ones in parallel), then its
+// networks and, if asked, its volumes. Only resources with the project's
+// label are touched; what is already gone is fine. Order matters only for
+// stopping: a service's containers are removed while its dependencies stop,
+// and networks and volumes go together.
+func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
+	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	var (
+		removals sync.WaitGroup
+		mu       sync.Mutex
+		errs     []error
+	)
+	err = b.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
+		grace := gracePeriod(svc)
+		if opts.Timeout > 0 {
+			grace = opts.Timeout
+		}
+		err := forEach(containers, func(c engine.ContainerSummary) error { return b.stopContainer(ctx, c.ID, c.Name, grace) })
+		if err != nil {
+			return err
+		}
+		for _, c := range containers {
+			removals.Go(func() {
+				if err := b.removeStopped(ctx, c.ID, c.Name); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		return nil
+	})
+	removals.Wait()
+	if err := errors.Join(append(errs, err)...); err != nil {
+		return err
+	}
+
+	owned := b.networks(ctx, st)
+	if opts.Volumes {
+		owned = append(owned, b.volumes(ctx, st)...)
+	}
+	return forEachIndex(len(owned)+1, func(i int) error {
+		if i < len(owned) {
+			return b.removeOwned(st, owned[i])
+		}
+		if opts.Volumes {
+			return b.removeUnnamedVolumes(ctx, st)
+		}
+		return nil
+	})
+}
+
+// forEach runs fn on every item in parallel and joins the errors.
+func forEach[T any](items []T, fn func(T) error) error {
+	return forEachIndex(len(items), func(i int) error { return fn(items[i]) })
+}
+
+// forEachIndex runs fn for 0..n-1 in parallel and joins the errors.
+func forEachIndex(n int, fn func(int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// dependentsFirst calls fn with each service's containers once fn has
+// finished for every service that depends on it; independent services run
+// in parallel. Containers of services the stack no longer has (svc nil)
+// have no known dependents and go at once.
+func (b *Backend) dependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
+	fn func(svc *stack.Service, containers []engine.ContainerSummary) error) error {
+	byService := map[string][]engine.ContainerSummary{}
+	for _, c := range containers {
+		name := c.Labels[stack.LabelService]
+		byService[name] = append(byService[name], c)
+	}
+	dependents := map[string][]string{}
+	for _, svc := range st.Services {
+		for _, d := range svc.DependsOn {
+			dependents[d.Service] = append(dependents[d.Service], svc.Name)
+		}
+	}
+	finished := map[string]chan struct{}{}
+	for name := range byService {
+		finished[name] = make(chan struct{})
+	}
+	for _, svc := range st.Services {
+		if finished[svc.Name] == nil {
+			finished[svc.Name] = make(chan struct{})
+		}
+	}
+	names := make([]string, 0, len(finished))
+	for name := range finished {
+		names = append(names, name)
+	}
+	return forEach(names, func(name string) error {
+		defer close(finished[name])
+		for _, dep := range dependents[name] {
+			select {
+			case <-finished[dep]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if len(byService[name]) == 0 {
+			return nil
+		}
+		svc, _ := st.Service(name)
+		return fn(svc, byService[name])
+	})
+}
+
+// stopAndRemove stops a container within grace and removes it; one already
+// gone is fine.
+func (b *Backend) stopAndRemove(ctx context.Context, id, name string, grace time.Duration) error {
+	if err := b.stopContainer(ctx, id, name, grace); err != nil {
+		return err
+	}
+	return b.removeStopped(ctx, id, name)
+}
+
+// stopContainer stops a container within grace; one already gone is fine.
+func (b *Backend) stopContainer(ctx context.Context, id, name string, grace time.Duration) error {
+	b.report("container "+name, "stopping", "")
+	if err := b.engine.ContainerStop(ctx, id, grace); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// removeStopped removes a container; one already gone is fine.
+func (b *Backend) removeStopped(ctx context.Context, id, name string) error {
+	if err := b.engine.ContainerRemove(ctx, id); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
+	}
+	b.report("container "+name, "removed", "")
+	return nil
+}

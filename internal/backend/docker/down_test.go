@@ -1,0 +1,119 @@
+package docker
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// upStack brings the default stack up on a fresh fake engine.
+func upStack(t *testing.T) (*fakeEngine, *orchestrator.Orchestrator, *stack.Stack) {
+	t.Helper()
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	mustUp(t, o, st)
+	return f, o, st
+}
+
+// A service stops only once everything that depends on it has stopped
+// (its removal may go on meanwhile), and the network goes last. Stops take
+// a (fake) second, so a Down that did not wait would stop db while web is
+// still stopping.
+func TestDownStopsDependentsBeforeTheirDependencies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, o, st := upStack(t)
+		f.stopTakes = time.Second
+		before := len(f.Events())
+		if err := o.Down(t.Context(), st, orchestrator.DownOptions{}); err != nil {
+			t.Fatalf("Down: %v", err)
+		}
+		events := f.Events()[before:]
+		for _, svc := range st.Services {
+			for _, d := range svc.DependsOn {
+				dep, _ := st.Service(d.Service)
+				dependent, _ := f.when("stop " + st.ContainerName(&svc, 1))
+				dependency, ok := f.when("stop " + st.ContainerName(dep, 1))
+				if !ok || dependency.Sub(dependent) < f.stopTakes {
+					t.Errorf("%s began stopping %s after %s did; want after its stop ended (%s)", d.Service, dependency.Sub(dependent), svc.Name, f.stopTakes)
+				}
+			}
+		}
+		for _, svc := range st.Services {
+			assertBefore(t, events, "remove "+st.ContainerName(&svc, 1), "remove network stackctl_app-network")
+			if name := st.ContainerName(&svc, 1); f.exists(name) {
+				t.Errorf("%s is still there", name)
+			}
+		}
+	})
+}
+
+// Down removes what is labelled as the project's and nothing else, and
+// leaves volumes alone unless asked.
+func TestDownRemovesOnlyWhatIsOurs(t *testing.T) {
+	for _, withVolumes := range []bool{false, true} {
+		name := "keep volumes"
+		if withVolumes {
+			name = "-v"
+		}
+		t.Run(name, func(t *testing.T) {
+			f, o, st := upStack(t)
+			f.addContainer("stranger", "running", nil)
+			f.addContainer("shop-db", "running", map[string]string{stack.LabelProject: "shop", stack.LabelService: "db"})
+			f.volumes["shop_data"] = map[string]string{stack.LabelProject: "shop"}
+
+			if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: withVolumes}); err != nil {
+				t.Fatalf("Down: %v", err)
+			}
+			for _, c := range []string{"stranger", "shop-db"} {
+				if !f.exists(c) {
+					t.Errorf("Down removed %s, which is not the project's", c)
+				}
+			}
+			if _, ok := f.volumes["shop_data"]; !ok {
+				t.Error("Down removed volume shop_data, which is not the project's")
+			}
+			if _, ok := f.networks["stackctl_app-network"]; ok {
+				t.Error("network app-network is still there")
+			}
+			if _, kept := f.volumes["stackctl_postgres_data"]; kept == withVolumes {
+				t.Errorf("volume postgres_data kept = %v with Volumes = %v", kept, withVolumes)
+			}
+		})
+	}
+}
+
+// A network or volume under our name but someone else's is left alone, and
+// that is no error.
+func TestDownLeavesAloneResourcesWithOurNameButNotOurLabel(t *testing.T) {
+	f := newFakeEngine()
+	o := newTestOrchestrator(f)
+	st := testStack(t)
+	f.networks["stackctl_app-network"] = map[string]string{stack.LabelProject: "shop"}
+	f.volumes["stackctl_postgres_data"] = nil
+	f.addContainer("stackctl-db-1", "running", nil)
+
+	if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if got := f.Events(); len(got) > 0 {
+		t.Errorf("Down touched resources that are not the project's: %q", got)
+	}
+}
+
+func TestDownTwiceIsFine(t *testing.T) {
+	f, o, st := upStack(t)
+	if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("first Down: %v", err)
+	}
+	before := len(f.Events())
+	if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("second Down: %v", err)
+	}
+	if got := f.Events()[before:]; len(got) > 0 {
+		t.Errorf("second Down did %q, want nothing", got)
+	}
+}

@@ -1,0 +1,65 @@
+package docker
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+)
+
+// The engine operations the Docker backend needs, in small groups; the
+// internal/engine Client implements them all, tests use an in-memory fake.
+
+// Images finds, pulls and builds images.
+type Images interface {
+	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
+	ImagePull(ctx context.Context, ref string, progress func(string)) error
+	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+	ImageCreate(ctx context.Context, ref string, files []engine.ImageFile, labels map[string]string, entrypoint []string) error
+}
+
+// Resources manages networks and volumes.
+type Resources interface {
+	NetworkInspect(ctx context.Context, name string) (engine.Network, error)
+	NetworkList(ctx context.Context, name string) ([]engine.Network, error)
+	NetworkCreate(ctx context.Context, name, driver string, labels map[string]string) error
+	NetworkRemove(ctx context.Context, name string) error
+	VolumeInspect(ctx context.Context, name string) (engine.Volume, error)
+	VolumeList(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
+	VolumeCreate(ctx context.Context, name string, labels map[string]string) error
+	VolumeRemove(ctx context.Context, name string) error
+}
+
+// Containers runs containers.
+type Containers interface {
+	ContainerList(ctx context.Context, labels map[string]string) ([]engine.ContainerSummary, error)
+	ContainerInspect(ctx context.Context, ref string) (engine.Container, error)
+	ContainerCreate(ctx context.Context, spec engine.ContainerSpec) (string, error)
+	ContainerStart(ctx context.Context, ref string) error
+	ContainerStop(ctx context.Context, ref string, timeout time.Duration) error
+	ContainerRemove(ctx context.Context, ref string) error
+	ContainerKill(ctx context.Context, ref, signal string) error
+	ContainerRename(ctx context.Context, ref, newName string) error
+	CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error
+	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
+	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
+}
+
+// Host tells where the engine runs.
+type Host interface {
+	// IsLocal reports whether the engine runs on this machine, so its
+	// containers' host PIDs are ours to signal.
+	IsLocal() bool
+	// Platform is the engine's os/architecture, as linux/amd64.
+	Platform(ctx context.Context) (string, error)
+}
+
+// Engine is everything the Docker backend asks of the container engine.
+type Engine interface {
+	Images
+	Resources
+	Containers
+	Host
+	Interactive
+}

@@ -1,0 +1,162 @@
+package docker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// imageWork is one image the stack needs, with the services that use it.
+type imageWork struct {
+	ref   string
+	build *stack.Build
+}
+
+// ensureImages makes every image of the stack present and returns their IDs
+// by reference, and whether it built or pulled any. A built image is rebuilt when forced or when its build
+// context changed since it was built (the context digest is a label on the
+// image), so an unchanged `up` never builds.
+func (b *Backend) ensureImages(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
+	var work []imageWork
+	seen := map[string]bool{}
+	for _, svc := range st.Services {
+		if seen[svc.Image] {
+			continue
+		}
+		seen[svc.Image] = true
+		work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+	}
+
+	ids := make(map[string]string, len(work))
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		errs    = make([]error, len(work))
+		changed atomic.Bool
+	)
+	for i, w := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, fetched, err := b.ensureImage(ctx, st, w, forceBuild)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if fetched {
+				changed.Store(true)
+			}
+			mu.Lock()
+			ids[w.ref] = id
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	return ids, changed.Load(), nil
+}
+
+// ensureImage returns the image's ID, and whether it had to build or pull it.
+func (b *Backend) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, forceBuild bool) (string, bool, error) {
+	resource := "image " + w.ref
+	if w.build != nil {
+		return b.buildIfStale(ctx, st, w, forceBuild)
+	}
+	img, err := b.engine.ImageInspect(ctx, w.ref)
+	if err == nil {
+		return img.ID, false, nil
+	}
+	if !errors.Is(err, engine.ErrNotFound) {
+		return "", false, err
+	}
+	b.report(resource, "pulling", "")
+	if err := b.engine.ImagePull(ctx, w.ref, func(line string) { b.report(resource, "pulling", line) }); err != nil {
+		if ctx.Err() != nil {
+			return "", false, ctx.Err()
+		}
+		b.reportError(resource, "missing", err.Error())
+		return "", false, &orchestrator.ImageMissingError{Ref: w.ref, Err: err}
+	}
+	img, err = b.engine.ImageInspect(ctx, w.ref)
+	if err != nil {
+		return "", false, err
+	}
+	b.report(resource, "pulled", "")
+	return img.ID, true, nil
+}
+
+func (b *Backend) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, force bool) (string, bool, error) {
+	resource := "image " + w.ref
+	digest, err := engine.ContextDigest(w.build.Context, w.build.Dockerfile)
+	if err != nil {
+		return "", false, fmt.Errorf("build %s: %w", w.ref, err)
+	}
+	digest = buildDigest(digest, w.build)
+	img, err := b.engine.ImageInspect(ctx, w.ref)
+	switch {
+	case err == nil && !force && img.Labels[stack.LabelContextHash] == digest:
+		return img.ID, false, nil
+	case err != nil && !errors.Is(err, engine.ErrNotFound):
+		return "", false, err
+	}
+	b.report(resource, "building", filepath.Clean(w.build.Context))
+	labels := st.ProjectLabels()
+	labels[stack.LabelContextHash] = digest
+	id, err := b.engine.ImageBuild(ctx, engine.BuildSpec{
+		ContextDir: w.build.Context,
+		Dockerfile: w.build.Dockerfile,
+		Tag:        w.ref,
+		Labels:     labels,
+		Args:       w.build.Args,
+		Target:     w.build.Target,
+	}, func(line string) {
+		if strings.HasPrefix(line, "Step ") {
+			b.report(resource, "building", line)
+		}
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", false, ctx.Err()
+		}
+		b.reportError(resource, "build failed", "")
+		return "", false, err
+	}
+	b.report(resource, "built", shortID(id))
+	return id, true, nil
+}
+
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// buildDigest adds the build's arguments and target to its context's
+// digest: changing either makes another image.
+func buildDigest(contextDigest string, b *stack.Build) string {
+	if len(b.Args) == 0 && b.Target == "" {
+		return contextDigest
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\ntarget=%s\n", contextDigest, b.Target)
+	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
+		fmt.Fprintf(h, "arg %s=%s\n", k, b.Args[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

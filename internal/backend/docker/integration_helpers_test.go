@@ -1,0 +1,415 @@
+package docker_test
+
+// Shared helpers of the orchestrator's integration tests: they run the
+// orchestrator against the real engine, each test under its own project, and
+// leave nothing of that project behind.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/backend/docker"
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
+)
+
+// itgStackSlots bounds how many tests run stack containers at once: the
+// machine has two cores, and postgres initdb plus a Go build per stack is
+// heavy.
+var itgStackSlots = make(chan struct{}, 2)
+
+// itgParallel marks a test parallel and holds one of the stack slots until
+// it ends.
+func itgParallel(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+	itgStackSlots <- struct{}{}
+	t.Cleanup(func() { <-itgStackSlots })
+}
+
+// itgEnv is what one integration test works with: the engine through the
+// adapter, the raw API for what the adapter does not expose, an
+// orchestrator, and the test's own project.
+type itgEnv struct {
+	t       *testing.T
+	cli     *engine.Client
+	api     *client.Client
+	orch    *orchestrator.Orchestrator
+	events  *itgRecorder
+	project string
+}
+
+func newItgEnv(t *testing.T) *itgEnv {
+	t.Helper()
+	cli := enginetest.Connect(t)
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatalf("raw docker client: %v", err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	rec := &itgRecorder{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, ev := range rec.snapshot() {
+				t.Logf("event %s %-40s %-12s %s", ev.Time.Format("15:04:05.000"), ev.Resource, ev.Status, ev.Detail)
+			}
+		}
+	})
+	return &itgEnv{
+		t: t, cli: cli, api: api, events: rec,
+		orch:    newOrchestrator(cli, rec),
+		project: enginetest.ProjectName(t),
+	}
+}
+
+// in is the same environment for subtest t, so that its helpers fail the
+// subtest, not its parent.
+func (e *itgEnv) in(t *testing.T) *itgEnv {
+	sub := *e
+	sub.t = t
+	return &sub
+}
+
+// itgAppDir is the repository's app/, the web tier's build context.
+func itgAppDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// defaultStack is the built-in stack under the test's project, web on a
+// port the engine chooses.
+func (e *itgEnv) defaultStack() *stack.Stack {
+	itgWarmAppBuild(e.t, e.cli, e.api)
+	return e.defaultStackFrom(itgAppDir(e.t))
+}
+
+var itgWarmOnce sync.Once
+
+// itgWarmAppBuild builds app/ once per test run under a throwaway tag, so
+// the layer cache holds it and the tests' own builds (one per project)
+// reuse it instead of compiling the app side by side.
+func itgWarmAppBuild(t *testing.T, cli *engine.Client, api *client.Client) {
+	itgWarmOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		tag := "stackctl-itg-warm:" + strings.TrimPrefix(enginetest.ProjectName(t), "t-")
+		if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: itgAppDir(t), Dockerfile: "Dockerfile", Tag: tag}, nil); err != nil {
+			t.Logf("warm-up build of app/: %v", err)
+			return
+		}
+		if _, err := api.ImageRemove(ctx, tag, image.RemoveOptions{}); err != nil {
+			t.Logf("remove warm-up image %s: %v", tag, err)
+		}
+	})
+}
+
+func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
+	return stacktest.Builtin(e.t, stacktest.Options{
+		Project: e.project, AppDir: appDir, Password: "itg-" + e.project,
+	})
+}
+
+// cleanupProject takes the project down with its volumes when the test
+// ends, removes the app image built for it, and then checks that nothing
+// labelled with the project is left on the engine.
+func (e *itgEnv) cleanupProject(st *stack.Stack) {
+	e.t.Helper()
+	e.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			e.t.Errorf("cleanup: down %s: %v", st.ProjectName(), err)
+		}
+		for _, svc := range st.Services {
+			if svc.Build == nil {
+				continue
+			}
+			_, err := e.api.ImageRemove(ctx, svc.Image, image.RemoveOptions{PruneChildren: true})
+			if err != nil && !client.IsErrNotFound(err) {
+				e.t.Logf("cleanup: remove image %s: %v", svc.Image, err)
+			}
+		}
+		if left := e.leftovers(ctx, st.ProjectName()); len(left) > 0 {
+			e.t.Errorf("down with volumes left resources of project %s: %v", st.ProjectName(), left)
+		}
+	})
+}
+
+// leftovers lists the containers, networks and volumes labelled with project.
+func (e *itgEnv) leftovers(ctx context.Context, project string) []string {
+	args := filters.NewArgs(filters.Arg("label", stack.LabelProject+"="+project))
+	var left []string
+	if cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args}); err == nil {
+		for _, c := range cs {
+			left = append(left, "container "+strings.Join(c.Names, ","))
+		}
+	} else {
+		left = append(left, "list containers: "+err.Error())
+	}
+	if ns, err := e.api.NetworkList(ctx, network.ListOptions{Filters: args}); err == nil {
+		for _, n := range ns {
+			left = append(left, "network "+n.Name)
+		}
+	} else {
+		left = append(left, "list networks: "+err.Error())
+	}
+	if vs, err := e.api.VolumeList(ctx, volume.ListOptions{Filters: args}); err == nil {
+		for _, v := range vs.Volumes {
+			left = append(left, "volume "+v.Name)
+		}
+	} else {
+		left = append(left, "list volumes: "+err.Error())
+	}
+	return left
+}
+
+// up runs Up and fails the test on error.
+func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts orchestrator.UpOptions) orchestrator.UpResult {
+	e.t.Helper()
+	res, err := e.orch.Up(ctx, st, opts)
+	if err != nil {
+		e.t.Fatalf("up %s: %v", st.ProjectName(), err)
+	}
+	return res
+}
+
+// byService indexes containers by service; the default stack runs one
+// container per service.
+func itgByService(t *testing.T, cs []orchestrator.ContainerStatus) map[string]orchestrator.ContainerStatus {
+	t.Helper()
+	out := map[string]orchestrator.ContainerStatus{}
+	for _, c := range cs {
+		if _, dup := out[c.Service]; dup {
+			t.Fatalf("two containers of service %s: %+v", c.Service, cs)
+		}
+		out[c.Service] = c
+	}
+	return out
+}
+
+// inspect returns the container through the adapter.
+func (e *itgEnv) inspect(ctx context.Context, ref string) engine.Container {
+	e.t.Helper()
+	c, err := e.cli.ContainerInspect(ctx, ref)
+	if err != nil {
+		e.t.Fatalf("inspect %s: %v", ref, err)
+	}
+	return c
+}
+
+// webPort is the host port web's container port 5000 is published on, on
+// IPv4: for port 0 the engine may pick another one for IPv6.
+func itgWebPort(t *testing.T, web orchestrator.ContainerStatus) int {
+	t.Helper()
+	for _, p := range web.Ports {
+		if p.ContainerPort == 5000 && p.HostPort > 0 && (p.HostIP == "0.0.0.0" || p.HostIP == "" || p.HostIP == "127.0.0.1") {
+			return p.HostPort
+		}
+	}
+	t.Fatalf("web publishes no host port for 5000: %+v", web.Ports)
+	return 0
+}
+
+// httpGet fetches path from 127.0.0.1:port.
+func itgGet(ctx context.Context, port int, path string) (int, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+const itgGreeting = "Hello from the Go app connected to Postgres & Redis!"
+
+var itgVisitsRE = regexp.MustCompile(`visits=(\d+)`)
+
+// visit GETs / once, checks the itgGreeting, and returns the visit total.
+func itgVisit(t *testing.T, ctx context.Context, port int) int {
+	t.Helper()
+	status, body, err := itgGet(ctx, port, "/")
+	if err != nil {
+		t.Fatalf("GET / on 127.0.0.1:%d: %v", port, err)
+	}
+	if status != http.StatusOK || !strings.Contains(body, itgGreeting) {
+		t.Fatalf("GET / on 127.0.0.1:%d = %d %q, want 200 with %q", port, status, body, itgGreeting)
+	}
+	m := itgVisitsRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("GET / body %q has no visits=N", body)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// postgresReadyAt is when the db container's postgres first logged that it
+// accepts connections, from the timestamp postgres puts on the line.
+func (e *itgEnv) postgresReadyAt(ctx context.Context, id string) time.Time {
+	e.t.Helper()
+	var logs strings.Builder
+	if err := e.cli.ContainerLogs(ctx, id, engine.LogsOptions{Tail: -1}, &logs, &logs); err != nil {
+		e.t.Fatalf("db logs: %v", err)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if !strings.Contains(line, "database system is ready to accept connections") {
+			continue
+		}
+		// "2025-01-02 15:04:05.678 UTC [1] LOG:  database system is ready ..."
+		fields := strings.Fields(line)
+		if len(fields) < 3 {
+			break
+		}
+		at, err := time.Parse("2006-01-02 15:04:05.000 MST", strings.Join(fields[:3], " "))
+		if err != nil {
+			e.t.Fatalf("cannot read the time of postgres's ready line %q: %v", line, err)
+		}
+		if _, offset := at.Zone(); offset != 0 && fields[2] != "UTC" && fields[2] != "GMT" {
+			e.t.Fatalf("postgres logs in time zone %s; this test reads UTC/GMT only", fields[2])
+		}
+		return at
+	}
+	e.t.Fatalf("db never logged that it is ready to accept connections; logs:\n%s", logs.String())
+	return time.Time{}
+}
+
+// itgRecorder keeps the orchestrator's progress events, and lets a test act
+// on one as it happens.
+type itgRecorder struct {
+	mu     sync.Mutex
+	events []progress.Event
+	hook   func(progress.Event)
+}
+
+func (r *itgRecorder) Report(e progress.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	hook := r.hook
+	r.mu.Unlock()
+	if hook != nil {
+		hook(e)
+	}
+}
+
+func (r *itgRecorder) setHook(h func(progress.Event)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hook = h
+}
+
+func (r *itgRecorder) snapshot() []progress.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]progress.Event(nil), r.events...)
+}
+
+// isNotFound reports whether err is the adapter's ErrNotFound.
+func itgNotFound(err error) bool { return errors.Is(err, engine.ErrNotFound) }
+
+// itgCLI runs the stackctl binary, built from this checkout, as a user
+// does: in the repository root, where no compose file is found, so the
+// built-in stack, under the test's project.
+type itgCLI struct {
+	bin, dir, project string
+	env               []string
+}
+
+// itgBuildCLI is the stackctl binary, built once per test run as `make
+// build` builds it, for the test. env sets variables of the built-in stack
+// (WEB_PORT, APP_DIR, POSTGRES_PASSWORD_FILE); the caller's own values of
+// these, and of COMPOSE_*, are not passed on.
+func itgBuildCLI(t *testing.T, project string, env map[string]string) *itgCLI {
+	t.Helper()
+	root, err := stacktest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := stacktest.StaticStackctl(t)
+	c := &itgCLI{bin: bin, dir: root, project: project}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, set := env[name]; set || strings.HasPrefix(name, "POSTGRES_PASSWORD") || strings.HasPrefix(name, "COMPOSE_") ||
+			name == "WEB_PORT" || name == "APP_DIR" {
+			continue
+		}
+		c.env = append(c.env, kv)
+	}
+	for name, value := range env {
+		c.env = append(c.env, name+"="+value)
+	}
+	return c
+}
+
+// run runs `stackctl -p PROJECT args...` and returns its stdout and stderr.
+func (c *itgCLI) run(ctx context.Context, args ...string) (stdout, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-p", c.project}, args...)...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// mustRun runs stackctl and fails the test if it fails.
+func (c *itgCLI) mustRun(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string) {
+	t.Helper()
+	stdout, stderr, err := c.run(ctx, args...)
+	if err != nil {
+		t.Fatalf("stackctl %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// itgFreePort is a TCP port no one listens on right now, for a test that
+// needs a fixed host port: the engine's choice (port 0) would differ
+// between two containers that must publish the same one.
+func itgFreePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// newOrchestrator is an orchestrator on the Docker backend for eng, both
+// reporting to rec.
+func newOrchestrator(eng docker.Engine, rec progress.Reporter) *orchestrator.Orchestrator {
+	return orchestrator.New(docker.New(eng, rec), rec)
+}

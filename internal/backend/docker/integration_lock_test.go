@@ -1,0 +1,184 @@
+package docker_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
+)
+
+const lockCompose = `services:
+  kv:
+    image: redis:7
+    networks: [back]
+networks:
+  back: {}
+`
+
+// Runs that start together on one project take turns: every up succeeds,
+// and the engine ends with one stack and one network, not the duplicates
+// an engine before API 1.44 lets two runs create.
+func TestConcurrentRunsOfOneProjectTakeTurns(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	st := e.loadFile(ctx, lockCompose)
+	file := st.Files[0]
+	e.cleanupProject(st)
+	bin := stacktest.StaticStackctl(t)
+	run := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, bin, append([]string{"-f", file, "-p", e.project, "--progress", "plain"}, args...)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		return out.String(), err
+	}
+
+	const rounds, runs = 5, 4
+	for round := range rounds {
+		var wg sync.WaitGroup
+		errs := make([]error, runs)
+		for i := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if out, err := run("up"); err != nil {
+					errs[i] = fmt.Errorf("up #%d: %v\n%s", i, err, out)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		nets, err := e.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", e.project+"_back"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", stack.LabelProject+"="+e.project))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nets) != 1 || len(cs) != 1 || cs[0].State != "running" {
+			t.Fatalf("round %d: %d networks and %d containers (%v), want one of each, running", round, len(nets), len(cs), cs)
+		}
+		// An up and a down at once leave either state, whole.
+		var upOut, downOut string
+		var upErr, downErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); upOut, upErr = run("up") }()
+		go func() { defer wg.Done(); downOut, downErr = run("down") }()
+		wg.Wait()
+		if upErr != nil || downErr != nil {
+			t.Fatalf("round %d: up %v\n%s\ndown %v\n%s", round, upErr, upOut, downErr, downOut)
+		}
+		// Volumes stay after down (redis's /data is the project's now).
+		left := slices.DeleteFunc(e.leftovers(ctx, e.project), func(r string) bool { return strings.HasPrefix(r, "volume ") })
+		if len(left) != 0 && len(left) != 2 {
+			t.Fatalf("round %d: after up and down at once: %v; want nothing, or the container and its network", round, left)
+		}
+		if out, err := run("down"); err != nil {
+			t.Fatalf("round %d: down: %v\n%s", round, err, out)
+		}
+	}
+	if _, err := e.cli.ContainerInspect(ctx, e.project+"_lock"); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("the project's lock is still held after every run ended: %v", err)
+	}
+}
+
+// A lock is refused at once with --lock-wait 0 while it is held, names its
+// holder, and is taken over when its holder on this machine is gone.
+func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 2*time.Minute)
+	unlock, err := e.orch.Lock(ctx, e.project, 0)
+	if err != nil {
+		t.Fatalf("Lock: %v", err)
+	}
+	t.Cleanup(unlock)
+	_, err = e.orch.Lock(ctx, e.project, 0)
+	var locked *orchestrator.LockedError
+	if !errors.As(err, &locked) || !strings.Contains(locked.Owner, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second Lock = %v, want a LockedError naming this process", err)
+	}
+	unlock()
+
+	// A holder that died: a process that has exited.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	_, err = e.cli.ContainerCreate(ctx, engine.ContainerSpec{Name: e.project + "_lock", Image: "stackctl/empty:1", Labels: map[string]string{
+		"io.stackctl.lock": e.project, "io.stackctl.lock.host": host, "io.stackctl.lock.pid": fmt.Sprint(dead.Process.Pid), "io.stackctl.lock.owner": "a run that crashed",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err = e.orch.Lock(ctx, e.project, 0)
+	if err != nil {
+		t.Fatalf("Lock over a dead holder: %v", err)
+	}
+	unlock()
+	if _, err := e.cli.ContainerInspect(ctx, e.project+"_lock"); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("unlock left the lock: %v", err)
+	}
+}
+
+// Two networks under one of the project's names (what two runs could make
+// before the lock) are repaired by the next up: one stays.
+func TestUpRepairsDuplicateNetworks(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 2*time.Minute)
+	st := e.loadFile(ctx, lockCompose)
+	e.cleanupProject(st)
+	name := e.project + "_back"
+	labels := map[string]string{stack.LabelProject: e.project, stack.LabelNetwork: "back"}
+	// The engine's own duplicate check is best-effort, and two runs at
+	// once get past it; a request without it makes the same state.
+	body, _ := json.Marshal(map[string]any{"Name": name, "Labels": labels, "CheckDuplicate": false})
+	for range 2 {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://engine/v1.41/networks/create", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := e.api.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create network %s: %s", name, resp.Status)
+		}
+	}
+	if nets, _ := e.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))}); len(nets) != 2 {
+		t.Fatalf("%d networks named %s, want the two duplicates to repair", len(nets), name)
+	}
+	e.up(ctx, st, orchestrator.UpOptions{})
+	nets, err := e.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nets) != 1 {
+		t.Errorf("%d networks named %s after up, want one", len(nets), name)
+	}
+}

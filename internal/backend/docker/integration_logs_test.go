@@ -1,0 +1,120 @@
+package docker_test
+
+// Integration tests of Logs against the real engine: following a container
+// through its restarts.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// logSink collects what Logs writes and wakes a waiter on every write.
+type logSink struct {
+	mu    sync.Mutex
+	text  strings.Builder
+	wrote chan struct{}
+}
+
+func newLogSink() *logSink { return &logSink{wrote: make(chan struct{}, 1)} }
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.text.Write(p)
+	s.mu.Unlock()
+	select {
+	case s.wrote <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// lines are the complete lines written so far.
+func (s *logSink) lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	text := s.text.String()
+	if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+		return strings.Split(text[:i], "\n")
+	}
+	return nil
+}
+
+// waitFor returns once a written line is want, and fails the test with
+// what was written when timeout passes first.
+func (s *logSink) waitFor(t *testing.T, want string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for !slices.Contains(s.lines(), want) {
+		select {
+		case <-s.wrote:
+		case <-deadline.C:
+			t.Fatalf("no line %q within %s; the logs so far:\n%s", want, timeout, strings.Join(s.lines(), "\n"))
+		}
+	}
+}
+
+// TestLogsFollowsAContainerThroughItsRestarts follows a service whose
+// process logs "boot N" on its N-th start, and crashes it twice: the engine
+// ends a follow when the process dies, and Logs goes on with the restarted
+// one, each line once.
+func TestLogsFollowsAContainerThroughItsRestarts(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	// /tmp keeps the count across restarts: a restart keeps the container.
+	boots := `n=$(cat /tmp/boots 2>/dev/null || echo 0); n=$((n+1)); echo $n >/tmp/boots; echo "boot $n"; exec redis-server`
+	st := e.killUp(ctx,
+		killService("server", stack.RestartPolicy{Name: "always"}, "sh", "-c", boots),
+		killService("other", stack.RestartPolicy{Name: "always"}, "sh", "-c", `echo "other up"; exec redis-server`))
+	server := e.killContainer(ctx, st, "server")
+	prefix := server.Name + " | "
+
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	sink := newLogSink()
+	done := make(chan error, 1)
+	go func() {
+		done <- e.orch.Logs(followCtx, st, orchestrator.LogsOptions{Services: []string{"server"}, Follow: true, Tail: -1}, sink)
+	}()
+	sink.waitFor(t, prefix+"boot 1", 30*time.Second)
+
+	for n := 2; n <= 3; n++ {
+		report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "server", WaitTimeout: time.Minute})
+		if err != nil {
+			t.Fatalf("crash %d: %v (report %+v)", n-1, err, report)
+		}
+		sink.waitFor(t, fmt.Sprintf("%sboot %d", prefix, n), 30*time.Second)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Logs stopped following while the container runs: %v", err)
+	default:
+	}
+	stopFollowing()
+	if err := <-done; err != nil {
+		t.Errorf("Logs after the reader stopped following: %v, want nil", err)
+	}
+
+	var bootLines []string
+	for _, line := range sink.lines() {
+		if !strings.HasPrefix(line, prefix) {
+			t.Errorf("line %q is not server's (prefix %q): the service filter lets another container through", line, prefix)
+		}
+		if strings.HasPrefix(line, prefix+"boot ") {
+			bootLines = append(bootLines, line)
+		}
+	}
+	if want := []string{prefix + "boot 1", prefix + "boot 2", prefix + "boot 3"}; !slices.Equal(bootLines, want) {
+		t.Errorf("the followed boot lines are %q, want each start's once, in order: %q", bootLines, want)
+	}
+}

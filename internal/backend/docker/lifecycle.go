@@ -1,0 +1,126 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// selectServices checks the named services and returns them, or all of the
+// stack's when none are named.
+func selectServices(st *stack.Stack, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return st.ServiceNames(), nil
+	}
+	for _, name := range names {
+		if _, ok := st.Service(name); !ok {
+			return nil, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
+		}
+	}
+	return names, nil
+}
+
+// Stop stops the named services' containers (all when none are named),
+// dependents first, without removing them. The engine records a manual
+// stop: no restart policy brings them back until they are started again.
+// A positive timeout overrides each service's grace period.
+func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, timeout time.Duration) error {
+	selected, err := selectServices(st, services)
+	if err != nil {
+		return err
+	}
+	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	list = slices.DeleteFunc(list, func(c engine.ContainerSummary) bool {
+		return isOneOff(c.Labels) || !slices.Contains(selected, c.Labels[stack.LabelService])
+	})
+	return b.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
+		grace := gracePeriod(svc)
+		if timeout > 0 {
+			grace = timeout
+		}
+		return forEach(containers, func(c engine.ContainerSummary) error {
+			if c.State != "running" && c.State != "restarting" {
+				return nil
+			}
+			b.report("container "+c.Name, "stopping", "")
+			if err := b.engine.ContainerStop(ctx, c.ID, grace); err != nil {
+				return err
+			}
+			b.report("container "+c.Name, "stopped", "")
+			return nil
+		})
+	})
+}
+
+// Start starts the named services' stopped containers (all when none are
+// named) in dependency order, each service once those it depends on are
+// ready. One-shot tasks are not re-run.
+func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string, waitTimeout time.Duration) error {
+	selected, err := selectServices(st, services)
+	if err != nil {
+		return err
+	}
+	if waitTimeout <= 0 {
+		waitTimeout = orchestrator.DefaultWaitTimeout
+	}
+	order, err := st.StartOrder()
+	if err != nil {
+		return err
+	}
+	containers, err := b.PS(ctx, st)
+	if err != nil {
+		return err
+	}
+	for _, name := range order {
+		if !slices.Contains(selected, name) {
+			continue
+		}
+		svc, _ := st.Service(name)
+		if svc.OneShot {
+			continue
+		}
+		var mine []orchestrator.ContainerStatus
+		for _, c := range containers {
+			if c.Service == name && !c.OneOff {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) == 0 {
+			return fmt.Errorf("service %s has no container; create it with `stackctl up`", name)
+		}
+		err := forEach(mine, func(c orchestrator.ContainerStatus) error {
+			if c.State != "running" {
+				if err := b.startContainer(ctx, svc, c.ID, c.Name); err != nil {
+					return err
+				}
+			}
+			if !svc.Healthcheck.Enabled() {
+				return nil
+			}
+			waitCtx, cancel := context.WithTimeout(ctx, waitTimeout)
+			defer cancel()
+			return b.waitHealthy(waitCtx, svc, c.ID, c.Name, waitTimeout)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Restart stops then starts the named services (all when none are named).
+func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []string, timeout, waitTimeout time.Duration) error {
+	if err := b.Stop(ctx, st, services, timeout); err != nil {
+		return err
+	}
+	return b.Start(ctx, st, services, waitTimeout)
+}

@@ -1,0 +1,114 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Logs writes the logs of the project's containers to w, merged line by
+// line, each line prefixed with its container's name.
+func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.LogsOptions, w io.Writer) error {
+	for _, name := range opts.Services {
+		if _, ok := st.Service(name); !ok {
+			return fmt.Errorf("%w %q (the stack has: %v)", orchestrator.ErrUnknownService, name, st.ServiceNames())
+		}
+	}
+	containers, err := b.PS(ctx, st)
+	if err != nil {
+		return err
+	}
+	containers = slices.DeleteFunc(containers, func(c orchestrator.ContainerStatus) bool {
+		return len(opts.Services) > 0 && !slices.Contains(opts.Services, c.Service)
+	})
+	width := 0
+	for _, c := range containers {
+		width = max(width, len(c.Name))
+	}
+	var mu sync.Mutex
+	errs := make([]error, len(containers))
+	var wg sync.WaitGroup
+	for i, c := range containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lw := &prefixWriter{w: w, mu: &mu, prefix: fmt.Sprintf("%-*s | ", width, c.Name)}
+			errs[i] = b.streamLogs(ctx, c.ID, opts, lw)
+			lw.flush()
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil // the reader stopped following
+	}
+	return errors.Join(errs...)
+}
+
+// streamLogs copies one container's logs. Following, it outlives the
+// container's restarts: the engine ends a follow when the process dies, so
+// it waits for the restart and goes on from there.
+func (b *Backend) streamLogs(ctx context.Context, id string, opts orchestrator.LogsOptions, w io.Writer) error {
+	logOpts := engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}
+	for {
+		if err := b.engine.ContainerLogs(ctx, id, logOpts, w, w); err != nil || !opts.Follow {
+			return err
+		}
+		ended := time.Now()
+		_, err := b.waitContainer(ctx, id, func(c engine.Container) bool {
+			return c.Running() && c.StartedAt.After(ended.Add(-time.Second))
+		})
+		if errors.Is(err, engine.ErrNotFound) {
+			return nil // removed: nothing more to follow
+		}
+		if err != nil {
+			return err
+		}
+		logOpts = engine.LogsOptions{Follow: true, Tail: -1, Since: ended}
+	}
+}
+
+// prefixWriter writes whole lines, each with a prefix, to a writer shared
+// with other prefixWriters.
+type prefixWriter struct {
+	w       io.Writer
+	mu      *sync.Mutex
+	prefix  string
+	partial []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.partial = append(p.partial, b...)
+	for {
+		i := bytes.IndexByte(p.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if err := p.emit(p.partial[:i+1]); err != nil {
+			return 0, err
+		}
+		p.partial = p.partial[i+1:]
+	}
+}
+
+func (p *prefixWriter) flush() {
+	if len(p.partial) > 0 {
+		_ = p.emit(append(p.partial, '\n'))
+		p.partial = nil
+	}
+}
+
+func (p *prefixWriter) emit(line []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := io.WriteString(p.w, p.prefix+string(line))
+	return err
+}

@@ -1,0 +1,192 @@
+package docker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Run runs a one-off container of a service: the service's image,
+// environment, mounts, networks and user, with its command (or another),
+// none of its published ports and no restart policy. Unless opts.NoDeps,
+// the services it depends on are brought up first, as up brings them up,
+// and are ready when it starts. Its streams are opts.Stdio; Run returns
+// once it has exited. It is named <project>-<service>-run-<6 hex> and
+// labelled with its project, its service and as a one-off, so up leaves it
+// alone and down removes it.
+func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts orchestrator.RunOptions) (res orchestrator.RunResult, err error) {
+	svc, ok := st.Service(opts.Service)
+	if !ok {
+		return res, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, opts.Service, strings.Join(st.ServiceNames(), ", "))
+	}
+	if deps := dependencyStack(st, svc); !opts.NoDeps && len(deps.Services) > 0 {
+		// The services a restricted up leaves out are not orphans.
+		restricted := *b
+		restricted.progress = withoutOrphanWarning{Reporter: b.progress, resource: "stack " + st.Project}
+		up := orchestrator.New(&restricted, restricted.progress)
+		if _, err := up.Up(ctx, deps, orchestrator.UpOptions{WaitTimeout: opts.WaitTimeout}); err != nil {
+			return res, fmt.Errorf("start the dependencies of service %s: %w", svc.Name, err)
+		}
+	}
+	own := *st
+	own.Services, own.Notices = []stack.Service{*svc}, nil
+	if _, _, err := b.ensureImages(ctx, &own, false); err != nil {
+		return res, err
+	}
+	if _, err := b.ensureResources(ctx, st); err != nil {
+		return res, err
+	}
+
+	suffix, err := randomHex(3)
+	if err != nil {
+		return res, err
+	}
+	res.Container = fmt.Sprintf("%s-%s-run-%s", st.Project, svc.Name, suffix)
+	spec := oneOffSpec(st, svc, res.Container, opts)
+	secrets := res.Container + "_run-secrets"
+	if _, err := b.writeSecrets(ctx, st, svc, secrets, res.Container); err != nil {
+		return res, err
+	}
+	if opts.Remove && len(svc.Secrets) > 0 {
+		defer func() { err = errors.Join(err, b.removeVolume(context.WithoutCancel(ctx), secrets)) }()
+	}
+	mountSecrets(svc, secrets, &spec)
+	id, err := b.engine.ContainerCreate(ctx, spec)
+	if err != nil {
+		return res, err
+	}
+	if opts.Remove {
+		defer func() {
+			if rmErr := b.engine.ContainerRemove(context.WithoutCancel(ctx), id); rmErr != nil && !errors.Is(rmErr, engine.ErrNotFound) {
+				err = errors.Join(err, rmErr)
+			}
+		}()
+	}
+	res.ExitCode, err = b.engine.ContainerRunAttached(ctx, id, opts.Stdio)
+	if err != nil && ctx.Err() != nil && !opts.Remove {
+		// Interrupted: the one-off ends with the command that ran it.
+		if stopErr := b.engine.ContainerStop(context.WithoutCancel(ctx), id, gracePeriod(svc)); stopErr != nil && !errors.Is(stopErr, engine.ErrNotFound) {
+			err = errors.Join(err, stopErr)
+		}
+	}
+	return res, err
+}
+
+// oneOffSpec is the container of a one-off run of svc: its replicas'
+// settings, without their published ports, restart policy and replica
+// labels, with what opts override.
+func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts orchestrator.RunOptions) engine.ContainerSpec {
+	spec := containerSpec(st, svc, name, 0, "")
+	for _, l := range []string{stack.LabelReplica, stack.LabelConfigHash, stack.LabelOneShot, stack.LabelBalances} {
+		delete(spec.Labels, l)
+	}
+	spec.Labels[stack.LabelOneOff] = "true"
+	spec.Ports = nil
+	spec.Restart = stack.RestartPolicy{}
+	if len(opts.Entrypoint) > 0 {
+		spec.Entrypoint, spec.Cmd = opts.Entrypoint, nil
+	}
+	if len(opts.Cmd) > 0 {
+		spec.Cmd = opts.Cmd
+	}
+	if opts.User != "" {
+		spec.User = opts.User
+	}
+	if opts.WorkingDir != "" {
+		spec.WorkingDir = opts.WorkingDir
+	}
+	spec.Env = overrideEnv(spec.Env, opts.Env)
+	if !opts.UseAliases {
+		for i := range spec.Networks {
+			spec.Networks[i].Aliases = nil
+		}
+	}
+	spec.Tty = opts.Stdio.TTY
+	spec.OpenStdin = opts.Stdio.In != nil
+	return spec
+}
+
+// overrideEnv is env (KEY=VALUE) with the variables of extra set over it.
+func overrideEnv(env, extra []string) []string {
+	out := make([]string, 0, len(env)+len(extra))
+	for _, kv := range env {
+		key, _, _ := strings.Cut(kv, "=")
+		overridden := false
+		for _, x := range extra {
+			if k, _, _ := strings.Cut(x, "="); k == key {
+				overridden = true
+				break
+			}
+		}
+		if !overridden {
+			out = append(out, kv)
+		}
+	}
+	return append(out, extra...)
+}
+
+// dependencyStack is the part of st that svc needs running: the services
+// it depends on, directly or not, with the edge in front of any of them,
+// and all of st's networks and volumes.
+func dependencyStack(st *stack.Stack, svc *stack.Service) *stack.Stack {
+	want := map[string]bool{svc.Name: true}
+	var visit func(s *stack.Service)
+	add := func(name string) {
+		if want[name] {
+			return
+		}
+		if s, ok := st.Service(name); ok {
+			want[name] = true
+			visit(s)
+		}
+	}
+	visit = func(s *stack.Service) {
+		for _, d := range s.DependsOn {
+			add(d.Service)
+		}
+		if s.Name != svc.Name {
+			if lb, ok := st.BalancerOf(s.Name); ok {
+				add(lb.Name)
+			}
+		}
+	}
+	visit(svc)
+	sub := *st
+	sub.Services, sub.Notices = nil, nil
+	for _, s := range st.Services {
+		if want[s.Name] && s.Name != svc.Name {
+			sub.Services = append(sub.Services, s)
+		}
+	}
+	return &sub
+}
+
+// withoutOrphanWarning passes on every event but Up's warning about
+// orphans of one stack.
+type withoutOrphanWarning struct {
+	progress.Reporter
+	resource string
+}
+
+func (r withoutOrphanWarning) Report(e progress.Event) {
+	if e.Resource == r.resource && e.Status == "orphans" {
+		return
+	}
+	r.Reporter.Report(e)
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("name the one-off container: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}

@@ -1,0 +1,104 @@
+package docker
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// These tests run in a synctest bubble: its clock moves only when every
+// goroutine waits, so a test can stop the stack mid-way (synctest.Wait),
+// look at what has started, and let fake seconds pass in no real time. The
+// orchestrator keeps its real 50 ms probe gap here.
+
+func TestUpStartsWebOnlyAfterDBIsHealthyAndMigrateCompleted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
+		f.onStart["stackctl-migrate-1"] = keepRunning // it completes when the test says so
+		done := goUp(t.Context(), orchestrated(f, nil), testStack(t), orchestrator.UpOptions{})
+
+		synctest.Wait()
+		// db has failed its first probe: cache runs, migrate and web wait.
+		for _, e := range []string{"start stackctl-db-1", "start stackctl-cache-1"} {
+			if !f.has(e) {
+				t.Errorf("while db is not healthy yet: %q has not happened", e)
+			}
+		}
+		for _, e := range []string{"start stackctl-migrate-1", "start stackctl-web-1"} {
+			if f.has(e) {
+				t.Errorf("while db is not healthy yet: %q already happened", e)
+			}
+		}
+
+		time.Sleep(time.Second) // fake time: db passes its fourth probe
+		synctest.Wait()
+		if !f.has("start stackctl-migrate-1") {
+			t.Fatal("db is healthy but migrate has not started")
+		}
+		if f.has("start stackctl-web-1") {
+			t.Fatal("web started while migrate was still running")
+		}
+
+		f.exit("stackctl-migrate-1", 0)
+		out := <-done
+		if out.err != nil {
+			t.Fatalf("Up: %v", out.err)
+		}
+		events := f.Events()
+		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-migrate-1")
+		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-web-1")
+		assertBefore(t, events, "exit stackctl-migrate-1 0", "start stackctl-web-1")
+		assertBefore(t, events, "start stackctl-cache-1", "start stackctl-web-1")
+	})
+}
+
+func TestUpStartsIndependentServicesInParallel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		// db turns healthy only once cache has started: an orchestrator that
+		// waited for db before starting cache would time out here.
+		f.probes["stackctl-db-1"] = func(int) engine.ExecResult {
+			if f.has("start stackctl-cache-1") {
+				return engine.ExecResult{Output: "accepting connections"}
+			}
+			return engine.ExecResult{ExitCode: 2, Output: "no response"}
+		}
+		if _, err := orchestrated(f, nil).Up(t.Context(), testStack(t), orchestrator.UpOptions{WaitTimeout: 10 * time.Second}); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		events := f.Events()
+		assertBefore(t, events, "start stackctl-db-1", "exec stackctl-db-1 ok")
+		assertBefore(t, events, "start stackctl-cache-1", "exec stackctl-db-1 ok")
+	})
+}
+
+func TestUpWaitsOnlyForTheConditionsDependentsNeed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		st := testStack(t)
+		// cache gets a healthcheck that never passes: web needs cache only
+		// started, and with NoWait nothing waits for web itself.
+		cache, _ := st.Service("cache")
+		cache.Healthcheck = &stack.Healthcheck{Test: []string{"CMD", "redis-cli", "ping"}}
+		f.probes["stackctl-cache-1"] = neverPasses("LOADING Redis is loading the dataset in memory")
+		f.probes["stackctl-web-1"] = neverPasses("connection refused")
+
+		began := time.Now()
+		if _, err := orchestrated(f, nil).Up(t.Context(), st, orchestrator.UpOptions{NoWait: true}); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		if waited := time.Since(began); waited >= time.Second {
+			t.Errorf("Up took %s of fake time: it waited for something no one needs", waited)
+		}
+		events := f.Events()
+		assertBefore(t, events, "start stackctl-cache-1", "start stackctl-web-1")
+		// db is still waited for: migrate needs it healthy.
+		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-migrate-1")
+		assertNever(t, events, "exec stackctl-cache-1", "exec stackctl-web-1")
+	})
+}
