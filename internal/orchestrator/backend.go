@@ -15,6 +15,7 @@ import (
 // engine runs them, so a Docker engine and a swarm can both be one. The
 // verbs other than up are the backend's own.
 type Backend interface {
+	Naming
 	// Prepare makes what services need before any of them runs: images
 	// (built or pulled), networks and volumes. It returns the images' IDs
 	// by reference, and whether it changed anything.
@@ -57,6 +58,17 @@ type Backend interface {
 	Build(ctx context.Context, st *stack.Stack, services []string) error
 	// Images lists the images the services run.
 	Images(ctx context.Context, st *stack.Stack) ([]ImageStatus, error)
+}
+
+// Naming is how a backend names a service's instances.
+type Naming interface {
+	// InstanceNames are the names of the instances svc wants, in replica
+	// order: a container per replica on a Docker engine, one service that
+	// runs all the replicas on a swarm.
+	InstanceNames(st *stack.Stack, svc *stack.Service) []string
+	// InstanceKind is what progress calls an instance: "container",
+	// "service".
+	InstanceKind() string
 }
 
 // Converger carries out the service plans of one run, service by service,
@@ -102,6 +114,10 @@ type Instance struct {
 	// dead; Healthy says its healthcheck passes.
 	State   string
 	Healthy bool
+	// Replicated says the instance runs its service's replicas itself, as
+	// a swarm service does, and Replicas how many it runs.
+	Replicated bool
+	Replicas   int
 	// ExitCode and WillRestart say, of an exited instance, how its last
 	// run ended and whether its restart policy brings it back.
 	ExitCode    int

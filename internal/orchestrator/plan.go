@@ -46,10 +46,11 @@ const (
 	Recreate               // out of date
 	Restart                // up to date, but a dependency with restart: true is replaced
 	Done                   // a one-shot that completed with this configuration on this data
+	Scale                  // up to date, but runs another number of replicas (a replicated instance)
 )
 
 func (a Action) String() string {
-	return [...]string{"keep", "start", "create", "recreate", "restart", "done"}[a]
+	return [...]string{"keep", "start", "create", "recreate", "restart", "done", "scale"}[a]
 }
 
 // Step is the planned action for one replica of a service.
@@ -95,7 +96,7 @@ func (p Plan) Changes() bool {
 // reconcile decides, service by service, what to do with each wanted
 // replica and each container the project has. A container that holds a
 // wanted name but is not this project's is an error: it is never touched.
-func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) {
+func reconcile(st *stack.Stack, obs Observed, names Naming, removeOrphans bool) (Plan, error) {
 	order, err := st.StartOrder()
 	if err != nil {
 		return Plan{}, err
@@ -103,7 +104,7 @@ func reconcile(st *stack.Stack, obs Observed, removeOrphans bool) (Plan, error) 
 	plan := Plan{Project: st.Project, RemoveOrphans: removeOrphans}
 	for _, name := range order {
 		svc, _ := st.Service(name)
-		sp, err := planService(st, svc, st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
+		sp, err := planService(st, svc, names.InstanceNames(st, svc), st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
 		if err != nil {
 			return Plan{}, err
 		}
@@ -162,14 +163,13 @@ func restartDependents(plans []ServicePlan) {
 	}
 }
 
-func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[string]Instance) (ServicePlan, error) {
+func planService(st *stack.Stack, svc *stack.Service, names []string, hash string, byName map[string]Instance) (ServicePlan, error) {
 	plan := ServicePlan{Service: svc, Hash: hash}
 	project := st.ProjectName()
 	wanted := map[string]bool{}
-	for i := 1; i <= svc.Replicas; i++ {
-		name := st.ContainerName(svc, i)
+	for i, name := range names {
 		wanted[name] = true
-		s := Step{Name: name, Replica: i, Action: Create, Why: "missing"}
+		s := Step{Name: name, Replica: i + 1, Action: Create, Why: "missing"}
 		if c, ok := byName[name]; ok {
 			if owner := c.Project; owner != project || c.Service != svc.Name {
 				if owner == project {
@@ -194,6 +194,9 @@ func planService(st *stack.Stack, svc *stack.Service, hash string, byName map[st
 func containerAction(svc *stack.Service, hash string, c Instance) (Action, string) {
 	if c.Hash != hash {
 		return Recreate, "configuration changed"
+	}
+	if c.Replicated && c.Replicas != svc.Replicas {
+		return Scale, fmt.Sprintf("%d replicas, %d wanted", c.Replicas, svc.Replicas)
 	}
 	switch c.State {
 	case "running", "restarting", "paused":

@@ -14,6 +14,30 @@ import (
 
 var updatePlans = flag.Bool("update", false, "rewrite the golden plans")
 
+// containers names instances as the Docker backend does: a container per
+// replica.
+type containers struct{}
+
+func (containers) InstanceNames(st *stack.Stack, svc *stack.Service) []string {
+	names := make([]string, svc.Replicas)
+	for i := range names {
+		names[i] = st.ContainerName(svc, i+1)
+	}
+	return names
+}
+
+func (containers) InstanceKind() string { return "container" }
+
+// services names instances as a swarm backend does: one service runs all
+// of a service's replicas.
+type services struct{}
+
+func (services) InstanceNames(st *stack.Stack, svc *stack.Service) []string {
+	return []string{st.Project + "_" + svc.Name}
+}
+
+func (services) InstanceKind() string { return "service" }
+
 // running is the observation of st as up left it: every wanted replica
 // running with the hash reconcile expects.
 func running(st *stack.Stack, imageIDs map[string]string) Observed {
@@ -44,18 +68,18 @@ func TestReconcileGoldenPlans(t *testing.T) {
 		plan func() (Plan, error)
 	}{
 		{"fresh", func() (Plan, error) {
-			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, false)
+			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, containers{}, false)
 		}},
 		{"no-op", func() (Plan, error) {
 			st := builtin(stack.Shape{})
-			return reconcile(st, running(st, images), false)
+			return reconcile(st, running(st, images), containers{}, false)
 		}},
 		{"new-app-image", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
-			return reconcile(st, obs, false)
+			return reconcile(st, obs, containers{}, false)
 		}},
 		{"stopped-and-dead", func() (Plan, error) {
 			st := builtin(stack.Shape{})
@@ -66,12 +90,12 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			db := obs.Instances["stackctl-db-1"]
 			db.State = "dead"
 			obs.Instances["stackctl-db-1"] = db
-			return reconcile(st, obs, false)
+			return reconcile(st, obs, containers{}, false)
 		}},
 		{"scale-up-behind-the-edge", func() (Plan, error) {
 			before := builtin(stack.Shape{Edge: true})
 			after := builtin(stack.Shape{Edge: true, Scale: map[string]int{"web": 3}})
-			return reconcile(after, running(before, images), false)
+			return reconcile(after, running(before, images), containers{}, false)
 		}},
 		{"rolling-update-and-scale-down", func() (Plan, error) {
 			before := builtin(stack.Shape{Scale: map[string]int{"web": 3}})
@@ -79,19 +103,19 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs := running(before, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
-			return reconcile(after, obs, false)
+			return reconcile(after, obs, containers{}, false)
 		}},
 		{"orphans-kept", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
-			return reconcile(st, obs, false)
+			return reconcile(st, obs, containers{}, false)
 		}},
 		{"orphans-removed", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
-			return reconcile(st, obs, true)
+			return reconcile(st, obs, containers{}, true)
 		}},
 		{"dependency-restart", func() (Plan, error) {
 			dir := t.TempDir()
@@ -120,7 +144,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["postgres:15"] = "sha256:pg2"
-			return reconcile(st, obs, false)
+			return reconcile(st, obs, containers{}, false)
 		}},
 		{"one-shot-failed-and-retrying", func() (Plan, error) {
 			st := builtin(stack.Shape{})
@@ -128,13 +152,13 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			migrate := obs.Instances["stackctl-migrate-1"]
 			migrate.ExitCode = 1
 			obs.Instances["stackctl-migrate-1"] = migrate
-			failed, err := reconcile(st, obs, false)
+			failed, err := reconcile(st, obs, containers{}, false)
 			if err != nil {
 				return Plan{}, err
 			}
 			migrate.WillRestart = true
 			obs.Instances["stackctl-migrate-1"] = migrate
-			retrying, err := reconcile(st, obs, false)
+			retrying, err := reconcile(st, obs, containers{}, false)
 			failed.Services = append(failed.Services, retrying.Services[2])
 			return failed, err
 		}},
@@ -143,21 +167,43 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			migrate, _ := st.Service("migrate")
 			hash := st.ConfigHash(migrate, images[migrate.Image])
 			same := Observed{ImageIDs: images, Data: "d1", Completions: map[string]Completion{"migrate": {Hash: hash, Data: "d1"}}}
-			plan, err := reconcile(st, same, false)
+			plan, err := reconcile(st, same, containers{}, false)
 			if err != nil {
 				return Plan{}, err
 			}
 			// Data made anew, or another image: it runs again.
 			newData := same
 			newData.Data = "d2"
-			again, err := reconcile(st, newData, false)
+			again, err := reconcile(st, newData, containers{}, false)
 			plan.Services = append(plan.Services, again.Services[2])
 			return plan, err
+		}},
+		{"replicated-instances", func() (Plan, error) {
+			// One instance per service that runs its replicas itself: a
+			// changed count scales it, a changed image replaces it, the
+			// rest stays.
+			before := builtin(stack.Shape{})
+			after := builtin(stack.Shape{})
+			for i := range after.Services {
+				if after.Services[i].Name == "web" {
+					after.Services[i].Replicas = 3
+				}
+			}
+			obs := Observed{Instances: map[string]Instance{}, ImageIDs: images}
+			for i := range before.Services {
+				svc := &before.Services[i]
+				name := before.Project + "_" + svc.Name
+				obs.Instances[name] = Instance{ID: "id-" + name, Name: name, State: "running", Project: before.Project,
+					Service: svc.Name, Replica: 1, Hash: before.ConfigHash(svc, images[svc.Image]), Replicated: true, Replicas: svc.Replicas}
+			}
+			changed := maps.Clone(images)
+			changed["redis:7"] = "sha256:redis2"
+			return reconcile(after, Observed{Instances: obs.Instances, ImageIDs: changed}, services{}, false)
 		}},
 		{"scaled-to-zero", func() (Plan, error) {
 			before := builtin(stack.Shape{})
 			after := builtin(stack.Shape{Scale: map[string]int{"cache": 0}})
-			return reconcile(after, running(before, images), false)
+			return reconcile(after, running(before, images), containers{}, false)
 		}},
 	}
 	for _, tt := range tests {
@@ -190,7 +236,7 @@ func TestReconcileRefusesAContainerItDoesNotOwn(t *testing.T) {
 	obs := Observed{Instances: map[string]Instance{
 		"stackctl-db-1": {Name: "stackctl-db-1", State: "running", Project: "shop"},
 	}}
-	_, err := reconcile(st, obs, false)
+	_, err := reconcile(st, obs, containers{}, false)
 	var notOwned *NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Name != "stackctl-db-1" || notOwned.Owner != "shop" {
 		t.Errorf("reconcile: %v, want a NotOwnedError for stackctl-db-1 owned by shop", err)

@@ -80,7 +80,7 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	if err != nil {
 		return UpResult{}, err
 	}
-	plan, err := reconcile(st, obs, opts.RemoveOrphans)
+	plan, err := reconcile(st, obs, o.Backend, opts.RemoveOrphans)
 	if err != nil {
 		return UpResult{}, err
 	}
@@ -252,7 +252,7 @@ func (r *upRun) waitForDependencies(ctx context.Context, svc *stack.Service) err
 		}
 		// On the line of the service's (first) container, which its
 		// start then updates.
-		r.o.report("container "+r.st.ContainerName(svc, 1), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
+		r.o.report(r.firstInstance(svc), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
 		select {
 		case <-gate:
 		case <-m.failed:
@@ -291,4 +291,13 @@ func (r *upRun) NeedsHealthy(service string) string {
 		}
 	}
 	return ""
+}
+
+// firstInstance is the progress resource of the service's first instance.
+func (r *upRun) firstInstance(svc *stack.Service) string {
+	kind := r.o.Backend.InstanceKind()
+	if names := r.o.Backend.InstanceNames(r.st, svc); len(names) > 0 {
+		return kind + " " + names[0]
+	}
+	return kind + " " + svc.Name
 }

@@ -180,3 +180,16 @@ func (r *dockerRun) Await(ctx context.Context, plan orchestrator.ServicePlan, id
 }
 
 var _ orchestrator.Backend = (*Backend)(nil)
+
+// InstanceNames are the service's containers, one per replica, as Compose
+// names them.
+func (b *Backend) InstanceNames(st *stack.Stack, svc *stack.Service) []string {
+	names := make([]string, svc.Replicas)
+	for i := range names {
+		names[i] = st.ContainerName(svc, i+1)
+	}
+	return names
+}
+
+// InstanceKind is what progress calls an instance here.
+func (b *Backend) InstanceKind() string { return "container" }

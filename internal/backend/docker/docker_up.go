@@ -63,6 +63,9 @@ func (r *dockerRun) apply(ctx context.Context, plan orchestrator.ServicePlan, s 
 	case orchestrator.Recreate:
 		r.run.MarkChanged()
 		return r.replace(ctx, plan, s)
+	case orchestrator.Scale:
+		// A container is one replica: reconcile never scales one.
+		return "", fmt.Errorf("container %s: a container cannot be scaled, only replaced", s.Name)
 	}
 	id, err := r.create(ctx, plan, s)
 	if err != nil {

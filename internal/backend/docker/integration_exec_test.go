@@ -23,6 +23,7 @@ import (
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // execCompose is a small project: kv, healthy once redis answers, and app,
@@ -300,7 +301,11 @@ func TestExecRunIntegrationBinaryExitCodes(t *testing.T) {
 
 	bin := filepath.Join(t.TempDir(), "stackctl")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stackctl")
-	build.Dir = filepath.Join("..", "..")
+	root, err := stacktest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/stackctl: %v\n%s", err, out)
 	}

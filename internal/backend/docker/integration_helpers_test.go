@@ -97,7 +97,8 @@ func (e *itgEnv) in(t *testing.T) *itgEnv {
 // itgAppDir is the repository's app/, the web tier's build context.
 func itgAppDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "app"))
+	root, err := stacktest.RepoRoot()
+	dir := filepath.Join(root, "app")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,8 @@ func (l rollLog) Report(e progress.Event) {
 // rollCopyApp copies the repository's app/ to a temporary build context.
 func rollCopyApp(t *testing.T) string {
 	t.Helper()
-	src, err := filepath.Abs("../../app")
+	root, err := stacktest.RepoRoot()
+	src := filepath.Join(root, "app")
 	if err != nil {
 		t.Fatal(err)
 	}
