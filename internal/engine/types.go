@@ -124,6 +124,15 @@ type Network struct {
 	Containers int
 }
 
+// NetworkOptions are a network to create.
+type NetworkOptions struct {
+	Driver string
+	// Attachable lets standalone containers join a swarm's overlay
+	// network, beside the services' tasks.
+	Attachable bool
+	Labels     map[string]string
+}
+
 // Volume is a volume as inspected.
 type Volume struct {
 	Name   string
