@@ -204,7 +204,8 @@ type Distribution struct {
 
 // DistributionInspect asks the image's registry, through the engine, what
 // ref stands for: whether the swarm's nodes will find it, and as which
-// digest. ErrNotFound when the registry does not have it.
+// digest. Registries answer an unknown image variously (not found, or
+// access denied), so the error keeps the engine's words.
 func (c *Client) DistributionInspect(ctx context.Context, ref string) (Distribution, error) {
 	auth, err := registry.EncodeAuthConfig(registry.AuthConfig{})
 	if err != nil {
