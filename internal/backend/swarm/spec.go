@@ -33,7 +33,8 @@
 //	restart on-failure[:N]         condition on-failure, MaxAttempts N (0: unbounded)
 //	(a one-shot)                   any becomes on-failure: a job that succeeded is done
 //	deploy.update_config           UpdateConfig and RollbackConfig (see updateConfig)
-//	a service with a named volume  pinned to the node labelled Deploy.Pin, stop-first
+//	a service with a named volume  pinned to the node labelled Deploy.Pin; stop-first
+//	                               when it writes one
 //	networks                       attachments to the overlay p_<net>, aliased by the
 //	                               service's name and its compose aliases
 //	ports                          EndpointSpec in Deploy.EndpointMode: ingress with vip,
