@@ -13,4 +13,10 @@ var (
 	ErrConflict = errors.New("name already in use")
 	// ErrPortInUse: a published host port is taken.
 	ErrPortInUse = errors.New("host port already in use")
+	// ErrNotSwarmManager: the engine is in no swarm, or only a worker of
+	// one; swarm calls need a manager.
+	ErrNotSwarmManager = errors.New("not a swarm manager")
+	// ErrOutOfSequence: the swarm object changed since it was read; read it
+	// again and retry.
+	ErrOutOfSequence = errors.New("changed since it was read")
 )

@@ -18,6 +18,10 @@ func classify(err error, format string, args ...any) error {
 		return fmt.Errorf("%s: %w: %w", what, ErrConflict, err)
 	case isPortInUse(err):
 		return fmt.Errorf("%s: %w: %w", what, ErrPortInUse, err)
+	case strings.Contains(err.Error(), "not a swarm manager"):
+		return fmt.Errorf("%s: %w: %w", what, ErrNotSwarmManager, err)
+	case strings.Contains(err.Error(), "update out of sequence"):
+		return fmt.Errorf("%s: %w: %w", what, ErrOutOfSequence, err)
 	default:
 		return fmt.Errorf("%s: %w", what, err)
 	}

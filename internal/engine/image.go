@@ -10,7 +10,9 @@ import (
 	"io"
 	"slices"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/pkg/jsonmessage"
 )
 
@@ -131,4 +133,91 @@ func (c *Client) Platform(ctx context.Context) (string, error) {
 		return "", classify(err, "ask the engine its version")
 	}
 	return v.Os + "/" + v.Arch, nil
+}
+
+// ImageTag gives the local image source the reference target too (a
+// registry's name for it, before a push).
+func (c *Client) ImageTag(ctx context.Context, source, target string) error {
+	if err := c.api.ImageTag(ctx, source, target); err != nil {
+		return classify(err, "tag image %s as %s", source, target)
+	}
+	return nil
+}
+
+// ImagePush pushes ref to its registry, calling progress with each status
+// line, and returns the digest the registry stored it under, so that every
+// node of a swarm runs exactly the image pushed. No credentials are sent:
+// stackctl pushes to a registry of its own swarm.
+func (c *Client) ImagePush(ctx context.Context, ref string, progress func(string)) (string, error) {
+	auth, err := registry.EncodeAuthConfig(registry.AuthConfig{})
+	if err != nil {
+		return "", fmt.Errorf("push image %s: %w", ref, err)
+	}
+	stream, err := c.api.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
+	if err != nil {
+		return "", classify(err, "push image %s", ref)
+	}
+	defer stream.Close()
+	digest, err := pushDigest(stream, progress)
+	if err != nil {
+		return "", fmt.Errorf("push image %s: %w", ref, err)
+	}
+	return digest, nil
+}
+
+// pushDigest reads a push's message stream: its status lines go to
+// progress, and the digest comes in the aux message that ends a pushed tag.
+func pushDigest(stream io.Reader, progress func(string)) (string, error) {
+	var digest string
+	err := DecodeMessages(stream, func(m jsonmessage.JSONMessage) {
+		if m.Aux != nil {
+			var result types.PushResult
+			if json.Unmarshal(*m.Aux, &result) == nil && result.Digest != "" {
+				digest = result.Digest
+			}
+			return
+		}
+		if m.Status != "" && progress != nil {
+			line := m.Status
+			if m.ID != "" {
+				line = m.ID + ": " + line
+			}
+			progress(line)
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	if digest == "" {
+		return "", errors.New("the engine reported no digest for the pushed image")
+	}
+	return digest, nil
+}
+
+// Distribution is what a registry holds for an image reference.
+type Distribution struct {
+	// Digest is the manifest's (an index's, for a multi-platform image).
+	Digest string
+	// Platforms are the ones the image is for, as os/architecture.
+	Platforms []string
+}
+
+// DistributionInspect asks the image's registry, through the engine, what
+// ref stands for: whether the swarm's nodes will find it, and as which
+// digest. Registries answer an unknown image variously (not found, or
+// access denied), so the error keeps the engine's words.
+func (c *Client) DistributionInspect(ctx context.Context, ref string) (Distribution, error) {
+	auth, err := registry.EncodeAuthConfig(registry.AuthConfig{})
+	if err != nil {
+		return Distribution{}, fmt.Errorf("look up image %s in its registry: %w", ref, err)
+	}
+	d, err := c.api.DistributionInspect(ctx, ref, auth)
+	if err != nil {
+		return Distribution{}, classify(err, "look up image %s in its registry", ref)
+	}
+	out := Distribution{Digest: string(d.Descriptor.Digest)}
+	for _, p := range d.Platforms {
+		out.Platforms = append(out.Platforms, p.OS+"/"+p.Architecture)
+	}
+	return out, nil
 }

@@ -24,7 +24,13 @@ func (c *Client) NetworkInspect(ctx context.Context, ref string) (Network, error
 
 // NetworkCreate creates a network with the given driver and labels.
 func (c *Client) NetworkCreate(ctx context.Context, name, driver string, labels map[string]string) error {
-	_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{Driver: driver, Labels: labels})
+	return c.NetworkCreateWith(ctx, name, NetworkOptions{Driver: driver, Labels: labels})
+}
+
+// NetworkCreateWith creates a network as opts say: on a swarm manager, an
+// overlay network is created for the whole swarm.
+func (c *Client) NetworkCreateWith(ctx context.Context, name string, opts NetworkOptions) error {
+	_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{Driver: opts.Driver, Attachable: opts.Attachable, Labels: opts.Labels})
 	if err != nil {
 		return classify(err, "create network %s", name)
 	}

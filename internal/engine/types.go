@@ -124,6 +124,15 @@ type Network struct {
 	Containers int
 }
 
+// NetworkOptions are a network to create.
+type NetworkOptions struct {
+	Driver string
+	// Attachable lets standalone containers join a swarm's overlay
+	// network, beside the services' tasks.
+	Attachable bool
+	Labels     map[string]string
+}
+
 // Volume is a volume as inspected.
 type Volume struct {
 	Name   string
@@ -136,10 +145,16 @@ type ExecResult struct {
 	Output   string
 }
 
-// LogsOptions select a container's log lines.
+// LogsOptions select a container's or a service's log lines.
 type LogsOptions struct {
 	Follow bool
 	// Tail is the number of lines from the end; negative means all.
 	Tail  int
 	Since time.Time
+	// Timestamps starts each line with the time the engine received it.
+	Timestamps bool
+	// Details starts each line of a service's logs with the task it came
+	// from (com.docker.swarm.node.id=...,com.docker.swarm.service.id=...,
+	// com.docker.swarm.task.id=...).
+	Details bool
 }
