@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -25,6 +26,7 @@ import (
 // engine's health verdict or stackctl's own faster probe.
 type Backend struct {
 	engine   Engine
+	images   *images.Store
 	progress progress.Reporter
 	// probeGap is the pause between two fast health probes.
 	probeGap time.Duration
@@ -43,7 +45,7 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
 	for _, opt := range opts {
 		opt(b)
 	}
@@ -74,7 +76,7 @@ type dockerRun struct {
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
-	imageIDs, built, err := b.ensureImages(ctx, st, build)
+	imageIDs, built, err := b.images.Ensure(ctx, st, build)
 	if err != nil {
 		return nil, false, err
 	}
@@ -193,3 +195,14 @@ func (b *Backend) InstanceNames(st *stack.Stack, svc *stack.Service) []string {
 
 // InstanceKind is what progress calls an instance here.
 func (b *Backend) InstanceKind() string { return "container" }
+
+// Build builds the images of the named services (all when none is named)
+// that have a build section, whether or not their context changed.
+func (b *Backend) Build(ctx context.Context, st *stack.Stack, services []string) error {
+	return b.images.Build(ctx, st, services)
+}
+
+// Images lists the image of every service and whether the engine has it.
+func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
+	return b.images.List(ctx, st)
+}

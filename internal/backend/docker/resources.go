@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -164,7 +165,7 @@ func (b *Backend) oneNetwork(ctx context.Context, st *stack.Stack, name string) 
 		if err := b.engine.NetworkRemove(ctx, extra.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return nil, fmt.Errorf("remove duplicate network %s (%s): %w", name, extra.ID, err)
 		}
-		b.report("network "+name, "repaired", "removed a duplicate, "+shortID(extra.ID))
+		b.report("network "+name, "repaired", "removed a duplicate, "+images.ShortID(extra.ID))
 	}
 	return list[0].Labels, nil
 }

@@ -38,7 +38,7 @@ func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts orchestrator.Ru
 	}
 	own := *st
 	own.Services, own.Notices = []stack.Service{*svc}, nil
-	if _, _, err := b.ensureImages(ctx, &own, false); err != nil {
+	if _, _, err := b.images.Ensure(ctx, &own, false); err != nil {
 		return res, err
 	}
 	if _, err := b.ensureResources(ctx, st); err != nil {

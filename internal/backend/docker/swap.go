@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 )
@@ -23,7 +24,7 @@ type swap struct {
 
 // park renames the old container of step s out of the way of its name.
 func (r *dockerRun) park(ctx context.Context, s orchestrator.Step) (*swap, error) {
-	w := &swap{r: r, name: s.Name, old: *s.Current, parked: s.Name + "-" + shortID(s.Current.ID)}
+	w := &swap{r: r, name: s.Name, old: *s.Current, parked: s.Name + "-" + images.ShortID(s.Current.ID)}
 	if err := r.b.engine.ContainerRename(ctx, w.old.ID, w.parked); err != nil {
 		return nil, err
 	}

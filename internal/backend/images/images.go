@@ -1,4 +1,8 @@
-package docker
+// Package images makes the images a stack's services run present on an
+// engine, for every backend: pulled when missing, built when their build
+// context, arguments or target changed since the last build (the digest is
+// a label on the image), so an unchanged stack never builds.
+package images
 
 import (
 	"context"
@@ -12,11 +16,38 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
+
+// Engine is what the package asks of the engine.
+type Engine interface {
+	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
+	ImagePull(ctx context.Context, ref string, progress func(string)) error
+	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+}
+
+// Store is an engine's images, as the stacks need them.
+type Store struct {
+	engine   Engine
+	progress progress.Reporter
+}
+
+// New returns eng's images, reporting to reporter (nil: nowhere).
+func New(eng Engine, reporter progress.Reporter) *Store {
+	if reporter == nil {
+		reporter = progress.Discard{}
+	}
+	return &Store{engine: eng, progress: reporter}
+}
+
+func (s *Store) report(resource, status, detail, level string) {
+	s.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: level})
+}
 
 // imageWork is one image the stack needs, with the services that use it.
 type imageWork struct {
@@ -24,11 +55,11 @@ type imageWork struct {
 	build *stack.Build
 }
 
-// ensureImages makes every image of the stack present and returns their IDs
+// Ensure makes every image of the stack present and returns their IDs
 // by reference, and whether it built or pulled any. A built image is rebuilt when forced or when its build
 // context changed since it was built (the context digest is a label on the
 // image), so an unchanged `up` never builds.
-func (b *Backend) ensureImages(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
+func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
 	var work []imageWork
 	seen := map[string]bool{}
 	for _, svc := range st.Services {
@@ -50,7 +81,7 @@ func (b *Backend) ensureImages(ctx context.Context, st *stack.Stack, forceBuild 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id, fetched, err := b.ensureImage(ctx, st, w, forceBuild)
+			id, fetched, err := s.ensureImage(ctx, st, w, forceBuild)
 			if err != nil {
 				errs[i] = err
 				return
@@ -71,52 +102,52 @@ func (b *Backend) ensureImages(ctx context.Context, st *stack.Stack, forceBuild 
 }
 
 // ensureImage returns the image's ID, and whether it had to build or pull it.
-func (b *Backend) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, forceBuild bool) (string, bool, error) {
+func (s *Store) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, forceBuild bool) (string, bool, error) {
 	resource := "image " + w.ref
 	if w.build != nil {
-		return b.buildIfStale(ctx, st, w, forceBuild)
+		return s.buildIfStale(ctx, st, w, forceBuild)
 	}
-	img, err := b.engine.ImageInspect(ctx, w.ref)
+	img, err := s.engine.ImageInspect(ctx, w.ref)
 	if err == nil {
 		return img.ID, false, nil
 	}
 	if !errors.Is(err, engine.ErrNotFound) {
 		return "", false, err
 	}
-	b.report(resource, "pulling", "")
-	if err := b.engine.ImagePull(ctx, w.ref, func(line string) { b.report(resource, "pulling", line) }); err != nil {
+	s.report(resource, "pulling", "", "info")
+	if err := s.engine.ImagePull(ctx, w.ref, func(line string) { s.report(resource, "pulling", line, "info") }); err != nil {
 		if ctx.Err() != nil {
 			return "", false, ctx.Err()
 		}
-		b.reportError(resource, "missing", err.Error())
+		s.report(resource, "missing", err.Error(), "error")
 		return "", false, &orchestrator.ImageMissingError{Ref: w.ref, Err: err}
 	}
-	img, err = b.engine.ImageInspect(ctx, w.ref)
+	img, err = s.engine.ImageInspect(ctx, w.ref)
 	if err != nil {
 		return "", false, err
 	}
-	b.report(resource, "pulled", "")
+	s.report(resource, "pulled", "", "info")
 	return img.ID, true, nil
 }
 
-func (b *Backend) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, force bool) (string, bool, error) {
+func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, force bool) (string, bool, error) {
 	resource := "image " + w.ref
 	digest, err := engine.ContextDigest(w.build.Context, w.build.Dockerfile)
 	if err != nil {
 		return "", false, fmt.Errorf("build %s: %w", w.ref, err)
 	}
 	digest = buildDigest(digest, w.build)
-	img, err := b.engine.ImageInspect(ctx, w.ref)
+	img, err := s.engine.ImageInspect(ctx, w.ref)
 	switch {
 	case err == nil && !force && img.Labels[stack.LabelContextHash] == digest:
 		return img.ID, false, nil
 	case err != nil && !errors.Is(err, engine.ErrNotFound):
 		return "", false, err
 	}
-	b.report(resource, "building", filepath.Clean(w.build.Context))
+	s.report(resource, "building", filepath.Clean(w.build.Context), "info")
 	labels := st.ProjectLabels()
 	labels[stack.LabelContextHash] = digest
-	id, err := b.engine.ImageBuild(ctx, engine.BuildSpec{
+	id, err := s.engine.ImageBuild(ctx, engine.BuildSpec{
 		ContextDir: w.build.Context,
 		Dockerfile: w.build.Dockerfile,
 		Tag:        w.ref,
@@ -125,21 +156,22 @@ func (b *Backend) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork
 		Target:     w.build.Target,
 	}, func(line string) {
 		if strings.HasPrefix(line, "Step ") {
-			b.report(resource, "building", line)
+			s.report(resource, "building", line, "info")
 		}
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", false, ctx.Err()
 		}
-		b.reportError(resource, "build failed", "")
+		s.report(resource, "build failed", "", "error")
 		return "", false, err
 	}
-	b.report(resource, "built", shortID(id))
+	s.report(resource, "built", ShortID(id), "info")
 	return id, true, nil
 }
 
-func shortID(id string) string {
+// ShortID is an image or container ID as people read it: 12 hex digits.
+func ShortID(id string) string {
 	id = strings.TrimPrefix(id, "sha256:")
 	if len(id) > 12 {
 		return id[:12]

@@ -1,4 +1,4 @@
-package docker
+package images
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 // Build builds the images of the named services (all, when none is named)
 // that have a build section, whether or not their context changed.
-func (b *Backend) Build(ctx context.Context, st *stack.Stack, services []string) error {
+func (s *Store) Build(ctx context.Context, st *stack.Stack, services []string) error {
 	for _, name := range services {
 		if _, ok := st.Service(name); !ok {
 			return fmt.Errorf("build: %w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
@@ -24,23 +24,23 @@ func (b *Backend) Build(ctx context.Context, st *stack.Stack, services []string)
 	only.Services = slices.DeleteFunc(slices.Clone(st.Services), func(svc stack.Service) bool {
 		return svc.Build == nil || (len(services) > 0 && !slices.Contains(services, svc.Name))
 	})
-	_, _, err := b.ensureImages(ctx, &only, true)
+	_, _, err := s.Ensure(ctx, &only, true)
 	return err
 }
 
-// Images lists the image of every service and whether the engine has it.
-func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
+// List lists the image of every service and whether the engine has it.
+func (s *Store) List(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
 	out := make([]orchestrator.ImageStatus, 0, len(st.Services))
 	for _, svc := range st.Services {
-		s := orchestrator.ImageStatus{Service: svc.Name, Image: svc.Image, Built: svc.Build != nil}
-		img, err := b.engine.ImageInspect(ctx, svc.Image)
+		status := orchestrator.ImageStatus{Service: svc.Name, Image: svc.Image, Built: svc.Build != nil}
+		img, err := s.engine.ImageInspect(ctx, svc.Image)
 		switch {
 		case err == nil:
-			s.ID = shortID(img.ID)
+			status.ID = ShortID(img.ID)
 		case !errors.Is(err, engine.ErrNotFound):
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, status)
 	}
 	return out, nil
 }
