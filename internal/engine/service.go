@@ -185,6 +185,9 @@ type Task struct {
 	Err         string
 	ContainerID string
 	ExitCode    int
+	// Labels are the labels its container was made with (the service's
+	// task template when the task was made).
+	Labels map[string]string
 	// Ports are those published in host mode, with the node's host ports.
 	Ports []stack.Port
 	// Created, Updated and StatusAt (when State was reached) are the
@@ -215,6 +218,9 @@ func (c *Client) TaskList(ctx context.Context, f TaskFilter) ([]Task, error) {
 		}
 		if cs := t.Status.ContainerStatus; cs != nil {
 			task.ContainerID, task.ExitCode = cs.ContainerID, cs.ExitCode
+		}
+		if c := t.Spec.ContainerSpec; c != nil {
+			task.Labels = c.Labels
 		}
 		out = append(out, task)
 	}

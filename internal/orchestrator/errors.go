@@ -63,15 +63,23 @@ func (e *PortInUseError) Unwrap() error { return e.Err }
 type ServiceFailedError struct {
 	Service   string
 	Container string
-	Reason    string
-	Health    []engine.HealthResult
-	LastProbe string
-	LogTail   string
+	// Task and Node name a swarm's task that failed, instead of a
+	// container.
+	Task, Node string
+	Reason     string
+	Health     []engine.HealthResult
+	LastProbe  string
+	LogTail    string
 }
 
 func (e *ServiceFailedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "service %s (container %s) %s", e.Service, e.Container, e.Reason)
+	switch {
+	case e.Task != "":
+		fmt.Fprintf(&b, "service %s (task %s on node %s) %s", e.Service, e.Task, e.Node, e.Reason)
+	default:
+		fmt.Fprintf(&b, "service %s (container %s) %s", e.Service, e.Container, e.Reason)
+	}
 	if len(e.Health) > 0 {
 		b.WriteString("\n--- last health checks ---")
 		for _, h := range e.Health {

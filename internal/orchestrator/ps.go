@@ -20,6 +20,10 @@ type ContainerStatus struct {
 	Ports         []stack.Port `json:"ports,omitempty"`
 	StartedAt     time.Time    `json:"started_at"`
 	Pid           int          `json:"-"`
+	// Node and Error are, on a swarm, the node that runs the task and why
+	// the task failed.
+	Node  string `json:"node,omitempty"`
+	Error string `json:"error,omitempty"`
 	// OneOff marks a one-off container of run, none of the replicas.
 	OneOff bool `json:"oneoff,omitempty"`
 }

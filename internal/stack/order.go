@@ -49,3 +49,18 @@ func (s *Stack) StartOrder() ([]string, error) {
 	}
 	return order, nil
 }
+
+// StartRank orders services as they start, for listing them; a service
+// the stack does not have comes last.
+func (s *Stack) StartRank() func(service string) int {
+	order, err := s.StartOrder()
+	if err != nil {
+		order = s.ServiceNames()
+	}
+	return func(service string) int {
+		if i := slices.Index(order, service); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+}

@@ -13,6 +13,11 @@ type Shape struct {
 	// Edge puts every service that declares x-stackctl.edge: auto behind
 	// its edge now, even with one replica.
 	Edge bool
+	// Distributed shapes the stack for a swarm, which spreads replicas over
+	// its nodes and routes to them itself: no edge is added, and each
+	// replica publishes its ports on its own node, so a fixed host port
+	// does not stop a service from scaling.
+	Distributed bool
 	// Deployed is what runs now. A service whose replicas the file does
 	// not fix keeps its running count, and an edge that runs stays, so
 	// requests never lose the port.
@@ -42,8 +47,8 @@ func (s *Stack) ApplyShape(shape Shape) error {
 		} else if n := shape.Deployed.Replicas[svc.Name]; n > 0 && !svc.ReplicasFixed {
 			svc.Replicas = n
 		}
-		behindEdge := svc.Edge == EdgeAlways ||
-			(svc.Edge == EdgeAuto && (svc.Replicas > 1 || shape.Edge || shape.Deployed.Edges[svc.Name]))
+		behindEdge := !shape.Distributed && (svc.Edge == EdgeAlways ||
+			(svc.Edge == EdgeAuto && (svc.Replicas > 1 || shape.Edge || shape.Deployed.Edges[svc.Name])))
 		if behindEdge {
 			if svc.Update.Order == "stop-first" {
 				return fmt.Errorf("services.%s.deploy.update_config.order: stop-first would drop requests; behind the edge replicas are replaced start-first", svc.Name)
@@ -55,7 +60,7 @@ func (s *Stack) ApplyShape(shape Shape) error {
 			edges = append(edges, edge)
 			svc.Ports = nil
 		}
-		if err := s.canScale(svc); err != nil {
+		if err := s.canScale(svc, shape.Distributed); err != nil {
 			return err
 		}
 	}
@@ -65,7 +70,7 @@ func (s *Stack) ApplyShape(shape Shape) error {
 
 // canScale refuses replicas that would fight over something only one
 // container can hold.
-func (s *Stack) canScale(svc *Service) error {
+func (s *Stack) canScale(svc *Service, distributed bool) error {
 	if svc.Replicas <= 1 {
 		return nil
 	}
@@ -74,7 +79,7 @@ func (s *Stack) canScale(svc *Service) error {
 		return fmt.Errorf("%s: container_name %q names one container; remove container_name to scale it", at, svc.ContainerName)
 	}
 	for _, p := range svc.Ports {
-		if p.HostPort != 0 && p.HostPortEnd == 0 {
+		if p.HostPort != 0 && p.HostPortEnd == 0 && !distributed {
 			return fmt.Errorf("%s cannot all bind host port %d; declare %s: {edge: auto} on the service to put them behind the edge load balancer, or publish a range", at, p.HostPort, Extension)
 		}
 	}

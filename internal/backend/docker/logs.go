@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,9 +40,9 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.L
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lw := &prefixWriter{w: w, mu: &mu, prefix: fmt.Sprintf("%-*s | ", width, c.Name)}
+			lw := orchestrator.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, c.Name))
 			errs[i] = b.streamLogs(ctx, c.ID, opts, lw)
-			lw.flush()
+			lw.Flush()
 		}()
 	}
 	wg.Wait()
@@ -74,41 +73,4 @@ func (b *Backend) streamLogs(ctx context.Context, id string, opts orchestrator.L
 		}
 		logOpts = engine.LogsOptions{Follow: true, Tail: -1, Since: ended}
 	}
-}
-
-// prefixWriter writes whole lines, each with a prefix, to a writer shared
-// with other prefixWriters.
-type prefixWriter struct {
-	w       io.Writer
-	mu      *sync.Mutex
-	prefix  string
-	partial []byte
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.partial = append(p.partial, b...)
-	for {
-		i := bytes.IndexByte(p.partial, '\n')
-		if i < 0 {
-			return len(b), nil
-		}
-		if err := p.emit(p.partial[:i+1]); err != nil {
-			return 0, err
-		}
-		p.partial = p.partial[i+1:]
-	}
-}
-
-func (p *prefixWriter) flush() {
-	if len(p.partial) > 0 {
-		_ = p.emit(append(p.partial, '\n'))
-		p.partial = nil
-	}
-}
-
-func (p *prefixWriter) emit(line []byte) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, err := io.WriteString(p.w, p.prefix+string(line))
-	return err
 }

@@ -18,7 +18,7 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.Conta
 	if err != nil {
 		return nil, err
 	}
-	order := serviceRank(st)
+	order := st.StartRank()
 	// One inspect per container, side by side: a stack of forty takes as
 	// long as a few.
 	found := make([]*orchestrator.ContainerStatus, len(list))
@@ -69,19 +69,5 @@ func statusOf(c engine.Container) orchestrator.ContainerStatus {
 		StartedAt:     c.StartedAt,
 		Pid:           c.Pid,
 		OneOff:        isOneOff(c.Labels),
-	}
-}
-
-// serviceRank orders services as they start; unknown ones come last.
-func serviceRank(st *stack.Stack) func(string) int {
-	order, err := st.StartOrder()
-	if err != nil {
-		order = st.ServiceNames()
-	}
-	return func(service string) int {
-		if i := slices.Index(order, service); i >= 0 {
-			return i
-		}
-		return len(order)
 	}
 }
