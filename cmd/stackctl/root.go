@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stackctl/stackctl/internal/backend/docker"
+	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -54,6 +55,10 @@ type globalOptions struct {
 	// lockWait is how long a command that changes the project waits for
 	// another run's lock.
 	lockWait time.Duration
+	// swarm deploys to the swarm the engine manages, pushing images to
+	// registry when one is given.
+	swarm    bool
+	registry string
 }
 
 // loadStack loads the compose project as the flags select it, without
@@ -70,7 +75,7 @@ func (g *globalOptions) shapeStack(ctx context.Context, orch *session, st *stack
 	if err != nil {
 		return nil, err
 	}
-	if err := st.ApplyShape(stack.Shape{Scale: scale, Edge: g.edge, Deployed: deployed}); err != nil {
+	if err := st.ApplyShape(stack.Shape{Scale: scale, Edge: g.edge, Distributed: g.swarm, Deployed: deployed}); err != nil {
 		return nil, err
 	}
 	if err := st.Validate(); err != nil {
@@ -161,8 +166,12 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
+	var backend orchestrator.Backend = docker.New(cli, reporter)
+	if g.swarm {
+		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry))
+	}
 	return &session{
-		Orchestrator: orchestrator.New(docker.New(cli, reporter), reporter),
+		Orchestrator: orchestrator.New(backend, reporter),
 		progress:     reporter,
 		close:        func() { _ = cli.Close() },
 		engineHost:   hostOf(cli.Host()),
@@ -218,6 +227,10 @@ func addGlobalFlags(root *cobra.Command, g *globalOptions) {
 	flags.StringArrayVar(&g.load.Profiles, "profile", nil, "profile to enable (repeatable; default: COMPOSE_PROFILES)")
 	flags.StringVar(&g.progress, "progress", string(progress.Auto), "progress output: auto, tty, plain or json")
 	flags.DurationVar(&g.lockWait, "lock-wait", 10*time.Minute, "how long a command that changes the project waits for another run holding its lock (0: refuse at once)")
+	flags.BoolVar(&g.swarm, "swarm", os.Getenv("STACKCTL_SWARM") == "1",
+		"deploy to the swarm the engine manages, as swarm services (default: STACKCTL_SWARM=1)")
+	flags.StringVar(&g.registry, "registry", os.Getenv("STACKCTL_REGISTRY"),
+		"with --swarm, push the stack's images to this registry (HOST:PORT) and deploy them by digest, so every node can pull them (default: STACKCTL_REGISTRY)")
 }
 
 // nonNegativeInts are the count flags for which a negative number means

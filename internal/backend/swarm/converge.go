@@ -1,0 +1,150 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	swarmapi "github.com/docker/docker/api/types/swarm"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// labelRevision marks a task with the revision of its service's spec it
+// was made from: the config hash and the force-update counter. Tasks of
+// the current revision are the ones an update waits for; a change of the
+// replica count alone keeps the revision, and the tasks.
+const labelRevision = "io.stackctl.revision"
+
+// revisionOf is the revision a spec's tasks carry.
+func revisionOf(spec swarmapi.ServiceSpec) string {
+	return spec.Labels[stack.LabelConfigHash] + "." + strconv.FormatUint(spec.TaskTemplate.ForceUpdate, 10)
+}
+
+// swarmRun is the swarm backend's part of one convergence.
+type swarmRun struct {
+	b   *Backend
+	run orchestrator.Run
+	st  *stack.Stack
+}
+
+// Converge begins the backend's part of a run.
+func (b *Backend) Converge(run orchestrator.Run, _ []orchestrator.ServicePlan) orchestrator.Converger {
+	return &swarmRun{b: b, run: run, st: run.Stack()}
+}
+
+// Stage does nothing: a swarm cannot make a service that does not start.
+func (r *swarmRun) Stage(context.Context, *orchestrator.ServicePlan) error { return nil }
+
+// Apply creates or updates the service's swarm service. The swarm replaces
+// the tasks itself, as the spec's update config says (start-first for a
+// stateless service); Await follows it.
+func (r *swarmRun) Apply(ctx context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+	if len(plan.Steps) != 1 {
+		return nil, fmt.Errorf("service %s: a swarm runs one service for all replicas, the plan has %d", plan.Service.Name, len(plan.Steps))
+	}
+	s := plan.Steps[0]
+	resource := "service " + s.Name
+	switch s.Action {
+	case orchestrator.Keep, orchestrator.Done:
+		return []string{s.Current.ID}, nil
+	case orchestrator.Create:
+		spec, err := r.spec(plan, 0)
+		if err != nil {
+			return nil, err
+		}
+		r.b.report(resource, "creating", replicasDetail(plan.Service))
+		id, warnings, err := r.b.engine.ServiceCreate(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		r.warn(resource, warnings)
+		r.run.MarkChanged()
+		r.b.report(resource, "created", "")
+		return []string{id}, nil
+	}
+	// Recreate, Scale, Start and Restart update the service in place; a
+	// start or restart forces new tasks of the same spec.
+	current, err := r.b.engine.ServiceInspect(ctx, s.Current.ID)
+	if err != nil {
+		return nil, err
+	}
+	force := current.Spec.TaskTemplate.ForceUpdate
+	if s.Action == orchestrator.Start || s.Action == orchestrator.Restart {
+		force++
+	}
+	spec, err := r.spec(plan, force)
+	if err != nil {
+		return nil, err
+	}
+	r.b.report(resource, "updating", s.Why)
+	warnings, err := r.b.engine.ServiceUpdate(ctx, current.ID, current.Version, spec)
+	if err != nil {
+		return nil, err
+	}
+	r.warn(resource, warnings)
+	r.run.MarkChanged()
+	return []string{current.ID}, nil
+}
+
+// spec is the service's swarm spec, its tasks marked with its revision.
+func (r *swarmRun) spec(plan orchestrator.ServicePlan, force uint64) (swarmapi.ServiceSpec, error) {
+	d, err := r.b.deployOf(r.st, plan.Service)
+	if err != nil {
+		return swarmapi.ServiceSpec{}, err
+	}
+	spec, err := ServiceSpec(r.st, plan.Service, plan.Hash, d)
+	if err != nil {
+		return swarmapi.ServiceSpec{}, err
+	}
+	spec.TaskTemplate.ForceUpdate = force
+	cs := spec.TaskTemplate.ContainerSpec
+	cs.Labels = maps.Clone(cs.Labels)
+	if cs.Labels == nil {
+		cs.Labels = map[string]string{}
+	}
+	cs.Labels[labelRevision] = revisionOf(spec)
+	return spec, nil
+}
+
+func (r *swarmRun) warn(resource string, warnings []string) {
+	for _, w := range warnings {
+		r.b.reportWarning(resource, "warning", w)
+	}
+}
+
+func replicasDetail(svc *stack.Service) string {
+	if svc.OneShot {
+		return "job"
+	}
+	return fmt.Sprintf("%d replicas", svc.Replicas)
+}
+
+// Await returns once the service is what its dependents wait for: its job
+// completed, or as many tasks of its current revision running (and so
+// healthy, when it has a healthcheck: the swarm holds a task in starting
+// until its first probe passes) as it has replicas, and no update under
+// way. A task of that revision that failed ends the wait at once.
+func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return r.b.awaitService(ctx, r.st, plan.Service, ids[0], r.run.Options().WaitTimeout)
+}
+
+// Remove removes services; the swarm stops their tasks, each within its
+// grace period.
+func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance, _ time.Duration) error {
+	for _, in := range instances {
+		if err := b.engine.ServiceRemove(ctx, in.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return err
+		}
+		b.report("service "+in.Name, "removed", "")
+	}
+	return nil
+}

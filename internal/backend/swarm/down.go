@@ -1,0 +1,251 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/wait"
+)
+
+// downTimeout bounds each wait of down: for a level's tasks to stop, for
+// a network's endpoints and a secret's users to go.
+const downTimeout = 2 * time.Minute
+
+// Down removes the project's services, dependents first (each level's
+// tasks stopped before its dependencies go), then its networks, secrets
+// and configs, and the node label that kept its data on one node. With
+// Volumes, the project's volumes go too, on the node stackctl reaches;
+// those on other nodes are named, with what it takes to remove them.
+func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
+	if _, err := b.manager(ctx); err != nil {
+		return err
+	}
+	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	for _, level := range dependentsFirst(st, services) {
+		for _, s := range level {
+			if err := b.engine.ServiceRemove(ctx, s.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+				return err
+			}
+			b.report("service "+s.Name, "removing", "")
+		}
+		for _, s := range level {
+			if err := b.awaitGone(ctx, s); err != nil {
+				return err
+			}
+			b.report("service "+s.Name, "removed", "")
+		}
+	}
+	if err := b.removeNetworks(ctx, st); err != nil {
+		return err
+	}
+	if err := b.removeObjects(ctx, st); err != nil {
+		return err
+	}
+	pinNode, err := b.unpin(ctx, st)
+	if err != nil {
+		return err
+	}
+	if opts.Volumes {
+		return b.removeVolumes(ctx, st, pinNode)
+	}
+	return nil
+}
+
+// dependentsFirst groups services into levels: a service comes in a level
+// before every service it depends on; services the stack no longer has
+// come first.
+func dependentsFirst(st *stack.Stack, services []engine.Service) [][]engine.Service {
+	depth := map[string]int{}
+	var depthOf func(name string, seen map[string]bool) int
+	depthOf = func(name string, seen map[string]bool) int {
+		if d, ok := depth[name]; ok {
+			return d
+		}
+		svc, ok := st.Service(name)
+		if !ok || seen[name] {
+			return 0
+		}
+		seen[name] = true
+		d := 0
+		for _, dep := range svc.DependsOn {
+			d = max(d, depthOf(dep.Service, seen)+1)
+		}
+		depth[name] = d
+		return d
+	}
+	levels := map[int][]engine.Service{}
+	top := 0
+	for _, s := range services {
+		d := depthOf(s.Labels[stack.LabelService], map[string]bool{})
+		if _, ok := st.Service(s.Labels[stack.LabelService]); !ok {
+			d = len(st.Services) + 1 // an orphan: nothing of the stack depends on it
+		}
+		levels[d] = append(levels[d], s)
+		top = max(top, d)
+	}
+	var out [][]engine.Service
+	for d := top; d >= 0; d-- {
+		if len(levels[d]) > 0 {
+			out = append(out, levels[d])
+		}
+	}
+	return out
+}
+
+// awaitGone waits until the removed service's tasks have stopped.
+func (b *Backend) awaitGone(ctx context.Context, s engine.Service) error {
+	waitCtx, cancel := context.WithTimeout(ctx, downTimeout)
+	defer cancel()
+	err := wait.Until(waitCtx, b.poll, wait.Func(func(ctx context.Context) (bool, error) {
+		tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
+		if err != nil {
+			return false, err
+		}
+		return !slices.ContainsFunc(tasks, func(t engine.Task) bool { return live(t.State) }), nil
+	}))
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("service %s: its tasks did not stop within %s: %w", s.Name, downTimeout, err)
+	}
+	return err
+}
+
+// live says a task in this state may still run a container.
+func live(state string) bool {
+	switch state {
+	case "complete", "shutdown", "failed", "rejected", "orphaned", "remove":
+		return false
+	}
+	return true
+}
+
+// removeNetworks removes the project's networks; a node lets go of a
+// network a moment after its last task stopped, so a refusal is tried
+// again.
+func (b *Backend) removeNetworks(ctx context.Context, st *stack.Stack) error {
+	specs, err := NetworkSpecs(st)
+	if err != nil {
+		return err
+	}
+	for _, n := range specs {
+		if n.External {
+			continue
+		}
+		found, err := b.engine.NetworkList(ctx, n.Name)
+		if err != nil {
+			return err
+		}
+		for _, net := range found {
+			if net.Labels[stack.LabelProject] != st.Project {
+				b.reportWarning("network "+n.Name, "left alone", "not this project's")
+				continue
+			}
+			if err := b.retry(ctx, func(ctx context.Context) error { return b.engine.NetworkRemove(ctx, net.ID) }); err != nil {
+				return fmt.Errorf("remove network %s: %w", n.Name, err)
+			}
+			b.report("network "+n.Name, "removed", "")
+		}
+	}
+	return nil
+}
+
+// removeObjects removes the project's secrets and configs, the lock
+// excepted: it goes when the run ends.
+func (b *Backend) removeObjects(ctx context.Context, st *stack.Stack) error {
+	secrets, err := b.engine.SecretList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	for _, s := range secrets {
+		if err := b.retry(ctx, func(ctx context.Context) error { return b.engine.SecretRemove(ctx, s.ID) }); err != nil {
+			return err
+		}
+		b.report("secret "+s.Name, "removed", "")
+	}
+	configs, err := b.engine.ConfigList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	for _, c := range configs {
+		if err := b.retry(ctx, func(ctx context.Context) error { return b.engine.ConfigRemove(ctx, c.ID) }); err != nil {
+			return err
+		}
+		b.report("config "+c.Name, "removed", "")
+	}
+	return nil
+}
+
+// retry calls remove until it succeeds, finds nothing to remove, or
+// downTimeout passes.
+func (b *Backend) retry(ctx context.Context, remove func(context.Context) error) error {
+	var last error
+	waitCtx, cancel := context.WithTimeout(ctx, downTimeout)
+	defer cancel()
+	err := wait.Until(waitCtx, 200*time.Millisecond, wait.Func(func(ctx context.Context) (bool, error) {
+		last = remove(ctx)
+		return last == nil || errors.Is(last, engine.ErrNotFound), nil
+	}))
+	if err != nil && last != nil && ctx.Err() == nil {
+		return last
+	}
+	return err
+}
+
+// unpin removes the label that kept the project's data on a node, and
+// returns that node ("" when none had it).
+func (b *Backend) unpin(ctx context.Context, st *stack.Stack) (engine.Node, error) {
+	key := pinLabelPrefix + st.Project
+	nodes, err := b.engine.NodeList(ctx)
+	if err != nil {
+		return engine.Node{}, err
+	}
+	for _, n := range nodes {
+		if _, ok := n.Labels[key]; ok {
+			if err := b.engine.NodeUpdateLabels(ctx, n.ID, nil, key); err != nil {
+				return n, err
+			}
+			return n, nil
+		}
+	}
+	return engine.Node{}, nil
+}
+
+// removeVolumes removes the project's volumes from the manager's engine.
+// A volume lives on the node whose tasks used it: those on other nodes are
+// named, since stackctl reaches only this one.
+func (b *Backend) removeVolumes(ctx context.Context, st *stack.Stack, pinNode engine.Node) error {
+	state, err := b.engine.SwarmInspect(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := b.engine.VolumeList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	for _, v := range list {
+		if err := b.retry(ctx, func(ctx context.Context) error { return b.engine.VolumeRemove(ctx, v.Name) }); err != nil {
+			return err
+		}
+		b.report("volume "+v.Name, "removed", "")
+	}
+	if pinNode.ID != "" && pinNode.ID != state.NodeID {
+		var names []string
+		for _, v := range st.Volumes {
+			if !v.External {
+				names = append(names, st.VolumeName(v.Key))
+			}
+		}
+		b.reportWarning("node "+pinNode.Hostname, "volumes left", fmt.Sprintf("%s live on node %s, which stackctl does not reach: run `docker volume rm %s` on it",
+			strings.Join(names, ", "), pinNode.Hostname, strings.Join(names, " ")))
+	}
+	return nil
+}

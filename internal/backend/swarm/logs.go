@@ -1,0 +1,53 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Logs writes the logs of the project's services to w, merged line by
+// line, each line prefixed with its service's name; the swarm gathers
+// them from the nodes that ran the tasks.
+func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.LogsOptions, w io.Writer) error {
+	for _, name := range opts.Services {
+		if _, ok := st.Service(name); !ok {
+			return fmt.Errorf("%w %q (the stack has: %v)", orchestrator.ErrUnknownService, name, st.ServiceNames())
+		}
+	}
+	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	services = slices.DeleteFunc(services, func(s engine.Service) bool {
+		return len(opts.Services) > 0 && !slices.Contains(opts.Services, s.Labels[stack.LabelService])
+	})
+	width := 0
+	for _, s := range services {
+		width = max(width, len(s.Name))
+	}
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	errs := make([]error, len(services))
+	for i, s := range services {
+		wg.Go(func() {
+			lw := orchestrator.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, s.Name))
+			errs[i] = b.engine.ServiceLogs(ctx, s.ID, engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}, lw, lw)
+			lw.Flush()
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil // the reader stopped following
+	}
+	return errors.Join(errs...)
+}

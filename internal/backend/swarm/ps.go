@@ -1,0 +1,72 @@
+package swarm
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// PS lists the project's tasks that are meant to run (and a one-shot's
+// last run), with their nodes, in the stack's start order.
+func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.ContainerStatus, error) {
+	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := b.engine.NodeList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []orchestrator.ContainerStatus
+	for _, s := range services {
+		tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range shownTasks(s, tasks) {
+			out = append(out, statusOf(s, t, nodes))
+		}
+	}
+	rank := st.StartRank()
+	slices.SortStableFunc(out, func(a, b orchestrator.ContainerStatus) int {
+		return cmp.Or(cmp.Compare(rank(a.Service), rank(b.Service)), cmp.Compare(a.Replica, b.Replica))
+	})
+	return out, nil
+}
+
+// shownTasks are the tasks meant to run, or for a job its latest run: what
+// the service is now, not its history.
+func shownTasks(s engine.Service, tasks []engine.Task) []engine.Task {
+	if s.Spec.Mode.ReplicatedJob != nil {
+		if len(tasks) == 0 {
+			return nil
+		}
+		return []engine.Task{slices.MaxFunc(tasks, func(a, b engine.Task) int { return a.Created.Compare(b.Created) })}
+	}
+	return slices.DeleteFunc(tasks, func(t engine.Task) bool { return t.DesiredState != "running" })
+}
+
+func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) orchestrator.ContainerStatus {
+	c := orchestrator.ContainerStatus{
+		Service: s.Labels[stack.LabelService], Name: fmt.Sprintf("%s.%d", s.Name, t.Slot), ID: t.ID,
+		Replica: t.Slot, State: t.State, ExitCode: t.ExitCode, Ports: t.Ports,
+		Node: nodeName(nodes, t.NodeID), Error: t.Err,
+	}
+	if p := s.Spec.TaskTemplate.RestartPolicy; p != nil {
+		c.RestartPolicy = string(p.Condition)
+	}
+	if t.State == "running" {
+		c.StartedAt = t.StatusAt
+		if cs := s.Spec.TaskTemplate.ContainerSpec; cs != nil && cs.Healthcheck != nil && len(cs.Healthcheck.Test) > 0 && cs.Healthcheck.Test[0] != "NONE" {
+			// The swarm holds a task with a healthcheck in starting until
+			// its first probe passes.
+			c.Health = "healthy"
+		}
+	}
+	return c
+}

@@ -1,0 +1,113 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// ErrNotOnSwarm says a verb works on one Docker engine and not (yet) on a
+// swarm, whose tasks run on nodes stackctl does not reach.
+var ErrNotOnSwarm = errors.New("not available with --swarm")
+
+// Deployed says how many replicas each of the project's services runs.
+func (b *Backend) Deployed(ctx context.Context, project string) (stack.Deployment, error) {
+	services, err := b.engine.ServiceList(ctx, map[string]string{stack.LabelProject: project})
+	if err != nil {
+		return stack.Deployment{}, err
+	}
+	d := stack.Deployment{Replicas: map[string]int{}, Edges: map[string]bool{}}
+	for _, s := range services {
+		if r := s.Spec.Mode.Replicated; r != nil && r.Replicas != nil {
+			d.Replicas[s.Labels[stack.LabelService]] = int(*r.Replicas)
+		}
+	}
+	return d, nil
+}
+
+// Restart makes the swarm replace the named services' tasks (all the
+// services' when none is named), as an update with the same spec: in the
+// service's update order, so a start-first service keeps serving.
+func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []string, _, waitTimeout time.Duration) error {
+	names, err := serviceNames(st, services)
+	if err != nil {
+		return err
+	}
+	if waitTimeout <= 0 {
+		waitTimeout = orchestrator.DefaultWaitTimeout
+	}
+	for _, name := range names {
+		svc, _ := st.Service(name)
+		s, err := b.engine.ServiceInspect(ctx, ServiceName(st.Project, name))
+		if errors.Is(err, engine.ErrNotFound) {
+			return fmt.Errorf("restart service %s: not deployed: run up first", name)
+		}
+		if err != nil {
+			return err
+		}
+		spec := s.Spec
+		spec.TaskTemplate.ForceUpdate++
+		if cs := spec.TaskTemplate.ContainerSpec; cs != nil && cs.Labels != nil {
+			cs.Labels[labelRevision] = revisionOf(spec)
+		}
+		b.report("service "+s.Name, "restarting", "")
+		if _, err := b.engine.ServiceUpdate(ctx, s.ID, s.Version, spec); err != nil {
+			return err
+		}
+		if err := b.awaitService(ctx, st, svc, s.ID, waitTimeout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serviceNames are the named services, checked, or all in start order.
+func serviceNames(st *stack.Stack, services []string) ([]string, error) {
+	for _, name := range services {
+		if _, ok := st.Service(name); !ok {
+			return nil, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
+		}
+	}
+	if len(services) > 0 {
+		return slices.Clone(services), nil
+	}
+	return st.StartOrder()
+}
+
+// Stop is refused: a swarm service has no stopped state to keep; scale it
+// to 0 instead.
+func (b *Backend) Stop(context.Context, *stack.Stack, []string, time.Duration) error {
+	return fmt.Errorf("stop: %w: a swarm service cannot be stopped and kept; scale it to 0 (stackctl --swarm scale SERVICE=0) or take the stack down", ErrNotOnSwarm)
+}
+
+// Start is refused, as Stop is.
+func (b *Backend) Start(context.Context, *stack.Stack, []string, time.Duration) error {
+	return fmt.Errorf("start: %w: a swarm keeps its services running; scale a service back up, or run up", ErrNotOnSwarm)
+}
+
+// Crash is refused until stackctl reaches the engine of the task's node.
+func (b *Backend) Crash(context.Context, *stack.Stack, orchestrator.CrashOptions) (orchestrator.CrashReport, error) {
+	return orchestrator.CrashReport{}, fmt.Errorf("kill: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
+}
+
+// Signal is refused, as Crash is.
+func (b *Backend) Signal(context.Context, *stack.Stack, string, string, string) (string, error) {
+	return "", fmt.Errorf("kill -s: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
+}
+
+// Exec is refused, as Crash is.
+func (b *Backend) Exec(context.Context, *stack.Stack, orchestrator.ExecOptions) (int, error) {
+	return 0, fmt.Errorf("exec: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
+}
+
+// Run is refused: a one-off belongs on one engine.
+func (b *Backend) Run(context.Context, *stack.Stack, orchestrator.RunOptions) (orchestrator.RunResult, error) {
+	return orchestrator.RunResult{}, fmt.Errorf("run: %w: run the one-off against a node's engine (without --swarm)", ErrNotOnSwarm)
+}
