@@ -54,4 +54,15 @@
 //
 // The stand-in has a healthcheck (`docker version` answers); the official
 // image has none.
+//
+// The registry:2 stand-in is Debian bookworm's Docker registry
+// (docker-registry, distribution 2.8.2; the official image is 2.8 too) in the
+// official image's layout: `registry` on the PATH, the official
+// configuration at /etc/docker/registry/config.yml (plain HTTP on port
+// 5000, no authentication, storage in the /var/lib/registry volume), and
+// /entrypoint.sh, which runs `registry serve` on a configuration file given
+// as the first argument and execs it as PID 1. Debian's own configuration
+// (htpasswd authentication, storage under /var/lib/docker-registry) is
+// replaced. No TLS: an engine pushes to it and pulls from it only at an
+// address it treats as an insecure registry, 127.0.0.0/8 by default.
 package images
