@@ -18,10 +18,12 @@
 // The docker:dind stand-in is Debian bookworm's Docker engine (docker.io
 // 20.10, API 1.41, with its containerd and runc) started by the image's
 // dockerd-entrypoint.sh. It is there for tests that need a second engine, a
-// remote one reached over TCP and, later, the nodes of a swarm: see
-// enginetest.Dind, which runs it and loads images into it. Like the official
-// image with DOCKER_TLS_CERTDIR empty, it serves the API on the unix socket
-// and on plain TCP port 2375 and hands its arguments to dockerd. Its limits:
+// remote one reached over TCP, or the worker nodes of a swarm: see
+// enginetest.Dind, which runs it and loads images into it, and
+// enginetest.Swarm, which joins several to the host engine's swarm. Like the
+// official image with DOCKER_TLS_CERTDIR empty, it serves the API on the
+// unix socket and on plain TCP port 2375 and hands its arguments to dockerd.
+// Its limits:
 //
 //   - No TLS and no authentication: whoever reaches port 2375 is root in the
 //     container, and with the capabilities below nearly root on the host. It
@@ -49,9 +51,23 @@
 //     needs from the host engine (InnerEngine.LoadImages, for tests only).
 //   - An engine of 2023: what later API versions add (healthcheck start
 //     intervals, API 1.44, for one) is not there. Swarm's virtual IPs and
-//     routing mesh use the host kernel's IPVS, which the kernel may lack;
-//     that is untried.
+//     routing mesh use the host kernel's IPVS, which the kernel may lack
+//     (the one the swarm harness was tried on has none): there, services
+//     resolve by DNS round robin (endpoint mode dnsrr) and publish ports in
+//     host mode, and overlay (VXLAN) traffic between the nodes flows.
 //
 // The stand-in has a healthcheck (`docker version` answers); the official
 // image has none.
+//
+// The registry:2 stand-in is Debian bookworm's Docker registry
+// (docker-registry, distribution 2.8.2; the official image is 2.8 too) in the
+// official image's layout: `registry` on the PATH, the official
+// configuration at /etc/docker/registry/config.yml (plain HTTP on port
+// 5000, no authentication, storage in the /var/lib/registry volume), and
+// /entrypoint.sh, which runs `registry serve` on a configuration file given
+// as the first argument and execs it as PID 1. Debian's own configuration
+// (htpasswd authentication, storage under /var/lib/docker-registry) is
+// replaced. No TLS: an engine pushes to it and pulls from it only at an
+// address it treats as an insecure registry, 127.0.0.0/8 by default; see
+// enginetest.SwarmRegistry for how the swarm harness gives every node one.
 package images

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -585,4 +587,128 @@ func TestDindStandInRefusesTLS(t *testing.T) {
 	if logs := containerLogs(t, cli, id); !strings.Contains(logs, "DOCKER_TLS_CERTDIR") {
 		t.Errorf("logs do not say what is wrong:\n%s", logs)
 	}
+}
+
+const registryImage = "registry:2"
+
+func TestRegistryImageStoresPushesInItsVolumeAndServesPulls(t *testing.T) {
+	cli := enginetest.Connect(t)
+	project := enginetest.ProjectName(t)
+	ctx := enginetest.Context(t, 2*time.Minute)
+	standIn := isStandIn(t, cli, registryImage)
+	img, err := cli.ImageInspect(ctx, registryImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(img.Volumes) != 1 || img.Volumes[0] != "/var/lib/registry" {
+		t.Errorf("the image's volumes are %v, want [/var/lib/registry]", img.Volumes)
+	}
+
+	// Published on the loopback: the engine pushes to 127.0.0.0/8 over
+	// plain HTTP without being told to.
+	id := enginetest.Run(t, cli, project, engine.ContainerSpec{
+		Name: project + "-registry", Image: registryImage,
+		Ports: []stack.Port{{HostIP: "127.0.0.1", ContainerPort: 5000}},
+	})
+	c, err := cli.ContainerInspect(ctx, id)
+	if err != nil || len(c.Ports) == 0 {
+		t.Fatalf("inspect published port: %v %+v", err, c.Ports)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", c.Ports[0].HostPort)
+	get := func(path string) (string, error) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("GET %s: %s %q", path, resp.Status, body)
+		}
+		return string(body), nil
+	}
+	enginetest.Eventually(t, 30*time.Second, "the registry answers GET /v2/", func() error {
+		_, err := get("/v2/")
+		return err
+	})
+
+	// An image of one file unique to this test, so only the registry can
+	// give it back once the engine has forgotten it.
+	repo := addr + "/stackctl-test/" + project
+	ref := repo + ":1"
+	if err := cli.ImageCreate(ctx, ref, []engine.ImageFile{{Path: "probe", Mode: 0o644, Data: []byte(project)}}, nil, []string{"/probe"}); err != nil {
+		t.Fatal(err)
+	}
+	made, err := cli.ImageInspect(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.ImageRemove(context.Background(), made.ID) })
+	digest := push(ctx, t, ref)
+	if tags, err := get("/v2/stackctl-test/" + project + "/tags/list"); err != nil || !strings.Contains(tags, `"1"`) {
+		t.Errorf("the registry's tags of the pushed repository: %q, %v; want tag 1", tags, err)
+	}
+	stored := "/var/lib/registry/docker/registry/v2/repositories/stackctl-test/" + project
+	if res := exec(t, cli, id, "ls", stored); res.ExitCode != 0 {
+		t.Errorf("the pushed repository is not in the volume at %s: exit %d, %s", stored, res.ExitCode, res.Output)
+	}
+
+	if err := cli.ImageRemove(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ImageInspect(ctx, made.ID); !errors.Is(err, engine.ErrNotFound) {
+		t.Fatalf("image %s is still on the engine after its removal (inspect: %v)", made.ID, err)
+	}
+	pinned := repo + "@" + digest
+	if err := cli.ImagePull(ctx, pinned, nil); err != nil {
+		t.Fatal(err)
+	}
+	pulled, err := cli.ImageInspect(ctx, pinned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pulled.ID != made.ID {
+		t.Errorf("pulled %s as image %s, want the pushed %s", pinned, pulled.ID, made.ID)
+	}
+
+	cmdline := exec(t, cli, id, "cat", "/proc/1/cmdline")
+	if args := strings.Split(strings.TrimRight(cmdline.Output, "\x00"), "\x00"); len(args) < 3 ||
+		args[len(args)-2] != "serve" || args[len(args)-1] != "/etc/docker/registry/config.yml" {
+		t.Errorf("PID 1 runs %q, want registry serve /etc/docker/registry/config.yml (exec'd by the entrypoint)", args)
+	}
+	if !standIn {
+		return
+	}
+	// The stand-in's own promise: Debian's registry, as the official image's
+	// `registry` command.
+	if v := exec(t, cli, id, "registry", "--version"); v.ExitCode != 0 || !strings.Contains(v.Output, "github.com/docker/distribution 2.8.2") {
+		t.Errorf("registry --version: exit %d, %q; want Debian's distribution 2.8.2", v.ExitCode, v.Output)
+	}
+}
+
+// push pushes ref from the engine and returns the digest the registry gave
+// its manifest.
+func push(ctx context.Context, t *testing.T, ref string) string {
+	t.Helper()
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatalf("docker client: %v", err)
+	}
+	defer api.Close()
+	stream, err := api.ImagePush(ctx, ref, image.PushOptions{})
+	if err != nil {
+		t.Fatalf("push %s: %v", ref, err)
+	}
+	defer stream.Close()
+	digest := ""
+	err = engine.DecodeMessages(stream, func(m jsonmessage.JSONMessage) {
+		var aux struct{ Digest string }
+		if m.Aux != nil && json.Unmarshal(*m.Aux, &aux) == nil && aux.Digest != "" {
+			digest = aux.Digest
+		}
+	})
+	if err != nil || digest == "" {
+		t.Fatalf("push %s: %v (digest %q)", ref, err, digest)
+	}
+	return digest
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure these images are on the engine: every image the default stack
 # and its build need, the one the seed's example app builds from
-# (examples/day-34), and docker:dind, the second engine some tests run
-# (internal/enginetest). For each: keep the local image; else try a pull with
-# a short timeout; else build an offline stand-in from one Debian bookworm
+# (examples/day-34), docker:dind, the second engine some tests run
+# (internal/enginetest), and registry:2, the registry of the test swarm
+# (enginetest.Swarm). For each: keep the local image; else try a pull with a
+# short timeout; else build an offline stand-in from one Debian bookworm
 # rootfs (made once with mmdebstrap) and a thin Dockerfile under images/,
 # tagged with the official name and labelled io.stackctl.standin=true.
 #
@@ -30,6 +31,7 @@ readonly IMAGES=(
 	"nginx:1.22=nginx"
 	"python:3.11-slim=python"
 	"docker:dind=dind"
+	"registry:2=registry"
 )
 
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
@@ -152,6 +154,7 @@ build_standin() {
 	nginx) smoke_test "$ref" nginx -t ;;
 	python) smoke_test "$ref" python -c 'import flask, psycopg2, redis' ;;
 	dind) smoke_test "$ref" dockerd --version ;;
+	registry) smoke_test "$ref" registry --version ;;
 	esac
 }
 

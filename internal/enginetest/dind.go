@@ -82,6 +82,7 @@ type DindOption func(*dindConfig)
 
 type dindConfig struct {
 	image string
+	name  string
 	args  []string
 }
 
@@ -94,6 +95,13 @@ func DindArgs(args ...string) DindOption {
 // DindFromImage runs ref instead of DindImage.
 func DindFromImage(ref string) DindOption {
 	return func(c *dindConfig) { c.image = ref }
+}
+
+// DindName names the container (and so its hostname and cgroup parent)
+// instead of the test's project name with "-dind": one plain name, unique on
+// the host engine.
+func DindName(name string) DindOption {
+	return func(c *dindConfig) { c.name = name }
 }
 
 // Dind starts a Docker engine in a container of the host engine and returns
@@ -115,6 +123,12 @@ func Dind(t testing.TB, opts ...DindOption) *InnerEngine {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.name == "" {
+		cfg.name = ProjectName(t) + "-dind"
+	}
+	if strings.ContainsAny(cfg.name, "/.") {
+		t.Fatalf("Dind container name %q: want one plain name, which is also its cgroup parent", cfg.name)
+	}
 	if !Connect(t).IsLocal() {
 		t.Fatalf("Dind needs the host engine on this machine (a unix socket), to reach its bridge network and remove its cgroup directories; DOCKER_HOST is %q", os.Getenv("DOCKER_HOST"))
 	}
@@ -124,7 +138,7 @@ func Dind(t testing.TB, opts ...DindOption) *InnerEngine {
 	}
 	t.Cleanup(func() { _ = hostAPI.Close() })
 
-	e := &InnerEngine{Name: ProjectName(t) + "-dind", host: hostAPI}
+	e := &InnerEngine{Name: cfg.name, host: hostAPI}
 	ctx := context.Background()
 	created, err := hostAPI.ContainerCreate(ctx,
 		&container.Config{
