@@ -27,8 +27,14 @@ vet:
 	cd app && $(GO) vet ./...
 
 # Integration tests talk to the real engine and fail, never skip, without one.
+# The tests that make the host engine a swarm's manager (TestSwarm*, in the
+# packages of SWARM_PKGS) run after the others, one at a time: joining and
+# leaving a swarm reconfigures the engine's networking under the containers
+# of tests running beside them.
+SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
 test: images vet
-	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m ./...
+	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -skip '^TestSwarm' ./...
+	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -p 1 -run '^TestSwarm' $(SWARM_PKGS)
 	cd app && $(GO) test -count=1 ./...
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +71,12 @@ func serviceOf(s swarm.Service) Service {
 func portsOf(ports []swarm.PortConfig) []stack.Port {
 	var out []stack.Port
 	for _, p := range ports {
-		out = append(out, stack.Port{HostPort: int(p.PublishedPort), ContainerPort: int(p.TargetPort), Protocol: string(p.Protocol)})
+		port := stack.Port{HostPort: int(p.PublishedPort), ContainerPort: int(p.TargetPort), Protocol: string(p.Protocol)}
+		// A task's host-mode port is listed once per address family it
+		// is bound on: one port for whoever reads it.
+		if !slices.Contains(out, port) {
+			out = append(out, port)
+		}
 	}
 	return out
 }
@@ -252,6 +258,44 @@ func (c *Client) checkServiceSpec(spec swarm.ServiceSpec) error {
 		return fmt.Errorf("the engine speaks API %s, which would drop %s", version, strings.Join(lost, ", "))
 	}
 	return nil
+}
+
+// FitServiceSpec removes from spec the hardening the negotiated API version
+// cannot express, and says what it removed: no-new-privileges, seccomp and
+// apparmor before 1.44, tmpfs exec and noexec before 1.46. What runs is the
+// same service, less hardened; the caller says so. What would change what
+// runs (a job's mode, capabilities) stays, for ServiceCreate to refuse.
+func (c *Client) FitServiceSpec(spec swarm.ServiceSpec) (swarm.ServiceSpec, []string) {
+	version := c.api.ClientVersion()
+	before := func(v string) bool { return versions.LessThan(version, v) }
+	cs := spec.TaskTemplate.ContainerSpec
+	if cs == nil {
+		return spec, nil
+	}
+	fitted := *cs
+	var dropped []string
+	if before("1.44") && fitted.Privileges != nil {
+		if p := fitted.Privileges; p.NoNewPrivileges || p.Seccomp != nil || p.AppArmor != nil {
+			dropped = append(dropped, fmt.Sprintf("security_opt no-new-privileges, seccomp and apparmor (the engine's API %s has them from 1.44)", version))
+			p := *p
+			p.NoNewPrivileges, p.Seccomp, p.AppArmor = false, nil, nil
+			fitted.Privileges = &p
+		}
+	}
+	if before("1.46") {
+		mounts := slices.Clone(fitted.Mounts)
+		for i, m := range mounts {
+			if m.TmpfsOptions != nil && len(m.TmpfsOptions.Options) > 0 {
+				opts := *m.TmpfsOptions
+				opts.Options = nil
+				mounts[i].TmpfsOptions = &opts
+				dropped = append(dropped, fmt.Sprintf("tmpfs %s exec/noexec (the engine's API %s has them from 1.46)", m.Target, version))
+			}
+		}
+		fitted.Mounts = mounts
+	}
+	spec.TaskTemplate.ContainerSpec = &fitted
+	return spec, dropped
 }
 
 func lostFeatures(spec swarm.ServiceSpec, version string) []string {

@@ -133,7 +133,7 @@ func TestServiceInspect(t *testing.T) {
 	}
 }
 
-func TestSwarmCallsOnAnEngineOutsideASwarm(t *testing.T) {
+func TestCallsOnAnEngineOutsideASwarm(t *testing.T) {
 	notManager := func(w http.ResponseWriter, _ *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, `This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.`)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -681,7 +682,10 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 	// A task still pulling has no container yet: wait for the tasks too.
 	taskLabel := filters.NewArgs(filters.Arg("label", "com.docker.swarm.task.id"))
 	for {
-		tasks, err := c.ManagerAPI.TaskList(ctx, swarm.TaskListOptions{})
+		all, err := c.ManagerAPI.TaskList(ctx, swarm.TaskListOptions{})
+		// A job's completed task outlives its removed service on 20.10
+		// (the swarm never reaps it); one that ended holds nothing.
+		tasks := slices.DeleteFunc(all, func(t swarm.Task) bool { return taskEnded(t.Status.State) })
 		var left []container.Summary
 		if err == nil {
 			left, err = c.ManagerAPI.ContainerList(ctx, container.ListOptions{All: true, Filters: taskLabel})
@@ -798,4 +802,13 @@ func retry(ctx context.Context, f func() error) error {
 		case <-time.After(swarmPoll):
 		}
 	}
+}
+
+// taskEnded says a task in state s runs nothing and will not again.
+func taskEnded(s swarm.TaskState) bool {
+	switch s {
+	case swarm.TaskStateComplete, swarm.TaskStateShutdown, swarm.TaskStateFailed, swarm.TaskStateRejected, swarm.TaskStateOrphaned, swarm.TaskStateRemove:
+		return true
+	}
+	return false
 }

@@ -31,6 +31,7 @@ type Engine interface {
 	VolumeList(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
 	VolumeRemove(ctx context.Context, name string) error
 
+	FitServiceSpec(spec swarmapi.ServiceSpec) (swarmapi.ServiceSpec, []string)
 	ServiceCreate(ctx context.Context, spec swarmapi.ServiceSpec) (string, []string, error)
 	ServiceInspect(ctx context.Context, ref string) (engine.Service, error)
 	ServiceUpdate(ctx context.Context, id string, version uint64, spec swarmapi.ServiceSpec) ([]string, error)

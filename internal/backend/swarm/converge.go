@@ -102,6 +102,10 @@ func (r *swarmRun) spec(plan orchestrator.ServicePlan, force uint64) (swarmapi.S
 	if err != nil {
 		return swarmapi.ServiceSpec{}, err
 	}
+	spec, dropped := r.b.engine.FitServiceSpec(spec)
+	for _, what := range dropped {
+		r.b.reportWarning("service "+ServiceName(r.st.Project, plan.Service.Name), "not applied", what)
+	}
 	spec.TaskTemplate.ForceUpdate = force
 	cs := spec.TaskTemplate.ContainerSpec
 	cs.Labels = maps.Clone(cs.Labels)

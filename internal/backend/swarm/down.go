@@ -108,6 +108,9 @@ func (b *Backend) awaitGone(ctx context.Context, s engine.Service) error {
 	defer cancel()
 	err := wait.Until(waitCtx, b.poll, wait.Func(func(ctx context.Context) (bool, error) {
 		tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
+		if errors.Is(err, engine.ErrNotFound) {
+			return true, nil // the swarm forgot the service: its tasks are gone
+		}
 		if err != nil {
 			return false, err
 		}

@@ -1,0 +1,255 @@
+package swarm_test
+
+// Integration tests on a real swarm: the host engine as its manager and two
+// engines in containers as its workers (enginetest.Swarm), images pushed to
+// a real registry every node pulls from.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/backend/swarm"
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
+)
+
+// recorder keeps the progress events, and logs them when the test fails.
+type recorder struct {
+	t  testing.TB
+	mu sync.Mutex
+	ev []progress.Event
+}
+
+func (r *recorder) Report(e progress.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ev = append(r.ev, e)
+}
+
+func (r *recorder) dumpOnFailure() {
+	r.t.Cleanup(func() {
+		if !r.t.Failed() {
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, e := range r.ev {
+			r.t.Logf("event %s %s %s %s", e.Time.Format("15:04:05.000"), e.Resource, e.Status, e.Detail)
+		}
+	})
+}
+
+// swarmStack is the built-in stack under the test's project, shaped for a
+// swarm with web at replicas.
+func swarmStack(t *testing.T, webReplicas int) *stack.Stack {
+	t.Helper()
+	return stacktest.Builtin(t, stacktest.Options{
+		Project: enginetest.ProjectName(t),
+		Shape:   stack.Shape{Distributed: true, Scale: map[string]int{"web": webReplicas}},
+	})
+}
+
+// TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown deploys the built-in stack
+// to a swarm of three nodes: db pinned to the manager (its data lives
+// there), migrate as a job, web with three replicas over the nodes, every
+// image pulled from the registry by digest. Web's first task is made only
+// after db's task passed its healthcheck and migrate's job completed,
+// which `docker stack deploy` does not do. A second up changes nothing;
+// down -v leaves nothing of the project on the swarm.
+func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
+	cluster := enginetest.Swarm(t, 2)
+	ctx := enginetest.Context(t, 10*time.Minute)
+	rec := &recorder{t: t}
+	rec.dumpOnFailure()
+	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
+	st := swarmStack(t, 3)
+	t.Cleanup(func() {
+		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			t.Errorf("down in cleanup: %v", err)
+		}
+	})
+
+	res, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute})
+	if err != nil {
+		t.Fatalf("up on the swarm: %v", err)
+	}
+	if !res.Changed {
+		t.Error("up from nothing says it changed nothing")
+	}
+
+	tasks := func(service string) []engine.Task {
+		t.Helper()
+		list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	dbTasks := tasks("db")
+	dbRunning := slices.IndexFunc(dbTasks, func(tk engine.Task) bool { return tk.State == "running" })
+	if dbRunning < 0 {
+		t.Fatalf("no db task runs: %+v", dbTasks)
+	}
+	db := dbTasks[dbRunning]
+	if db.NodeID != cluster.ManagerID {
+		t.Errorf("db runs on node %s, want the manager %s, which keeps its data", db.NodeID, cluster.ManagerID)
+	}
+	migrate := tasks("migrate")
+	if !slices.ContainsFunc(migrate, func(tk engine.Task) bool { return tk.State == "complete" }) {
+		t.Errorf("migrate's job did not complete: %+v", migrate)
+	}
+
+	web := slices.DeleteFunc(tasks("web"), func(tk engine.Task) bool { return tk.DesiredState != "running" })
+	if len(web) != 3 {
+		t.Fatalf("web has %d tasks meant to run, want 3: %+v", len(web), web)
+	}
+	nodes := map[string]bool{}
+	for _, tk := range web {
+		if tk.State != "running" {
+			t.Errorf("web task %d is %s, want running (healthy)", tk.Slot, tk.State)
+		}
+		nodes[tk.NodeID] = true
+		// The swarm's clock on both sides: db's task reached running (its
+		// healthcheck passed) before web's task was made.
+		if tk.Created.Before(db.StatusAt) {
+			t.Errorf("web task %d was made at %s, before db was healthy at %s", tk.Slot, tk.Created.Format(time.StampMilli), db.StatusAt.Format(time.StampMilli))
+		}
+		for _, m := range migrate {
+			if m.State == "complete" && tk.Created.Before(m.StatusAt) {
+				t.Errorf("web task %d was made at %s, before migrate completed at %s", tk.Slot, tk.Created.Format(time.StampMilli), m.StatusAt.Format(time.StampMilli))
+			}
+		}
+	}
+	if len(nodes) < 2 {
+		t.Errorf("web's 3 tasks run on %d node(s), want them spread over at least 2", len(nodes))
+	}
+
+	// Each web task publishes in host mode on its own node, and serves.
+	addrs := nodeAddrs(t, ctx, cluster)
+	for _, tk := range web {
+		if len(tk.Ports) != 1 {
+			t.Errorf("web task %d publishes %v, want one host port", tk.Slot, tk.Ports)
+			continue
+		}
+		url := fmt.Sprintf("http://%s:%d/", addrs[tk.NodeID], tk.Ports[0].HostPort)
+		if body, err := get(ctx, url); err != nil {
+			t.Errorf("web task %d on its node: %v", tk.Slot, err)
+		} else if !strings.Contains(body, "visit") {
+			t.Errorf("web task %d at %s answered %q, want the app's page", tk.Slot, url, body)
+		}
+	}
+
+	statuses, err := orch.PS(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := 0
+	for _, c := range statuses {
+		if c.Service == "web" && c.State == "running" && c.Node != "" {
+			running++
+		}
+	}
+	if running != 3 {
+		t.Errorf("ps shows %d running web tasks with their nodes, want 3: %+v", running, statuses)
+	}
+
+	again, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatalf("second up: %v", err)
+	}
+	if again.Changed {
+		t.Error("a second up on an unchanged stack changed something")
+	}
+
+	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("down -v: %v", err)
+	}
+	assertNothingLeft(t, ctx, cluster, st)
+}
+
+// nodeAddrs are the addresses at which this machine reaches each node's
+// published ports: the manager on loopback, a worker at its container's
+// address.
+func nodeAddrs(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster) map[string]string {
+	t.Helper()
+	addrs := map[string]string{cluster.ManagerID: "127.0.0.1"}
+	for _, w := range cluster.Workers {
+		addrs[w.NodeID] = w.IP
+	}
+	return addrs
+}
+
+// get fetches url, trying again while the port is being set up.
+func get(ctx context.Context, url string) (string, error) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	var last error
+	for range 50 {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return "", err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return string(body), nil
+			}
+			err = fmt.Errorf("status %d: %s", resp.StatusCode, body)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return "", last
+}
+
+// assertNothingLeft checks the swarm holds nothing of the project: no
+// service, network, secret, config or volume, and no node label.
+func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, st *stack.Stack) {
+	t.Helper()
+	m := cluster.Manager
+	labels := st.ProjectLabels()
+	if list, err := m.ServiceList(ctx, labels); err != nil || len(list) > 0 {
+		t.Errorf("services left after down: %d, %v", len(list), err)
+	}
+	for _, n := range st.Networks {
+		if list, err := m.NetworkList(ctx, n.Name); err != nil || len(list) > 0 {
+			t.Errorf("network %s left after down: %d, %v", n.Name, len(list), err)
+		}
+	}
+	if list, err := m.SecretList(ctx, labels); err != nil || len(list) > 0 {
+		t.Errorf("secrets left after down: %v, %v", list, err)
+	}
+	if list, err := m.ConfigList(ctx, labels); err != nil || len(list) > 0 {
+		t.Errorf("configs left after down: %v, %v", list, err)
+	}
+	if list, err := m.VolumeList(ctx, labels); err != nil || len(list) > 0 {
+		t.Errorf("volumes left after down -v: %v, %v", list, err)
+	}
+	nodes, err := m.NodeList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		for k := range n.Labels {
+			if strings.Contains(k, st.Project) {
+				t.Errorf("node %s keeps label %s after down", n.Hostname, k)
+			}
+		}
+	}
+}

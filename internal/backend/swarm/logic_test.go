@@ -1,0 +1,73 @@
+package swarm
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
+)
+
+// A slot whose latest task failed fails the wait; one whose failed task was
+// replaced by a newer one does not.
+func TestLastFailedLooksAtEachSlotsLatestTask(t *testing.T) {
+	at := func(s int) time.Time { return time.Unix(int64(s), 0) }
+	recovered := []engine.Task{
+		{ID: "a", Slot: 1, State: "failed", Created: at(1)},
+		{ID: "b", Slot: 1, State: "running", Created: at(2)},
+		{ID: "c", Slot: 2, State: "running", Created: at(1)},
+	}
+	if task, failed := lastFailed(recovered); failed {
+		t.Errorf("lastFailed = %s, want none: each slot's latest task runs", task.ID)
+	}
+	failing := append(slices.Clone(recovered), engine.Task{ID: "d", Slot: 2, State: "rejected", Created: at(3)})
+	if task, failed := lastFailed(failing); !failed || task.ID != "d" {
+		t.Errorf("lastFailed = %s, %v; want d, slot 2's latest, rejected", task.ID, failed)
+	}
+}
+
+// Down removes dependents first: web (which depends on migrate, cache and,
+// through migrate, db) before migrate, before db; an orphan before all.
+func TestDependentsFirstOrdersLevels(t *testing.T) {
+	st := stacktest.Builtin(t, stacktest.Options{Project: "p"})
+	var services []engine.Service
+	for _, name := range append(st.ServiceNames(), "gone") {
+		services = append(services, engine.Service{Name: "p_" + name, Labels: map[string]string{stack.LabelService: name}})
+	}
+	var order [][]string
+	for _, level := range dependentsFirst(st, services) {
+		var names []string
+		for _, s := range level {
+			names = append(names, s.Labels[stack.LabelService])
+		}
+		slices.Sort(names)
+		order = append(order, names)
+	}
+	index := func(name string) int {
+		return slices.IndexFunc(order, func(level []string) bool { return slices.Contains(level, name) })
+	}
+	if index("gone") != 0 {
+		t.Errorf("the orphan comes at level %d of %v, want first", index("gone"), order)
+	}
+	if !(index("web") < index("migrate") && index("migrate") < index("db") && index("web") < index("cache")) {
+		t.Errorf("levels %v: want web before migrate and cache, migrate before db", order)
+	}
+}
+
+// An image pushed to a registry keeps its repository and tag, without the
+// registry it came from.
+func TestRepositoryDropsTheRegistryHost(t *testing.T) {
+	for ref, want := range map[string]string{
+		"postgres:15":                      "postgres:15",
+		"docker.io/library/postgres:15":    "postgres:15",
+		"localhost:5000/team/app:1":        "team/app:1",
+		"stackctl-app:latest":              "stackctl-app:latest",
+		"ghcr.io/owner/tool@sha256:abcdef": "owner/tool@sha256:abcdef",
+	} {
+		if got := repository(ref); got != want {
+			t.Errorf("repository(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
