@@ -681,6 +681,10 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 	}
 	// A task still pulling has no container yet: wait for the tasks too.
 	taskLabel := filters.NewArgs(filters.Arg("label", "com.docker.swarm.task.id"))
+	var (
+		lastTasks []swarm.Task
+		lastLeft  []container.Summary
+	)
 	for {
 		all, err := c.ManagerAPI.TaskList(ctx, swarm.TaskListOptions{})
 		// A job's completed task outlives its removed service on 20.10
@@ -694,8 +698,18 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 			break
 		}
 		if ctx.Err() != nil {
-			t.Errorf("the swarm still has %d task(s) of removed services, the host engine %d container(s) of theirs (list: %v)", len(tasks), len(left), err)
+			var what []string
+			for _, task := range lastTasks {
+				what = append(what, fmt.Sprintf("task %s %s (desired %s)", task.ID, task.Status.State, task.DesiredState))
+			}
+			for _, c := range lastLeft {
+				what = append(what, fmt.Sprintf("container %s %s", strings.Join(c.Names, ","), c.Status))
+			}
+			t.Errorf("the swarm still has %d task(s) of removed services, the host engine %d container(s) of theirs: %s (last list: %v)", len(lastTasks), len(lastLeft), strings.Join(what, "; "), err)
 			break
+		}
+		if err == nil {
+			lastTasks, lastLeft = tasks, left
 		}
 		time.Sleep(swarmPoll)
 	}

@@ -62,10 +62,11 @@ func (b *Backend) serviceReady(ctx context.Context, svc *stack.Service, id strin
 	}
 	rev := revisionOf(s.Spec)
 	current := slices.DeleteFunc(tasks, func(t engine.Task) bool { return t.Labels[labelRevision] != rev })
-	if t, failed := lastFailed(current); failed {
+	job := s.Spec.Mode.ReplicatedJob != nil
+	if t, failed := lastFailed(current, job); failed {
 		return false, b.taskFailure(ctx, svc, s, t)
 	}
-	if s.Spec.Mode.ReplicatedJob != nil {
+	if job {
 		return slices.ContainsFunc(current, func(t engine.Task) bool { return t.State == "complete" }), nil
 	}
 	want := 0
@@ -81,9 +82,12 @@ func (b *Backend) serviceReady(ctx context.Context, svc *stack.Service, id strin
 	return running >= want && s.Update.State != "updating", nil
 }
 
-// lastFailed finds a slot whose latest task failed, or was rejected by its
-// node: the swarm may try again, but start-up waits on it no longer.
-func lastFailed(tasks []engine.Task) (engine.Task, bool) {
+// lastFailed finds a slot whose latest task failed, was rejected by its
+// node, or (but for a job's) ended: the swarm may try again, but start-up
+// waits on it no longer. A task the swarm stopped because its healthcheck
+// failed ends "complete" if its process exits 0 on the signal; a slot a
+// scale-down removed leaves no task behind.
+func lastFailed(tasks []engine.Task, job bool) (engine.Task, bool) {
 	latest := map[int]engine.Task{}
 	for _, t := range tasks {
 		if l, ok := latest[t.Slot]; !ok || t.Created.After(l.Created) {
@@ -91,8 +95,13 @@ func lastFailed(tasks []engine.Task) (engine.Task, bool) {
 		}
 	}
 	for _, slot := range slices.Sorted(maps.Keys(latest)) {
-		if t := latest[slot]; t.State == "failed" || t.State == "rejected" {
+		switch t := latest[slot]; t.State {
+		case "failed", "rejected":
 			return t, true
+		case "complete", "shutdown":
+			if !job {
+				return t, true
+			}
 		}
 	}
 	return engine.Task{}, false
@@ -106,6 +115,9 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 		node = nodeName(nodes, t.NodeID)
 	}
 	reason := t.State
+	if t.State == "complete" || t.State == "shutdown" {
+		reason = "stopped (" + t.State + "): its process ended, or the swarm stopped it for failing its healthcheck"
+	}
 	if t.Err != "" {
 		reason += ": " + t.Err
 	} else if t.Message != "" {

@@ -107,14 +107,13 @@ func (b *Backend) awaitGone(ctx context.Context, s engine.Service) error {
 	waitCtx, cancel := context.WithTimeout(ctx, downTimeout)
 	defer cancel()
 	err := wait.Until(waitCtx, b.poll, wait.Func(func(ctx context.Context) (bool, error) {
-		tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
-		if errors.Is(err, engine.ErrNotFound) {
-			return true, nil // the swarm forgot the service: its tasks are gone
-		}
+		// All tasks, not the service's: a filter by a removed service is
+		// refused, while its tasks are still stopping.
+		tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{})
 		if err != nil {
 			return false, err
 		}
-		return !slices.ContainsFunc(tasks, func(t engine.Task) bool { return live(t.State) }), nil
+		return !slices.ContainsFunc(tasks, func(t engine.Task) bool { return t.ServiceID == s.ID && live(t.State) }), nil
 	}))
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("service %s: its tasks did not stop within %s: %w", s.Name, downTimeout, err)

@@ -6,9 +6,12 @@ package swarm_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -50,12 +53,12 @@ func (r *recorder) dumpOnFailure() {
 	})
 }
 
-// swarmStack is the built-in stack under the test's project, shaped for a
-// swarm with web at replicas.
-func swarmStack(t *testing.T, webReplicas int) *stack.Stack {
+// swarmStack is the built-in stack under project, shaped for a swarm with
+// web at replicas.
+func swarmStack(t *testing.T, project string, webReplicas int) *stack.Stack {
 	t.Helper()
 	return stacktest.Builtin(t, stacktest.Options{
-		Project: enginetest.ProjectName(t),
+		Project: project,
 		Shape:   stack.Shape{Distributed: true, Scale: map[string]int{"web": webReplicas}},
 	})
 }
@@ -73,7 +76,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	rec := &recorder{t: t}
 	rec.dumpOnFailure()
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
-	st := swarmStack(t, 3)
+	st := swarmStack(t, enginetest.ProjectName(t), 3)
 	t.Cleanup(func() {
 		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
 			t.Errorf("down in cleanup: %v", err)
@@ -249,6 +252,153 @@ func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.Sw
 		for k := range n.Labels {
 			if strings.Contains(k, st.Project) {
 				t.Errorf("node %s keeps label %s after down", n.Hostname, k)
+			}
+		}
+	}
+}
+
+// TestSwarmRunsTheDay34ExampleVerbatim deploys the seed tutorial's own
+// project, its file unchanged (an override publishes web on a port the
+// swarm picks): its build is built and pushed, its container_names become
+// hostnames, and flask-app's task is made only once postgres-db is healthy.
+func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
+	cluster := enginetest.Swarm(t, 2)
+	ctx := enginetest.Context(t, 10*time.Minute)
+	rec := &recorder{t: t}
+	rec.dumpOnFailure()
+	root, err := stacktest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	override := filepath.Join(t.TempDir(), "override.yaml")
+	if err := os.WriteFile(override, []byte("services:\n  web:\n    ports: !override\n      - \"5000\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := stack.Load(ctx, stack.LoadOptions{
+		Files:       []string{filepath.Join(root, "examples", "day-34", "docker-compose.yml"), override},
+		ProjectName: enginetest.ProjectName(t),
+	})
+	if err != nil {
+		t.Fatalf("load the example: %v", err)
+	}
+	if err := st.ApplyShape(stack.Shape{Distributed: true}); err != nil {
+		t.Fatal(err)
+	}
+	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
+	t.Cleanup(func() {
+		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			t.Errorf("down in cleanup: %v", err)
+		}
+	})
+	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
+		t.Fatalf("up on the swarm: %v", err)
+	}
+
+	tasks := func(service string) []engine.Task {
+		t.Helper()
+		list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.DeleteFunc(list, func(tk engine.Task) bool { return tk.DesiredState != "running" })
+	}
+	db, web := tasks("db"), tasks("web")
+	if len(db) != 1 || len(web) != 1 || db[0].State != "running" || web[0].State != "running" {
+		t.Fatalf("db tasks %+v, web tasks %+v; want one of each, running", db, web)
+	}
+	if web[0].Created.Before(db[0].StatusAt) {
+		t.Errorf("flask-app's task was made at %s, before postgres-db was healthy at %s", web[0].Created.Format(time.StampMilli), db[0].StatusAt.Format(time.StampMilli))
+	}
+	if len(web[0].Ports) != 1 {
+		t.Fatalf("web publishes %v, want one host port", web[0].Ports)
+	}
+	url := fmt.Sprintf("http://%s:%d/", nodeAddrs(t, ctx, cluster)[web[0].NodeID], web[0].Ports[0].HostPort)
+	body, err := get(ctx, url)
+	if err != nil || body != "Hello from Flask App connected to Postgres & Redis!" {
+		t.Errorf("GET %s = %q, %v; want the tutorial's greeting", url, body, err)
+	}
+
+	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("down -v: %v", err)
+	}
+	assertNothingLeft(t, ctx, cluster, st)
+}
+
+// TestSwarmBrokenUpdateFailsUpAndIsRolledBack updates web to a spec whose
+// healthcheck never passes: up fails, naming the task and its node, and
+// the swarm rolls web back, start-first, so its tasks of the previous spec
+// kept running throughout and still serve.
+func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
+	cluster := enginetest.Swarm(t, 1)
+	ctx := enginetest.Context(t, 10*time.Minute)
+	rec := &recorder{t: t}
+	rec.dumpOnFailure()
+	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
+	st := swarmStack(t, enginetest.ProjectName(t), 2)
+	t.Cleanup(func() {
+		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			t.Errorf("down in cleanup: %v", err)
+		}
+	})
+	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
+		t.Fatalf("up on the swarm: %v", err)
+	}
+	name := swarm.ServiceName(st.Project, "web")
+	before, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: name, DesiredState: "running"})
+	if err != nil || len(before) != 2 {
+		t.Fatalf("web's tasks before the update: %+v, %v; want 2", before, err)
+	}
+
+	broken := swarmStack(t, st.Project, 2)
+	for i := range broken.Services {
+		if svc := &broken.Services[i]; svc.Name == "web" {
+			svc.Healthcheck = &stack.Healthcheck{Test: []string{"CMD", "/app", "healthcheck", "/no-such-page"}, Interval: time.Second, Timeout: time.Second, Retries: 1}
+		}
+	}
+	_, err = orch.Up(ctx, broken, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
+	var failed *orchestrator.ServiceFailedError
+	if !errors.As(err, &failed) || failed.Service != "web" || !strings.HasPrefix(failed.Task, name) || failed.Node == "" {
+		t.Fatalf("up with a broken web: %v; want a ServiceFailedError naming web's task and its node", err)
+	}
+
+	// The swarm rolls back on its own; the old tasks never stopped.
+	deadline := time.Now().Add(2 * time.Minute)
+	var state string
+	for time.Now().Before(deadline) {
+		s, err := cluster.Manager.ServiceInspect(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state = s.Update.State; state == "rollback_completed" {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if state != "rollback_completed" {
+		t.Fatalf("web's update state is %q, want rollback_completed", state)
+	}
+	after, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: name, DesiredState: "running"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(tasks []engine.Task) []string {
+		var out []string
+		for _, tk := range tasks {
+			if tk.State == "running" {
+				out = append(out, tk.ID)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if !slices.Equal(ids(before), ids(after)) {
+		t.Errorf("web's running tasks went from %v to %v; a start-first rollback keeps the old ones", ids(before), ids(after))
+	}
+	addrs := nodeAddrs(t, ctx, cluster)
+	for _, tk := range after {
+		if len(tk.Ports) == 1 {
+			if _, err := get(ctx, fmt.Sprintf("http://%s:%d/", addrs[tk.NodeID], tk.Ports[0].HostPort)); err != nil {
+				t.Errorf("web task %d after the rollback: %v", tk.Slot, err)
 			}
 		}
 	}

@@ -19,12 +19,21 @@ func TestLastFailedLooksAtEachSlotsLatestTask(t *testing.T) {
 		{ID: "b", Slot: 1, State: "running", Created: at(2)},
 		{ID: "c", Slot: 2, State: "running", Created: at(1)},
 	}
-	if task, failed := lastFailed(recovered); failed {
+	if task, failed := lastFailed(recovered, false); failed {
 		t.Errorf("lastFailed = %s, want none: each slot's latest task runs", task.ID)
 	}
 	failing := append(slices.Clone(recovered), engine.Task{ID: "d", Slot: 2, State: "rejected", Created: at(3)})
-	if task, failed := lastFailed(failing); !failed || task.ID != "d" {
+	if task, failed := lastFailed(failing, false); !failed || task.ID != "d" {
 		t.Errorf("lastFailed = %s, %v; want d, slot 2's latest, rejected", task.ID, failed)
+	}
+	// A service's task that ended was stopped; a job's that completed is
+	// its success.
+	ended := []engine.Task{{ID: "e", Slot: 1, State: "complete", Created: at(1)}}
+	if task, failed := lastFailed(ended, false); !failed || task.ID != "e" {
+		t.Errorf("lastFailed of a service's ended task = %s, %v; want e", task.ID, failed)
+	}
+	if task, failed := lastFailed(ended, true); failed {
+		t.Errorf("lastFailed of a job's completed task = %s, want none", task.ID)
 	}
 }
 
