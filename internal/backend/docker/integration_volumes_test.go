@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +42,7 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 	e.cleanupProject(st)
 	e.up(ctx, st, orchestrator.UpOptions{})
 	kv := e.inspect(ctx, e.project+"-kv-1")
+	e.awaitRedis(ctx, kv.ID)
 	if got := e.exec(ctx, kv.ID, "sh", "-c", "redis-cli set greeting kept >/dev/null && redis-cli save"); got != "OK" {
 		t.Fatalf("redis save: %q", got)
 	}
@@ -70,6 +72,7 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 	st = load("--save 1800 1")
 	e.up(ctx, st, orchestrator.UpOptions{})
 	kv = e.inspect(ctx, e.project+"-kv-1")
+	e.awaitRedis(ctx, kv.ID)
 	if got := e.exec(ctx, kv.ID, "redis-cli", "get", "greeting"); got != "kept" {
 		t.Errorf("after a replacement greeting = %q, want kept", got)
 	}
@@ -83,6 +86,7 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 	}
 	e.up(ctx, st, orchestrator.UpOptions{})
 	kv = e.inspect(ctx, e.project+"-kv-1")
+	e.awaitRedis(ctx, kv.ID)
 	if got := e.exec(ctx, kv.ID, "redis-cli", "get", "greeting"); got != "kept" {
 		t.Errorf("after down and up greeting = %q, want kept", got)
 	}
@@ -93,5 +97,23 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 		if _, err := e.cli.VolumeInspect(ctx, name); !itgNotFound(err) {
 			t.Errorf("down -v left volume %s: %v", name, err)
 		}
+	}
+}
+
+// awaitRedis waits until the redis in container id answers: the service
+// has no healthcheck, so up returns once it started, maybe before redis
+// listens or has loaded its data.
+func (e *itgEnv) awaitRedis(ctx context.Context, id string) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got := e.exec(ctx, id, "redis-cli", "ping")
+		if got == "PONG" {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("redis in %s does not answer: %q", id, got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
