@@ -5,12 +5,15 @@ package swarm_test
 // a real registry every node pulls from.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -259,13 +262,15 @@ func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.Sw
 
 // TestSwarmRunsTheDay34ExampleVerbatim deploys the seed tutorial's own
 // project, its file unchanged (an override publishes web on a port the
-// swarm picks): its build is built and pushed, its container_names become
-// hostnames, and flask-app's task is made only once postgres-db is healthy.
+// swarm picks), with the stackctl binary as a user runs it: --swarm and
+// --registry select the backend; its build is built and pushed, its
+// container_names become hostnames, flask-app's task is made only once
+// postgres-db is healthy, ps shows each task's node, and down -v leaves
+// nothing.
 func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	cluster := enginetest.Swarm(t, 2)
 	ctx := enginetest.Context(t, 10*time.Minute)
-	rec := &recorder{t: t}
-	rec.dumpOnFailure()
+	bin := stacktest.StaticStackctl(t)
 	root, err := stacktest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -274,24 +279,31 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	if err := os.WriteFile(override, []byte("services:\n  web:\n    ports: !override\n      - \"5000\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := stack.Load(ctx, stack.LoadOptions{
-		Files:       []string{filepath.Join(root, "examples", "day-34", "docker-compose.yml"), override},
-		ProjectName: enginetest.ProjectName(t),
-	})
+	files := []string{filepath.Join(root, "examples", "day-34", "docker-compose.yml"), override}
+	project := enginetest.ProjectName(t)
+	stackctl := func(args ...string) (string, error) {
+		t.Helper()
+		full := append([]string{"-f", files[0], "-f", files[1], "-p", project, "--swarm", "--registry", cluster.Registry.Addr}, args...)
+		cmd := exec.CommandContext(ctx, bin, full...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err != nil {
+			err = fmt.Errorf("stackctl %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return stdout.String(), err
+	}
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: files, ProjectName: project})
 	if err != nil {
 		t.Fatalf("load the example: %v", err)
 	}
-	if err := st.ApplyShape(stack.Shape{Distributed: true}); err != nil {
-		t.Fatal(err)
-	}
-	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
 	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		if _, err := stackctl("down", "-v"); err != nil {
 			t.Errorf("down in cleanup: %v", err)
 		}
 	})
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
-		t.Fatalf("up on the swarm: %v", err)
+	if _, err := stackctl("up", "--wait-timeout", "4m"); err != nil {
+		t.Fatal(err)
 	}
 
 	tasks := func(service string) []engine.Task {
@@ -318,8 +330,24 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 		t.Errorf("GET %s = %q, %v; want the tutorial's greeting", url, body, err)
 	}
 
-	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
-		t.Fatalf("down -v: %v", err)
+	out, err := stackctl("ps", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []orchestrator.ContainerStatus
+	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
+		t.Fatalf("ps --format json: %v\n%s", err, out)
+	}
+	nodes := map[string]string{}
+	for _, c := range statuses {
+		nodes[c.Service] = c.Node
+	}
+	if nodes["db"] != cluster.ManagerName || nodes["web"] == "" || nodes["cache"] == "" {
+		t.Errorf("ps puts db on %q (want the manager %s, where its data lives), web on %q, cache on %q", nodes["db"], cluster.ManagerName, nodes["web"], nodes["cache"])
+	}
+
+	if _, err := stackctl("down", "-v"); err != nil {
+		t.Fatal(err)
 	}
 	assertNothingLeft(t, ctx, cluster, st)
 }
