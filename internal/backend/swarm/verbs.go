@@ -1,11 +1,11 @@
 package swarm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -36,10 +36,12 @@ func (b *Backend) Deployed(ctx context.Context, project string) (stack.Deploymen
 // services' when none is named), as an update with the same spec: in the
 // service's update order, so a start-first service keeps serving.
 func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []string, _, waitTimeout time.Duration) error {
-	names, err := serviceNames(st, services)
+	names, err := orchestrator.SelectServices(st, services)
 	if err != nil {
 		return err
 	}
+	rank := st.StartRank()
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
 	if waitTimeout <= 0 {
 		waitTimeout = orchestrator.DefaultWaitTimeout
 	}
@@ -66,19 +68,6 @@ func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []strin
 		}
 	}
 	return nil
-}
-
-// serviceNames are the named services, checked, or all in start order.
-func serviceNames(st *stack.Stack, services []string) ([]string, error) {
-	for _, name := range services {
-		if _, ok := st.Service(name); !ok {
-			return nil, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
-		}
-	}
-	if len(services) > 0 {
-		return slices.Clone(services), nil
-	}
-	return st.StartOrder()
 }
 
 // Stop is refused: a swarm service has no stopped state to keep; scale it
