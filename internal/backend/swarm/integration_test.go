@@ -178,6 +178,39 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Error("a second up on an unchanged stack changed something")
 	}
 
+	// Scaling web down to 2 changes its replica count only: two of its
+	// tasks stay, none is replaced.
+	scaled := swarmStack(t, st.Project, 2)
+	if _, err := orch.Up(ctx, scaled, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
+		t.Fatalf("up with web at 2: %v", err)
+	}
+	kept := slices.DeleteFunc(tasks("web"), func(tk engine.Task) bool { return tk.DesiredState != "running" })
+	if len(kept) != 2 || !slices.ContainsFunc(web, func(tk engine.Task) bool { return tk.ID == kept[0].ID }) ||
+		!slices.ContainsFunc(web, func(tk engine.Task) bool { return tk.ID == kept[1].ID }) {
+		t.Errorf("after scaling web to 2 its tasks are %+v; want 2 of the 3 it had", kept)
+	}
+
+	// The logs of every service, gathered from the nodes, each line
+	// prefixed with its service.
+	var logs strings.Builder
+	if err := orch.Logs(ctx, scaled, orchestrator.LogsOptions{Services: []string{"web", "db"}, Tail: -1}, &logs); err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	// The prefixes are padded to the longest service name.
+	from := map[string]int{}
+	for line := range strings.Lines(logs.String()) {
+		name, _, _ := strings.Cut(line, " ")
+		from[name]++
+	}
+	for _, service := range []string{"web", "db"} {
+		if from[swarm.ServiceName(st.Project, service)] == 0 {
+			t.Errorf("logs have no line of %s:\n%s", service, logs.String())
+		}
+	}
+	if n := from[swarm.ServiceName(st.Project, "cache")]; n > 0 {
+		t.Errorf("logs of web and db show %d lines of cache", n)
+	}
+
 	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down -v: %v", err)
 	}
