@@ -152,7 +152,7 @@ func TestHelperRefusesADynamicBinary(t *testing.T) {
 // Milestones are timed from the kill, in the order they are marked; a
 // wait's deadline says how long it waited, and what it last saw.
 func TestTimelineMarksInOrderAndSaysWhyAWaitEnded(t *testing.T) {
-	var report orchestrator.CrashReport
+	report := orchestrator.CrashReport{Service: "db"}
 	tl := Begin(&report, "task p_db.1", nil)
 	tl.Killed("SIGKILL to host PID 1")
 	tl.Mark("task failed (SIGKILL, exit 137)")
@@ -161,15 +161,17 @@ func TestTimelineMarksInOrderAndSaysWhyAWaitEnded(t *testing.T) {
 	if report.Method != "SIGKILL to host PID 1" || len(report.Timeline) != 2 || report.Timeline[1].After <= report.Timeline[0].After {
 		t.Errorf("report %+v: want the method and two milestones, later after earlier", report)
 	}
-	if err := tl.WaitError("db", "healthy", time.Minute, context.DeadlineExceeded); err.Error() != "service db: not healthy within 1m0s after the crash" {
+	_, cancel := tl.Watch(context.Background(), time.Minute)
+	defer cancel()
+	if err := tl.WaitError("healthy", context.DeadlineExceeded); err.Error() != "service db: not healthy within 1m0s after the crash" {
 		t.Errorf("bare deadline: %v", err)
 	}
-	detailed := tl.WaitError("web", "serving", time.Minute, errors.Join(context.DeadlineExceeded, errors.New("exit 1: db down")))
+	detailed := tl.WaitError("serving", errors.Join(context.DeadlineExceeded, errors.New("exit 1: db down")))
 	if !strings.HasSuffix(detailed.Error(), "exit 1: db down") || !errors.Is(detailed, context.DeadlineExceeded) {
 		t.Errorf("deadline with detail: %v", detailed)
 	}
 	other := errors.New("boom")
-	if err := tl.WaitError("db", "healthy", time.Minute, other); err != other {
+	if err := tl.WaitError("healthy", other); err != other {
 		t.Errorf("other error: %v, want it as it is", err)
 	}
 }

@@ -18,6 +18,7 @@ type Timeline struct {
 	resource string
 	progress progress.Reporter
 	killedAt time.Time
+	timeout  time.Duration
 }
 
 // Begin starts the clock of a crash of resource (as progress names it,
@@ -42,14 +43,21 @@ func (t *Timeline) Mark(what string) {
 	t.emit(what, "+"+after.Round(time.Millisecond).String())
 }
 
-// WaitError is the error of a wait for milestone what that ended with err:
-// a deadline says how long it waited (and what the wait last saw, when err
-// says more than the deadline); anything else is err itself.
-func (t *Timeline) WaitError(service, what string, timeout time.Duration, err error) error {
+// Watch bounds the watch of the recovery by timeout, which WaitError
+// names.
+func (t *Timeline) Watch(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	t.timeout = timeout
+	return context.WithTimeout(ctx, timeout)
+}
+
+// WaitError is the error of the wait for milestone what that ended with
+// err: a deadline says how long it waited (and what the wait last saw,
+// when err says more than the deadline); anything else is err itself.
+func (t *Timeline) WaitError(what string, err error) error {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	msg := fmt.Sprintf("service %s: not %s within %s after the crash", service, what, timeout)
+	msg := fmt.Sprintf("service %s: not %s within %s after the crash", t.report.Service, what, t.timeout)
 	if err == context.DeadlineExceeded { // the bare deadline: nothing more to say
 		return errors.New(msg)
 	}

@@ -46,17 +46,14 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 		return report, nil
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, opts.WaitTimeout)
+	ctx, cancel := timeline.Watch(ctx, opts.WaitTimeout)
 	defer cancel()
-	waitErr := func(what string, err error) error {
-		return timeline.WaitError(svc.Name, what, opts.WaitTimeout, err)
-	}
 
 	died, err := b.waitContainer(ctx, target.ID, func(c engine.Container) bool {
 		return !c.Running() || c.RestartCount > target.RestartCount || !c.StartedAt.Equal(target.StartedAt)
 	})
 	if err != nil {
-		return report, waitErr("seen to die", err)
+		return report, timeline.WaitError("seen to die", err)
 	}
 	timeline.Mark(fmt.Sprintf("crashed (SIGKILL, exit %d)", exitCodeOf(died)))
 
@@ -64,7 +61,7 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 		return c.Running() && c.RestartCount > target.RestartCount || !c.Running() && !willRestart(c)
 	})
 	if err != nil {
-		return report, waitErr("restarted", err)
+		return report, timeline.WaitError("restarted", err)
 	}
 	if !back.Running() {
 		return report, fmt.Errorf("service %s: the engine did not restart container %s (restart policy %q, %s)",
@@ -74,13 +71,13 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 
 	if svc.Healthcheck.Enabled() {
 		if err := b.awaitHealthy(ctx, svc, target.ID, target.Name, opts.WaitTimeout); err != nil {
-			return report, waitErr("healthy", err)
+			return report, timeline.WaitError("healthy", err)
 		}
 		timeline.Mark("healthy")
 	}
 	for _, dependent := range crash.ServingDependents(st, svc.Name) {
 		if err := b.waitServing(ctx, st, dependent, opts.WaitTimeout); err != nil {
-			return report, waitErr("serving", err)
+			return report, timeline.WaitError("serving", err)
 		}
 		timeline.Mark(dependent.Name + " serving again")
 	}
