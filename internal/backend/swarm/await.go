@@ -127,7 +127,7 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 		reason += fmt.Sprintf(" (exit %d)", t.ExitCode)
 	}
 	return &orchestrator.ServiceFailedError{
-		Service: svc.Name, Task: fmt.Sprintf("%s.%d (%s)", s.Name, t.Slot, shortTaskID(t.ID)), Node: node,
+		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortTaskID(t.ID)), Node: node,
 		Reason: reason, LogTail: b.taskLogs(ctx, s.ID, t.ID),
 	}
 }
