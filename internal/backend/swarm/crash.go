@@ -108,7 +108,9 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 	if err != nil {
 		return report, timeline.WaitError("replaced", err)
 	}
-	timeline.Mark(fmt.Sprintf("new task %s created on node %s", shortTaskID(next.ID), nodeName(r.nodes, next.NodeID)))
+	// The scheduler may not have placed it yet: its node is named once it
+	// starts.
+	timeline.Mark(fmt.Sprintf("new task %s created", shortTaskID(next.ID)))
 
 	// Without a healthcheck a task runs once started; with one, the swarm
 	// holds it in starting until its first probe passes.
@@ -117,7 +119,7 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 	if err := b.followTask(ctx, svc, s, &next, started); err != nil {
 		return report, timeline.WaitError("started", err)
 	}
-	timeline.Mark("new task started")
+	timeline.Mark("new task started on node " + nodeName(r.nodes, next.NodeID))
 	if healthcheck {
 		if err := b.followTask(ctx, svc, s, &next, func(state string) bool { return state == "running" }); err != nil {
 			return report, timeline.WaitError("healthy", err)

@@ -336,8 +336,8 @@ func TestCrashOnTheManagerTimesTheSwarmsNewTask(t *testing.T) {
 	}
 	want := []string{
 		"task failed (SIGKILL, exit 137)",
-		"new task " + shortTaskID(next.ID) + " created on node mgr",
-		"new task started",
+		"new task " + shortTaskID(next.ID) + " created",
+		"new task started on node mgr",
 		"healthy",
 		"web serving again (1 task(s) probed; not those on worker-1, whose engine stackctl was not given)",
 	}
@@ -401,7 +401,7 @@ func TestCrashOnAWorkerThroughItsEngine(t *testing.T) {
 		t.Errorf("method %q, want the helper on worker-1", report.Method)
 	}
 	next, _ := replacementOf(f.c.tasks, f.web[1])
-	want := []string{"task failed (SIGKILL, exit 137)", "new task " + shortTaskID(next.ID) + " created on node worker-1", "new task started"}
+	want := []string{"task failed (SIGKILL, exit 137)", "new task " + shortTaskID(next.ID) + " created", "new task started on node worker-1"}
 	if got := whats(report); !slices.Equal(got, want) {
 		t.Errorf("timeline %q, want %q (web has no healthcheck and no dependents)", got, want)
 	}

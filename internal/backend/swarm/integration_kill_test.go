@@ -107,8 +107,8 @@ func TestSwarmKill(t *testing.T) {
 		}
 		killCheckTimeline(t, report, took,
 			"task failed (SIGKILL, exit 137)",
-			fmt.Sprintf("new task %s created on node %s", now[0].ID[:12], cluster.ManagerName),
-			"new task started",
+			fmt.Sprintf("new task %s created", now[0].ID[:12]),
+			"new task started on node "+cluster.ManagerName,
 			"healthy",
 			"web serving again")
 		// Healthy is the swarm's word: the new task runs, so its
@@ -195,8 +195,8 @@ func TestSwarmKill(t *testing.T) {
 		}
 		killCheckTimeline(t, report, took,
 			"task failed (SIGKILL, exit 137)",
-			fmt.Sprintf("new task %s created on node %s", next.ID[:12], hostname(next.NodeID)),
-			"new task started",
+			fmt.Sprintf("new task %s created", next.ID[:12]),
+			"new task started on node "+hostname(next.NodeID),
 			"healthy")
 		helpers, err := worker.Client.ContainerList(ctx, map[string]string{stack.LabelProject: st.Project, stack.LabelService: crash.HelperService})
 		if err != nil {
