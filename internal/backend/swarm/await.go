@@ -130,7 +130,7 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 		reason += "; the node has no copy of the image: give --registry HOST:PORT, and stackctl pushes every image there for all nodes to pull"
 	}
 	return &orchestrator.ServiceFailedError{
-		Service: svc.Name, Task: fmt.Sprintf("%s.%d (%s)", s.Name, t.Slot, shortTaskID(t.ID)), Node: node,
+		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortTaskID(t.ID)), Node: node,
 		Reason: reason, LogTail: b.taskLogs(ctx, s.ID, t.ID),
 	}
 }

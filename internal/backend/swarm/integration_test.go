@@ -80,11 +80,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	rec.dumpOnFailure()
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
-	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
-			t.Errorf("down in cleanup: %v", err)
-		}
-	})
+	downAtEnd(t, orch, st)
 
 	res, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute})
 	if err != nil {
@@ -94,14 +90,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Error("up from nothing says it changed nothing")
 	}
 
-	tasks := func(service string) []engine.Task {
-		t.Helper()
-		list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return list
-	}
+	tasks := func(service string) []engine.Task { return serviceTasks(t, ctx, cluster, st, service) }
 	dbTasks := tasks("db")
 	dbRunning := slices.IndexFunc(dbTasks, func(tk engine.Task) bool { return tk.State == "running" })
 	if dbRunning < 0 {
@@ -215,6 +204,36 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Fatalf("down -v: %v", err)
 	}
 	assertNothingLeft(t, ctx, cluster, st)
+}
+
+// downAtEnd takes the stack down, volumes too, when the test ends.
+func downAtEnd(t *testing.T, orch *orchestrator.Orchestrator, st *stack.Stack) {
+	t.Helper()
+	t.Cleanup(func() {
+		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			t.Errorf("down in cleanup: %v", err)
+		}
+	})
+}
+
+// upForTest brings the stack up on the swarm, and down when the test ends.
+func upForTest(t *testing.T, ctx context.Context, orch *orchestrator.Orchestrator, st *stack.Stack) {
+	t.Helper()
+	downAtEnd(t, orch, st)
+	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
+		t.Fatalf("up on the swarm: %v", err)
+	}
+}
+
+// serviceTasks are all the tasks of the stack's service, as the manager
+// lists them.
+func serviceTasks(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, st *stack.Stack, service string) []engine.Task {
+	t.Helper()
+	list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }
 
 // nodeAddrs are the addresses at which this machine reaches each node's
@@ -340,12 +359,7 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	}
 
 	tasks := func(service string) []engine.Task {
-		t.Helper()
-		list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.DeleteFunc(list, func(tk engine.Task) bool { return tk.DesiredState != "running" })
+		return slices.DeleteFunc(serviceTasks(t, ctx, cluster, st, service), func(tk engine.Task) bool { return tk.DesiredState != "running" })
 	}
 	db, web := tasks("db"), tasks("web")
 	if len(db) != 1 || len(web) != 1 || db[0].State != "running" || web[0].State != "running" {
@@ -396,14 +410,7 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 	rec.dumpOnFailure()
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 2)
-	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
-			t.Errorf("down in cleanup: %v", err)
-		}
-	})
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
-		t.Fatalf("up on the swarm: %v", err)
-	}
+	upForTest(t, ctx, orch, st)
 	name := swarm.ServiceName(st.Project, "web")
 	before, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: name, DesiredState: "running"})
 	if err != nil || len(before) != 2 {

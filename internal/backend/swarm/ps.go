@@ -3,7 +3,6 @@ package swarm
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -53,7 +52,7 @@ func shownTasks(s engine.Service, tasks []engine.Task) []engine.Task {
 
 func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) orchestrator.ContainerStatus {
 	c := orchestrator.ContainerStatus{
-		Service: s.Labels[stack.LabelService], Name: fmt.Sprintf("%s.%d", s.Name, t.Slot), ID: t.ID,
+		Service: s.Labels[stack.LabelService], Name: taskName(s, t), ID: t.ID,
 		Replica: t.Slot, State: t.State, ExitCode: t.ExitCode,
 		Node: nodeName(nodes, t.NodeID), Error: t.Err,
 	}

@@ -81,17 +81,13 @@ func (b *Backend) Start(context.Context, *stack.Stack, []string, time.Duration) 
 	return fmt.Errorf("start: %w: a swarm keeps its services running; scale a service back up, or run up", ErrNotOnSwarm)
 }
 
-// Crash is refused until stackctl reaches the engine of the task's node.
-func (b *Backend) Crash(context.Context, *stack.Stack, orchestrator.CrashOptions) (orchestrator.CrashReport, error) {
-	return orchestrator.CrashReport{}, fmt.Errorf("kill: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
-}
-
-// Signal is refused, as Crash is.
+// Signal is refused: it is one engine's manual stop, which a swarm service
+// has no use for; kill without --signal crashes a task.
 func (b *Backend) Signal(context.Context, *stack.Stack, string, string, string) (string, error) {
-	return "", fmt.Errorf("kill -s: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
+	return "", fmt.Errorf("kill -s: %w: `stackctl --swarm kill SERVICE` crashes a task and times its replacement", ErrNotOnSwarm)
 }
 
-// Exec is refused, as Crash is.
+// Exec is refused until it reaches the engines of the tasks' nodes.
 func (b *Backend) Exec(context.Context, *stack.Stack, orchestrator.ExecOptions) (int, error) {
 	return 0, fmt.Errorf("exec: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
 }
