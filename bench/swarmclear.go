@@ -17,7 +17,8 @@ const clearPoll = 250 * time.Millisecond
 
 // clear takes the copy down with the tool's own teardown, waits until the
 // swarm holds none of its project's services, networks, secrets and
-// configs, and removes its project's volumes on every node: `docker stack
+// configs and no node any of its containers, and removes its project's
+// volumes on every node: `docker stack
 // rm` leaves them, and each deploy must start from nothing. Both tools
 // label everything they make com.docker.stack.namespace=<project>.
 // stackctl's `down -v` must leave nothing: a volume it left is an error
@@ -90,6 +91,18 @@ func (r *swarmRunner) swarmLeft(ctx context.Context, c *swarmCopy) ([]string, er
 	}
 	for _, o := range configs {
 		left = append(left, "config "+o.Name)
+	}
+	// A removed service's tasks stop on their nodes after it is gone from
+	// the manager's list, and one still stopping may hold web's port: the
+	// next deploy's probe would see it answer.
+	for _, n := range r.target.Nodes {
+		containers, err := n.Engine.ContainerList(ctx, labels)
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range containers {
+			left = append(left, fmt.Sprintf("container %s on %s", ct.Name, n.Name))
+		}
 	}
 	return left, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -43,7 +44,8 @@ type SwarmTarget struct {
 	Manager *engine.Client
 	// Registry is the registry every node pulls from, HOST:PORT.
 	Registry string
-	// Nodes are the swarm's nodes, the manager first.
+	// Nodes are the swarm's nodes, the manager (whose engine Manager is)
+	// first.
 	Nodes []SwarmNode
 	// Push pushes a local image of the manager's engine to the registry as
 	// name and returns its reference by digest.
@@ -192,6 +194,9 @@ func (r *swarmRunner) setUp(ctx context.Context, s *swarmStack, workspace string
 	if err != nil {
 		return err
 	}
+	if err := r.pullEverywhere(ctx, images); err != nil {
+		return err
+	}
 	copies[1].variant.Images = images
 	_, changes, err := copies[1].writeVariant(nil)
 	if err != nil {
@@ -239,6 +244,23 @@ func (r *swarmRunner) publishImages(ctx context.Context, c *swarmCopy) (map[stri
 		byImage[svc.Image], refs[svc.Name] = ref, ref
 	}
 	return refs, nil
+}
+
+// pullEverywhere pulls every image by digest onto every node that is not
+// the manager (which has them: it pushed them), so that no deploy, of
+// either tool, pays for a node's first pull: the comparison is of the
+// tools, not of the registry.
+func (r *swarmRunner) pullEverywhere(ctx context.Context, images map[string]string) error {
+	refs := slices.Compact(slices.Sorted(maps.Values(images)))
+	r.logf("pulling %d images onto every worker", len(refs))
+	for _, n := range r.target.Nodes[1:] {
+		for _, ref := range refs {
+			if err := n.Engine.ImagePull(ctx, ref, nil); err != nil {
+				return fmt.Errorf("pull %s onto %s: %w", ref, n.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // cycle is one round of one tool on one stack, from nothing to nothing.
