@@ -302,15 +302,12 @@ func (r *Report) swarmCharts() []scenarioChart {
 	return out
 }
 
-// swarmStackLabel is how the charts name a stack.
-var swarmStackLabel = map[string]string{"builtin": "built-in", "day34": "day-34"}
-
 // swarmChartLabel is a swarm metric's label under its bars.
 func swarmChartLabel(metric string) (string, bool) {
 	for _, m := range swarmRows {
-		for _, key := range SwarmStacks {
-			if metric == swarmMetric(key, m.base) {
-				return swarmStackLabel[key] + ":\n" + m.label, true
+		for _, st := range swarmStacks {
+			if metric == swarmMetric(st.Key, m.base) {
+				return st.Label + ":\n" + m.label, true
 			}
 		}
 	}

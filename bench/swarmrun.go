@@ -32,7 +32,7 @@ type SwarmConfig struct {
 	StackctlBin string
 	// Rounds is how many times each tool deploys each stack.
 	Rounds int
-	// Stacks are the keys of the stacks to run (SwarmStacks); none: all.
+	// Stacks are the keys of the stacks to run (SwarmStackKeys); none: all.
 	Stacks []string
 	// Log receives progress lines.
 	Log io.Writer
@@ -125,7 +125,7 @@ func RunSwarm(ctx context.Context, cfg SwarmConfig, target SwarmTarget) (*Report
 	}
 	for round := 1; round <= cfg.Rounds && ctx.Err() == nil; round++ {
 		for _, copies := range r.copies {
-			for _, c := range inTurnSwarm(copies, round) {
+			for _, c := range inTurn(copies, round) {
 				if ctx.Err() != nil {
 					break
 				}
@@ -146,21 +146,11 @@ func selectSwarmStacks(keys []string) ([]*swarmStack, error) {
 		}
 	}
 	for _, k := range keys {
-		if !slices.Contains(SwarmStacks, k) {
-			return nil, fmt.Errorf("no stack %q: the stacks are %s", k, strings.Join(SwarmStacks, ", "))
+		if !slices.Contains(SwarmStackKeys(), k) {
+			return nil, fmt.Errorf("no stack %q: the stacks are %s", k, strings.Join(SwarmStackKeys(), ", "))
 		}
 	}
 	return out, nil
-}
-
-// inTurnSwarm is the copies in the order a round runs them: the tool that
-// goes first alternates.
-func inTurnSwarm(copies []*swarmCopy, round int) []*swarmCopy {
-	order := slices.Clone(copies)
-	if round%2 == 0 {
-		slices.Reverse(order)
-	}
-	return order
 }
 
 // setUp makes both tools' copies of s, clears whatever an earlier run left
