@@ -176,7 +176,7 @@ func (r *swarmRunner) setUp(ctx context.Context, s *swarmStack, workspace string
 		copies = append(copies, c)
 	}
 	for _, c := range copies {
-		if err := r.clear(ctx, c); err != nil {
+		if err := r.clear(ctx, 0, c); err != nil {
 			return fmt.Errorf("clear what an earlier run left of %s: %w", c.project, err)
 		}
 	}
@@ -272,7 +272,7 @@ func (r *swarmRunner) cycle(ctx context.Context, round int, c *swarmCopy) error 
 		err = errors.Join(err, r.orderRow(ctx, round, c, began))
 	}
 	// Torn down in any case, so the next deploy starts from nothing.
-	return errors.Join(err, r.clear(ctx, c))
+	return errors.Join(err, r.clear(ctx, round, c))
 }
 
 // cleanup removes everything of every copy, with its own deadline: it runs
@@ -282,7 +282,7 @@ func (r *swarmRunner) cleanup(parent context.Context) {
 	defer cancel()
 	for _, copies := range r.copies {
 		for _, c := range copies {
-			if err := r.clear(ctx, c); err != nil {
+			if err := r.clear(ctx, 0, c); err != nil {
 				r.fail(0, c.tool.Name, fmt.Errorf("clean up %s: %w", c.project, err))
 			}
 		}
