@@ -376,9 +376,10 @@ func (r *Runner) runRound(ctx context.Context, round int) {
 	}
 }
 
-// inTurn is the tools in the order a round runs them: the one that goes
-// first alternates, so neither always runs on a warmer (or busier) machine.
-func inTurn(tools []*Tool, round int) []*Tool {
+// inTurn is the tools (or their copies of a stack) in the order a round
+// runs them: the one that goes first alternates, so neither always runs on
+// a warmer (or busier) machine.
+func inTurn[T any](tools []T, round int) []T {
 	order := slices.Clone(tools)
 	if round%2 == 0 {
 		slices.Reverse(order)

@@ -17,7 +17,7 @@ import (
 // -args. Paths are the repository root's (this test runs in bench/).
 var (
 	swarmRounds    = flag.Int("swarm.rounds", 3, "rounds: each a fresh deploy of each stack by each tool")
-	swarmStackList = flag.String("swarm.stacks", strings.Join(SwarmStacks, ","), "comma-separated stacks to run: "+strings.Join(SwarmStacks, ", "))
+	swarmStackList = flag.String("swarm.stacks", strings.Join(SwarmStackKeys(), ","), "comma-separated stacks to run: "+strings.Join(SwarmStackKeys(), ", "))
 	swarmJSON      = flag.String("swarm.json", "", "also write the results as JSON to this path")
 	swarmCharts    = flag.String("swarm.charts", "", "also draw the results as PNG charts into this directory")
 	swarmBin       = flag.String("swarm.stackctl", "bin/stackctl", "the stackctl binary to measure (make build)")

@@ -15,14 +15,17 @@ import (
 // clearPoll is the pause between two looks at what a teardown left.
 const clearPoll = 250 * time.Millisecond
 
-// clear takes the copy down with the tool's own teardown, waits until the
-// swarm holds none of its project's services, networks, secrets and
-// configs, and removes its project's volumes on every node: `docker stack
-// rm` leaves them, and each deploy must start from nothing. Both tools
-// label everything they make com.docker.stack.namespace=<project>.
-// stackctl's `down -v` must leave nothing: a volume it left is an error
-// (and removed all the same).
-func (r *swarmRunner) clear(ctx context.Context, c *swarmCopy) error {
+// clear takes the copy down with the tool's own teardown and waits until
+// the swarm holds none of its project's services, networks, secrets and
+// configs, and no node runs any of its containers: a task still stopping
+// on its node may hold web's port, and the next deploy's probe would see
+// it answer. Then it removes what the teardown left on the nodes, and
+// records it (round 0: before or after the rounds, only logged): `docker
+// stack rm` leaves the volumes, and a swarm keeps a removed job's tasks,
+// and so their exited containers (moby/moby#44312), which stackctl's
+// migrate is. Each deploy starts from nothing. Both tools label
+// everything they make com.docker.stack.namespace=<project>.
+func (r *swarmRunner) clear(ctx context.Context, round int, c *swarmCopy) error {
 	ctx, cancel := context.WithTimeout(ctx, swarmTeardownTimeout)
 	defer cancel()
 	// `docker stack rm` of a stack that is not there says so, and that is
@@ -39,20 +42,18 @@ func (r *swarmRunner) clear(ctx context.Context, c *swarmCopy) error {
 	if err != nil {
 		return fmt.Errorf("the swarm still holds %s of project %s after the teardown: %w", strings.Join(left, ", "), c.project, err)
 	}
-	removed, err := r.removeVolumes(ctx, c.project)
-	if err != nil {
-		return err
+	removed, err := r.removeLeftovers(ctx, c.project)
+	for _, what := range removed {
+		if round > 0 {
+			r.report.Swarm.Leftovers = append(r.report.Swarm.Leftovers, SwarmLeftover{Round: round, Tool: c.tool.Name, Stack: c.stack.Key, What: what})
+		}
+		r.logf("%s: removed %s, which the teardown left", c.project, what)
 	}
-	if len(removed) > 0 && c.tool.Name == toolStackctl {
-		return fmt.Errorf("stackctl's down -v left volume(s) %s (removed)", strings.Join(removed, ", "))
-	}
-	if len(removed) > 0 {
-		r.logf("%s: removed volume(s) %s, which docker stack rm leaves", c.project, strings.Join(removed, ", "))
-	}
-	return nil
+	return err
 }
 
-// swarmLeft names what the swarm still holds of the copy's project.
+// swarmLeft names what the swarm still holds of the copy's project, and
+// what still runs of it on any node.
 func (r *swarmRunner) swarmLeft(ctx context.Context, c *swarmCopy) ([]string, error) {
 	m := r.target.Manager
 	labels := map[string]string{swarm.LabelNamespace: c.project}
@@ -91,17 +92,46 @@ func (r *swarmRunner) swarmLeft(ctx context.Context, c *swarmCopy) ([]string, er
 	for _, o := range configs {
 		left = append(left, "config "+o.Name)
 	}
+	for _, n := range r.target.Nodes {
+		containers, err := n.Engine.ContainerList(ctx, labels)
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range containers {
+			if live(ct.State) {
+				left = append(left, fmt.Sprintf("%s container %s on %s", ct.State, ct.Name, n.Name))
+			}
+		}
+	}
 	return left, nil
 }
 
-// removeVolumes removes the project's volumes on every node, waiting for
-// the containers of removed tasks that still hold them to go, and names
-// those it removed.
-func (r *swarmRunner) removeVolumes(ctx context.Context, project string) ([]string, error) {
+// live says a container in state s runs, or is about to stop or go.
+func live(s string) bool {
+	return s == "running" || s == "restarting" || s == "paused" || s == "removing"
+}
+
+// removeLeftovers removes the project's containers (none of which runs)
+// and volumes on every node, waiting for a removed task's container that
+// still holds a volume to go, and names what it removed.
+func (r *swarmRunner) removeLeftovers(ctx context.Context, project string) ([]string, error) {
+	labels := map[string]string{swarm.LabelNamespace: project}
 	var removed []string
 	var errs []error
 	for _, n := range r.target.Nodes {
-		vols, err := n.Engine.VolumeList(ctx, map[string]string{swarm.LabelNamespace: project})
+		containers, err := n.Engine.ContainerList(ctx, labels)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list containers on %s: %w", n.Name, err))
+			continue
+		}
+		for _, ct := range containers {
+			if err := n.Engine.ContainerRemove(ctx, ct.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("remove container %s on %s: %w", ct.Name, n.Name, err))
+				continue
+			}
+			removed = append(removed, fmt.Sprintf("%s container of service %s on %s", ct.State, ct.Labels["com.docker.swarm.service.name"], n.Name))
+		}
+		vols, err := n.Engine.VolumeList(ctx, labels)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list volumes on %s: %w", n.Name, err))
 			continue
@@ -116,7 +146,7 @@ func (r *swarmRunner) removeVolumes(ctx context.Context, project string) ([]stri
 				errs = append(errs, fmt.Errorf("remove volume %s on %s: %w (%w)", v.Name, n.Name, err, last))
 				continue
 			}
-			removed = append(removed, v.Name+" on "+n.Name)
+			removed = append(removed, fmt.Sprintf("volume %s on %s", v.Name, n.Name))
 		}
 	}
 	return removed, errors.Join(errs...)

@@ -42,6 +42,17 @@ type SwarmReport struct {
 	Order []SwarmOrder `json:"order"`
 	// Updates are what the client saw during each update.
 	Updates []SwarmUpdate `json:"updates"`
+	// Leftovers are what each teardown left on the nodes, which the
+	// benchmark removed before the next deploy.
+	Leftovers []SwarmLeftover `json:"leftovers,omitempty"`
+}
+
+// SwarmLeftover is one thing a tool's teardown left behind.
+type SwarmLeftover struct {
+	Round int    `json:"round"`
+	Tool  string `json:"tool"`
+	Stack string `json:"stack"`
+	What  string `json:"what"`
 }
 
 // SwarmNodeInfo is one node of the swarm.
@@ -179,6 +190,7 @@ func (r *Report) printSwarm(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w, "\n(the order rows compare the swarm's own timestamps: web's first task Created against the dependency's running task's StatusAt, or its first completed task's)")
+	r.printSwarmLeftovers(w)
 	r.printSwarmFailures(w)
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(w, "\n%d errors:\n", len(r.Errors))
@@ -251,6 +263,27 @@ func (r *Report) orderCell(key, tool, service string) string {
 	return cell
 }
 
+// printSwarmLeftovers lists what the teardowns left, each kind once with
+// the rounds it was left in.
+func (r *Report) printSwarmLeftovers(w io.Writer) {
+	if len(r.Swarm.Leftovers) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nleft on the nodes by the teardown (down -v, stack rm), removed by the benchmark before the next deploy:")
+	var order []string
+	rounds := map[string][]string{}
+	for _, l := range r.Swarm.Leftovers {
+		key := fmt.Sprintf("%s, %s: %s", toolTitle[l.Tool], l.Stack, l.What)
+		if _, ok := rounds[key]; !ok {
+			order = append(order, key)
+		}
+		rounds[key] = append(rounds[key], fmt.Sprint(l.Round))
+	}
+	for _, key := range order {
+		fmt.Fprintf(w, "  %s (round %s)\n", key, strings.Join(rounds[key], ", "))
+	}
+}
+
 // printSwarmFailures lists the requests no node answered, per update.
 func (r *Report) printSwarmFailures(w io.Writer) {
 	for _, u := range r.Swarm.Updates {
@@ -302,15 +335,12 @@ func (r *Report) swarmCharts() []scenarioChart {
 	return out
 }
 
-// swarmStackLabel is how the charts name a stack.
-var swarmStackLabel = map[string]string{"builtin": "built-in", "day34": "day-34"}
-
 // swarmChartLabel is a swarm metric's label under its bars.
 func swarmChartLabel(metric string) (string, bool) {
 	for _, m := range swarmRows {
-		for _, key := range SwarmStacks {
-			if metric == swarmMetric(key, m.base) {
-				return swarmStackLabel[key] + ":\n" + m.label, true
+		for _, st := range swarmStacks {
+			if metric == swarmMetric(st.Key, m.base) {
+				return st.Label + ":\n" + m.label, true
 			}
 		}
 	}

@@ -40,6 +40,9 @@ func swarmReport() *Report {
 				{Service: "db", Condition: "service_healthy", Ready: true, ReadyAt: 9, WebFirst: true},
 				{Service: "migrate", Condition: "service_completed_successfully", WebFirst: true}}})
 	}
+	for round := 1; round <= 3; round++ {
+		r.Swarm.Leftovers = append(r.Swarm.Leftovers, SwarmLeftover{Round: round, Tool: toolStackDeploy, Stack: "builtin", What: "volume bench-sw-d_postgres_data on host"})
+	}
 	r.compute()
 	return r
 }
@@ -63,6 +66,7 @@ func TestSwarmReportTable(t *testing.T) {
 		"web's first task made before db was healthy", "no in 0 of 3, 5.0s after", "yes in 3 of 3, 8.0s before",
 		"web's first task made before migrate was complete", "yes in 3 of 3\n",
 		"services.*.deploy.endpoint_mode: dnsrr", "stack deploy said: Ignoring unsupported options: build",
+		"docker stack deploy, builtin: volume bench-sw-d_postgres_data on host (round 1, 2, 3)",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table lacks %q:\n%s", want, table)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -31,7 +32,7 @@ type SwarmConfig struct {
 	StackctlBin string
 	// Rounds is how many times each tool deploys each stack.
 	Rounds int
-	// Stacks are the keys of the stacks to run (SwarmStacks); none: all.
+	// Stacks are the keys of the stacks to run (SwarmStackKeys); none: all.
 	Stacks []string
 	// Log receives progress lines.
 	Log io.Writer
@@ -43,7 +44,8 @@ type SwarmTarget struct {
 	Manager *engine.Client
 	// Registry is the registry every node pulls from, HOST:PORT.
 	Registry string
-	// Nodes are the swarm's nodes, the manager first.
+	// Nodes are the swarm's nodes, the manager (whose engine Manager is)
+	// first.
 	Nodes []SwarmNode
 	// Push pushes a local image of the manager's engine to the registry as
 	// name and returns its reference by digest.
@@ -123,7 +125,7 @@ func RunSwarm(ctx context.Context, cfg SwarmConfig, target SwarmTarget) (*Report
 	}
 	for round := 1; round <= cfg.Rounds && ctx.Err() == nil; round++ {
 		for _, copies := range r.copies {
-			for _, c := range inTurnSwarm(copies, round) {
+			for _, c := range inTurn(copies, round) {
 				if ctx.Err() != nil {
 					break
 				}
@@ -144,21 +146,11 @@ func selectSwarmStacks(keys []string) ([]*swarmStack, error) {
 		}
 	}
 	for _, k := range keys {
-		if !slices.Contains(SwarmStacks, k) {
-			return nil, fmt.Errorf("no stack %q: the stacks are %s", k, strings.Join(SwarmStacks, ", "))
+		if !slices.Contains(SwarmStackKeys(), k) {
+			return nil, fmt.Errorf("no stack %q: the stacks are %s", k, strings.Join(SwarmStackKeys(), ", "))
 		}
 	}
 	return out, nil
-}
-
-// inTurnSwarm is the copies in the order a round runs them: the tool that
-// goes first alternates.
-func inTurnSwarm(copies []*swarmCopy, round int) []*swarmCopy {
-	order := slices.Clone(copies)
-	if round%2 == 0 {
-		slices.Reverse(order)
-	}
-	return order
 }
 
 // setUp makes both tools' copies of s, clears whatever an earlier run left
@@ -184,12 +176,15 @@ func (r *swarmRunner) setUp(ctx context.Context, s *swarmStack, workspace string
 		copies = append(copies, c)
 	}
 	for _, c := range copies {
-		if err := r.clear(ctx, c); err != nil {
+		if err := r.clear(ctx, 0, c); err != nil {
 			return fmt.Errorf("clear what an earlier run left of %s: %w", c.project, err)
 		}
 	}
 	images, err := r.publishImages(ctx, copies[0])
 	if err != nil {
+		return err
+	}
+	if err := r.pullEverywhere(ctx, images); err != nil {
 		return err
 	}
 	copies[1].variant.Images = images
@@ -241,6 +236,23 @@ func (r *swarmRunner) publishImages(ctx context.Context, c *swarmCopy) (map[stri
 	return refs, nil
 }
 
+// pullEverywhere pulls every image by digest onto every node that is not
+// the manager (which has them: it pushed them), so that no deploy, of
+// either tool, pays for a node's first pull: the comparison is of the
+// tools, not of the registry.
+func (r *swarmRunner) pullEverywhere(ctx context.Context, images map[string]string) error {
+	refs := slices.Compact(slices.Sorted(maps.Values(images)))
+	r.logf("pulling %d images onto every worker", len(refs))
+	for _, n := range r.target.Nodes[1:] {
+		for _, ref := range refs {
+			if err := n.Engine.ImagePull(ctx, ref, nil); err != nil {
+				return fmt.Errorf("pull %s onto %s: %w", ref, n.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
 // cycle is one round of one tool on one stack, from nothing to nothing.
 // The order row is read last, from timestamps that do not change: by then
 // a one-shot that stack deploy started beside everything else has had
@@ -260,7 +272,7 @@ func (r *swarmRunner) cycle(ctx context.Context, round int, c *swarmCopy) error 
 		err = errors.Join(err, r.orderRow(ctx, round, c, began))
 	}
 	// Torn down in any case, so the next deploy starts from nothing.
-	return errors.Join(err, r.clear(ctx, c))
+	return errors.Join(err, r.clear(ctx, round, c))
 }
 
 // cleanup removes everything of every copy, with its own deadline: it runs
@@ -270,7 +282,7 @@ func (r *swarmRunner) cleanup(parent context.Context) {
 	defer cancel()
 	for _, copies := range r.copies {
 		for _, c := range copies {
-			if err := r.clear(ctx, c); err != nil {
+			if err := r.clear(ctx, 0, c); err != nil {
 				r.fail(0, c.tool.Name, fmt.Errorf("clean up %s: %w", c.project, err))
 			}
 		}

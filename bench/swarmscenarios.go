@@ -30,6 +30,12 @@ func (r *swarmRunner) measureDeploy(ctx context.Context, round int, c *swarmCopy
 	}
 	answered := make(chan served, 1)
 	urls := c.urls(r.target.Nodes)
+	// Whatever answers already would be taken for the new deploy.
+	for i, u := range urls {
+		if getOK(ctx, r.probe, u) {
+			return time.Time{}, fmt.Errorf("something answers on port %d of %s before the deploy", c.port, r.target.Nodes[i].Name)
+		}
+	}
 	began := time.Now()
 	go func() {
 		at, url, err := firstAnswer(ctx, r.probe, urls)

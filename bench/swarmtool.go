@@ -37,9 +37,10 @@ const swarmUpdateVar = "STACKBENCH_SWARM_UPDATE"
 // swarmStack is a compose file the comparison runs, and what both tools are
 // told beyond it.
 type swarmStack struct {
-	// Key names the stack in metric names and -swarm.stacks.
-	Key   string
-	Title string
+	// Key names the stack in metric names and -swarm.stacks; Label in
+	// the charts.
+	Key, Label string
+	Title      string
 	// File is the compose file, relative to the repository.
 	File string
 	// Web is the service whose published port is probed and which the
@@ -55,20 +56,26 @@ type swarmStack struct {
 	Projects map[string]string
 }
 
-// SwarmStacks are the stacks the comparison can run, by key.
-var SwarmStacks = []string{"builtin", "day34"}
-
 var swarmStacks = []swarmStack{
 	{
-		Key: "builtin", Title: "the built-in stack, web at 3 replicas",
+		Key: "builtin", Label: "built-in", Title: "the built-in stack, web at 3 replicas",
 		File: "internal/stack/builtin/compose.yaml", Web: "web", Scale: map[string]int{"web": 3},
 		Projects: map[string]string{toolStackctl: "bench-sw-s", toolStackDeploy: "bench-sw-d"},
 	},
 	{
-		Key: "day34", Title: "the seed's examples/day-34 file, as written (web on port 5000)",
+		Key: "day34", Label: "day-34", Title: "the seed's day-34 file as written, web on its fixed port 5000",
 		File: "examples/day-34/docker-compose.yml", Web: "web", Port: 5000,
 		Projects: map[string]string{toolStackctl: "bench-sw34-s", toolStackDeploy: "bench-sw34-d"},
 	},
+}
+
+// SwarmStackKeys are the keys of the stacks the comparison can run.
+func SwarmStackKeys() []string {
+	var out []string
+	for _, s := range swarmStacks {
+		out = append(out, s.Key)
+	}
+	return out
 }
 
 // swarmCopy is one tool's copy of a stack: its project, its port, and the
