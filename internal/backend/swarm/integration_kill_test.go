@@ -115,7 +115,7 @@ func TestSwarmKill(t *testing.T) {
 		// healthcheck passed; and web serves from the new db.
 		addrs := nodeAddrs(t, ctx, cluster)
 		for _, tk := range running("web") {
-			if body, err := get(ctx, fmt.Sprintf("http://%s:%d/", addrs[tk.NodeID], tk.Ports[0].HostPort)); err != nil || !strings.Contains(body, "visit") {
+			if body, err := get(ctx, addrs[tk.NodeID], tk.Ports); err != nil || !strings.Contains(body, "visit") {
 				t.Errorf("web task %d after db's crash: %q, %v", tk.Slot, body, err)
 			}
 		}
