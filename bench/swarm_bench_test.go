@@ -3,12 +3,14 @@ package bench
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/enginetest"
 )
@@ -31,10 +33,21 @@ var (
 // test's included. Run it with `make bench-swarm`.
 func BenchmarkSwarm(b *testing.B) {
 	cluster := enginetest.Swarm(b, 2)
-	// Ctrl-C ends the run, which then removes what it made, and the
-	// swarm's cleanup runs.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Ctrl-C (or SIGTERM) ends the run, which then removes what it made,
+	// and the swarm's cleanup runs; the output says which signal came.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		select {
+		case sig := <-signals:
+			fmt.Printf("swarmbench: %s at %s: stopping, then removing what the run made\n", sig, time.Now().Format("15:04:05.000"))
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		b.Fatal(err)

@@ -15,16 +15,21 @@ import (
 // clearPoll is the pause between two looks at what a teardown left.
 const clearPoll = 250 * time.Millisecond
 
+// removedGrace is how long the nodes get to remove the exited containers
+// of a removed service's tasks on their own, once nothing of it runs.
+const removedGrace = 15 * time.Second
+
 // clear takes the copy down with the tool's own teardown and waits until
 // the swarm holds none of its project's services, networks, secrets and
 // configs, and no node runs any of its containers: a task still stopping
 // on its node may hold web's port, and the next deploy's probe would see
-// it answer. Then it removes what the teardown left on the nodes, and
-// records it (round 0: before or after the rounds, only logged): `docker
-// stack rm` leaves the volumes, and a swarm keeps a removed job's tasks,
-// and so their exited containers (moby/moby#44312), which stackctl's
-// migrate is. Each deploy starts from nothing. Both tools label
-// everything they make com.docker.stack.namespace=<project>.
+// it answer. Once the nodes have had removedGrace to remove the exited
+// containers of the removed tasks, it removes what the teardown left on
+// them and records it (round 0, before or after the rounds: only logs
+// it): `docker stack rm` leaves the volumes, and a swarm keeps a removed
+// job's tasks, and so their exited containers (moby/moby#44312), which
+// leaves stackctl's migrate behind. Each deploy starts from nothing. Both
+// tools label everything they make com.docker.stack.namespace=<project>.
 func (r *swarmRunner) clear(ctx context.Context, round int, c *swarmCopy) error {
 	ctx, cancel := context.WithTimeout(ctx, swarmTeardownTimeout)
 	defer cancel()
@@ -42,6 +47,13 @@ func (r *swarmRunner) clear(ctx context.Context, round int, c *swarmCopy) error 
 	if err != nil {
 		return fmt.Errorf("the swarm still holds %s of project %s after the teardown: %w", strings.Join(left, ", "), c.project, err)
 	}
+	// Whatever is still there after the grace is removed below.
+	graceCtx, cancelGrace := context.WithTimeout(ctx, removedGrace)
+	_ = poll(graceCtx, clearPoll, func(ctx context.Context) (bool, error) {
+		n, err := r.containersLeft(ctx, c.project)
+		return n == 0, err
+	})
+	cancelGrace()
 	removed, err := r.removeLeftovers(ctx, c.project)
 	for _, what := range removed {
 		if round > 0 {
@@ -104,6 +116,20 @@ func (r *swarmRunner) swarmLeft(ctx context.Context, c *swarmCopy) ([]string, er
 		}
 	}
 	return left, nil
+}
+
+// containersLeft counts the project's containers on every node, in any
+// state.
+func (r *swarmRunner) containersLeft(ctx context.Context, project string) (int, error) {
+	n := 0
+	for _, node := range r.target.Nodes {
+		containers, err := node.Engine.ContainerList(ctx, map[string]string{swarm.LabelNamespace: project})
+		if err != nil {
+			return 0, err
+		}
+		n += len(containers)
+	}
+	return n, nil
 }
 
 // live says a container in state s runs, or is about to stop or go.
