@@ -694,6 +694,9 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 		if err == nil {
 			left, err = c.ManagerAPI.ContainerList(ctx, container.ListOptions{All: true, Filters: taskLabel})
 		}
+		if err == nil {
+			left = c.removeEndedTaskContainers(ctx, t, left, tasks)
+		}
 		if err == nil && len(tasks) == 0 && len(left) == 0 {
 			break
 		}
@@ -727,6 +730,30 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 			t.Errorf("remove network %s of the swarm: %v", n.Name, err)
 		}
 	}
+}
+
+// removeEndedTaskContainers removes, with their volumes, the host engine's
+// stopped containers of tasks that no longer run, and returns the others.
+// The swarm keeps a removed job's completed task, and so its container
+// (moby/moby#44312): nothing else would remove it.
+func (c *SwarmCluster) removeEndedTaskContainers(ctx context.Context, t testing.TB, left []container.Summary, live []swarm.Task) []container.Summary {
+	t.Helper()
+	running := map[string]bool{}
+	for _, task := range live {
+		running[task.ID] = true
+	}
+	return slices.DeleteFunc(left, func(ctr container.Summary) bool {
+		if running[ctr.Labels["com.docker.swarm.task.id"]] || (ctr.State != "exited" && ctr.State != "created" && ctr.State != "dead") {
+			return false
+		}
+		err := c.ManagerAPI.ContainerRemove(ctx, ctr.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+		if err != nil && !cerrdefs.IsNotFound(err) {
+			// Still listed, so the wait reports it if it stays.
+			t.Logf("remove container %s of an ended task: %v", strings.Join(ctr.Names, ","), err)
+			return false
+		}
+		return true
+	})
 }
 
 // removeRegistryImages removes the host engine's references to images in
