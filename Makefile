@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test engine images build vet unit bench bench-charts bench-compare bench-soak compose
+.PHONY: up down test engine images build vet unit bench bench-charts bench-compare bench-soak bench-swarm compose
 
 up: images build
 	./$(BIN) up
@@ -68,3 +68,19 @@ SOAK_BURN ?= 0
 SOAK_JSON ?= bench-soak.json
 bench-soak: images build
 	$(GO) run ./bench/cmd/stackbench -suites soak -rounds 1 -soak-rounds $(SOAK_ROUNDS) -soak-burn $(SOAK_BURN) -json $(SOAK_JSON)
+
+# stackctl --swarm against `docker stack deploy -c` on one swarm (the host
+# engine as manager, two engines in containers as workers, a registry) and
+# the same compose files (see bench/README.md): BENCH_SWARM_ROUNDS fresh
+# deploys of each, an update of web under a client loop, results in
+# BENCH_SWARM_JSON, charts in BENCH_SWARM_CHARTS (none when empty). A Go
+# benchmark, because the swarm is enginetest.Swarm's; `make test` runs no
+# benchmark.
+BENCH_SWARM_ROUNDS ?= 3
+BENCH_SWARM_STACKS ?= builtin,day34
+BENCH_SWARM_JSON ?= bench-swarm.json
+BENCH_SWARM_CHARTS ?=
+bench-swarm: images build
+	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkSwarm$$' -benchtime 1x -v ./bench/ \
+		-args -swarm.rounds=$(BENCH_SWARM_ROUNDS) -swarm.stacks=$(BENCH_SWARM_STACKS) \
+		-swarm.json=$(abspath $(BENCH_SWARM_JSON)) -swarm.charts=$(if $(BENCH_SWARM_CHARTS),$(abspath $(BENCH_SWARM_CHARTS)))

@@ -35,6 +35,8 @@ const (
 	chartGrowthColdUp      = "growth-cold-up.png"
 	chartGrowthNoopUp      = "growth-noop-up.png"
 	chartGrowthRSS         = "growth-rss.png"
+	chartSwarmTimes        = "swarm.png"
+	chartSwarmFailed       = "swarm-failed-requests.png"
 )
 
 // Each tool's colour, the same in every chart.
@@ -42,16 +44,19 @@ var toolColors = map[string]color.Color{
 	"stackctl": color.RGBA{R: 0x1f, G: 0x6f, B: 0xb4, A: 0xff},
 	"compose":  color.RGBA{R: 0xe8, G: 0x7d, B: 0x1e, A: 0xff},
 	floorTool:  color.RGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff},
+	// Purple: apart from stackctl's blue and Compose's orange.
+	toolStackDeploy: color.RGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff},
 }
 
 // toolLegend is how the charts' legends name each tool.
 var toolLegend = map[string]string{
-	"stackctl": "stackctl",
-	"compose":  "Docker Compose",
-	floorTool:  "postgres alone (floor)",
+	"stackctl":      "stackctl",
+	"compose":       "Docker Compose",
+	floorTool:       "postgres alone (floor)",
+	toolStackDeploy: "docker stack deploy",
 }
 
-var chartTools = []string{"stackctl", "compose", floorTool}
+var chartTools = []string{"stackctl", "compose", floorTool, toolStackDeploy}
 
 // chartLabels are the scenario charts' short names of the rows.
 var chartLabels = map[string]string{
@@ -149,7 +154,7 @@ func (r *Report) WriteCharts(dir string) ([]string, error) {
 		}
 		written = append(written, path)
 	}
-	for _, c := range r.scenarioCharts() {
+	for _, c := range slices.Concat(r.scenarioCharts(), r.swarmCharts()) {
 		p, w, err := r.barChart(c)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("chart %s: %w", c.file, err))
@@ -267,6 +272,9 @@ func (r *Report) barChart(c scenarioChart) (*plot.Plot, vg.Length, error) {
 	names := make([]string, len(c.metrics))
 	for g, m := range c.metrics {
 		names[g] = chartLabels[m]
+		if label, ok := swarmChartLabel(m); ok {
+			names[g] = label
+		}
 		var present []string
 		for _, tool := range tools {
 			if _, ok := r.summary(m, tool); ok {
@@ -568,8 +576,8 @@ func strconvFloat(v float64, decimals int) string {
 	return fmt.Sprintf("%.*f", decimals, v)
 }
 
-// chartNames are the files WriteCharts may write, for documentation and
-// tests.
+// chartNames are the files WriteCharts may write for the single-engine
+// suites, for documentation and tests (a swarm comparison's: swarmCharts).
 func chartNames() []string {
 	return []string{chartScenariosUnder1s, chartScenarios1To10s, chartScenariosOver10s, chartScenariosMillis,
 		chartScenariosRequests, chartGrowthColdUp, chartGrowthNoopUp, chartGrowthRSS}

@@ -91,6 +91,26 @@ type Sample struct {
 	Timeline []TimedEvent `json:"timeline,omitempty"`
 }
 
+// valueText is the sample's value in its unit, with its note, for
+// progress lines.
+func (s Sample) valueText() string {
+	var value string
+	switch s.Unit {
+	case unitRequests:
+		value = fmt.Sprintf("%.0f", s.Value)
+	case unitMillis:
+		value = fmt.Sprintf("%.1fms", s.Value)
+	case unitMiB:
+		value = fmt.Sprintf("%.1f MiB", s.Value)
+	default:
+		value = fmt.Sprintf("%.3fs", s.Value)
+	}
+	if s.Note != "" {
+		value += " (" + s.Note + ")"
+	}
+	return value
+}
+
 // TimedEvent is one progress event, seconds after the command started.
 type TimedEvent struct {
 	After    float64 `json:"after_s"`
@@ -160,13 +180,17 @@ type Report struct {
 	Tools   map[string]ToolInfo `json:"tools"`
 	// Summaries are by metric, then tool.
 	Summaries map[string]map[string]Summary `json:"summaries"`
-	// Ratios are stackctl's median over compose's, by metric.
+	// Ratios are stackctl's median over compose's (a swarm comparison's:
+	// over docker stack deploy's), by metric.
 	Ratios  map[string]float64 `json:"ratios"`
 	Checks  []Check            `json:"checks"`
 	Errors  []string           `json:"errors,omitempty"`
 	Samples []Sample           `json:"samples"`
 	// Soak is the soak suite's rolling updates, when it ran.
 	Soak *SoakReport `json:"soak,omitempty"`
+	// Swarm is the rest of a swarm comparison's results (RunSwarm); its
+	// samples compare stackctl with docker stack deploy, not Compose.
+	Swarm *SwarmReport `json:"swarm,omitempty"`
 }
 
 func (r *Report) values(metric, tool string) []float64 {
@@ -189,6 +213,17 @@ func (r *Report) summary(metric, tool string) (Summary, bool) {
 	return s, ok && s.N > 0
 }
 
+// addError records a failure in round (0: outside the rounds) of tool (""
+// for none in particular) and returns its message.
+func (r *Report) addError(round int, tool string, err error) string {
+	msg := fmt.Sprintf("round %d, %s: %v", round, tool, err)
+	if round == 0 {
+		msg = strings.TrimPrefix(fmt.Sprintf("%s: %v", tool, err), ": ")
+	}
+	r.Errors = append(r.Errors, msg)
+	return msg
+}
+
 // finish stamps the end of the run and computes summaries, ratios and
 // checks from the samples.
 func (r *Report) finish() {
@@ -206,14 +241,23 @@ func (r *Report) compute() {
 		}
 		r.Summaries[s.Metric][s.Tool] = summarize(r.values(s.Metric, s.Tool))
 	}
+	other := "compose"
+	if r.Swarm != nil {
+		other = toolStackDeploy
+	}
 	for metric := range r.Summaries {
 		s, okS := r.summary(metric, "stackctl")
-		c, okC := r.summary(metric, "compose")
+		c, okC := r.summary(metric, other)
 		if okS && okC && c.Median > 0 {
 			r.Ratios[metric] = s.Median / c.Median
 		}
 	}
-	r.Checks = r.checks()
+	// The issue's targets are for one engine, against Compose: a swarm
+	// comparison measures none of them.
+	r.Checks = nil
+	if r.Swarm == nil {
+		r.Checks = r.checks()
+	}
 }
 
 // checks judges the issue's targets for stackctl.
@@ -286,6 +330,10 @@ func ratioText(ratio float64, ok bool) string {
 // PrintTable writes the human summary: one row per scenario, the floor,
 // the checks, and errors.
 func (r *Report) PrintTable(w io.Writer) {
+	if r.Swarm != nil {
+		r.printSwarm(w)
+		return
+	}
 	fmt.Fprintf(w, "\n%d rounds; engine %s; %s\n", r.Rounds, r.Engine, r.Started.Format("2006-01-02 15:04 MST"))
 	if r.Machine != nil {
 		fmt.Fprintf(w, "  machine: %s\n  %s\n", r.Machine, r.Machine.LoadText())

@@ -376,9 +376,10 @@ func (r *Runner) runRound(ctx context.Context, round int) {
 	}
 }
 
-// inTurn is the tools in the order a round runs them: the one that goes
-// first alternates, so neither always runs on a warmer (or busier) machine.
-func inTurn(tools []*Tool, round int) []*Tool {
+// inTurn is the tools (or their copies of a stack) in the order a round
+// runs them: the one that goes first alternates, so neither always runs on
+// a warmer (or busier) machine.
+func inTurn[T any](tools []T, round int) []T {
 	order := slices.Clone(tools)
 	if round%2 == 0 {
 		slices.Reverse(order)
@@ -460,30 +461,11 @@ func (r *Runner) cleanup(parent context.Context) {
 
 func (r *Runner) record(s Sample) {
 	r.report.Samples = append(r.report.Samples, s)
-	var value string
-	switch s.Unit {
-	case unitRequests:
-		value = fmt.Sprintf("%.0f", s.Value)
-	case unitMillis:
-		value = fmt.Sprintf("%.1fms", s.Value)
-	case unitMiB:
-		value = fmt.Sprintf("%.1f MiB", s.Value)
-	default:
-		value = fmt.Sprintf("%.3fs", s.Value)
-	}
-	if s.Note != "" {
-		value += " (" + s.Note + ")"
-	}
-	r.logf("round %d/%d  %-8s  %-26s %s", s.Round, r.cfg.Rounds, s.Tool, s.Metric, value)
+	r.logf("round %d/%d  %-8s  %-26s %s", s.Round, r.cfg.Rounds, s.Tool, s.Metric, s.valueText())
 }
 
 func (r *Runner) fail(round int, tool string, err error) {
-	msg := fmt.Sprintf("round %d, %s: %v", round, tool, err)
-	if round == 0 {
-		msg = fmt.Sprintf("%s: %v", tool, err)
-	}
-	r.report.Errors = append(r.report.Errors, msg)
-	r.logf("error: %s", msg)
+	r.logf("error: %s", r.report.addError(round, tool, err))
 }
 
 func (r *Runner) logf(format string, args ...any) {

@@ -261,13 +261,20 @@ func (r *Runner) containerIDs(ctx context.Context, names []string) ([]string, er
 
 // soakLoop sends GET url one request per webGap until ctx ends, each
 // counted into tally with the connection attempts it retried, and returns
-// when it stopped. Requests do not overlap: one that takes longer delays
-// the next.
+// when it stopped.
 func soakLoop(ctx context.Context, client *http.Client, dialer *soakDialer, url string, tally *soakTally) time.Time {
+	return tallyLoop(ctx, dialer, tally, func(ctx context.Context) (bool, string) { return soakGet(ctx, client, url) })
+}
+
+// tallyLoop sends one request (get, whose connections dialer makes) per
+// webGap until ctx ends, each counted into tally with the connection
+// attempts it retried, and returns when it stopped. Requests do not
+// overlap: one that takes longer delays the next.
+func tallyLoop(ctx context.Context, dialer *soakDialer, tally *soakTally, get func(context.Context) (bool, string)) time.Time {
 	tick := time.NewTicker(webGap)
 	defer tick.Stop()
 	for {
-		ok, failure := soakGet(ctx, client, url)
+		ok, failure := get(ctx)
 		if ctx.Err() != nil {
 			return time.Now() // stopped mid-request: not the stack's failure
 		}

@@ -36,7 +36,13 @@ func newKillCmd(g *globalOptions, runF func(context.Context, *killOptions) error
 			"Restart policies: \"always\" and \"unless-stopped\" restart after a crash and differ\n" +
 			"only when the engine itself restarts (a stopped unless-stopped container stays\n" +
 			"stopped); \"on-failure\" restarts after a non-zero exit, up to its maximum; none\n" +
-			"restarts a container stopped with `stackctl stop`.",
+			"restarts a container stopped with `stackctl stop`.\n\n" +
+			"With --swarm it crashes a task's container the same way, and the timeline is the\n" +
+			"swarm's: task failed, new task created, started (on which node), healthy, and\n" +
+			"dependents serving again. REPLICA is SERVICE-N (slot N), the task's name as ps\n" +
+			"shows it, or its ID. A task on a node other than the manager is reached through\n" +
+			"that node's engine, named with --node-engine NODE=tcp://HOST:PORT; without it,\n" +
+			"kill says which node and stops.",
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.service = args[0]

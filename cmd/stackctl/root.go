@@ -59,6 +59,9 @@ type globalOptions struct {
 	// registry when one is given.
 	swarm    bool
 	registry string
+	// nodeEngines name, with --swarm, the engines of nodes other than the
+	// manager (NODE=tcp://HOST:PORT), for kill to reach their tasks.
+	nodeEngines []string
 }
 
 // loadStack loads the compose project as the flags select it, without
@@ -161,6 +164,10 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	nodeEngines, err := parseNodeEngines(g.nodeEngines, g.swarm)
+	if err != nil {
+		return nil, err
+	}
 	cli, err := engine.New(ctx)
 	if err != nil {
 		return nil, err
@@ -168,7 +175,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
 	var backend orchestrator.Backend = docker.New(cli, reporter)
 	if g.swarm {
-		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry))
+		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry), swarm.WithNodeEngines(nodeEngines))
 	}
 	return &session{
 		Orchestrator: orchestrator.New(backend, reporter),
@@ -231,6 +238,8 @@ func addGlobalFlags(root *cobra.Command, g *globalOptions) {
 		"deploy to the swarm the engine manages, as swarm services (default: STACKCTL_SWARM=1)")
 	flags.StringVar(&g.registry, "registry", os.Getenv("STACKCTL_REGISTRY"),
 		"with --swarm, push the stack's images to this registry (HOST:PORT) and deploy them by digest, so every node can pull them (default: STACKCTL_REGISTRY)")
+	flags.StringArrayVar(&g.nodeEngines, "node-engine", nil,
+		"with --swarm, the engine API of a node other than the manager, NODE=tcp://HOST:PORT with NODE its hostname or ID (repeatable): kill crashes tasks there through it")
 }
 
 // nonNegativeInts are the count flags for which a negative number means

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,7 +15,13 @@ import (
 // printTable writes the containers as `ps` shows them.
 func printTable(w io.Writer, containers []orchestrator.ContainerStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tCONTAINER\tSTATE\tHEALTH\tRESTART\tRESTARTS\tEXIT\tPORTS\tUPTIME")
+	// A swarm's tasks run on nodes, and may have failed there.
+	onNodes := slices.ContainsFunc(containers, func(c orchestrator.ContainerStatus) bool { return c.Node != "" })
+	if onNodes {
+		fmt.Fprintln(tw, "SERVICE\tTASK\tNODE\tSTATE\tHEALTH\tRESTART\tEXIT\tPORTS\tUPTIME\tERROR")
+	} else {
+		fmt.Fprintln(tw, "SERVICE\tCONTAINER\tSTATE\tHEALTH\tRESTART\tRESTARTS\tEXIT\tPORTS\tUPTIME")
+	}
 	for _, c := range containers {
 		health := c.Health
 		if health == "" {
@@ -30,6 +38,11 @@ func printTable(w io.Writer, containers []orchestrator.ContainerStatus, now time
 		service := c.Service
 		if c.OneOff {
 			service += " (one-off)"
+		}
+		if onNodes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				service, c.Name, c.Node, c.State, health, c.RestartPolicy, exit, ports(c), uptime, cmp.Or(c.Error, "-"))
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
 			service, c.Name, c.State, health, c.RestartPolicy, c.RestartCount, exit, ports(c), uptime)

@@ -60,3 +60,27 @@ func TestURLsShowAPortBoundTwiceOnce(t *testing.T) {
 		t.Errorf("urls = %q, want %q", got, want)
 	}
 }
+
+// A swarm's tasks show their nodes and why they failed; their ports are
+// reached at their nodes' addresses.
+func TestTableShowsTasksOnTheirNodes(t *testing.T) {
+	var out strings.Builder
+	tasks := []orchestrator.ContainerStatus{
+		{Service: "web", Name: "p_web.1", Node: "worker-1", State: "running", Replica: 1,
+			Ports: []stack.Port{{HostIP: "172.17.0.3", HostPort: 30001, ContainerPort: 5000, Protocol: "tcp"}}},
+		{Service: "web", Name: "p_web.2", Node: "worker-2", State: "failed", Replica: 2, Error: "task: non-zero exit (1)"},
+	}
+	if err := printTable(&out, tasks, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.Contains(lines[0], "NODE") || !strings.Contains(lines[0], "ERROR") {
+		t.Errorf("header %q, want NODE and ERROR columns", lines[0])
+	}
+	if !strings.Contains(lines[1], "worker-1") || !strings.Contains(lines[2], "worker-2") || !strings.Contains(lines[2], "non-zero exit (1)") {
+		t.Errorf("table:\n%s\nwant each task's node, and the failed one's error", out.String())
+	}
+	if got := urls(tasks, "localhost"); !slices.Equal(got, []string{"web: http://172.17.0.3:30001/"}) {
+		t.Errorf("urls = %q, want web at its node's address", got)
+	}
+}

@@ -694,9 +694,15 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 		if err == nil {
 			left, err = c.ManagerAPI.ContainerList(ctx, container.ListOptions{All: true, Filters: taskLabel})
 		}
-		if err == nil {
-			left = c.removeEndedTaskContainers(ctx, t, left, tasks)
-		}
+		// The exited container of a removed job's task stays on 20.10 (the
+		// swarm forgets the task, not its container): nothing runs in it,
+		// and nothing will remove it but us.
+		left = slices.DeleteFunc(left, func(ct container.Summary) bool {
+			if ct.State != "exited" && ct.State != "dead" && ct.State != "created" {
+				return false
+			}
+			return c.ManagerAPI.ContainerRemove(ctx, ct.ID, container.RemoveOptions{RemoveVolumes: true, Force: true}) == nil
+		})
 		if err == nil && len(tasks) == 0 && len(left) == 0 {
 			break
 		}
@@ -730,30 +736,6 @@ func (c *SwarmCluster) removeServicesAndNetworks(t testing.TB) {
 			t.Errorf("remove network %s of the swarm: %v", n.Name, err)
 		}
 	}
-}
-
-// removeEndedTaskContainers removes, with their volumes, the host engine's
-// stopped containers of tasks that no longer run, and returns the others.
-// The swarm keeps a removed job's completed task, and so its container
-// (moby/moby#44312): nothing else would remove it.
-func (c *SwarmCluster) removeEndedTaskContainers(ctx context.Context, t testing.TB, left []container.Summary, live []swarm.Task) []container.Summary {
-	t.Helper()
-	running := map[string]bool{}
-	for _, task := range live {
-		running[task.ID] = true
-	}
-	return slices.DeleteFunc(left, func(ctr container.Summary) bool {
-		if running[ctr.Labels["com.docker.swarm.task.id"]] || (ctr.State != "exited" && ctr.State != "created" && ctr.State != "dead") {
-			return false
-		}
-		err := c.ManagerAPI.ContainerRemove(ctx, ctr.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			// Still listed, so the wait reports it if it stays.
-			t.Logf("remove container %s of an ended task: %v", strings.Join(ctr.Names, ","), err)
-			return false
-		}
-		return true
-	})
 }
 
 // removeRegistryImages removes the host engine's references to images in

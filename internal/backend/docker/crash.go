@@ -2,15 +2,14 @@ package docker
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -37,65 +36,50 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 		opts.WaitTimeout = orchestrator.DefaultWaitTimeout
 	}
 
-	killedAt := time.Now()
-	method, err := b.killProcess(ctx, st, svc, target)
+	timeline := crash.Begin(&report, "container "+target.Name, b.progress)
+	method, err := b.killer.Kill(ctx, b.engine, target, st.ProjectLabels())
 	if err != nil {
 		return report, err
 	}
-	report.Method = method
-	resource := "container " + target.Name
-	b.report(resource, "killed", method)
+	timeline.Killed(method)
 	if opts.NoWait {
 		return report, nil
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, opts.WaitTimeout)
+	ctx, cancel := timeline.Watch(ctx, opts.WaitTimeout)
 	defer cancel()
-	mark := func(what string) {
-		report.Timeline = append(report.Timeline, orchestrator.Milestone{What: what, After: time.Since(killedAt)})
-		b.report(resource, what, "+"+time.Since(killedAt).Round(time.Millisecond).String())
-	}
-	waitErr := func(what string, err error) error {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("service %s: not %s within %s after the crash", svc.Name, what, opts.WaitTimeout)
-		}
-		return err
-	}
 
 	died, err := b.waitContainer(ctx, target.ID, func(c engine.Container) bool {
 		return !c.Running() || c.RestartCount > target.RestartCount || !c.StartedAt.Equal(target.StartedAt)
 	})
 	if err != nil {
-		return report, waitErr("seen to die", err)
+		return report, timeline.WaitError("seen to die", err)
 	}
-	mark(fmt.Sprintf("crashed (SIGKILL, exit %d)", exitCodeOf(died)))
+	timeline.Mark(fmt.Sprintf("crashed (SIGKILL, exit %d)", exitCodeOf(died)))
 
 	back, err := b.waitContainer(ctx, target.ID, func(c engine.Container) bool {
 		return c.Running() && c.RestartCount > target.RestartCount || !c.Running() && !willRestart(c)
 	})
 	if err != nil {
-		return report, waitErr("restarted", err)
+		return report, timeline.WaitError("restarted", err)
 	}
 	if !back.Running() {
 		return report, fmt.Errorf("service %s: the engine did not restart container %s (restart policy %q, %s)",
 			svc.Name, target.Name, back.Restart.String(), exitReason(back))
 	}
-	mark(fmt.Sprintf("restarted by policy %q (restart #%d)", back.Restart.String(), back.RestartCount))
+	timeline.Mark(fmt.Sprintf("restarted by policy %q (restart #%d)", back.Restart.String(), back.RestartCount))
 
 	if svc.Healthcheck.Enabled() {
 		if err := b.awaitHealthy(ctx, svc, target.ID, target.Name, opts.WaitTimeout); err != nil {
-			return report, waitErr("healthy", err)
+			return report, timeline.WaitError("healthy", err)
 		}
-		mark("healthy")
+		timeline.Mark("healthy")
 	}
-	for _, dependent := range st.Dependents(svc.Name) {
-		if len(dependent.Readiness) == 0 {
-			continue
-		}
+	for _, dependent := range crash.ServingDependents(st, svc.Name) {
 		if err := b.waitServing(ctx, st, dependent, opts.WaitTimeout); err != nil {
-			return report, waitErr("serving", err)
+			return report, timeline.WaitError("serving", err)
 		}
-		mark(dependent.Name + " serving again")
+		timeline.Mark(dependent.Name + " serving again")
 	}
 	return report, nil
 }
@@ -145,64 +129,6 @@ func (b *Backend) pickContainer(ctx context.Context, st *stack.Stack, service, r
 	}
 	c, err := b.engine.ContainerInspect(ctx, chosen.ID)
 	return svc, c, err
-}
-
-// killProcess sends SIGKILL to the container's main process from outside
-// the engine's API: directly by host PID when the engine is local and the
-// PID is verifiably the container's, otherwise from a short-lived helper
-// container in the host's PID namespace.
-func (b *Backend) killProcess(ctx context.Context, st *stack.Stack, svc *stack.Service, c engine.Container) (string, error) {
-	if b.engine.IsLocal() && pidBelongsTo(c.Pid, c.ID) {
-		if err := b.signalPid(c.Pid, syscall.SIGKILL); err == nil {
-			return fmt.Sprintf("SIGKILL to host PID %d", c.Pid), nil
-		}
-	}
-	if err := b.killFromHelper(ctx, st, c); err != nil {
-		return "", fmt.Errorf("crash container %s: %w", c.Name, err)
-	}
-	return fmt.Sprintf("SIGKILL to host PID %d from a helper container", c.Pid), nil
-}
-
-// pidBelongsTo checks, through /proc, that pid runs in the container's
-// cgroup, so a PID from a remote or virtualised engine is never signalled
-// on this machine by mistake.
-func pidBelongsTo(pid int, containerID string) bool {
-	if pid <= 0 {
-		return false
-	}
-	cgroup, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	return err == nil && strings.Contains(string(cgroup), containerID)
-}
-
-func (b *Backend) killFromHelper(ctx context.Context, st *stack.Stack, c engine.Container) error {
-	image, err := b.ensureCrashHelper(ctx)
-	if err != nil {
-		return err
-	}
-	labels := st.ProjectLabels()
-	labels[stack.LabelService] = "crash-helper"
-	name := c.Name + "-crasher"
-	id, err := b.engine.ContainerCreate(ctx, engine.ContainerSpec{
-		Name: name, Image: image, User: "0:0", PidMode: "host", Labels: labels,
-		Cmd: []string{strconv.Itoa(c.Pid)},
-	})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = b.engine.ContainerRemove(context.WithoutCancel(ctx), id) }()
-	if err := b.engine.ContainerStart(ctx, id); err != nil {
-		return err
-	}
-	done, err := b.waitContainer(ctx, id, func(h engine.Container) bool { return !h.Running() })
-	if err != nil {
-		return err
-	}
-	if done.ExitCode != 0 {
-		var logs strings.Builder
-		_ = b.engine.ContainerLogs(context.WithoutCancel(ctx), id, engine.LogsOptions{Tail: 5}, &logs, &logs)
-		return fmt.Errorf("helper %s exited %d: %s", name, done.ExitCode, strings.TrimSpace(logs.String()))
-	}
-	return nil
 }
 
 // waitContainer polls the container until done says so, and returns it

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -27,7 +28,7 @@ func crashHelper(f *fakeEngine) func(*engine.Container) {
 		spec := f.containers[h.Name].spec // ContainerStart holds f.mu
 		image := f.made[spec.Image]
 		pid, err := strconv.Atoi(strings.Join(spec.Cmd, " "))
-		if !slices.Equal(image.entrypoint, []string{helperBinaryPath, SignalPidCommand}) ||
+		if !slices.Equal(image.entrypoint, []string{crash.HelperBinaryPath, crash.SignalPidCommand}) ||
 			spec.User != "0:0" || spec.PidMode != "host" || err != nil {
 			exitWith(1)(h)
 			return
@@ -78,17 +79,17 @@ func checkHelpers(t *testing.T, f *fakeEngine, st *stack.Stack, target, bin stri
 		t.Errorf("helper has labels %v, want the project's and service crash-helper", h.Labels)
 	}
 	image, ok := f.made[h.Image]
-	if !ok || !strings.HasPrefix(h.Image, helperRepo+":") {
-		t.Fatalf("helper runs image %q, want one stackctl made of itself (%s:...)", h.Image, helperRepo)
+	if !ok || !strings.HasPrefix(h.Image, crash.HelperRepo+":") {
+		t.Fatalf("helper runs image %q, want one stackctl made of itself (%s:...)", h.Image, crash.HelperRepo)
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(image.files) != 1 || "/"+image.files[0].Path != helperBinaryPath || image.files[0].Mode != 0o755 || !bytes.Equal(image.files[0].Data, data) {
-		t.Errorf("helper image %s holds %d files (first %q); want just the stackctl binary %s at %s, mode 0755", h.Image, len(image.files), firstPath(image.files), bin, helperBinaryPath)
+	if len(image.files) != 1 || "/"+image.files[0].Path != crash.HelperBinaryPath || image.files[0].Mode != 0o755 || !bytes.Equal(image.files[0].Data, data) {
+		t.Errorf("helper image %s holds %d files (first %q); want just the stackctl binary %s at %s, mode 0755", h.Image, len(image.files), firstPath(image.files), bin, crash.HelperBinaryPath)
 	}
-	if want := []string{helperBinaryPath, SignalPidCommand}; !slices.Equal(image.entrypoint, want) {
+	if want := []string{crash.HelperBinaryPath, crash.SignalPidCommand}; !slices.Equal(image.entrypoint, want) {
 		t.Errorf("helper image %s runs %q, want %q", h.Image, image.entrypoint, want)
 	}
 	if f.exists(target + "-crasher") {

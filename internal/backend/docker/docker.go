@@ -10,9 +10,9 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"syscall"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -30,11 +30,9 @@ type Backend struct {
 	progress progress.Reporter
 	// probeGap is the pause between two fast health probes.
 	probeGap time.Duration
-	// signalPid signals a host process; tests replace it.
-	signalPid func(pid int, sig syscall.Signal) error
-	// helperBinary is the stackctl binary the crash helper runs ("": the
-	// running one).
-	helperBinary string
+	// killer crashes containers; killOpts configure it.
+	killer   *crash.Killer
+	killOpts []crash.Option
 }
 
 // Option adjusts a Backend.
@@ -45,11 +43,18 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, signalPid: syscall.Kill}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond}
 	for _, opt := range opts {
 		opt(b)
 	}
+	b.killer = crash.New(reporter, b.killOpts...)
 	return b
+}
+
+// WithCrashHelper names the stackctl binary the crash helper runs; the
+// default is the running program.
+func WithCrashHelper(path string) Option {
+	return func(b *Backend) { b.killOpts = append(b.killOpts, crash.WithHelperBinary(path)) }
 }
 
 func (b *Backend) report(resource, status, detail string) {

@@ -30,7 +30,7 @@ func (b *Backend) Exec(ctx context.Context, st *stack.Stack, opts orchestrator.E
 // run are never chosen.
 func (b *Backend) runningReplica(ctx context.Context, st *stack.Stack, service string, index int) (orchestrator.ContainerStatus, error) {
 	if _, ok := st.Service(service); !ok {
-		return orchestrator.ContainerStatus{}, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, service, strings.Join(st.ServiceNames(), ", "))
+		return orchestrator.ContainerStatus{}, orchestrator.UnknownService(st, service)
 	}
 	if index < 0 {
 		return orchestrator.ContainerStatus{}, fmt.Errorf("service %s: --index %d is out of range: %w (replicas count from 1)", service, index, orchestrator.ErrNoSuchReplica)

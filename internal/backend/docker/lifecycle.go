@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -12,26 +11,12 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// selectServices checks the named services and returns them, or all of the
-// stack's when none are named.
-func selectServices(st *stack.Stack, names []string) ([]string, error) {
-	if len(names) == 0 {
-		return st.ServiceNames(), nil
-	}
-	for _, name := range names {
-		if _, ok := st.Service(name); !ok {
-			return nil, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
-		}
-	}
-	return names, nil
-}
-
 // Stop stops the named services' containers (all when none are named),
 // dependents first, without removing them. The engine records a manual
 // stop: no restart policy brings them back until they are started again.
 // A positive timeout overrides each service's grace period.
 func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, timeout time.Duration) error {
-	selected, err := selectServices(st, services)
+	selected, err := orchestrator.SelectServices(st, services)
 	if err != nil {
 		return err
 	}
@@ -65,7 +50,7 @@ func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, 
 // named) in dependency order, each service once those it depends on are
 // ready. One-shot tasks are not re-run.
 func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string, waitTimeout time.Duration) error {
-	selected, err := selectServices(st, services)
+	selected, err := orchestrator.SelectServices(st, services)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -39,16 +38,13 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 		return nil, err
 	}
 	name := lockName(project)
-	host, _ := os.Hostname()
-	owner := fmt.Sprintf("stackctl (pid %d on %s: %s)", os.Getpid(), host, strings.Join(os.Args[1:], " "))
+	owner, host := orchestrator.LockOwner()
 	spec := engine.ContainerSpec{
 		Name: name, Image: emptyImage,
 		Labels: map[string]string{
 			labelLock: project, labelLockHost: host, labelLockPid: strconv.Itoa(os.Getpid()), labelLockOwner: owner,
 		},
 	}
-	waitCtx, cancel := context.WithTimeout(ctx, maxWait)
-	defer cancel()
 	reported := false
 	var held *orchestrator.LockedError
 	var acquire wait.Func
@@ -83,18 +79,8 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 		}
 		return false, nil
 	}
-	// One try at once, then more while maxWait allows.
-	done, err := acquire(ctx)
-	if err == nil && !done {
-		err = wait.Until(waitCtx, 100*time.Millisecond, acquire)
-	}
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		return nil, ctx.Err()
-	case errors.Is(err, context.DeadlineExceeded) && held != nil:
-		return nil, held
-	default:
+	err = orchestrator.TakeLock(ctx, maxWait, 100*time.Millisecond, acquire, func() *orchestrator.LockedError { return held })
+	if err != nil {
 		return nil, err
 	}
 	return func() {

@@ -17,10 +17,8 @@ import (
 // Logs writes the logs of the project's containers to w, merged line by
 // line, each line prefixed with its container's name.
 func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.LogsOptions, w io.Writer) error {
-	for _, name := range opts.Services {
-		if _, ok := st.Service(name); !ok {
-			return fmt.Errorf("%w %q (the stack has: %v)", orchestrator.ErrUnknownService, name, st.ServiceNames())
-		}
+	if err := orchestrator.CheckServices(st, opts.Services); err != nil {
+		return err
 	}
 	containers, err := b.PS(ctx, st)
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts orchestrator.RunOptions) (res orchestrator.RunResult, err error) {
 	svc, ok := st.Service(opts.Service)
 	if !ok {
-		return res, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, opts.Service, strings.Join(st.ServiceNames(), ", "))
+		return res, orchestrator.UnknownService(st, opts.Service)
 	}
 	if deps := dependencyStack(st, svc); !opts.NoDeps && len(deps.Services) > 0 {
 		// The services a restricted up leaves out are not orphans.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -15,10 +14,8 @@ import (
 // Build builds the images of the named services (all, when none is named)
 // that have a build section, whether or not their context changed.
 func (s *Store) Build(ctx context.Context, st *stack.Stack, services []string) error {
-	for _, name := range services {
-		if _, ok := st.Service(name); !ok {
-			return fmt.Errorf("build: %w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
-		}
+	if err := orchestrator.CheckServices(st, services); err != nil {
+		return fmt.Errorf("build: %w", err)
 	}
 	only := *st
 	only.Services = slices.DeleteFunc(slices.Clone(st.Services), func(svc stack.Service) bool {

@@ -126,8 +126,11 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 	if t.ExitCode != 0 {
 		reason += fmt.Sprintf(" (exit %d)", t.ExitCode)
 	}
+	if b.registry == "" && strings.Contains(t.Err, "No such image") {
+		reason += "; the node has no copy of the image: give --registry HOST:PORT, and stackctl pushes every image there for all nodes to pull"
+	}
 	return &orchestrator.ServiceFailedError{
-		Service: svc.Name, Task: fmt.Sprintf("%s.%d (%s)", s.Name, t.Slot, shortTaskID(t.ID)), Node: node,
+		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortTaskID(t.ID)), Node: node,
 		Reason: reason, LogTail: b.taskLogs(ctx, s.ID, t.ID),
 	}
 }

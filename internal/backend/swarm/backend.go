@@ -8,6 +8,7 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -15,9 +16,12 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// Engine is what the swarm backend asks of a swarm manager's engine.
+// Engine is what the swarm backend asks of a swarm manager's engine. The
+// manager is a node too: kill crashes the tasks that run on it through
+// it.
 type Engine interface {
 	images.Engine
+	NodeEngine
 	ImageTag(ctx context.Context, source, target string) error
 	ImagePush(ctx context.Context, ref string, progress func(string)) (string, error)
 
@@ -46,8 +50,6 @@ type Engine interface {
 	ConfigCreate(ctx context.Context, spec swarmapi.ConfigSpec) (string, error)
 	ConfigList(ctx context.Context, labels map[string]string) ([]engine.SwarmObject, error)
 	ConfigRemove(ctx context.Context, ref string) error
-
-	IsLocal() bool
 }
 
 // Backend runs a stack's services as the services of a Docker swarm,
@@ -67,6 +69,13 @@ type Backend struct {
 	poll time.Duration
 	// endpointMode overrides the detection of IPVS ("": detect).
 	endpointMode swarmapi.ResolutionMode
+	// killer crashes tasks' containers; killOpts configure it.
+	killer   *crash.Killer
+	killOpts []crash.Option
+	// nodeEngines are the engine addresses of other nodes, by hostname or
+	// ID; dial connects to one (tests replace it).
+	nodeEngines map[string]string
+	dial        func(ctx context.Context, host string) (NodeEngine, func(), error)
 
 	mu sync.Mutex
 	// prepared holds, per project, what Prepare found out for the specs.
@@ -91,16 +100,24 @@ func WithEndpointMode(mode string) Option {
 	return func(b *Backend) { b.endpointMode = swarmapi.ResolutionMode(mode) }
 }
 
+// WithCrashHelper names the stackctl binary the crash helper runs on a
+// node whose engine is not this machine's; the default is the running
+// program.
+func WithCrashHelper(path string) Option {
+	return func(b *Backend) { b.killOpts = append(b.killOpts, crash.WithHelperBinary(path)) }
+}
+
 // New returns the backend for the swarm that eng manages, reporting to
 // reporter (nil: nowhere).
 func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, poll: 100 * time.Millisecond, prepared: map[string]*prepared{}}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, poll: 100 * time.Millisecond, prepared: map[string]*prepared{}, dial: dialEngine}
 	for _, opt := range opts {
 		opt(b)
 	}
+	b.killer = crash.New(reporter, b.killOpts...)
 	return b
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
@@ -58,7 +60,7 @@ func (r *swarmRun) Apply(ctx context.Context, plan orchestrator.ServicePlan) ([]
 		if err != nil {
 			return nil, err
 		}
-		r.b.report(resource, "creating", replicasDetail(plan.Service))
+		r.b.report(resource, "creating", createDetail(plan.Service, spec))
 		id, warnings, err := r.b.engine.ServiceCreate(ctx, spec)
 		if err != nil {
 			return nil, err
@@ -122,11 +124,20 @@ func (r *swarmRun) warn(resource string, warnings []string) {
 	}
 }
 
-func replicasDetail(svc *stack.Service) string {
+// createDetail says what the swarm is asked to run: how many, and for a
+// service that keeps data, where and how it is updated.
+func createDetail(svc *stack.Service, spec swarmapi.ServiceSpec) string {
 	if svc.OneShot {
 		return "job"
 	}
-	return fmt.Sprintf("%d replicas", svc.Replicas)
+	detail := fmt.Sprintf("%d replicas", svc.Replicas)
+	if p := spec.TaskTemplate.Placement; p != nil && slices.ContainsFunc(p.Constraints, func(c string) bool { return strings.Contains(c, pinLabelPrefix) }) {
+		detail += ", pinned to the node that keeps its data"
+	}
+	if u := spec.UpdateConfig; u != nil && u.Order == swarmapi.UpdateOrderStopFirst {
+		detail += ", updated stop-first"
+	}
+	return detail
 }
 
 // Await returns once the service is what its dependents wait for: its job

@@ -72,15 +72,22 @@ func edgeURL(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster
 // of each replica.
 func replicasAnswering(t *testing.T, ctx context.Context, url string, n int) map[string]int {
 	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
 	seen := map[string]int{}
 	for range n {
-		body, err := get(ctx, url)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("GET %s through the edge: %v", url, err)
 		}
-		m := servedBy.FindStringSubmatch(body)
-		if m == nil {
-			t.Fatalf("GET %s through the edge answered %q, want the app's page naming its replica", url, body)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := servedBy.FindStringSubmatch(string(body))
+		if resp.StatusCode != http.StatusOK || m == nil {
+			t.Fatalf("GET %s through the edge answered %s %q, want the app's page naming its replica", url, resp.Status, body)
 		}
 		seen[m[1]]++
 	}

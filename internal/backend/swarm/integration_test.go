@@ -5,12 +5,15 @@ package swarm_test
 // a real registry every node pulls from.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -72,14 +75,7 @@ func builtinUp(t *testing.T, ctx context.Context, cluster *enginetest.SwarmClust
 	rec.dumpOnFailure()
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), webReplicas)
-	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
-			t.Errorf("down in cleanup: %v", err)
-		}
-	})
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
-		t.Fatalf("up on the swarm: %v", err)
-	}
+	upForTest(t, ctx, orch, st)
 	return orch, st
 }
 
@@ -98,11 +94,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	rec.dumpOnFailure()
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
-	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
-			t.Errorf("down in cleanup: %v", err)
-		}
-	})
+	downAtEnd(t, orch, st)
 
 	res, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute})
 	if err != nil {
@@ -112,14 +104,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Error("up from nothing says it changed nothing")
 	}
 
-	tasks := func(service string) []engine.Task {
-		t.Helper()
-		list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return list
-	}
+	tasks := func(service string) []engine.Task { return serviceTasks(t, ctx, cluster, st, service) }
 	dbTasks := tasks("db")
 	dbRunning := slices.IndexFunc(dbTasks, func(tk engine.Task) bool { return tk.State == "running" })
 	if dbRunning < 0 {
@@ -196,10 +181,73 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Error("a second up on an unchanged stack changed something")
 	}
 
+	// Scaling web down to 2 changes its replica count only: two of its
+	// tasks stay, none is replaced.
+	scaled := swarmStack(t, st.Project, 2)
+	if _, err := orch.Up(ctx, scaled, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
+		t.Fatalf("up with web at 2: %v", err)
+	}
+	kept := slices.DeleteFunc(tasks("web"), func(tk engine.Task) bool { return tk.DesiredState != "running" })
+	if len(kept) != 2 || !slices.ContainsFunc(web, func(tk engine.Task) bool { return tk.ID == kept[0].ID }) ||
+		!slices.ContainsFunc(web, func(tk engine.Task) bool { return tk.ID == kept[1].ID }) {
+		t.Errorf("after scaling web to 2 its tasks are %+v; want 2 of the 3 it had", kept)
+	}
+
+	// The logs of every service, gathered from the nodes, each line
+	// prefixed with its service.
+	var logs strings.Builder
+	if err := orch.Logs(ctx, scaled, orchestrator.LogsOptions{Services: []string{"web", "db"}, Tail: -1}, &logs); err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	// The prefixes are padded to the longest service name.
+	from := map[string]int{}
+	for line := range strings.Lines(logs.String()) {
+		name, _, _ := strings.Cut(line, " ")
+		from[name]++
+	}
+	for _, service := range []string{"web", "db"} {
+		if from[swarm.ServiceName(st.Project, service)] == 0 {
+			t.Errorf("logs have no line of %s:\n%s", service, logs.String())
+		}
+	}
+	if n := from[swarm.ServiceName(st.Project, "cache")]; n > 0 {
+		t.Errorf("logs of web and db show %d lines of cache", n)
+	}
+
 	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down -v: %v", err)
 	}
 	assertNothingLeft(t, ctx, cluster, st)
+}
+
+// downAtEnd takes the stack down, volumes too, when the test ends.
+func downAtEnd(t *testing.T, orch *orchestrator.Orchestrator, st *stack.Stack) {
+	t.Helper()
+	t.Cleanup(func() {
+		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+			t.Errorf("down in cleanup: %v", err)
+		}
+	})
+}
+
+// upForTest brings the stack up on the swarm, and down when the test ends.
+func upForTest(t *testing.T, ctx context.Context, orch *orchestrator.Orchestrator, st *stack.Stack) {
+	t.Helper()
+	downAtEnd(t, orch, st)
+	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
+		t.Fatalf("up on the swarm: %v", err)
+	}
+}
+
+// serviceTasks are all the tasks of the stack's service, as the manager
+// lists them.
+func serviceTasks(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, st *stack.Stack, service string) []engine.Task {
+	t.Helper()
+	list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }
 
 // nodeAddrs are the addresses at which this machine reaches each node's
@@ -214,25 +262,29 @@ func nodeAddrs(t *testing.T, ctx context.Context, cluster *enginetest.SwarmClust
 	return addrs
 }
 
-// get fetches url, trying again while the port is being set up.
-func get(ctx context.Context, url string) (string, error) {
+// get fetches / from host on any of ports, trying them in turn again while
+// the port is being set up. A host-mode port may be bound twice, for IPv4
+// and IPv6, on two host ports, and only one answers on an IPv4 address.
+func get(ctx context.Context, host string, ports []stack.Port) (string, error) {
 	client := &http.Client{Timeout: 2 * time.Second}
-	var last error
+	last := fmt.Errorf("no port published")
 	for range 50 {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return string(body), nil
+		for _, p := range ports {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s:%d/", host, p.HostPort), nil)
+			if err != nil {
+				return "", err
 			}
-			err = fmt.Errorf("status %d: %s", resp.StatusCode, body)
+			resp, err := client.Do(req)
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return string(body), nil
+				}
+				err = fmt.Errorf("status %d: %s", resp.StatusCode, body)
+			}
+			last = err
 		}
-		last = err
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
@@ -280,13 +332,15 @@ func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.Sw
 
 // TestSwarmRunsTheDay34ExampleVerbatim deploys the seed tutorial's own
 // project, its file unchanged (an override publishes web on a port the
-// swarm picks): its build is built and pushed, its container_names become
-// hostnames, and flask-app's task is made only once postgres-db is healthy.
+// swarm picks), with the stackctl binary as a user runs it: --swarm and
+// --registry select the backend; its build is built and pushed, its
+// container_names become hostnames, flask-app's task is made only once
+// postgres-db is healthy, ps shows each task's node, and down -v leaves
+// nothing.
 func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	cluster := enginetest.Swarm(t, 2)
 	ctx := enginetest.Context(t, 10*time.Minute)
-	rec := &recorder{t: t}
-	rec.dumpOnFailure()
+	bin := stacktest.StaticStackctl(t)
 	root, err := stacktest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -295,33 +349,35 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	if err := os.WriteFile(override, []byte("services:\n  web:\n    ports: !override\n      - \"5000\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := stack.Load(ctx, stack.LoadOptions{
-		Files:       []string{filepath.Join(root, "examples", "day-34", "docker-compose.yml"), override},
-		ProjectName: enginetest.ProjectName(t),
-	})
+	files := []string{filepath.Join(root, "examples", "day-34", "docker-compose.yml"), override}
+	project := enginetest.ProjectName(t)
+	stackctl := func(args ...string) (string, error) {
+		t.Helper()
+		full := append([]string{"-f", files[0], "-f", files[1], "-p", project, "--swarm", "--registry", cluster.Registry.Addr}, args...)
+		cmd := exec.CommandContext(ctx, bin, full...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err != nil {
+			err = fmt.Errorf("stackctl %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return stdout.String(), err
+	}
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: files, ProjectName: project})
 	if err != nil {
 		t.Fatalf("load the example: %v", err)
 	}
-	if err := st.ApplyShape(stack.Shape{Distributed: true}); err != nil {
-		t.Fatal(err)
-	}
-	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
 	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		if _, err := stackctl("down", "-v"); err != nil {
 			t.Errorf("down in cleanup: %v", err)
 		}
 	})
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
-		t.Fatalf("up on the swarm: %v", err)
+	if _, err := stackctl("up", "--wait-timeout", "4m"); err != nil {
+		t.Fatal(err)
 	}
 
 	tasks := func(service string) []engine.Task {
-		t.Helper()
-		list, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: swarm.ServiceName(st.Project, service)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.DeleteFunc(list, func(tk engine.Task) bool { return tk.DesiredState != "running" })
+		return slices.DeleteFunc(serviceTasks(t, ctx, cluster, st, service), func(tk engine.Task) bool { return tk.DesiredState != "running" })
 	}
 	db, web := tasks("db"), tasks("web")
 	if len(db) != 1 || len(web) != 1 || db[0].State != "running" || web[0].State != "running" {
@@ -330,17 +386,29 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	if web[0].Created.Before(db[0].StatusAt) {
 		t.Errorf("flask-app's task was made at %s, before postgres-db was healthy at %s", web[0].Created.Format(time.StampMilli), db[0].StatusAt.Format(time.StampMilli))
 	}
-	if len(web[0].Ports) != 1 {
-		t.Fatalf("web publishes %v, want one host port", web[0].Ports)
-	}
-	url := fmt.Sprintf("http://%s:%d/", nodeAddrs(t, ctx, cluster)[web[0].NodeID], web[0].Ports[0].HostPort)
-	body, err := get(ctx, url)
+	body, err := get(ctx, nodeAddrs(t, ctx, cluster)[web[0].NodeID], web[0].Ports)
 	if err != nil || body != "Hello from Flask App connected to Postgres & Redis!" {
-		t.Errorf("GET %s = %q, %v; want the tutorial's greeting", url, body, err)
+		t.Errorf("GET / of web = %q, %v; want the tutorial's greeting", body, err)
 	}
 
-	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
-		t.Fatalf("down -v: %v", err)
+	out, err := stackctl("ps", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []orchestrator.ContainerStatus
+	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
+		t.Fatalf("ps --format json: %v\n%s", err, out)
+	}
+	nodes := map[string]string{}
+	for _, c := range statuses {
+		nodes[c.Service] = c.Node
+	}
+	if nodes["db"] != cluster.ManagerName || nodes["web"] == "" || nodes["cache"] == "" {
+		t.Errorf("ps puts db on %q (want the manager %s, where its data lives), web on %q, cache on %q", nodes["db"], cluster.ManagerName, nodes["web"], nodes["cache"])
+	}
+
+	if _, err := stackctl("down", "-v"); err != nil {
+		t.Fatal(err)
 	}
 	assertNothingLeft(t, ctx, cluster, st)
 }

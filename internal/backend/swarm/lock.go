@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
@@ -33,8 +32,7 @@ func lockName(project string) string { return project + "_stackctl-lock" }
 // holder to finish. The returned function releases it.
 func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duration) (func(), error) {
 	name := lockName(project)
-	host, _ := os.Hostname()
-	owner := fmt.Sprintf("stackctl (pid %d on %s: %s)", os.Getpid(), host, strings.Join(os.Args[1:], " "))
+	owner, _ := orchestrator.LockOwner()
 	spec := swarmapi.ConfigSpec{
 		Annotations: swarmapi.Annotations{Name: name, Labels: map[string]string{labelLock: project, labelLockOwner: owner}},
 		Data:        []byte(strconv.Itoa(os.Getpid()) + "\n"),
@@ -75,19 +73,8 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 		}
 		return false, nil
 	})
-	done, err := acquire(ctx)
-	if err == nil && !done {
-		waitCtx, cancel := context.WithTimeout(ctx, maxWait)
-		defer cancel()
-		err = wait.Until(waitCtx, 200*time.Millisecond, acquire)
-	}
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		return nil, ctx.Err()
-	case errors.Is(err, context.DeadlineExceeded) && held != nil:
-		return nil, held
-	default:
+	err := orchestrator.TakeLock(ctx, maxWait, 200*time.Millisecond, acquire, func() *orchestrator.LockedError { return held })
+	if err != nil {
 		return nil, err
 	}
 	return func() {

@@ -80,3 +80,23 @@ func TestRepositoryDropsTheRegistryHost(t *testing.T) {
 		}
 	}
 }
+
+// A service that keeps data says, as it is created, that it is pinned to
+// its node and updated stop-first; a stateless one says neither.
+func TestCreateDetailSaysWhereDataStays(t *testing.T) {
+	st := stacktest.Builtin(t, stacktest.Options{Project: "p", Shape: stack.Shape{Distributed: true}})
+	d := Deploy{EndpointMode: "dnsrr", Pin: NodeLabel{Key: pinLabelPrefix + "p", Value: "true"}, SecretIDs: map[string]string{"postgres_password": "s1"}}
+	for name, want := range map[string]string{
+		"db":    "1 replicas, pinned to the node that keeps its data, updated stop-first",
+		"cache": "1 replicas",
+	} {
+		svc, _ := st.Service(name)
+		spec, err := ServiceSpec(st, svc, "h", d)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := createDetail(svc, spec); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}

@@ -17,10 +17,8 @@ import (
 // line, each line prefixed with its service's name; the swarm gathers
 // them from the nodes that ran the tasks.
 func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.LogsOptions, w io.Writer) error {
-	for _, name := range opts.Services {
-		if _, ok := st.Service(name); !ok {
-			return fmt.Errorf("%w %q (the stack has: %v)", orchestrator.ErrUnknownService, name, st.ServiceNames())
-		}
+	if err := orchestrator.CheckServices(st, opts.Services); err != nil {
+		return err
 	}
 	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
 	if err != nil {

@@ -3,7 +3,6 @@ package swarm
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -53,9 +52,15 @@ func shownTasks(s engine.Service, tasks []engine.Task) []engine.Task {
 
 func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) orchestrator.ContainerStatus {
 	c := orchestrator.ContainerStatus{
-		Service: s.Labels[stack.LabelService], Name: fmt.Sprintf("%s.%d", s.Name, t.Slot), ID: t.ID,
-		Replica: t.Slot, State: t.State, ExitCode: t.ExitCode, Ports: t.Ports,
+		Service: s.Labels[stack.LabelService], Name: taskName(s, t), ID: t.ID,
+		Replica: t.Slot, State: t.State, ExitCode: t.ExitCode,
 		Node: nodeName(nodes, t.NodeID), Error: t.Err,
+	}
+	// A port published in host mode is bound on the task's node: its
+	// address is where the port is reached.
+	for _, p := range t.Ports {
+		p.HostIP = nodeAddr(nodes, t.NodeID)
+		c.Ports = append(c.Ports, p)
 	}
 	if p := s.Spec.TaskTemplate.RestartPolicy; p != nil {
 		c.RestartPolicy = string(p.Condition)
@@ -69,4 +74,14 @@ func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) orchestrator
 		}
 	}
 	return c
+}
+
+// nodeAddr is a node's address as the swarm sees it ("" when unknown).
+func nodeAddr(nodes []engine.Node, id string) string {
+	for _, n := range nodes {
+		if n.ID == id {
+			return n.Addr
+		}
+	}
+	return ""
 }

@@ -1,11 +1,11 @@
 package swarm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -40,10 +40,12 @@ func (b *Backend) Deployed(ctx context.Context, project string) (stack.Deploymen
 // services' when none is named), as an update with the same spec: in the
 // service's update order, so a start-first service keeps serving.
 func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []string, _, waitTimeout time.Duration) error {
-	names, err := serviceNames(st, services)
+	names, err := orchestrator.SelectServices(st, services)
 	if err != nil {
 		return err
 	}
+	rank := st.StartRank()
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
 	if waitTimeout <= 0 {
 		waitTimeout = orchestrator.DefaultWaitTimeout
 	}
@@ -72,19 +74,6 @@ func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []strin
 	return nil
 }
 
-// serviceNames are the named services, checked, or all in start order.
-func serviceNames(st *stack.Stack, services []string) ([]string, error) {
-	for _, name := range services {
-		if _, ok := st.Service(name); !ok {
-			return nil, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, name, strings.Join(st.ServiceNames(), ", "))
-		}
-	}
-	if len(services) > 0 {
-		return slices.Clone(services), nil
-	}
-	return st.StartOrder()
-}
-
 // Stop is refused: a swarm service has no stopped state to keep; scale it
 // to 0 instead.
 func (b *Backend) Stop(context.Context, *stack.Stack, []string, time.Duration) error {
@@ -96,17 +85,13 @@ func (b *Backend) Start(context.Context, *stack.Stack, []string, time.Duration) 
 	return fmt.Errorf("start: %w: a swarm keeps its services running; scale a service back up, or run up", ErrNotOnSwarm)
 }
 
-// Crash is refused until stackctl reaches the engine of the task's node.
-func (b *Backend) Crash(context.Context, *stack.Stack, orchestrator.CrashOptions) (orchestrator.CrashReport, error) {
-	return orchestrator.CrashReport{}, fmt.Errorf("kill: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
-}
-
-// Signal is refused, as Crash is.
+// Signal is refused: it is one engine's manual stop, which a swarm service
+// has no use for; kill without --signal crashes a task.
 func (b *Backend) Signal(context.Context, *stack.Stack, string, string, string) (string, error) {
-	return "", fmt.Errorf("kill -s: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
+	return "", fmt.Errorf("kill -s: %w: `stackctl --swarm kill SERVICE` crashes a task and times its replacement", ErrNotOnSwarm)
 }
 
-// Exec is refused, as Crash is.
+// Exec is refused until it reaches the engines of the tasks' nodes.
 func (b *Backend) Exec(context.Context, *stack.Stack, orchestrator.ExecOptions) (int, error) {
 	return 0, fmt.Errorf("exec: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
 }
