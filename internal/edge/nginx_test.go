@@ -53,3 +53,42 @@ func TestRenderRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// With a DNS name, nginx resolves it per request through the resolver,
+// briefly cached, and retries on the other addresses it resolved to.
+func TestRenderResolvesAHostAtRequestTime(t *testing.T) {
+	conf, err := Render(Upstream{Name: "web", Host: "tasks.p_web", Resolver: "127.0.0.11", Port: 5000, ListenPort: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(conf)
+	for _, want := range []string{
+		"resolver 127.0.0.11 valid=1s ipv6=off;",
+		"set $replicas tasks.p_web;",
+		"proxy_pass http://$replicas:5000;",
+		"proxy_next_upstream error timeout http_502 http_504;",
+		"listen 80;",
+		"upstream=$upstream_addr",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %q:\n%s", want, got)
+		}
+	}
+	// An upstream block of the same name would win over the resolver, and
+	// keepalive needs one.
+	if strings.Contains(got, "upstream web {") || strings.Contains(got, "return 503") {
+		t.Errorf("a resolved upstream declares no upstream block and serves no 503:\n%s", got)
+	}
+}
+
+func TestRenderRejectsABadHost(t *testing.T) {
+	for name, u := range map[string]Upstream{
+		"not a name":       {Name: "web", Host: "tasks.web; evil", Resolver: "127.0.0.11", Port: 5000, ListenPort: 80},
+		"no resolver":      {Name: "web", Host: "tasks.web", Port: 5000, ListenPort: 80},
+		"name and servers": {Name: "web", Host: "tasks.web", Resolver: "127.0.0.11", Addresses: []string{"10.0.0.2"}, Port: 5000, ListenPort: 80},
+	} {
+		if _, err := Render(u); err == nil {
+			t.Errorf("%s: Render(%+v) succeeded, want an error", name, u)
+		}
+	}
+}

@@ -286,6 +286,47 @@ func TestEdgeTakesThePort(t *testing.T) {
 	}
 }
 
+// On a swarm too the edge takes the port: its shape is the one a single
+// engine gets, and a service without an edge still scales on a fixed port
+// (each replica publishes on its own node).
+func TestDistributedShapeKeepsTheEdge(t *testing.T) {
+	isolate(t)
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	st, err := stack.Load(context.Background(), stack.LoadOptions{WorkingDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ApplyShape(stack.Shape{Distributed: true, Scale: map[string]int{"web": 3}}); err != nil {
+		t.Fatal(err)
+	}
+	web, _ := st.Service("web")
+	edge, ok := st.Service("web-edge")
+	switch {
+	case !ok:
+		t.Fatalf("no edge service on a swarm; services %v", st.ServiceNames())
+	case len(web.Ports) != 0:
+		t.Errorf("web publishes %v behind its edge, want nothing", web.Ports)
+	case edge.LoadBalancer == nil || edge.LoadBalancer.Target != "web" || len(edge.Ports) != 1 || edge.Ports[0].HostPort != 5000:
+		t.Errorf("edge %+v ports %+v, want web's balancer on 5000", edge.LoadBalancer, edge.Ports)
+	}
+	if err := st.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+
+	path := filepath.Join(t.TempDir(), "compose.yaml")
+	write(t, path, "services:\n  api:\n    image: busybox\n    ports: [\"8080:80\"]\n")
+	st, err = stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ApplyShape(stack.Shape{Distributed: true, Scale: map[string]int{"api": 3}}); err != nil {
+		t.Errorf("scale api=3 on a swarm, no edge: %v, want it allowed", err)
+	}
+	if _, ok := st.Service("api-edge"); ok {
+		t.Errorf("api declares no edge, and got one")
+	}
+}
+
 func write(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {

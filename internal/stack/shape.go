@@ -14,9 +14,10 @@ type Shape struct {
 	// its edge now, even with one replica.
 	Edge bool
 	// Distributed shapes the stack for a swarm, which spreads replicas over
-	// its nodes and routes to them itself: no edge is added, and each
-	// replica publishes its ports on its own node, so a fixed host port
-	// does not stop a service from scaling.
+	// its nodes: a service behind its edge is reached through it as on one
+	// engine (the swarm runs the edge on one node); any other replica
+	// publishes its ports on its own node, so a fixed host port does not
+	// stop a service from scaling.
 	Distributed bool
 	// Deployed is what runs now. A service whose replicas the file does
 	// not fix keeps its running count, and an edge that runs stays, so
@@ -47,8 +48,8 @@ func (s *Stack) ApplyShape(shape Shape) error {
 		} else if n := shape.Deployed.Replicas[svc.Name]; n > 0 && !svc.ReplicasFixed {
 			svc.Replicas = n
 		}
-		behindEdge := !shape.Distributed && (svc.Edge == EdgeAlways ||
-			(svc.Edge == EdgeAuto && (svc.Replicas > 1 || shape.Edge || shape.Deployed.Edges[svc.Name])))
+		behindEdge := svc.Edge == EdgeAlways ||
+			(svc.Edge == EdgeAuto && (svc.Replicas > 1 || shape.Edge || shape.Deployed.Edges[svc.Name]))
 		if behindEdge {
 			if svc.Update.Order == "stop-first" {
 				return fmt.Errorf("services.%s.deploy.update_config.order: stop-first would drop requests; behind the edge replicas are replaced start-first", svc.Name)

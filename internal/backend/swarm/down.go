@@ -20,9 +20,10 @@ const downTimeout = 2 * time.Minute
 
 // Down removes the project's services, dependents first (each level's
 // tasks stopped before its dependencies go), then its networks, secrets
-// and configs, and the node label that kept its data on one node. With
-// Volumes, the project's volumes go too, on the node stackctl reaches;
-// those on other nodes are named, with what it takes to remove them.
+// and configs, and the node labels that kept its data and its edges on
+// one node. With Volumes, the project's volumes go too, on the node
+// stackctl reaches; those on other nodes are named, with what it takes to
+// remove them.
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
 	if _, err := b.manager(ctx); err != nil {
 		return err
@@ -51,7 +52,7 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	if err := b.removeObjects(ctx, st); err != nil {
 		return err
 	}
-	pinNode, err := b.unpin(ctx, st)
+	pinNode, err := b.unlabelNodes(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -202,23 +203,34 @@ func (b *Backend) retry(ctx context.Context, remove func(context.Context) error)
 	return err
 }
 
-// unpin removes the label that kept the project's data on a node, and
-// returns that node ("" when none had it).
-func (b *Backend) unpin(ctx context.Context, st *stack.Stack) (engine.Node, error) {
-	key := pinLabelPrefix + st.Project
+// unlabelNodes removes the labels that placed the project's data and
+// edges, and returns the node that kept its data (none when no node had
+// the label).
+func (b *Backend) unlabelNodes(ctx context.Context, st *stack.Stack) (engine.Node, error) {
+	pinKey, edgeKey := pinLabelPrefix+st.Project, edgeLabelPrefix+st.Project
 	nodes, err := b.engine.NodeList(ctx)
 	if err != nil {
 		return engine.Node{}, err
 	}
+	var pinNode engine.Node
 	for _, n := range nodes {
-		if _, ok := n.Labels[key]; ok {
-			if err := b.engine.NodeUpdateLabels(ctx, n.ID, nil, key); err != nil {
-				return n, err
+		var keys []string
+		for _, key := range []string{pinKey, edgeKey} {
+			if _, ok := n.Labels[key]; ok {
+				keys = append(keys, key)
 			}
-			return n, nil
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		if err := b.engine.NodeUpdateLabels(ctx, n.ID, nil, keys...); err != nil {
+			return pinNode, fmt.Errorf("remove labels %s of project %s from node %s: %w", strings.Join(keys, ", "), st.Project, nodeName(nodes, n.ID), err)
+		}
+		if slices.Contains(keys, pinKey) {
+			pinNode = n
 		}
 	}
-	return engine.Node{}, nil
+	return pinNode, nil
 }
 
 // removeVolumes removes the project's volumes from the manager's engine.

@@ -66,10 +66,24 @@ func swarmStack(t *testing.T, project string, webReplicas int) *stack.Stack {
 	})
 }
 
+// builtinUp is the built-in stack under a project of the test's own, web
+// at webReplicas, up on the swarm: an orchestrator of it and the stack,
+// taken down when the test ends.
+func builtinUp(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, webReplicas int) (*orchestrator.Orchestrator, *stack.Stack) {
+	t.Helper()
+	rec := &recorder{t: t}
+	rec.dumpOnFailure()
+	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
+	st := swarmStack(t, enginetest.ProjectName(t), webReplicas)
+	upForTest(t, ctx, orch, st)
+	return orch, st
+}
+
 // TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown deploys the built-in stack
 // to a swarm of three nodes: db pinned to the manager (its data lives
-// there), migrate as a job, web with three replicas over the nodes, every
-// image pulled from the registry by digest. Web's first task is made only
+// there), migrate as a job, web with three replicas over the nodes behind
+// its edge (on the manager too), every image pulled from the registry by
+// digest. Web's first task is made only
 // after db's task passed its healthcheck and migrate's job completed,
 // which `docker stack deploy` does not do. A second up changes nothing;
 // down -v leaves nothing of the project on the swarm.
@@ -130,21 +144,19 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Errorf("web's 3 tasks run on %d node(s), want them spread over at least 2", len(nodes))
 	}
 
-	// Each web task publishes in host mode on its own node, and serves.
-	addrs := nodeAddrs(t, ctx, cluster)
+	// Web is reached through its edge, on the manager (labelled for it, as
+	// no node was), and publishes nothing itself.
 	for _, tk := range web {
-		// A host-mode port may be bound twice, IPv4 and IPv6, on two host
-		// ports; one of them answers on the node's IPv4 address.
-		if len(tk.Ports) == 0 {
-			t.Errorf("web task %d publishes no host port", tk.Slot)
-			continue
+		if len(tk.Ports) > 0 {
+			t.Errorf("web task %d publishes %v behind its edge, want nothing", tk.Slot, tk.Ports)
 		}
-		body, err := get(ctx, addrs[tk.NodeID], tk.Ports)
-		if err != nil {
-			t.Errorf("web task %d on its node: %v", tk.Slot, err)
-		} else if !strings.Contains(body, "visit") {
-			t.Errorf("web task %d answered %q, want the app's page", tk.Slot, body)
-		}
+	}
+	url, edgeTask := edgeURL(t, ctx, cluster, st)
+	if edgeTask.NodeID != cluster.ManagerID {
+		t.Errorf("the edge runs on node %s, want the manager %s", edgeTask.NodeID, cluster.ManagerID)
+	}
+	if seen := replicasAnswering(t, ctx, url, 30); len(seen) < 2 {
+		t.Errorf("30 requests through the edge were answered by %v, want several replicas", seen)
 	}
 
 	statuses, err := orch.PS(ctx, st)
@@ -401,33 +413,38 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	assertNothingLeft(t, ctx, cluster, st)
 }
 
-// TestSwarmBrokenUpdateFailsUpAndIsRolledBack updates web to a spec whose
-// healthcheck never passes: up fails, naming the task and its node, and
-// the swarm rolls web back, start-first, so its tasks of the previous spec
-// kept running throughout and still serve.
+// TestSwarmBrokenUpdateFailsUpAndIsRolledBack updates web, three replicas
+// on two nodes behind its edge, to a spec whose healthcheck never passes
+// and whose tasks could not serve (PostgreSQL at a port where nothing
+// listens): up fails, naming the task and its node, and the swarm rolls
+// web back, start-first, so its tasks of the previous spec kept running
+// throughout. No request through the edge fails meanwhile: a task takes
+// traffic only once healthy.
 func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
+	// The context once the swarm is ours: its lock may be a long wait.
 	cluster := enginetest.Swarm(t, 1)
 	ctx := enginetest.Context(t, 10*time.Minute)
-	rec := &recorder{t: t}
-	rec.dumpOnFailure()
-	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
-	st := swarmStack(t, enginetest.ProjectName(t), 2)
-	upForTest(t, ctx, orch, st)
+	orch, st := builtinUp(t, ctx, cluster, 3)
 	name := swarm.ServiceName(st.Project, "web")
-	before, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: name, DesiredState: "running"})
-	if err != nil || len(before) != 2 {
-		t.Fatalf("web's tasks before the update: %+v, %v; want 2", before, err)
+	before := webTasks(t, ctx, cluster, st)
+	if len(before) != 3 {
+		t.Fatalf("web's tasks before the update: %+v; want 3", before)
 	}
+	url, edgeTask := edgeURL(t, ctx, cluster, st)
 
-	broken := swarmStack(t, st.Project, 2)
+	broken := swarmStack(t, st.Project, 3)
 	for i := range broken.Services {
 		if svc := &broken.Services[i]; svc.Name == "web" {
-			svc.Healthcheck = &stack.Healthcheck{Test: []string{"CMD", "/app", "healthcheck", "/no-such-page"}, Interval: time.Second, Timeout: time.Second, Retries: 1}
+			svc.Environment = append(svc.Environment, stack.EnvVar{Name: "POSTGRES_PORT", Value: "1"})
+			svc.Healthcheck = &stack.Healthcheck{Test: []string{"CMD", "/app", "healthcheck", "/readyz"}, Interval: time.Second, Timeout: time.Second, Retries: 1}
 		}
 	}
-	_, err = orch.Up(ctx, broken, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
+	began := time.Now()
+	load := startEdgeLoad(url)
+	_, err := orch.Up(ctx, broken, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
 	var failed *orchestrator.ServiceFailedError
 	if !errors.As(err, &failed) || failed.Service != "web" || !strings.HasPrefix(failed.Task, name) || failed.Node == "" {
+		load.finish(t, "broken update of web")
 		t.Fatalf("up with a broken web: %v; want a ServiceFailedError naming web's task and its node", err)
 	}
 
@@ -444,12 +461,10 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	load.finish(t, fmt.Sprintf("broken update of web and its rollback (%s)", time.Since(began).Round(time.Second)))
+	logEdgeRetries(t, ctx, cluster, edgeTask, began)
 	if state != "rollback_completed" {
 		t.Fatalf("web's update state is %q, want rollback_completed", state)
-	}
-	after, err := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: name, DesiredState: "running"})
-	if err != nil {
-		t.Fatal(err)
 	}
 	ids := func(tasks []engine.Task) []string {
 		var out []string
@@ -461,15 +476,16 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	if !slices.Equal(ids(before), ids(after)) {
+	if after := webTasks(t, ctx, cluster, st); !slices.Equal(ids(before), ids(after)) {
 		t.Errorf("web's running tasks went from %v to %v; a start-first rollback keeps the old ones", ids(before), ids(after))
-	}
-	addrs := nodeAddrs(t, ctx, cluster)
-	for _, tk := range after {
-		if len(tk.Ports) > 0 {
-			if _, err := get(ctx, addrs[tk.NodeID], tk.Ports); err != nil {
-				t.Errorf("web task %d after the rollback: %v", tk.Slot, err)
-			}
+		all, _ := cluster.Manager.TaskList(ctx, engine.TaskFilter{Service: name})
+		slices.SortFunc(all, func(a, b engine.Task) int { return a.Created.Compare(b.Created) })
+		for _, tk := range all {
+			t.Logf("task %s slot %d revision %s created %s: %s (desired %s) at %s %s %s", tk.ID, tk.Slot, tk.Labels["io.stackctl.revision"],
+				tk.Created.Format("15:04:05.000"), tk.State, tk.DesiredState, tk.StatusAt.Format("15:04:05.000"), tk.Message, tk.Err)
 		}
+	}
+	if seen := replicasAnswering(t, ctx, url, 30); len(seen) < 2 {
+		t.Errorf("after the rollback 30 requests through the edge were answered by %v, want several replicas", seen)
 	}
 }

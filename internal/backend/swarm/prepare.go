@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
@@ -13,14 +14,19 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// pinLabelPrefix begins the node label that holds a project's stateful
-// services on one node: their local volumes live there.
-const pinLabelPrefix = "io.stackctl.data."
+// Node labels that place a project's services, each followed by the
+// project's name: pinLabelPrefix holds its stateful services on one node
+// (their local volumes live there), edgeLabelPrefix its edges (clients
+// reach their ports at that node's address).
+const (
+	pinLabelPrefix  = "io.stackctl.data."
+	edgeLabelPrefix = "io.stackctl.edge."
+)
 
 // Prepare makes what the services need before any of them runs: the
 // images, on every node (pushed to the registry), the overlay networks,
-// the secrets and configs, and the node that keeps the stateful services'
-// data.
+// the secrets and configs, the node that keeps the stateful services'
+// data and the one that runs the edges.
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
 	manager, err := b.manager(ctx)
 	if err != nil {
@@ -47,7 +53,13 @@ func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map
 		return nil, false, err
 	}
 	changed = changed || created
-	if d.Pin, created, err = b.ensurePin(ctx, st, manager); err != nil {
+	d.Pin = NodeLabel{Key: pinLabelPrefix + st.Project, Value: "true"}
+	if created, err = b.ensureNodeLabel(ctx, st, manager, d.Pin, hasStatefulService(st), "the project's data lives here"); err != nil {
+		return nil, false, err
+	}
+	changed = changed || created
+	d.Edge = NodeLabel{Key: edgeLabelPrefix + st.Project, Value: "true"}
+	if created, err = b.ensureNodeLabel(ctx, st, manager, d.Edge, hasEdge(st), "the project's edges publish their ports here"); err != nil {
 		return nil, false, err
 	}
 	changed = changed || created
@@ -202,9 +214,11 @@ func (b *Backend) ensureObjects(ctx context.Context, st *stack.Stack) (secrets, 
 		return nil, nil, false, err
 	}
 	for _, o := range objects {
-		data, err := os.ReadFile(o.Source)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("%ss.%s: read %s: %w", o.Kind, o.Key, o.Source, err)
+		data := o.Data
+		if data == nil {
+			if data, err = os.ReadFile(o.Source); err != nil {
+				return nil, nil, false, fmt.Errorf("%ss.%s: read %s: %w", o.Kind, o.Key, o.Source, err)
+			}
 		}
 		var spec swarmapi.Annotations
 		have, ids := haveSecrets, secrets
@@ -247,28 +261,28 @@ func findObject(have []engine.SwarmObject, name, hash string) (string, bool) {
 	return "", false
 }
 
-// ensurePin labels the node that keeps the project's stateful services:
-// the node already labelled, else the manager stackctl talks to, whose
-// volumes `down -v` can then remove.
-func (b *Backend) ensurePin(ctx context.Context, st *stack.Stack, manager engine.SwarmState) (NodeLabel, bool, error) {
-	pin := NodeLabel{Key: pinLabelPrefix + st.Project, Value: "true"}
-	if !hasStatefulService(st) {
-		return pin, false, nil
+// ensureNodeLabel labels, when the stack needs it, the one node that runs
+// the services the label places: the node already labelled, else the
+// manager stackctl talks to (whose volumes `down -v` can remove, and whose
+// address the caller knows).
+func (b *Backend) ensureNodeLabel(ctx context.Context, st *stack.Stack, manager engine.SwarmState, label NodeLabel, needed bool, why string) (bool, error) {
+	if !needed {
+		return false, nil
 	}
 	nodes, err := b.engine.NodeList(ctx)
 	if err != nil {
-		return pin, false, err
+		return false, err
 	}
 	for _, n := range nodes {
-		if n.Labels[pin.Key] == pin.Value {
-			return pin, false, nil
+		if n.Labels[label.Key] == label.Value {
+			return false, nil
 		}
 	}
-	if err := b.engine.NodeUpdateLabels(ctx, manager.NodeID, map[string]string{pin.Key: pin.Value}); err != nil {
-		return pin, false, fmt.Errorf("label node %s to keep the data of project %s: %w", manager.NodeID, st.Project, err)
+	if err := b.engine.NodeUpdateLabels(ctx, manager.NodeID, map[string]string{label.Key: label.Value}); err != nil {
+		return false, fmt.Errorf("label node %s %s for project %s: %w", nodeName(nodes, manager.NodeID), label.Key, st.Project, err)
 	}
-	b.report("node "+nodeName(nodes, manager.NodeID), "labelled", pin.Key+": the project's data lives here")
-	return pin, true, nil
+	b.report("node "+nodeName(nodes, manager.NodeID), "labelled", label.Key+": "+why)
+	return true, nil
 }
 
 // hasStatefulService says whether a service of st mounts a named volume
@@ -282,6 +296,11 @@ func hasStatefulService(st *stack.Stack) bool {
 		}
 	}
 	return false
+}
+
+// hasEdge says whether the stack runs an edge.
+func hasEdge(st *stack.Stack) bool {
+	return slices.ContainsFunc(st.Services, func(svc stack.Service) bool { return svc.LoadBalancer != nil })
 }
 
 // nodeName is a node's hostname, or its ID when it has none.

@@ -39,6 +39,10 @@
 //	                               service's name and its compose aliases
 //	ports                          EndpointSpec in Deploy.EndpointMode: ingress with vip,
 //	                               host mode with dnsrr (the routing mesh needs IPVS)
+//	the edge of web (web-edge)     nginx, one task on the node labelled Deploy.Edge,
+//	                               publishing web's port in host mode; its configuration
+//	                               a swarm config (EdgeObject) that resolves tasks.p_web
+//	                               through the swarm's DNS, labelled io.stackctl.balances
 //
 // The model says nothing of the restart delay and window (the loader refuses
 // them), so the swarm's defaults apply: 5 s between attempts, every attempt
@@ -49,7 +53,6 @@
 // the swarm has no field for (a seccomp or AppArmor profile, other options);
 // tmpfs options other than size, mode, exec and noexec; an empty entrypoint
 // (a swarm cannot drop the image's); start-first on a single_writer volume;
-// the edge load balancer (the routing mesh balances replicas on a swarm);
 // names a swarm cannot take. Left to the caller, and so absent from the
 // spec: depends_on (its conditions, required and restart are the caller's
 // start-up order), x-stackctl.readiness (a swarm routes to a task once its
@@ -91,6 +94,9 @@ type Deploy struct {
 	Image string
 	// Pin is the node label that holds a stateful service on one node.
 	Pin NodeLabel
+	// Edge is the node label that places the stack's edges: the node
+	// whose address serves their published ports.
+	Edge NodeLabel
 	// SecretIDs and ConfigIDs are the swarm's IDs of the stack's secrets and
 	// configs, by their names in the compose file.
 	SecretIDs map[string]string
@@ -161,10 +167,6 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 	if !serviceNameRE.MatchString(name) || len(name) > 63 {
 		b.fail("", "a swarm cannot name a service %s: letters, digits, '-' and '_' only, at most 63 characters", name)
 	}
-	if lb := svc.LoadBalancer; lb != nil {
-		b.errs = append(b.errs, fmt.Errorf("services.%s.%s.edge: a swarm balances %s's replicas itself (routing mesh or DNS round robin); stackctl runs no edge (%s) there",
-			lb.Target, stack.Extension, lb.Target, svc.Name))
-	}
 	mode := b.d.EndpointMode
 	if mode == "" {
 		mode = swarmapi.ResolutionModeVIP
@@ -188,6 +190,9 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 	if svc.OneShot {
 		labels[stack.LabelOneShot] = "true"
 	}
+	if lb := svc.LoadBalancer; lb != nil {
+		labels[stack.LabelBalances] = lb.Target
+	}
 
 	stateful, writes := b.stateful()
 	ports := b.ports(mode)
@@ -209,6 +214,9 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 		spec.TaskTemplate.Placement = &swarmapi.Placement{
 			Constraints: []string{fmt.Sprintf("node.labels.%s==%s", b.d.Pin.Key, b.d.Pin.Value)},
 		}
+	}
+	if svc.LoadBalancer != nil {
+		b.edge(&spec)
 	}
 	if svc.OneShot {
 		one := uint64(1)
@@ -568,9 +576,11 @@ func (b *builder) networks() []swarmapi.NetworkAttachmentConfig {
 
 func (b *builder) ports(mode swarmapi.ResolutionMode) []swarmapi.PortConfig {
 	publish := swarmapi.PortConfigPublishModeIngress
-	if mode == swarmapi.ResolutionModeDNSRR {
+	if mode == swarmapi.ResolutionModeDNSRR || b.svc.LoadBalancer != nil {
 		// The routing mesh is IPVS behind a VIP: without it each task
-		// publishes on its own node.
+		// publishes on its own node. An edge always does: it is the one
+		// place its target is reached, and the mesh would add a hop
+		// that balances nothing.
 		publish = swarmapi.PortConfigPublishModeHost
 	}
 	var out []swarmapi.PortConfig
@@ -651,37 +661,53 @@ type Object struct {
 	// Key is its name in the compose file; Name the swarm's.
 	Key  string
 	Name string
-	// Source is the file it is read from.
-	Source string
+	// Source is the file it is read from; Data, when set, is its content
+	// instead (an edge's configuration, which stackctl renders).
+	Source string `json:",omitempty"`
+	Data   []byte `json:",omitempty"`
 }
 
 // Objects lists the secrets and configs the stack's services use, each once,
-// secrets first.
+// secrets first, then the edges' configurations.
 func Objects(st *stack.Stack) ([]Object, error) {
 	var out []Object
 	var errs []error
 	seen := map[string]bool{}
-	add := func(kind, key, source string) {
-		if seen[kind+"/"+key] {
+	add := func(o Object) {
+		if seen[o.Kind+"/"+o.Key] {
 			return
 		}
-		seen[kind+"/"+key] = true
-		name := ObjectName(st.Project, key)
-		if !objectNameRE.MatchString(name) || len(name) > 64 {
-			errs = append(errs, fmt.Errorf("%ss.%s: a swarm cannot name a %s %s: letters, digits, '-', '_' and '.' only, at most 64 characters", kind, key, kind, name))
+		seen[o.Kind+"/"+o.Key] = true
+		if !objectNameRE.MatchString(o.Name) || len(o.Name) > 64 {
+			errs = append(errs, fmt.Errorf("%ss.%s: a swarm cannot name a %s %s: letters, digits, '-', '_' and '.' only, at most 64 characters", o.Kind, o.Key, o.Kind, o.Name))
 			return
 		}
-		out = append(out, Object{Kind: kind, Key: key, Name: name, Source: source})
+		out = append(out, o)
 	}
 	for _, svc := range st.Services {
 		for _, s := range svc.Secrets {
-			add("secret", s.Name, s.Source)
+			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source})
 		}
 	}
 	for _, svc := range st.Services {
 		for _, f := range svc.Files {
-			add("config", f.Name, f.Source)
+			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source})
 		}
+	}
+	for i := range st.Services {
+		if st.Services[i].LoadBalancer == nil {
+			continue
+		}
+		o, err := EdgeObject(st, &st.Services[i])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[o.Kind+"/"+o.Key] {
+			errs = append(errs, fmt.Errorf("configs.%s: the edge %s's configuration takes this name; rename the config", o.Key, st.Services[i].Name))
+			continue
+		}
+		add(o)
 	}
 	return out, errors.Join(errs...)
 }

@@ -29,13 +29,17 @@ func isolate(t *testing.T) {
 	}
 }
 
-// pin is the node label the tests pin stateful services with.
-var pin = swarm.NodeLabel{Key: "io.stackctl.data.test", Value: "true"}
+// pin and edgeNode are the node labels the tests place stateful services
+// and edges with.
+var (
+	pin      = swarm.NodeLabel{Key: "io.stackctl.data.test", Value: "true"}
+	edgeNode = swarm.NodeLabel{Key: "io.stackctl.edge.test", Value: "true"}
+)
 
 // facts are deploy facts for every service of st: IDs for its secrets and
 // configs, and a registry reference by digest for the images it builds.
 func facts(st *stack.Stack, svc *stack.Service, mode swarmapi.ResolutionMode) swarm.Deploy {
-	d := swarm.Deploy{EndpointMode: mode, Pin: pin, SecretIDs: map[string]string{}, ConfigIDs: map[string]string{}}
+	d := swarm.Deploy{EndpointMode: mode, Pin: pin, Edge: edgeNode, SecretIDs: map[string]string{}, ConfigIDs: map[string]string{}}
 	objects, _ := swarm.Objects(st)
 	for _, o := range objects {
 		if o.Kind == "secret" {
@@ -51,7 +55,8 @@ func facts(st *stack.Stack, svc *stack.Service, mode swarmapi.ResolutionMode) sw
 }
 
 // render is the golden text of a stack's swarm specs: every service's, the
-// networks' and the secrets and configs to create.
+// networks' and the secrets and configs to create, then the content of
+// those stackctl renders (an edge's nginx configuration), as text.
 func render(t *testing.T, st *stack.Stack, mode swarmapi.ResolutionMode, dirs ...string) string {
 	t.Helper()
 	type service struct {
@@ -75,15 +80,24 @@ func render(t *testing.T, st *stack.Stack, mode swarmapi.ResolutionMode, dirs ..
 	if err != nil {
 		t.Fatal(err)
 	}
+	listed := slices.Clone(objects)
+	for i := range listed {
+		listed[i].Data = nil // shown as text below
+	}
 	b, err := json.MarshalIndent(struct {
 		Services []service
 		Networks []swarm.NetworkSpec
 		Objects  []swarm.Object
-	}{services, networks, objects}, "", "  ")
+	}{services, networks, listed}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := string(b) + "\n"
+	for _, o := range objects {
+		if o.Data != nil {
+			out += "\n" + o.Kind + " " + o.Name + ":\n" + string(o.Data) + "\n"
+		}
+	}
 	for _, d := range dirs {
 		out = strings.ReplaceAll(out, d, "$DIR")
 	}
@@ -116,6 +130,11 @@ func TestGolden(t *testing.T) {
 	builtin := func(t *testing.T) *stack.Stack {
 		return stacktest.Builtin(t, stacktest.Options{Project: "stackctl", WebPort: "5000"})
 	}
+	// web at three replicas, behind its edge, as --swarm shapes it.
+	builtinEdge := func(t *testing.T) *stack.Stack {
+		return stacktest.Builtin(t, stacktest.Options{Project: "stackctl", WebPort: "5000",
+			Shape: stack.Shape{Distributed: true, Scale: map[string]int{"web": 3}}})
+	}
 	day34 := func(t *testing.T) *stack.Stack {
 		st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{filepath.Join(root, "examples", "day-34", "docker-compose.yml")}})
 		if err != nil {
@@ -130,6 +149,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"builtin", builtin, swarmapi.ResolutionModeVIP},
 		{"builtin-dnsrr", builtin, swarmapi.ResolutionModeDNSRR},
+		{"builtin-edge-dnsrr", builtinEdge, swarmapi.ResolutionModeDNSRR},
 		{"day-34", day34, swarmapi.ResolutionModeVIP},
 	}
 	for _, tt := range tests {
@@ -640,27 +660,89 @@ services:
 	}
 }
 
-// On a swarm the mesh balances replicas: the edge the shape adds is refused,
-// naming the service that asked for it.
-func TestEdgeRefused(t *testing.T) {
-	st := load(t, `
+// The edge the shape adds runs as one task on the labelled node, publishing
+// its target's port in host mode whatever the endpoint mode (the routing
+// mesh would add a hop), configured by a swarm config that resolves the
+// target's tasks.
+func TestEdgeSpec(t *testing.T) {
+	file := `
 services:
   web:
     image: nginx
     ports: ["8080:80"]
     healthcheck: {test: ["CMD", "true"]}
     x-stackctl: {edge: always}
-`)
-	if err := st.ApplyShape(stack.Shape{}); err != nil {
+`
+	for _, mode := range []swarmapi.ResolutionMode{swarmapi.ResolutionModeVIP, swarmapi.ResolutionModeDNSRR} {
+		st := load(t, file)
+		if err := st.ApplyShape(stack.Shape{Distributed: true}); err != nil {
+			t.Fatal(err)
+		}
+		edge, ok := st.Service("web" + stack.EdgeSuffix)
+		if !ok {
+			t.Fatalf("no edge in %v", st.ServiceNames())
+		}
+		spec, err := swarm.ServiceSpec(st, edge, "h", facts(st, edge, mode))
+		if err != nil {
+			t.Fatalf("%s: edge: %v", mode, err)
+		}
+		if got := spec.TaskTemplate.Placement; got == nil || !slices.Equal(got.Constraints, []string{"node.labels.io.stackctl.edge.test==true"}) {
+			t.Errorf("%s: edge placement %+v, want the edge node's label", mode, got)
+		}
+		if r := spec.Mode.Replicated; r == nil || r.Replicas == nil || *r.Replicas != 1 {
+			t.Errorf("%s: edge mode %+v, want one replica", mode, spec.Mode)
+		}
+		want := []swarmapi.PortConfig{{Protocol: "tcp", TargetPort: 80, PublishedPort: 8080, PublishMode: swarmapi.PortConfigPublishModeHost}}
+		if got := spec.EndpointSpec.Ports; jsonOf(got) != jsonOf(want) {
+			t.Errorf("%s: edge ports %s, want %s", mode, jsonOf(got), jsonOf(want))
+		}
+		if spec.Labels[stack.LabelBalances] != "web" {
+			t.Errorf("%s: edge labels %v, want %s=web", mode, spec.Labels, stack.LabelBalances)
+		}
+		// Its port is fixed on its one node: the new task cannot bind it
+		// beside the old one.
+		if spec.UpdateConfig.Order != swarmapi.UpdateOrderStopFirst {
+			t.Errorf("%s: edge update order %s, want stop-first", mode, spec.UpdateConfig.Order)
+		}
+		o, err := swarm.EdgeObject(st, edge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs := spec.TaskTemplate.ContainerSpec.Configs
+		if len(refs) != 1 || refs[0].File.Name != "/etc/nginx/conf.d/default.conf" || refs[0].ConfigName != o.Name || refs[0].ConfigID != "id-"+o.Name {
+			t.Errorf("%s: edge configs %s, want %s at nginx's default.conf", mode, jsonOf(refs), o.Name)
+		}
+		if !strings.Contains(string(o.Data), "set $replicas tasks.p_web;") || !strings.Contains(string(o.Data), "proxy_pass http://$replicas:80;") {
+			t.Errorf("edge config resolves no tasks.p_web on port 80:\n%s", o.Data)
+		}
+		web, _ := st.Service("web")
+		if spec, err := swarm.ServiceSpec(st, web, "h", facts(st, web, mode)); err != nil || len(spec.EndpointSpec.Ports) != 0 {
+			t.Errorf("%s: web behind its edge publishes %v (%v), want nothing", mode, spec.EndpointSpec.Ports, err)
+		}
+	}
+
+	// The config's name follows its content: a swarm config cannot change.
+	st := load(t, file)
+	if err := st.ApplyShape(stack.Shape{Distributed: true}); err != nil {
 		t.Fatal(err)
 	}
-	edge, ok := st.Service("web" + stack.EdgeSuffix)
-	if !ok {
-		t.Fatalf("no edge in %v", st.ServiceNames())
+	edge, _ := st.Service("web" + stack.EdgeSuffix)
+	before, _ := swarm.EdgeObject(st, edge)
+	edge.LoadBalancer.TargetPort = 81
+	after, _ := swarm.EdgeObject(st, edge)
+	if before.Name == after.Name || !strings.HasPrefix(before.Name, "p_web-edge-") {
+		t.Errorf("edge configs named %s and %s for different content, want p_web-edge-<digest>, different", before.Name, after.Name)
 	}
-	_, err := swarm.ServiceSpec(st, edge, "h", facts(st, edge, ""))
-	if err == nil || !strings.Contains(err.Error(), "services.web.x-stackctl.edge: a swarm balances web's replicas itself") {
-		t.Errorf("edge: %v, want a refusal naming web's x-stackctl.edge", err)
+	objects, err := swarm.Objects(st)
+	if err != nil || !slices.ContainsFunc(objects, func(o swarm.Object) bool { return o.Name == after.Name && o.Data != nil }) {
+		t.Errorf("objects %+v (%v), want the edge's config %s among them", objects, err, after.Name)
+	}
+
+	// Without a node to place it, the edge is refused, naming its target.
+	d := facts(st, edge, swarmapi.ResolutionModeDNSRR)
+	d.Edge = swarm.NodeLabel{}
+	if _, err := swarm.ServiceSpec(st, edge, "h", d); err == nil || !strings.Contains(err.Error(), "services.web.x-stackctl.edge: the edge web-edge publishes on one node") {
+		t.Errorf("edge without a node label: %v, want a refusal naming web's x-stackctl.edge", err)
 	}
 }
 

@@ -17,7 +17,8 @@ import (
 // swarm, whose tasks run on nodes stackctl does not reach.
 var ErrNotOnSwarm = errors.New("not available with --swarm")
 
-// Deployed says how many replicas each of the project's services runs.
+// Deployed says how many replicas each of the project's services runs,
+// and which run behind their edge.
 func (b *Backend) Deployed(ctx context.Context, project string) (stack.Deployment, error) {
 	services, err := b.engine.ServiceList(ctx, map[string]string{stack.LabelProject: project})
 	if err != nil {
@@ -27,6 +28,9 @@ func (b *Backend) Deployed(ctx context.Context, project string) (stack.Deploymen
 	for _, s := range services {
 		if r := s.Spec.Mode.Replicated; r != nil && r.Replicas != nil {
 			d.Replicas[s.Labels[stack.LabelService]] = int(*r.Replicas)
+		}
+		if target := s.Labels[stack.LabelBalances]; target != "" {
+			d.Edges[target] = true
 		}
 	}
 	return d, nil
