@@ -130,7 +130,7 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 		reason += "; the node has no copy of the image: give --registry HOST:PORT, and stackctl pushes every image there for all nodes to pull"
 	}
 	return &orchestrator.ServiceFailedError{
-		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortTaskID(t.ID)), Node: node,
+		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortID(t.ID)), Node: node,
 		Reason: reason, LogTail: b.taskLogs(ctx, s.ID, t.ID),
 	}
 }
@@ -155,7 +155,7 @@ func (b *Backend) taskLogs(ctx context.Context, serviceID, taskID string) string
 	return strings.Join(lines, "\n")
 }
 
-func shortTaskID(id string) string {
+func shortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]
 	}

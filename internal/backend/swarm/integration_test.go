@@ -92,7 +92,10 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	ctx := enginetest.Context(t, 10*time.Minute)
 	rec := &recorder{t: t}
 	rec.dumpOnFailure()
-	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
+	// With every node's engine, down removes the exited containers the
+	// migrate job leaves wherever it ran.
+	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr),
+		swarm.WithNodeEngines(workerEngines(cluster))), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
 	downAtEnd(t, orch, st)
 
@@ -294,8 +297,19 @@ func get(ctx context.Context, host string, ports []stack.Port) (string, error) {
 	return "", last
 }
 
+// workerEngines are the workers' engine addresses, by node name, as
+// --node-engine gives them.
+func workerEngines(cluster *enginetest.SwarmCluster) map[string]string {
+	out := map[string]string{}
+	for _, w := range cluster.Workers {
+		out[w.Name] = w.Host
+	}
+	return out
+}
+
 // assertNothingLeft checks the swarm holds nothing of the project: no
-// service, network, secret, config or volume, and no node label.
+// service, network, secret, config or volume, no container on any node,
+// and no node label.
 func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, st *stack.Stack) {
 	t.Helper()
 	m := cluster.Manager
@@ -316,6 +330,27 @@ func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.Sw
 	}
 	if list, err := m.VolumeList(ctx, labels); err != nil || len(list) > 0 {
 		t.Errorf("volumes left after down -v: %v, %v", list, err)
+	}
+	engines := map[string]*engine.Client{cluster.ManagerName: m}
+	for _, w := range cluster.Workers {
+		engines[w.Name] = w.Client
+	}
+	// A node removes a removed service's stopped containers on its own, a
+	// moment after down; those of a job it never removes (moby/moby#44312):
+	// down must have.
+	for node, e := range engines {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			list, err := e.ContainerList(ctx, map[string]string{swarm.LabelNamespace: st.Project})
+			if err == nil && len(list) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("containers of the project left on node %s a minute after down: %+v, %v", node, list, err)
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
 	nodes, err := m.NodeList(ctx)
 	if err != nil {
