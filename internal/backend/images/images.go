@@ -29,6 +29,8 @@ type Engine interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
 	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+	ImageTag(ctx context.Context, source, target string) error
+	ImageRemove(ctx context.Context, ref string) error
 }
 
 // Store is an engine's images, as the stacks need them.
@@ -147,6 +149,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 	s.report(resource, "building", filepath.Clean(w.build.Context), "info")
 	labels := st.ProjectLabels()
 	labels[stack.LabelContextHash] = digest
+	var stages engine.BuildStages
 	id, err := s.engine.ImageBuild(ctx, engine.BuildSpec{
 		ContextDir: w.build.Context,
 		Dockerfile: w.build.Dockerfile,
@@ -155,6 +158,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 		Args:       w.build.Args,
 		Target:     w.build.Target,
 	}, func(line string) {
+		stages.Line(line)
 		if strings.HasPrefix(line, "Step ") {
 			s.report(resource, "building", line, "info")
 		}
@@ -167,6 +171,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 		return "", false, err
 	}
 	s.report(resource, "built", ShortID(id), "info")
+	s.keepStages(ctx, w.ref, stages.Images())
 	return id, true, nil
 }
 
