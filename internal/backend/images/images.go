@@ -53,8 +53,9 @@ func (s *Store) report(resource, status, detail, level string) {
 
 // imageWork is one image the stack needs, with the services that use it.
 type imageWork struct {
-	ref   string
-	build *stack.Build
+	ref      string
+	build    *stack.Build
+	services []string
 }
 
 // Ensure makes every image of the stack present and returns their IDs
@@ -63,13 +64,14 @@ type imageWork struct {
 // image), so an unchanged `up` never builds.
 func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
 	var work []imageWork
-	seen := map[string]bool{}
+	index := map[string]int{}
 	for _, svc := range st.Services {
-		if seen[svc.Image] {
+		if i, seen := index[svc.Image]; seen {
+			work[i].services = append(work[i].services, svc.Name)
 			continue
 		}
-		seen[svc.Image] = true
-		work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+		index[svc.Image] = len(work)
+		work = append(work, imageWork{ref: svc.Image, build: svc.Build, services: []string{svc.Name}})
 	}
 
 	ids := make(map[string]string, len(work))
@@ -168,7 +170,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 			return "", false, ctx.Err()
 		}
 		s.report(resource, "build failed", "", "error")
-		return "", false, err
+		return "", false, fmt.Errorf("service %s: %w", strings.Join(w.services, ", "), err)
 	}
 	s.report(resource, "built", ShortID(id), "info")
 	s.keepStages(ctx, w.ref, stages.Images())
