@@ -125,6 +125,14 @@ func TestRebuildRemovesThePreviousStageImageOnly(t *testing.T) {
 		t.Fatalf("the first build's stage image: %v\n%s", err, strings.Join(eng.takeOutput(), "\n"))
 	}
 	eng.takeOutput()
+	// The second build leaves the first one's final image dangling, as any
+	// rebuild does; the stage image is the build's to remove, but not if
+	// the test fails.
+	firstFinal, err := cli.ImageInspect(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeImages(t, cli, firstFinal.ID, first.ID)
 
 	writeFiles(t, dir, map[string]string{"src": "two\n"})
 	started := time.Now()
