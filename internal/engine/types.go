@@ -98,6 +98,8 @@ type HealthResult struct {
 type Image struct {
 	ID     string
 	Labels map[string]string
+	// RepoTags are its names (none for a dangling image).
+	RepoTags []string
 	// Volumes are the paths its VOLUME instructions declare.
 	Volumes []string
 }
