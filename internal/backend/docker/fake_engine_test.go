@@ -459,7 +459,12 @@ func (f *fakeEngine) ContainerList(ctx context.Context, labels map[string]string
 			matches = matches && c.Labels[k] == v
 		}
 		if matches {
-			out = append(out, engine.ContainerSummary{ID: c.ID, Name: c.Name, Labels: maps.Clone(c.Labels), State: c.Status, Healthy: c.Health == "healthy"})
+			var mounts []engine.MountPoint
+			for _, m := range c.spec.Mounts {
+				mounts = append(mounts, engine.MountPoint{Type: string(m.Type), Volume: m.Source, Destination: m.Target, Writable: !m.ReadOnly})
+			}
+			out = append(out, engine.ContainerSummary{ID: c.ID, Name: c.Name, Labels: maps.Clone(c.Labels), State: c.Status,
+				Healthy: c.Health == "healthy", Mounts: mounts})
 		}
 	}
 	slices.SortFunc(out, func(a, b engine.ContainerSummary) int { return strings.Compare(a.Name, b.Name) })
