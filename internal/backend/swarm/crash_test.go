@@ -472,25 +472,13 @@ func TestPickTask(t *testing.T) {
 	}
 }
 
-// events records progress events, for tests of what a backend reports.
-type events struct {
-	mu   sync.Mutex
-	list []progress.Event
-}
-
-func (e *events) Report(ev progress.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.list = append(e.list, ev)
-}
-
 // A removed job's tasks leave their exited containers on their nodes
 // (moby/moby#44312): down removes the one on the node it reaches and names
 // the one on the worker it does not, with what removes it; the tasks of a
 // service that is not a job are the swarm's to remove.
 func TestDownRemovesTheContainersARemovedJobLeaves(t *testing.T) {
 	f := newCrashFixture(t)
-	rec := &events{}
+	rec := &progress.Recorder{}
 	f.backend.progress = rec
 	job := f.c.addService("p_migrate", "none")
 	job.Spec.Mode.ReplicatedJob = &swarmapi.ReplicatedJob{}
@@ -513,7 +501,7 @@ func TestDownRemovesTheContainersARemovedJobLeaves(t *testing.T) {
 		t.Errorf("removed on the manager %v, on the worker %v, dialled %v; want only %s, on the manager", f.mgr.removed, f.w1.removed, f.dialled, onMgr.ContainerID)
 	}
 	var warned []string
-	for _, e := range rec.list {
+	for _, e := range rec.Events() {
 		if e.Level == "warning" {
 			warned = append(warned, e.Resource+": "+e.Detail)
 		}

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,15 +31,8 @@ import (
 
 // recorder keeps the progress events, and logs them when the test fails.
 type recorder struct {
-	t  testing.TB
-	mu sync.Mutex
-	ev []progress.Event
-}
-
-func (r *recorder) Report(e progress.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ev = append(r.ev, e)
+	progress.Recorder
+	t testing.TB
 }
 
 func (r *recorder) dumpOnFailure() {
@@ -48,9 +40,7 @@ func (r *recorder) dumpOnFailure() {
 		if !r.t.Failed() {
 			return
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		for _, e := range r.ev {
+		for _, e := range r.Events() {
 			r.t.Logf("event %s %s %s %s", e.Time.Format("15:04:05.000"), e.Resource, e.Status, e.Detail)
 		}
 	})
@@ -475,11 +465,11 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 		}
 	}
 	began := time.Now()
-	load := startEdgeLoad(url)
+	load := stacktest.StartHTTPLoad(url, loadClients)
 	_, err := orch.Up(ctx, broken, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
 	var failed *orchestrator.ServiceFailedError
 	if !errors.As(err, &failed) || failed.Service != "web" || !strings.HasPrefix(failed.Task, name) || failed.Node == "" {
-		load.finish(t, "broken update of web")
+		load.Finish(t, "broken update of web")
 		t.Fatalf("up with a broken web: %v; want a ServiceFailedError naming web's task and its node", err)
 	}
 
@@ -496,7 +486,7 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	load.finish(t, fmt.Sprintf("broken update of web and its rollback (%s)", time.Since(began).Round(time.Second)))
+	load.Finish(t, fmt.Sprintf("broken update of web and its rollback (%s)", time.Since(began).Round(time.Second)))
 	logEdgeRetries(t, ctx, cluster, edgeTask, began)
 	if state != "rollback_completed" {
 		t.Fatalf("web's update state is %q, want rollback_completed", state)
