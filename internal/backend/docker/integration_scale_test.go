@@ -350,6 +350,7 @@ const rollUnsteady = `package server
 
 import (
 	"strings"
+	"sync/atomic"
 )
 
 var answeredReady atomic.Bool
