@@ -83,7 +83,7 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 		return "", err
 	}
 	secrets := unnamedVolumeName(r.st, plan.Service, s.Replica, stack.SecretsDir)
-	made, err := r.b.writeSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
+	made, err := r.b.ensureSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
 	if err != nil {
 		return "", err
 	}

@@ -693,3 +693,14 @@ func (f *fakeEngine) Exec(ctx context.Context, ref string, _ []string) (engine.E
 
 // The fake must keep implementing what the orchestrator asks of an engine.
 var _ Engine = (*fakeEngine)(nil)
+
+// volumeLabels are the volumes' labels, by name.
+func (f *fakeEngine) volumeLabels() map[string]map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]map[string]string, len(f.volumes))
+	for name, labels := range f.volumes {
+		out[name] = maps.Clone(labels)
+	}
+	return out
+}
