@@ -55,6 +55,7 @@ func ConnConfig(pg config.Postgres) (*pgx.ConnConfig, error) {
 		return nil, fmt.Errorf("building postgres connection config: %w", err)
 	}
 	connConfig.Password = pg.Password
+	connConfig.DialFunc = dialRetrying
 	return connConfig, nil
 }
 
@@ -64,6 +65,7 @@ func newPoolConfig(pg config.Postgres) (*pgxpool.Config, error) {
 		return nil, fmt.Errorf("building postgres pool config: %w", err)
 	}
 	poolConfig.ConnConfig.Password = pg.Password
+	poolConfig.ConnConfig.DialFunc = dialRetrying
 	poolConfig.MaxConns = poolMaxConns
 	poolConfig.MinConns = poolMinConns
 	poolConfig.MaxConnLifetime = poolMaxConnLifetime
