@@ -53,7 +53,7 @@ func TestUpDownCyclesLeaveNothing(t *testing.T) {
 		}
 		t.Logf("cycle %d: up %s, down %s", cycle, up.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 
-		if left := e.leftovers(ctx, st.ProjectName()); len(slices.DeleteFunc(left, isVolume)) > 0 {
+		if left := slices.DeleteFunc(e.leftovers(ctx, st.ProjectName()), isVolume); len(left) > 0 {
 			t.Errorf("cycle %d: down left %v", cycle, left)
 		}
 		volumes := e.projectVolumes(ctx, st)
