@@ -139,8 +139,9 @@ func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
 }
 
 // cleanupProject takes the project down with its volumes when the test
-// ends, removes the app image built for it, and then checks that nothing
-// labelled with the project is left on the engine.
+// ends, removes the images built for it (the app image, and those its
+// rebuilds replaced), and then checks that nothing labelled with the
+// project is left on the engine.
 func (e *itgEnv) cleanupProject(st *stack.Stack) {
 	e.t.Helper()
 	e.t.Cleanup(func() {
@@ -149,14 +150,8 @@ func (e *itgEnv) cleanupProject(st *stack.Stack) {
 		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
 			e.t.Errorf("cleanup: down %s: %v", st.ProjectName(), err)
 		}
-		for _, svc := range st.Services {
-			if svc.Build == nil {
-				continue
-			}
-			_, err := e.api.ImageRemove(ctx, svc.Image, image.RemoveOptions{PruneChildren: true})
-			if err != nil && !client.IsErrNotFound(err) {
-				e.t.Logf("cleanup: remove image %s: %v", svc.Image, err)
-			}
+		if err := enginetest.RemoveProjectImages(ctx, st.ProjectName()); err != nil {
+			e.t.Errorf("cleanup: %v", err)
 		}
 		if left := e.leftovers(ctx, st.ProjectName()); len(left) > 0 {
 			e.t.Errorf("down with volumes left resources of project %s: %v", st.ProjectName(), left)
