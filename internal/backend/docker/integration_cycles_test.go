@@ -56,7 +56,7 @@ func TestUpDownCyclesLeaveNothing(t *testing.T) {
 		if left := slices.DeleteFunc(e.leftovers(ctx, st.ProjectName()), isVolume); len(left) > 0 {
 			t.Errorf("cycle %d: down left %v", cycle, left)
 		}
-		volumes := e.projectVolumes(ctx, st)
+		volumes := e.volumeNames(ctx, filters.Arg("label", stack.LabelProject+"="+st.ProjectName()))
 		if cycle == 1 {
 			kept = volumes
 			t.Logf("the project's volumes after down: %v", kept)
@@ -94,27 +94,13 @@ func TestUpDownCyclesLeaveNothing(t *testing.T) {
 
 func isVolume(s string) bool { return strings.HasPrefix(s, "volume ") }
 
-// volumeNames is every volume on the engine.
-func (e *itgEnv) volumeNames(ctx context.Context) []string {
+// volumeNames is the names of the engine's volumes that args selects (all
+// of them without args), sorted.
+func (e *itgEnv) volumeNames(ctx context.Context, args ...filters.KeyValuePair) []string {
 	e.t.Helper()
-	vs, err := e.api.VolumeList(ctx, volume.ListOptions{})
+	vs, err := e.api.VolumeList(ctx, volume.ListOptions{Filters: filters.NewArgs(args...)})
 	if err != nil {
-		e.t.Fatalf("list the engine's volumes: %v", err)
-	}
-	var names []string
-	for _, v := range vs.Volumes {
-		names = append(names, v.Name)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// projectVolumes is the names of the volumes labelled as st's, sorted.
-func (e *itgEnv) projectVolumes(ctx context.Context, st *stack.Stack) []string {
-	e.t.Helper()
-	vs, err := e.api.VolumeList(ctx, volume.ListOptions{Filters: filters.NewArgs(filters.Arg("label", stack.LabelProject+"="+st.ProjectName()))})
-	if err != nil {
-		e.t.Fatalf("list the volumes of project %s: %v", st.ProjectName(), err)
+		e.t.Fatalf("list the engine's volumes %v: %v", args, err)
 	}
 	var names []string
 	for _, v := range vs.Volumes {
