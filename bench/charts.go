@@ -61,7 +61,9 @@ var chartTools = []string{"stackctl", "compose", floorTool, toolStackDeploy}
 // chartLabels are the scenario charts' short names of the rows.
 var chartLabels = map[string]string{
 	metricColdUp:             "cold up",
+	metricColdUpReturned:     "cold up:\ncommand returned",
 	metricFirstUp:            "first up\n(initdb)",
+	metricFirstReturned:      "first up:\ncommand returned",
 	metricNoopUp:             "no-op up",
 	metricCrash:              "crash ->\nweb 200",
 	metricCrashDBReady:       "crash ->\ndb ready",

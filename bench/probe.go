@@ -89,20 +89,44 @@ func getOK(ctx context.Context, client *http.Client, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// waitWeb returns when GET url answers 200, with the time it did.
+// webAttempts bounds the attempts waitWeb has under way at once.
+const webAttempts = 32
+
+// waitWeb returns when GET url answers 200, with the time the answer came.
+// A new attempt starts every webGap while earlier ones still wait: one
+// whose connection hangs (a SYN lost while a container's network is being
+// set up, between the client and the engine's port proxy or between the
+// proxy and the container, which TCP sends again only after a second)
+// holds none of the others up, so the time is the stack's, not TCP's.
 func waitWeb(ctx context.Context, client *http.Client, url string) (time.Time, error) {
-	var at time.Time
-	err := poll(ctx, webGap, func(ctx context.Context) (bool, error) {
-		if getOK(ctx, client, url) {
-			at = time.Now()
-			return true, nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	answered := make(chan time.Time, 1)
+	underWay := make(chan struct{}, webAttempts)
+	tick := time.NewTicker(webGap)
+	defer tick.Stop()
+	for {
+		select {
+		case underWay <- struct{}{}:
+			go func() {
+				defer func() { <-underWay }()
+				if getOK(ctx, client, url) {
+					select {
+					case answered <- time.Now():
+					default:
+					}
+				}
+			}()
+		default: // as many under way as allowed: the next tick tries again
 		}
-		return false, nil
-	})
-	if err != nil {
-		return time.Time{}, fmt.Errorf("wait for %s to answer 200: %w", url, err)
+		select {
+		case at := <-answered:
+			return at, nil
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("wait for %s to answer 200: %w", url, ctx.Err())
+		case <-tick.C:
+		}
 	}
-	return at, nil
 }
 
 // waitPgExec returns when pg_isready passes inside the container.

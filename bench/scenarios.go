@@ -55,19 +55,20 @@ func (r *Runner) cycle(ctx context.Context, round int, t *Tool) error {
 
 // firstUp: no volume, images present. initdb runs inside the db container.
 func (r *Runner) firstUp(ctx context.Context, round int, t *Tool) error {
-	return r.measureUp(ctx, round, t, metricFirstUp, r.web)
+	return r.measureUp(ctx, round, t, metricFirstUp, r.probe, metricFirstReturned)
 }
 
 // coldUp: the stack is down, its volume holds an initialised database.
 func (r *Runner) coldUp(ctx context.Context, round int, t *Tool) error {
-	return r.measureUp(ctx, round, t, metricColdUp, r.web)
+	return r.measureUp(ctx, round, t, metricColdUp, r.probe, metricColdUpReturned)
 }
 
 // measureUp times `up` from the command's start until both the command has
 // returned and the stack's HTTP front answers 200 on its port, asked through
 // client: a tool that returns early (as `compose up -d` does) is timed until
-// the stack really serves.
-func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric string, client *http.Client) error {
+// the stack really serves. With returned, the command's own time is a
+// sample of that metric too.
+func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric string, client *http.Client, returned ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, upTimeout)
 	defer cancel()
 	type upDone struct {
@@ -111,6 +112,9 @@ func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric strin
 		Round: round, Tool: t.Name, Metric: metric, Value: end.Sub(began).Seconds(), Unit: unitSeconds,
 		Note: note, Timeline: timeline(up.run.Began, up.run.Events),
 	})
+	for _, m := range returned {
+		r.record(Sample{Round: round, Tool: t.Name, Metric: m, Value: up.at.Sub(began).Seconds(), Unit: unitSeconds})
+	}
 	return nil
 }
 
@@ -179,7 +183,7 @@ func (r *Runner) crashRecovery(ctx context.Context, round int, t *Tool) error {
 		return err
 	}
 	dbReady := time.Since(began)
-	at, err := waitWeb(ctx, r.web, t.URL())
+	at, err := waitWeb(ctx, r.probe, t.URL())
 	if err != nil {
 		return err
 	}

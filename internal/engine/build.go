@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
@@ -58,6 +59,9 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 		Version:     build.BuilderV1,
 	})
 	if err != nil {
+		if saysNoSpace(err.Error()) {
+			err = noSpace(c.Host(), err)
+		}
 		return "", classify(err, "build image %s", spec.Tag)
 	}
 	defer resp.Body.Close()
@@ -92,6 +96,12 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 		}
 	})
 	if err != nil {
+		// A step that ran out of space mostly fails with its own words
+		// ("dd: error writing '/big': No space left on device") and the
+		// builder's "returned a non-zero code".
+		if saysNoSpace(err.Error()) || slices.ContainsFunc(output, saysNoSpace) {
+			err = noSpace(c.Host(), err)
+		}
 		return "", &BuildError{Tag: spec.Tag, Step: step, Output: output, Err: err}
 	}
 	if imageID == "" {

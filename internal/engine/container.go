@@ -31,10 +31,15 @@ func (c *Client) ContainerList(ctx context.Context, labels map[string]string) ([
 		if len(s.Names) > 0 {
 			name = strings.TrimPrefix(s.Names[0], "/")
 		}
+		mounts := make([]MountPoint, 0, len(s.Mounts))
+		for _, m := range s.Mounts {
+			mounts = append(mounts, MountPoint{Type: string(m.Type), Volume: m.Name, Destination: m.Destination, Writable: m.RW})
+		}
 		out = append(out, ContainerSummary{
 			ID: s.ID, Name: name, Labels: s.Labels, State: string(s.State),
 			// The list has health only in its status text: "Up 2 minutes (healthy)".
 			Healthy: strings.HasSuffix(s.Status, "(healthy)"),
+			Mounts:  mounts,
 		})
 	}
 	return out, nil

@@ -19,4 +19,6 @@ var (
 	// ErrOutOfSequence: the swarm object changed since it was read; read it
 	// again and retry.
 	ErrOutOfSequence = errors.New("changed since it was read")
+	// ErrNoSpace: the engine's disk is full (no space left on device).
+	ErrNoSpace = errors.New("no space left on device")
 )

@@ -22,7 +22,7 @@ func (c *Client) ImageInspect(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, classify(err, "inspect image %s", ref)
 	}
-	out := Image{ID: img.ID}
+	out := Image{ID: img.ID, RepoTags: img.RepoTags}
 	if img.Config != nil {
 		out.Labels = img.Config.Labels
 		for path := range img.Config.Volumes {

@@ -56,6 +56,18 @@ type ContainerSummary struct {
 	State string
 	// Healthy says the engine's healthcheck passes, as the list reports it.
 	Healthy bool
+	// Mounts are what the container has mounted.
+	Mounts []MountPoint
+}
+
+// MountPoint is one of a container's mounts.
+type MountPoint struct {
+	// Type is volume, bind or tmpfs.
+	Type string
+	// Volume is a volume mount's volume name.
+	Volume      string
+	Destination string
+	Writable    bool
 }
 
 // Container is a container as inspected.
@@ -98,6 +110,8 @@ type HealthResult struct {
 type Image struct {
 	ID     string
 	Labels map[string]string
+	// RepoTags are its names (none for a dangling image).
+	RepoTags []string
 	// Volumes are the paths its VOLUME instructions declare.
 	Volumes []string
 }

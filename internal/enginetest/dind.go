@@ -84,12 +84,22 @@ type dindConfig struct {
 	image string
 	name  string
 	args  []string
+	// dataSize, when set, bounds the inner engine's /var/lib/docker.
+	dataSize string
 }
 
 // DindArgs adds flags to the inner dockerd's command line, after
 // --cgroup-parent (--storage-driver=vfs, --debug, ...).
 func DindArgs(args ...string) DindOption {
 	return func(c *dindConfig) { c.args = append(c.args, args...) }
+}
+
+// DindDataSize gives the inner engine a /var/lib/docker of size bytes (a
+// tmpfs; size as tmpfs takes it: 512m, 2g) instead of a volume of the
+// host's disk, so a test can fill the engine's disk without filling the
+// host's.
+func DindDataSize(size string) DindOption {
+	return func(c *dindConfig) { c.dataSize = size }
 }
 
 // DindFromImage runs ref instead of DindImage.
@@ -139,6 +149,11 @@ func Dind(t testing.TB, opts ...DindOption) *InnerEngine {
 	t.Cleanup(func() { _ = hostAPI.Close() })
 
 	e := &InnerEngine{Name: cfg.name, host: hostAPI}
+	var tmpfs map[string]string
+	if cfg.dataSize != "" {
+		// exec: the inner engine's containers run programs from there.
+		tmpfs = map[string]string{"/var/lib/docker": "rw,exec,size=" + cfg.dataSize}
+	}
 	ctx := context.Background()
 	created, err := hostAPI.ContainerCreate(ctx,
 		&container.Config{
@@ -153,6 +168,7 @@ func Dind(t testing.TB, opts ...DindOption) *InnerEngine {
 		&container.HostConfig{
 			CapAdd:      []string{"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"},
 			SecurityOpt: []string{"seccomp=unconfined", "apparmor=unconfined"},
+			Tmpfs:       tmpfs,
 			Mounts: []mount.Mount{{
 				Type: mount.TypeBind, Source: cgroupRoot, Target: cgroupRoot,
 			}},

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -16,8 +17,9 @@ import (
 // (DOCKER_HOST's): each carries the project's label. Removing the tags the
 // stack names is not enough: a rebuild moves its tag to the new image and
 // leaves the one it replaced untagged, so a test that changes its build
-// context leaves one image per change. Call it once the project's
-// containers are gone.
+// context leaves one image per change. The stage images its builds kept as
+// their cache (tagged after the image, images.StageRef) lose their tags
+// too. Call it once the project's containers are gone.
 func RemoveProjectImages(ctx context.Context, project string) error {
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
@@ -30,6 +32,11 @@ func RemoveProjectImages(ctx context.Context, project string) error {
 	}
 	var errs []error
 	for _, img := range imgs {
+		for _, tag := range img.RepoTags {
+			errs = append(errs, removeStageTags(ctx, api, tag)...)
+		}
+	}
+	for _, img := range imgs {
 		// Force: one image may carry several tags, all of them the
 		// project's (a stack's name and a registry's).
 		_, err := api.ImageRemove(ctx, img.ID, image.RemoveOptions{Force: true, PruneChildren: true})
@@ -38,4 +45,21 @@ func RemoveProjectImages(ctx context.Context, project string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeStageTags removes the tags the builds of ref gave their stage
+// images. Other tests' builds of app/ share such an image (and tag it too);
+// with the last tag it goes but not its parents (no pruning), so the next
+// run's builds still find the dependencies' layer in the cache.
+func removeStageTags(ctx context.Context, api *client.Client, ref string) []error {
+	for stage := 1; ; stage++ {
+		stageRef := images.StageRef(ref, stage)
+		_, err := api.ImageRemove(ctx, stageRef, image.RemoveOptions{})
+		if cerrdefs.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return []error{fmt.Errorf("remove stage image %s: %w", stageRef, err)}
+		}
+	}
 }

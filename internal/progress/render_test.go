@@ -211,3 +211,18 @@ func TestJSONRendererConcurrentEventsStayWholeLines(t *testing.T) {
 		}
 	}
 }
+
+func TestRecorderKeepsEveryEventInOrder(t *testing.T) {
+	var r Recorder
+	for i := range 3 {
+		r.Report(Event{Resource: fmt.Sprint("container c", i), Status: "started"})
+	}
+	got := r.Events()
+	if len(got) != 3 || got[0].Resource != "container c0" || got[2].Resource != "container c2" {
+		t.Fatalf("events = %+v", got)
+	}
+	got[0].Resource = "changed"
+	if r.Events()[0].Resource != "container c0" {
+		t.Error("Events shares its slice with the recorder")
+	}
+}

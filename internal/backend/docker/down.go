@@ -16,7 +16,9 @@ import (
 // networks and, if asked, its volumes. Only resources with the project's
 // label are touched; what is already gone is fine. Order matters only for
 // stopping: a service's containers are removed while its dependencies stop,
-// and networks and volumes go together.
+// and networks and volumes go together. With Volumes, a container whose
+// writes all go to volumes this down deletes is removed without a clean
+// stop (see disposable).
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
 	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
 	if err != nil {
@@ -31,6 +33,12 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 		grace := gracePeriod(svc)
 		if opts.Timeout > 0 {
 			grace = opts.Timeout
+		}
+		if opts.Volumes {
+			var err error
+			if containers, err = b.removeDisposable(ctx, st, containers); err != nil {
+				return err
+			}
 		}
 		err := forEach(containers, func(c engine.ContainerSummary) error { return b.stopContainer(ctx, c.ID, c.Name, grace) })
 		if err != nil {

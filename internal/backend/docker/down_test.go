@@ -1,6 +1,9 @@
 package docker
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -115,5 +118,33 @@ func TestDownTwiceIsFine(t *testing.T) {
 	}
 	if got := f.Events()[before:]; len(got) > 0 {
 		t.Errorf("second Down did %q, want nothing", got)
+	}
+}
+
+// down -v removes db, whose one writable mount is a volume it deletes, at
+// once, without a clean stop, and only after web, which depends on it,
+// has stopped; web and cache (no volume in the fake) are stopped. Without
+// -v, db's data stays, and db is stopped cleanly too.
+func TestDownVolumesRemovesADataContainerWithoutACleanStop(t *testing.T) {
+	for _, withVolumes := range []bool{false, true} {
+		t.Run(fmt.Sprintf("volumes=%v", withVolumes), func(t *testing.T) {
+			f, o, st := upStack(t)
+			before := len(f.Events())
+			if err := o.Down(t.Context(), st, orchestrator.DownOptions{Volumes: withVolumes}); err != nil {
+				t.Fatalf("Down: %v", err)
+			}
+			events := f.Events()[before:]
+			db, _ := st.Service("db")
+			web, _ := st.Service("web")
+			dbName, webName := st.ContainerName(db, 1), st.ContainerName(web, 1)
+			stoppedDB := slices.Contains(events, "stop "+dbName)
+			if stoppedDB == withVolumes {
+				t.Errorf("down (volumes %v) stopped db: %v; events:\n%s", withVolumes, stoppedDB, strings.Join(events, "\n"))
+			}
+			if !slices.Contains(events, "stop "+webName) {
+				t.Errorf("web was not stopped cleanly; events:\n%s", strings.Join(events, "\n"))
+			}
+			assertBefore(t, events, "stop "+webName, "remove "+dbName)
+		})
 	}
 }

@@ -17,6 +17,8 @@ type Images interface {
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
 	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
 	ImageCreate(ctx context.Context, ref string, files []engine.ImageFile, labels map[string]string, entrypoint []string) error
+	ImageTag(ctx context.Context, source, target string) error
+	ImageRemove(ctx context.Context, ref string) error
 }
 
 // Resources manages networks and volumes.

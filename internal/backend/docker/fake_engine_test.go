@@ -306,6 +306,29 @@ func (f *fakeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, _ fu
 	return id, nil
 }
 
+// ImageTag names the image source also target.
+func (f *fakeEngine) ImageTag(_ context.Context, source, target string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	img, ok := f.images[source]
+	if !ok {
+		return fmt.Errorf("tag image %s: %w", source, engine.ErrNotFound)
+	}
+	f.images[target] = img
+	return nil
+}
+
+// ImageRemove forgets the name ref.
+func (f *fakeEngine) ImageRemove(_ context.Context, ref string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.images[ref]; !ok {
+		return fmt.Errorf("remove image %s: %w", ref, engine.ErrNotFound)
+	}
+	delete(f.images, ref)
+	return nil
+}
+
 func (f *fakeEngine) NetworkInspect(ctx context.Context, name string) (engine.Network, error) {
 	labels, err := f.inspectResource(ctx, f.networks, "network", name)
 	return engine.Network{ID: "net-" + name, Name: name, Labels: labels}, err
@@ -436,7 +459,12 @@ func (f *fakeEngine) ContainerList(ctx context.Context, labels map[string]string
 			matches = matches && c.Labels[k] == v
 		}
 		if matches {
-			out = append(out, engine.ContainerSummary{ID: c.ID, Name: c.Name, Labels: maps.Clone(c.Labels), State: c.Status, Healthy: c.Health == "healthy"})
+			var mounts []engine.MountPoint
+			for _, m := range c.spec.Mounts {
+				mounts = append(mounts, engine.MountPoint{Type: string(m.Type), Volume: m.Source, Destination: m.Target, Writable: !m.ReadOnly})
+			}
+			out = append(out, engine.ContainerSummary{ID: c.ID, Name: c.Name, Labels: maps.Clone(c.Labels), State: c.Status,
+				Healthy: c.Health == "healthy", Mounts: mounts})
 		}
 	}
 	slices.SortFunc(out, func(a, b engine.ContainerSummary) int { return strings.Compare(a.Name, b.Name) })

@@ -320,7 +320,7 @@ func TestUpIntegrationDependencyNeverHealthy(t *testing.T) {
 			t.Errorf("%s is %s (started %s) though db never became healthy", c.Service, c.State, c.StartedAt)
 		}
 	}
-	for _, ev := range e.events.snapshot() {
+	for _, ev := range e.events.Events() {
 		if ev.Status == "started" && (strings.HasSuffix(ev.Resource, "-web-1") || strings.HasSuffix(ev.Resource, "-migrate-1")) {
 			t.Errorf("reported %s %s though db never became healthy", ev.Resource, ev.Status)
 		}

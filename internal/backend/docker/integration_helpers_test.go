@@ -74,7 +74,7 @@ func newItgEnv(t *testing.T) *itgEnv {
 	rec := &itgRecorder{}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, ev := range rec.snapshot() {
+			for _, ev := range rec.Events() {
 				t.Logf("event %s %-40s %-12s %s", ev.Time.Format("15:04:05.000"), ev.Resource, ev.Status, ev.Detail)
 			}
 		}
@@ -306,14 +306,14 @@ func (e *itgEnv) postgresReadyAt(ctx context.Context, id string) time.Time {
 // itgRecorder keeps the orchestrator's progress events, and lets a test act
 // on one as it happens.
 type itgRecorder struct {
-	mu     sync.Mutex
-	events []progress.Event
-	hook   func(progress.Event)
+	progress.Recorder
+	mu   sync.Mutex
+	hook func(progress.Event)
 }
 
 func (r *itgRecorder) Report(e progress.Event) {
+	r.Recorder.Report(e)
 	r.mu.Lock()
-	r.events = append(r.events, e)
 	hook := r.hook
 	r.mu.Unlock()
 	if hook != nil {
@@ -325,12 +325,6 @@ func (r *itgRecorder) setHook(h func(progress.Event)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.hook = h
-}
-
-func (r *itgRecorder) snapshot() []progress.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]progress.Event(nil), r.events...)
 }
 
 // isNotFound reports whether err is the adapter's ErrNotFound.

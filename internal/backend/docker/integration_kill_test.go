@@ -149,16 +149,6 @@ func (e *itgEnv) killStaysExited(ctx context.Context, id string, exit, restarts 
 	}
 }
 
-// killStopLoad stops a startLoad loop without judging it: during a database
-// crash web is expected to answer 503 for a while.
-func killStopLoad(l *rollLoad) (ok, failed int64, failures []string) {
-	close(l.stop)
-	<-l.done
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ok.Load(), l.failed.Load(), append([]string(nil), l.failures...)
-}
-
 // killVisitRows counts the rows of the visits table, with psql in the db
 // container.
 func (e *itgEnv) killVisitRows(ctx context.Context, dbID string) int {
@@ -200,12 +190,12 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 	loadStopped := false
 	t.Cleanup(func() {
 		if !loadStopped {
-			killStopLoad(load)
+			load.Stop()
 		}
 	})
 	// Some visits before the crash, so it lands on a busy database.
 	enginetest.Eventually(t, 30*time.Second, "the client loop's first visits", func() error {
-		if n := load.ok.Load(); n < 20 {
+		if n := load.Answered(); n < 20 {
 			return fmt.Errorf("%d visits so far", n)
 		}
 		return nil
@@ -214,19 +204,20 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 	report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "db", WaitTimeout: 3 * time.Minute})
 	t.Logf("crash report: %+v", report)
 	if err != nil {
-		killStopLoad(load)
+		load.Stop()
 		loadStopped = true
 		t.Fatalf("crash db: %v", err)
 	}
 	// The loop must get 200s again after the recovery, not only before.
-	okAtRecovery := load.ok.Load()
+	okAtRecovery := load.Answered()
 	enginetest.Eventually(t, 30*time.Second, "visits through web after the recovery", func() error {
-		if n := load.ok.Load() - okAtRecovery; n < 20 {
+		if n := load.Answered() - okAtRecovery; n < 20 {
 			return fmt.Errorf("%d visits since the recovery", n)
 		}
 		return nil
 	})
-	ok, failed, failures := killStopLoad(load)
+	tally := load.Stop()
+	ok, failed, failures := tally.OK, tally.Failed, tally.Failures
 	loadStopped = true
 	t.Logf("client loop: %d visits acknowledged, %d failed while db was down (first: %q)", ok, failed, failures)
 

@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,71 +174,10 @@ func rollEdgePort(t *testing.T, res orchestrator.UpResult) int {
 
 var servedBy = regexp.MustCompile(`served_by=(\S+)`)
 
-// rollLoad sends requests to the edge until stopped: one at a time, on
-// loopback, bounded in count and time, counting every failure.
-type rollLoad struct {
-	ok, failed atomic.Int64
-	mu         sync.Mutex
-	failures   []string
-	// longestGap is the longest time between two successful answers.
-	longestGap time.Duration
-	stop       chan struct{}
-	done       chan struct{}
-}
-
-func startLoad(port int) *rollLoad {
-	l := &rollLoad{stop: make(chan struct{}), done: make(chan struct{})}
-	client := &http.Client{Timeout: 5 * time.Second}
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	go func() {
-		defer close(l.done)
-		deadline := time.Now().Add(5 * time.Minute)
-		lastOK := time.Now()
-		for i := 0; i < 200000 && time.Now().Before(deadline); i++ {
-			select {
-			case <-l.stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-			resp, err := client.Get(url)
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					err = fmt.Errorf("status %d", resp.StatusCode)
-				}
-			}
-			if err != nil {
-				l.failed.Add(1)
-				l.mu.Lock()
-				if len(l.failures) < 10 {
-					l.failures = append(l.failures, time.Now().Format("15:04:05.000")+" "+err.Error())
-				}
-				l.mu.Unlock()
-				continue
-			}
-			l.ok.Add(1)
-			l.mu.Lock()
-			l.longestGap = max(l.longestGap, time.Since(lastOK))
-			l.mu.Unlock()
-			lastOK = time.Now()
-		}
-	}()
-	return l
-}
-
-// finish stops the loop and fails the test on any failed request.
-func (l *rollLoad) finish(t *testing.T, during string) {
-	t.Helper()
-	close(l.stop)
-	<-l.done
-	if l.ok.Load() == 0 {
-		t.Errorf("%s: the load loop got no answer at all", during)
-	}
-	if n := l.failed.Load(); n > 0 {
-		t.Errorf("%s: %d of %d requests failed: %s", during, n, n+l.ok.Load(), strings.Join(l.failures, "; "))
-	}
-	t.Logf("%s: %d requests, none failed, longest gap between answers %s", during, l.ok.Load(), l.longestGap.Round(time.Millisecond))
+// startLoad sends requests to the edge on loopback until stopped, one
+// client, counting every failure.
+func startLoad(port int) *stacktest.HTTPLoad {
+	return stacktest.StartHTTPLoad(fmt.Sprintf("http://127.0.0.1:%d/", port), 1)
 }
 
 // upResolved runs Up of the stack resolved with web at replicas (0: as
@@ -355,7 +292,7 @@ func TestScaleMovesWebBehindItsEdgeWhichStays(t *testing.T) {
 	for _, n := range []int{2, 3} {
 		load := startLoad(port)
 		e.upResolved(ctx, n)
-		load.finish(t, fmt.Sprintf("scaling web to %d", n))
+		load.Finish(t, fmt.Sprintf("scaling web to %d", n))
 		e.checkBehindEdge(ctx, fmt.Sprintf("after scaling to %d", n), n, port)
 		e.checkSpread(ctx, fmt.Sprintf("after scaling to %d", n), port)
 	}
@@ -363,7 +300,7 @@ func TestScaleMovesWebBehindItsEdgeWhichStays(t *testing.T) {
 	// Back at one replica, the edge stays and keeps the port.
 	load := startLoad(port)
 	cli.mustRun(t, ctx, "--progress", "plain", "scale", "web=1")
-	load.finish(t, "stackctl scale web=1")
+	load.Finish(t, "stackctl scale web=1")
 	ps = e.checkBehindEdge(ctx, "after stackctl scale web=1", 1, port)
 
 	// up keeps what is deployed: one replica behind the edge, then three.
@@ -445,7 +382,7 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	load := startLoad(port)
 	began := time.Now()
 	_, stderr := cli.mustRun(t, ctx, "--progress", "json", "up", "--batch-size", "2")
-	load.finish(t, "rolling update in batches of 2")
+	load.Finish(t, "rolling update in batches of 2")
 	t.Logf("rolling update of 3 replicas (build included) took %s", time.Since(began).Round(time.Millisecond))
 	updated := rollWebIDs(e.ps(ctx))
 	for name, id := range updated {
@@ -483,7 +420,7 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 	e.rewrite("internal/server/handlers.go", `"Howdy from the Go app`, `"Bonjour from the Go app`)
 	load = startLoad(port)
 	_, stderr, err := cli.run(ctx, "--progress", "json", "up", "--batch-size", "1", "--min-ready", "2s", "--wait-timeout", "1m")
-	load.finish(t, "failed rolling update")
+	load.Finish(t, "failed rolling update")
 	if err == nil {
 		t.Fatal("stackctl up with new code that replica 2 does not stay healthy under succeeded")
 	}

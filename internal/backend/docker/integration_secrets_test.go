@@ -86,7 +86,7 @@ func TestThePasswordIsInNoOutput(t *testing.T) {
 		}
 		seen.WriteString("config: " + string(out) + "\n")
 	}
-	add("progress", e.events.snapshot())
+	add("progress", e.events.Events())
 	add("ps", res.Containers)
 
 	if seen.Len() < 10000 || !strings.Contains(seen.String(), "/run/secrets/postgres_password") {

@@ -229,12 +229,12 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 	})
 
 	t.Run("second up touches nothing", func(t *testing.T) {
-		before := len(e.events.snapshot())
+		before := len(e.events.Events())
 		res2 := e.up(ctx, st, orchestrator.UpOptions{})
 		if res2.Changed {
 			t.Errorf("second up on a converged stack: Changed = true, want false")
 		}
-		for _, ev := range e.events.snapshot()[before:] {
+		for _, ev := range e.events.Events()[before:] {
 			switch ev.Status {
 			case "creating", "started", "stopping", "removed", "building", "built", "pulling", "created":
 				t.Errorf("second up reported %s %s", ev.Resource, ev.Status)

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -180,29 +179,17 @@ func TestRunEntrypointDropsTheServiceCommand(t *testing.T) {
 	}
 }
 
-// eventLog is a progress.Reporter that keeps the events.
-type eventLog struct {
-	mu     sync.Mutex
-	events []progress.Event
-}
-
-func (l *eventLog) Report(e progress.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, e)
-}
-
 // Bringing up only the dependencies does not call the other services'
 // containers orphans.
 func TestRunDependenciesAreNoOrphanWarning(t *testing.T) {
 	f, _, st := upStack(t)
-	log := &eventLog{}
+	log := &progress.Recorder{}
 	b := New(f, log)
 	b.probeGap = time.Millisecond
 	o := orchestrator.New(b, log)
 	before := len(f.Events())
 	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "web", Cmd: []string{"true"}, Remove: true})
-	for _, e := range log.events {
+	for _, e := range log.Events() {
 		if e.Status == "orphans" {
 			t.Errorf("run reported %s %s: %s", e.Resource, e.Status, e.Detail)
 		}

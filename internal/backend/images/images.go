@@ -29,6 +29,8 @@ type Engine interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
 	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+	ImageTag(ctx context.Context, source, target string) error
+	ImageRemove(ctx context.Context, ref string) error
 }
 
 // Store is an engine's images, as the stacks need them.
@@ -51,8 +53,9 @@ func (s *Store) report(resource, status, detail, level string) {
 
 // imageWork is one image the stack needs, with the services that use it.
 type imageWork struct {
-	ref   string
-	build *stack.Build
+	ref      string
+	build    *stack.Build
+	services []string
 }
 
 // Ensure makes every image of the stack present and returns their IDs
@@ -61,13 +64,14 @@ type imageWork struct {
 // image), so an unchanged `up` never builds.
 func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
 	var work []imageWork
-	seen := map[string]bool{}
+	index := map[string]int{}
 	for _, svc := range st.Services {
-		if seen[svc.Image] {
+		if i, seen := index[svc.Image]; seen {
+			work[i].services = append(work[i].services, svc.Name)
 			continue
 		}
-		seen[svc.Image] = true
-		work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+		index[svc.Image] = len(work)
+		work = append(work, imageWork{ref: svc.Image, build: svc.Build, services: []string{svc.Name}})
 	}
 
 	ids := make(map[string]string, len(work))
@@ -147,6 +151,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 	s.report(resource, "building", filepath.Clean(w.build.Context), "info")
 	labels := st.ProjectLabels()
 	labels[stack.LabelContextHash] = digest
+	var stages engine.BuildStages
 	id, err := s.engine.ImageBuild(ctx, engine.BuildSpec{
 		ContextDir: w.build.Context,
 		Dockerfile: w.build.Dockerfile,
@@ -155,6 +160,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 		Args:       w.build.Args,
 		Target:     w.build.Target,
 	}, func(line string) {
+		stages.Line(line)
 		if strings.HasPrefix(line, "Step ") {
 			s.report(resource, "building", line, "info")
 		}
@@ -164,9 +170,10 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 			return "", false, ctx.Err()
 		}
 		s.report(resource, "build failed", "", "error")
-		return "", false, err
+		return "", false, fmt.Errorf("service %s: %w", strings.Join(w.services, ", "), err)
 	}
 	s.report(resource, "built", ShortID(id), "info")
+	s.keepStages(ctx, w.ref, stages.Images())
 	return id, true, nil
 }
 

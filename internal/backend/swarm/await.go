@@ -73,13 +73,21 @@ func (b *Backend) serviceReady(ctx context.Context, svc *stack.Service, id strin
 	if r := s.Spec.Mode.Replicated; r != nil && r.Replicas != nil {
 		want = int(*r.Replicas)
 	}
-	running := 0
-	for _, t := range current {
-		if t.DesiredState == "running" && t.State == "running" {
+	// Ready is want tasks running and no more meant to: after a scale-down
+	// the swarm marks the surplus tasks for shutdown a moment later. A
+	// task told to stop is not waited for: one on a node that went away
+	// never says it stopped.
+	running, meant := 0, 0
+	for _, t := range tasks {
+		if t.DesiredState != "running" {
+			continue
+		}
+		meant++
+		if t.State == "running" && t.Labels[labelRevision] == rev {
 			running++
 		}
 	}
-	return running >= want && s.Update.State != "updating", nil
+	return running >= want && meant <= want && s.Update.State != "updating", nil
 }
 
 // lastFailed finds a slot whose latest task failed, was rejected by its
@@ -130,7 +138,7 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 		reason += "; the node has no copy of the image: give --registry HOST:PORT, and stackctl pushes every image there for all nodes to pull"
 	}
 	return &orchestrator.ServiceFailedError{
-		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortTaskID(t.ID)), Node: node,
+		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortID(t.ID)), Node: node,
 		Reason: reason, LogTail: b.taskLogs(ctx, s.ID, t.ID),
 	}
 }
@@ -155,7 +163,7 @@ func (b *Backend) taskLogs(ctx context.Context, serviceID, taskID string) string
 	return strings.Join(lines, "\n")
 }
 
-func shortTaskID(id string) string {
+func shortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]
 	}

@@ -110,7 +110,7 @@ func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.
 	}
 	// The scheduler may not have placed it yet: its node is named once it
 	// starts.
-	timeline.Mark(fmt.Sprintf("new task %s created", shortTaskID(next.ID)))
+	timeline.Mark(fmt.Sprintf("new task %s created", shortID(next.ID)))
 
 	// Without a healthcheck a task runs once started; with one, the swarm
 	// holds it in starting until its first probe passes.
@@ -159,7 +159,7 @@ func pickTask(s engine.Service, service string, tasks []engine.Task, replica str
 	if replica != "" {
 		names := make([]string, 0, len(current))
 		for _, t := range current {
-			if replica == fmt.Sprintf("%s-%d", service, t.Slot) || replica == taskName(s, t) || replica == t.ID || replica == shortTaskID(t.ID) {
+			if replica == fmt.Sprintf("%s-%d", service, t.Slot) || replica == taskName(s, t) || replica == t.ID || replica == shortID(t.ID) {
 				if t.State != "running" {
 					return engine.Task{}, fmt.Errorf("service %s: task %s is %s, not running", service, taskName(s, t), t.State)
 				}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -336,7 +337,7 @@ func TestCrashOnTheManagerTimesTheSwarmsNewTask(t *testing.T) {
 	}
 	want := []string{
 		"task failed (SIGKILL, exit 137)",
-		"new task " + shortTaskID(next.ID) + " created",
+		"new task " + shortID(next.ID) + " created",
 		"new task started on node mgr",
 		"healthy",
 		"web serving again (1 task(s) probed; not those on worker-1, whose engine stackctl was not given)",
@@ -369,7 +370,7 @@ func TestCrashOnAWorkerWithoutItsEngineSaysWhatToDo(t *testing.T) {
 	if !errors.Is(err, ErrNodeNotReached) {
 		t.Fatalf("crash of web-2 on the worker: %v, want ErrNodeNotReached", err)
 	}
-	for _, want := range []string{"task p_web.2 (" + shortTaskID(f.web[1].ID) + ")", "node worker-1 (address 10.0.0.7)", "node mgr only",
+	for _, want := range []string{"task p_web.2 (" + shortID(f.web[1].ID) + ")", "node worker-1 (address 10.0.0.7)", "node mgr only",
 		"--node-engine worker-1=tcp://10.0.0.7:PORT kill web web-2"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
@@ -401,7 +402,7 @@ func TestCrashOnAWorkerThroughItsEngine(t *testing.T) {
 		t.Errorf("method %q, want the helper on worker-1", report.Method)
 	}
 	next, _ := replacementOf(f.c.tasks, f.web[1])
-	want := []string{"task failed (SIGKILL, exit 137)", "new task " + shortTaskID(next.ID) + " created", "new task started on node worker-1"}
+	want := []string{"task failed (SIGKILL, exit 137)", "new task " + shortID(next.ID) + " created", "new task started on node worker-1"}
 	if got := whats(report); !slices.Equal(got, want) {
 		t.Errorf("timeline %q, want %q (web has no healthcheck and no dependents)", got, want)
 	}
@@ -468,5 +469,64 @@ func TestPickTask(t *testing.T) {
 	_, err := pickTask(s, "web", tasks, "web-7", onManager)
 	if err == nil || !strings.Contains(err.Error(), `no replica "web-7"`) || !strings.Contains(err.Error(), "web-1 (p_web.1)") {
 		t.Errorf("pick of a missing replica: %v, want the replicas there are", err)
+	}
+}
+
+// A removed job's tasks leave their exited containers on their nodes
+// (moby/moby#44312): down removes the one on the node it reaches and names
+// the one on the worker it does not, with what removes it; the tasks of a
+// service that is not a job are the swarm's to remove.
+func TestDownRemovesTheContainersARemovedJobLeaves(t *testing.T) {
+	f := newCrashFixture(t)
+	rec := &progress.Recorder{}
+	f.backend.progress = rec
+	job := f.c.addService("p_migrate", "none")
+	job.Spec.Mode.ReplicatedJob = &swarmapi.ReplicatedJob{}
+	f.c.services[len(f.c.services)-1] = job
+	onMgr := f.c.addTask("p_migrate", 0, "mgr", "complete")
+	onWorker := f.c.addTask("p_migrate", 0, "w1", "failed")
+	ctx := context.Background()
+
+	tasks, err := f.backend.jobTasks(ctx, job)
+	if err != nil || len(tasks) != 2 {
+		t.Fatalf("job tasks = %+v, %v; want its 2 tasks", tasks, err)
+	}
+	if web, err := f.backend.jobTasks(ctx, f.c.service("p_web")); err != nil || len(web) != 0 {
+		t.Errorf("tasks of web, not a job: %+v, %v; want none", web, err)
+	}
+	if err := f.backend.removeJobContainers(ctx, job, tasks); err != nil {
+		t.Fatalf("remove the job's containers: %v", err)
+	}
+	if !slices.Equal(f.mgr.removed, []string{onMgr.ContainerID}) || len(f.w1.removed) > 0 || len(f.dialled) > 0 {
+		t.Errorf("removed on the manager %v, on the worker %v, dialled %v; want only %s, on the manager", f.mgr.removed, f.w1.removed, f.dialled, onMgr.ContainerID)
+	}
+	var warned []string
+	for _, e := range rec.Events() {
+		if e.Level == "warning" {
+			warned = append(warned, e.Resource+": "+e.Detail)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "node worker-1") || !strings.Contains(warned[0], "docker rm "+shortID(onWorker.ContainerID)) {
+		t.Errorf("warnings %q; want one naming node worker-1 and `docker rm %s`", warned, shortID(onWorker.ContainerID))
+	}
+}
+
+// With the worker's engine given, the job's container there goes too.
+func TestDownRemovesAJobsContainerThroughItsNodesEngine(t *testing.T) {
+	f := newCrashFixture(t, WithNodeEngines(map[string]string{"worker-1": "tcp://10.0.0.7:2375"}))
+	job := f.c.addService("p_migrate", "none")
+	job.Spec.Mode.ReplicatedJob = &swarmapi.ReplicatedJob{}
+	f.c.services[len(f.c.services)-1] = job
+	onWorker := f.c.addTask("p_migrate", 0, "w1", "complete")
+	ctx := context.Background()
+	tasks, err := f.backend.jobTasks(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.backend.removeJobContainers(ctx, job, tasks); err != nil {
+		t.Fatalf("remove the job's containers: %v", err)
+	}
+	if !slices.Equal(f.w1.removed, []string{onWorker.ContainerID}) || len(f.mgr.removed) > 0 {
+		t.Errorf("removed on the worker %v, on the manager %v; want %s on the worker", f.w1.removed, f.mgr.removed, onWorker.ContainerID)
 	}
 }

@@ -19,7 +19,8 @@ import (
 const downTimeout = 2 * time.Minute
 
 // Down removes the project's services, dependents first (each level's
-// tasks stopped before its dependencies go), then its networks, secrets
+// tasks stopped before its dependencies go, and the containers a job's
+// tasks leave removed), then its networks, secrets
 // and configs, and the node labels that kept its data and its edges on
 // one node. With Volumes, the project's volumes go too, on the node
 // stackctl reaches; those on other nodes are named, with what it takes to
@@ -33,14 +34,21 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 		return err
 	}
 	for _, level := range dependentsFirst(st, services) {
-		for _, s := range level {
+		jobs := make([][]engine.Task, len(level))
+		for i, s := range level {
+			if jobs[i], err = b.jobTasks(ctx, s); err != nil {
+				return err
+			}
 			if err := b.engine.ServiceRemove(ctx, s.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 				return err
 			}
 			b.report("service "+s.Name, "removing", "")
 		}
-		for _, s := range level {
+		for i, s := range level {
 			if err := b.awaitGone(ctx, s); err != nil {
+				return err
+			}
+			if err := b.removeJobContainers(ctx, s, jobs[i]); err != nil {
 				return err
 			}
 			b.report("service "+s.Name, "removed", "")

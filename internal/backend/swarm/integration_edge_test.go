@@ -11,8 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/stacktest"
 )
 
 // servedBy is the replica the app says answered.
@@ -109,80 +108,6 @@ func webTasks(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluste
 // by them.
 const loadClients = 4
 
-// edgeLoad sends GET / through the edge from loadClients clients, each a
-// request every 5 ms, until stopped, counting every failure (an error, a
-// status but 200, no answer within 5 s).
-type edgeLoad struct {
-	url        string
-	ok, failed atomic.Int64
-	stop       chan struct{}
-	wg         sync.WaitGroup
-
-	mu       sync.Mutex
-	failures []string
-	// longestGap is the longest time a client waited between two answers.
-	longestGap time.Duration
-}
-
-func startEdgeLoad(url string) *edgeLoad {
-	l := &edgeLoad{url: url, stop: make(chan struct{})}
-	for range loadClients {
-		l.wg.Go(l.client)
-	}
-	return l
-}
-
-func (l *edgeLoad) client() {
-	client := &http.Client{Timeout: 5 * time.Second}
-	// Bounded, should stop never come.
-	deadline := time.Now().Add(8 * time.Minute)
-	lastOK := time.Now()
-	for time.Now().Before(deadline) {
-		select {
-		case <-l.stop:
-			return
-		case <-time.After(5 * time.Millisecond):
-		}
-		resp, err := client.Get(l.url)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("status %d: %.80q", resp.StatusCode, body)
-			}
-		}
-		if err != nil {
-			l.failed.Add(1)
-			l.mu.Lock()
-			if len(l.failures) < 10 {
-				l.failures = append(l.failures, time.Now().Format("15:04:05.000")+" "+err.Error())
-			}
-			l.mu.Unlock()
-			continue
-		}
-		l.ok.Add(1)
-		l.mu.Lock()
-		l.longestGap = max(l.longestGap, time.Since(lastOK))
-		l.mu.Unlock()
-		lastOK = time.Now()
-	}
-}
-
-// finish stops the clients and fails the test on any failed request.
-func (l *edgeLoad) finish(t *testing.T, during string) {
-	t.Helper()
-	close(l.stop)
-	l.wg.Wait()
-	ok, failed := l.ok.Load(), l.failed.Load()
-	if ok == 0 {
-		t.Errorf("%s: no request through the edge was answered", during)
-	}
-	if failed > 0 {
-		t.Errorf("%s: %d of %d requests through the edge failed: %s", during, failed, ok+failed, strings.Join(l.failures, "; "))
-	}
-	t.Logf("%s: %d requests through the edge, %d failed, longest gap between answers %s", during, ok+failed, failed, l.longestGap.Round(time.Millisecond))
-}
-
 // logEdgeRetries logs what the edge's nginx says it retried since a time:
 // how many requests it sent to another task after a first failed, and its
 // first error lines, which name the task's address and why. The edge must
@@ -263,9 +188,9 @@ func TestSwarmRollingUpdateThroughTheEdgeDropsNoRequest(t *testing.T) {
 		}
 	}
 	began := time.Now()
-	load := startEdgeLoad(url)
+	load := stacktest.StartHTTPLoad(url, loadClients)
 	_, err = orch.Up(ctx, changed, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute})
-	load.finish(t, fmt.Sprintf("rolling update of web's 3 tasks (%s)", time.Since(began).Round(time.Second)))
+	load.Finish(t, fmt.Sprintf("rolling update of web's 3 tasks (%s)", time.Since(began).Round(time.Second)))
 	logEdgeRetries(t, ctx, cluster, edgeTask, began)
 	if err != nil {
 		t.Fatalf("up with web's environment changed: %v", err)

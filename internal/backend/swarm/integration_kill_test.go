@@ -41,13 +41,9 @@ func TestSwarmKill(t *testing.T) {
 	rec := &recorder{t: t}
 	rec.dumpOnFailure()
 	bin := stacktest.StaticStackctl(t)
-	workerEngines := map[string]string{}
-	for _, w := range cluster.Workers {
-		workerEngines[w.Name] = w.Host
-	}
 	plain := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr), swarm.WithCrashHelper(bin)), rec)
 	reaching := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr), swarm.WithCrashHelper(bin),
-		swarm.WithNodeEngines(workerEngines)), rec)
+		swarm.WithNodeEngines(workerEngines(cluster))), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
 	upForTest(t, ctx, plain, st)
 	tasks := func(service string) []engine.Task { return serviceTasks(t, ctx, cluster, st, service) }

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,15 +31,8 @@ import (
 
 // recorder keeps the progress events, and logs them when the test fails.
 type recorder struct {
-	t  testing.TB
-	mu sync.Mutex
-	ev []progress.Event
-}
-
-func (r *recorder) Report(e progress.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ev = append(r.ev, e)
+	progress.Recorder
+	t testing.TB
 }
 
 func (r *recorder) dumpOnFailure() {
@@ -48,9 +40,7 @@ func (r *recorder) dumpOnFailure() {
 		if !r.t.Failed() {
 			return
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		for _, e := range r.ev {
+		for _, e := range r.Events() {
 			r.t.Logf("event %s %s %s %s", e.Time.Format("15:04:05.000"), e.Resource, e.Status, e.Detail)
 		}
 	})
@@ -92,7 +82,10 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	ctx := enginetest.Context(t, 10*time.Minute)
 	rec := &recorder{t: t}
 	rec.dumpOnFailure()
-	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr)), rec)
+	// With every node's engine, down removes the exited containers the
+	// migrate job leaves wherever it ran.
+	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr),
+		swarm.WithNodeEngines(workerEngines(cluster))), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
 	downAtEnd(t, orch, st)
 
@@ -298,8 +291,19 @@ func get(ctx context.Context, host string, ports []stack.Port) (string, error) {
 	return "", last
 }
 
+// workerEngines are the workers' engine addresses, by node name, as
+// --node-engine gives them.
+func workerEngines(cluster *enginetest.SwarmCluster) map[string]string {
+	out := map[string]string{}
+	for _, w := range cluster.Workers {
+		out[w.Name] = w.Host
+	}
+	return out
+}
+
 // assertNothingLeft checks the swarm holds nothing of the project: no
-// service, network, secret, config or volume, and no node label.
+// service, network, secret, config or volume, no container on any node,
+// and no node label.
 func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, st *stack.Stack) {
 	t.Helper()
 	m := cluster.Manager
@@ -320,6 +324,27 @@ func assertNothingLeft(t *testing.T, ctx context.Context, cluster *enginetest.Sw
 	}
 	if list, err := m.VolumeList(ctx, labels); err != nil || len(list) > 0 {
 		t.Errorf("volumes left after down -v: %v, %v", list, err)
+	}
+	engines := map[string]*engine.Client{cluster.ManagerName: m}
+	for _, w := range cluster.Workers {
+		engines[w.Name] = w.Client
+	}
+	// A node removes a removed service's stopped containers on its own, a
+	// moment after down; those of a job it never removes (moby/moby#44312):
+	// down must have.
+	for node, e := range engines {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			list, err := e.ContainerList(ctx, map[string]string{swarm.LabelNamespace: st.Project})
+			if err == nil && len(list) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("containers of the project left on node %s a minute after down: %+v, %v", node, list, err)
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
 	nodes, err := m.NodeList(ctx)
 	if err != nil {
@@ -447,11 +472,11 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 		}
 	}
 	began := time.Now()
-	load := startEdgeLoad(url)
+	load := stacktest.StartHTTPLoad(url, loadClients)
 	_, err := orch.Up(ctx, broken, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
 	var failed *orchestrator.ServiceFailedError
 	if !errors.As(err, &failed) || failed.Service != "web" || !strings.HasPrefix(failed.Task, name) || failed.Node == "" {
-		load.finish(t, "broken update of web")
+		load.Finish(t, "broken update of web")
 		t.Fatalf("up with a broken web: %v; want a ServiceFailedError naming web's task and its node", err)
 	}
 
@@ -468,7 +493,7 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	load.finish(t, fmt.Sprintf("broken update of web and its rollback (%s)", time.Since(began).Round(time.Second)))
+	load.Finish(t, fmt.Sprintf("broken update of web and its rollback (%s)", time.Since(began).Round(time.Second)))
 	logEdgeRetries(t, ctx, cluster, edgeTask, began)
 	if state != "rollback_completed" {
 		t.Fatalf("web's update state is %q, want rollback_completed", state)

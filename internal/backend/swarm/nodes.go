@@ -152,7 +152,7 @@ func (r *reach) unreached(service, task string, t engine.Task) error {
 		"a swarm's API cannot signal a task's process. Name that node's engine API: "+
 		"`stackctl --swarm --node-engine %s=tcp://%s:PORT kill %s %s-%d` (PORT where its engine listens, often 2375), "+
 		"or kill a task that runs on %s (`stackctl --swarm ps` shows each task's node)",
-		service, ErrNodeNotReached, task, shortTaskID(t.ID), name, orNone(n.Addr), nodeName(r.nodes, r.self), given,
+		service, ErrNodeNotReached, task, shortID(t.ID), name, orNone(n.Addr), nodeName(r.nodes, r.self), given,
 		name, addr, service, service, t.Slot, nodeName(r.nodes, r.self))
 }
 
