@@ -33,6 +33,9 @@ func RemoveProjectImages(ctx context.Context, project string) error {
 	var errs []error
 	for _, img := range imgs {
 		for _, tag := range img.RepoTags {
+			if tag == "<none>:<none>" { // what the engine lists for an untagged image
+				continue
+			}
 			errs = append(errs, removeStageTags(ctx, api, tag)...)
 		}
 	}
