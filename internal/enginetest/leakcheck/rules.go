@@ -29,6 +29,9 @@ var Standins = []string{
 //     failed build, is a leak like any other (the layer cache of a build
 //     lives in intermediate images, which a snapshot does not list while
 //     the image built on them exists);
+//   - the stage images a build keeps as its cache, tagged after the image
+//     (<image>:<tag>-stackctl-stage-N): stackctl keeps them for its users,
+//     but a test's go with its project (enginetest.RemoveProjectImages);
 //   - the crash helper image (stackctl/crash-helper:<digest>): `stackctl
 //     kill` keeps it for the next crash, but the one test that makes it on
 //     this engine (TestCrashFromAHelperContainer) removes it, as the
