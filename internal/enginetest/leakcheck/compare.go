@@ -1,6 +1,9 @@
 package leakcheck
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Result is what a run added to the engine: the leaks, and what a rule
 // accounted for, by the rule's name.
@@ -11,16 +14,22 @@ type Result struct {
 
 // Compare sorts the resources of after that were not in before into leaks
 // and those a rule accounts for, oldest first. A resource that was in
-// before is neither, whatever happened to it.
+// before is neither, whatever happened to it, except an image that gained
+// tags: a tag is a name a run leaves behind as much as an image is (a
+// build that hits the cache tags an image that was there already), so the
+// image is listed with just the tags it gained.
 func Compare(before, after Snapshot, rules []Rule) Result {
-	existed := make(map[string]bool, len(before.Resources))
+	existed := make(map[string]Resource, len(before.Resources))
 	for _, r := range before.Resources {
-		existed[r.Key()] = true
+		existed[r.Key()] = r
 	}
 	res := Result{Accounted: map[string][]Resource{}}
 	for _, r := range after.Resources {
-		if existed[r.Key()] {
-			continue
+		if old, ok := existed[r.Key()]; ok {
+			var added bool
+			if r, added = addedTags(old, r); !added {
+				continue
+			}
 		}
 		if rule, ok := accountedBy(r, rules); ok {
 			res.Accounted[rule] = append(res.Accounted[rule], r)
@@ -51,4 +60,21 @@ func oldestFirst(rs []Resource) {
 		}
 		return rs[i].Key() < rs[j].Key()
 	})
+}
+
+// addedTags is the image now with only the tags it did not have before,
+// and whether there are any.
+func addedTags(before, now Resource) (Resource, bool) {
+	var added []string
+	for _, tag := range now.Tags {
+		if !slices.Contains(before.Tags, tag) {
+			added = append(added, tag)
+		}
+	}
+	if len(added) == 0 {
+		return now, false
+	}
+	now.Tags, now.Name = added, added[0]
+	now.Note = "tags added to an image that was there before"
+	return now, true
 }

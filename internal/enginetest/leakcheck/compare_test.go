@@ -2,6 +2,7 @@ package leakcheck
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,10 +33,11 @@ func TestCompareReportsWhatTheRunAdded(t *testing.T) {
 }
 
 func TestComparePreexistingIsNeverALeak(t *testing.T) {
-	// Changed meanwhile (relabelled, retagged), or gone: still not reported.
+	// Changed meanwhile (relabelled, a tag removed), or gone: still not
+	// reported.
 	before := snap(
 		Resource{Kind: KindNetwork, ID: "n1", Name: "mine"},
-		Resource{Kind: KindImage, ID: "sha256:cc", Tags: []string{"app:1"}},
+		Resource{Kind: KindImage, ID: "sha256:cc", Tags: []string{"app:1", "app:2"}},
 		Resource{Kind: KindContainer, ID: "gone"},
 	)
 	after := snap(
@@ -44,6 +46,21 @@ func TestComparePreexistingIsNeverALeak(t *testing.T) {
 	)
 	if res := Compare(before, after, Accounted); len(res.Leaks) != 0 || len(res.Accounted) != 0 {
 		t.Errorf("pre-existing resources reported: %+v", res)
+	}
+}
+
+func TestCompareTagsAddedToAnImageAreLeaks(t *testing.T) {
+	// A build that hit the cache tagged a stage image that was there.
+	before := snap(Resource{Kind: KindImage, ID: "sha256:55", Name: "app:latest-stackctl-stage-1", Tags: []string{"app:latest-stackctl-stage-1"}})
+	after := snap(Resource{Kind: KindImage, ID: "sha256:55", Name: "app:latest-stackctl-stage-1",
+		Tags: []string{"app:latest-stackctl-stage-1", "t-x-app:latest-stackctl-stage-1"}})
+	res := Compare(before, after, Accounted)
+	if len(res.Leaks) != 1 || !slices.Equal(res.Leaks[0].Tags, []string{"t-x-app:latest-stackctl-stage-1"}) || res.Leaks[0].Note == "" {
+		t.Errorf("leaks %+v, want the image with just its new tag, and a note saying so", res.Leaks)
+	}
+	// A tag it lost is no leak.
+	if res := Compare(after, before, Accounted); len(res.Leaks) != 0 {
+		t.Errorf("an image that lost a tag reported: %+v", res.Leaks)
 	}
 }
 

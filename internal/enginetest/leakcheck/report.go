@@ -27,7 +27,11 @@ func Report(w io.Writer, leaks []Resource) error {
 		if r.Image != "" {
 			fmt.Fprintf(&b, " image %s", r.Image)
 		}
-		fmt.Fprintf(&b, " labels %s\n", labels(r.Labels))
+		fmt.Fprintf(&b, " labels %s", labels(r.Labels))
+		if r.Note != "" {
+			fmt.Fprintf(&b, " (%s)", r.Note)
+		}
+		b.WriteString("\n")
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return fmt.Errorf("write the leak report: %w", err)
 		}

@@ -36,6 +36,7 @@ type Resource struct {
 	Image   string            `json:"image,omitempty"`
 	Labels  map[string]string `json:"labels,omitempty"`
 	Created time.Time         `json:"created"`
+	Note    string            `json:"note,omitempty"` // how it came to be listed, when not by being new
 }
 
 // Key identifies the resource across snapshots: a kind and an ID (a
