@@ -31,10 +31,25 @@ vet:
 # packages of SWARM_PKGS) run after the others, one at a time: joining and
 # leaving a swarm reconfigures the engine's networking under the containers
 # of tests running beside them.
+#
+# leakcheck wraps the engine stages: a snapshot of the whole engine before
+# them, and after them (also when one failed) a failure listing every
+# container, volume, network and image they added and do not account for
+# (internal/enginetest/leakcheck). A failing stage skips the stages after
+# it, as before, and fails the run with its own status.
 SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
+LEAKCHECK := bin/leakcheck
+LEAK_SNAPSHOT := bin/leakcheck-before.json
 test: images vet
-	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -skip '^TestSwarm' ./...
-	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -p 1 -run '^TestSwarm' $(SWARM_PKGS)
+	$(GO) build -o $(LEAKCHECK) ./internal/enginetest/cmd/leakcheck
+	./$(LEAKCHECK) snapshot $(LEAK_SNAPSHOT)
+	status=0; \
+	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -skip '^TestSwarm' ./... || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -p 1 -run '^TestSwarm' $(SWARM_PKGS) || status=$$?; \
+	fi; \
+	./$(LEAKCHECK) check $(LEAK_SNAPSHOT) || { [ $$status -ne 0 ] || status=$$?; }; \
+	exit $$status
 	cd app && $(GO) test -count=1 ./...
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when

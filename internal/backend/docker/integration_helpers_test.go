@@ -29,7 +29,6 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/stackctl/stackctl/internal/backend/docker"
-	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -140,8 +139,9 @@ func (e *itgEnv) defaultStackFrom(appDir string) *stack.Stack {
 }
 
 // cleanupProject takes the project down with its volumes when the test
-// ends, removes the app image built for it, and then checks that nothing
-// labelled with the project is left on the engine.
+// ends, removes the images built for it (the app image, and those its
+// rebuilds replaced), and then checks that nothing labelled with the
+// project is left on the engine.
 func (e *itgEnv) cleanupProject(st *stack.Stack) {
 	e.t.Helper()
 	e.t.Cleanup(func() {
@@ -150,38 +150,13 @@ func (e *itgEnv) cleanupProject(st *stack.Stack) {
 		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
 			e.t.Errorf("cleanup: down %s: %v", st.ProjectName(), err)
 		}
-		for _, svc := range st.Services {
-			if svc.Build == nil {
-				continue
-			}
-			_, err := e.api.ImageRemove(ctx, svc.Image, image.RemoveOptions{PruneChildren: true})
-			if err != nil && !client.IsErrNotFound(err) {
-				e.t.Logf("cleanup: remove image %s: %v", svc.Image, err)
-			}
-			e.removeStageTags(ctx, svc.Image)
+		if err := enginetest.RemoveProjectImages(ctx, st.ProjectName()); err != nil {
+			e.t.Errorf("cleanup: %v", err)
 		}
 		if left := e.leftovers(ctx, st.ProjectName()); len(left) > 0 {
 			e.t.Errorf("down with volumes left resources of project %s: %v", st.ProjectName(), left)
 		}
 	})
-}
-
-// removeStageTags removes the tags the builds of ref gave their stage
-// images. Other tests' builds of app/ share the image (and tag it too); with
-// the last tag the image goes but not its parents, so the next run's builds
-// still find the dependencies' layer in the cache.
-func (e *itgEnv) removeStageTags(ctx context.Context, ref string) {
-	for stage := 1; ; stage++ {
-		stageRef := images.StageRef(ref, stage)
-		_, err := e.api.ImageRemove(ctx, stageRef, image.RemoveOptions{})
-		if client.IsErrNotFound(err) {
-			return
-		}
-		if err != nil {
-			e.t.Logf("cleanup: remove image %s: %v", stageRef, err)
-			return
-		}
-	}
 }
 
 // leftovers lists the containers, networks and volumes labelled with project.

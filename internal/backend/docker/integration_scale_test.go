@@ -2,7 +2,6 @@ package docker_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -47,9 +46,9 @@ func newRollEnv(t *testing.T) *rollEnv {
 		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true, Timeout: time.Second}); err != nil {
 			t.Errorf("clean up project %s: %v", e.project, err)
 		}
-		web, _ := st.Service("web")
-		if err := e.cli.ImageRemove(ctx, web.Image); err != nil && !errors.Is(err, engine.ErrNotFound) {
-			t.Logf("clean up image %s: %v", web.Image, err)
+		// Every build of the changed app, not just the last one's tag.
+		if err := enginetest.RemoveProjectImages(ctx, e.project); err != nil {
+			t.Errorf("clean up project %s: %v", e.project, err)
 		}
 	})
 	return e

@@ -213,12 +213,16 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	assertNothingLeft(t, ctx, cluster, st)
 }
 
-// downAtEnd takes the stack down, volumes too, when the test ends.
+// downAtEnd takes the stack down, volumes too, when the test ends, and
+// removes the images built for it from the host engine.
 func downAtEnd(t *testing.T, orch *orchestrator.Orchestrator, st *stack.Stack) {
 	t.Helper()
 	t.Cleanup(func() {
 		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
 			t.Errorf("down in cleanup: %v", err)
+		}
+		if err := enginetest.RemoveProjectImages(context.Background(), st.Project); err != nil {
+			t.Errorf("cleanup: %v", err)
 		}
 	})
 }
@@ -395,6 +399,9 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	t.Cleanup(func() {
 		if _, err := stackctl("down", "-v"); err != nil {
 			t.Errorf("down in cleanup: %v", err)
+		}
+		if err := enginetest.RemoveProjectImages(context.Background(), project); err != nil {
+			t.Errorf("cleanup: %v", err)
 		}
 	})
 	if _, err := stackctl("up", "--wait-timeout", "4m"); err != nil {
