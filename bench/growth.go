@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	cerrdefs "github.com/containerd/errdefs"
 	"maps"
 	"math"
 	"os"
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/mount"
-	dockerclient "github.com/docker/docker/client"
 
 	"github.com/stackctl/stackctl/internal/engine"
 )
@@ -172,12 +172,6 @@ func (r *Runner) setUpGrowth(ctx context.Context, workspace string) error {
 	if err != nil {
 		return err
 	}
-	api, err := dockerclient.NewClientWithOpts(dockerclient.FromEnv, dockerclient.WithAPIVersionNegotiation())
-	if err != nil {
-		return fmt.Errorf("configure a docker client: %w", err)
-	}
-	r.docker = api
-	r.anonymous = map[string]string{}
 	for _, n := range r.cfg.GrowthSizes {
 		dir := filepath.Join(workspace, fmt.Sprintf("growth-%02d", n))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -390,6 +384,9 @@ func (r *Runner) recordRSS(round int, t *Tool, metric string, services int, run 
 func (r *Runner) noteAnonymousVolumes(ctx context.Context, t *Tool) error {
 	for _, service := range slices.Sorted(maps.Keys(t.Names.Containers)) {
 		c, err := r.docker.ContainerInspect(ctx, t.Names.Containers[service])
+		if cerrdefs.IsNotFound(err) {
+			continue // a one-shot the tool did not run again
+		}
 		if err != nil {
 			return fmt.Errorf("inspect the container of %s: %w", service, err)
 		}

@@ -129,8 +129,9 @@ type Runner struct {
 	// docker reads what engine.Client does not show (containers'
 	// mounts), for the growth suite.
 	docker *dockerclient.Client
-	// anonymous are the volumes the engine made for the growth stacks'
-	// containers, by name, with their project.
+	// anonymous are the volumes the engine made for the stacks'
+	// containers (redis:7 declares /data a volume), by name, with their
+	// project.
 	anonymous map[string]string
 	// soak is stackctl on the built-in stack for the soak suite, with
 	// soakOverride, the file each round rewrites, as its second -f.
@@ -188,6 +189,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer eng.Close()
 	r.eng = eng
+	if r.docker, err = dockerclient.NewClientWithOpts(dockerclient.FromEnv, dockerclient.WithAPIVersionNegotiation()); err != nil {
+		return r.report, fmt.Errorf("configure a docker client: %w", err)
+	}
+	defer r.docker.Close()
+	r.anonymous = map[string]string{}
 	r.report.Engine = fmt.Sprintf("%s (API %s)", eng.Host(), eng.APIVersion())
 	if err := r.checkPreconditions(ctx); err != nil {
 		return r.report, err
@@ -447,7 +453,7 @@ func (r *Runner) cleanup(parent context.Context) {
 	if err != nil {
 		r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
 	}
-	for _, t := range r.growthTools() {
+	for _, t := range slices.Concat(r.tools, r.growthTools()) {
 		anon, err := r.anonymousLeft(ctx, t.Project)
 		if err != nil {
 			r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))

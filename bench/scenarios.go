@@ -279,6 +279,11 @@ func writeSourceChange(appDir, marker string) error {
 // downKeepingData prepares the cold up: containers and network go, the
 // database volume stays. Not timed.
 func (r *Runner) downKeepingData(ctx context.Context, _ int, t *Tool) error {
+	// Compose keeps an anonymous volume on down and makes another on the
+	// next up: noted, so the cleanup removes it.
+	if err := r.noteAnonymousVolumes(ctx, t); err != nil {
+		return err
+	}
 	_, err := t.Down(ctx, false)
 	return err
 }
