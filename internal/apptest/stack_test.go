@@ -16,11 +16,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -63,9 +65,12 @@ type appStack struct {
 	orch    *orchestrator.Orchestrator
 	st      *stack.Stack
 	project string
-	// image is the app image built for this project, imageID its ID.
-	image   string
-	imageID string
+	// image is the app image built for this project, imageID its ID,
+	// and stageImages the images its build stages ended with, which the
+	// builder keeps untagged.
+	image       string
+	imageID     string
+	stageImages []string
 	// Container names of the services; web's is also its hostname, which
 	// the app reports as served_by.
 	web, db, cache string
@@ -100,10 +105,12 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 	}
 
 	started := time.Now()
+	var stages engine.BuildStages
 	s.imageID, err = cli.ImageBuild(ctx, engine.BuildSpec{
 		ContextDir: dir, Dockerfile: "Dockerfile", Tag: s.image,
 		Labels: map[string]string{stack.LabelProject: project},
-	}, nil)
+	}, stages.Line)
+	s.stageImages = slices.DeleteFunc(stages.Images(), func(id string) bool { return id == "" })
 	if err != nil {
 		return s, fmt.Errorf("build %s from %s: %w", s.image, dir, err)
 	}
@@ -182,6 +189,14 @@ func (s *appStack) teardown(ctx context.Context) error {
 	}
 	if _, err := s.api.ImageRemove(ctx, s.image, image.RemoveOptions{PruneChildren: true}); err != nil && !client.IsErrNotFound(err) {
 		errs = append(errs, fmt.Errorf("remove image %s: %w", s.image, err))
+	}
+	// The stage images go, with the parents no other image uses (the
+	// test build cache, enginetest.KeepBuildCache, holds the
+	// dependencies' layer), unless a later build uses them (a conflict).
+	for _, id := range s.stageImages {
+		if _, err := s.api.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true}); err != nil && !client.IsErrNotFound(err) && !cerrdefs.IsConflict(err) {
+			errs = append(errs, fmt.Errorf("remove the build stage image %s of %s: %w", id, s.image, err))
+		}
 	}
 	if left := s.leftovers(ctx, args); len(left) > 0 {
 		errs = append(errs, fmt.Errorf("project %s left behind: %v", s.project, left))

@@ -52,12 +52,13 @@ func RemoveProjectImages(ctx context.Context, project string) error {
 
 // removeStageTags removes the tags the builds of ref gave their stage
 // images. Other tests' builds of app/ share such an image (and tag it too);
-// with the last tag it goes but not its parents (no pruning), so the next
-// run's builds still find the dependencies' layer in the cache.
+// with the last tag it goes, with its parents that no other image uses: the
+// dependencies' layer stays while the build cache (KeepBuildCache) holds
+// it, and the layers of the test's own sources go.
 func removeStageTags(ctx context.Context, api *client.Client, ref string) []error {
 	for stage := 1; ; stage++ {
 		stageRef := images.StageRef(ref, stage)
-		_, err := api.ImageRemove(ctx, stageRef, image.RemoveOptions{})
+		_, err := api.ImageRemove(ctx, stageRef, image.RemoveOptions{PruneChildren: true})
 		if cerrdefs.IsNotFound(err) {
 			return nil
 		}

@@ -24,7 +24,6 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
@@ -114,20 +113,16 @@ func (e *itgEnv) defaultStack() *stack.Stack {
 
 var itgWarmOnce sync.Once
 
-// itgWarmAppBuild builds app/ once per test run under a throwaway tag, so
-// the layer cache holds it and the tests' own builds (one per project)
-// reuse it instead of compiling the app side by side.
+// itgWarmAppBuild builds app/ once per test run and keeps its build
+// stage as the test build cache (enginetest.KeepBuildCache), so the
+// tests' own builds (one per project) reuse its layers instead of
+// compiling the app side by side, and the next run finds them too.
 func itgWarmAppBuild(t *testing.T, cli *engine.Client, api *client.Client) {
 	itgWarmOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		tag := "stackctl-itg-warm:" + strings.TrimPrefix(enginetest.ProjectName(t), "t-")
-		if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: itgAppDir(t), Dockerfile: "Dockerfile", Tag: tag}, nil); err != nil {
+		if err := enginetest.KeepBuildCache(ctx, cli, api, itgAppDir(t), "app"); err != nil {
 			t.Logf("warm-up build of app/: %v", err)
-			return
-		}
-		if _, err := api.ImageRemove(ctx, tag, image.RemoveOptions{}); err != nil {
-			t.Logf("remove warm-up image %s: %v", tag, err)
 		}
 	})
 }

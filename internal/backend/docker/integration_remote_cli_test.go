@@ -2,6 +2,7 @@ package docker_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/image"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
@@ -38,7 +38,11 @@ func TestCommandAgainstARemoteEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	app, _ := st.Service("web")
-	t.Cleanup(func() { _, _ = e.api.ImageRemove(ctx, app.Image, image.RemoveOptions{PruneChildren: true}) })
+	t.Cleanup(func() {
+		if err := enginetest.RemoveProjectImages(context.Background(), e.project); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
 	if err := inner.LoadImages(ctx, "postgres:15", "redis:7", "nginx:1.22", app.Image); err != nil {
 		t.Fatal(err)
 	}

@@ -118,3 +118,22 @@ func TestReportNamesWhatToFind(t *testing.T) {
 		t.Errorf("report:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestCompareTestBuildCacheIsAccountedForOnlyUnderItsOwnTags(t *testing.T) {
+	cache := Resource{Kind: KindImage, ID: "sha256:cc", Name: BuildCacheRepo + ":app-stage-1", Tags: []string{BuildCacheRepo + ":app-stage-1"}}
+	if res := Compare(snap(), snap(cache), Accounted); len(res.Leaks) != 0 || len(res.Accounted["test build cache"]) != 1 {
+		t.Errorf("the test build cache: %+v, want it accounted for", res)
+	}
+	for _, r := range []Resource{
+		// Also a test's image: that tag must go with its test.
+		{Kind: KindImage, ID: "sha256:cd", Tags: []string{BuildCacheRepo + ":app-stage-1", "t-x-app:latest-stackctl-stage-1"}},
+		// Untagged: the cache it was, replaced.
+		{Kind: KindImage, ID: "sha256:ce"},
+		// Another repository that merely begins the same way.
+		{Kind: KindImage, ID: "sha256:cf", Tags: []string{BuildCacheRepo + "-other:app"}},
+	} {
+		if res := Compare(snap(), snap(r), Accounted); len(res.Leaks) != 1 {
+			t.Errorf("%s %v: not reported (%+v)", r.ID, r.Tags, res)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package leakcheck
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Rule accounts for resources a run may leave on purpose: what Match
 // accepts is not a leak. Why says what makes it and why it stays.
@@ -9,6 +12,10 @@ type Rule struct {
 	Why   string
 	Match func(Resource) bool
 }
+
+// BuildCacheRepo is the repository of the images `make test` keeps from
+// one run to the next on purpose (enginetest.KeepBuildCache).
+const BuildCacheRepo = "stackctl-test-cache"
 
 // StandinLabel marks the offline stand-ins scripts/images.sh builds.
 const StandinLabel = "io.stackctl.standin"
@@ -39,6 +46,15 @@ var Standins = []string{
 //   - built app images kept as a build cache: only the benchmarks keep
 //     theirs (bench/README.md), and `make test` runs none.
 var Accounted = []Rule{
+	{
+		Name: "test build cache",
+		Why: "the integration tests keep the stage images of one build of app/ under " + BuildCacheRepo + ":*, " +
+			"whose parents are the dependencies' layer (two minutes to make); each run moves the tags to its own build and removes the previous one",
+		Match: func(r Resource) bool {
+			return r.Kind == KindImage && len(r.Tags) > 0 &&
+				!slices.ContainsFunc(r.Tags, func(tag string) bool { return !strings.HasPrefix(tag, BuildCacheRepo+":") })
+		},
+	},
 	{
 		Name: "stand-in",
 		Why: "scripts/images.sh (make images, a prerequisite of make test) builds the offline stand-ins under the " +
