@@ -51,7 +51,7 @@ func TestConcurrentRunsOfOneProjectTakeTurns(t *testing.T) {
 		return out.String(), err
 	}
 
-	const rounds, runs = 5, 4
+	const rounds, runs = 10, 4
 	for round := range rounds {
 		var wg sync.WaitGroup
 		errs := make([]error, runs)
