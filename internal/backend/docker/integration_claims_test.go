@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -112,11 +110,7 @@ func TestCLIIntegrationInterruptedUpExits130AndTheNextUpConverges(t *testing.T) 
 	ctx := enginetest.Context(t, 8*time.Minute)
 	st := e.defaultStack()
 	e.cleanupProject(st)
-	password := filepath.Join(t.TempDir(), "postgres_password")
-	if err := os.WriteFile(password, []byte("itg-"+e.project+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cli := itgBuildCLI(t, e.project, map[string]string{"POSTGRES_PASSWORD_FILE": password, "WEB_PORT": "0", "APP_DIR": itgAppDir(t)})
+	cli := e.stackCLI()
 
 	cmd := exec.CommandContext(ctx, cli.bin, "-p", cli.project, "--progress", "plain", "up")
 	cmd.Dir, cmd.Env = cli.dir, cli.env

@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -40,15 +38,7 @@ func TestBinaryUpPsLogsLifecycleDown(t *testing.T) {
 	st := e.defaultStack()
 	e.cleanupProject(st)
 
-	// The same password as the test's stack, so cleanup's Down sees the
-	// same project either way (the password is not part of any name).
-	password := filepath.Join(t.TempDir(), "postgres_password")
-	if err := os.WriteFile(password, []byte("itg-"+e.project+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cli := itgBuildCLI(t, e.project, map[string]string{
-		"POSTGRES_PASSWORD_FILE": password, "WEB_PORT": "0", "APP_DIR": itgAppDir(t),
-	})
+	cli := e.stackCLI()
 	run := func(args ...string) (string, string, error) { return cli.run(ctx, args...) }
 
 	// No compose file here or above: the built-in stack, as a user gets it.

@@ -359,6 +359,21 @@ func itgBuildCLI(t *testing.T, project string, env map[string]string) *itgCLI {
 	return c
 }
 
+// stackCLI is the binary for the test's built-in stack: the same password
+// as the test's stack, so cleanup's Down sees the same project either way
+// (the password is not part of any name), web on a port the engine picks,
+// app/ from the repository.
+func (e *itgEnv) stackCLI() *itgCLI {
+	e.t.Helper()
+	password := filepath.Join(e.t.TempDir(), "postgres_password")
+	if err := os.WriteFile(password, []byte("itg-"+e.project+"\n"), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	return itgBuildCLI(e.t, e.project, map[string]string{
+		"POSTGRES_PASSWORD_FILE": password, "WEB_PORT": "0", "APP_DIR": itgAppDir(e.t),
+	})
+}
+
 // run runs `stackctl -p PROJECT args...` and returns its stdout and stderr.
 func (c *itgCLI) run(ctx context.Context, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-p", c.project}, args...)...)
