@@ -92,7 +92,7 @@ func (r *Runner) foreignCycle(ctx context.Context, round int, t *Tool) error {
 	if len(left) > 0 {
 		return fmt.Errorf("up from nothing: %v already exist", left)
 	}
-	if err := r.measureUp(ctx, round, t, metricForeignUp, r.probe); err != nil {
+	if err := r.measureUp(ctx, round, t, metricForeignUp); err != nil {
 		return fmt.Errorf("up from nothing: %w", err)
 	}
 	if err := r.measureDown(ctx, round, t, metricForeignDown); err != nil {

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -55,17 +54,17 @@ func (r *Runner) cycle(ctx context.Context, round int, t *Tool) error {
 
 // firstUp: no volume, images present. initdb runs inside the db container.
 func (r *Runner) firstUp(ctx context.Context, round int, t *Tool) error {
-	return r.measureUp(ctx, round, t, metricFirstUp, r.probe, metricFirstReturned)
+	return r.measureUp(ctx, round, t, metricFirstUp, metricFirstReturned)
 }
 
 // coldUp: the stack is down, its volume holds an initialised database.
 func (r *Runner) coldUp(ctx context.Context, round int, t *Tool) error {
-	return r.measureUp(ctx, round, t, metricColdUp, r.probe, metricColdUpReturned)
+	return r.measureUp(ctx, round, t, metricColdUp, metricColdUpReturned)
 }
 
 // measureUp times `up` from the command's start until the command has
 // returned and then the stack's HTTP front answers 200 on its port, asked
-// through client from the moment the command returned: a tool that
+// through the probe client from the moment the command returned: a tool that
 // returns early (as `compose up -d` does) is timed until the stack really
 // serves. Asking only then, as a user would, keeps the host's own early
 // packets out of the figure: the engine's port proxy listens as soon as a
@@ -73,7 +72,7 @@ func (r *Runner) coldUp(ctx context.Context, round int, t *Tool) error {
 // network is up waits for the host's next ARP probe, a second later, as
 // does everything else sent to that address meanwhile. With returned, the
 // command's own time is a sample of that metric too.
-func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric string, client *http.Client, returned ...string) error {
+func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric string, returned ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, upTimeout)
 	defer cancel()
 	began := time.Now()
@@ -82,7 +81,7 @@ func (r *Runner) measureUp(ctx context.Context, round int, t *Tool, metric strin
 		return err
 	}
 	upAt := time.Now()
-	servedAt, err := waitWeb(ctx, client, t.URL())
+	servedAt, err := waitWeb(ctx, r.probe, t.URL())
 	if err != nil {
 		return err
 	}

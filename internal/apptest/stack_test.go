@@ -22,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -194,8 +193,8 @@ func (s *appStack) teardown(ctx context.Context) error {
 	// test build cache, enginetest.KeepBuildCache, holds the
 	// dependencies' layer), unless a later build uses them (a conflict).
 	for _, id := range s.stageImages {
-		if _, err := s.api.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true}); err != nil && !client.IsErrNotFound(err) && !cerrdefs.IsConflict(err) {
-			errs = append(errs, fmt.Errorf("remove the build stage image %s of %s: %w", id, s.image, err))
+		if err := enginetest.RemoveUnusedImage(ctx, s.api, id); err != nil {
+			errs = append(errs, fmt.Errorf("the build stage of %s: %w", s.image, err))
 		}
 	}
 	if left := s.leftovers(ctx, args); len(left) > 0 {

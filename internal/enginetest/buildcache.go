@@ -43,7 +43,7 @@ func KeepBuildCache(ctx context.Context, cli *engine.Client, api *client.Client,
 			continue
 		}
 		if err == nil && previous.ID != "" {
-			errs = append(errs, removeUnused(ctx, api, previous.ID))
+			errs = append(errs, RemoveUnusedImage(ctx, api, previous.ID))
 		}
 	}
 	if _, err := api.ImageRemove(ctx, final, image.RemoveOptions{PruneChildren: true}); err != nil && !cerrdefs.IsNotFound(err) {
@@ -52,9 +52,9 @@ func KeepBuildCache(ctx context.Context, cli *engine.Client, api *client.Client,
 	return errors.Join(errs...)
 }
 
-// removeUnused removes an untagged image and the parents nothing else
-// uses; one still in use or tagged (by this build, again) stays.
-func removeUnused(ctx context.Context, api *client.Client, id string) error {
+// RemoveUnusedImage removes an untagged image and the parents nothing else
+// uses; one still in use or tagged (by a later build, again) stays.
+func RemoveUnusedImage(ctx context.Context, api *client.Client, id string) error {
 	in, err := api.ImageInspect(ctx, id)
 	if cerrdefs.IsNotFound(err) || (err == nil && len(in.RepoTags) > 0) {
 		return nil
@@ -64,7 +64,7 @@ func removeUnused(ctx context.Context, api *client.Client, id string) error {
 	}
 	_, err = api.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true})
 	if err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
-		return fmt.Errorf("remove the previous build cache %s: %w", id, err)
+		return fmt.Errorf("remove image %s: %w", id, err)
 	}
 	return nil
 }

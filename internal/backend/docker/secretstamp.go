@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/stackctl/stackctl/internal/engine"
@@ -30,15 +31,7 @@ const labelSecretsOf = "io.stackctl.secrets-of"
 // disk.
 func secretsStamp(svc *stack.Service) (string, error) {
 	secrets := slices.Clone(svc.Secrets)
-	slices.SortFunc(secrets, func(a, b stack.Secret) int {
-		if a.Target < b.Target {
-			return -1
-		}
-		if a.Target > b.Target {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(secrets, func(a, b stack.Secret) int { return strings.Compare(a.Target, b.Target) })
 	h := sha256.New()
 	for _, s := range secrets {
 		fi, err := os.Stat(s.Source)
