@@ -3,16 +3,15 @@ package crash
 import (
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 
+	"github.com/stackctl/stackctl/internal/backend/incontainer"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
@@ -91,15 +90,8 @@ func (k *Killer) ensureHelper(ctx context.Context, eng Engine) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("crash helper: read %s: %w", bin, err)
 	}
-	if err := runsAlone(bin); err != nil {
-		return "", err
-	}
-	platform, err := eng.Platform(ctx)
-	if err != nil {
-		return "", err
-	}
-	if want := "linux/" + runtime.GOARCH; platform != want {
-		return "", fmt.Errorf("crash helper: the engine runs %s and this stackctl is built for %s; run a stackctl built for %s", platform, want, platform)
+	if err := incontainer.Check(ctx, eng, bin); err != nil {
+		return "", fmt.Errorf("crash helper: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	ref := HelperRepo + ":" + hex.EncodeToString(sum[:])[:16]
@@ -112,20 +104,4 @@ func (k *Killer) ensureHelper(ctx context.Context, eng Engine) (string, error) {
 		return "", err
 	}
 	return ref, nil
-}
-
-// runsAlone checks that the binary needs no dynamic loader: the helper
-// image holds nothing else.
-func runsAlone(bin string) error {
-	f, err := elf.Open(bin)
-	if err != nil {
-		return fmt.Errorf("crash helper: %s is not a Linux program: %w", bin, err)
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("crash helper: %s is linked dynamically, and a container of just it cannot run it; build stackctl with CGO_ENABLED=0 (make build does)", bin)
-		}
-	}
-	return nil
 }
