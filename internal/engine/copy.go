@@ -4,8 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
+	"strings"
 
 	"github.com/docker/docker/api/types/container"
 )
@@ -14,6 +17,16 @@ import (
 // container under dir, through the API, so it works with a remote engine too.
 // Files are written readable by all (mode 0644), owned by root.
 func (c *Client) CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error {
+	return c.copyInto(ctx, ref, dir, files, 0o644)
+}
+
+// CopyProgram writes an executable file (mode 0755, owned by root) into
+// the container under dir, through the API.
+func (c *Client) CopyProgram(ctx context.Context, ref, dir, name string, data []byte) error {
+	return c.copyInto(ctx, ref, dir, map[string][]byte{name: data}, 0o755)
+}
+
+func (c *Client) copyInto(ctx context.Context, ref, dir string, files map[string][]byte, mode int64) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	names := make([]string, 0, len(files))
@@ -23,7 +36,7 @@ func (c *Client) CopyFiles(ctx context.Context, ref, dir string, files map[strin
 	sort.Strings(names)
 	for _, name := range names {
 		content := files[name]
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
 			return fmt.Errorf("pack %s for container %s: %w", name, ref, err)
 		}
 		if _, err := tw.Write(content); err != nil {
@@ -37,4 +50,40 @@ func (c *Client) CopyFiles(ctx context.Context, ref, dir string, files map[strin
 		return classify(err, "copy files into container %s:%s", ref, dir)
 	}
 	return nil
+}
+
+// PathSize is the size of the file at path in the container, running or
+// not; ErrNotFound when there is none.
+func (c *Client) PathSize(ctx context.Context, ref, path string) (int64, error) {
+	st, err := c.api.ContainerStatPath(ctx, ref, path)
+	if err != nil {
+		return 0, classify(err, "look for %s in container %s", path, ref)
+	}
+	return st.Size, nil
+}
+
+// FileNames are the names of the files in dir in the container, running
+// or not (not those of its subdirectories); ErrNotFound when dir is
+// missing.
+func (c *Client) FileNames(ctx context.Context, ref, dir string) ([]string, error) {
+	rc, _, err := c.api.CopyFromContainer(ctx, ref, dir)
+	if err != nil {
+		return nil, classify(err, "list %s in container %s", dir, ref)
+	}
+	defer rc.Close()
+	var names []string
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return names, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s in container %s: %w", dir, ref, err)
+		}
+		// Entries are under the directory's own name: "open/TOKEN".
+		if _, name, ok := strings.Cut(h.Name, "/"); ok && h.Typeflag == tar.TypeReg && !strings.Contains(name, "/") {
+			names = append(names, name)
+		}
+	}
 }

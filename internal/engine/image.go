@@ -25,6 +25,7 @@ func (c *Client) ImageInspect(ctx context.Context, ref string) (Image, error) {
 	out := Image{ID: img.ID, RepoTags: img.RepoTags}
 	if img.Config != nil {
 		out.Labels = img.Config.Labels
+		out.Entrypoint, out.Cmd = img.Config.Entrypoint, img.Config.Cmd
 		for path := range img.Config.Volumes {
 			out.Volumes = append(out.Volumes, path)
 		}

@@ -114,6 +114,10 @@ type Image struct {
 	RepoTags []string
 	// Volumes are the paths its VOLUME instructions declare.
 	Volumes []string
+	// Entrypoint and Cmd are what a container of it runs unless told
+	// otherwise.
+	Entrypoint []string
+	Cmd        []string
 }
 
 // BuildSpec is an image to build with the classic builder.
