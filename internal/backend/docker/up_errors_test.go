@@ -42,8 +42,10 @@ func TestUpFailsWhenADependencyFails(t *testing.T) {
 			setup: func(f *fakeEngine) {
 				f.probes["stackctl-db-1"] = neverPasses("no response")
 				f.onStart["stackctl-db-1"] = func(c *engine.Container) {
+					// The engine's verdict comes retries x interval after
+					// the start: after the wait for it began.
 					c.Health = "unhealthy"
-					c.HealthLog = []engine.HealthResult{{ExitCode: 2, Output: "127.0.0.1:5432 - no response from pg_isready"}}
+					c.HealthLog = []engine.HealthResult{{Start: time.Now().Add(time.Minute), ExitCode: 2, Output: "127.0.0.1:5432 - no response from pg_isready"}}
 				}
 			},
 			service:   "db",

@@ -74,6 +74,7 @@ func (b *Backend) waitHealthy(ctx context.Context, svc *stack.Service, id, name 
 // awaitHealthy is waitHealthy without its progress line, for a caller that
 // reports the moment its own way (kill's timeline).
 func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name string, timeout time.Duration) error {
+	began := time.Now()
 	// Without a healthcheck in the file, only the engine's verdict on the
 	// image's own counts.
 	var probe *execCondition
@@ -102,7 +103,7 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 			return false, b.failure(svc, id, name, exitReason(c), c.HealthLog, lastProbe())
 		case c.Health == "healthy":
 			return true, nil
-		case c.Health == "unhealthy":
+		case c.Health == "unhealthy" && verdictSince(c.HealthLog, began):
 			return false, b.failure(svc, id, name, "is unhealthy", c.HealthLog, lastProbe())
 		case c.Running() && c.Health == "" && probe == nil:
 			return false, errNoHealthcheck
@@ -122,6 +123,14 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 		return err
 	}
 	return b.waitError(ctx, svc, id, name, err, lastProbe(), timeout)
+}
+
+// verdictSince says the engine's last health check began at or after t.
+// An unhealthy verdict from before a wait is stale: a container held at its
+// start gate fails its checks until it is released, and its verdict stays
+// unhealthy until a check passes.
+func verdictSince(log []engine.HealthResult, t time.Time) bool {
+	return len(log) > 0 && !log[len(log)-1].Start.Before(t)
 }
 
 // readyAsObserved says a replica up converged by keeping it was already
