@@ -31,11 +31,16 @@ type streams struct {
 	OutIsTerminal bool
 	In            io.Reader
 	InIsTerminal  bool
+	// Self is this stackctl's binary, which containers run as their start
+	// gate; "" (as in tests, whose binary is no stackctl) starts no
+	// container before its dependencies are ready.
+	Self string
 }
 
 func defaultIO() *streams {
+	self, _ := os.Executable()
 	return &streams{Out: os.Stdout, Err: os.Stderr, ErrIsTerminal: isTerminal(os.Stderr), OutIsTerminal: isTerminal(os.Stdout),
-		In: os.Stdin, InIsTerminal: term.IsTerminal(os.Stdin.Fd())}
+		In: os.Stdin, InIsTerminal: term.IsTerminal(os.Stdin.Fd()), Self: self}
 }
 
 func isTerminal(f *os.File) bool {
@@ -173,7 +178,11 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
-	var backend orchestrator.Backend = docker.New(cli, reporter)
+	var dockerOpts []docker.Option
+	if g.io.Self != "" {
+		dockerOpts = append(dockerOpts, docker.WithStartGate(g.io.Self))
+	}
+	var backend orchestrator.Backend = docker.New(cli, reporter, dockerOpts...)
 	if g.swarm {
 		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry), swarm.WithNodeEngines(nodeEngines))
 	}
@@ -213,6 +222,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newScaleCmd(g, nil),
 		newBuildCmd(g, nil),
 		newSignalPidCmd(),
+		newHoldCmd(),
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
 		newRunCmd(g, nil),

@@ -84,6 +84,10 @@ type Converger interface {
 	// one-shot, healthy for a service with a healthcheck, started
 	// otherwise.
 	Await(ctx context.Context, plan ServicePlan, ids []string) error
+	// Abandon ends a run that failed or was cancelled: what Stage did
+	// ahead of dependencies that never became ready is undone, so that
+	// nothing runs that they did not let run. ctx is not the run's.
+	Abandon(ctx context.Context) error
 }
 
 // Run is what a backend sees of the convergence in progress.
@@ -111,7 +115,9 @@ type Instance struct {
 	Replica int
 	Hash    string
 	// State is created, running, paused, restarting, removing, exited or
-	// dead; Healthy says its healthcheck passes.
+	// dead, or held: running, but its command waits at a start gate for
+	// the run that started it to release it. Healthy says its healthcheck
+	// passes.
 	State   string
 	Healthy bool
 	// Replicated says the instance runs its service's replicas itself, as

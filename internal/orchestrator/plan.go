@@ -212,6 +212,10 @@ func containerAction(svc *stack.Service, hash string, c Instance) (Action, strin
 			return Start, fmt.Sprintf("one-shot failed with exit %d", c.ExitCode)
 		}
 		return Start, "exited"
+	case "held":
+		// Started ahead of its dependencies, and never released: an
+		// earlier run ended before they were ready.
+		return Start, "held by its start gate"
 	case "dead", "removing":
 		return Recreate, c.State
 	default: // created

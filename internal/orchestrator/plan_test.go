@@ -92,6 +92,14 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs.Instances["stackctl-db-1"] = db
 			return reconcile(st, obs, containers{}, false)
 		}},
+		{"web-left-held", func() (Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			web := obs.Instances["stackctl-web-1"]
+			web.State = "held"
+			obs.Instances["stackctl-web-1"] = web
+			return reconcile(st, obs, containers{}, false)
+		}},
 		{"scale-up-behind-the-edge", func() (Plan, error) {
 			before := builtin(stack.Shape{Edge: true})
 			after := builtin(stack.Shape{Edge: true, Scale: map[string]int{"web": 3}})

@@ -97,6 +97,9 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	r.converger = o.Backend.Converge(r, plan.Services)
 
 	if err := r.run(ctx, plan.Services); err != nil {
+		if undo := r.converger.Abandon(context.WithoutCancel(ctx)); undo != nil {
+			err = errors.Join(err, fmt.Errorf("after the failure: %w", undo))
+		}
 		return UpResult{Changed: r.changed.Load()}, err
 	}
 	containers, err := o.PS(ctx, st)

@@ -31,6 +31,8 @@ func disposable(st *stack.Stack, c engine.ContainerSummary) bool {
 	for _, m := range c.Mounts {
 		switch {
 		case !m.Writable || m.Type == "tmpfs":
+		case m.Type == "volume" && m.Volume == gateMarkersVolume(st):
+			// The start gate's markers: no data of the service's.
 		case m.Type == "volume" && deletedByDown(st, svc, replica, m):
 			holdsData = true
 		default:

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/backend/crash"
@@ -33,6 +34,12 @@ type Backend struct {
 	// killer crashes containers; killOpts configure it.
 	killer   *crash.Killer
 	killOpts []crash.Option
+	// gate holds new containers while their dependencies start (nil:
+	// none; see gate.go).
+	gate *startGate
+	// gateTokens are the gate tokens of the gated containers this backend
+	// has seen (observed or made), by container ID.
+	gateTokens *sync.Map
 }
 
 // Option adjusts a Backend.
@@ -43,7 +50,7 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, gateTokens: &sync.Map{}}
 	for _, opt := range opts {
 		opt(b)
 	}
@@ -78,6 +85,10 @@ type dockerRun struct {
 	opts orchestrator.UpOptions
 	// liveBalancers are the running load balancers, by balanced service.
 	liveBalancers map[string]*balancer
+
+	mu sync.Mutex
+	// held are the containers this run started held and has not released.
+	held map[string]heldContainer
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
@@ -103,8 +114,15 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 	// A one-off container of `run` is no replica: neither kept nor an orphan.
 	all = withoutOneOffs(all)
 	obs := orchestrator.Observed{Instances: make(map[string]orchestrator.Instance, len(all)), ImageIDs: imageIDs}
+	gated := map[string]string{} // running gated containers' tokens, by name
 	for _, c := range all {
 		in := instanceOf(c)
+		if token := c.Labels[labelGate]; in.Project == st.Project && token != "" {
+			b.gateTokens.Store(c.ID, token)
+			if in.State == "running" {
+				gated[c.Name] = token
+			}
+		}
 		if in.Project == st.Project && in.State == "exited" && c.Labels[stack.LabelOneShot] == "true" {
 			got, err := b.engine.ContainerInspect(ctx, c.ID)
 			if err != nil && !errors.Is(err, engine.ErrNotFound) {
@@ -113,6 +131,9 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 			in.ExitCode, in.WillRestart = got.ExitCode, willRestart(got)
 		}
 		obs.Instances[c.Name] = in
+	}
+	if err := b.observeHeld(ctx, obs, gated); err != nil {
+		return orchestrator.Observed{}, err
 	}
 	obs.Completions, obs.Data, err = b.observeCompletions(ctx, st)
 	if err != nil {
@@ -131,7 +152,7 @@ func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
 
 // Converge starts the backend's part of a run.
 func (b *Backend) Converge(run orchestrator.Run, plans []orchestrator.ServicePlan) orchestrator.Converger {
-	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{}}
+	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{}, held: map[string]heldContainer{}}
 	for _, sp := range plans {
 		if c := sp.Balancer; c != nil {
 			lb, _ := r.st.BalancerOf(sp.Service.Name)
@@ -148,19 +169,34 @@ func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance,
 }
 
 // Stage creates the service's missing containers: creating needs nothing
-// of the dependencies, so only the start waits for them.
+// of the dependencies, so only the start waits for them. With a start
+// gate, they start too, held until Apply releases them.
 func (r *dockerRun) Stage(ctx context.Context, plan *orchestrator.ServicePlan) error {
-	for i, s := range plan.Steps {
+	// A service behind a live edge rolls out while its dependencies run:
+	// nothing to start ahead of.
+	held := r.liveBalancers[plan.Service.Name] == nil &&
+		slices.ContainsFunc(plan.Steps, func(s orchestrator.Step) bool { return s.Action == orchestrator.Create }) &&
+		r.b.holds(ctx, plan.Service)
+	return forEachIndex(len(plan.Steps), func(i int) error {
+		s := plan.Steps[i]
 		if s.Action != orchestrator.Create {
-			continue
+			return nil
 		}
-		id, err := r.create(ctx, *plan, s)
+		id, token, err := r.create(ctx, *plan, s, held)
 		if err != nil {
 			return err
 		}
-		plan.Steps[i] = orchestrator.Step{Action: orchestrator.Start, Name: s.Name, Replica: s.Replica, Why: s.Why, Current: &orchestrator.Instance{ID: id, Name: s.Name}}
-	}
-	return nil
+		current := &orchestrator.Instance{ID: id, Name: s.Name, State: "created"}
+		if token != "" {
+			r.b.gateTokens.Store(id, token)
+			if err := r.startHeld(ctx, *plan, id, s.Name); err != nil {
+				return err
+			}
+			current.State = heldState
+		}
+		plan.Steps[i] = orchestrator.Step{Action: orchestrator.Start, Name: s.Name, Replica: s.Replica, Why: s.Why, Current: current}
+		return nil
+	})
 }
 
 // Apply replaces through the service's live load balancer, start-first,

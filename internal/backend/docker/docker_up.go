@@ -52,7 +52,7 @@ func (r *dockerRun) apply(ctx context.Context, plan orchestrator.ServicePlan, s 
 		return s.Current.ID, nil
 	case orchestrator.Start:
 		r.run.MarkChanged()
-		return s.Current.ID, r.start(ctx, svc, s.Current.ID, s.Name)
+		return s.Current.ID, r.startStaged(ctx, svc, s)
 	case orchestrator.Restart:
 		r.run.MarkChanged()
 		r.b.report("container "+s.Name, "restarting", s.Why)
@@ -67,35 +67,41 @@ func (r *dockerRun) apply(ctx context.Context, plan orchestrator.ServicePlan, s 
 		// A container is one replica: reconcile never scales one.
 		return "", fmt.Errorf("container %s: a container cannot be scaled, only replaced", s.Name)
 	}
-	id, err := r.create(ctx, plan, s)
+	id, _, err := r.create(ctx, plan, s, false)
 	if err != nil {
 		return "", err
 	}
 	return id, r.start(ctx, svc, id, s.Name)
 }
 
-// create creates the container of one step, without starting it.
-func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step) (string, error) {
+// create creates the container of one step, without starting it; held,
+// behind a start gate, whose token it returns.
+func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step, held bool) (id, token string, err error) {
 	r.run.MarkChanged()
 	r.b.report("container "+s.Name, "creating", "")
 	spec := containerSpec(r.st, plan.Service, s.Name, s.Replica, plan.Hash)
 	if err := r.nameUnnamedVolumes(ctx, plan.Service, s.Replica, &spec); err != nil {
-		return "", err
+		return "", "", err
 	}
 	secrets := unnamedVolumeName(r.st, plan.Service, s.Replica, stack.SecretsDir)
 	made, err := r.b.ensureSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if made {
 		r.run.MarkChanged()
 	}
 	mountSecrets(plan.Service, secrets, &spec)
-	id, err := r.b.engine.ContainerCreate(ctx, spec)
-	if errors.Is(err, engine.ErrConflict) {
-		return "", &orchestrator.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
+	if held {
+		if token, err = r.b.holdSpec(ctx, r.st, plan.Service, &spec); err != nil {
+			return "", "", err
+		}
 	}
-	return id, err
+	id, err = r.b.engine.ContainerCreate(ctx, spec)
+	if errors.Is(err, engine.ErrConflict) {
+		return "", "", &orchestrator.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
+	}
+	return id, token, err
 }
 
 // replace recreates an out-of-date container with the least downtime a
@@ -135,7 +141,24 @@ func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name stri
 			return err
 		}
 	}
-	return r.b.startContainer(ctx, svc, id, name)
+	if err := r.b.startContainer(ctx, svc, id, name); err != nil {
+		return err
+	}
+	// A gated container that stopped before its gate opened holds again:
+	// its dependencies are ready now.
+	if token, ok := r.b.gateTokens.Load(id); ok {
+		return r.b.openGate(ctx, id, name, token.(string))
+	}
+	return nil
+}
+
+// startStaged starts the container of a start step: a stopped one, or
+// one Stage made; one that waits at its start gate is released.
+func (r *dockerRun) startStaged(ctx context.Context, svc *stack.Service, s orchestrator.Step) error {
+	if s.Current.State == heldState {
+		return r.release(ctx, s.Current.ID, s.Name)
+	}
+	return r.start(ctx, svc, s.Current.ID, s.Name)
 }
 
 // refreshBalancer points a running load balancer at its target's current

@@ -63,6 +63,8 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	owned := b.networks(ctx, st)
 	if opts.Volumes {
 		owned = append(owned, b.volumes(ctx, st)...)
+	} else {
+		owned = append(owned, b.gateMarkers(ctx, st))
 	}
 	return forEachIndex(len(owned)+1, func(i int) error {
 		if i < len(owned) {

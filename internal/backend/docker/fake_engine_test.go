@@ -17,6 +17,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/startgate"
 )
 
 // fakeEngine is an in-memory Engine. It behaves like the real one where the
@@ -538,14 +539,23 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, ref string) error {
 		if c.spec.Healthcheck.Enabled() {
 			c.Health = "starting"
 		}
-		switch behave := f.onStart[c.Name]; {
-		case behave != nil:
-			f.apply(c, behave)
-		case c.Labels[stack.LabelOneShot] == "true":
-			f.apply(c, exitWith(0))
+		if token := c.Labels[labelGate]; token != "" && c.files[startgate.Marker(token)] == nil {
+			return nil // held: its command runs once the marker is copied in
 		}
+		f.run(c)
 		return nil
 	})
+}
+
+// run starts a started container's command: as onStart says; a one-shot
+// exits 0 at once.
+func (f *fakeEngine) run(c *fakeContainer) {
+	switch behave := f.onStart[c.Name]; {
+	case behave != nil:
+		f.apply(c, behave)
+	case c.Labels[stack.LabelOneShot] == "true":
+		f.apply(c, exitWith(0))
+	}
 }
 
 // ContainerStop takes stopTakes, as a process finishing its work does.
@@ -572,6 +582,9 @@ func (f *fakeEngine) ContainerStop(ctx context.Context, ref string, _ time.Durat
 	defer f.mu.Unlock()
 	if c.Running() {
 		c.Status, c.Health = "exited", ""
+		if token := c.Labels[labelGate]; token != "" && c.files[startgate.Marker(token)] == nil {
+			c.ExitCode = 143 // the gate ends as SIGTERM would
+		}
 	}
 	return nil
 }
@@ -606,10 +619,47 @@ func (f *fakeEngine) CopyFiles(ctx context.Context, ref, dir string, files map[s
 			c.files = map[string][]byte{}
 		}
 		for name, content := range files {
-			c.files[path.Join(dir, name)] = slices.Clone(content)
+			c.files[path.Join(dir, name)] = append([]byte{}, content...)
+			if dir == startgate.MarkerDir && name == c.Labels[labelGate] && c.Running() {
+				f.record("release %s", c.Name)
+				f.run(c)
+			}
 		}
 		return nil
 	})
+}
+
+// CopyProgram keeps the program, by path, with the container.
+func (f *fakeEngine) CopyProgram(ctx context.Context, ref, dir, name string, data []byte) error {
+	return f.CopyFiles(ctx, ref, dir, map[string][]byte{name: data})
+}
+
+// PathSize is the size of a file copied into the container.
+func (f *fakeEngine) PathSize(ctx context.Context, ref, p string) (int64, error) {
+	var size int64
+	err := f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		data, ok := c.files[p]
+		if !ok {
+			return fmt.Errorf("no %s in container %s: %w", p, c.Name, engine.ErrNotFound)
+		}
+		size = int64(len(data))
+		return nil
+	})
+	return size, err
+}
+
+// FileNames are the names of the files copied into dir of the container.
+func (f *fakeEngine) FileNames(ctx context.Context, ref, dir string) ([]string, error) {
+	var names []string
+	err := f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		for p := range c.files {
+			if path.Dir(p) == dir {
+				names = append(names, path.Base(p))
+			}
+		}
+		return nil
+	})
+	return names, err
 }
 
 // ContainerKill signals a container; the fake's processes all die of it.

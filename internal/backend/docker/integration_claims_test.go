@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/wait"
 )
 
 // TestUpIntegrationRefusesVolumeItDoesNotOwn puts a plain, unlabelled
@@ -92,7 +94,17 @@ func TestUpIntegrationReplacementThatCannotStartPutsTheOldBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := itgVisit(t, ctx, itgWebPort(t, itgByService(t, ps)["web"])); after != before+1 {
+	// It starts again as the engine starts it: the up that failed does not
+	// wait for it to serve.
+	port := itgWebPort(t, itgByService(t, ps)["web"])
+	serving := wait.Until(ctx, 20*time.Millisecond, wait.Func(func(ctx context.Context) (bool, error) {
+		status, _, err := itgGet(ctx, port, "/healthz")
+		return err == nil && status == http.StatusOK, nil
+	}))
+	if serving != nil {
+		t.Fatalf("the old web never served again on port %d: %v", port, serving)
+	}
+	if after := itgVisit(t, ctx, port); after != before+1 {
 		t.Errorf("the old web counts visit %d after the failed replacement; want %d, its data kept", after, before+1)
 	}
 	list, err := e.cli.ContainerList(ctx, map[string]string{stack.LabelProject: st.ProjectName(), stack.LabelService: "web"})

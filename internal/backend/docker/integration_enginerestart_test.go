@@ -62,7 +62,7 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 	if err := st.ApplyShape(stack.Shape{}); err != nil {
 		t.Fatal(err)
 	}
-	orch := newOrchestrator(inner.Client, &itgRecorder{})
+	orch := newOrchestrator(t, inner.Client, &itgRecorder{})
 	first, err := orch.Up(ctx, st, orchestrator.UpOptions{})
 	if err != nil {
 		t.Fatalf("up: %v", err)
@@ -78,7 +78,7 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 	}
 	// Its address may have changed with the restart.
 	inner.Reconnect(t)
-	orch = newOrchestrator(inner.Client, &itgRecorder{})
+	orch = newOrchestrator(t, inner.Client, &itgRecorder{})
 	// Until the engine answers again and has applied its restart policies:
 	// always and unless-stopped run, and nothing is still restarting.
 	var ps []orchestrator.ContainerStatus

@@ -117,7 +117,7 @@ func TestUpWhenTheEngineDiesMidway(t *testing.T) {
       interval: 1s
     depends_on: [kv]
 `)
-	orch := newOrchestrator(inner.Client, &itgRecorder{})
+	orch := newOrchestrator(t, inner.Client, &itgRecorder{})
 	upErr := make(chan error, 1)
 	go func() {
 		_, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
@@ -150,7 +150,7 @@ func TestUpWhenTheEngineDiesMidway(t *testing.T) {
 	}
 	// Its address may have changed with the new start.
 	inner.Reconnect(t)
-	orch = newOrchestrator(inner.Client, &itgRecorder{})
+	orch = newOrchestrator(t, inner.Client, &itgRecorder{})
 	slow, _ := st.Service("slow")
 	slow.Healthcheck.Test = []string{"CMD-SHELL", "true"}
 	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {

@@ -80,7 +80,7 @@ func newItgEnv(t *testing.T) *itgEnv {
 	})
 	return &itgEnv{
 		t: t, cli: cli, api: api, events: rec,
-		orch:    newOrchestrator(cli, rec),
+		orch:    newOrchestrator(t, cli, rec),
 		project: enginetest.ProjectName(t),
 	}
 }
@@ -409,7 +409,8 @@ func itgFreePort(t *testing.T) int {
 }
 
 // newOrchestrator is an orchestrator on the Docker backend for eng, both
-// reporting to rec.
-func newOrchestrator(eng docker.Engine, rec progress.Reporter) *orchestrator.Orchestrator {
-	return orchestrator.New(docker.New(eng, rec), rec)
+// reporting to rec, whose containers wait for their dependencies at the
+// start gate of a stackctl built for the test, as the binary's do.
+func newOrchestrator(t testing.TB, eng docker.Engine, rec progress.Reporter) *orchestrator.Orchestrator {
+	return orchestrator.New(docker.New(eng, rec, docker.WithStartGate(stacktest.StaticStackctl(t))), rec)
 }

@@ -38,7 +38,7 @@ type rollEnv struct {
 func newRollEnv(t *testing.T) *rollEnv {
 	t.Helper()
 	cli := enginetest.Connect(t)
-	e := &rollEnv{t: t, cli: cli, orch: newOrchestrator(cli, rollLog{t}), project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
+	e := &rollEnv{t: t, cli: cli, orch: newOrchestrator(t, cli, rollLog{t}), project: enginetest.ProjectName(t), appDir: rollCopyApp(t)}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

@@ -88,6 +88,10 @@ func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string,
 					return err
 				}
 			}
+			// Its dependencies have started (and are healthy) before it.
+			if err := b.releaseIfHeld(ctx, c.ID, c.Name); err != nil {
+				return err
+			}
 			if !svc.Healthcheck.Enabled() {
 				return nil
 			}

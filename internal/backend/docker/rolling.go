@@ -61,7 +61,7 @@ func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, 
 	// New replicas first: more capacity before anything is replaced.
 	err = forEach(fresh, func(i int) error {
 		s := plan.Steps[i]
-		if err := r.b.startContainer(ctx, svc, s.Current.ID, s.Name); err != nil {
+		if err := r.startStaged(ctx, svc, s); err != nil {
 			return err
 		}
 		ids[i] = s.Current.ID

@@ -186,7 +186,7 @@ func (r withoutOrphanWarning) Report(e progress.Event) {
 func randomHex(n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("name the one-off container: %w", err)
+		return "", fmt.Errorf("read random bytes: %w", err)
 	}
 	return hex.EncodeToString(b), nil
 }

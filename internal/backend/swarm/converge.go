@@ -152,6 +152,10 @@ func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, ids
 	return r.b.awaitService(ctx, r.st, plan.Service, ids[0], r.run.Options().WaitTimeout)
 }
 
+// Abandon has nothing to undo: Stage starts nothing ahead of the
+// dependencies on a swarm.
+func (r *swarmRun) Abandon(context.Context) error { return nil }
+
 // Remove removes services; the swarm stops their tasks, each within its
 // grace period.
 func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance, _ time.Duration) error {
