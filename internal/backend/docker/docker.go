@@ -87,8 +87,9 @@ type dockerRun struct {
 	liveBalancers map[string]*balancer
 
 	mu sync.Mutex
-	// held are the containers this run started held and has not released.
-	held map[string]heldContainer
+	// held names the containers this run started held and has not
+	// released, by ID.
+	held map[string]string
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
@@ -152,7 +153,7 @@ func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
 
 // Converge starts the backend's part of a run.
 func (b *Backend) Converge(run orchestrator.Run, plans []orchestrator.ServicePlan) orchestrator.Converger {
-	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{}, held: map[string]heldContainer{}}
+	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{}, held: map[string]string{}}
 	for _, sp := range plans {
 		if c := sp.Balancer; c != nil {
 			lb, _ := r.st.BalancerOf(sp.Service.Name)

@@ -235,17 +235,12 @@ func (b *Backend) ensureGateBinary(ctx context.Context, st *stack.Stack, id stri
 	return nil
 }
 
-// heldContainer is a container a run started held.
-type heldContainer struct {
-	name string
-}
-
 // startHeld starts a gated container, which holds the service's command.
 // The container is Abandon's from here on: a start that the run's end cuts
 // short may still happen on the engine.
 func (r *dockerRun) startHeld(ctx context.Context, plan orchestrator.ServicePlan, id, name string) error {
 	r.mu.Lock()
-	r.held[id] = heldContainer{name: name}
+	r.held[id] = name
 	r.mu.Unlock()
 	if err := r.b.ensureGateBinary(ctx, r.st, id); err != nil {
 		return fmt.Errorf("service %s: container %s: %w", plan.Service.Name, name, err)
@@ -286,7 +281,7 @@ func (r *dockerRun) Abandon(ctx context.Context) error {
 	r.mu.Unlock()
 	ids := slices.Collect(maps.Keys(held))
 	return forEach(ids, func(id string) error {
-		name := held[id].name
+		name := held[id]
 		if err := r.b.engine.ContainerRemove(ctx, id); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return fmt.Errorf("container %s: remove it, held and never released: %w", name, err)
 		}
