@@ -90,6 +90,9 @@ type session struct {
 	*orchestrator.Orchestrator
 	progress progress.Reporter
 	close    func()
+	// releaseLock starts releasing the project's lock, when the session
+	// holds it, ahead of close, which waits for it.
+	releaseLock func()
 	// engineHost is where published ports are reached: the engine's host
 	// for a remote engine, localhost for a local one.
 	engineHost string
@@ -155,8 +158,9 @@ func (g *globalOptions) openWith(ctx context.Context, lock bool) (*session, *sta
 		return nil, nil, err
 	}
 	if side.unlock != nil {
-		closeEngine := orch.close
-		orch.close = func() { side.unlock(); closeEngine() }
+		release, closeEngine := newLockRelease(side.unlock), orch.close
+		orch.releaseLock = release.start
+		orch.close = func() { release.wait(); closeEngine() }
 	}
 	if st, err = g.shapeStack(st, scale, side.deployed); err != nil {
 		orch.close()
@@ -189,6 +193,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		Orchestrator: orchestrator.New(backend, reporter),
 		progress:     reporter,
 		close:        func() { _ = cli.Close() },
+		releaseLock:  func() {},
 		engineHost:   hostOf(cli.Host()),
 	}, nil
 }

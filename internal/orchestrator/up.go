@@ -32,6 +32,9 @@ type UpOptions struct {
 	// RemoveOrphans removes the project's containers of services the stack
 	// no longer has; without it they are reported and left.
 	RemoveOrphans bool
+	// Converged, when set, is called once convergence has succeeded and
+	// Up changes nothing more, before the closing ps.
+	Converged func()
 }
 
 // DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
@@ -98,6 +101,9 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 
 	if err := r.run(ctx, plan.Services); err != nil {
 		return UpResult{Changed: r.changed.Load()}, err
+	}
+	if opts.Converged != nil {
+		opts.Converged()
 	}
 	containers, err := o.PS(ctx, st)
 	if err != nil {
