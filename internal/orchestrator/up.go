@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -105,11 +106,26 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	if opts.Converged != nil {
 		opts.Converged()
 	}
-	containers, err := o.PS(ctx, st)
+	containers, err := o.closingPS(ctx, st, r.knownInstances())
 	if err != nil {
 		return UpResult{Changed: r.changed.Load()}, err
 	}
 	return UpResult{Changed: r.changed.Load(), Containers: containers}, nil
+}
+
+// knowingPS is a backend whose ps can start from instances the caller
+// knows, by ID, instead of waiting for its list of them first.
+type knowingPS interface {
+	PSKnowing(ctx context.Context, st *stack.Stack, known []string) ([]ContainerStatus, error)
+}
+
+// closingPS is up's closing ps, started from the instances the run has
+// just converged when the backend can.
+func (o *Orchestrator) closingPS(ctx context.Context, st *stack.Stack, known []string) ([]ContainerStatus, error) {
+	if k, ok := o.Backend.(knowingPS); ok {
+		return k.PSKnowing(ctx, st, known)
+	}
+	return o.PS(ctx, st)
 }
 
 // upRun is one convergence in progress.
@@ -223,6 +239,17 @@ func (r *upRun) converge(ctx context.Context, plan ServicePlan, m *milestones) e
 	}
 	m.markReady()
 	return nil
+}
+
+// knownInstances are the IDs of every instance the run converged.
+func (r *upRun) knownInstances() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for _, service := range slices.Sorted(maps.Keys(r.containers)) {
+		ids = append(ids, r.containers[service]...)
+	}
+	return ids
 }
 
 func (r *upRun) recordContainers(service string, ids []string, changed bool) {
