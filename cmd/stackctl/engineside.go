@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -51,11 +49,12 @@ func (s *session) lockAndRead(ctx context.Context, lock bool, project string, ma
 }
 
 // settled reports whether the side is done for project: its lock taken
-// and shape read, or a failure to report. Otherwise the name was not
-// known, was another, or its lock was held when tried without waiting:
-// the lock is to be taken again, waiting.
+// and its shape read. Otherwise the name was not known, was another, or
+// the try without waiting failed (the lock held, or let go just then):
+// the lock is to be taken again the usual way, waiting, and its error is
+// then the one to report.
 func (e *engineSide) settled(project string) bool {
-	return e.project == project && !errors.As(e.stateErr, new(*orchestrator.LockedError))
+	return e.project == project && e.stateErr == nil
 }
 
 // release releases the lock when one was taken.

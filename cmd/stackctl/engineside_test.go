@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -8,9 +9,9 @@ import (
 	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
-// What was done for a guessed name counts only for that project, and a
-// lock found held without waiting is taken again, waiting; another
-// failure is the one to report.
+// What was done for a guessed name counts only for that project, and
+// only when the lock was taken and the shape read: a try without waiting
+// that failed, however, is made again the usual way.
 func TestEngineSideSettled(t *testing.T) {
 	held := fmt.Errorf("lock: %w", &orchestrator.LockedError{Project: "p", Owner: "another run"})
 	for _, tc := range []struct {
@@ -21,8 +22,9 @@ func TestEngineSideSettled(t *testing.T) {
 		{"no name known", engineSide{}, false},
 		{"another name", engineSide{project: "q"}, false},
 		{"lock held", engineSide{project: "p", stateErr: held}, false},
+		{"lock let go while tried", engineSide{project: "p", stateErr: context.DeadlineExceeded}, false},
+		{"engine failed", engineSide{project: "p", stateErr: errors.New("list containers: boom")}, false},
 		{"locked and read", engineSide{project: "p"}, true},
-		{"engine failed", engineSide{project: "p", stateErr: errors.New("list containers: boom")}, true},
 	} {
 		if got := tc.side.settled("p"); got != tc.want {
 			t.Errorf("%s: settled = %v, want %v", tc.name, got, tc.want)
