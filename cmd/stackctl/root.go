@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,11 +79,7 @@ func (g *globalOptions) loadStack(ctx context.Context) (*stack.Stack, error) {
 // shapeStack shapes the stack from the flags and, for what they leave open,
 // from what is deployed: a scaled service stays scaled and one behind its
 // edge stays behind it, so requests never lose the port.
-func (g *globalOptions) shapeStack(ctx context.Context, orch *session, st *stack.Stack, scale map[string]int) (*stack.Stack, error) {
-	deployed, err := orch.Deployed(ctx, st.Project)
-	if err != nil {
-		return nil, err
-	}
+func (g *globalOptions) shapeStack(st *stack.Stack, scale map[string]int, deployed stack.Deployment) (*stack.Stack, error) {
 	if err := st.ApplyShape(stack.Shape{Scale: scale, Edge: g.edge, Distributed: g.swarm, Deployed: deployed}); err != nil {
 		return nil, err
 	}
@@ -98,6 +95,9 @@ type session struct {
 	*orchestrator.Orchestrator
 	progress progress.Reporter
 	close    func()
+	// releaseLock starts releasing the project's lock, when the session
+	// holds it, ahead of close, which waits for it.
+	releaseLock func()
 	// engineHost is where published ports are reached: the engine's host
 	// for a remote engine, localhost for a local one.
 	engineHost string
@@ -140,22 +140,34 @@ func (g *globalOptions) openWith(ctx context.Context, lock bool) (*session, *sta
 	if err != nil {
 		return nil, nil, err
 	}
-	orch, err := g.connect(ctx)
-	if err != nil {
+	// Loading the files needs no engine, and locking the project and
+	// reading its deployed shape need only its name: when the flags or the
+	// environment give the name, both run while the files load. That lock
+	// is tried once, so a failed load never waits for another run.
+	guess := stack.NameBeforeLoad(g.load)
+	early := make(chan engineSide, 1)
+	go func() { early <- g.openEngineSide(ctx, lock, guess) }()
+	st, loadErr := g.loadStack(ctx)
+	side := <-early
+	if side.err != nil {
+		return nil, nil, side.err
+	}
+	orch := side.orch
+	if loadErr == nil && !side.settled(st.Project) {
+		side.release()
+		side = orch.lockAndRead(ctx, lock, st.Project, g.lockWait)
+	}
+	if err := cmp.Or(loadErr, side.stateErr); err != nil {
+		side.release()
+		orch.close()
 		return nil, nil, err
 	}
-	st, err := g.loadStack(ctx)
-	if err == nil && lock {
-		var unlock func()
-		if unlock, err = orch.Lock(ctx, st.Project, g.lockWait); err == nil {
-			closeEngine := orch.close
-			orch.close = func() { unlock(); closeEngine() }
-		}
+	if side.unlock != nil {
+		release, closeEngine := newLockRelease(side.unlock), orch.close
+		orch.releaseLock = release.start
+		orch.close = func() { release.wait(); closeEngine() }
 	}
-	if err == nil {
-		st, err = g.shapeStack(ctx, orch, st, scale)
-	}
-	if err != nil {
+	if st, err = g.shapeStack(st, scale, side.deployed); err != nil {
 		orch.close()
 		return nil, nil, err
 	}
@@ -190,6 +202,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		Orchestrator: orchestrator.New(backend, reporter),
 		progress:     reporter,
 		close:        func() { _ = cli.Close() },
+		releaseLock:  func() {},
 		engineHost:   hostOf(cli.Host()),
 	}, nil
 }

@@ -29,14 +29,16 @@ func New(ctx context.Context) (*Client, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := api.Ping(pingCtx); err != nil {
+	ping, err := api.Ping(pingCtx)
+	if err != nil {
 		host := api.DaemonHost()
 		_ = api.Close()
 		return nil, fmt.Errorf("%w at %s: %v\n"+
 			"start an engine (as root on Debian: scripts/engine.sh installs and starts one), "+
 			"or point DOCKER_HOST at a running one", ErrUnreachable, host, err)
 	}
-	api.NegotiateAPIVersion(ctx)
+	// The version comes from this ping: negotiating anew would ping again.
+	api.NegotiateAPIVersionPing(ping)
 	return &Client{api: api}, nil
 }
 

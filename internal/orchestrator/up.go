@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +33,9 @@ type UpOptions struct {
 	// RemoveOrphans removes the project's containers of services the stack
 	// no longer has; without it they are reported and left.
 	RemoveOrphans bool
+	// Converged, when set, is called once convergence has succeeded and
+	// Up changes nothing more, before the closing ps.
+	Converged func()
 }
 
 // DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
@@ -102,11 +106,29 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 		}
 		return UpResult{Changed: r.changed.Load()}, err
 	}
-	containers, err := o.PS(ctx, st)
+	if opts.Converged != nil {
+		opts.Converged()
+	}
+	containers, err := o.closingPS(ctx, st, r.knownInstances())
 	if err != nil {
 		return UpResult{Changed: r.changed.Load()}, err
 	}
 	return UpResult{Changed: r.changed.Load(), Containers: containers}, nil
+}
+
+// knowingPS is a backend whose ps can start from instances the caller
+// knows, by ID, instead of waiting for its list of them first.
+type knowingPS interface {
+	PSKnowing(ctx context.Context, st *stack.Stack, known []string) ([]ContainerStatus, error)
+}
+
+// closingPS is up's closing ps, started from the instances the run has
+// just converged when the backend can.
+func (o *Orchestrator) closingPS(ctx context.Context, st *stack.Stack, known []string) ([]ContainerStatus, error) {
+	if k, ok := o.Backend.(knowingPS); ok {
+		return k.PSKnowing(ctx, st, known)
+	}
+	return o.PS(ctx, st)
 }
 
 // upRun is one convergence in progress.
@@ -220,6 +242,17 @@ func (r *upRun) converge(ctx context.Context, plan ServicePlan, m *milestones) e
 	}
 	m.markReady()
 	return nil
+}
+
+// knownInstances are the IDs of every instance the run converged.
+func (r *upRun) knownInstances() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for _, service := range slices.Sorted(maps.Keys(r.containers)) {
+		ids = append(ids, r.containers[service]...)
+	}
+	return ids
 }
 
 func (r *upRun) recordContainers(service string, ids []string, changed bool) {

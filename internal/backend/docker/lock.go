@@ -34,9 +34,6 @@ const staleLockAge = 2 * time.Hour
 // finish (not at all when wait is 0). A lock whose holder died is taken
 // over. The returned function releases it.
 func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duration) (unlock func(), err error) {
-	if err := b.ensureEmptyImage(ctx); err != nil {
-		return nil, err
-	}
 	name := lockName(project)
 	owner, host := orchestrator.LockOwner()
 	spec := engine.ContainerSpec{
@@ -50,6 +47,14 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 	var acquire wait.Func
 	acquire = func(ctx context.Context) (bool, error) {
 		_, err := b.engine.ContainerCreate(ctx, spec)
+		if errors.Is(err, engine.ErrNotFound) {
+			// No empty image yet: made once per engine, so it is not
+			// looked up before every lock.
+			if err := b.ensureEmptyImage(ctx); err != nil {
+				return false, fmt.Errorf("lock project %s: %w", project, err)
+			}
+			_, err = b.engine.ContainerCreate(ctx, spec)
+		}
 		if err == nil {
 			return true, nil
 		}
