@@ -12,6 +12,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/wait"
 )
 
@@ -61,18 +62,24 @@ func TestStartGateHoldsTheAppUntilItsDependenciesAreReady(t *testing.T) {
 		t.Fatalf("web's app ran while its gate was closed; it logged:\n%s", logs)
 	}
 
-	// 2. The next up releases it, after db is healthy.
-	res := e.up(ctx, st, orchestrator.UpOptions{})
-	port := itgWebPort(t, itgByService(t, res.Containers)["web"])
+	// 2. The next up (the binary's: it takes over the dead run's lock)
+	// releases it, after db is healthy.
+	_, progressLines := cli.mustRun(t, ctx, "--progress", "json", "up")
+	ps, err := e.orch.PS(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := itgWebPort(t, itgByService(t, ps)["web"])
 	itgVisit(t, ctx, port)
 	var dbHealthy time.Time
-	for _, ev := range e.events.Events() {
-		if ev.Resource == "container "+st.ProjectName()+"-db-1" && ev.Status == "healthy" {
+	for _, line := range strings.Split(progressLines, "\n") {
+		var ev progress.Event
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Resource == "container "+st.ProjectName()+"-db-1" && ev.Status == "healthy" {
 			dbHealthy = ev.Time
 		}
 	}
 	if dbHealthy.IsZero() {
-		t.Fatal("the second up never reported db healthy")
+		t.Fatalf("the second up never reported db healthy:\n%s", progressLines)
 	}
 	if started := e.appStartedAt(ctx, web); !started.After(dbHealthy) {
 		t.Errorf("web's app started at %s, not after db was healthy at %s", started.Format(time.RFC3339Nano), dbHealthy.Format(time.RFC3339Nano))
