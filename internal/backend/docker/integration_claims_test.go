@@ -1,7 +1,6 @@
 package docker_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -124,33 +123,10 @@ func TestCLIIntegrationInterruptedUpExits130AndTheNextUpConverges(t *testing.T) 
 	e.cleanupProject(st)
 	cli := e.stackCLI()
 
-	cmd := exec.CommandContext(ctx, cli.bin, "-p", cli.project, "--progress", "plain", "up")
-	cmd.Dir, cmd.Env = cli.dir, cli.env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// db starts and initialises its new volume for a few seconds: the
 	// interrupt lands while up waits for it.
 	dbName := st.ContainerName(itgService(t, st, "db"), 1)
-	lines := bufio.NewScanner(stderr)
-	var seen []string
-	for lines.Scan() {
-		seen = append(seen, lines.Text())
-		if strings.Contains(lines.Text(), dbName) && strings.Contains(lines.Text(), "started") {
-			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	for lines.Scan() {
-		seen = append(seen, lines.Text())
-	}
-	err = cmd.Wait()
+	seen, err := cli.signalAt(t, ctx, syscall.SIGINT, []string{dbName, "started"}, "--progress", "plain", "up")
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
 		t.Fatalf("stackctl up interrupted while db started: %v; want exit status 130\n%s", err, strings.Join(seen, "\n"))

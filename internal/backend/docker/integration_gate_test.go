@@ -1,10 +1,9 @@
 package docker_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"os/exec"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,27 +31,7 @@ func TestStartGateHoldsTheAppUntilItsDependenciesAreReady(t *testing.T) {
 
 	// 1. The binary's up, killed the moment web is held.
 	cli := e.stackCLI()
-	cmd := exec.CommandContext(ctx, cli.bin, "-p", cli.project, "--progress", "plain", "up")
-	cmd.Dir, cmd.Env = cli.dir, cli.env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stderr)
-	var seen []string
-	for lines.Scan() {
-		seen = append(seen, lines.Text())
-		if strings.Contains(lines.Text(), web) && strings.Contains(lines.Text(), "held") {
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	_ = cmd.Wait()
+	seen, _ := cli.signalAt(t, ctx, os.Kill, []string{web, "held"}, "--progress", "plain", "up")
 	held, err := e.cli.ContainerInspect(ctx, web)
 	if err != nil || !held.Running() {
 		t.Fatalf("web after the up was killed at its hold: %+v, %v; want it running (held)\n%s", held.Status, err, strings.Join(seen, "\n"))

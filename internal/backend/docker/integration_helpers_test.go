@@ -5,6 +5,7 @@ package docker_test
 // leave nothing of that project behind.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -383,6 +385,39 @@ func (c *itgCLI) run(ctx context.Context, args ...string) (stdout, stderr string
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	return o.String(), e.String(), err
+}
+
+// signalAt runs `stackctl -p PROJECT args...` and sends it sig at the
+// first line of its stderr that holds every one of words; it returns every
+// line it wrote there and how it ended.
+func (c *itgCLI) signalAt(t *testing.T, ctx context.Context, sig os.Signal, words []string, args ...string) ([]string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-p", c.project}, args...)...)
+	cmd.Dir, cmd.Env = c.dir, c.env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	var seen []string
+	signalled := false
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+		if !signalled && !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(lines.Text(), w) }) {
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			signalled = true
+		}
+	}
+	err = cmd.Wait()
+	if !signalled {
+		t.Fatalf("stackctl %s never wrote a line with %q:\n%s", strings.Join(args, " "), words, strings.Join(seen, "\n"))
+	}
+	return seen, err
 }
 
 // mustRun runs stackctl and fails the test if it fails.
