@@ -4,11 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
-	"strings"
 
 	"github.com/docker/docker/api/types/container"
 )
@@ -60,30 +57,4 @@ func (c *Client) PathSize(ctx context.Context, ref, path string) (int64, error) 
 		return 0, classify(err, "look for %s in container %s", path, ref)
 	}
 	return st.Size, nil
-}
-
-// FileNames are the names of the files in dir in the container, running
-// or not (not those of its subdirectories); ErrNotFound when dir is
-// missing.
-func (c *Client) FileNames(ctx context.Context, ref, dir string) ([]string, error) {
-	rc, _, err := c.api.CopyFromContainer(ctx, ref, dir)
-	if err != nil {
-		return nil, classify(err, "list %s in container %s", dir, ref)
-	}
-	defer rc.Close()
-	var names []string
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return names, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list %s in container %s: %w", dir, ref, err)
-		}
-		// Entries are under the directory's own name: "open/TOKEN".
-		if _, name, ok := strings.Cut(h.Name, "/"); ok && h.Typeflag == tar.TypeReg && !strings.Contains(name, "/") {
-			names = append(names, name)
-		}
-	}
 }

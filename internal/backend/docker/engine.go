@@ -48,8 +48,6 @@ type Containers interface {
 	// PathSize is the size of a file in a container; engine.ErrNotFound
 	// when there is none.
 	PathSize(ctx context.Context, ref, path string) (int64, error)
-	// FileNames are the names of the files in a directory of a container.
-	FileNames(ctx context.Context, ref, dir string) ([]string, error)
 	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
 }

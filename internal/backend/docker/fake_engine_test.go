@@ -648,20 +648,6 @@ func (f *fakeEngine) PathSize(ctx context.Context, ref, p string) (int64, error)
 	return size, err
 }
 
-// FileNames are the names of the files copied into dir of the container.
-func (f *fakeEngine) FileNames(ctx context.Context, ref, dir string) ([]string, error) {
-	var names []string
-	err := f.onContainer(ctx, ref, func(c *fakeContainer) error {
-		for p := range c.files {
-			if path.Dir(p) == dir {
-				names = append(names, path.Base(p))
-			}
-		}
-		return nil
-	})
-	return names, err
-}
-
 // ContainerKill signals a container; the fake's processes all die of it.
 func (f *fakeEngine) ContainerKill(ctx context.Context, ref, signal string) error {
 	return f.onContainer(ctx, ref, func(c *fakeContainer) error {

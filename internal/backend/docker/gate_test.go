@@ -93,7 +93,9 @@ func TestUpReleasesAContainerAnEarlierRunLeftHeld(t *testing.T) {
 	mustUp(t, o, st)
 
 	web := f.containers["stackctl-web-1"]
-	delete(web.files, startgate.Marker(web.Labels[labelGate])) // as if never released
+	// As if never released: its app never ran, so it never passed a check.
+	delete(web.files, startgate.Marker(web.Labels[labelGate]))
+	web.Health = "starting"
 	f.events = nil
 	mustUp(t, o, st)
 	if !f.has("release stackctl-web-1") {
