@@ -90,6 +90,9 @@ type dockerRun struct {
 	// held names the containers this run started held and has not
 	// released, by ID.
 	held map[string]string
+	// holdSlots bounds the services whose containers start held at once
+	// (see gate.go).
+	holdSlots chan struct{}
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
@@ -153,7 +156,8 @@ func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
 
 // Converge starts the backend's part of a run.
 func (b *Backend) Converge(run orchestrator.Run, plans []orchestrator.ServicePlan) orchestrator.Converger {
-	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{}, held: map[string]string{}}
+	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{},
+		held: map[string]string{}, holdSlots: make(chan struct{}, maxHeldStarts)}
 	for _, sp := range plans {
 		if c := sp.Balancer; c != nil {
 			lb, _ := r.st.BalancerOf(sp.Service.Name)
@@ -177,7 +181,10 @@ func (r *dockerRun) Stage(ctx context.Context, plan *orchestrator.ServicePlan) e
 	// nothing to start ahead of.
 	held := r.liveBalancers[plan.Service.Name] == nil &&
 		slices.ContainsFunc(plan.Steps, func(s orchestrator.Step) bool { return s.Action == orchestrator.Create }) &&
-		r.b.holds(ctx, plan.Service)
+		r.b.holds(ctx, plan.Service) && r.takeHoldSlot()
+	if held {
+		defer r.returnHoldSlot()
+	}
 	return forEachIndex(len(plan.Steps), func(i int) error {
 		s := plan.Steps[i]
 		if s.Action != orchestrator.Create {

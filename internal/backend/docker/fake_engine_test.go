@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path"
 	"runtime"
 	"slices"
@@ -630,7 +631,11 @@ func (f *fakeEngine) CopyFiles(ctx context.Context, ref, dir string, files map[s
 }
 
 // CopyProgram keeps the program, by path, with the container.
-func (f *fakeEngine) CopyProgram(ctx context.Context, ref, dir, name string, data []byte) error {
+func (f *fakeEngine) CopyProgram(ctx context.Context, ref, dir, name, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
 	return f.CopyFiles(ctx, ref, dir, map[string][]byte{name: data})
 }
 
