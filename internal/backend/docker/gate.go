@@ -319,18 +319,28 @@ func (b *Backend) releaseIfHeld(ctx context.Context, id, name string) error {
 	if token == "" {
 		return nil
 	}
-	_, err = b.engine.PathSize(ctx, id, startgate.Marker(token))
-	switch {
-	case err == nil:
-		return nil
-	case !errors.Is(err, engine.ErrNotFound):
+	closed, err := gateClosed(ctx, b.engine, id, token)
+	if err != nil {
 		return fmt.Errorf("container %s: look at its start gate: %w", name, err)
+	}
+	if !closed {
+		return nil
 	}
 	if err := b.openGate(ctx, id, name, token); err != nil {
 		return err
 	}
 	b.report("container "+name, "started", "released from its start gate")
 	return nil
+}
+
+// gateClosed says the container's gate of token was never opened: its
+// marker is missing.
+func gateClosed(ctx context.Context, eng Engine, id, token string) (bool, error) {
+	_, err := eng.PathSize(ctx, id, startgate.Marker(token))
+	if errors.Is(err, engine.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 // openGate writes the marker of token into the container.
@@ -354,15 +364,14 @@ func (b *Backend) observeHeld(ctx context.Context, obs orchestrator.Observed, to
 		if in.Healthy {
 			return nil
 		}
-		_, err := b.engine.PathSize(ctx, in.ID, startgate.Marker(tokens[name]))
-		switch {
-		case errors.Is(err, engine.ErrNotFound):
+		closed, err := gateClosed(ctx, b.engine, in.ID, tokens[name])
+		if err != nil {
+			return fmt.Errorf("container %s: look at its start gate: %w", name, err)
+		}
+		if closed {
 			mu.Lock()
 			held = append(held, name)
 			mu.Unlock()
-			return nil
-		case err != nil:
-			return fmt.Errorf("container %s: look at its start gate: %w", name, err)
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 	"github.com/stackctl/stackctl/internal/startgate"
 )
@@ -96,8 +97,14 @@ func TestUpReleasesAContainerAnEarlierRunLeftHeld(t *testing.T) {
 	// As if never released: its app never ran, so it never passed a check.
 	delete(web.files, startgate.Marker(web.Labels[labelGate]))
 	web.Health = "starting"
+	if got := psState(t, o, st, "web"); got != heldState {
+		t.Errorf("ps shows a held web as %q, want %q", got, heldState)
+	}
 	f.events = nil
 	mustUp(t, o, st)
+	if got := psState(t, o, st, "web"); got != "running" {
+		t.Errorf("ps shows a released web as %q, want running", got)
+	}
 	if !f.has("release stackctl-web-1") {
 		t.Errorf("a held web was not released; events: %q", f.Events())
 	}
@@ -194,4 +201,20 @@ func TestAFailedUpStopsWhatItHeldAndTheNextUpReleasesIt(t *testing.T) {
 		assertBefore(t, events, "exec stackctl-db-1 ok", "release stackctl-migrate-1")
 		assertBefore(t, events, "create stackctl-web-1", "release stackctl-web-1")
 	})
+}
+
+// psState is the state ps shows for the service's first container.
+func psState(t *testing.T, o *orchestrator.Orchestrator, st *stack.Stack, service string) string {
+	t.Helper()
+	ps, err := o.PS(testContext(t), st)
+	if err != nil {
+		t.Fatalf("ps: %v", err)
+	}
+	for _, c := range ps {
+		if c.Service == service {
+			return c.State
+		}
+	}
+	t.Fatalf("ps lists no container of %s: %+v", service, ps)
+	return ""
 }

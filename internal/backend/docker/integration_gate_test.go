@@ -36,6 +36,13 @@ func TestStartGateHoldsTheAppUntilItsDependenciesAreReady(t *testing.T) {
 	if err != nil || !held.Running() {
 		t.Fatalf("web after the up was killed at its hold: %+v, %v; want it running (held)\n%s", held.Status, err, strings.Join(seen, "\n"))
 	}
+	ps, err := e.orch.PS(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := itgByService(t, ps)["web"].State; got != "held" {
+		t.Errorf("ps shows web, held at its gate, as %q; want held", got)
+	}
 	time.Sleep(500 * time.Millisecond) // a gate that does not hold runs the app in milliseconds
 	if logs := e.logs(ctx, web); logs != "" {
 		t.Fatalf("web's app ran while its gate was closed; it logged:\n%s", logs)
@@ -44,7 +51,7 @@ func TestStartGateHoldsTheAppUntilItsDependenciesAreReady(t *testing.T) {
 	// 2. The next up (the binary's: it takes over the dead run's lock)
 	// releases it, after db is healthy.
 	_, progressLines := cli.mustRun(t, ctx, "--progress", "json", "up")
-	ps, err := e.orch.PS(ctx, st)
+	ps, err = e.orch.PS(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,22 @@ func (s *inspections) start(ctx context.Context, eng Engine, wg *sync.WaitGroup,
 	go func() {
 		defer wg.Done()
 		in.c, in.err = eng.ContainerInspect(ctx, id)
+		if in.err == nil && isHeld(ctx, eng, in.c) {
+			in.c.Status = heldState
+		}
 	}()
+}
+
+// isHeld says a running gated container waits at its gate: ps shows it
+// held, not running, as its service's process has not started. One the
+// engine finds healthy is not asked (see observeHeld).
+func isHeld(ctx context.Context, eng Engine, c engine.Container) bool {
+	token := c.Labels[labelGate]
+	if token == "" || !c.Running() || c.Health == "healthy" {
+		return false
+	}
+	closed, _ := gateClosed(ctx, eng, c.ID, token)
+	return closed
 }
 
 func statusOf(c engine.Container) orchestrator.ContainerStatus {
