@@ -21,40 +21,11 @@ func TestGatedContainersStartEarlyAndRunOnlyOnceTheirDependenciesAreReady(t *tes
 	gate := stacktest.StaticStackctl(t)
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeEngine()
-		f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
-		f.onStart["stackctl-migrate-1"] = keepRunning // it completes when the test says so
 		o := orchestrator.New(New(f, nil, WithStartGate(gate)), nil)
-		done := goUp(t.Context(), o, testStack(t), orchestrator.UpOptions{})
-
-		synctest.Wait()
-		for _, e := range []string{"start stackctl-migrate-1", "start stackctl-web-1"} {
-			if !f.has(e) {
-				t.Errorf("while db is not healthy yet: %q has not happened", e)
-			}
-		}
-		for _, e := range []string{"release stackctl-migrate-1", "release stackctl-web-1"} {
-			if f.has(e) {
-				t.Errorf("while db is not healthy yet: %q already happened", e)
-			}
-		}
-
-		time.Sleep(time.Second) // fake time: db passes its fourth probe
-		synctest.Wait()
-		if !f.has("release stackctl-migrate-1") {
-			t.Fatal("db is healthy but migrate's gate is closed")
-		}
-		if f.has("release stackctl-web-1") {
-			t.Fatal("web's gate opened while migrate was still running")
-		}
-
-		f.exit("stackctl-migrate-1", 0)
-		out := <-done
-		if out.err != nil {
-			t.Fatalf("Up: %v", out.err)
-		}
-		events := f.Events()
-		assertBefore(t, events, "exec stackctl-db-1 ok", "release stackctl-migrate-1")
-		assertBefore(t, events, "exit stackctl-migrate-1 0", "release stackctl-web-1")
+		events := upRunsInDependencyOrder(t, f, o, "release")
+		// Their containers started while db was starting.
+		assertBefore(t, events, "start stackctl-migrate-1", "exec stackctl-db-1 ok")
+		assertBefore(t, events, "start stackctl-web-1", "exec stackctl-db-1 ok")
 
 		web := f.containers["stackctl-web-1"]
 		token := web.Labels[labelGate]

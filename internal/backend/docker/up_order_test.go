@@ -18,43 +18,55 @@ import (
 func TestUpStartsWebOnlyAfterDBIsHealthyAndMigrateCompleted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeEngine()
-		f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
-		f.onStart["stackctl-migrate-1"] = keepRunning // it completes when the test says so
-		done := goUp(t.Context(), orchestrated(f, nil), testStack(t), orchestrator.UpOptions{})
-
-		synctest.Wait()
-		// db has failed its first probe: cache runs, migrate and web wait.
-		for _, e := range []string{"start stackctl-db-1", "start stackctl-cache-1"} {
-			if !f.has(e) {
-				t.Errorf("while db is not healthy yet: %q has not happened", e)
-			}
-		}
-		for _, e := range []string{"start stackctl-migrate-1", "start stackctl-web-1"} {
-			if f.has(e) {
-				t.Errorf("while db is not healthy yet: %q already happened", e)
-			}
-		}
-
-		time.Sleep(time.Second) // fake time: db passes its fourth probe
-		synctest.Wait()
-		if !f.has("start stackctl-migrate-1") {
-			t.Fatal("db is healthy but migrate has not started")
-		}
-		if f.has("start stackctl-web-1") {
-			t.Fatal("web started while migrate was still running")
-		}
-
-		f.exit("stackctl-migrate-1", 0)
-		out := <-done
-		if out.err != nil {
-			t.Fatalf("Up: %v", out.err)
-		}
-		events := f.Events()
-		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-migrate-1")
-		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-web-1")
-		assertBefore(t, events, "exit stackctl-migrate-1 0", "start stackctl-web-1")
-		assertBefore(t, events, "start stackctl-cache-1", "start stackctl-web-1")
+		upRunsInDependencyOrder(t, f, orchestrated(f, nil), "start")
 	})
+}
+
+// upRunsInDependencyOrder brings the built-in stack up on f, db failing its
+// first three probes and migrate running until the test ends it, and
+// checks that each service runs in its turn: cache and db at once, migrate
+// once db is healthy, web once migrate has completed. run is the fake's
+// event for a service's process beginning: "start" for a container, or
+// "release" for one held at a start gate. It returns f's events.
+func upRunsInDependencyOrder(t *testing.T, f *fakeEngine, o *orchestrator.Orchestrator, run string) []string {
+	t.Helper()
+	f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
+	f.onStart["stackctl-migrate-1"] = keepRunning // it completes when the test says so
+	done := goUp(t.Context(), o, testStack(t), orchestrator.UpOptions{})
+
+	synctest.Wait()
+	// db has failed its first probe: cache runs, migrate and web wait.
+	for _, e := range []string{"start stackctl-db-1", "start stackctl-cache-1"} {
+		if !f.has(e) {
+			t.Errorf("while db is not healthy yet: %q has not happened", e)
+		}
+	}
+	for _, e := range []string{run + " stackctl-migrate-1", run + " stackctl-web-1"} {
+		if f.has(e) {
+			t.Errorf("while db is not healthy yet: %q already happened", e)
+		}
+	}
+
+	time.Sleep(time.Second) // fake time: db passes its fourth probe
+	synctest.Wait()
+	if !f.has(run + " stackctl-migrate-1") {
+		t.Fatalf("db is healthy but migrate has not run (%q)", run)
+	}
+	if f.has(run + " stackctl-web-1") {
+		t.Fatalf("web ran (%q) while migrate was still running", run)
+	}
+
+	f.exit("stackctl-migrate-1", 0)
+	out := <-done
+	if out.err != nil {
+		t.Fatalf("Up: %v", out.err)
+	}
+	events := f.Events()
+	assertBefore(t, events, "exec stackctl-db-1 ok", run+" stackctl-migrate-1")
+	assertBefore(t, events, "exec stackctl-db-1 ok", run+" stackctl-web-1")
+	assertBefore(t, events, "exit stackctl-migrate-1 0", run+" stackctl-web-1")
+	assertBefore(t, events, "start stackctl-cache-1", run+" stackctl-web-1")
+	return events
 }
 
 func TestUpStartsIndependentServicesInParallel(t *testing.T) {
