@@ -80,7 +80,11 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 	r.run.MarkChanged()
 	r.b.report("container "+s.Name, "creating", "")
 	spec := containerSpec(r.st, plan.Service, s.Name, s.Replica, plan.Hash)
-	if err := r.nameUnnamedVolumes(ctx, plan.Service, s.Replica, &spec); err != nil {
+	img, err := r.b.engine.ImageInspect(ctx, spec.Image)
+	if err != nil {
+		return "", "", err
+	}
+	if err := r.nameUnnamedVolumes(ctx, plan.Service, s.Replica, img, &spec); err != nil {
 		return "", "", err
 	}
 	secrets := unnamedVolumeName(r.st, plan.Service, s.Replica, stack.SecretsDir)
@@ -93,7 +97,7 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 	}
 	mountSecrets(plan.Service, secrets, &spec)
 	if held {
-		if token, err = r.b.holdSpec(ctx, r.st, plan.Service, &spec); err != nil {
+		if token, err = r.b.holdSpec(ctx, r.st, plan.Service, img, &spec); err != nil {
 			return "", "", err
 		}
 	}

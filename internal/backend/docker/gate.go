@@ -113,12 +113,8 @@ func (b *Backend) gateMarkers(ctx context.Context, st *stack.Stack) resource {
 
 // holdSpec makes spec a gated container's: the gate runs first, with the
 // service's command (as the engine would resolve it from the image) after
-// it. It returns the gate's token.
-func (b *Backend) holdSpec(ctx context.Context, st *stack.Stack, svc *stack.Service, spec *engine.ContainerSpec) (string, error) {
-	img, err := b.engine.ImageInspect(ctx, spec.Image)
-	if err != nil {
-		return "", err
-	}
+// it. It returns the gate's token. img is the spec's image.
+func (b *Backend) holdSpec(ctx context.Context, st *stack.Stack, svc *stack.Service, img engine.Image, spec *engine.ContainerSpec) (string, error) {
 	argv := commandOf(spec.Entrypoint, spec.Cmd, img)
 	if len(argv) == 0 {
 		return "", fmt.Errorf("service %s: no command to run: neither the service nor image %s has an entrypoint or a command", svc.Name, spec.Image)

@@ -22,12 +22,9 @@ const LabelUnnamedVolume = "io.stackctl.unnamed-volume"
 // with VOLUME and no mount covers (redis:7's /data). An anonymous volume
 // is new with every container and left behind by every down; a named one
 // keeps the replica's data when its container is replaced and across
-// down/up, as a named volume does, and goes with down -v.
-func (r *dockerRun) nameUnnamedVolumes(ctx context.Context, svc *stack.Service, replica int, spec *engine.ContainerSpec) error {
-	img, err := r.b.engine.ImageInspect(ctx, spec.Image)
-	if err != nil {
-		return err
-	}
+// down/up, as a named volume does, and goes with down -v. img is the
+// spec's image.
+func (r *dockerRun) nameUnnamedVolumes(ctx context.Context, svc *stack.Service, replica int, img engine.Image, spec *engine.ContainerSpec) error {
 	covered := func(target string) bool {
 		return slices.ContainsFunc(spec.Mounts, func(m stack.Mount) bool { return path.Clean(m.Target) == path.Clean(target) })
 	}
