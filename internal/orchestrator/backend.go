@@ -18,9 +18,7 @@ type Backend interface {
 	Naming
 	// Prepare makes what services need before any of them runs: images
 	// (built or pulled), networks and volumes. It returns the images' IDs
-	// by reference, and whether it changed anything. A backend may leave
-	// what only a start needs in the making, as long as its run starts no
-	// instance before it is made and Finish waits for it.
+	// by reference, and whether it changed anything.
 	Prepare(ctx context.Context, st *stack.Stack, build bool) (imageIDs map[string]string, changed bool, err error)
 	// Observe reports the instances that hold the project's names: its
 	// own, and any other under a name the stack wants.
@@ -86,9 +84,6 @@ type Converger interface {
 	// one-shot, healthy for a service with a healthcheck, started
 	// otherwise.
 	Await(ctx context.Context, plan ServicePlan, ids []string) error
-	// Finish ends a run whose services all converged: it returns once
-	// what the backend began beside them is done, with its failure.
-	Finish(ctx context.Context) error
 	// Abandon ends a run that failed or was cancelled: what Stage did
 	// ahead of dependencies that never became ready is undone, so that
 	// nothing runs that they did not let run. ctx is not the run's.

@@ -100,11 +100,7 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	r.markNeeded()
 	r.converger = o.Backend.Converge(r, plan.Services)
 
-	err = r.run(ctx, plan.Services)
-	if err == nil {
-		err = r.converger.Finish(ctx)
-	}
-	if err != nil {
+	if err := r.run(ctx, plan.Services); err != nil {
 		if undo := r.converger.Abandon(context.WithoutCancel(ctx)); undo != nil {
 			err = errors.Join(err, fmt.Errorf("after the failure: %w", undo))
 		}

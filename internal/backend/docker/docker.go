@@ -40,9 +40,6 @@ type Backend struct {
 	// gateTokens are the gate tokens of the gated containers this backend
 	// has seen (observed or made), by container ID.
 	gateTokens *sync.Map
-	// networksMade are the network creations Prepare began, for the runs
-	// that Converge begins next (see networkcreation.go).
-	networksMade *pendingNetworks
 }
 
 // Option adjusts a Backend.
@@ -53,7 +50,7 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, gateTokens: &sync.Map{}, networksMade: &pendingNetworks{}}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, gateTokens: &sync.Map{}}
 	for _, opt := range opts {
 		opt(b)
 	}
@@ -96,14 +93,8 @@ type dockerRun struct {
 	// holdSlots bounds the services whose containers start held at once
 	// (see gate.go).
 	holdSlots chan struct{}
-	// networks are the stack's networks in the making: every start waits
-	// for them (nil: none was missing).
-	networks *networkCreation
 }
 
-// Prepare builds or finds the images and makes the volumes; it checks the
-// networks and begins making the missing ones, which the run's starts wait
-// for (see networkcreation.go).
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
 	if b.gate != nil {
 		// Whether the gate can run here asks the engine its platform:
@@ -115,11 +106,10 @@ func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map
 	if err != nil {
 		return nil, false, err
 	}
-	created, networks, err := b.beginResources(ctx, st)
+	created, err := b.ensureResources(ctx, st)
 	if err != nil {
 		return nil, false, err
 	}
-	b.networksMade.put(st, networks)
 	return imageIDs, built || created, nil
 }
 
@@ -173,7 +163,7 @@ func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
 // Converge starts the backend's part of a run.
 func (b *Backend) Converge(run orchestrator.Run, plans []orchestrator.ServicePlan) orchestrator.Converger {
 	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{},
-		held: map[string]string{}, holdSlots: make(chan struct{}, maxHeldStarts), networks: b.networksMade.take(run.Stack())}
+		held: map[string]string{}, holdSlots: make(chan struct{}, maxHeldStarts)}
 	for _, sp := range plans {
 		if c := sp.Balancer; c != nil {
 			lb, _ := r.st.BalancerOf(sp.Service.Name)

@@ -145,7 +145,7 @@ func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name stri
 			return err
 		}
 	}
-	if err := r.startContainer(ctx, svc, id, name); err != nil {
+	if err := r.b.startContainer(ctx, svc, id, name); err != nil {
 		return err
 	}
 	// A gated container that stopped before its gate opened holds again:
@@ -195,38 +195,13 @@ func (r *dockerRun) refreshBalancer(ctx context.Context, svc *stack.Service, id,
 }
 
 func (b *Backend) startContainer(ctx context.Context, svc *stack.Service, id, name string) error {
-	if err := b.engineStart(ctx, svc, id, name); err != nil {
+	if err := b.engine.ContainerStart(ctx, id); err != nil {
+		if errors.Is(err, engine.ErrPortInUse) {
+			return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
+		}
 		return err
 	}
 	b.report("container "+name, "started", "")
-	return nil
-}
-
-// engineStart starts a container; a start that failed for a host port in
-// use names the service's ports.
-func (b *Backend) engineStart(ctx context.Context, svc *stack.Service, id, name string) error {
-	err := b.engine.ContainerStart(ctx, id)
-	if errors.Is(err, engine.ErrPortInUse) {
-		return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
-	}
-	return err
-}
-
-// startContainer starts a container of the run once the stack's networks
-// are made.
-func (r *dockerRun) startContainer(ctx context.Context, svc *stack.Service, id, name string) error {
-	if err := r.awaitNetworks(ctx, name); err != nil {
-		return err
-	}
-	return r.b.startContainer(ctx, svc, id, name)
-}
-
-// awaitNetworks returns once the stack's networks are made, so that name
-// can start.
-func (r *dockerRun) awaitNetworks(ctx context.Context, name string) error {
-	if err := r.networks.wait(ctx); err != nil {
-		return fmt.Errorf("start container %s: %w", name, err)
-	}
 	return nil
 }
 

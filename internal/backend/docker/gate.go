@@ -259,10 +259,10 @@ func (r *dockerRun) startHeld(ctx context.Context, plan orchestrator.ServicePlan
 	if err := r.b.ensureGateBinary(ctx, r.st, id); err != nil {
 		return fmt.Errorf("service %s: container %s: %w", plan.Service.Name, name, err)
 	}
-	if err := r.awaitNetworks(ctx, name); err != nil {
-		return err
-	}
-	if err := r.b.engineStart(ctx, plan.Service, id, name); err != nil {
+	if err := r.b.engine.ContainerStart(ctx, id); err != nil {
+		if errors.Is(err, engine.ErrPortInUse) {
+			return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(plan.Service.Ports), Err: err}
+		}
 		return err
 	}
 	r.b.report("container "+name, heldState, "until its dependencies are ready")
@@ -285,20 +285,11 @@ func (r *dockerRun) release(ctx context.Context, id, name string) error {
 	return nil
 }
 
-// Finish waits for what the run began beside its services: the stack's
-// networks, when no start waited for them.
-func (r *dockerRun) Finish(ctx context.Context) error {
-	return r.networks.wait(ctx)
-}
-
 // Abandon removes the containers this run started held and never
 // released: their commands never ran, so nothing of theirs is lost, and a
 // run that failed or was interrupted leaves nothing running that its
 // dependencies did not let run. The next up makes them again.
 func (r *dockerRun) Abandon(ctx context.Context) error {
-	// Nothing of the run's is left in flight. A network that failed to be
-	// made failed the starts that needed it; the next run makes it.
-	_ = r.networks.wait(ctx)
 	r.mu.Lock()
 	held := maps.Clone(r.held)
 	r.mu.Unlock()

@@ -75,53 +75,20 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 // checks that those present are this project's, and reports whether it
 // created any.
 func (b *Backend) ensureResources(ctx context.Context, st *stack.Stack) (bool, error) {
-	created, networks, err := b.beginResources(ctx, st)
-	if err != nil {
-		return false, err
-	}
-	return created, networks.wait(ctx)
-}
-
-// beginResources is ensureResources that leaves the missing networks in the
-// making (see networkcreation.go): it checks every network and volume,
-// makes the missing volumes, and begins making the missing networks. It
-// reports whether anything is made.
-func (b *Backend) beginResources(ctx context.Context, st *stack.Stack) (bool, *networkCreation, error) {
-	var missing []resource
-	for _, r := range b.networks(ctx, st) {
-		absent, err := b.checkOwned(st, r)
-		if err != nil {
-			return false, nil, err
-		}
-		if absent {
-			missing = append(missing, r)
-		}
-	}
-	created := len(missing) > 0
-	for _, r := range b.volumes(ctx, st) {
+	created := false
+	for _, r := range append(b.networks(ctx, st), b.volumes(ctx, st)...) {
 		made, err := b.ensureOwned(st, r)
 		if err != nil {
-			return false, nil, err
+			return false, err
 		}
 		created = created || made
 	}
-	return created, b.beginNetworks(ctx, missing), nil
+	return created, nil
 }
 
 // ensureOwned creates a missing resource, and refuses one that exists under
 // the name without this project's label. It reports whether it created one.
 func (b *Backend) ensureOwned(st *stack.Stack, r resource) (bool, error) {
-	missing, err := b.checkOwned(st, r)
-	if err != nil || !missing {
-		return false, err
-	}
-	return true, b.createOwned(r)
-}
-
-// checkOwned says whether a resource is missing, and refuses one that
-// exists under the name without this project's label, or an external one
-// that does not exist.
-func (b *Backend) checkOwned(st *stack.Stack, r resource) (missing bool, err error) {
 	labels, err := r.inspect()
 	switch {
 	case r.external && errors.Is(err, engine.ErrNotFound):
@@ -136,16 +103,11 @@ func (b *Backend) checkOwned(st *stack.Stack, r resource) (missing bool, err err
 	case !errors.Is(err, engine.ErrNotFound):
 		return false, err
 	}
-	return true, nil
-}
-
-// createOwned creates a resource checkOwned found missing.
-func (b *Backend) createOwned(r resource) error {
 	if err := r.create(); err != nil {
-		return err
+		return false, err
 	}
 	b.report(r.kind+" "+r.name, "created", "")
-	return nil
+	return true, nil
 }
 
 // removeOwned removes a resource if it exists and is this project's; one

@@ -156,7 +156,7 @@ func (r *dockerRun) startReplacements(ctx context.Context, plan orchestrator.Ser
 		if err := reps[k].create(ctx, plan, s); err != nil {
 			return err
 		}
-		if err := r.startContainer(ctx, plan.Service, reps[k].newID, s.Name); err != nil {
+		if err := r.b.startContainer(ctx, plan.Service, reps[k].newID, s.Name); err != nil {
 			return err
 		}
 		if err := r.waitStable(ctx, plan, reps[k].newID, s.Name); err != nil {

@@ -152,9 +152,6 @@ func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, ids
 	return r.b.awaitService(ctx, r.st, plan.Service, ids[0], r.run.Options().WaitTimeout)
 }
 
-// Finish has nothing to wait for: Prepare made the networks.
-func (r *swarmRun) Finish(context.Context) error { return nil }
-
 // Abandon has nothing to undo: Stage starts nothing ahead of the
 // dependencies on a swarm.
 func (r *swarmRun) Abandon(context.Context) error { return nil }
