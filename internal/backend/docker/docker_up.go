@@ -195,14 +195,21 @@ func (r *dockerRun) refreshBalancer(ctx context.Context, svc *stack.Service, id,
 }
 
 func (b *Backend) startContainer(ctx context.Context, svc *stack.Service, id, name string) error {
-	if err := b.engine.ContainerStart(ctx, id); err != nil {
-		if errors.Is(err, engine.ErrPortInUse) {
-			return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
-		}
+	if err := b.engineStart(ctx, svc, id, name); err != nil {
 		return err
 	}
 	b.report("container "+name, "started", "")
 	return nil
+}
+
+// engineStart starts a container; a start that failed for a host port in
+// use names the service's ports.
+func (b *Backend) engineStart(ctx context.Context, svc *stack.Service, id, name string) error {
+	err := b.engine.ContainerStart(ctx, id)
+	if errors.Is(err, engine.ErrPortInUse) {
+		return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
+	}
+	return err
 }
 
 // hostPorts names the host ports a service publishes, for messages.

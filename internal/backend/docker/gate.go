@@ -259,10 +259,7 @@ func (r *dockerRun) startHeld(ctx context.Context, plan orchestrator.ServicePlan
 	if err := r.b.ensureGateBinary(ctx, r.st, id); err != nil {
 		return fmt.Errorf("service %s: container %s: %w", plan.Service.Name, name, err)
 	}
-	if err := r.b.engine.ContainerStart(ctx, id); err != nil {
-		if errors.Is(err, engine.ErrPortInUse) {
-			return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(plan.Service.Ports), Err: err}
-		}
+	if err := r.b.engineStart(ctx, plan.Service, id, name); err != nil {
 		return err
 	}
 	r.b.report("container "+name, heldState, "until its dependencies are ready")
