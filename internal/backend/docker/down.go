@@ -15,8 +15,10 @@ import (
 // services that depend on it (independent ones in parallel), then its
 // networks and, if asked, its volumes. Only resources with the project's
 // label are touched; what is already gone is fine. Order matters only for
-// stopping: a service's containers are removed while its dependencies stop,
-// and networks and volumes go together. With Volumes, a container whose
+// stopping: a service stops once its dependents' processes are gone (the
+// engine's release of what they held goes on meanwhile), a container is
+// removed while its dependencies stop, and networks and volumes go
+// together. With Volumes, a container whose
 // writes all go to volumes this down deletes is removed without a clean
 // stop (see disposable).
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
@@ -24,12 +26,7 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	if err != nil {
 		return err
 	}
-	var (
-		removals sync.WaitGroup
-		mu       sync.Mutex
-		errs     []error
-	)
-	err = b.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
+	err = b.stopDependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) ([]engine.ContainerSummary, time.Duration, error) {
 		grace := gracePeriod(svc)
 		if opts.Timeout > 0 {
 			grace = opts.Timeout
@@ -37,26 +34,12 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 		if opts.Volumes {
 			var err error
 			if containers, err = b.removeDisposable(ctx, st, containers); err != nil {
-				return err
+				return nil, 0, err
 			}
 		}
-		err := forEach(containers, func(c engine.ContainerSummary) error { return b.stopContainer(ctx, c.ID, c.Name, grace) })
-		if err != nil {
-			return err
-		}
-		for _, c := range containers {
-			removals.Go(func() {
-				if err := b.removeStopped(ctx, c.ID, c.Name); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			})
-		}
-		return nil
-	})
-	removals.Wait()
-	if err := errors.Join(append(errs, err)...); err != nil {
+		return containers, grace, nil
+	}, func(c stopping) error { return b.removeStopped(ctx, c.id, c.name) })
+	if err != nil {
 		return err
 	}
 
@@ -151,6 +134,83 @@ func (b *Backend) stopAndRemove(ctx context.Context, id, name string, grace time
 		return err
 	}
 	return b.removeStopped(ctx, id, name)
+}
+
+// stopDependentsFirst stops containers service by service, dependents
+// first (see dependentsFirst). choose picks a service's containers to stop
+// and their grace period (it may dispose of others itself); a service's
+// dependencies begin to stop once the processes of its chosen containers
+// are gone, without waiting for the engine to release them, and then runs
+// for each container once its stop has returned. It returns once every
+// then has, with every failure.
+func (b *Backend) stopDependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
+	choose func(svc *stack.Service, containers []engine.ContainerSummary) ([]engine.ContainerSummary, time.Duration, error),
+	then func(stopping) error) error {
+	var (
+		finishing sync.WaitGroup
+		mu        sync.Mutex
+		errs      []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	err := b.dependentsFirst(ctx, st, containers, func(svc *stack.Service, containers []engine.ContainerSummary) error {
+		chosen, grace, err := choose(svc, containers)
+		if err != nil {
+			return err
+		}
+		for _, c := range b.beginStops(ctx, chosen, grace) {
+			finishing.Go(func() {
+				err := c.stopped()
+				if err == nil {
+					err = then(c)
+				}
+				if err != nil {
+					fail(err)
+				}
+			})
+		}
+		return nil
+	})
+	finishing.Wait()
+	return errors.Join(append(errs, err)...)
+}
+
+// stopping is a container whose stop is under way and whose process is gone.
+type stopping struct {
+	id, name string
+	// stopped waits for the stop to return: the engine has released the
+	// container's network and mounts.
+	stopped func() error
+}
+
+// beginStops stops containers, each within grace, and returns once every
+// one's process is gone (see engine.Client.ContainerStopping): what depends
+// only on that, as a dependency's stop does, need not wait for the engine
+// to release what they held. One already gone is fine.
+func (b *Backend) beginStops(ctx context.Context, containers []engine.ContainerSummary, grace time.Duration) []stopping {
+	out := make([]stopping, len(containers))
+	deaths := make([]<-chan struct{}, len(containers))
+	for i, c := range containers {
+		b.report("container "+c.Name, "stopping", "")
+		died, stopped := b.engine.ContainerStopping(ctx, c.ID, grace)
+		deaths[i] = died
+		out[i] = stopping{id: c.ID, name: c.Name, stopped: func() error {
+			if err := stopped(); err != nil && !errors.Is(err, engine.ErrNotFound) {
+				return err
+			}
+			return nil
+		}}
+	}
+	for _, died := range deaths {
+		select {
+		case <-died:
+		case <-ctx.Done():
+		}
+	}
+	return out
 }
 
 // stopContainer stops a container within grace; one already gone is fine.

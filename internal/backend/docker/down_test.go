@@ -22,32 +22,76 @@ func upStack(t *testing.T) (*fakeEngine, *orchestrator.Orchestrator, *stack.Stac
 	return f, o, st
 }
 
-// A service stops only once everything that depends on it has stopped
-// (its removal may go on meanwhile), and the network goes last. Stops take
-// a (fake) second, so a Down that did not wait would stop db while web is
-// still stopping.
-func TestDownStopsDependentsBeforeTheirDependencies(t *testing.T) {
+// A service stops only once the processes of everything that depends on it
+// are gone, without waiting for the engine to release what they held: in
+// down and in stop, which share the walk. A process takes a (fake) second
+// to end and the engine another to release it, so a walk that did not wait
+// would stop db while web still runs, and one that waited for the whole
+// stop would begin db's a second late.
+func TestStopsBeginOnceTheDependentsProcessesAreGone(t *testing.T) {
+	for _, verb := range []string{"down", "stop"} {
+		t.Run(verb, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f, o, st := upStack(t)
+				f.stopTakes, f.releaseTakes = time.Second, time.Second
+				running := map[string]bool{} // migrate has exited: its stop returns at once
+				for name, c := range f.containers {
+					running[name] = c.Running()
+				}
+				var err error
+				if verb == "down" {
+					err = o.Down(t.Context(), st, orchestrator.DownOptions{})
+				} else {
+					err = o.Stop(t.Context(), st, nil, 0)
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", verb, err)
+				}
+				for _, svc := range st.Services {
+					if !running[st.ContainerName(&svc, 1)] {
+						continue
+					}
+					for _, d := range svc.DependsOn {
+						dep, _ := st.Service(d.Service)
+						if !running[st.ContainerName(dep, 1)] {
+							continue // nothing to stop: stop skips it
+						}
+						dependent, _ := f.when("stop " + st.ContainerName(&svc, 1))
+						dependency, ok := f.when("stop " + st.ContainerName(dep, 1))
+						if gap := dependency.Sub(dependent); !ok || gap < f.stopTakes || gap >= f.stopTakes+f.releaseTakes {
+							t.Errorf("%s began stopping %s after %s did; want as its process ended (%s), before the engine released it", d.Service, gap, svc.Name, f.stopTakes)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// Down removes a container once its stop has returned, and the network
+// once every container is gone.
+func TestDownRemovesContainersOnceStoppedAndTheNetworkLast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f, o, st := upStack(t)
-		f.stopTakes = time.Second
+		f.stopTakes, f.releaseTakes = time.Second, time.Second
+		running := map[string]bool{}
+		for name, c := range f.containers {
+			running[name] = c.Running()
+		}
 		before := len(f.Events())
 		if err := o.Down(t.Context(), st, orchestrator.DownOptions{}); err != nil {
 			t.Fatalf("Down: %v", err)
 		}
 		events := f.Events()[before:]
 		for _, svc := range st.Services {
-			for _, d := range svc.DependsOn {
-				dep, _ := st.Service(d.Service)
-				dependent, _ := f.when("stop " + st.ContainerName(&svc, 1))
-				dependency, ok := f.when("stop " + st.ContainerName(dep, 1))
-				if !ok || dependency.Sub(dependent) < f.stopTakes {
-					t.Errorf("%s began stopping %s after %s did; want after its stop ended (%s)", d.Service, dependency.Sub(dependent), svc.Name, f.stopTakes)
-				}
+			name := st.ContainerName(&svc, 1)
+			stopped, ok := f.when("stop " + name)
+			removed, _ := f.when("remove " + name)
+			if ok && running[name] && removed.Sub(stopped) < f.stopTakes+f.releaseTakes {
+				t.Errorf("%s was removed %s after its stop began; want after the stop returned (%s)", name, removed.Sub(stopped), f.stopTakes+f.releaseTakes)
 			}
-		}
-		for _, svc := range st.Services {
-			assertBefore(t, events, "remove "+st.ContainerName(&svc, 1), "remove network stackctl_app-network")
-			if name := st.ContainerName(&svc, 1); f.exists(name) {
+			assertBefore(t, events, "remove "+name, "remove network stackctl_app-network")
+			if f.exists(name) {
 				t.Errorf("%s is still there", name)
 			}
 		}

@@ -40,6 +40,9 @@ type Containers interface {
 	ContainerCreate(ctx context.Context, spec engine.ContainerSpec) (string, error)
 	ContainerStart(ctx context.Context, ref string) error
 	ContainerStop(ctx context.Context, ref string, timeout time.Duration) error
+	// ContainerStopping is ContainerStop that also tells, before the stop
+	// returns, when the container's process died.
+	ContainerStopping(ctx context.Context, ref string, timeout time.Duration) (died <-chan struct{}, stopped func() error)
 	ContainerRemove(ctx context.Context, ref string) error
 	ContainerKill(ctx context.Context, ref, signal string) error
 	ContainerRename(ctx context.Context, ref, newName string) error

@@ -63,8 +63,10 @@ type fakeEngine struct {
 	// startErrOnce fails the next start under the name, once.
 	startErrOnce map[string]error
 	logs         map[string][]string
-	// stopTakes is how long every container takes to stop.
-	stopTakes time.Duration
+	// stopTakes is how long every container's process takes to end on a
+	// stop, and releaseTakes how long the engine then takes to release
+	// its network and mounts before the stop returns.
+	stopTakes, releaseTakes time.Duration
 }
 
 // madeImage is an image ImageCreate made: just files, and an entrypoint.
@@ -559,8 +561,33 @@ func (f *fakeEngine) run(c *fakeContainer) {
 	}
 }
 
-// ContainerStop takes stopTakes, as a process finishing its work does.
+// ContainerStop takes stopTakes, as a process finishing its work does,
+// then releaseTakes, as the engine releasing its network and mounts does.
 func (f *fakeEngine) ContainerStop(ctx context.Context, ref string, _ time.Duration) error {
+	return f.stop(ctx, ref, func() {})
+}
+
+// ContainerStopping is ContainerStop that tells of the death once the
+// process is gone, before the release.
+func (f *fakeEngine) ContainerStopping(ctx context.Context, ref string, _ time.Duration) (<-chan struct{}, func() error) {
+	died := make(chan struct{})
+	var once sync.Once
+	dead := func() { once.Do(func() { close(died) }) }
+	done := make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		err = f.stop(ctx, ref, dead)
+		dead()
+	}()
+	return died, func() error {
+		<-done
+		return err
+	}
+}
+
+// stop stops the container, calling died once its process is gone.
+func (f *fakeEngine) stop(ctx context.Context, ref string, died func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -571,23 +598,35 @@ func (f *fakeEngine) ContainerStop(ctx context.Context, ref string, _ time.Durat
 		return err
 	}
 	f.record("stop %s", c.Name)
-	takes := f.stopTakes
+	takes, release := f.stopTakes, f.releaseTakes
+	if !c.Running() {
+		takes, release = 0, 0 // the engine has nothing to stop
+	}
 	f.mu.Unlock()
 
-	select {
-	case <-time.After(takes):
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := sleepCtx(ctx, takes); err != nil {
+		return err
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if c.Running() {
 		c.Status, c.Health = "exited", ""
 		if token := c.Labels[labelGate]; token != "" && c.files[startgate.Marker(token)] == nil {
 			c.ExitCode = 143 // the gate ends as SIGTERM would
 		}
 	}
-	return nil
+	f.mu.Unlock()
+	died()
+	return sleepCtx(ctx, release)
+}
+
+// sleepCtx sleeps for d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (f *fakeEngine) ContainerRemove(ctx context.Context, ref string) error {

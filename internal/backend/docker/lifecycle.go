@@ -27,22 +27,18 @@ func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, 
 	list = slices.DeleteFunc(list, func(c engine.ContainerSummary) bool {
 		return isOneOff(c.Labels) || !slices.Contains(selected, c.Labels[stack.LabelService])
 	})
-	return b.dependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) error {
+	return b.stopDependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) ([]engine.ContainerSummary, time.Duration, error) {
 		grace := gracePeriod(svc)
 		if timeout > 0 {
 			grace = timeout
 		}
-		return forEach(containers, func(c engine.ContainerSummary) error {
-			if c.State != "running" && c.State != "restarting" {
-				return nil
-			}
-			b.report("container "+c.Name, "stopping", "")
-			if err := b.engine.ContainerStop(ctx, c.ID, grace); err != nil {
-				return err
-			}
-			b.report("container "+c.Name, "stopped", "")
-			return nil
+		running := slices.DeleteFunc(slices.Clone(containers), func(c engine.ContainerSummary) bool {
+			return c.State != "running" && c.State != "restarting"
 		})
+		return running, grace, nil
+	}, func(c stopping) error {
+		b.report("container "+c.name, "stopped", "")
+		return nil
 	})
 }
 
