@@ -140,9 +140,9 @@ func (b *Backend) stopAndRemove(ctx context.Context, id, name string, grace time
 // first (see dependentsFirst). choose picks a service's containers to stop
 // and their grace period (it may dispose of others itself); a service's
 // dependencies begin to stop once the processes of its chosen containers
-// are gone, without waiting for the engine to release them, and then runs
-// for each container once its stop has returned. It returns once every
-// then has, with every failure.
+// are gone (each reported stopped then), without waiting for the engine to
+// release them, and then, if set, runs for each container once its stop
+// has returned. It returns once every stop has, with every failure.
 func (b *Backend) stopDependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
 	choose func(svc *stack.Service, containers []engine.ContainerSummary) ([]engine.ContainerSummary, time.Duration, error),
 	then func(stopping) error) error {
@@ -164,7 +164,7 @@ func (b *Backend) stopDependentsFirst(ctx context.Context, st *stack.Stack, cont
 		for _, c := range b.beginStops(ctx, chosen, grace) {
 			finishing.Go(func() {
 				err := c.stopped()
-				if err == nil {
+				if err == nil && then != nil {
 					err = then(c)
 				}
 				if err != nil {
@@ -204,9 +204,12 @@ func (b *Backend) beginStops(ctx context.Context, containers []engine.ContainerS
 			return nil
 		}}
 	}
-	for _, died := range deaths {
+	for i, died := range deaths {
 		select {
 		case <-died:
+			if c := containers[i]; c.State == "running" || c.State == "restarting" {
+				b.report("container "+c.Name, "stopped", "")
+			}
 		case <-ctx.Done():
 		}
 	}

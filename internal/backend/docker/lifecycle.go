@@ -36,10 +36,7 @@ func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, 
 			return c.State != "running" && c.State != "restarting"
 		})
 		return running, grace, nil
-	}, func(c stopping) error {
-		b.report("container "+c.name, "stopped", "")
-		return nil
-	})
+	}, nil)
 }
 
 // Start starts the named services' stopped containers (all when none are
