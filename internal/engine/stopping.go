@@ -4,9 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
 )
 
 // ContainerStopping stops a container as ContainerStop does, and tells
@@ -25,20 +22,12 @@ func (c *Client) ContainerStopping(ctx context.Context, ref string, timeout time
 	markDead := func() { once.Do(func() { close(dead) }) }
 
 	watchCtx, stopWatching := context.WithCancel(ctx)
-	// Events returns once the engine has answered the subscription, so a
-	// death after the stop below cannot be missed. A watch that fails
-	// leaves the stop's return to say it.
-	deaths, failed := c.api.Events(watchCtx, events.ListOptions{Filters: filters.NewArgs(
-		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("event", string(events.ActionDie)),
-		filters.Arg("container", ref),
-	)})
+	deaths := c.ContainerDeaths(watchCtx, ref)
 	go func() {
-		select {
-		case <-deaths:
+		// A watch that fails closes deaths and leaves the stop's return
+		// to tell.
+		if _, ok := <-deaths; ok {
 			markDead()
-		case <-failed:
-		case <-watchCtx.Done():
 		}
 	}()
 

@@ -60,6 +60,13 @@ func ForAll(cs ...Condition) Condition {
 // Until checks c every interval until it holds, fails, or ctx ends; then
 // it returns nil, the failure, or ctx's error.
 func Until(ctx context.Context, interval time.Duration, c Condition) error {
+	return UntilNotified(ctx, interval, nil, c)
+}
+
+// UntilNotified is Until that also checks c at once whenever notify
+// delivers: for a condition whose change something announces, so that the
+// interval need only cover a missed announcement.
+func UntilNotified(ctx context.Context, interval time.Duration, notify <-chan struct{}, c Condition) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -67,6 +74,7 @@ func Until(ctx context.Context, interval time.Duration, c Condition) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+		case <-notify:
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()

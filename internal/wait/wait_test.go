@@ -57,6 +57,26 @@ func TestUntilEndsWithItsContext(t *testing.T) {
 	})
 }
 
+func TestUntilNotifiedChecksAtOnceWhenNotified(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := &counter{n: 3}
+		notify := make(chan struct{})
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			notify <- struct{}{}
+			time.Sleep(10 * time.Millisecond)
+			notify <- struct{}{}
+		}()
+		began := time.Now()
+		if err := UntilNotified(t.Context(), time.Hour, notify, c); err != nil {
+			t.Fatalf("UntilNotified: %v", err)
+		}
+		if c.checks != 3 || time.Since(began) != 20*time.Millisecond {
+			t.Errorf("%d checks over %s, want 3 over 20ms (at once, then at each notice)", c.checks, time.Since(began))
+		}
+	})
+}
+
 func TestForAnyHoldsWhenOneHoldsAndFailsOnTheFirstFailure(t *testing.T) {
 	slow, fast := &counter{n: 5}, &counter{n: 2}
 	if err := Until(context.Background(), time.Millisecond, ForAny(slow, fast)); err != nil {

@@ -43,6 +43,9 @@ type Containers interface {
 	// ContainerStopping is ContainerStop that also tells, before the stop
 	// returns, when the container's process died.
 	ContainerStopping(ctx context.Context, ref string, timeout time.Duration) (died <-chan struct{}, stopped func() error)
+	// ContainerDeaths tells the exit code of each death of a container
+	// from now on, before the engine has released it.
+	ContainerDeaths(ctx context.Context, ref string) <-chan int
 	ContainerRemove(ctx context.Context, ref string) error
 	ContainerKill(ctx context.Context, ref, signal string) error
 	ContainerRename(ctx context.Context, ref, newName string) error

@@ -63,6 +63,12 @@ type fakeEngine struct {
 	// startErrOnce fails the next start under the name, once.
 	startErrOnce map[string]error
 	logs         map[string][]string
+	// releasing holds the inspects of an exited container until the
+	// channel closes, as the engine does while it releases the container,
+	// by name.
+	releasing map[string]chan struct{}
+	// deathWatchers are ContainerDeaths' channels, by container ID.
+	deathWatchers map[string][]chan int
 	// stopTakes is how long every container's process takes to end on a
 	// stop, and releaseTakes how long the engine then takes to release
 	// its network and mounts before the stop returns.
@@ -232,7 +238,44 @@ func (f *fakeEngine) apply(c *fakeContainer, behave func(*engine.Container)) {
 	behave(&c.Container)
 	if wasRunning && c.Status == "exited" {
 		f.record("exit %s %d", c.Name, c.ExitCode)
+		f.tellDeath(c)
 	}
+}
+
+// tellDeath tells the container's death watchers its exit code; callers
+// hold f.mu.
+func (f *fakeEngine) tellDeath(c *fakeContainer) {
+	for _, w := range f.deathWatchers[c.ID] {
+		select {
+		case w <- c.ExitCode:
+		default:
+		}
+	}
+}
+
+// ContainerDeaths tells the exit code of each exit of the container from
+// now on.
+func (f *fakeEngine) ContainerDeaths(ctx context.Context, ref string) <-chan int {
+	out := make(chan int, 16)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.find(ref)
+	if err != nil {
+		close(out)
+		return out
+	}
+	if f.deathWatchers == nil {
+		f.deathWatchers = map[string][]chan int{}
+	}
+	f.deathWatchers[c.ID] = append(f.deathWatchers[c.ID], out)
+	go func() {
+		<-ctx.Done()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.deathWatchers[c.ID] = slices.DeleteFunc(f.deathWatchers[c.ID], func(w chan int) bool { return w == out })
+		close(out)
+	}()
+	return out
 }
 
 // find resolves a container by ID or name; callers hold f.mu.
@@ -480,6 +523,16 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, ref string) (engine.C
 		return engine.Container{}, err
 	}
 	f.mu.Lock()
+	if c, err := f.find(ref); err == nil && c.Status == "exited" && f.releasing[c.Name] != nil {
+		released := f.releasing[c.Name]
+		f.mu.Unlock()
+		select {
+		case <-released:
+		case <-ctx.Done():
+			return engine.Container{}, ctx.Err()
+		}
+		f.mu.Lock()
+	}
 	defer f.mu.Unlock()
 	c, err := f.find(ref)
 	if err == nil {
@@ -613,6 +666,7 @@ func (f *fakeEngine) stop(ctx context.Context, ref string, died func()) error {
 		if token := c.Labels[labelGate]; token != "" && c.files[startgate.Marker(token)] == nil {
 			c.ExitCode = 143 // the gate ends as SIGTERM would
 		}
+		f.tellDeath(c)
 	}
 	f.mu.Unlock()
 	died()

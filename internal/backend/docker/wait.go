@@ -186,7 +186,7 @@ func (b *Backend) waitCompleted(ctx context.Context, svc *stack.Service, id, nam
 		}
 		return false, nil
 	})
-	err := wait.Until(ctx, b.probeGap, completed)
+	err := b.untilCompleted(ctx, svc, id, completed)
 	var failed *orchestrator.ServiceFailedError
 	switch {
 	case err == nil:
