@@ -18,9 +18,8 @@ import (
 // stopping: a service stops once its dependents' processes are gone (the
 // engine's release of what they held goes on meanwhile), a container is
 // removed while its dependencies stop, and networks and volumes go
-// together. With Volumes, a container whose
-// writes all go to volumes this down deletes is removed without a clean
-// stop (see disposable).
+// together. With Volumes, a container whose writes all go to volumes this
+// down deletes is removed without a clean stop (see disposable).
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
 	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
 	if err != nil {
