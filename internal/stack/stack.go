@@ -141,6 +141,12 @@ type RestartPolicy struct {
 	MaxRetries int
 }
 
+// RestartsWhateverTheExit says the engine starts the container again after
+// any exit, a clean one too (always, unless-stopped).
+func (p RestartPolicy) RestartsWhateverTheExit() bool {
+	return p.Name == "always" || p.Name == "unless-stopped"
+}
+
 // Port publishes a container port on the host. HostPort 0 lets the engine
 // choose a free port.
 type Port struct {

@@ -70,7 +70,7 @@ func (w *exitWatch) tell() {
 // policy restarts it on success; it fails with errWatchLost once the watch
 // has failed.
 func (w *exitWatch) completed(svc *stack.Service) wait.Condition {
-	restartsOnSuccess := svc.Restart.Name == "always" || svc.Restart.Name == "unless-stopped"
+	restartsOnSuccess := svc.Restart.RestartsWhateverTheExit()
 	return wait.Func(func(context.Context) (bool, error) {
 		w.mu.Lock()
 		defer w.mu.Unlock()

@@ -207,13 +207,10 @@ func willRestart(c engine.Container) bool {
 	if c.Status != "exited" {
 		return false
 	}
-	switch c.Restart.Name {
-	case "always", "unless-stopped":
+	if c.Restart.RestartsWhateverTheExit() {
 		return true
-	case "on-failure":
-		return c.ExitCode != 0 && (c.Restart.MaxRetries == 0 || c.RestartCount < c.Restart.MaxRetries)
 	}
-	return false
+	return c.Restart.Name == "on-failure" && c.ExitCode != 0 && (c.Restart.MaxRetries == 0 || c.RestartCount < c.Restart.MaxRetries)
 }
 
 func exitReason(c engine.Container) string {
