@@ -155,6 +155,9 @@ type NetworkOptions struct {
 type Volume struct {
 	Name   string
 	Labels map[string]string
+	// Mountpoint is where the volume's files are on the engine's host
+	// (set by VolumeInspect).
+	Mountpoint string
 }
 
 // ExecResult is what a command run in a container returned.

@@ -13,7 +13,7 @@ func (c *Client) VolumeInspect(ctx context.Context, name string) (Volume, error)
 	if err != nil {
 		return Volume{}, classify(err, "inspect volume %s", name)
 	}
-	return Volume{Name: v.Name, Labels: v.Labels}, nil
+	return Volume{Name: v.Name, Labels: v.Labels, Mountpoint: v.Mountpoint}, nil
 }
 
 // VolumeCreate creates a local volume with labels.

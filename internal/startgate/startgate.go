@@ -4,7 +4,7 @@
 // volume of the project's; it waits until its marker exists and then
 // replaces itself (execve) with the service's own command, which keeps
 // PID 1, the environment, the user and every signal. stackctl writes the
-// marker through the engine's API once the dependencies are ready, so the
+// marker into the markers volume once the dependencies are ready, so the
 // slow part of a container's start (its namespaces, network and published
 // ports) happens while the dependencies are still starting, and only the
 // exec waits for them.

@@ -40,6 +40,9 @@ type Backend struct {
 	// gateTokens are the gate tokens of the gated containers this backend
 	// has seen (observed or made), by container ID.
 	gateTokens *sync.Map
+	// hostDirs are where an engine on this machine keeps the files of
+	// volumes asked about, by name (see openGate).
+	hostDirs *sync.Map
 }
 
 // Option adjusts a Backend.
@@ -50,7 +53,7 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, gateTokens: &sync.Map{}}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, gateTokens: &sync.Map{}, hostDirs: &sync.Map{}}
 	for _, opt := range opts {
 		opt(b)
 	}

@@ -88,7 +88,7 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 		return "", "", err
 	}
 	secrets := unnamedVolumeName(r.st, plan.Service, s.Replica, stack.SecretsDir)
-	made, err := r.b.ensureSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
+	made, confirmSecrets, err := r.b.ensureSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
 	if err != nil {
 		return "", "", err
 	}
@@ -104,6 +104,14 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 	id, err = r.b.engine.ContainerCreate(ctx, spec)
 	if errors.Is(err, engine.ErrConflict) {
 		return "", "", &orchestrator.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
+	}
+	if err == nil && confirmSecrets != nil {
+		// A container whose secrets are not where it looks is no use:
+		// the next run makes it again.
+		if err := confirmSecrets(ctx, id); err != nil {
+			_ = r.b.engine.ContainerRemove(context.WithoutCancel(ctx), id)
+			return "", "", fmt.Errorf("service %s: container %s: %w", plan.Service.Name, s.Name, err)
+		}
 	}
 	return id, token, err
 }
@@ -163,7 +171,7 @@ func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name stri
 	if !closed {
 		return nil
 	}
-	return r.b.openGate(ctx, id, name, token.(string))
+	return r.b.openGate(ctx, r.st, id, name, token.(string))
 }
 
 // startStaged starts the container of a start step: a stopped one, or

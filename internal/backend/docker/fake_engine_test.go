@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,8 +34,15 @@ import (
 // what happens when one starts (onStart), what its probes answer (probes),
 // whether its start fails (startErr), and what it logged (logs).
 type fakeEngine struct {
-	mu     sync.Mutex
-	events []string
+	mu    sync.Mutex
+	local bool // IsLocal's answer
+	// volumeDirs are the directories of this machine that VolumeInspect
+	// gives as volumes' Mountpoints; containers see the files in them
+	// (PathSize) only when volumeDirsSeen, as with an engine on this
+	// machine, and not, as with one in a virtual machine.
+	volumeDirs     map[string]string
+	volumeDirsSeen bool
+	events         []string
 	// at holds when each event happened (fake time under synctest).
 	at []time.Time
 
@@ -423,7 +431,7 @@ func (f *fakeEngine) NetworkRemove(ctx context.Context, name string) error {
 
 func (f *fakeEngine) VolumeInspect(ctx context.Context, name string) (engine.Volume, error) {
 	labels, err := f.inspectResource(ctx, f.volumes, "volume", name)
-	return engine.Volume{Name: name, Labels: labels}, err
+	return engine.Volume{Name: name, Labels: labels, Mountpoint: f.volumeDirs[name]}, err
 }
 
 func (f *fakeEngine) VolumeCreate(ctx context.Context, name string, labels map[string]string) error {
@@ -736,12 +744,15 @@ func (f *fakeEngine) CopyProgram(ctx context.Context, ref, dir, name, file strin
 func (f *fakeEngine) PathSize(ctx context.Context, ref, p string) (int64, error) {
 	var size int64
 	err := f.onContainer(ctx, ref, func(c *fakeContainer) error {
-		data, ok := c.files[p]
-		if !ok {
-			return fmt.Errorf("no %s in container %s: %w", p, c.Name, engine.ErrNotFound)
+		if data, ok := c.files[p]; ok {
+			size = int64(len(data))
+			return nil
 		}
-		size = int64(len(data))
-		return nil
+		if fi, err := f.statInVolumeDir(c, p); err == nil {
+			size = fi.Size()
+			return nil
+		}
+		return fmt.Errorf("no %s in container %s: %w", p, c.Name, engine.ErrNotFound)
 	})
 	return size, err
 }
@@ -758,8 +769,9 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, ref, signal string) erro
 	})
 }
 
-// IsLocal reports a remote engine: the fake has no host processes to signal.
-func (f *fakeEngine) IsLocal() bool { return false }
+// IsLocal reports a remote engine unless the test says local; the fake
+// has no host processes to signal either way.
+func (f *fakeEngine) IsLocal() bool { return f.local }
 
 func (f *fakeEngine) Platform(context.Context) (string, error) { return "linux/" + runtime.GOARCH, nil }
 
@@ -837,4 +849,20 @@ func (f *fakeEngine) volumeLabels() map[string]map[string]string {
 		out[name] = maps.Clone(labels)
 	}
 	return out
+}
+
+// statInVolumeDir finds p in the directory of a volume the container
+// mounts, when the fake's containers see those directories.
+func (f *fakeEngine) statInVolumeDir(c *fakeContainer, p string) (os.FileInfo, error) {
+	if !f.volumeDirsSeen {
+		return nil, os.ErrNotExist
+	}
+	for _, m := range c.spec.Mounts {
+		dir, ok := f.volumeDirs[m.Source]
+		rel, err := filepath.Rel(m.Target, p)
+		if m.Type == stack.MountVolume && ok && err == nil && filepath.IsLocal(rel) {
+			return os.Stat(filepath.Join(dir, rel))
+		}
+	}
+	return nil, os.ErrNotExist
 }

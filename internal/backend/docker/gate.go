@@ -272,7 +272,7 @@ func (r *dockerRun) release(ctx context.Context, id, name string) error {
 	if !ok {
 		return fmt.Errorf("container %s: released, but it has no start gate", name)
 	}
-	if err := r.b.openGate(ctx, id, name, token.(string)); err != nil {
+	if err := r.b.openGate(ctx, r.st, id, name, token.(string)); err != nil {
 		return err
 	}
 	r.b.report("container "+name, "started", "")
@@ -303,7 +303,7 @@ func (r *dockerRun) Abandon(ctx context.Context) error {
 
 // releaseIfHeld opens the gate of a container that an up left held; a
 // container without a gate, or whose gate is open, is left as it is.
-func (b *Backend) releaseIfHeld(ctx context.Context, id, name string) error {
+func (b *Backend) releaseIfHeld(ctx context.Context, st *stack.Stack, id, name string) error {
 	c, err := b.engine.ContainerInspect(ctx, id)
 	if err != nil {
 		return err
@@ -319,7 +319,7 @@ func (b *Backend) releaseIfHeld(ctx context.Context, id, name string) error {
 	if !closed {
 		return nil
 	}
-	if err := b.openGate(ctx, id, name, token); err != nil {
+	if err := b.openGate(ctx, st, id, name, token); err != nil {
 		return err
 	}
 	b.report("container "+name, "started", "released from its start gate")
@@ -334,14 +334,6 @@ func gateClosed(ctx context.Context, eng Engine, id, token string) (bool, error)
 		return true, nil
 	}
 	return false, err
-}
-
-// openGate writes the marker of token into the container.
-func (b *Backend) openGate(ctx context.Context, id, name, token string) error {
-	if err := b.engine.CopyFiles(ctx, id, startgate.MarkerDir, map[string][]byte{token: nil}); err != nil {
-		return fmt.Errorf("container %s: release its start gate: %w", name, err)
-	}
-	return nil
 }
 
 // observeHeld marks the running gated containers that were never

@@ -82,7 +82,7 @@ func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string,
 				}
 			}
 			// Its dependencies have started (and are healthy) before it.
-			if err := b.releaseIfHeld(ctx, c.ID, c.Name); err != nil {
+			if err := b.releaseIfHeld(ctx, st, c.ID, c.Name); err != nil {
 				return err
 			}
 			if !svc.Healthcheck.Enabled() {

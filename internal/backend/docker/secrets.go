@@ -25,23 +25,43 @@ func mountSecrets(svc *stack.Service, volume string, spec *engine.ContainerSpec)
 	}
 }
 
-// writeSecrets makes the volume and writes the service's secrets into it.
-// Their values are read here, at the last moment, and go nowhere else.
+// writeSecrets makes the volume and writes the service's secrets into it
+// through the engine's API (a container made for that). Their values are
+// read here, at the last moment, and go nowhere else.
 func (b *Backend) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (bool, error) {
 	if len(svc.Secrets) == 0 {
 		return false, nil
 	}
+	files, err := secretFiles(svc)
+	if err != nil {
+		return false, err
+	}
+	made, err := b.ensureSecretsVolume(ctx, st, volume, holder)
+	if err != nil {
+		return false, err
+	}
+	return made, b.writeThroughWriter(ctx, svc, volume, files)
+}
+
+// secretFiles reads the values of the service's secrets, by target.
+func secretFiles(svc *stack.Service) (map[string][]byte, error) {
 	files := make(map[string][]byte, len(svc.Secrets))
 	for _, s := range svc.Secrets {
 		value, err := os.ReadFile(s.Source)
 		if err != nil {
-			return false, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
+			return nil, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
 		}
 		files[s.Target] = value
 	}
+	return files, nil
+}
+
+// ensureSecretsVolume makes the project's volume of a container's secrets
+// unless it is there; it reports whether it made it.
+func (b *Backend) ensureSecretsVolume(ctx context.Context, st *stack.Stack, volume, holder string) (bool, error) {
 	labels := st.ProjectLabels()
 	labels[LabelUnnamedVolume] = holder + ":" + stack.SecretsDir
-	made, err := b.ensureOwned(st, resource{
+	return b.ensureOwned(st, resource{
 		kind: "volume", name: volume,
 		inspect: func() (map[string]string, error) {
 			v, err := b.engine.VolumeInspect(ctx, volume)
@@ -49,24 +69,26 @@ func (b *Backend) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.
 		},
 		create: func() error { return b.engine.VolumeCreate(ctx, volume, labels) },
 	})
-	if err != nil {
-		return false, err
-	}
+}
+
+// writeThroughWriter writes the files into the volume through a container
+// that mounts it writable and is never started.
+func (b *Backend) writeThroughWriter(ctx context.Context, svc *stack.Service, volume string, files map[string][]byte) error {
 	if err := b.ensureEmptyImage(ctx); err != nil {
-		return false, err
+		return err
 	}
 	writer, err := b.engine.ContainerCreate(ctx, engine.ContainerSpec{
 		Name: volume + "-writer", Image: emptyImage, Labels: map[string]string{labelEmpty: "secrets-writer"},
 		Mounts: []stack.Mount{{Type: stack.MountVolume, Source: volume, Target: secretsWriterDir}},
 	})
 	if err != nil {
-		return false, fmt.Errorf("service %s: write secrets: %w", svc.Name, err)
+		return fmt.Errorf("service %s: write secrets: %w", svc.Name, err)
 	}
 	defer func() { _ = b.engine.ContainerRemove(context.WithoutCancel(ctx), writer) }()
 	if err := b.engine.CopyFiles(ctx, writer, secretsWriterDir, files); err != nil {
-		return false, fmt.Errorf("service %s: write secrets into volume %s: %w", svc.Name, volume, err)
+		return fmt.Errorf("service %s: write secrets into volume %s: %w", svc.Name, volume, err)
 	}
-	return made, nil
+	return nil
 }
 
 // removeVolume removes a volume that may already be gone.

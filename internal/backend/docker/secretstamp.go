@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -51,26 +53,61 @@ func secretsStamp(svc *stack.Service) (string, error) {
 func secretsMarker(volume, stamp string) string { return volume + "-" + stamp }
 
 // ensureSecrets makes sure the volume of a container that outlives this
-// run holds the service's secrets as they are on disk: written by
-// writeSecrets unless its marker says so already. It reports whether it
-// made the volume.
-func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (bool, error) {
+// run holds the service's secrets as they are on disk, unless its marker
+// says so already. It reports whether it made the volume. Secrets written
+// through this machine's files (see hostfiles.go) are not yet known to be
+// where the engine looks: confirm, given the container that mounts the
+// volume, once it is created, checks that, writes them through the API if
+// not, and records them; it is nil when there is nothing to confirm.
+func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (made bool, confirm func(ctx context.Context, id string) error, err error) {
 	if len(svc.Secrets) == 0 {
-		return false, nil
+		return false, nil, nil
 	}
 	stamp, err := secretsStamp(svc)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	marker := secretsMarker(volume, stamp)
 	if b.secretsCurrent(ctx, st, volume, marker) {
-		return false, nil
+		return false, nil, nil
 	}
-	made, err := b.writeSecrets(ctx, st, svc, volume, holder)
+	files, err := secretFiles(svc)
 	if err != nil {
-		return made, err
+		return false, nil, err
 	}
-	return made, b.recordSecrets(ctx, st, volume, marker, holder)
+	if made, err = b.ensureSecretsVolume(ctx, st, volume, holder); err != nil {
+		return made, nil, err
+	}
+	record := func(ctx context.Context) error { return b.recordSecrets(ctx, st, volume, marker, holder) }
+	if dir, ok := b.hostDir(ctx, volume); ok {
+		// A file of its own, whose name no earlier write used, says that
+		// the container sees these very files.
+		token, err := randomHex(8)
+		if err != nil {
+			return made, nil, err
+		}
+		witness := ".stackctl-written-" + token
+		files[witness] = nil
+		if undo, err := writeOnHost(dir, files); err == nil {
+			return made, func(ctx context.Context, id string) error {
+				seen := b.seenAs(ctx, id, path.Join(stack.SecretsDir, witness), 0)
+				_ = os.Remove(filepath.Join(dir, witness))
+				if !seen {
+					undo()
+					delete(files, witness)
+					if err := b.writeThroughWriter(ctx, svc, volume, files); err != nil {
+						return err
+					}
+				}
+				return record(ctx)
+			}, nil
+		}
+		delete(files, witness)
+	}
+	if err := b.writeThroughWriter(ctx, svc, volume, files); err != nil {
+		return made, nil, err
+	}
+	return made, nil, record(ctx)
 }
 
 // secretsCurrent says the project's volume is there and its marker says it
