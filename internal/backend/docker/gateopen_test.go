@@ -6,9 +6,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stacktest"
 	"github.com/stackctl/stackctl/internal/startgate"
 )
 
@@ -103,5 +107,43 @@ func TestOpenGateWritesThroughTheAPIWhenTheVolumesDirectoryIsNotThere(t *testing
 	}
 	if eng.copies != 1 {
 		t.Fatalf("%d writes through the API, want 1", eng.copies)
+	}
+}
+
+// On a local engine the gate's binary is copied into its volume's
+// directory, whole and executable, and no container is made to write it.
+func TestTheGatesBinaryIsCopiedIntoItsVolumeOnTheHostOfALocalEngine(t *testing.T) {
+	binary := stacktest.StaticStackctl(t)
+	f := newFakeEngine()
+	f.local, f.volumeDirsSeen = true, true
+	b := New(f, nil, WithStartGate(binary))
+	b.probeGap = time.Millisecond
+	st := testStack(t)
+	if !b.gate.usable(testContext(t), f) {
+		t.Fatalf("the gate cannot run on the fake engine: %v", b.gate.err)
+	}
+	volume, _ := b.gate.volumes(st)
+	dir := t.TempDir()
+	f.volumeDirs = map[string]string{volume: dir}
+	mustUp(t, orchestrator.New(b, nil), st)
+
+	for _, e := range f.Events() {
+		if strings.HasPrefix(e, "create "+volume+"-writer") {
+			t.Errorf("a container was made to write the gate: %s", e)
+		}
+	}
+	want, err := os.Stat(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.Stat(filepath.Join(dir, "stackctl"))
+	if err != nil {
+		t.Fatalf("the gate's binary is not in its volume's directory: %v", err)
+	}
+	if got.Size() != want.Size() || got.Mode().Perm() != 0o755 {
+		t.Errorf("the copy is %d bytes, mode %v; want %d bytes, mode 0755", got.Size(), got.Mode().Perm(), want.Size())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the volume's directory holds %v, want just the binary", entries)
 	}
 }

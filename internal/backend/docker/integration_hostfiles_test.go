@@ -17,7 +17,8 @@ import (
 )
 
 // apiWrites is the engine, counting what is written into volumes through
-// its archive API: gate markers, and containers made to write secrets.
+// its archive API: gate markers, and containers made to write secrets or
+// the gate's binary.
 type apiWrites struct {
 	*engine.Client
 	markers, writers atomic.Int32
@@ -31,15 +32,16 @@ func (a *apiWrites) CopyFiles(ctx context.Context, ref, dir string, files map[st
 }
 
 func (a *apiWrites) ContainerCreate(ctx context.Context, spec engine.ContainerSpec) (string, error) {
-	if strings.HasSuffix(spec.Name, "run-secrets-writer") {
+	if strings.HasSuffix(spec.Name, "-writer") {
 		a.writers.Add(1)
 	}
 	return a.Client.ContainerCreate(ctx, spec)
 }
 
-// On this machine's engine, a service's secrets and the marker that opens
-// its gate are written through the volumes' directories, not the archive
-// API, and the service behind the gate runs and reads its secret.
+// On this machine's engine, a service's secrets, the gate's binary and the
+// marker that opens the gate are written through the volumes' directories,
+// not the archive API, and the service behind the gate runs and reads its
+// secret.
 func TestUpWritesSecretsAndOpensGatesThroughTheHostsFilesOnALocalEngine(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
@@ -80,7 +82,7 @@ secrets:
 		t.Errorf("%d markers written through the archive API, want none", n)
 	}
 	if n := writes.writers.Load(); n != 0 {
-		t.Errorf("%d containers made to write secrets, want none", n)
+		t.Errorf("%d containers made to write secrets or the gate, want none", n)
 	}
 	enginetest.Eventually(t, time.Minute, "the service behind the gate answers", func() error {
 		res, err := e.cli.Exec(ctx, second, []string{"redis-cli", "ping"})
