@@ -88,7 +88,7 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 		return "", "", err
 	}
 	secrets := unnamedVolumeName(r.st, plan.Service, s.Replica, stack.SecretsDir)
-	made, confirmSecrets, err := r.b.ensureSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
+	made, finishSecrets, err := r.b.ensureSecrets(ctx, r.st, plan.Service, secrets, fmt.Sprintf("%s-%d", plan.Service.Name, s.Replica))
 	if err != nil {
 		return "", "", err
 	}
@@ -102,16 +102,18 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 		}
 	}
 	id, err = r.b.engine.ContainerCreate(ctx, spec)
-	if errors.Is(err, engine.ErrConflict) {
-		return "", "", &orchestrator.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
-	}
-	if err == nil && confirmSecrets != nil {
-		// A container whose secrets are not where it looks is no use:
-		// the next run makes it again.
-		if err := confirmSecrets(ctx, id); err != nil {
+	if finishSecrets != nil {
+		if err != nil {
+			_ = finishSecrets(context.WithoutCancel(ctx), "")
+		} else if err := finishSecrets(ctx, id); err != nil {
+			// A container whose secrets are not where it looks is no
+			// use: the next run makes it again.
 			_ = r.b.engine.ContainerRemove(context.WithoutCancel(ctx), id)
 			return "", "", fmt.Errorf("service %s: container %s: %w", plan.Service.Name, s.Name, err)
 		}
+	}
+	if errors.Is(err, engine.ErrConflict) {
+		return "", "", &orchestrator.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
 	}
 	return id, token, err
 }

@@ -66,6 +66,8 @@ type fakeEngine struct {
 	onStart  map[string]func(*engine.Container)
 	probes   map[string]probeScript // default: every probe passes
 	startErr map[string]error
+	// createErr fails the create of the named containers.
+	createErr map[string]error
 	// inspected counts ContainerInspect calls, by container name.
 	inspected map[string]int
 	// startErrOnce fails the next start under the name, once.
@@ -565,6 +567,9 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, spec engine.ContainerS
 	defer f.mu.Unlock()
 	if _, ok := f.containers[spec.Name]; ok {
 		return "", fmt.Errorf("create container %s: %w", spec.Name, engine.ErrConflict)
+	}
+	if err := f.createErr[spec.Name]; err != nil {
+		return "", err
 	}
 	img, ok := f.images[spec.Image]
 	if !ok {

@@ -1,47 +1,43 @@
 package docker
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // secretsOnHost is the built-in stack on a local fake engine whose
 // volumes of db's, migrate's and web's secrets are directories of the
 // test's; seen says whether the containers see those directories.
-func secretsOnHost(t *testing.T, seen bool) (f *fakeEngine, dirs map[string]string, up, down func()) {
+func secretsOnHost(t *testing.T, seen bool) (*fakeEngine, *orchestrator.Orchestrator, *stack.Stack, map[string]string) {
 	t.Helper()
-	f = newFakeEngine()
+	f := newFakeEngine()
 	f.local, f.volumeDirsSeen = true, seen
 	st := testStack(t)
 	secretFile := filepath.Join(t.TempDir(), "postgres_password")
 	if err := os.WriteFile(secretFile, []byte("s3cret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	dirs = map[string]string{}
+	dirs := map[string]string{}
 	for i := range st.Services {
 		svc := &st.Services[i]
 		for j := range svc.Secrets {
 			svc.Secrets[j].Source = secretFile
 		}
 		if len(svc.Secrets) > 0 {
-			dirs[unnamedVolumeName(st, svc, 1, "/run/secrets")] = t.TempDir()
+			dirs[unnamedVolumeName(st, svc, 1, stack.SecretsDir)] = t.TempDir()
 		}
 	}
 	if len(dirs) != 3 {
 		t.Fatalf("volumes of secrets %v, want db's, migrate's and web's", dirs)
 	}
 	f.volumeDirs = dirs
-	o := newTestOrchestrator(f)
-	down = func() {
-		if err := o.Down(t.Context(), st, orchestrator.DownOptions{}); err != nil {
-			t.Fatalf("down: %v", err)
-		}
-	}
-	return f, dirs, func() { mustUp(t, o, st) }, down
+	return f, newTestOrchestrator(f), st, dirs
 }
 
 // writerEvents are the events of containers made to write secrets.
@@ -56,8 +52,8 @@ func writerEvents(f *fakeEngine) []string {
 }
 
 func TestSecretsAreWrittenThroughTheHostsFilesOfALocalEngine(t *testing.T) {
-	f, dirs, up, down := secretsOnHost(t, true)
-	up()
+	f, o, st, dirs := secretsOnHost(t, true)
+	mustUp(t, o, st)
 	if w := writerEvents(f); len(w) != 0 {
 		t.Errorf("containers made to write secrets: %q, want none", w)
 	}
@@ -84,8 +80,10 @@ func TestSecretsAreWrittenThroughTheHostsFilesOfALocalEngine(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	down()
-	up()
+	if err := o.Down(t.Context(), st, orchestrator.DownOptions{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	mustUp(t, o, st)
 	for volume, dir := range dirs {
 		if got, _ := os.ReadFile(filepath.Join(dir, "postgres_password")); string(got) != "left alone" {
 			t.Errorf("a cold up wrote the secrets of volume %s again (%q): what the first wrote was not recorded", volume, got)
@@ -94,8 +92,8 @@ func TestSecretsAreWrittenThroughTheHostsFilesOfALocalEngine(t *testing.T) {
 }
 
 func TestSecretsGoThroughTheAPIWhereTheEngineDoesNotSeeTheHostsFiles(t *testing.T) {
-	f, dirs, up, _ := secretsOnHost(t, false)
-	up()
+	f, o, st, dirs := secretsOnHost(t, false)
+	mustUp(t, o, st)
 	if w := writerEvents(f); len(w) == 0 {
 		t.Error("no container wrote the secrets, where the engine could not see them on the host")
 	}
@@ -103,5 +101,21 @@ func TestSecretsGoThroughTheAPIWhereTheEngineDoesNotSeeTheHostsFiles(t *testing.
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("what was written for volume %s where the engine does not look stayed: %v", volume, entries)
 		}
+	}
+}
+
+// A container that cannot be made leaves nothing of what was written for
+// it on the host: no secret and no witness.
+func TestSecretsWrittenOnTheHostAreTakenBackWhenTheContainerCannotBeMade(t *testing.T) {
+	f, o, st, dirs := secretsOnHost(t, true)
+	db, _ := st.Service("db")
+	refused := errors.New("no space left on device")
+	f.createErr = map[string]error{st.ContainerName(db, 1): refused}
+	if _, err := o.Up(testContext(t), st, orchestrator.UpOptions{}); !errors.Is(err, refused) {
+		t.Fatalf("up: %v, want db's create refused", err)
+	}
+	dir := dirs[unnamedVolumeName(st, db, 1, stack.SecretsDir)]
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("db's secrets volume holds %v after its container could not be made, want nothing", entries)
 	}
 }

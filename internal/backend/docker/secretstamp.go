@@ -56,10 +56,11 @@ func secretsMarker(volume, stamp string) string { return volume + "-" + stamp }
 // run holds the service's secrets as they are on disk, unless its marker
 // says so already. It reports whether it made the volume. Secrets written
 // through this machine's files (see hostfiles.go) are not yet known to be
-// where the engine looks: confirm, given the container that mounts the
-// volume, once it is created, checks that, writes them through the API if
-// not, and records them; it is nil when there is nothing to confirm.
-func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (made bool, confirm func(ctx context.Context, id string) error, err error) {
+// where the engine looks: finish, given the container that mounts the
+// volume once it is created, checks that, writes them through the API if
+// not, and records them; given no container ("", its create failed), it
+// takes back what it wrote. finish is nil when there is nothing to finish.
+func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (made bool, finish func(ctx context.Context, id string) error, err error) {
 	if len(svc.Secrets) == 0 {
 		return false, nil, nil
 	}
@@ -90,8 +91,12 @@ func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack
 		files[witness] = nil
 		if undo, err := writeOnHost(dir, files); err == nil {
 			return made, func(ctx context.Context, id string) error {
-				seen := b.seenAs(ctx, id, path.Join(stack.SecretsDir, witness), 0)
+				seen := id != "" && b.seenAs(ctx, id, path.Join(stack.SecretsDir, witness), 0)
 				_ = os.Remove(filepath.Join(dir, witness))
+				if id == "" {
+					undo()
+					return nil
+				}
 				if !seen {
 					undo()
 					delete(files, witness)
