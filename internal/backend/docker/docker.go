@@ -41,7 +41,7 @@ type Backend struct {
 	// has seen (observed or made), by container ID.
 	gateTokens *sync.Map
 	// hostDirs are where an engine on this machine keeps the files of
-	// volumes asked about, by name (see openGate).
+	// volumes asked about, by name (see hostfiles.go).
 	hostDirs *sync.Map
 }
 

@@ -10,9 +10,9 @@ import (
 
 // openGate writes the marker of token into the container, which releases
 // its gate: on an engine on this machine into the markers volume's
-// directory (see hostfiles.go; web's release after db is healthy took 6 ms
-// so against 57 through the API), else, or if the container does not see
-// it there, through the engine's API.
+// directory (see hostfiles.go; web's release after db is healthy: 6 ms,
+// against 57 through the API), else, or if the container does not see it
+// there, through the engine's API.
 func (b *Backend) openGate(ctx context.Context, st *stack.Stack, id, name, token string) error {
 	marker := map[string][]byte{token: nil}
 	if dir, ok := b.hostDir(ctx, gateMarkersVolume(st)); ok {

@@ -46,12 +46,19 @@ func writeOnHost(dir string, files map[string][]byte) (undo func(), err error) {
 			_ = os.Remove(p)
 		}
 	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err // not here: nothing of it is made
+	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
 		if !filepath.IsLocal(name) {
 			err = errors.New("not a path inside the volume: " + name)
-		} else if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-			err = os.WriteFile(p, content, 0o644)
+		} else if err = makeDirs(dir, filepath.Dir(p)); err == nil {
+			// Modes as given, whatever this process's umask or the mode
+			// of a file there before.
+			if err = os.WriteFile(p, content, 0o644); err == nil {
+				err = os.Chmod(p, 0o644)
+			}
 		}
 		if err != nil {
 			undo()
@@ -60,6 +67,23 @@ func writeOnHost(dir string, files map[string][]byte) (undo func(), err error) {
 		written = append(written, p)
 	}
 	return undo, nil
+}
+
+// makeDirs makes the directories of path below root, mode 0755.
+func makeDirs(root, path string) error {
+	if path == root {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := makeDirs(root, filepath.Dir(path)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(path, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return os.Chmod(path, 0o755)
 }
 
 // copyOnHost copies the file at src into dir as name, with mode, through
