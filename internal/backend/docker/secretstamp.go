@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -80,39 +78,24 @@ func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack
 		return made, nil, err
 	}
 	record := func(ctx context.Context) error { return b.recordSecrets(ctx, st, volume, marker, holder) }
-	if dir, ok := b.hostDir(ctx, volume); ok {
-		// A file of its own, whose name no earlier write used, says that
-		// the container sees these very files.
-		token, err := randomHex(8)
-		if err != nil {
-			return made, nil, err
+	throughAPI := func(ctx context.Context) error {
+		if err := b.writeThroughWriter(ctx, svc, volume, files); err != nil {
+			return err
 		}
-		witness := ".stackctl-written-" + token
-		files[witness] = nil
-		if undo, err := writeOnHost(dir, files); err == nil {
-			return made, func(ctx context.Context, id string) error {
-				seen := id != "" && b.seenAs(ctx, id, path.Join(stack.SecretsDir, witness), 0)
-				_ = os.Remove(filepath.Join(dir, witness))
-				if id == "" {
-					undo()
-					return nil
-				}
-				if !seen {
-					undo()
-					delete(files, witness)
-					if err := b.writeThroughWriter(ctx, svc, volume, files); err != nil {
-						return err
-					}
-				}
+		return record(ctx)
+	}
+	if written, ok := b.writeSecretsOnHost(ctx, volume, files); ok {
+		return made, func(ctx context.Context, id string) error {
+			switch {
+			case written.seenBy(ctx, id):
 				return record(ctx)
-			}, nil
-		}
-		delete(files, witness)
+			case id == "":
+				return nil
+			}
+			return throughAPI(ctx)
+		}, nil
 	}
-	if err := b.writeThroughWriter(ctx, svc, volume, files); err != nil {
-		return made, nil, err
-	}
-	return made, nil, record(ctx)
+	return made, nil, throughAPI(ctx)
 }
 
 // secretsCurrent says the project's volume is there and its marker says it
