@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Checking a file against the Compose schema costs a new process about
@@ -21,6 +22,11 @@ import (
 type validation struct {
 	marker string // "" when the inputs cannot be remembered
 }
+
+// keptVerdicts bounds the verdicts remembered: every environment a file is
+// loaded in leaves one, and a CI job's variables differ on every run. The
+// ones used least recently go first.
+const keptVerdicts = 256
 
 // schemaVersion changes the digest when the schema stackctl checks against
 // may have changed (a new compose-go).
@@ -50,8 +56,14 @@ func rememberedValidation(contents [][]byte, env map[string]string) (validation,
 		fmt.Fprintf(h, "%s=%s\n", k, strings.ReplaceAll(env[k], "\n", "\\n"))
 	}
 	v := validation{marker: filepath.Join(dir, "stackctl", "validated", hex.EncodeToString(h.Sum(nil)))}
-	_, err = os.Stat(v.marker)
-	return v, err == nil
+	if _, err := os.Stat(v.marker); err != nil {
+		return v, false
+	}
+	// A verdict used is touched, so it outlives those that were not; one
+	// that cannot be touched still counts.
+	now := time.Now()
+	_ = os.Chtimes(v.marker, now, now)
+	return v, true
 }
 
 // remember records that the inputs passed; failing to is no error: the
@@ -60,7 +72,30 @@ func (v validation) remember() {
 	if v.marker == "" {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(v.marker), 0o700); err == nil {
-		_ = os.WriteFile(v.marker, nil, 0o600)
+	dir := filepath.Dir(v.marker)
+	if err := os.MkdirAll(dir, 0o700); err == nil && os.WriteFile(v.marker, nil, 0o600) == nil {
+		forgetOldVerdicts(dir, keptVerdicts)
+	}
+}
+
+// forgetOldVerdicts removes all but the keep verdicts of dir used last.
+func forgetOldVerdicts(dir string, keep int) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) <= keep {
+		return
+	}
+	type verdict struct {
+		path string
+		used time.Time
+	}
+	verdicts := make([]verdict, 0, len(entries))
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			verdicts = append(verdicts, verdict{filepath.Join(dir, e.Name()), info.ModTime()})
+		}
+	}
+	slices.SortFunc(verdicts, func(a, b verdict) int { return b.used.Compare(a.used) })
+	for _, old := range verdicts[min(keep, len(verdicts)):] {
+		_ = os.Remove(old.path)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A file whose exact bytes and environment passed the schema before is
@@ -52,4 +54,43 @@ func loadEnvironment() map[string]string {
 	}
 	env["X"] = "1"
 	return env
+}
+
+// Verdicts are bounded: once there are too many, those used least recently
+// are forgotten, and one looked up counts as used.
+func TestRememberedVerdictsAreBoundedLeastRecentlyUsedFirst(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	content := [][]byte{[]byte("services:\n  a:\n    image: busybox\n")}
+	inEnv := func(i int) map[string]string { return map[string]string{"RUN": strconv.Itoa(i)} }
+	long := time.Now().Add(-time.Hour)
+	for i := range keptVerdicts {
+		check, known := rememberedValidation(content, inEnv(i))
+		if known {
+			t.Fatalf("environment %d: remembered before it passed", i)
+		}
+		check.remember()
+		// Older the lower i, a second apart, whatever the clock's grain.
+		used := long.Add(time.Duration(i) * time.Second)
+		if err := os.Chtimes(check.marker, used, used); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, known := rememberedValidation(content, inEnv(0)); !known {
+		t.Fatal("the oldest verdict was forgotten before the bound was passed")
+	}
+	check, _ := rememberedValidation(content, inEnv(keptVerdicts))
+	check.remember()
+
+	entries, err := os.ReadDir(filepath.Dir(check.marker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != keptVerdicts {
+		t.Errorf("%d verdicts kept, want %d", len(entries), keptVerdicts)
+	}
+	for i, want := range map[int]bool{0: true, 1: false, 2: true, keptVerdicts: true} {
+		if _, known := rememberedValidation(content, inEnv(i)); known != want {
+			t.Errorf("environment %d remembered = %v, want %v", i, known, want)
+		}
+	}
 }
