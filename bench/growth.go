@@ -41,6 +41,12 @@ var DefaultGrowthSizes = []int{1, 5, 10, 20, 40}
 // more would not be a measurement of the tool any more.
 const maxGrowthSize = 100
 
+// growthNoopRepeats is how many no-op ups a round times at each size. One
+// is a poor sample on a 2-core machine where the stack's own healthchecks
+// (four execs a second at 40 services) land at random beside it: the same
+// no-op took 87 to 267 ms in one sitting.
+const growthNoopRepeats = 3
+
 // growthTargetSize is the size the targets for no-op up and memory
 // are judged at.
 const growthTargetSize = 40
@@ -281,19 +287,22 @@ func (r *Runner) growthCycle(ctx context.Context, round int, g *growthStack, t *
 	r.recordRSS(round, t, growthMetric(metricGrowthColdRSS, n), n, run)
 
 	// No-op up, once the engine's own healthchecks found every service
-	// healthy: the same command, with nothing to do.
+	// healthy: the same command, with nothing to do, growthNoopRepeats
+	// times in a row.
 	if err := r.waitHealthy(ctx, t, growthSettleTimeout(n)); err != nil {
 		return err
 	}
-	noopCtx, cancel := context.WithTimeout(ctx, growthUpTimeout(n))
-	defer cancel()
-	run, took, _, err = r.upUntilHealthy(noopCtx, t, n)
-	if err != nil {
-		return fmt.Errorf("no-op up: %w", err)
+	for range growthNoopRepeats {
+		noopCtx, cancel := context.WithTimeout(ctx, growthUpTimeout(n))
+		run, took, _, err = r.upUntilHealthy(noopCtx, t, n)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("no-op up: %w", err)
+		}
+		r.record(Sample{Round: round, Tool: t.Name, Metric: growthMetric(metricGrowthNoopUp, n), Services: n,
+			Value: took.Seconds(), Unit: unitSeconds, Timeline: timeline(run.Began, run.Events)})
+		r.recordRSS(round, t, growthMetric(metricGrowthNoopRSS, n), n, run)
 	}
-	r.record(Sample{Round: round, Tool: t.Name, Metric: growthMetric(metricGrowthNoopUp, n), Services: n,
-		Value: took.Seconds(), Unit: unitSeconds, Timeline: timeline(run.Began, run.Events)})
-	r.recordRSS(round, t, growthMetric(metricGrowthNoopRSS, n), n, run)
 
 	// down -v, untimed: nothing may be left.
 	if _, err := t.Down(ctx, true); err != nil {
