@@ -158,6 +158,9 @@ type Volume struct {
 	// Mountpoint is where the volume's files are on the engine's host
 	// (set by VolumeInspect).
 	Mountpoint string
+	// CreatedAt is when the engine made it (set by VolumeInspect and
+	// VolumeClaim).
+	CreatedAt time.Time
 }
 
 // ExecResult is what a command run in a container returned.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/volume"
@@ -13,7 +14,14 @@ func (c *Client) VolumeInspect(ctx context.Context, name string) (Volume, error)
 	if err != nil {
 		return Volume{}, classify(err, "inspect volume %s", name)
 	}
-	return Volume{Name: v.Name, Labels: v.Labels, Mountpoint: v.Mountpoint}, nil
+	return volumeOf(v), nil
+}
+
+func volumeOf(v volume.Volume) Volume {
+	// The engine gives the time in RFC 3339; a time it garbles is left
+	// zero.
+	created, _ := time.Parse(time.RFC3339Nano, v.CreatedAt)
+	return Volume{Name: v.Name, Labels: v.Labels, Mountpoint: v.Mountpoint, CreatedAt: created}
 }
 
 // VolumeCreate creates a local volume with labels.
@@ -22,6 +30,18 @@ func (c *Client) VolumeCreate(ctx context.Context, name string, labels map[strin
 		return classify(err, "create volume %s", name)
 	}
 	return nil
+}
+
+// VolumeClaim creates the named local volume with labels or, when it
+// exists, leaves it as it is, and returns the volume the engine has under
+// that name. The engine makes a name once, for whoever asks first, so its
+// labels say who that was.
+func (c *Client) VolumeClaim(ctx context.Context, name string, labels map[string]string) (Volume, error) {
+	v, err := c.api.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels})
+	if err != nil {
+		return Volume{}, classify(err, "create volume %s", name)
+	}
+	return volumeOf(v), nil
 }
 
 // VolumeRemove removes the named volume.

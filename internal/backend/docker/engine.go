@@ -30,6 +30,7 @@ type Resources interface {
 	VolumeInspect(ctx context.Context, name string) (engine.Volume, error)
 	VolumeList(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
 	VolumeCreate(ctx context.Context, name string, labels map[string]string) error
+	VolumeClaim(ctx context.Context, name string, labels map[string]string) (engine.Volume, error)
 	VolumeRemove(ctx context.Context, name string) error
 }
 

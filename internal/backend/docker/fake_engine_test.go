@@ -440,6 +440,21 @@ func (f *fakeEngine) VolumeCreate(ctx context.Context, name string, labels map[s
 	return f.createResource(ctx, f.volumes, "volume", name, labels)
 }
 
+// VolumeClaim creates the volume, or returns the one of that name as it
+// is, as the engine does.
+func (f *fakeEngine) VolumeClaim(ctx context.Context, name string, labels map[string]string) (engine.Volume, error) {
+	if err := ctx.Err(); err != nil {
+		return engine.Volume{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.volumes[name]; !ok {
+		f.record("create volume %s", name)
+		f.volumes[name] = maps.Clone(labels)
+	}
+	return engine.Volume{Name: name, Labels: maps.Clone(f.volumes[name])}, nil
+}
+
 func (f *fakeEngine) VolumeList(_ context.Context, labels map[string]string) ([]engine.Volume, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
