@@ -2,6 +2,7 @@ package docker_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,7 +99,7 @@ func TestConcurrentRunsOfOneProjectTakeTurns(t *testing.T) {
 			t.Fatalf("round %d: down: %v\n%s", round, err, out)
 		}
 	}
-	if _, err := e.cli.ContainerInspect(ctx, e.project+"_lock"); !errors.Is(err, engine.ErrNotFound) {
+	if _, err := e.cli.VolumeInspect(ctx, "stackctl-lock."+e.project); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("the project's lock is still held after every run ended: %v", err)
 	}
 }
@@ -126,9 +127,16 @@ func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
 		t.Fatal(err)
 	}
 	host, _ := os.Hostname()
-	_, err = e.cli.ContainerCreate(ctx, engine.ContainerSpec{Name: e.project + "_lock", Image: "stackctl/empty:1", Labels: map[string]string{
-		"io.stackctl.lock": e.project, "io.stackctl.lock.host": host, "io.stackctl.lock.pid": fmt.Sprint(dead.Process.Pid), "io.stackctl.lock.owner": "a run that crashed",
-	}})
+	lock, claim := "stackctl-lock."+e.project, "stackctl-lock."+e.project+".crashed"
+	t.Cleanup(func() {
+		for _, name := range []string{lock, claim} {
+			_ = e.cli.VolumeRemove(context.Background(), name)
+		}
+	})
+	err = e.cli.VolumeCreate(ctx, lock, map[string]string{
+		"io.stackctl.lock": e.project, "io.stackctl.lock.host": host, "io.stackctl.lock.pid": fmt.Sprint(dead.Process.Pid),
+		"io.stackctl.lock.owner": "a run that crashed", "io.stackctl.lock.token": "crashed",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +144,14 @@ func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Lock over a dead holder: %v", err)
 	}
+	if v, err := e.cli.VolumeInspect(ctx, lock); err != nil || v.Labels["io.stackctl.lock.token"] == "crashed" {
+		t.Errorf("after the takeover the lock is %+v, %v; want this run's", v, err)
+	}
 	unlock()
-	if _, err := e.cli.ContainerInspect(ctx, e.project+"_lock"); !errors.Is(err, engine.ErrNotFound) {
-		t.Errorf("unlock left the lock: %v", err)
+	for _, name := range []string{lock, claim} {
+		if _, err := e.cli.VolumeInspect(ctx, name); !errors.Is(err, engine.ErrNotFound) {
+			t.Errorf("volume %s left after the takeover and unlock: %v", name, err)
+		}
 	}
 }
 
