@@ -24,12 +24,11 @@ func volumeOf(v volume.Volume) Volume {
 	return Volume{Name: v.Name, Labels: v.Labels, Mountpoint: v.Mountpoint, CreatedAt: created}
 }
 
-// VolumeCreate creates a local volume with labels.
+// VolumeCreate creates a local volume with labels (see VolumeClaim for one
+// that exists).
 func (c *Client) VolumeCreate(ctx context.Context, name string, labels map[string]string) error {
-	if _, err := c.api.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels}); err != nil {
-		return classify(err, "create volume %s", name)
-	}
-	return nil
+	_, err := c.VolumeClaim(ctx, name, labels)
+	return err
 }
 
 // VolumeClaim creates the named local volume with labels or, when it
