@@ -99,12 +99,6 @@ type dockerRun struct {
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
-	if b.gate != nil {
-		// Whether the gate can run here asks the engine its platform:
-		// asked now, beside the images, not on the way to the first
-		// gated create.
-		go b.gate.usable(ctx, b.engine)
-	}
 	imageIDs, built, err := b.images.Ensure(ctx, st, build)
 	if err != nil {
 		return nil, false, err

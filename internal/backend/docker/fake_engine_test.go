@@ -793,7 +793,10 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, ref, signal string) erro
 // has no host processes to signal either way.
 func (f *fakeEngine) IsLocal() bool { return f.local }
 
-func (f *fakeEngine) Platform(context.Context) (string, error) { return "linux/" + runtime.GOARCH, nil }
+func (f *fakeEngine) Platform(context.Context) (string, error) {
+	f.record("platform")
+	return "linux/" + runtime.GOARCH, nil
+}
 
 // ContainerLogs writes the container's canned lines (the last opts.Tail of
 // them) to stdout; with Follow it then waits for ctx, as the engine does.

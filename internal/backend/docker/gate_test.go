@@ -189,3 +189,33 @@ func psState(t *testing.T, o *orchestrator.Orchestrator, st *stack.Stack, servic
 	t.Fatalf("ps lists no container of %s: %+v", service, ps)
 	return ""
 }
+
+// Whether the gate can run asks the engine its platform, which costs the
+// engine two programs' runs (`/version` runs runc's and docker-init's): an
+// up asks once it creates a container that would start held, and a no-op
+// up, which creates none, never asks.
+func TestOnlyAnUpThatCreatesAGatedContainerAsksTheEnginesPlatform(t *testing.T) {
+	gate := stacktest.StaticStackctl(t)
+	f := newFakeEngine()
+	st := testStack(t)
+	mustUp(t, orchestrator.New(New(f, nil, WithStartGate(gate)), nil), st)
+	if got := countEvents(f, "platform"); got != 1 {
+		t.Errorf("the first up asked the engine's platform %d times, want once; events: %q", got, f.Events())
+	}
+	f.events = nil
+	// A new process, as every run of stackctl is: nothing remembered.
+	mustUp(t, orchestrator.New(New(f, nil, WithStartGate(gate)), nil), st)
+	if f.has("platform") {
+		t.Errorf("a no-op up asked the engine's platform; events: %q", f.Events())
+	}
+}
+
+func countEvents(f *fakeEngine, event string) int {
+	n := 0
+	for _, e := range f.Events() {
+		if e == event {
+			n++
+		}
+	}
+	return n
+}
