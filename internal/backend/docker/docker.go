@@ -29,7 +29,9 @@ type Backend struct {
 	engine   Engine
 	images   *images.Store
 	progress progress.Reporter
-	// probeGap is the pause between two fast health probes.
+	// probeGap is the pause between two fast health probes; a command run
+	// in a container as one waits longer as the wait goes on (see
+	// maxExecGap).
 	probeGap time.Duration
 	// killer crashes containers; killOpts configure it.
 	killer   *crash.Killer
