@@ -83,7 +83,7 @@ func (b *balancer) drained(ctx context.Context) error {
 	defer cancel()
 	// "[s]hutting" keeps grep from matching its own command line.
 	idle := b.backend.execFails(b.id, []string{"sh", "-c", `grep -qa '[s]hutting down' /proc/[0-9]*/cmdline`}, drainTimeout)
-	if err := wait.Until(ctx, b.backend.probeGap, wait.Paced(idle, maxExecGap)); err != nil {
+	if err := wait.Until(ctx, b.backend.probeGap, wait.Paced(idle, maxCheckGap)); err != nil {
 		b.backend.report("container "+b.name, "draining", "old workers still busy after "+drainTimeout.String())
 	}
 	return nil

@@ -35,13 +35,15 @@ func (c *containerCondition) Check(ctx context.Context) (bool, error) {
 	return c.test(got)
 }
 
-// maxExecGap caps the pause between two runs of a command a wait runs in
-// a container. Each run is a process started through runc: tens of
-// milliseconds of the machine's CPU, so that one run every poll for the
-// whole of a slow start would take a good share of a core from the start
-// it waits for. Waits pace them instead (wait.Paced): every poll at
-// first, then a tenth of the time waited apart, at most this.
-const maxExecGap = time.Second
+// maxCheckGap caps the pause between two checks of a wait for a
+// container to be ready. A command run in it is a process started through
+// runc, tens of milliseconds of the machine's CPU: run every poll for the
+// whole of a slow start it would take a good share of a core from the
+// start it waits for. An inspect costs a millisecond, but many containers
+// may be waited for at once. So waits pace their checks (wait.Paced):
+// every poll at first, then a tenth of the time waited apart, at most
+// this.
+const maxCheckGap = time.Second
 
 // execCondition holds when a command run in the container exits as want
 // says; last describes the latest answer that did not.

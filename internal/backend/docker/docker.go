@@ -29,9 +29,8 @@ type Backend struct {
 	engine   Engine
 	images   *images.Store
 	progress progress.Reporter
-	// probeGap is the pause between two fast health probes; a command run
-	// in a container as one waits longer as the wait goes on (see
-	// maxExecGap).
+	// probeGap is the pause between two fast health probes, which grows
+	// as a wait goes on (see maxCheckGap).
 	probeGap time.Duration
 	// killer crashes containers; killOpts configure it.
 	killer   *crash.Killer

@@ -112,9 +112,9 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 	})
 	healthy := wait.Condition(verdict)
 	if probe != nil {
-		healthy = wait.ForAny(verdict, whileRunning(verdict, wait.Paced(probe, maxExecGap)))
+		healthy = wait.ForAny(verdict, whileRunning(verdict, probe))
 	}
-	err := wait.Until(ctx, b.probeGap, healthy)
+	err := wait.Until(ctx, b.probeGap, wait.Paced(healthy, maxCheckGap))
 	var failed *orchestrator.ServiceFailedError
 	switch {
 	case err == nil:
@@ -155,7 +155,7 @@ func (b *Backend) waitReadiness(ctx context.Context, svc *stack.Service, id, nam
 		return nil
 	}
 	ready := b.execPasses(id, svc.Readiness, 5*time.Second)
-	if err := wait.Until(ctx, b.probeGap, wait.Paced(ready, maxExecGap)); err != nil {
+	if err := wait.Until(ctx, b.probeGap, wait.Paced(ready, maxCheckGap)); err != nil {
 		last := ""
 		if ready.last != "" {
 			last = fmt.Sprintf("readiness %q: %s", svc.Readiness, ready.last)
