@@ -24,8 +24,7 @@ func TestASlowHealthcheckIsProbedLessOftenAsTheWaitGoesOn(t *testing.T) {
 			}
 			return engine.ExecResult{Output: "accepting connections"}
 		}
-		o := orchestrator.New(New(f, nil), nil)
-		if out := <-goUp(t.Context(), o, testStack(t), orchestrator.UpOptions{}); out.err != nil {
+		if out := <-goUp(t.Context(), orchestrated(f, nil), testStack(t), orchestrator.UpOptions{}); out.err != nil {
 			t.Fatalf("up: %v", out.err)
 		}
 		f.mu.Lock()
