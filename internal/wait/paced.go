@@ -10,12 +10,11 @@ import (
 const pacedShare = 10
 
 // Paced checks c at the poll's cadence at first, then ever less often:
-// after each check it is skipped (not done, no failure) until a tenth of
-// the time since its first check has passed, and never for longer than
-// maxGap. For a condition too costly to check at every turn of a long
-// wait, such as a command run in a container, beside cheap ones that keep
-// the cadence: its answer comes at most a tenth of the wait late, or
-// maxGap.
+// after each check it is skipped (not done, no failure) for a tenth of
+// the time waited so far, and never for longer than maxGap. For a
+// condition too costly to check at every turn of a long wait, such as a
+// command run in a container: its answer comes at most a tenth of the
+// wait late, or maxGap.
 func Paced(c Condition, maxGap time.Duration) Condition {
 	var first, next time.Time
 	return Func(func(ctx context.Context) (bool, error) {
