@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// pacedShare is the share of the time waited so far that a paced
-// condition lets pass between two of its checks.
+// pacedShare: between two of its checks a paced condition lets pass the
+// time waited so far divided by this.
 const pacedShare = 10
 
 // Paced checks c at the poll's cadence at first, then ever less often:

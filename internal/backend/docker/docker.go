@@ -29,8 +29,8 @@ type Backend struct {
 	engine   Engine
 	images   *images.Store
 	progress progress.Reporter
-	// probeGap is the pause between two fast health probes, which grows
-	// as a wait goes on (see maxCheckGap).
+	// probeGap is the pause between two polls of a wait; the checks a
+	// poll runs are paced as the wait goes on (see maxCheckGap).
 	probeGap time.Duration
 	// killer crashes containers; killOpts configure it.
 	killer   *crash.Killer
