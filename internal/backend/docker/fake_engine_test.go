@@ -173,6 +173,19 @@ func (f *fakeEngine) has(event string) bool {
 	return slices.Contains(f.events, event)
 }
 
+// count says how many times event happened.
+func (f *fakeEngine) count(event string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, e := range f.events {
+		if e == event {
+			n++
+		}
+	}
+	return n
+}
+
 // exit makes a running container exit with code, as if its process ended.
 func (f *fakeEngine) exit(name string, code int) {
 	f.mu.Lock()

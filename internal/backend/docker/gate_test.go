@@ -199,7 +199,7 @@ func TestOnlyAnUpThatCreatesAGatedContainerAsksTheEnginesPlatform(t *testing.T) 
 	f := newFakeEngine()
 	st := testStack(t)
 	mustUp(t, orchestrator.New(New(f, nil, WithStartGate(gate)), nil), st)
-	if got := countEvents(f, "platform"); got != 1 {
+	if got := f.count("platform"); got != 1 {
 		t.Errorf("the first up asked the engine's platform %d times, want once; events: %q", got, f.Events())
 	}
 	f.events = nil
@@ -208,14 +208,4 @@ func TestOnlyAnUpThatCreatesAGatedContainerAsksTheEnginesPlatform(t *testing.T) 
 	if f.has("platform") {
 		t.Errorf("a no-op up asked the engine's platform; events: %q", f.Events())
 	}
-}
-
-func countEvents(f *fakeEngine, event string) int {
-	n := 0
-	for _, e := range f.Events() {
-		if e == event {
-			n++
-		}
-	}
-	return n
 }
