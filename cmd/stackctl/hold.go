@@ -6,12 +6,23 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/startgate"
 )
+
+// A held container's first process replaces itself with the service's
+// command from the goroutine main runs on, which must be on the process's
+// main thread for that (startgate.ErrNotMainThread); only an init function
+// can keep it there.
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == startgate.Command {
+		runtime.LockOSThread()
+	}
+}
 
 // holdInterval is how often a held container looks for its marker: the
 // exec waits at most this long after stackctl opens the gate.

@@ -54,9 +54,18 @@ func Entrypoint(token string) []string {
 // ErrNotFound says the command to run is not in the container.
 var ErrNotFound = errors.New("executable file not found")
 
+// ErrNotMainThread says Exec was called from a thread other than the
+// process's first. An execve from another thread makes the kernel end the
+// first thread and give its thread-group ID to the caller; in between, the
+// process's /proc entry is a zombie's, and an exec into the container
+// landing then fails ("cannot exec in a stopped container"). The caller
+// keeps main on the first thread: runtime.LockOSThread in an init function.
+var ErrNotMainThread = errors.New("not on the process's main thread (lock it with runtime.LockOSThread in an init function)")
+
 // Hold waits, checking every interval, until marker exists, then runs argv
-// in place of this process. It returns only when it cannot: ctx ended, the
-// marker could not be checked, or argv cannot be run.
+// in place of this process; from the main thread, as Exec must. It returns
+// only when it cannot: ctx ended, the marker could not be checked, or argv
+// cannot be run.
 func Hold(ctx context.Context, marker string, argv []string, interval time.Duration) error {
 	if len(argv) == 0 {
 		return errors.New("hold: no command to run")
@@ -78,11 +87,15 @@ func Hold(ctx context.Context, marker string, argv []string, interval time.Durat
 }
 
 // Exec replaces this process with argv, found as the engine would: in the
-// PATH of the container's environment unless it names a path.
+// PATH of the container's environment unless it names a path. It must run
+// on the process's main thread (ErrNotMainThread).
 func Exec(argv []string) error {
 	program, err := exec.LookPath(argv[0])
 	if err != nil {
 		return fmt.Errorf("hold: run %q: %w", argv[0], ErrNotFound)
+	}
+	if syscall.Gettid() != syscall.Getpid() {
+		return fmt.Errorf("hold: run %s: %w", program, ErrNotMainThread)
 	}
 	if err := syscall.Exec(program, argv, os.Environ()); err != nil {
 		return fmt.Errorf("hold: run %s: %w", program, err)

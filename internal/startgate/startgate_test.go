@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,6 +18,13 @@ import (
 // The test binary holds as a gated container would when this variable
 // names the marker; the command it then runs echoes a line.
 const holdMarkerEnv = "STARTGATE_TEST_MARKER"
+
+// As the hold command does: the held test binary execs from main's thread.
+func init() {
+	if os.Getenv(holdMarkerEnv) != "" {
+		runtime.LockOSThread()
+	}
+}
 
 func TestMain(m *testing.M) {
 	if marker := os.Getenv(holdMarkerEnv); marker != "" {
@@ -90,5 +99,28 @@ func TestEntrypointNamesTheMarkerOfItsToken(t *testing.T) {
 	got := strings.Join(Entrypoint("abc"), " ")
 	if want := "/.stackctl/gate/stackctl hold /.stackctl/open/abc --"; got != want {
 		t.Errorf("Entrypoint = %q, want %q", got, want)
+	}
+}
+
+// Exec from any thread but the main one refuses, and replaces nothing.
+func TestExecRefusesAThreadOtherThanTheMain(t *testing.T) {
+	errs := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if syscall.Gettid() != syscall.Getpid() {
+			errs <- Exec([]string{"true"})
+			return
+		}
+		// This goroutine holds the main thread, so the next one runs on another.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			runtime.LockOSThread()
+			errs <- Exec([]string{"true"})
+		}()
+		<-done
+	}()
+	if err := <-errs; !errors.Is(err, ErrNotMainThread) {
+		t.Errorf("Exec from another thread = %v, want ErrNotMainThread", err)
 	}
 }
