@@ -137,14 +137,14 @@ func TestExecIntegrationEnvWorkdirUser(t *testing.T) {
 	st, _ := e.execStack(ctx)
 	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
 
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	code, err := e.orch.Exec(ctx, st, orchestrator.ExecOptions{
 		Service: "app", Cmd: []string{"sh", "-c", `echo "$GREETING|$EXTRA|$(pwd)|$(id -u):$(id -g)"`},
 		Env: []string{"GREETING=from-exec", "EXTRA=x y"}, WorkingDir: "/tmp", User: "4321:1234",
-		Stdio: engine.Stdio{Out: &out},
+		Stdio: engine.Stdio{Out: &out, Err: &errOut},
 	})
 	if err != nil || code != 0 {
-		t.Fatalf("exec = %d, %v", code, err)
+		t.Fatalf("exec = %d, %v\nstdout: %s\nstderr: %s", code, err, out.String(), errOut.String())
 	}
 	if got, want := out.String(), "from-exec|x y|/tmp|4321:1234\n"; got != want {
 		t.Errorf("output %q, want %q", got, want)
