@@ -361,15 +361,9 @@ func advertiseAddr(ctx context.Context, api *client.Client) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("inspect the host engine's default bridge network: %w", err)
 	}
-	gateway := ""
-	for _, cfg := range bridge.IPAM.Config {
-		if ip := net.ParseIP(cfg.Gateway); ip != nil && ip.To4() != nil {
-			gateway = cfg.Gateway
-			break
-		}
-	}
-	if gateway == "" {
-		return "", fmt.Errorf("the host engine's default bridge network has no IPv4 gateway (IPAM %+v)", bridge.IPAM.Config)
+	gateway, err := bridgeGateway(bridge)
+	if err != nil {
+		return "", fmt.Errorf("the host engine's default bridge: %w", err)
 	}
 	// 2377 may be taken; a port the kernel just handed out is free, but for
 	// a race no test on this machine runs (they hold the lock).
