@@ -102,13 +102,15 @@ func TestEntrypointNamesTheMarkerOfItsToken(t *testing.T) {
 	}
 }
 
-// Exec from any thread but the main one refuses, and replaces nothing.
+// Exec from any thread but the main one refuses, and replaces nothing. (Were
+// it to replace the test binary, false would fail the run.)
 func TestExecRefusesAThreadOtherThanTheMain(t *testing.T) {
 	errs := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 		if syscall.Gettid() != syscall.Getpid() {
-			errs <- Exec([]string{"true"})
+			errs <- Exec([]string{"false"})
 			return
 		}
 		// This goroutine holds the main thread, so the next one runs on another.
@@ -116,7 +118,8 @@ func TestExecRefusesAThreadOtherThanTheMain(t *testing.T) {
 		go func() {
 			defer close(done)
 			runtime.LockOSThread()
-			errs <- Exec([]string{"true"})
+			defer runtime.UnlockOSThread()
+			errs <- Exec([]string{"false"})
 		}()
 		<-done
 	}()
