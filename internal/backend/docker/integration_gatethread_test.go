@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
@@ -37,19 +37,10 @@ func TestStartGateIntegrationExecsLandWhileTheGatePasses(t *testing.T) {
 		chain = append(chain, "/gate", "hold", "/etc/hostname", "--")
 	}
 	chain = append(chain, "sleep", "infinity")
-	name := e.project + "-gates"
-	created, err := e.api.ContainerCreate(ctx,
-		&container.Config{Image: "redis:7", Entrypoint: chain, Labels: map[string]string{stack.LabelProject: e.project}},
-		&container.HostConfig{Binds: []string{stacktest.StaticStackctl(t) + ":/gate:ro"}}, nil, nil, name)
-	if err != nil {
-		t.Fatalf("create %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = e.api.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	id := enginetest.Run(t, e.cli, e.project, engine.ContainerSpec{
+		Name: e.project + "-gates", Image: "redis:7", Entrypoint: chain,
+		Mounts: []stack.Mount{{Type: stack.MountBind, Source: stacktest.StaticStackctl(t), Target: "/gate", ReadOnly: true}},
 	})
-	if err := e.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
 
 	// Execs from four clients at once, until one sees sleep as the first
 	// process.
@@ -64,7 +55,7 @@ func TestStartGateIntegrationExecsLandWhileTheGatePasses(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for hammer.Err() == nil {
-				res, err := e.cli.Exec(hammer, created.ID, []string{"cat", "/proc/1/cmdline"})
+				res, err := e.cli.Exec(hammer, id, []string{"cat", "/proc/1/cmdline"})
 				if hammer.Err() != nil {
 					return
 				}
