@@ -25,13 +25,14 @@ func bridgeGateway(bridge network.Inspect) (string, error) {
 			subnets = append(subnets, subnet)
 		}
 	}
+	noGateway := fmt.Sprintf("network %s has no IPv4 gateway in its IPAM (%+v)", bridge.Name, bridge.IPAM.Config)
 	name := bridge.Options[bridgeNameOption]
 	if name == "" {
-		return "", fmt.Errorf("network %s has no IPv4 gateway in its IPAM (%+v) and names no host interface (%s)", bridge.Name, bridge.IPAM.Config, bridgeNameOption)
+		return "", fmt.Errorf("%s and names no host interface (%s)", noGateway, bridgeNameOption)
 	}
 	iface, err := net.InterfaceByName(name)
 	if err != nil {
-		return "", fmt.Errorf("network %s has no IPv4 gateway in its IPAM (%+v), and its interface %s is not on this machine: %w", bridge.Name, bridge.IPAM.Config, name, err)
+		return "", fmt.Errorf("%s, and its interface %s is not on this machine: %w", noGateway, name, err)
 	}
 	addrs, err := iface.Addrs()
 	if err != nil {
@@ -48,5 +49,5 @@ func bridgeGateway(bridge network.Inspect) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("network %s has no IPv4 gateway in its IPAM (%+v), and its interface %s has no address in its subnets (it has %v)", bridge.Name, bridge.IPAM.Config, name, addrs)
+	return "", fmt.Errorf("%s, and its interface %s has no address in its subnets (it has %v)", noGateway, name, addrs)
 }
