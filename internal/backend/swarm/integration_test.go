@@ -450,8 +450,8 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 // and whose tasks could not serve (PostgreSQL at a port where nothing
 // listens): up fails, naming the task and its node, and the swarm rolls
 // web back, start-first, so its tasks of the previous spec keep serving
-// (but for the one case assertRolledBackStartFirst explains). No request
-// through the edge fails meanwhile: a task takes traffic only once healthy.
+// (but for the one case rollbackFaults explains). No request through the
+// edge fails meanwhile: a task takes traffic only once healthy.
 func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 	// The context once the swarm is ours: its lock may be a long wait.
 	cluster := enginetest.Swarm(t, 1)
