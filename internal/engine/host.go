@@ -20,10 +20,14 @@ func NewWithHost(ctx context.Context, host string) (*Client, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := api.Ping(pingCtx); err != nil {
+	ping, err := api.Ping(pingCtx)
+	if err != nil {
 		_ = api.Close()
 		return nil, fmt.Errorf("%w at %s: %w", ErrUnreachable, host, err)
 	}
-	api.NegotiateAPIVersion(ctx)
+	// The version comes from this ping. Negotiating anew would ping again,
+	// and a second ping that fails (an engine still starting, a deadline
+	// spent) leaves the client at its own newest version, silently.
+	api.NegotiateAPIVersionPing(ping)
 	return &Client{api: api}, nil
 }
