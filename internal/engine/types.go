@@ -151,15 +151,14 @@ type NetworkOptions struct {
 	Labels     map[string]string
 }
 
-// Volume is a volume as inspected.
+// Volume is a volume as the engine describes it.
 type Volume struct {
 	Name   string
 	Labels map[string]string
-	// Mountpoint is where the volume's files are on the engine's host
-	// (set by VolumeInspect).
+	// Mountpoint is where the volume's files are on the engine's host.
 	Mountpoint string
-	// CreatedAt is when the engine made it (set by VolumeInspect and
-	// VolumeClaim).
+	// CreatedAt is when the engine made it; zero when the engine does not
+	// say.
 	CreatedAt time.Time
 }
 

@@ -68,7 +68,7 @@ func (c *Client) VolumeList(ctx context.Context, labels map[string]string) ([]Vo
 	}
 	out := make([]Volume, 0, len(list.Volumes))
 	for _, v := range list.Volumes {
-		out = append(out, Volume{Name: v.Name, Labels: v.Labels})
+		out = append(out, volumeOf(*v))
 	}
 	return out, nil
 }

@@ -13,7 +13,8 @@ import (
 
 // Down stops and removes the project's containers, each service after the
 // services that depend on it (independent ones in parallel), then its
-// networks and, if asked, its volumes. Only resources with the project's
+// networks, the claims on its lock that dead runs left (see sweepClaims)
+// and, if asked, its volumes. Only resources with the project's
 // label are touched; what is already gone is fine. Order matters only for
 // stopping: a service stops once its dependents' processes are gone (the
 // engine's release of what they held goes on meanwhile), a container is
@@ -48,11 +49,13 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	} else {
 		owned = append(owned, b.gateMarkers(ctx, st))
 	}
-	return forEachIndex(len(owned)+1, func(i int) error {
-		if i < len(owned) {
+	return forEachIndex(len(owned)+2, func(i int) error {
+		switch {
+		case i < len(owned):
 			return b.removeOwned(st, owned[i])
-		}
-		if opts.Volumes {
+		case i == len(owned):
+			return b.sweepClaims(ctx, st.Project)
+		case opts.Volumes:
 			return b.removeUnnamedVolumes(ctx, st)
 		}
 		return nil

@@ -133,11 +133,7 @@ func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
 			_ = e.cli.VolumeRemove(context.Background(), name)
 		}
 	})
-	err = e.cli.VolumeCreate(ctx, lock, map[string]string{
-		"io.stackctl.lock": e.project, "io.stackctl.lock.host": host, "io.stackctl.lock.pid": fmt.Sprint(dead.Process.Pid),
-		"io.stackctl.lock.owner": "a run that crashed", "io.stackctl.lock.token": "crashed",
-	})
-	if err != nil {
+	if err := e.cli.VolumeCreate(ctx, lock, lockVolumeLabels(e.project, host, dead.Process.Pid, "crashed")); err != nil {
 		t.Fatal(err)
 	}
 	unlock, err = e.orch.Lock(ctx, e.project, 0)
@@ -152,6 +148,51 @@ func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
 		if _, err := e.cli.VolumeInspect(ctx, name); !errors.Is(err, engine.ErrNotFound) {
 			t.Errorf("volume %s left after the takeover and unlock: %v", name, err)
 		}
+	}
+}
+
+// lockVolumeLabels are the labels of a lock or claim of project held by
+// pid on host with token.
+func lockVolumeLabels(project, host string, pid int, token string) map[string]string {
+	return map[string]string{
+		"io.stackctl.lock": project, "io.stackctl.lock.host": host, "io.stackctl.lock.pid": fmt.Sprint(pid),
+		"io.stackctl.lock.owner": "run " + token, "io.stackctl.lock.token": token,
+	}
+}
+
+// A claim on the lock that a run left when it died between removing the
+// lock it took over and removing the claim is removed by the next down; a
+// live run's claim stays.
+func TestDownIntegrationRemovesTheClaimADeadRunLeft(t *testing.T) {
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 2*time.Minute)
+	st := e.loadFile(ctx, lockCompose)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	left, live := "stackctl-lock."+e.project+".crashed", "stackctl-lock."+e.project+".busy"
+	t.Cleanup(func() {
+		for _, name := range []string{left, live} {
+			_ = e.cli.VolumeRemove(context.Background(), name)
+		}
+	})
+	if err := e.cli.VolumeCreate(ctx, left, lockVolumeLabels(e.project, host, dead.Process.Pid, "taker")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cli.VolumeCreate(ctx, live, lockVolumeLabels(e.project, host, os.Getpid(), "busy")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if _, err := e.cli.VolumeInspect(ctx, left); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("the claim %s a dead run left is still there after down: %v", left, err)
+	}
+	if v, err := e.cli.VolumeInspect(ctx, live); err != nil || v.Labels["io.stackctl.lock.token"] != "busy" {
+		t.Errorf("a live run's claim %s after down: %+v, %v; want it untouched", live, v, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -139,6 +140,30 @@ func (b *Backend) removeLock(ctx context.Context, name, token string) error {
 		return err
 	}
 	return nil
+}
+
+// sweepClaims removes the claims on the project's lock (see takeOver)
+// that their runs left when they died between removing the lock they
+// claimed and removing the claim: nothing else looks for them once that
+// lock is gone. A live run's claim is its own to remove; the caller holds
+// the lock, so no run takes a claim it removes here.
+func (b *Backend) sweepClaims(ctx context.Context, project string) error {
+	_, host := orchestrator.LockOwner()
+	list, err := b.engine.VolumeList(ctx, map[string]string{labelLock: project})
+	if err != nil {
+		return fmt.Errorf("list the claims on the lock of project %s: %w", project, err)
+	}
+	prefix := lockName(project) + "."
+	return forEach(list, func(v engine.Volume) error {
+		if !strings.HasPrefix(v.Name, prefix) || !stale(v, host) {
+			return nil
+		}
+		if err := b.removeLock(ctx, v.Name, v.Labels[labelLockToken]); err != nil {
+			return fmt.Errorf("remove volume %s, a claim on the lock of project %s left by a run that died: %w", v.Name, project, err)
+		}
+		b.report("volume "+v.Name, "removed", "a claim on the lock left by a run that died")
+		return nil
+	})
 }
 
 // lockName cannot be a volume Compose names by default (project, then an

@@ -181,3 +181,42 @@ func TestALockOfNoTokenIsTakenOverByName(t *testing.T) {
 	}
 	unlock()
 }
+
+// A run that died between removing the lock it took over and removing its
+// claim leaves the claim, which no later lock looks for: down removes it,
+// nested claims too, in both modes. A live run's claim, another project's,
+// and a volume of the lock's label but not of its names stay.
+func TestDownRemovesTheClaimsDeadRunsLeftOnTheLock(t *testing.T) {
+	for _, withVolumes := range []bool{false, true} {
+		t.Run(fmt.Sprintf("volumes=%v", withVolumes), func(t *testing.T) {
+			f, o, st := upStack(t)
+			of := func(project, pid, token string) map[string]string {
+				l := lockLabels(t, pid, token)
+				l[labelLock] = project
+				return l
+			}
+			dead, live := deadPid(t), fmt.Sprint(os.Getpid())
+			left := []string{lockName(st.Project) + ".gone", lockName(st.Project) + ".gone.gone2"}
+			kept := []string{lockName(st.Project) + ".busy", lockName("shop") + ".gone", "elsewhere"}
+			f.volumes[left[0]] = of(st.Project, dead, "taker")
+			f.volumes[left[1]] = of(st.Project, dead, "taker2")
+			f.volumes[kept[0]] = of(st.Project, live, "busy")
+			f.volumes[kept[1]] = of("shop", dead, "taker3")
+			f.volumes[kept[2]] = of(st.Project, dead, "taker4")
+
+			if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: withVolumes}); err != nil {
+				t.Fatalf("Down: %v", err)
+			}
+			for _, name := range left {
+				if _, ok := f.volumes[name]; ok {
+					t.Errorf("claim %s of a dead run is still there", name)
+				}
+			}
+			for _, name := range kept {
+				if _, ok := f.volumes[name]; !ok {
+					t.Errorf("Down removed volume %s", name)
+				}
+			}
+		})
+	}
+}
