@@ -27,17 +27,29 @@ func New(ctx context.Context) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure docker client: %w", err)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	ping, err := api.Ping(pingCtx)
+	host := api.DaemonHost()
+	c, err := connect(ctx, api)
 	if err != nil {
-		host := api.DaemonHost()
-		_ = api.Close()
 		return nil, fmt.Errorf("%w at %s: %v\n"+
 			"start an engine (as root on Debian: scripts/engine.sh installs and starts one), "+
 			"or point DOCKER_HOST at a running one", ErrUnreachable, host, err)
 	}
-	// The version comes from this ping: negotiating anew would ping again.
+	return c, nil
+}
+
+// connect pings the engine api names, within ctx and at most 10 seconds,
+// and takes the API version from that ping. Negotiating anew would ping
+// again, and a second ping that fails (an engine still starting, a
+// deadline spent) leaves the client at its own newest version, silently.
+// The client is closed when the ping fails.
+func connect(ctx context.Context, api *client.Client) (*Client, error) {
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ping, err := api.Ping(pingCtx)
+	if err != nil {
+		_ = api.Close()
+		return nil, err
+	}
 	api.NegotiateAPIVersionPing(ping)
 	return &Client{api: api}, nil
 }

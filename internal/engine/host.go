@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/docker/docker/client"
 )
@@ -18,16 +17,9 @@ func NewWithHost(ctx context.Context, host string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure docker client for %s: %w", host, err)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	ping, err := api.Ping(pingCtx)
+	c, err := connect(ctx, api)
 	if err != nil {
-		_ = api.Close()
 		return nil, fmt.Errorf("%w at %s: %w", ErrUnreachable, host, err)
 	}
-	// The version comes from this ping. Negotiating anew would ping again,
-	// and a second ping that fails (an engine still starting, a deadline
-	// spent) leaves the client at its own newest version, silently.
-	api.NegotiateAPIVersionPing(ping)
-	return &Client{api: api}, nil
+	return c, nil
 }
