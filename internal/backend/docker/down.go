@@ -49,17 +49,14 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	} else {
 		owned = append(owned, b.gateMarkers(ctx, st))
 	}
-	return forEachIndex(len(owned)+2, func(i int) error {
-		switch {
-		case i < len(owned):
-			return b.removeOwned(st, owned[i])
-		case i == len(owned):
-			return b.sweepClaims(ctx, st.Project)
-		case opts.Volumes:
-			return b.removeUnnamedVolumes(ctx, st)
-		}
-		return nil
-	})
+	removals := []func() error{func() error { return b.sweepClaims(ctx, st.Project) }}
+	for _, r := range owned {
+		removals = append(removals, func() error { return b.removeOwned(st, r) })
+	}
+	if opts.Volumes {
+		removals = append(removals, func() error { return b.removeUnnamedVolumes(ctx, st) })
+	}
+	return forEach(removals, func(remove func() error) error { return remove() })
 }
 
 // forEach runs fn on every item in parallel and joins the errors.
