@@ -4,9 +4,9 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test engine images build vet unit bench bench-charts bench-compare bench-soak bench-swarm compose
+.PHONY: up down test test-unit engine images stack-images build vet unit bench bench-charts bench-compare bench-soak bench-swarm compose
 
-up: images build
+up: stack-images build
 	./$(BIN) up
 
 down: engine build
@@ -15,8 +15,14 @@ down: engine build
 engine:
 	@bash scripts/engine.sh
 
+# Every stand-in the tests and benchmarks use (the swarm's dind and registry
+# among them); `make up` builds only the built-in stack's.
 images: engine
 	@bash scripts/images.sh
+
+STACK_IMAGES := postgres:15 redis:7 golang:1.26 nginx:1.22
+stack-images: engine
+	@bash scripts/images.sh $(STACK_IMAGES)
 
 # Static (no cgo): the crash helper runs this binary alone in a container.
 build:
