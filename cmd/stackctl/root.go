@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,16 +31,11 @@ type streams struct {
 	OutIsTerminal bool
 	In            io.Reader
 	InIsTerminal  bool
-	// Self is this stackctl's binary, which containers run as their start
-	// gate; "" (as in tests, whose binary is no stackctl) starts no
-	// container before its dependencies are ready.
-	Self string
 }
 
 func defaultIO() *streams {
-	self, _ := os.Executable()
 	return &streams{Out: os.Stdout, Err: os.Stderr, ErrIsTerminal: isTerminal(os.Stderr), OutIsTerminal: isTerminal(os.Stdout),
-		In: os.Stdin, InIsTerminal: term.IsTerminal(os.Stdin.Fd()), Self: self}
+		In: os.Stdin, InIsTerminal: term.IsTerminal(os.Stdin.Fd())}
 }
 
 func isTerminal(f *os.File) bool {
@@ -94,10 +88,9 @@ func (g *globalOptions) shapeStack(st *stack.Stack, scale map[string]int, deploy
 type session struct {
 	*orchestrator.Orchestrator
 	progress progress.Reporter
-	close    func()
-	// releaseLock starts releasing the project's lock, when the session
-	// holds it, ahead of close, which waits for it.
-	releaseLock func()
+	// close releases the project's lock, when the session holds it, and
+	// the connection.
+	close func()
 	// engineHost is where published ports are reached: the engine's host
 	// for a remote engine, localhost for a local one.
 	engineHost string
@@ -135,39 +128,36 @@ func (g *globalOptions) openLocked(ctx context.Context) (*session, *stack.Stack,
 }
 
 func (g *globalOptions) openWith(ctx context.Context, lock bool) (*session, *stack.Stack, error) {
-	// Flags are checked before the engine is asked anything.
+	// Flags and files are checked before the engine is asked anything.
 	scale, err := parseScale(g.scale)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Loading the files needs no engine, and locking the project and
-	// reading its deployed shape need only its name: when the flags or the
-	// environment give the name, both run while the files load. That lock
-	// is tried once, so a failed load never waits for another run.
-	guess := stack.NameBeforeLoad(g.load)
-	early := make(chan engineSide, 1)
-	go func() { early <- g.openEngineSide(ctx, lock, guess) }()
-	st, loadErr := g.loadStack(ctx)
-	side := <-early
-	if side.err != nil {
-		return nil, nil, side.err
-	}
-	orch := side.orch
-	if loadErr == nil && !side.settled(st.Project) {
-		side.release()
-		side = orch.lockAndRead(ctx, lock, st.Project, g.lockWait)
-	}
-	if err := cmp.Or(loadErr, side.stateErr); err != nil {
-		side.release()
-		orch.close()
+	st, err := g.loadStack(ctx)
+	if err != nil {
 		return nil, nil, err
 	}
-	if side.unlock != nil {
-		release, closeEngine := newLockRelease(side.unlock), orch.close
-		orch.releaseLock = release.start
-		orch.close = func() { release.wait(); closeEngine() }
+	orch, err := g.connect(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	if st, err = g.shapeStack(st, scale, side.deployed); err != nil {
+	// The project's lock, taken here and only here, is held until the
+	// session closes; the deployed shape is read under it, so no other run
+	// changes it meanwhile.
+	if lock {
+		unlock, err := orch.Lock(ctx, st.Project, g.lockWait)
+		if err != nil {
+			orch.close()
+			return nil, nil, err
+		}
+		closeEngine := orch.close
+		orch.close = func() { unlock(); closeEngine() }
+	}
+	deployed, err := orch.Deployed(ctx, st.Project)
+	if err == nil {
+		st, err = g.shapeStack(st, scale, deployed)
+	}
+	if err != nil {
 		orch.close()
 		return nil, nil, err
 	}
@@ -190,11 +180,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
-	var dockerOpts []docker.Option
-	if g.io.Self != "" {
-		dockerOpts = append(dockerOpts, docker.WithStartGate(g.io.Self))
-	}
-	var backend orchestrator.Backend = docker.New(cli, reporter, dockerOpts...)
+	var backend orchestrator.Backend = docker.New(cli, reporter)
 	if g.swarm {
 		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry), swarm.WithNodeEngines(nodeEngines))
 	}
@@ -202,7 +188,6 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		Orchestrator: orchestrator.New(backend, reporter),
 		progress:     reporter,
 		close:        func() { _ = cli.Close() },
-		releaseLock:  func() {},
 		engineHost:   hostOf(cli.Host()),
 	}, nil
 }
@@ -235,7 +220,6 @@ func newRootCmd(io *streams) *cobra.Command {
 		newScaleCmd(g, nil),
 		newBuildCmd(g, nil),
 		newSignalPidCmd(),
-		newHoldCmd(),
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
 		newRunCmd(g, nil),

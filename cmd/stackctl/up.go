@@ -68,8 +68,6 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	res, err := orch.Up(ctx, st, orchestrator.UpOptions{
 		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
 		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
-		// The closing ps only reads: the lock goes meanwhile.
-		Converged: orch.releaseLock,
 	})
 	if err != nil {
 		return err

@@ -61,6 +61,7 @@ func (c *Client) ContainerInspect(ctx context.Context, ref string) (Container, e
 	}
 	if in.Config != nil {
 		out.Labels = in.Config.Labels
+		out.Entrypoint, out.Cmd = in.Config.Entrypoint, in.Config.Cmd
 	}
 	if in.HostConfig != nil {
 		out.Restart = stack.RestartPolicy{

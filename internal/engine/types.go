@@ -76,6 +76,10 @@ type Container struct {
 	Name    string
 	ImageID string
 	Labels  map[string]string
+	// Entrypoint and Cmd are what the container runs, as the engine
+	// resolved them from the image and the create request.
+	Entrypoint []string
+	Cmd        []string
 	// Status is created, running, paused, restarting, removing, exited or dead.
 	Status       string
 	ExitCode     int

@@ -9,11 +9,11 @@ import (
 )
 
 // Backend runs a stack's services on one kind of engine. The orchestrator
-// observes through it, plans, and walks the services in dependency order,
-// gating each on its dependencies; the backend carries out one service's
-// plan at a time. It speaks of services and their instances, not of how an
-// engine runs them, so a Docker engine and a swarm can both be one. The
-// verbs other than up are the backend's own.
+// observes through it, plans, and walks the plan in dependency order; the
+// backend carries out one service's plan at a time and returns what it did.
+// It speaks of services and their instances, not of how an engine runs
+// them, so a Docker engine and a swarm can both be one. The verbs other
+// than up are the backend's own.
 type Backend interface {
 	Naming
 	// Prepare makes what services need before any of them runs: images
@@ -23,8 +23,8 @@ type Backend interface {
 	// Observe reports the instances that hold the project's names: its
 	// own, and any other under a name the stack wants.
 	Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (Observed, error)
-	// Converge begins the backend's part of a run that carries out plans.
-	Converge(run Run, plans []ServicePlan) Converger
+	// Converge returns the backend's executor for one plan.
+	Converge(st *stack.Stack, plan Plan, opts UpOptions) Converger
 	// Remove stops and removes instances, each within grace.
 	Remove(ctx context.Context, instances []Instance, grace time.Duration) error
 
@@ -71,36 +71,33 @@ type Naming interface {
 	InstanceKind() string
 }
 
-// Converger carries out the service plans of one run, service by service,
-// as the orchestrator's dependency walk calls it.
+// Converger carries out one plan, service by service, as Up's walk calls
+// it. It decides nothing the plan does not say, and it returns what it did
+// as values: it never calls back into the run.
 type Converger interface {
-	// Stage does what a service's plan allows before its dependencies are
-	// ready, so that only the start waits for them.
-	Stage(ctx context.Context, plan *ServicePlan) error
-	// Apply carries out a service's plan once its dependencies are ready,
-	// and returns the IDs of the service's instances.
-	Apply(ctx context.Context, plan ServicePlan) ([]string, error)
-	// Await returns once each of the instances is ready: completed for a
+	// Create makes the service's missing instances without starting them:
+	// creating needs nothing of the dependencies, so Up creates every
+	// service's ahead of the walk. It returns the new instances' IDs by
+	// step ("" where a step creates nothing).
+	Create(ctx context.Context, plan ServicePlan) ([]string, error)
+	// Apply carries out the rest of the service's plan once its
+	// dependencies meet their conditions. created is what Create returned
+	// for it, and upstream what Apply returned for the services it depends
+	// on.
+	Apply(ctx context.Context, plan ServicePlan, created []string, upstream map[string]Applied) (Applied, error)
+	// Await returns once each applied instance is ready: completed for a
 	// one-shot, healthy for a service with a healthcheck, started
 	// otherwise.
-	Await(ctx context.Context, plan ServicePlan, ids []string) error
-	// Abandon ends a run that failed or was cancelled: what Stage did
-	// ahead of dependencies that never became ready is undone, so that
-	// nothing runs that they did not let run. ctx is not the run's.
-	Abandon(ctx context.Context) error
+	Await(ctx context.Context, plan ServicePlan, applied Applied) error
 }
 
-// Run is what a backend sees of the convergence in progress.
-type Run interface {
-	Stack() *stack.Stack
-	Options() UpOptions
-	// MarkChanged records that the run changed something.
-	MarkChanged()
-	// Instances are the IDs a service converged to in this run, and
-	// whether the run changed the service; none before it converged.
-	Instances(service string) (ids []string, changed bool)
-	// NeedsHealthy names a service that waits for service to be healthy.
-	NeedsHealthy(service string) string
+// Applied is what Apply did to a service.
+type Applied struct {
+	// IDs are the service's instances, by step ("" where none runs).
+	IDs []string
+	// Changed says whether anything of the service was created, started,
+	// replaced or removed.
+	Changed bool
 }
 
 // Instance is one running unit of a service: a container on a Docker
@@ -115,9 +112,7 @@ type Instance struct {
 	Replica int
 	Hash    string
 	// State is created, running, paused, restarting, removing, exited or
-	// dead, or held: running, but its command waits at a start gate for
-	// the run that started it to release it. Healthy says its healthcheck
-	// passes.
+	// dead. Healthy says its healthcheck passes.
 	State   string
 	Healthy bool
 	// Replicated says the instance runs its service's replicas itself, as

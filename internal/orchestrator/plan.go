@@ -73,6 +73,12 @@ type ServicePlan struct {
 	// Balancer is the service's running load balancer: changes go through
 	// it as a start-first rolling update.
 	Balancer *Instance
+	// Await says the run waits for the service to be ready: something
+	// depends on it being ready, or the run waits for every service.
+	Await bool
+	// HealthyFor names a service that depends on this one being healthy,
+	// if any: a service without a healthcheck then fails its wait.
+	HealthyFor string
 }
 
 // Changes reports whether the plan does anything.
@@ -96,12 +102,12 @@ func (p Plan) Changes() bool {
 // reconcile decides, service by service, what to do with each wanted
 // replica and each container the project has. A container that holds a
 // wanted name but is not this project's is an error: it is never touched.
-func reconcile(st *stack.Stack, obs Observed, names Naming, removeOrphans bool) (Plan, error) {
+func reconcile(st *stack.Stack, obs Observed, names Naming, opts UpOptions) (Plan, error) {
 	order, err := st.StartOrder()
 	if err != nil {
 		return Plan{}, err
 	}
-	plan := Plan{Project: st.Project, RemoveOrphans: removeOrphans}
+	plan := Plan{Project: st.Project, RemoveOrphans: opts.RemoveOrphans}
 	for _, name := range order {
 		svc, _ := st.Service(name)
 		sp, err := planService(st, svc, names.InstanceNames(st, svc), st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
@@ -112,6 +118,18 @@ func reconcile(st *stack.Stack, obs Observed, names Naming, removeOrphans bool) 
 			for i, s := range sp.Steps {
 				if s.Action == Create {
 					sp.Steps[i].Action, sp.Steps[i].Why = Done, "completed before, same configuration and data"
+				}
+			}
+		}
+		sp.Await = !opts.NoWait
+		for _, dependent := range st.Services {
+			for _, d := range dependent.DependsOn {
+				if d.Service != svc.Name || d.Condition == stack.ServiceStarted {
+					continue
+				}
+				sp.Await = true
+				if d.Condition == stack.ServiceHealthy && sp.HealthyFor == "" {
+					sp.HealthyFor = dependent.Name
 				}
 			}
 		}
@@ -212,10 +230,6 @@ func containerAction(svc *stack.Service, hash string, c Instance) (Action, strin
 			return Start, fmt.Sprintf("one-shot failed with exit %d", c.ExitCode)
 		}
 		return Start, "exited"
-	case "held":
-		// Started ahead of its dependencies, and never released: an
-		// earlier run ended before they were ready.
-		return Start, "held by its start gate"
 	case "dead", "removing":
 		return Recreate, c.State
 	default: // created
@@ -251,6 +265,9 @@ func (p Plan) String() string {
 		}
 		if len(parts) == 0 {
 			parts = append(parts, "nothing (0 replicas)")
+		}
+		if !sp.Await {
+			parts = append(parts, "not awaited")
 		}
 		fmt.Fprintf(&b, ": %s\n", strings.Join(parts, ", "))
 	}

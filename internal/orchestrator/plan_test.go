@@ -68,18 +68,22 @@ func TestReconcileGoldenPlans(t *testing.T) {
 		plan func() (Plan, error)
 	}{
 		{"fresh", func() (Plan, error) {
-			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, containers{}, false)
+			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, containers{}, UpOptions{})
+		}},
+		// --no-wait: only what a dependent waits to be ready is awaited.
+		{"fresh-no-wait", func() (Plan, error) {
+			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, containers{}, UpOptions{NoWait: true})
 		}},
 		{"no-op", func() (Plan, error) {
 			st := builtin(stack.Shape{})
-			return reconcile(st, running(st, images), containers{}, false)
+			return reconcile(st, running(st, images), containers{}, UpOptions{})
 		}},
 		{"new-app-image", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
-			return reconcile(st, obs, containers{}, false)
+			return reconcile(st, obs, containers{}, UpOptions{})
 		}},
 		{"stopped-and-dead", func() (Plan, error) {
 			st := builtin(stack.Shape{})
@@ -90,20 +94,22 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			db := obs.Instances["stackctl-db-1"]
 			db.State = "dead"
 			obs.Instances["stackctl-db-1"] = db
-			return reconcile(st, obs, containers{}, false)
+			return reconcile(st, obs, containers{}, UpOptions{})
 		}},
-		{"web-left-held", func() (Plan, error) {
+		// An earlier up made web ahead of its dependencies and ended before
+		// they were ready.
+		{"web-left-created", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			web := obs.Instances["stackctl-web-1"]
-			web.State = "held"
+			web.State = "created"
 			obs.Instances["stackctl-web-1"] = web
-			return reconcile(st, obs, containers{}, false)
+			return reconcile(st, obs, containers{}, UpOptions{})
 		}},
 		{"scale-up-behind-the-edge", func() (Plan, error) {
 			before := builtin(stack.Shape{Edge: true})
 			after := builtin(stack.Shape{Edge: true, Scale: map[string]int{"web": 3}})
-			return reconcile(after, running(before, images), containers{}, false)
+			return reconcile(after, running(before, images), containers{}, UpOptions{})
 		}},
 		{"rolling-update-and-scale-down", func() (Plan, error) {
 			before := builtin(stack.Shape{Scale: map[string]int{"web": 3}})
@@ -111,19 +117,19 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs := running(before, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
-			return reconcile(after, obs, containers{}, false)
+			return reconcile(after, obs, containers{}, UpOptions{})
 		}},
 		{"orphans-kept", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
-			return reconcile(st, obs, containers{}, false)
+			return reconcile(st, obs, containers{}, UpOptions{})
 		}},
 		{"orphans-removed", func() (Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
-			return reconcile(st, obs, containers{}, true)
+			return reconcile(st, obs, containers{}, UpOptions{RemoveOrphans: true})
 		}},
 		{"dependency-restart", func() (Plan, error) {
 			dir := t.TempDir()
@@ -152,7 +158,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["postgres:15"] = "sha256:pg2"
-			return reconcile(st, obs, containers{}, false)
+			return reconcile(st, obs, containers{}, UpOptions{})
 		}},
 		{"one-shot-failed-and-retrying", func() (Plan, error) {
 			st := builtin(stack.Shape{})
@@ -160,13 +166,13 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			migrate := obs.Instances["stackctl-migrate-1"]
 			migrate.ExitCode = 1
 			obs.Instances["stackctl-migrate-1"] = migrate
-			failed, err := reconcile(st, obs, containers{}, false)
+			failed, err := reconcile(st, obs, containers{}, UpOptions{})
 			if err != nil {
 				return Plan{}, err
 			}
 			migrate.WillRestart = true
 			obs.Instances["stackctl-migrate-1"] = migrate
-			retrying, err := reconcile(st, obs, containers{}, false)
+			retrying, err := reconcile(st, obs, containers{}, UpOptions{})
 			failed.Services = append(failed.Services, retrying.Services[2])
 			return failed, err
 		}},
@@ -175,14 +181,14 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			migrate, _ := st.Service("migrate")
 			hash := st.ConfigHash(migrate, images[migrate.Image])
 			same := Observed{ImageIDs: images, Data: "d1", Completions: map[string]Completion{"migrate": {Hash: hash, Data: "d1"}}}
-			plan, err := reconcile(st, same, containers{}, false)
+			plan, err := reconcile(st, same, containers{}, UpOptions{})
 			if err != nil {
 				return Plan{}, err
 			}
 			// Data made anew, or another image: it runs again.
 			newData := same
 			newData.Data = "d2"
-			again, err := reconcile(st, newData, containers{}, false)
+			again, err := reconcile(st, newData, containers{}, UpOptions{})
 			plan.Services = append(plan.Services, again.Services[2])
 			return plan, err
 		}},
@@ -206,12 +212,12 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			}
 			changed := maps.Clone(images)
 			changed["redis:7"] = "sha256:redis2"
-			return reconcile(after, Observed{Instances: obs.Instances, ImageIDs: changed}, services{}, false)
+			return reconcile(after, Observed{Instances: obs.Instances, ImageIDs: changed}, services{}, UpOptions{})
 		}},
 		{"scaled-to-zero", func() (Plan, error) {
 			before := builtin(stack.Shape{})
 			after := builtin(stack.Shape{Scale: map[string]int{"cache": 0}})
-			return reconcile(after, running(before, images), containers{}, false)
+			return reconcile(after, running(before, images), containers{}, UpOptions{})
 		}},
 	}
 	for _, tt := range tests {
@@ -244,7 +250,7 @@ func TestReconcileRefusesAContainerItDoesNotOwn(t *testing.T) {
 	obs := Observed{Instances: map[string]Instance{
 		"stackctl-db-1": {Name: "stackctl-db-1", State: "running", Project: "shop"},
 	}}
-	_, err := reconcile(st, obs, containers{}, false)
+	_, err := reconcile(st, obs, containers{}, UpOptions{})
 	var notOwned *NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Name != "stackctl-db-1" || notOwned.Owner != "shop" {
 		t.Errorf("reconcile: %v, want a NotOwnedError for stackctl-db-1 owned by shop", err)

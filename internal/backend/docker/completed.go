@@ -9,6 +9,7 @@ import (
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // A one-shot that completed (a schema migration) is remembered by a marker:
@@ -90,5 +91,5 @@ func (b *Backend) recordCompletion(ctx context.Context, st *stack.Stack, svc *st
 			return err
 		}
 	}
-	return forEach(old, func(v engine.Volume) error { return b.removeVolume(ctx, v.Name) })
+	return walk.Each(old, func(v engine.Volume) error { return b.removeVolume(ctx, v.Name) })
 }

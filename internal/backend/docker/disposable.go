@@ -8,6 +8,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // disposable says that nothing the container writes outlives a down -v:
@@ -31,8 +32,6 @@ func disposable(st *stack.Stack, c engine.ContainerSummary) bool {
 	for _, m := range c.Mounts {
 		switch {
 		case !m.Writable || m.Type == "tmpfs":
-		case m.Type == "volume" && m.Volume == gateMarkersVolume(st):
-			// The start gate's markers: no data of the service's.
 		case m.Type == "volume" && deletedByDown(st, svc, replica, m):
 			holdsData = true
 		default:
@@ -63,7 +62,7 @@ func (b *Backend) removeDisposable(ctx context.Context, st *stack.Stack, contain
 			rest = append(rest, c)
 		}
 	}
-	return rest, forEach(gone, func(c engine.ContainerSummary) error {
+	return rest, walk.Each(gone, func(c engine.ContainerSummary) error {
 		b.report("container "+c.Name, "removing", "without a clean stop: its data is deleted with it")
 		if err := b.engine.ContainerRemove(ctx, c.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return err

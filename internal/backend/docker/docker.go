@@ -10,7 +10,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/backend/crash"
@@ -19,6 +18,7 @@ import (
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // Backend runs services as containers on one Docker engine: a replica is a
@@ -35,15 +35,6 @@ type Backend struct {
 	// killer crashes containers; killOpts configure it.
 	killer   *crash.Killer
 	killOpts []crash.Option
-	// gate holds new containers while their dependencies start (nil:
-	// none; see gate.go).
-	gate *startGate
-	// gateTokens are the gate tokens of the gated containers this backend
-	// has seen (observed or made), by container ID.
-	gateTokens *sync.Map
-	// hostDirs are where an engine on this machine keeps the files of
-	// volumes asked about, by name (see hostfiles.go).
-	hostDirs *sync.Map
 }
 
 // Option adjusts a Backend.
@@ -54,7 +45,7 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, gateTokens: &sync.Map{}, hostDirs: &sync.Map{}}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond}
 	for _, opt := range opts {
 		opt(b)
 	}
@@ -80,23 +71,14 @@ func (b *Backend) reportWarning(resource, status, detail string) {
 	b.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "warning"})
 }
 
-// dockerRun is the Docker backend's part of one convergence: the load
+// dockerRun is the Docker backend's executor of one plan: the load
 // balancers that route to replaced services, as they stand in this run.
 type dockerRun struct {
 	b    *Backend
-	run  orchestrator.Run
 	st   *stack.Stack
 	opts orchestrator.UpOptions
 	// liveBalancers are the running load balancers, by balanced service.
 	liveBalancers map[string]*balancer
-
-	mu sync.Mutex
-	// held names the containers this run started held and has not
-	// released, by ID.
-	held map[string]string
-	// holdSlots bounds the services whose containers start held at once
-	// (see gate.go).
-	holdSlots chan struct{}
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {
@@ -122,15 +104,8 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 	// A one-off container of `run` is no replica: neither kept nor an orphan.
 	all = withoutOneOffs(all)
 	obs := orchestrator.Observed{Instances: make(map[string]orchestrator.Instance, len(all)), ImageIDs: imageIDs}
-	gated := map[string]string{} // running gated containers' tokens, by name
 	for _, c := range all {
 		in := instanceOf(c)
-		if token := c.Labels[labelGate]; in.Project == st.Project && token != "" {
-			b.gateTokens.Store(c.ID, token)
-			if in.State == "running" {
-				gated[c.Name] = token
-			}
-		}
 		if in.Project == st.Project && in.State == "exited" && c.Labels[stack.LabelOneShot] == "true" {
 			got, err := b.engine.ContainerInspect(ctx, c.ID)
 			if err != nil && !errors.Is(err, engine.ErrNotFound) {
@@ -139,9 +114,6 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 			in.ExitCode, in.WillRestart = got.ExitCode, willRestart(got)
 		}
 		obs.Instances[c.Name] = in
-	}
-	if err := b.observeHeld(ctx, obs, gated); err != nil {
-		return orchestrator.Observed{}, err
 	}
 	obs.Completions, obs.Data, err = b.observeCompletions(ctx, st)
 	if err != nil {
@@ -158,73 +130,52 @@ func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
 	}
 }
 
-// Converge starts the backend's part of a run.
-func (b *Backend) Converge(run orchestrator.Run, plans []orchestrator.ServicePlan) orchestrator.Converger {
-	r := &dockerRun{b: b, run: run, st: run.Stack(), opts: run.Options(), liveBalancers: map[string]*balancer{},
-		held: map[string]string{}, holdSlots: make(chan struct{}, maxHeldStarts)}
-	for _, sp := range plans {
+// Converge returns the executor of a plan.
+func (b *Backend) Converge(st *stack.Stack, plan orchestrator.Plan, opts orchestrator.UpOptions) orchestrator.Converger {
+	r := &dockerRun{b: b, st: st, opts: opts, liveBalancers: map[string]*balancer{}}
+	for _, sp := range plan.Services {
 		if c := sp.Balancer; c != nil {
-			lb, _ := r.st.BalancerOf(sp.Service.Name)
-			r.liveBalancers[sp.Service.Name] = &balancer{backend: b, st: r.st, service: lb, id: c.ID, name: c.Name}
+			lb, _ := st.BalancerOf(sp.Service.Name)
+			r.liveBalancers[sp.Service.Name] = &balancer{backend: b, st: st, service: lb, id: c.ID, name: c.Name}
 		}
 	}
 	return r
 }
 
 func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance, grace time.Duration) error {
-	return forEach(instances, func(c orchestrator.Instance) error {
+	return walk.Each(instances, func(c orchestrator.Instance) error {
 		return b.stopAndRemove(ctx, c.ID, c.Name, grace)
 	})
 }
 
-// Stage creates the service's missing containers: creating needs nothing
-// of the dependencies, so only the start waits for them. With a start
-// gate, they start too, held until Apply releases them.
-func (r *dockerRun) Stage(ctx context.Context, plan *orchestrator.ServicePlan) error {
-	// A service behind a live edge rolls out while its dependencies run:
-	// nothing to start ahead of.
-	held := r.liveBalancers[plan.Service.Name] == nil &&
-		slices.ContainsFunc(plan.Steps, func(s orchestrator.Step) bool { return s.Action == orchestrator.Create }) &&
-		r.b.holds(ctx, plan.Service) && r.takeHoldSlot()
-	if held {
-		defer r.returnHoldSlot()
-	}
-	return forEachIndex(len(plan.Steps), func(i int) error {
-		s := plan.Steps[i]
-		if s.Action != orchestrator.Create {
+// Create creates the service's missing containers, replicas in parallel.
+func (r *dockerRun) Create(ctx context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+	ids := make([]string, len(plan.Steps))
+	return ids, walk.Each(indices(plan.Steps), func(i int) error {
+		if plan.Steps[i].Action != orchestrator.Create {
 			return nil
 		}
-		id, token, err := r.create(ctx, *plan, s, held)
-		if err != nil {
-			return err
-		}
-		current := &orchestrator.Instance{ID: id, Name: s.Name, State: "created"}
-		if token != "" {
-			r.b.gateTokens.Store(id, token)
-			if err := r.startHeld(ctx, *plan, id, s.Name); err != nil {
-				return err
-			}
-			current.State = heldState
-		}
-		plan.Steps[i] = orchestrator.Step{Action: orchestrator.Start, Name: s.Name, Replica: s.Replica, Why: s.Why, Current: current}
-		return nil
+		id, err := r.create(ctx, plan, plan.Steps[i])
+		ids[i] = id
+		return err
 	})
 }
 
 // Apply replaces through the service's live load balancer, start-first,
 // when it has one, and carries out the steps directly otherwise.
-func (r *dockerRun) Apply(ctx context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+func (r *dockerRun) Apply(ctx context.Context, plan orchestrator.ServicePlan, created []string, upstream map[string]orchestrator.Applied) (orchestrator.Applied, error) {
 	if b := r.liveBalancers[plan.Service.Name]; b != nil && plan.Changes() {
-		return r.rollOut(ctx, plan, b)
+		ids, err := r.rollOut(ctx, plan, created, b)
+		return orchestrator.Applied{IDs: ids, Changed: true}, err
 	}
-	return r.applyAll(ctx, plan)
+	return r.applyAll(ctx, plan, created, upstream)
 }
 
 // Await waits until the service's replicas are ready; a one-shot that ran
 // in this run and completed is remembered, so that it does not run again
 // on the same data (see completed.go).
-func (r *dockerRun) Await(ctx context.Context, plan orchestrator.ServicePlan, ids []string) error {
-	if err := r.waitReady(ctx, plan.Service, plan, ids); err != nil {
+func (r *dockerRun) Await(ctx context.Context, plan orchestrator.ServicePlan, applied orchestrator.Applied) error {
+	if err := r.waitReady(ctx, plan, applied.IDs); err != nil {
 		return err
 	}
 	ran := slices.ContainsFunc(plan.Steps, func(s orchestrator.Step) bool { return s.Action != orchestrator.Keep && s.Action != orchestrator.Done })
@@ -232,6 +183,15 @@ func (r *dockerRun) Await(ctx context.Context, plan orchestrator.ServicePlan, id
 		return r.b.recordCompletion(ctx, r.st, plan.Service, plan.Hash)
 	}
 	return nil
+}
+
+// indices are 0 to len(items)-1.
+func indices[T any](items []T) []int {
+	out := make([]int, len(items))
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 var _ orchestrator.Backend = (*Backend)(nil)

@@ -9,6 +9,7 @@ import (
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // Down stops and removes the project's containers, each service after the
@@ -46,8 +47,6 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	owned := b.networks(ctx, st)
 	if opts.Volumes {
 		owned = append(owned, b.volumes(ctx, st)...)
-	} else {
-		owned = append(owned, b.gateMarkers(ctx, st))
 	}
 	removals := []func() error{func() error { return b.sweepClaims(ctx, st.Project) }}
 	for _, r := range owned {
@@ -56,74 +55,38 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	if opts.Volumes {
 		removals = append(removals, func() error { return b.removeUnnamedVolumes(ctx, st) })
 	}
-	return forEach(removals, func(remove func() error) error { return remove() })
-}
-
-// forEach runs fn on every item in parallel and joins the errors.
-func forEach[T any](items []T, fn func(T) error) error {
-	return forEachIndex(len(items), func(i int) error { return fn(items[i]) })
-}
-
-// forEachIndex runs fn for 0..n-1 in parallel and joins the errors.
-func forEachIndex(n int, fn func(int) error) error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn(i)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return walk.Each(removals, func(remove func() error) error { return remove() })
 }
 
 // dependentsFirst calls fn with each service's containers once fn has
-// finished for every service that depends on it; independent services run
-// in parallel. Containers of services the stack no longer has (svc nil)
-// have no known dependents and go at once.
+// finished for every service that depends on it (walk.Reverse).
+// Containers of services the stack no longer has (svc nil) have no known
+// dependents and go at once.
 func (b *Backend) dependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
 	fn func(svc *stack.Service, containers []engine.ContainerSummary) error) error {
 	byService := map[string][]engine.ContainerSummary{}
+	var unknown []engine.ContainerSummary
 	for _, c := range containers {
 		name := c.Labels[stack.LabelService]
+		if _, ok := st.Service(name); !ok {
+			unknown = append(unknown, c)
+			continue
+		}
 		byService[name] = append(byService[name], c)
 	}
-	dependents := map[string][]string{}
-	for _, svc := range st.Services {
-		for _, d := range svc.DependsOn {
-			dependents[d.Service] = append(dependents[d.Service], svc.Name)
-		}
+	var orphansErr error
+	var orphans sync.WaitGroup
+	if len(unknown) > 0 {
+		orphans.Go(func() { orphansErr = fn(nil, unknown) })
 	}
-	finished := map[string]chan struct{}{}
-	for name := range byService {
-		finished[name] = make(chan struct{})
-	}
-	for _, svc := range st.Services {
-		if finished[svc.Name] == nil {
-			finished[svc.Name] = make(chan struct{})
-		}
-	}
-	names := make([]string, 0, len(finished))
-	for name := range finished {
-		names = append(names, name)
-	}
-	return forEach(names, func(name string) error {
-		defer close(finished[name])
-		for _, dep := range dependents[name] {
-			select {
-			case <-finished[dep]:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		if len(byService[name]) == 0 {
+	err := walk.Reverse(ctx, st, func(ctx context.Context, svc *stack.Service) error {
+		if len(byService[svc.Name]) == 0 {
 			return nil
 		}
-		svc, _ := st.Service(name)
-		return fn(svc, byService[name])
+		return fn(svc, byService[svc.Name])
 	})
+	orphans.Wait()
+	return errors.Join(err, orphansErr)
 }
 
 // stopAndRemove stops a container within grace and removes it; one already

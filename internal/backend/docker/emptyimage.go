@@ -8,9 +8,8 @@ import (
 )
 
 // emptyImage is an image of no files that stackctl makes on an engine once:
-// containers that are created and never started (the writers of secrets and
-// of the start gate's binary) are made from it, so no image of the user's
-// is needed.
+// containers that are created and never started (the writers of secrets)
+// are made from it, so no image of the user's is needed.
 const (
 	emptyImage = "stackctl/empty:1"
 	labelEmpty = "io.stackctl.empty"

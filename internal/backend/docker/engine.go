@@ -51,10 +51,6 @@ type Containers interface {
 	ContainerKill(ctx context.Context, ref, signal string) error
 	ContainerRename(ctx context.Context, ref, newName string) error
 	CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error
-	CopyProgram(ctx context.Context, ref, dir, name, path string) error
-	// PathSize is the size of a file in a container; engine.ErrNotFound
-	// when there is none.
-	PathSize(ctx context.Context, ref, path string) (int64, error)
 	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
 }

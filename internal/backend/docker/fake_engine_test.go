@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
-	"github.com/stackctl/stackctl/internal/startgate"
 )
 
 // fakeEngine is an in-memory Engine. It behaves like the real one where the
@@ -34,15 +31,9 @@ import (
 // what happens when one starts (onStart), what its probes answer (probes),
 // whether its start fails (startErr), and what it logged (logs).
 type fakeEngine struct {
-	mu    sync.Mutex
-	local bool // IsLocal's answer
-	// volumeDirs are the directories of this machine that VolumeInspect
-	// gives as volumes' Mountpoints; containers see the files in them
-	// (PathSize) only when volumeDirsSeen, as with an engine on this
-	// machine, and not, as with one in a virtual machine.
-	volumeDirs     map[string]string
-	volumeDirsSeen bool
-	events         []string
+	mu     sync.Mutex
+	local  bool // IsLocal's answer
+	events []string
 	// at holds when each event happened (fake time under synctest).
 	at []time.Time
 
@@ -446,7 +437,7 @@ func (f *fakeEngine) NetworkRemove(ctx context.Context, name string) error {
 
 func (f *fakeEngine) VolumeInspect(ctx context.Context, name string) (engine.Volume, error) {
 	labels, err := f.inspectResource(ctx, f.volumes, "volume", name)
-	return engine.Volume{Name: name, Labels: labels, Mountpoint: f.volumeDirs[name]}, err
+	return engine.Volume{Name: name, Labels: labels}, err
 }
 
 func (f *fakeEngine) VolumeCreate(ctx context.Context, name string, labels map[string]string) error {
@@ -636,9 +627,6 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, ref string) error {
 		if c.spec.Healthcheck.Enabled() {
 			c.Health = "starting"
 		}
-		if token := c.Labels[labelGate]; token != "" && c.files[startgate.Marker(token)] == nil {
-			return nil // held: its command runs once the marker is copied in
-		}
 		f.run(c)
 		return nil
 	})
@@ -704,9 +692,6 @@ func (f *fakeEngine) stop(ctx context.Context, ref string, died func()) error {
 	f.mu.Lock()
 	if c.Running() {
 		c.Status, c.Health = "exited", ""
-		if token := c.Labels[labelGate]; token != "" && c.files[startgate.Marker(token)] == nil {
-			c.ExitCode = 143 // the gate ends as SIGTERM would
-		}
 		f.tellDeath(c)
 	}
 	f.mu.Unlock()
@@ -755,39 +740,9 @@ func (f *fakeEngine) CopyFiles(ctx context.Context, ref, dir string, files map[s
 		}
 		for name, content := range files {
 			c.files[path.Join(dir, name)] = append([]byte{}, content...)
-			if dir == startgate.MarkerDir && name == c.Labels[labelGate] && c.Running() {
-				f.record("release %s", c.Name)
-				f.run(c)
-			}
 		}
 		return nil
 	})
-}
-
-// CopyProgram keeps the program, by path, with the container.
-func (f *fakeEngine) CopyProgram(ctx context.Context, ref, dir, name, file string) error {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	return f.CopyFiles(ctx, ref, dir, map[string][]byte{name: data})
-}
-
-// PathSize is the size of a file copied into the container.
-func (f *fakeEngine) PathSize(ctx context.Context, ref, p string) (int64, error) {
-	var size int64
-	err := f.onContainer(ctx, ref, func(c *fakeContainer) error {
-		if data, ok := c.files[p]; ok {
-			size = int64(len(data))
-			return nil
-		}
-		if fi, err := f.statInVolumeDir(c, p); err == nil {
-			size = fi.Size()
-			return nil
-		}
-		return fmt.Errorf("no %s in container %s: %w", p, c.Name, engine.ErrNotFound)
-	})
-	return size, err
 }
 
 // ContainerKill signals a container; the fake's processes all die of it.
@@ -885,20 +840,4 @@ func (f *fakeEngine) volumeLabels() map[string]map[string]string {
 		out[name] = maps.Clone(labels)
 	}
 	return out
-}
-
-// statInVolumeDir finds p in the directory of a volume the container
-// mounts, when the fake's containers see those directories.
-func (f *fakeEngine) statInVolumeDir(c *fakeContainer, p string) (os.FileInfo, error) {
-	if !f.volumeDirsSeen {
-		return nil, os.ErrNotExist
-	}
-	for _, m := range c.spec.Mounts {
-		dir, ok := f.volumeDirs[m.Source]
-		rel, err := filepath.Rel(m.Target, p)
-		if m.Type == stack.MountVolume && ok && err == nil && filepath.IsLocal(rel) {
-			return os.Stat(filepath.Join(dir, rel))
-		}
-	}
-	return nil, os.ErrNotExist
 }

@@ -315,8 +315,7 @@ func TestUpIntegrationDependencyNeverHealthy(t *testing.T) {
 		if c.Service != "migrate" && c.Service != "web" {
 			continue
 		}
-		// They may have been created ahead of time, but never started:
-		// one started held at its gate is removed when up fails.
+		// They may have been created ahead of time, but never started.
 		if c.State != "created" || !c.StartedAt.IsZero() {
 			t.Errorf("%s is %s (started %s) though db never became healthy", c.Service, c.State, c.StartedAt)
 		}

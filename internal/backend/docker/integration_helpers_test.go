@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -444,8 +445,32 @@ func itgFreePort(t *testing.T) int {
 }
 
 // newOrchestrator is an orchestrator on the Docker backend for eng, both
-// reporting to rec, whose containers wait for their dependencies at the
-// start gate of a stackctl built for the test, as the binary's do.
+// reporting to rec, as the binary's is.
 func newOrchestrator(t testing.TB, eng docker.Engine, rec progress.Reporter) *orchestrator.Orchestrator {
-	return orchestrator.New(docker.New(eng, rec, docker.WithStartGate(stacktest.StaticStackctl(t))), rec)
+	return orchestrator.New(docker.New(eng, rec), rec)
+}
+
+// appStartedAt is when the app in a container of the built-in stack logged
+// its first line.
+func (e *itgEnv) appStartedAt(ctx context.Context, ref string) time.Time {
+	e.t.Helper()
+	first, _, _ := strings.Cut(e.logs(ctx, ref), "\n")
+	var line struct {
+		Time time.Time `json:"time"`
+		Msg  string    `json:"msg"`
+	}
+	if err := json.Unmarshal([]byte(first), &line); err != nil || (line.Msg != "starting" && line.Msg != "migrating") {
+		e.t.Fatalf("%s's first log line %q is not the app's first (%v)", ref, first, err)
+	}
+	return line.Time
+}
+
+// logs is everything the container wrote.
+func (e *itgEnv) logs(ctx context.Context, ref string) string {
+	e.t.Helper()
+	var out strings.Builder
+	if err := e.cli.ContainerLogs(ctx, ref, engine.LogsOptions{Tail: -1}, &out, &out); err != nil {
+		e.t.Fatalf("logs of %s: %v", ref, err)
+	}
+	return out.String()
 }

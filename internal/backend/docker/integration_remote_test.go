@@ -37,7 +37,7 @@ func TestCrashOnARemoteEngineWhateverTheImageHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &itgRecorder{}
-	orch := orchestrator.New(docker.New(inner.Client, rec, docker.WithCrashHelper(stacktest.StaticStackctl(t)), docker.WithStartGate(stacktest.StaticStackctl(t))), rec)
+	orch := orchestrator.New(docker.New(inner.Client, rec, docker.WithCrashHelper(stacktest.StaticStackctl(t))), rec)
 	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{}); err != nil {
 		t.Fatalf("up on the remote engine: %v", err)
 	}

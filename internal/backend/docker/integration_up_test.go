@@ -117,8 +117,31 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 		}
 	})
 
-	// Their containers start while db starts, held at their start gates
-	// (gate.go): what must wait is the app in them.
+	// What docker inspect shows is what the file and the images say: no
+	// command of stackctl's runs first.
+	t.Run("every container runs its image's entrypoint and the file's command", func(t *testing.T) {
+		for _, name := range []string{"db", "cache", "migrate", "web"} {
+			svc, _ := st.Service(name)
+			c := e.inspect(ctx, first[name].ID)
+			img, err := e.cli.ImageInspect(ctx, svc.Image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEntrypoint, wantCmd := img.Entrypoint, img.Cmd
+			if svc.Entrypoint != nil {
+				wantEntrypoint, wantCmd = svc.Entrypoint, nil
+			}
+			if svc.Command != nil {
+				wantCmd = svc.Command
+			}
+			if !slices.Equal(c.Entrypoint, wantEntrypoint) || !slices.Equal(c.Cmd, wantCmd) {
+				t.Errorf("%s runs entrypoint %q, cmd %q; want %q, %q", name, c.Entrypoint, c.Cmd, wantEntrypoint, wantCmd)
+			}
+		}
+	})
+
+	// A container starts only once its depends_on conditions hold: its
+	// process, not only the app in it.
 	t.Run("web's app ran only after db was ready and migrate completed", func(t *testing.T) {
 		db := e.inspect(ctx, first["db"].ID)
 		migrate := e.inspect(ctx, first["migrate"].ID)
@@ -147,6 +170,10 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 		}
 		if !webRan.After(cache.StartedAt) {
 			t.Errorf("web's app ran at %s, not after cache started at %s", webRan, cache.StartedAt)
+		}
+		web := e.inspect(ctx, first["web"].ID)
+		if !web.StartedAt.After(readyAt) || !web.StartedAt.After(migrate.FinishedAt) {
+			t.Errorf("web's container started at %s, not after postgres was ready at %s and migrate finished at %s", web.StartedAt, readyAt, migrate.FinishedAt)
 		}
 	})
 

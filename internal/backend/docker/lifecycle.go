@@ -9,6 +9,7 @@ import (
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // Stop stops the named services' containers (all when none are named),
@@ -41,7 +42,7 @@ func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, 
 
 // Start starts the named services' stopped containers (all when none are
 // named) in dependency order, each service once those it depends on are
-// ready. One-shot tasks are not re-run.
+// ready (walk.Forward). One-shot tasks are not re-run.
 func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string, waitTimeout time.Duration) error {
 	selected, err := orchestrator.SelectServices(st, services)
 	if err != nil {
@@ -50,40 +51,25 @@ func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string,
 	if waitTimeout <= 0 {
 		waitTimeout = orchestrator.DefaultWaitTimeout
 	}
-	order, err := st.StartOrder()
-	if err != nil {
-		return err
-	}
 	containers, err := b.PS(ctx, st)
 	if err != nil {
 		return err
 	}
-	for _, name := range order {
-		if !slices.Contains(selected, name) {
-			continue
+	return walk.Forward(ctx, st, nil, func(ctx context.Context, svc *stack.Service, _ walk.Started) error {
+		if !slices.Contains(selected, svc.Name) || svc.OneShot {
+			return nil
 		}
-		svc, _ := st.Service(name)
-		if svc.OneShot {
-			continue
-		}
-		var mine []orchestrator.ContainerStatus
-		for _, c := range containers {
-			if c.Service == name && !c.OneOff {
-				mine = append(mine, c)
-			}
-		}
+		mine := slices.DeleteFunc(slices.Clone(containers), func(c orchestrator.ContainerStatus) bool {
+			return c.Service != svc.Name || c.OneOff
+		})
 		if len(mine) == 0 {
-			return fmt.Errorf("service %s has no container; create it with `stackctl up`", name)
+			return fmt.Errorf("service %s has no container; create it with `stackctl up`", svc.Name)
 		}
-		err := forEach(mine, func(c orchestrator.ContainerStatus) error {
+		return walk.Each(mine, func(c orchestrator.ContainerStatus) error {
 			if c.State != "running" {
 				if err := b.startContainer(ctx, svc, c.ID, c.Name); err != nil {
 					return err
 				}
-			}
-			// Its dependencies have started (and are healthy) before it.
-			if err := b.releaseIfHeld(ctx, st, c.ID, c.Name); err != nil {
-				return err
 			}
 			if !svc.Healthcheck.Enabled() {
 				return nil
@@ -92,11 +78,7 @@ func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string,
 			defer cancel()
 			return b.waitHealthy(waitCtx, svc, c.ID, c.Name, waitTimeout)
 		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // Restart stops then starts the named services (all when none are named).

@@ -16,6 +16,7 @@ import (
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // A project's lock is a volume that no container mounts, named after the
@@ -154,7 +155,7 @@ func (b *Backend) sweepClaims(ctx context.Context, project string) error {
 		return fmt.Errorf("list the claims on the lock of project %s: %w", project, err)
 	}
 	prefix := lockName(project) + "."
-	return forEach(list, func(v engine.Volume) error {
+	return walk.Each(list, func(v engine.Volume) error {
 		if !strings.HasPrefix(v.Name, prefix) || !stale(v, host) {
 			return nil
 		}

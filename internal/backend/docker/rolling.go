@@ -10,6 +10,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // replacement is one replica swapped during a rolling update: the old
@@ -28,9 +29,8 @@ type replacement struct {
 // one, stop it); surplus ones are drained before they stop. If a new replica
 // fails, the update rolls back: every replaced old replica serves again and
 // the new ones are removed.
-func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, b *balancer) ([]string, error) {
+func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, created []string, b *balancer) ([]string, error) {
 	svc := plan.Service
-	r.run.MarkChanged()
 	ids := make([]string, len(plan.Steps))
 	var routed, fresh, stale []int
 	for i, s := range plan.Steps {
@@ -38,7 +38,11 @@ func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, 
 		case orchestrator.Keep:
 			ids[i] = s.Current.ID
 			routed = append(routed, i)
+		case orchestrator.Create:
+			ids[i] = created[i]
+			fresh = append(fresh, i)
 		case orchestrator.Start:
+			ids[i] = s.Current.ID
 			fresh = append(fresh, i)
 		case orchestrator.Recreate, orchestrator.Restart:
 			stale = append(stale, i)
@@ -59,13 +63,12 @@ func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, 
 	b.addresses = addresses
 
 	// New replicas first: more capacity before anything is replaced.
-	err = forEach(fresh, func(i int) error {
-		s := plan.Steps[i]
-		if err := r.startStaged(ctx, svc, s); err != nil {
+	err = walk.Each(fresh, func(i int) error {
+		name := plan.Steps[i].Name
+		if err := r.b.startContainer(ctx, svc, ids[i], name); err != nil {
 			return err
 		}
-		ids[i] = s.Current.ID
-		return r.waitStable(ctx, plan, s.Current.ID, s.Name)
+		return r.waitStable(ctx, plan, ids[i], name)
 	})
 	if err != nil {
 		return nil, err
@@ -98,7 +101,7 @@ func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, 
 		if err := b.swap(ctx, newAddrs, oldAddrs); err != nil {
 			return nil, errors.Join(err, r.rollBack(ctx, plan, b, append(done, reps...)))
 		}
-		err = forEach(reps, func(rep replacement) error {
+		err = walk.Each(reps, func(rep replacement) error {
 			return r.b.engine.ContainerStop(ctx, rep.old.ID, gracePeriod(svc))
 		})
 		done = append(done, reps...)
@@ -141,7 +144,7 @@ func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, 
 func (r *dockerRun) startReplacements(ctx context.Context, plan orchestrator.ServicePlan, batch []int) ([]replacement, error) {
 	reps := make([]replacement, len(batch))
 	lb := r.balancerOf(plan).service
-	err := forEachIndex(len(batch), func(k int) error {
+	err := walk.Each(indices(batch), func(k int) error {
 		s := plan.Steps[batch[k]]
 		addrs, err := r.b.replicaAddresses(ctx, r.st, lb, []string{s.Current.ID})
 		if err != nil {

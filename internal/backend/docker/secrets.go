@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
-	"path/filepath"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -91,51 +89,6 @@ func (b *Backend) writeThroughWriter(ctx context.Context, svc *stack.Service, vo
 		return fmt.Errorf("service %s: write secrets into volume %s: %w", svc.Name, volume, err)
 	}
 	return nil
-}
-
-// hostSecrets are secrets written into a volume through this machine's
-// files (see hostfiles.go), with a witness: a file of their own, whose
-// name no earlier write used, that says whether a container sees these
-// very files.
-type hostSecrets struct {
-	backend      *Backend
-	dir, witness string
-	undo         func()
-}
-
-// writeSecretsOnHost writes files into the volume's directory on an
-// engine on this machine; false when it cannot.
-func (b *Backend) writeSecretsOnHost(ctx context.Context, volume string, files map[string][]byte) (*hostSecrets, bool) {
-	dir, ok := b.hostDir(ctx, volume)
-	if !ok {
-		return nil, false
-	}
-	token, err := randomHex(8)
-	if err != nil {
-		return nil, false
-	}
-	witness := ".stackctl-written-" + token
-	undoWitness, err := writeOnHost(dir, map[string][]byte{witness: nil})
-	if err != nil {
-		return nil, false
-	}
-	undo, err := writeOnHost(dir, files)
-	if err != nil {
-		undoWitness()
-		return nil, false
-	}
-	return &hostSecrets{backend: b, dir: dir, witness: witness, undo: undo}, true
-}
-
-// seenBy says whether container id ("" for none) sees the secrets. The
-// witness goes either way; the secrets go too unless seen.
-func (h *hostSecrets) seenBy(ctx context.Context, id string) bool {
-	seen := id != "" && h.backend.seenAs(ctx, id, path.Join(stack.SecretsDir, h.witness), 0)
-	_ = os.Remove(filepath.Join(h.dir, h.witness))
-	if !seen {
-		h.undo()
-	}
-	return seen
 }
 
 // removeVolume removes a volume that may already be gone.

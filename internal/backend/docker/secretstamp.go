@@ -52,50 +52,23 @@ func secretsMarker(volume, stamp string) string { return volume + "-" + stamp }
 
 // ensureSecrets makes sure the volume of a container that outlives this
 // run holds the service's secrets as they are on disk, unless its marker
-// says so already. It reports whether it made the volume. Secrets written
-// through this machine's files (see hostfiles.go) are not yet known to be
-// where the engine looks: finish, given the container that mounts the
-// volume once it is created, checks that, writes them through the API if
-// not, and records them; given no container ("", its create failed), it
-// takes back what it wrote. finish is nil when there is nothing to finish.
-func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) (made bool, finish func(ctx context.Context, id string) error, err error) {
+// says so already: written through the engine's API, then recorded.
+func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack.Service, volume, holder string) error {
 	if len(svc.Secrets) == 0 {
-		return false, nil, nil
+		return nil
 	}
 	stamp, err := secretsStamp(svc)
 	if err != nil {
-		return false, nil, err
+		return err
 	}
 	marker := secretsMarker(volume, stamp)
 	if b.secretsCurrent(ctx, st, volume, marker) {
-		return false, nil, nil
+		return nil
 	}
-	files, err := secretFiles(svc)
-	if err != nil {
-		return false, nil, err
+	if _, err := b.writeSecrets(ctx, st, svc, volume, holder); err != nil {
+		return err
 	}
-	if made, err = b.ensureSecretsVolume(ctx, st, volume, holder); err != nil {
-		return made, nil, err
-	}
-	record := func(ctx context.Context) error { return b.recordSecrets(ctx, st, volume, marker, holder) }
-	throughAPI := func(ctx context.Context) error {
-		if err := b.writeThroughWriter(ctx, svc, volume, files); err != nil {
-			return err
-		}
-		return record(ctx)
-	}
-	if written, ok := b.writeSecretsOnHost(ctx, volume, files); ok {
-		return made, func(ctx context.Context, id string) error {
-			switch {
-			case written.seenBy(ctx, id):
-				return record(ctx)
-			case id == "":
-				return nil
-			}
-			return throughAPI(ctx)
-		}, nil
-	}
-	return made, nil, throughAPI(ctx)
+	return b.recordSecrets(ctx, st, volume, marker, holder)
 }
 
 // secretsCurrent says the project's volume is there and its marker says it

@@ -33,7 +33,7 @@ func (r *dockerRun) park(ctx context.Context, s orchestrator.Step) (*swap, error
 
 // create creates the new container under the name.
 func (w *swap) create(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step) error {
-	id, _, err := w.r.create(ctx, plan, s, false)
+	id, err := w.r.create(ctx, plan, s)
 	w.newID = id
 	return err
 }

@@ -26,8 +26,8 @@ func TestUpStartsWebOnlyAfterDBIsHealthyAndMigrateCompleted(t *testing.T) {
 // first three probes and migrate running until the test ends it, and
 // checks that each service runs in its turn: cache and db at once, migrate
 // once db is healthy, web once migrate has completed. run is the fake's
-// event for a service's process beginning: "start" for a container, or
-// "release" for one held at a start gate. It returns f's events.
+// event for a service's process beginning ("start"). It returns f's
+// events.
 func upRunsInDependencyOrder(t *testing.T, f *fakeEngine, o *orchestrator.Orchestrator, run string) []string {
 	t.Helper()
 	f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")

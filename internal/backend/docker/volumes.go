@@ -11,6 +11,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // LabelUnnamedVolume marks a volume stackctl named for a path that would
@@ -48,12 +49,8 @@ func (r *dockerRun) nameUnnamedVolumes(ctx context.Context, svc *stack.Service, 
 			},
 			create: func() error { return r.b.engine.VolumeCreate(ctx, name, labels) },
 		}
-		made, err := r.b.ensureOwned(r.st, res)
-		if err != nil {
+		if _, err := r.b.ensureOwned(r.st, res); err != nil {
 			return err
-		}
-		if made {
-			r.run.MarkChanged()
 		}
 		spec.Mounts[i].Source = name
 	}
@@ -78,7 +75,7 @@ func (b *Backend) removeUnnamedVolumes(ctx context.Context, st *stack.Stack) err
 		return err
 	}
 	list = slices.DeleteFunc(list, func(v engine.Volume) bool { _, ok := v.Labels[LabelUnnamedVolume]; return !ok })
-	return forEach(list, func(v engine.Volume) error {
+	return walk.Each(list, func(v engine.Volume) error {
 		if err := b.engine.VolumeRemove(ctx, v.Name); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return err
 		}

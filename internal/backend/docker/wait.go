@@ -18,7 +18,8 @@ import (
 // waitReady waits until every container of the service is ready: completed
 // for a one-shot, healthy for a service with a healthcheck, started
 // otherwise. Replicas are waited for in parallel.
-func (r *dockerRun) waitReady(ctx context.Context, svc *stack.Service, plan orchestrator.ServicePlan, ids []string) error {
+func (r *dockerRun) waitReady(ctx context.Context, plan orchestrator.ServicePlan, ids []string) error {
+	svc := plan.Service
 	if !svc.OneShot && svc.Healthcheck != nil && !svc.Healthcheck.Enabled() {
 		return nil // the file turned the image's healthcheck off: started is ready
 	}
@@ -42,7 +43,7 @@ func (r *dockerRun) waitReady(ctx context.Context, svc *stack.Service, plan orch
 			if errors.Is(err, errNoHealthcheck) {
 				// Started is all a service without any healthcheck can
 				// be, unless a dependent waits for it to be healthy.
-				if dependent := r.run.NeedsHealthy(svc.Name); dependent != "" {
+				if dependent := plan.HealthyFor; dependent != "" {
 					err = r.b.failure(svc, id, name, fmt.Sprintf("has no healthcheck, in the file or its image, but service %s depends on it with condition service_healthy", dependent), nil, "")
 				} else {
 					err = nil
@@ -126,9 +127,9 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 }
 
 // verdictSince says the engine's last health check began at or after t.
-// An unhealthy verdict from before a wait is stale: a container held at its
-// start gate fails its checks until it is released, and its verdict stays
-// unhealthy until a check passes.
+// An unhealthy verdict from before a wait is stale: it may be of the
+// container's earlier run (stopped, restarted), and it stays unhealthy
+// until a check passes.
 func verdictSince(log []engine.HealthResult, t time.Time) bool {
 	return len(log) > 0 && !log[len(log)-1].Start.Before(t)
 }

@@ -28,53 +28,55 @@ func revisionOf(spec swarmapi.ServiceSpec) string {
 	return spec.Labels[stack.LabelConfigHash] + "." + strconv.FormatUint(spec.TaskTemplate.ForceUpdate, 10)
 }
 
-// swarmRun is the swarm backend's part of one convergence.
+// swarmRun is the swarm backend's executor of one plan.
 type swarmRun struct {
-	b   *Backend
-	run orchestrator.Run
-	st  *stack.Stack
+	b    *Backend
+	st   *stack.Stack
+	opts orchestrator.UpOptions
 }
 
-// Converge begins the backend's part of a run.
-func (b *Backend) Converge(run orchestrator.Run, _ []orchestrator.ServicePlan) orchestrator.Converger {
-	return &swarmRun{b: b, run: run, st: run.Stack()}
+// Converge returns the executor of a plan.
+func (b *Backend) Converge(st *stack.Stack, _ orchestrator.Plan, opts orchestrator.UpOptions) orchestrator.Converger {
+	return &swarmRun{b: b, st: st, opts: opts}
 }
 
-// Stage does nothing: a swarm cannot make a service that does not start.
-func (r *swarmRun) Stage(context.Context, *orchestrator.ServicePlan) error { return nil }
+// Create makes nothing ahead: a swarm cannot make a service that does not
+// start, so Apply creates it once its dependencies are ready.
+func (r *swarmRun) Create(_ context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+	return make([]string, len(plan.Steps)), nil
+}
 
 // Apply creates or updates the service's swarm service. The swarm replaces
 // the tasks itself, as the spec's update config says (start-first for a
 // stateless service); Await follows it.
-func (r *swarmRun) Apply(ctx context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+func (r *swarmRun) Apply(ctx context.Context, plan orchestrator.ServicePlan, _ []string, _ map[string]orchestrator.Applied) (orchestrator.Applied, error) {
 	if len(plan.Steps) != 1 {
-		return nil, fmt.Errorf("service %s: a swarm runs one service for all replicas, the plan has %d", plan.Service.Name, len(plan.Steps))
+		return orchestrator.Applied{}, fmt.Errorf("service %s: a swarm runs one service for all replicas, the plan has %d", plan.Service.Name, len(plan.Steps))
 	}
 	s := plan.Steps[0]
 	resource := "service " + s.Name
 	switch s.Action {
 	case orchestrator.Keep, orchestrator.Done:
-		return []string{s.Current.ID}, nil
+		return orchestrator.Applied{IDs: []string{s.Current.ID}}, nil
 	case orchestrator.Create:
 		spec, err := r.spec(plan, 0)
 		if err != nil {
-			return nil, err
+			return orchestrator.Applied{}, err
 		}
 		r.b.report(resource, "creating", createDetail(plan.Service, spec))
 		id, warnings, err := r.b.engine.ServiceCreate(ctx, spec)
 		if err != nil {
-			return nil, err
+			return orchestrator.Applied{}, err
 		}
 		r.warn(resource, warnings)
-		r.run.MarkChanged()
 		r.b.report(resource, "created", "")
-		return []string{id}, nil
+		return orchestrator.Applied{IDs: []string{id}, Changed: true}, nil
 	}
 	// Recreate, Scale, Start and Restart update the service in place; a
 	// start or restart forces new tasks of the same spec.
 	current, err := r.b.engine.ServiceInspect(ctx, s.Current.ID)
 	if err != nil {
-		return nil, err
+		return orchestrator.Applied{}, err
 	}
 	force := current.Spec.TaskTemplate.ForceUpdate
 	if s.Action == orchestrator.Start || s.Action == orchestrator.Restart {
@@ -82,16 +84,15 @@ func (r *swarmRun) Apply(ctx context.Context, plan orchestrator.ServicePlan) ([]
 	}
 	spec, err := r.spec(plan, force)
 	if err != nil {
-		return nil, err
+		return orchestrator.Applied{}, err
 	}
 	r.b.report(resource, "updating", s.Why)
 	warnings, err := r.b.engine.ServiceUpdate(ctx, current.ID, current.Version, spec)
 	if err != nil {
-		return nil, err
+		return orchestrator.Applied{}, err
 	}
 	r.warn(resource, warnings)
-	r.run.MarkChanged()
-	return []string{current.ID}, nil
+	return orchestrator.Applied{IDs: []string{current.ID}, Changed: true}, nil
 }
 
 // spec is the service's swarm spec, its tasks marked with its revision.
@@ -145,16 +146,12 @@ func createDetail(svc *stack.Service, spec swarmapi.ServiceSpec) string {
 // healthy, when it has a healthcheck: the swarm holds a task in starting
 // until its first probe passes) as it has replicas, and no update under
 // way. A task of that revision that failed ends the wait at once.
-func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, ids []string) error {
-	if len(ids) == 0 {
+func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, applied orchestrator.Applied) error {
+	if len(applied.IDs) == 0 {
 		return nil
 	}
-	return r.b.awaitService(ctx, r.st, plan.Service, ids[0], r.run.Options().WaitTimeout)
+	return r.b.awaitService(ctx, r.st, plan.Service, applied.IDs[0], r.opts.WaitTimeout)
 }
-
-// Abandon has nothing to undo: Stage starts nothing ahead of the
-// dependencies on a swarm.
-func (r *swarmRun) Abandon(context.Context) error { return nil }
 
 // Remove removes services; the swarm stops their tasks, each within its
 // grace period.

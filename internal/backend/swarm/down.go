@@ -12,15 +12,16 @@ import (
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // downTimeout bounds each wait of down: for a level's tasks to stop, for
 // a network's endpoints and a secret's users to go.
 const downTimeout = 2 * time.Minute
 
-// Down removes the project's services, dependents first (each level's
+// Down removes the project's services, dependents first (a service's
 // tasks stopped before its dependencies go, and the containers a job's
-// tasks leave removed), then its networks, secrets
+// tasks leave removed; walk.Reverse), then its networks, secrets
 // and configs, and the node labels that kept its data and its edges on
 // one node. With Volumes, the project's volumes go too, on the node
 // stackctl reaches; those on other nodes are named, with what it takes to
@@ -33,26 +34,25 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	if err != nil {
 		return err
 	}
-	for _, level := range dependentsFirst(st, services) {
-		jobs := make([][]engine.Task, len(level))
-		for i, s := range level {
-			if jobs[i], err = b.jobTasks(ctx, s); err != nil {
-				return err
-			}
-			if err := b.engine.ServiceRemove(ctx, s.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
-				return err
-			}
-			b.report("service "+s.Name, "removing", "")
+	byService := map[string][]engine.Service{}
+	var unknown []engine.Service
+	for _, s := range services {
+		name := s.Labels[stack.LabelService]
+		if _, ok := st.Service(name); !ok {
+			unknown = append(unknown, s)
+			continue
 		}
-		for i, s := range level {
-			if err := b.awaitGone(ctx, s); err != nil {
-				return err
-			}
-			if err := b.removeJobContainers(ctx, s, jobs[i]); err != nil {
-				return err
-			}
-			b.report("service "+s.Name, "removed", "")
-		}
+		byService[name] = append(byService[name], s)
+	}
+	// Services the stack no longer has: nothing of it depends on them.
+	if err := walk.Each(unknown, func(s engine.Service) error { return b.removeService(ctx, s) }); err != nil {
+		return err
+	}
+	err = walk.Reverse(ctx, st, func(ctx context.Context, svc *stack.Service) error {
+		return walk.Each(byService[svc.Name], func(s engine.Service) error { return b.removeService(ctx, s) })
+	})
+	if err != nil {
+		return err
 	}
 	if err := b.removeNetworks(ctx, st); err != nil {
 		return err
@@ -70,45 +70,25 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.D
 	return nil
 }
 
-// dependentsFirst groups services into levels: a service comes in a level
-// before every service it depends on; services the stack no longer has
-// come first.
-func dependentsFirst(st *stack.Stack, services []engine.Service) [][]engine.Service {
-	depth := map[string]int{}
-	var depthOf func(name string, seen map[string]bool) int
-	depthOf = func(name string, seen map[string]bool) int {
-		if d, ok := depth[name]; ok {
-			return d
-		}
-		svc, ok := st.Service(name)
-		if !ok || seen[name] {
-			return 0
-		}
-		seen[name] = true
-		d := 0
-		for _, dep := range svc.DependsOn {
-			d = max(d, depthOf(dep.Service, seen)+1)
-		}
-		depth[name] = d
-		return d
+// removeService removes a swarm service and returns once its tasks have
+// stopped, with the containers a job's tasks leave removed.
+func (b *Backend) removeService(ctx context.Context, s engine.Service) error {
+	jobs, err := b.jobTasks(ctx, s)
+	if err != nil {
+		return err
 	}
-	levels := map[int][]engine.Service{}
-	top := 0
-	for _, s := range services {
-		d := depthOf(s.Labels[stack.LabelService], map[string]bool{})
-		if _, ok := st.Service(s.Labels[stack.LabelService]); !ok {
-			d = len(st.Services) + 1 // an orphan: nothing of the stack depends on it
-		}
-		levels[d] = append(levels[d], s)
-		top = max(top, d)
+	if err := b.engine.ServiceRemove(ctx, s.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
 	}
-	var out [][]engine.Service
-	for d := top; d >= 0; d-- {
-		if len(levels[d]) > 0 {
-			out = append(out, levels[d])
-		}
+	b.report("service "+s.Name, "removing", "")
+	if err := b.awaitGone(ctx, s); err != nil {
+		return err
 	}
-	return out
+	if err := b.removeJobContainers(ctx, s, jobs); err != nil {
+		return err
+	}
+	b.report("service "+s.Name, "removed", "")
+	return nil
 }
 
 // awaitGone waits until the removed service's tasks have stopped.

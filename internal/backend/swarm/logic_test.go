@@ -37,34 +37,6 @@ func TestLastFailedLooksAtEachSlotsLatestTask(t *testing.T) {
 	}
 }
 
-// Down removes dependents first: web (which depends on migrate, cache and,
-// through migrate, db) before migrate, before db; an orphan before all.
-func TestDependentsFirstOrdersLevels(t *testing.T) {
-	st := stacktest.Builtin(t, stacktest.Options{Project: "p"})
-	var services []engine.Service
-	for _, name := range append(st.ServiceNames(), "gone") {
-		services = append(services, engine.Service{Name: "p_" + name, Labels: map[string]string{stack.LabelService: name}})
-	}
-	var order [][]string
-	for _, level := range dependentsFirst(st, services) {
-		var names []string
-		for _, s := range level {
-			names = append(names, s.Labels[stack.LabelService])
-		}
-		slices.Sort(names)
-		order = append(order, names)
-	}
-	index := func(name string) int {
-		return slices.IndexFunc(order, func(level []string) bool { return slices.Contains(level, name) })
-	}
-	if index("gone") != 0 {
-		t.Errorf("the orphan comes at level %d of %v, want first", index("gone"), order)
-	}
-	if !(index("web") < index("migrate") && index("migrate") < index("db") && index("web") < index("cache")) {
-		t.Errorf("levels %v: want web before migrate and cache, migrate before db", order)
-	}
-}
-
 // An image pushed to a registry keeps its repository and tag, without the
 // registry it came from.
 func TestRepositoryDropsTheRegistryHost(t *testing.T) {

@@ -1,7 +1,6 @@
 package swarm
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // ErrNotOnSwarm says a verb works on one Docker engine and not (yet) on a
@@ -44,16 +44,16 @@ func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []strin
 	if err != nil {
 		return err
 	}
-	rank := st.StartRank()
-	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
 	if waitTimeout <= 0 {
 		waitTimeout = orchestrator.DefaultWaitTimeout
 	}
-	for _, name := range names {
-		svc, _ := st.Service(name)
-		s, err := b.engine.ServiceInspect(ctx, ServiceName(st.Project, name))
+	return walk.Forward(ctx, st, nil, func(ctx context.Context, svc *stack.Service, _ walk.Started) error {
+		if !slices.Contains(names, svc.Name) {
+			return nil
+		}
+		s, err := b.engine.ServiceInspect(ctx, ServiceName(st.Project, svc.Name))
 		if errors.Is(err, engine.ErrNotFound) {
-			return fmt.Errorf("restart service %s: not deployed: run up first", name)
+			return fmt.Errorf("restart service %s: not deployed: run up first", svc.Name)
 		}
 		if err != nil {
 			return err
@@ -67,11 +67,8 @@ func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []strin
 		if _, err := b.engine.ServiceUpdate(ctx, s.ID, s.Version, spec); err != nil {
 			return err
 		}
-		if err := b.awaitService(ctx, st, svc, s.ID, waitTimeout); err != nil {
-			return err
-		}
-	}
-	return nil
+		return b.awaitService(ctx, st, svc, s.ID, waitTimeout)
+	})
 }
 
 // Stop is refused: a swarm service has no stopped state to keep; scale it
