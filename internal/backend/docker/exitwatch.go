@@ -12,9 +12,9 @@ import (
 
 // A one-shot's completion is told by the engine before it can be read: the
 // engine reports a container's death as soon as its process is gone, and an
-// inspect waits until the engine has released the container (about 0.13 s
-// here). Polling inspects would find a completion that late, and later
-// still by the poll's interval. So the wait for a one-shot watches its
+// inspect waits until the engine has released the container. Polling
+// inspects would find a completion only then, and later still by the
+// poll's interval. So the wait for a one-shot watches its
 // exits: an exit 0 is its completion at once, unless its restart policy
 // runs it again on success; any other exit is left to an inspect, which
 // knows whether the policy restarts it. A check every second besides

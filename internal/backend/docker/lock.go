@@ -24,8 +24,7 @@ import (
 // several machines share a remote engine), and returns what it has under
 // it to everyone else, so its labels say who holds it. A random token in
 // them tells this run's lock from another's. A volume costs the engine a
-// directory and a record; a container (the lock of earlier versions) a
-// layer and its files, about four times the time and the CPU.
+// directory and a record, far less than a container would.
 const (
 	labelLock      = "io.stackctl.lock"
 	labelLockHost  = "io.stackctl.lock.host"

@@ -17,8 +17,7 @@ import (
 
 // A secrets volume that already holds what a container needs is not
 // written again: a write goes through a container made for it, whose
-// filesystem the engine mounts, and costs about 0.1 s on the way of every
-// container's start (db's included, on the path to the first request).
+// filesystem the engine mounts, on the way of every container's start.
 // What a volume holds is recorded by a marker, an empty volume named after
 // the secret files as they are on disk: path, size, inode, change and
 // modification times, never what they contain. A file edited since has
