@@ -58,6 +58,12 @@ test: images vet
 	exit $$status
 	cd app && $(GO) test -count=1 ./...
 
+# The inner loop: the unit and fake-engine tests, no engine needed (the
+# integration tests skip, saying how to run them; make test runs them all).
+test-unit:
+	$(GO) test -count=1 ./...
+	cd app && $(GO) test -count=1 ./...
+
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when
 # `docker compose` already answers, else built from the Go module proxy.
 compose:
