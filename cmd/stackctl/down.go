@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type downOptions struct {
@@ -41,7 +41,7 @@ func runDown(ctx context.Context, opts *downOptions) error {
 	}
 	defer orch.close()
 	began := time.Now()
-	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
+	if err := orch.Down(ctx, st, backend.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
 		return err
 	}
 	orch.finished("stack "+st.ProjectName(), "down", began)

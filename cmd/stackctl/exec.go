@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type execOptions struct {
@@ -57,7 +57,7 @@ func runExec(ctx context.Context, opts *execOptions) error {
 		return err
 	}
 	defer orch.close()
-	code, err := orch.Exec(ctx, st, orchestrator.ExecOptions{
+	code, err := orch.Exec(ctx, st, backend.ExecOptions{
 		Service: opts.service, Index: opts.index, Cmd: opts.command,
 		User: opts.user, WorkingDir: opts.workdir, Env: opts.env,
 		Stdio: opts.io.containerStdio(!opts.noTTY),

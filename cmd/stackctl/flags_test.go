@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -26,7 +26,7 @@ func TestUpFlags(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{"up"},
-			want: upOptions{waitTimeout: orchestrator.DefaultWaitTimeout},
+			want: upOptions{waitTimeout: backend.DefaultWaitTimeout},
 		},
 		{
 			name: "all set",
@@ -40,7 +40,7 @@ func TestUpFlags(t *testing.T) {
 		{
 			name: "rollout, edge and orphans",
 			args: []string{"up", "--edge", "--batch-size", "2", "--min-ready", "5s", "--remove-orphans"},
-			want: upOptions{waitTimeout: orchestrator.DefaultWaitTimeout, batchSize: 2, minReady: 5 * time.Second, removeOrphans: true,
+			want: upOptions{waitTimeout: backend.DefaultWaitTimeout, batchSize: 2, minReady: 5 * time.Second, removeOrphans: true,
 				globalOptions: &globalOptions{edge: true}},
 		},
 	}
@@ -92,9 +92,9 @@ func TestScaleFlags(t *testing.T) {
 		t.Fatal("scale did not run")
 	}
 	if !slices.Equal(got.scale, []string{"web=3", "worker=0"}) || !got.edge || got.batchSize != 2 || got.minReady != 5*time.Second ||
-		got.waitTimeout != orchestrator.DefaultWaitTimeout {
+		got.waitTimeout != backend.DefaultWaitTimeout {
 		t.Errorf("scale %q, edge %v, batch-size %d, min-ready %s, wait-timeout %s; want [web=3 worker=0], true, 2, 5s, %s",
-			got.scale, got.edge, got.batchSize, got.minReady, got.waitTimeout, orchestrator.DefaultWaitTimeout)
+			got.scale, got.edge, got.batchSize, got.minReady, got.waitTimeout, backend.DefaultWaitTimeout)
 	}
 
 	root = newTestRoot(t, g, newScaleCmd(g, func(context.Context, *upOptions) error { t.Error("scale ran without a SERVICE=N"); return nil }))

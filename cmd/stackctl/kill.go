@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type killOptions struct {
@@ -82,7 +82,7 @@ func runKill(ctx context.Context, opts *killOptions) error {
 			opts.signal, name, opts.service, opts.service)
 		return nil
 	}
-	report, err := orch.Crash(ctx, st, orchestrator.CrashOptions{
+	report, err := orch.Crash(ctx, st, backend.CrashOptions{
 		Service: opts.service, Replica: opts.replica, NoWait: opts.noWait, WaitTimeout: opts.waitTimeout,
 	})
 	if report.Container != "" {
@@ -91,7 +91,7 @@ func runKill(ctx context.Context, opts *killOptions) error {
 	return err
 }
 
-func printCrash(opts *killOptions, report orchestrator.CrashReport) {
+func printCrash(opts *killOptions, report backend.CrashReport) {
 	if opts.format == "json" {
 		enc := json.NewEncoder(opts.io.Out)
 		_ = enc.Encode(report)

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 // lifecycleOptions serve stop, start and restart.
@@ -34,7 +34,7 @@ func newLifecycleCmd(g *globalOptions, action, short string, runF func(context.C
 		cmd.Flags().DurationVar(&opts.timeout, "timeout", 0, "stop timeout (default: each service's grace period)")
 	}
 	if action != "stop" {
-		cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", orchestrator.DefaultWaitTimeout, "how long to wait for each service to be healthy")
+		cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", backend.DefaultWaitTimeout, "how long to wait for each service to be healthy")
 	}
 	return cmd
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type logsOptions struct {
@@ -38,5 +38,5 @@ func runLogs(ctx context.Context, opts *logsOptions) error {
 		return err
 	}
 	defer orch.close()
-	return orch.Logs(ctx, st, orchestrator.LogsOptions{Services: opts.services, Follow: opts.follow, Tail: opts.tail}, opts.io.Out)
+	return orch.Logs(ctx, st, backend.LogsOptions{Services: opts.services, Follow: opts.follow, Tail: opts.tail}, opts.io.Out)
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type psOptions struct {
@@ -47,7 +47,7 @@ func runPs(ctx context.Context, opts *psOptions) error {
 	}
 	if opts.format == "json" {
 		if containers == nil {
-			containers = []orchestrator.ContainerStatus{}
+			containers = []backend.ContainerStatus{}
 		}
 		enc := json.NewEncoder(opts.io.Out)
 		enc.SetIndent("", "  ")

@@ -15,6 +15,7 @@ import (
 	"github.com/moby/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -180,7 +181,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
-	var backend orchestrator.Backend = docker.New(cli, reporter)
+	var backend backend.Backend = docker.New(cli, reporter)
 	if g.swarm {
 		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry), swarm.WithNodeEngines(nodeEngines))
 	}

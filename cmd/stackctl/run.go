@@ -6,7 +6,7 @@ import (
 
 	"github.com/mattn/go-shellwords"
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type runOptions struct {
@@ -77,7 +77,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return err
 	}
 	defer orch.close()
-	res, err := orch.Run(ctx, st, orchestrator.RunOptions{
+	res, err := orch.Run(ctx, st, backend.RunOptions{
 		Service: opts.service, Cmd: opts.command, Entrypoint: entrypoint,
 		User: opts.user, WorkingDir: opts.workdir, Env: opts.env,
 		NoDeps: opts.noDeps, Remove: opts.remove, UseAliases: opts.useAliases,

@@ -4,11 +4,11 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 func newScaleCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
-	opts := &upOptions{globalOptions: g, waitTimeout: orchestrator.DefaultWaitTimeout}
+	opts := &upOptions{globalOptions: g, waitTimeout: backend.DefaultWaitTimeout}
 	cmd := &cobra.Command{
 		Use:   "scale SERVICE=N...",
 		Short: "Run N replicas of services, behind their edge load balancer where declared",

@@ -9,14 +9,14 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 // printTable writes the containers as `ps` shows them.
-func printTable(w io.Writer, containers []orchestrator.ContainerStatus, now time.Time) error {
+func printTable(w io.Writer, containers []backend.ContainerStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	// A swarm's tasks run on nodes, and may have failed there.
-	onNodes := slices.ContainsFunc(containers, func(c orchestrator.ContainerStatus) bool { return c.Node != "" })
+	onNodes := slices.ContainsFunc(containers, func(c backend.ContainerStatus) bool { return c.Node != "" })
 	if onNodes {
 		fmt.Fprintln(tw, "SERVICE\tTASK\tNODE\tSTATE\tHEALTH\tRESTART\tEXIT\tPORTS\tUPTIME\tERROR")
 	} else {
@@ -50,7 +50,7 @@ func printTable(w io.Writer, containers []orchestrator.ContainerStatus, now time
 	return tw.Flush()
 }
 
-func ports(c orchestrator.ContainerStatus) string {
+func ports(c backend.ContainerStatus) string {
 	if len(c.Ports) == 0 {
 		return "-"
 	}
@@ -69,7 +69,7 @@ func hostOrAny(ip string) string {
 }
 
 // printSummary is up's closing word: the table, and where to reach the app.
-func printSummary(w io.Writer, containers []orchestrator.ContainerStatus, engineHost string) error {
+func printSummary(w io.Writer, containers []backend.ContainerStatus, engineHost string) error {
 	if err := printTable(w, containers, time.Now()); err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func printSummary(w io.Writer, containers []orchestrator.ContainerStatus, engine
 
 // urls are where the stack's published TCP ports are reached: on the
 // engine's host, or the address a port is bound to.
-func urls(containers []orchestrator.ContainerStatus, engineHost string) []string {
+func urls(containers []backend.ContainerStatus, engineHost string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range containers {

@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // ps marks a one-off container of run as one.
 func TestTableMarksOneOffs(t *testing.T) {
 	var out strings.Builder
-	err := printTable(&out, []orchestrator.ContainerStatus{
+	err := printTable(&out, []backend.ContainerStatus{
 		{Service: "web", Name: "p-web-1", State: "running", Replica: 1},
 		{Service: "web", Name: "p-web-run-0a1b2c", State: "exited", OneOff: true},
 	}, time.Now())
@@ -34,7 +34,7 @@ func TestURLsNameTheEnginesHost(t *testing.T) {
 		"tcp://10.1.2.3:2375":         "10.1.2.3",
 		"ssh://me@build-box":          "build-box",
 	} {
-		containers := []orchestrator.ContainerStatus{{Service: "web", Ports: []stack.Port{
+		containers := []backend.ContainerStatus{{Service: "web", Ports: []stack.Port{
 			{HostIP: "0.0.0.0", HostPort: 5000, ContainerPort: 5000, Protocol: "tcp"},
 			{HostIP: "127.0.0.1", HostPort: 9000, ContainerPort: 9000, Protocol: "tcp"},
 			{HostPort: 53, ContainerPort: 53, Protocol: "udp"},
@@ -49,7 +49,7 @@ func TestURLsNameTheEnginesHost(t *testing.T) {
 // A port the engine bound on IPv4 and IPv6 (with another host port each,
 // as it may for port 0) is shown once, by its IPv4 binding.
 func TestURLsShowAPortBoundTwiceOnce(t *testing.T) {
-	containers := []orchestrator.ContainerStatus{{Service: "web-edge", Ports: []stack.Port{
+	containers := []backend.ContainerStatus{{Service: "web-edge", Ports: []stack.Port{
 		{HostIP: "0.0.0.0", HostPort: 32971, ContainerPort: 80, Protocol: "tcp"},
 		{HostIP: "::", HostPort: 32964, ContainerPort: 80, Protocol: "tcp"},
 		{HostIP: "::", HostPort: 8443, ContainerPort: 443, Protocol: "tcp"},
@@ -65,7 +65,7 @@ func TestURLsShowAPortBoundTwiceOnce(t *testing.T) {
 // reached at their nodes' addresses.
 func TestTableShowsTasksOnTheirNodes(t *testing.T) {
 	var out strings.Builder
-	tasks := []orchestrator.ContainerStatus{
+	tasks := []backend.ContainerStatus{
 		{Service: "web", Name: "p_web.1", Node: "worker-1", State: "running", Replica: 1,
 			Ports: []stack.Port{{HostIP: "172.17.0.3", HostPort: 30001, ContainerPort: 5000, Protocol: "tcp"}}},
 		{Service: "web", Name: "p_web.2", Node: "worker-2", State: "failed", Replica: 2, Error: "task: non-zero exit (1)"},

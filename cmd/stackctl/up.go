@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 type upOptions struct {
@@ -39,7 +39,7 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 		},
 	}
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild images even when their source did not change")
-	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", orchestrator.DefaultWaitTimeout, "how long to wait for each service to become ready")
+	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", backend.DefaultWaitTimeout, "how long to wait for each service to become ready")
 	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
 	addScaleFlags(cmd, opts)
@@ -65,7 +65,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		return err
 	}
 	defer orch.close()
-	res, err := orch.Up(ctx, st, orchestrator.UpOptions{
+	res, err := orch.Up(ctx, st, backend.UpOptions{
 		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
 		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
 	})

@@ -28,6 +28,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
@@ -135,7 +136,7 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 	s.network = s.st.NetworkName("app-network")
 
 	started = time.Now()
-	res, err := s.orch.Up(ctx, s.st, orchestrator.UpOptions{})
+	res, err := s.orch.Up(ctx, s.st, backend.UpOptions{})
 	if err != nil {
 		return s, fmt.Errorf("up %s: %w", project, err)
 	}
@@ -174,7 +175,7 @@ func (s *appStack) teardown(ctx context.Context) error {
 	s.http.CloseIdleConnections()
 	var errs []error
 	if s.st != nil {
-		if err := s.orch.Down(ctx, s.st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		if err := s.orch.Down(ctx, s.st, backend.DownOptions{Volumes: true}); err != nil {
 			errs = append(errs, fmt.Errorf("down %s: %w", s.project, err))
 		}
 	}

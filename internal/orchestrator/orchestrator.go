@@ -1,28 +1,31 @@
 // Package orchestrator converges a stack onto a backend: it observes what
-// runs, reconciles that with the stack into a plan (with no engine call),
-// and walks the services in dependency order, gating each on its
-// dependencies' conditions while the backend carries out each service's
-// part. The backend (a Docker engine, a swarm) does the rest of the verbs
-// in its own way. It knows nothing of terminals or command lines: it
+// runs, reconciles that with the stack into a plan (reconcile, with no
+// engine call), and carries the plan out (execute): every missing instance
+// created, then the services walked in dependency order, each applied by
+// the backend once its dependencies meet their conditions. The backend (a
+// Docker engine, a swarm; see internal/backend for the contract) does the
+// rest of the verbs in its own way, but for run's dependencies, which the
+// orchestrator brings up as up does. It knows nothing of terminals or command lines: it
 // reports progress events and returns results.
 package orchestrator
 
 import (
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/progress"
 )
 
 // Orchestrator runs stacks on one backend: Up is its own, shared by every
 // backend; the other verbs are the backend's.
 type Orchestrator struct {
-	Backend
+	backend.Backend
 	progress progress.Reporter
 }
 
 // New returns an orchestrator that runs stacks on backend and reports to
 // reporter (nil: nowhere).
-func New(backend Backend, reporter progress.Reporter) *Orchestrator {
+func New(backend backend.Backend, reporter progress.Reporter) *Orchestrator {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -40,8 +41,8 @@ func (services) InstanceKind() string { return "service" }
 
 // running is the observation of st as up left it: every wanted replica
 // running with the hash reconcile expects.
-func running(st *stack.Stack, imageIDs map[string]string) Observed {
-	obs := Observed{Instances: map[string]Instance{}, ImageIDs: imageIDs}
+func running(st *stack.Stack, imageIDs map[string]string) backend.Observed {
+	obs := backend.Observed{Instances: map[string]backend.Instance{}, ImageIDs: imageIDs}
 	for i := range st.Services {
 		svc := &st.Services[i]
 		for r := 1; r <= svc.Replicas; r++ {
@@ -50,7 +51,7 @@ func running(st *stack.Stack, imageIDs map[string]string) Observed {
 			if svc.OneShot {
 				state = "exited"
 			}
-			obs.Instances[name] = Instance{ID: "id-" + name, Name: name, State: state,
+			obs.Instances[name] = backend.Instance{ID: "id-" + name, Name: name, State: state,
 				Project: st.Project, Service: svc.Name, Replica: r, Hash: st.ConfigHash(svc, imageIDs[svc.Image])}
 		}
 	}
@@ -65,27 +66,27 @@ func TestReconcileGoldenPlans(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		plan func() (Plan, error)
+		plan func() (backend.Plan, error)
 	}{
-		{"fresh", func() (Plan, error) {
-			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, containers{}, UpOptions{})
+		{"fresh", func() (backend.Plan, error) {
+			return reconcile(builtin(stack.Shape{}), backend.Observed{ImageIDs: images}, containers{}, backend.UpOptions{})
 		}},
 		// --no-wait: only what a dependent waits to be ready is awaited.
-		{"fresh-no-wait", func() (Plan, error) {
-			return reconcile(builtin(stack.Shape{}), Observed{ImageIDs: images}, containers{}, UpOptions{NoWait: true})
+		{"fresh-no-wait", func() (backend.Plan, error) {
+			return reconcile(builtin(stack.Shape{}), backend.Observed{ImageIDs: images}, containers{}, backend.UpOptions{NoWait: true})
 		}},
-		{"no-op", func() (Plan, error) {
+		{"no-op", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
-			return reconcile(st, running(st, images), containers{}, UpOptions{})
+			return reconcile(st, running(st, images), containers{}, backend.UpOptions{})
 		}},
-		{"new-app-image", func() (Plan, error) {
+		{"new-app-image", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
-			return reconcile(st, obs, containers{}, UpOptions{})
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
-		{"stopped-and-dead", func() (Plan, error) {
+		{"stopped-and-dead", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			cache := obs.Instances["stackctl-cache-1"]
@@ -94,44 +95,44 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			db := obs.Instances["stackctl-db-1"]
 			db.State = "dead"
 			obs.Instances["stackctl-db-1"] = db
-			return reconcile(st, obs, containers{}, UpOptions{})
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
 		// An earlier up made web ahead of its dependencies and ended before
 		// they were ready.
-		{"web-left-created", func() (Plan, error) {
+		{"web-left-created", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			web := obs.Instances["stackctl-web-1"]
 			web.State = "created"
 			obs.Instances["stackctl-web-1"] = web
-			return reconcile(st, obs, containers{}, UpOptions{})
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
-		{"scale-up-behind-the-edge", func() (Plan, error) {
+		{"scale-up-behind-the-edge", func() (backend.Plan, error) {
 			before := builtin(stack.Shape{Edge: true})
 			after := builtin(stack.Shape{Edge: true, Scale: map[string]int{"web": 3}})
-			return reconcile(after, running(before, images), containers{}, UpOptions{})
+			return reconcile(after, running(before, images), containers{}, backend.UpOptions{})
 		}},
-		{"rolling-update-and-scale-down", func() (Plan, error) {
+		{"rolling-update-and-scale-down", func() (backend.Plan, error) {
 			before := builtin(stack.Shape{Scale: map[string]int{"web": 3}})
 			after := builtin(stack.Shape{Scale: map[string]int{"web": 2}})
 			obs := running(before, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
-			return reconcile(after, obs, containers{}, UpOptions{})
+			return reconcile(after, obs, containers{}, backend.UpOptions{})
 		}},
-		{"orphans-kept", func() (Plan, error) {
+		{"orphans-kept", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
-			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
-			return reconcile(st, obs, containers{}, UpOptions{})
+			obs.Instances["stackctl-extra-1"] = backend.Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
-		{"orphans-removed", func() (Plan, error) {
+		{"orphans-removed", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
-			obs.Instances["stackctl-extra-1"] = Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
-			return reconcile(st, obs, containers{}, UpOptions{RemoveOrphans: true})
+			obs.Instances["stackctl-extra-1"] = backend.Instance{Name: "stackctl-extra-1", State: "running", Project: "stackctl", Service: "extra"}
+			return reconcile(st, obs, containers{}, backend.UpOptions{RemoveOrphans: true})
 		}},
-		{"dependency-restart", func() (Plan, error) {
+		{"dependency-restart", func() (backend.Plan, error) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "compose.yaml")
 			if err := os.WriteFile(file, []byte(`services:
@@ -158,41 +159,41 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["postgres:15"] = "sha256:pg2"
-			return reconcile(st, obs, containers{}, UpOptions{})
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
-		{"one-shot-failed-and-retrying", func() (Plan, error) {
+		{"one-shot-failed-and-retrying", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)
 			migrate := obs.Instances["stackctl-migrate-1"]
 			migrate.ExitCode = 1
 			obs.Instances["stackctl-migrate-1"] = migrate
-			failed, err := reconcile(st, obs, containers{}, UpOptions{})
+			failed, err := reconcile(st, obs, containers{}, backend.UpOptions{})
 			if err != nil {
-				return Plan{}, err
+				return backend.Plan{}, err
 			}
 			migrate.WillRestart = true
 			obs.Instances["stackctl-migrate-1"] = migrate
-			retrying, err := reconcile(st, obs, containers{}, UpOptions{})
+			retrying, err := reconcile(st, obs, containers{}, backend.UpOptions{})
 			failed.Services = append(failed.Services, retrying.Services[2])
 			return failed, err
 		}},
-		{"cold-up-after-a-completed-migration", func() (Plan, error) {
+		{"cold-up-after-a-completed-migration", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			migrate, _ := st.Service("migrate")
 			hash := st.ConfigHash(migrate, images[migrate.Image])
-			same := Observed{ImageIDs: images, Data: "d1", Completions: map[string]Completion{"migrate": {Hash: hash, Data: "d1"}}}
-			plan, err := reconcile(st, same, containers{}, UpOptions{})
+			same := backend.Observed{ImageIDs: images, Data: "d1", Completions: map[string]backend.Completion{"migrate": {Hash: hash, Data: "d1"}}}
+			plan, err := reconcile(st, same, containers{}, backend.UpOptions{})
 			if err != nil {
-				return Plan{}, err
+				return backend.Plan{}, err
 			}
 			// Data made anew, or another image: it runs again.
 			newData := same
 			newData.Data = "d2"
-			again, err := reconcile(st, newData, containers{}, UpOptions{})
+			again, err := reconcile(st, newData, containers{}, backend.UpOptions{})
 			plan.Services = append(plan.Services, again.Services[2])
 			return plan, err
 		}},
-		{"replicated-instances", func() (Plan, error) {
+		{"replicated-instances", func() (backend.Plan, error) {
 			// One instance per service that runs its replicas itself: a
 			// changed count scales it, a changed image replaces it, the
 			// rest stays.
@@ -203,21 +204,21 @@ func TestReconcileGoldenPlans(t *testing.T) {
 					after.Services[i].Replicas = 3
 				}
 			}
-			obs := Observed{Instances: map[string]Instance{}, ImageIDs: images}
+			obs := backend.Observed{Instances: map[string]backend.Instance{}, ImageIDs: images}
 			for i := range before.Services {
 				svc := &before.Services[i]
 				name := before.Project + "_" + svc.Name
-				obs.Instances[name] = Instance{ID: "id-" + name, Name: name, State: "running", Project: before.Project,
+				obs.Instances[name] = backend.Instance{ID: "id-" + name, Name: name, State: "running", Project: before.Project,
 					Service: svc.Name, Replica: 1, Hash: before.ConfigHash(svc, images[svc.Image]), Replicated: true, Replicas: svc.Replicas}
 			}
 			changed := maps.Clone(images)
 			changed["redis:7"] = "sha256:redis2"
-			return reconcile(after, Observed{Instances: obs.Instances, ImageIDs: changed}, services{}, UpOptions{})
+			return reconcile(after, backend.Observed{Instances: obs.Instances, ImageIDs: changed}, services{}, backend.UpOptions{})
 		}},
-		{"scaled-to-zero", func() (Plan, error) {
+		{"scaled-to-zero", func() (backend.Plan, error) {
 			before := builtin(stack.Shape{})
 			after := builtin(stack.Shape{Scale: map[string]int{"cache": 0}})
-			return reconcile(after, running(before, images), containers{}, UpOptions{})
+			return reconcile(after, running(before, images), containers{}, backend.UpOptions{})
 		}},
 	}
 	for _, tt := range tests {
@@ -247,12 +248,12 @@ func TestReconcileGoldenPlans(t *testing.T) {
 // plan: reconcile never decides to touch it.
 func TestReconcileRefusesAContainerItDoesNotOwn(t *testing.T) {
 	st := stacktest.Builtin(t, stacktest.Options{Project: "stackctl"})
-	obs := Observed{Instances: map[string]Instance{
+	obs := backend.Observed{Instances: map[string]backend.Instance{
 		"stackctl-db-1": {Name: "stackctl-db-1", State: "running", Project: "shop"},
 	}}
-	_, err := reconcile(st, obs, containers{}, UpOptions{})
-	var notOwned *NotOwnedError
+	_, err := reconcile(st, obs, containers{}, backend.UpOptions{})
+	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Name != "stackctl-db-1" || notOwned.Owner != "shop" {
-		t.Errorf("reconcile: %v, want a NotOwnedError for stackctl-db-1 owned by shop", err)
+		t.Errorf("reconcile: %v, want a backend.NotOwnedError for stackctl-db-1 owned by shop", err)
 	}
 }

@@ -1,41 +1,26 @@
 package orchestrator
 
 import (
-	"time"
+	"context"
+	"fmt"
 
-	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// RunOptions say what Run runs and how.
-type RunOptions struct {
-	Service string
-	// Cmd replaces the service's command when given.
-	Cmd []string
-	// Entrypoint replaces the service's entrypoint when given; the
-	// service's command then goes too, unless Cmd is given.
-	Entrypoint []string
-	User       string
-	WorkingDir string
-	// Env is added to the service's environment, KEY=VALUE, over its own
-	// values.
-	Env []string
-	// NoDeps runs the container without bringing up its dependencies.
-	NoDeps bool
-	// Remove removes the container once it has exited, and also when ctx
-	// ends first.
-	Remove bool
-	// UseAliases joins the service's networks under its aliases (its name
-	// among them), as its replicas do. Without it, as in Compose, the
-	// one-off is reachable by its own name only and takes none of the
-	// service's traffic.
-	UseAliases bool
-	// WaitTimeout bounds the wait for each dependency to become ready.
-	WaitTimeout time.Duration
-	Stdio       engine.Stdio
-}
-
-// RunResult is the one-off container and how its command ended.
-type RunResult struct {
-	Container string
-	ExitCode  int
+// Run runs a one-off instance of a service. Unless opts.NoDeps, the
+// services it depends on are brought up first, as up brings them up, and
+// are ready when it starts; the project's other services are left as they
+// are, and are no orphans.
+func (o *Orchestrator) Run(ctx context.Context, st *stack.Stack, opts backend.RunOptions) (backend.RunResult, error) {
+	svc, ok := st.Service(opts.Service)
+	if !ok {
+		return backend.RunResult{}, backend.UnknownService(st, opts.Service)
+	}
+	if deps := st.DependencyStack(svc); !opts.NoDeps && len(deps.Services) > 0 {
+		if _, err := o.up(ctx, deps, backend.UpOptions{WaitTimeout: opts.WaitTimeout}, false); err != nil {
+			return backend.RunResult{}, fmt.Errorf("start the dependencies of service %s: %w", svc.Name, err)
+		}
+	}
+	return o.Backend.Run(ctx, st, opts)
 }

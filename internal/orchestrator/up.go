@@ -7,42 +7,18 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
-
-// UpOptions tune Up.
-type UpOptions struct {
-	// Build rebuilds images with a build section even when their context
-	// did not change.
-	Build bool
-	// WaitTimeout bounds each wait for a service to become ready.
-	WaitTimeout time.Duration
-	// BatchSize is how many replicas a rolling update replaces at once
-	// (0 is 1).
-	BatchSize int
-	// MinReady is how long a new replica must stay healthy before the
-	// rolling update goes on.
-	MinReady time.Duration
-	// NoWait returns once every service is started, without waiting for
-	// services that nothing depends on to become healthy.
-	NoWait bool
-	// RemoveOrphans removes the project's containers of services the stack
-	// no longer has; without it they are reported and left.
-	RemoveOrphans bool
-}
-
-// DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
-const DefaultWaitTimeout = 2 * time.Minute
 
 // UpResult says what Up did and how the stack stands.
 type UpResult struct {
 	// Changed is false when the stack was already as wanted and Up
 	// created, started, built and removed nothing.
 	Changed    bool
-	Containers []ContainerStatus
+	Containers []backend.ContainerStatus
 }
 
 // ErrDependencyFailed marks a service that did not start because a
@@ -53,12 +29,18 @@ var ErrDependencyFailed = walk.ErrDependencyFailed
 // missing instance created, then each service started once its
 // dependencies meet their conditions, independent services in parallel.
 // Only what differs from the wanted state changes.
-func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) (UpResult, error) {
+func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts backend.UpOptions) (UpResult, error) {
+	return o.up(ctx, st, opts, true)
+}
+
+// up is Up; a stack that is part of its project (run's dependencies) has
+// no orphans to name or remove.
+func (o *Orchestrator) up(ctx context.Context, st *stack.Stack, opts backend.UpOptions, whole bool) (UpResult, error) {
 	if err := st.Validate(); err != nil {
 		return UpResult{}, fmt.Errorf("invalid stack: %w", err)
 	}
 	if opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = DefaultWaitTimeout
+		opts.WaitTimeout = backend.DefaultWaitTimeout
 	}
 	for _, notice := range st.Notices {
 		o.reportWarning("stack "+st.Project, "notice", notice)
@@ -74,6 +56,9 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 	plan, err := reconcile(st, obs, o.Backend, opts)
 	if err != nil {
 		return UpResult{}, err
+	}
+	if !whole {
+		plan.Orphans = nil
 	}
 	if err := o.handleOrphans(ctx, st, plan); err != nil {
 		return UpResult{Changed: changed}, err
@@ -92,12 +77,12 @@ func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts UpOptions) 
 // nothing of the dependencies; then the walk applies each service once its
 // dependencies meet their conditions, and waits for it to be ready when the
 // plan says so.
-func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan Plan, opts UpOptions) (bool, error) {
+func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backend.Plan, opts backend.UpOptions) (bool, error) {
 	conv := o.Backend.Converge(st, plan, opts)
 	var changed atomic.Bool
 	created := make([][]string, len(plan.Services))
-	err := walk.Each(plan.Services, func(sp ServicePlan) error {
-		i := slices.IndexFunc(plan.Services, func(p ServicePlan) bool { return p.Service == sp.Service })
+	err := walk.Each(plan.Services, func(sp backend.ServicePlan) error {
+		i := slices.IndexFunc(plan.Services, func(p backend.ServicePlan) bool { return p.Service == sp.Service })
 		ids, err := conv.Create(ctx, sp)
 		created[i] = ids
 		if slices.ContainsFunc(ids, func(id string) bool { return id != "" }) {
@@ -109,17 +94,17 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan Plan, 
 		return changed.Load(), err
 	}
 	var mu sync.Mutex
-	applied := map[string]Applied{}
+	applied := map[string]backend.Applied{}
 	waiting := func(svc *stack.Service, d stack.Dependency) {
 		// On the line of the service's first instance, which its start
 		// then updates.
 		o.report(firstInstance(o.Backend, st, svc), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
 	}
 	err = walk.Forward(ctx, st, waiting, func(ctx context.Context, svc *stack.Service, started walk.Started) error {
-		i := slices.IndexFunc(plan.Services, func(p ServicePlan) bool { return p.Service.Name == svc.Name })
+		i := slices.IndexFunc(plan.Services, func(p backend.ServicePlan) bool { return p.Service.Name == svc.Name })
 		sp := plan.Services[i]
 		mu.Lock()
-		upstream := map[string]Applied{}
+		upstream := map[string]backend.Applied{}
 		for _, d := range svc.DependsOn {
 			if a, ok := applied[d.Service]; ok {
 				upstream[d.Service] = a
@@ -147,7 +132,7 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan Plan, 
 
 // handleOrphans removes the plan's orphans when it says so, and else names
 // them so the user knows.
-func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan Plan) error {
+func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan backend.Plan) error {
 	if len(plan.Orphans) == 0 {
 		return nil
 	}
@@ -159,11 +144,11 @@ func (o *Orchestrator) handleOrphans(ctx context.Context, st *stack.Stack, plan 
 		o.reportWarning("stack "+st.Project, "orphans", fmt.Sprintf("containers of services the stack no longer has: %s; up --remove-orphans removes them", strings.Join(names, ", ")))
 		return nil
 	}
-	return o.Backend.Remove(ctx, plan.Orphans, DefaultGracePeriod)
+	return o.Backend.Remove(ctx, plan.Orphans, backend.DefaultGracePeriod)
 }
 
 // firstInstance is the progress resource of the service's first instance.
-func firstInstance(names Naming, st *stack.Stack, svc *stack.Service) string {
+func firstInstance(names backend.Naming, st *stack.Stack, svc *stack.Service) string {
 	kind := names.InstanceKind()
 	if n := names.InstanceNames(st, svc); len(n) > 0 {
 		return kind + " " + n[0]

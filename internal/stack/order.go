@@ -64,3 +64,39 @@ func (s *Stack) StartRank() func(service string) int {
 		return len(order)
 	}
 }
+
+// DependencyStack is the part of st that svc needs running: the services
+// it depends on, directly or not, with the edge in front of any of them,
+// and all of st's networks and volumes.
+func (st *Stack) DependencyStack(svc *Service) *Stack {
+	want := map[string]bool{svc.Name: true}
+	var visit func(s *Service)
+	add := func(name string) {
+		if want[name] {
+			return
+		}
+		if s, ok := st.Service(name); ok {
+			want[name] = true
+			visit(s)
+		}
+	}
+	visit = func(s *Service) {
+		for _, d := range s.DependsOn {
+			add(d.Service)
+		}
+		if s.Name != svc.Name {
+			if lb, ok := st.BalancerOf(s.Name); ok {
+				add(lb.Name)
+			}
+		}
+	}
+	visit(svc)
+	sub := *st
+	sub.Services, sub.Notices = nil, nil
+	for _, s := range st.Services {
+		if want[s.Name] && s.Name != svc.Name {
+			sub.Services = append(sub.Services, s)
+		}
+	}
+	return &sub
+}

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -153,7 +153,7 @@ func TestHelperRefusesADynamicBinary(t *testing.T) {
 // Milestones are timed from the kill, in the order they are marked; a
 // wait's deadline says how long it waited, and what it last saw.
 func TestTimelineMarksInOrderAndSaysWhyAWaitEnded(t *testing.T) {
-	report := orchestrator.CrashReport{Service: "db"}
+	report := backend.CrashReport{Service: "db"}
 	tl := Begin(&report, "task p_db.1", nil)
 	tl.Killed("SIGKILL to host PID 1")
 	tl.Mark("task failed (SIGKILL, exit 137)")

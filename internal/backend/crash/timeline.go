@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/progress"
 )
 
@@ -14,7 +14,7 @@ import (
 // into the report and out as progress the moment it is seen, so both
 // backends print a crash the same way.
 type Timeline struct {
-	report   *orchestrator.CrashReport
+	report   *backend.CrashReport
 	resource string
 	progress progress.Reporter
 	killedAt time.Time
@@ -23,7 +23,7 @@ type Timeline struct {
 
 // Begin starts the clock of a crash of resource (as progress names it,
 // "container db-1"), just before the kill.
-func Begin(report *orchestrator.CrashReport, resource string, reporter progress.Reporter) *Timeline {
+func Begin(report *backend.CrashReport, resource string, reporter progress.Reporter) *Timeline {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
@@ -39,7 +39,7 @@ func (t *Timeline) Killed(method string) {
 // Mark records a milestone, timed from the kill.
 func (t *Timeline) Mark(what string) {
 	after := time.Since(t.killedAt)
-	t.report.Timeline = append(t.report.Timeline, orchestrator.Milestone{What: what, After: after})
+	t.report.Timeline = append(t.report.Timeline, backend.Milestone{What: what, After: after})
 	t.emit(what, "+"+after.Round(time.Millisecond).String())
 }
 

@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -31,15 +31,15 @@ const (
 
 // observeCompletions reads the markers, and the identities of the project's
 // volumes they are compared with.
-func (b *Backend) observeCompletions(ctx context.Context, st *stack.Stack) (map[string]orchestrator.Completion, string, error) {
+func (b *Backend) observeCompletions(ctx context.Context, st *stack.Stack) (map[string]backend.Completion, string, error) {
 	list, err := b.engine.VolumeList(ctx, map[string]string{stack.LabelProject: st.Project})
 	if err != nil {
 		return nil, "", err
 	}
-	completions := map[string]orchestrator.Completion{}
+	completions := map[string]backend.Completion{}
 	for _, v := range list {
 		if svc := v.Labels[labelCompleted]; svc != "" {
-			completions[svc] = orchestrator.Completion{Hash: v.Labels[labelCompletedHash], Data: v.Labels[labelCompletedData]}
+			completions[svc] = backend.Completion{Hash: v.Labels[labelCompletedHash], Data: v.Labels[labelCompletedData]}
 		}
 	}
 	return completions, dataDigest(st, list), nil

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -241,7 +241,7 @@ func TestUpForcedBuildOfTheSameImageRecreatesNothing(t *testing.T) {
 	mustUp(t, o, st)
 	before := len(f.Events())
 
-	res, err := o.Up(testContext(t), st, orchestrator.UpOptions{Build: true})
+	res, err := o.Up(testContext(t), st, backend.UpOptions{Build: true})
 	if err != nil {
 		t.Fatalf("Up --build: %v", err)
 	}
@@ -264,13 +264,13 @@ func TestUpRemovesOrphansOnlyWhenAsked(t *testing.T) {
 
 	trimmed := testStack(t)
 	before := len(f.Events())
-	if _, err := o.Up(testContext(t), trimmed, orchestrator.UpOptions{}); err != nil {
+	if _, err := o.Up(testContext(t), trimmed, backend.UpOptions{}); err != nil {
 		t.Fatalf("Up: %v", err)
 	}
 	if !f.exists("stackctl-extra-1") {
 		t.Error("up without --remove-orphans removed the orphan")
 	}
-	if _, err := o.Up(testContext(t), trimmed, orchestrator.UpOptions{RemoveOrphans: true}); err != nil {
+	if _, err := o.Up(testContext(t), trimmed, backend.UpOptions{RemoveOrphans: true}); err != nil {
 		t.Fatalf("Up --remove-orphans: %v", err)
 	}
 	if f.exists("stackctl-extra-1") {
@@ -293,7 +293,7 @@ func TestReplaceThatCannotStartPutsTheOldContainerBack(t *testing.T) {
 	cache, _ := st.Service("cache")
 	cache.Command = []string{"redis-server", "--appendonly", "yes"}
 	f.startErrOnce["stackctl-cache-1"] = errors.New("port is already allocated")
-	_, err := o.Up(testContext(t), st, orchestrator.UpOptions{})
+	_, err := o.Up(testContext(t), st, backend.UpOptions{})
 	if err == nil || !strings.Contains(err.Error(), "port is already allocated") {
 		t.Fatalf("Up = %v, want the start's failure", err)
 	}

@@ -9,9 +9,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -22,18 +22,18 @@ import (
 // come back: restarted, healthy, and the services that depend on it serving
 // again. (A kill through the API counts as a manual stop: no policy
 // restarts the container; see Signal.)
-func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.CrashOptions) (orchestrator.CrashReport, error) {
+func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts backend.CrashOptions) (backend.CrashReport, error) {
 	svc, target, err := b.pickContainer(ctx, st, opts.Service, opts.Replica)
 	if err != nil {
-		return orchestrator.CrashReport{}, err
+		return backend.CrashReport{}, err
 	}
-	report := orchestrator.CrashReport{Service: svc.Name, Container: target.Name, RestartPolicy: target.Restart.String()}
+	report := backend.CrashReport{Service: svc.Name, Container: target.Name, RestartPolicy: target.Restart.String()}
 	if !target.Running() || target.Pid == 0 {
 		return report, fmt.Errorf("service %s: container %s is %s, not running; start it with `stackctl start %s`",
 			svc.Name, target.Name, target.Status, svc.Name)
 	}
 	if opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = orchestrator.DefaultWaitTimeout
+		opts.WaitTimeout = backend.DefaultWaitTimeout
 	}
 
 	timeline := crash.Begin(&report, "container "+target.Name, b.progress)
@@ -98,17 +98,17 @@ func exitCodeOf(c engine.Container) int {
 func (b *Backend) pickContainer(ctx context.Context, st *stack.Stack, service, replica string) (*stack.Service, engine.Container, error) {
 	svc, ok := st.Service(service)
 	if !ok {
-		return nil, engine.Container{}, fmt.Errorf("%w %q (the stack has: %s)", orchestrator.ErrUnknownService, service, strings.Join(st.ServiceNames(), ", "))
+		return nil, engine.Container{}, fmt.Errorf("%w %q (the stack has: %s)", backend.ErrUnknownService, service, strings.Join(st.ServiceNames(), ", "))
 	}
 	containers, err := b.PS(ctx, st)
 	if err != nil {
 		return nil, engine.Container{}, err
 	}
-	containers = slices.DeleteFunc(containers, func(c orchestrator.ContainerStatus) bool { return c.Service != service || c.OneOff })
+	containers = slices.DeleteFunc(containers, func(c backend.ContainerStatus) bool { return c.Service != service || c.OneOff })
 	if len(containers) == 0 {
 		return nil, engine.Container{}, fmt.Errorf("service %s has no container; bring the stack up first with `stackctl up`", service)
 	}
-	var chosen *orchestrator.ContainerStatus
+	var chosen *backend.ContainerStatus
 	for i, c := range containers {
 		switch {
 		case replica != "" && (c.Name == replica || replica == service+"-"+strconv.Itoa(c.Replica)):

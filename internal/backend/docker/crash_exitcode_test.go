@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -35,7 +35,7 @@ func TestKillCrashRestartedBeforeFirstLookKeepsExitCode(t *testing.T) {
 	// the target, as a fast engine does within ~100 ms.
 	f.onStart[name+"-crasher"] = crashHelper(f)
 
-	report, err := o.Crash(testContext(t), st, orchestrator.CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
+	report, err := o.Crash(testContext(t), st, backend.CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("crash: %v", err)
 	}

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -118,7 +118,7 @@ func TestCrashOnARemoteEngineKillsFromAHelper(t *testing.T) {
 	f.set(name, func(c *engine.Container) { c.Pid = 4242 })
 	f.onStart[name+"-crasher"] = crashHelper(f)
 
-	report, err := o.Crash(testContext(t), st, orchestrator.CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
+	report, err := o.Crash(testContext(t), st, backend.CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("crash: %v", err)
 	}
@@ -152,7 +152,7 @@ func TestCrashOnARemoteEngineSaysWhatTheHelperSaid(t *testing.T) {
 	}
 	f.logs[name+"-crasher"] = []string{"signal-pid: kill 4242: no such process"}
 
-	_, err := o.Crash(testContext(t), st, orchestrator.CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
+	_, err := o.Crash(testContext(t), st, backend.CrashOptions{Service: "server", WaitTimeout: 5 * time.Second})
 	want := "crash container " + name + ": helper " + name + "-crasher exited 1: signal-pid: kill 4242: no such process"
 	if err == nil || err.Error() != want {
 		t.Fatalf("crash with a helper that cannot kill: error %v, want %q", err, want)

@@ -12,10 +12,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
@@ -76,7 +76,7 @@ func (b *Backend) reportWarning(resource, status, detail string) {
 type dockerRun struct {
 	b    *Backend
 	st   *stack.Stack
-	opts orchestrator.UpOptions
+	opts backend.UpOptions
 	// liveBalancers are the running load balancers, by balanced service.
 	liveBalancers map[string]*balancer
 }
@@ -96,20 +96,20 @@ func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map
 // Observe lists every container by name, so that reconcile sees the
 // project's and any other holding a wanted name. A one-shot that exited is
 // inspected: how it ended decides whether it runs again.
-func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (orchestrator.Observed, error) {
+func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (backend.Observed, error) {
 	all, err := b.engine.ContainerList(ctx, nil)
 	if err != nil {
-		return orchestrator.Observed{}, err
+		return backend.Observed{}, err
 	}
 	// A one-off container of `run` is no replica: neither kept nor an orphan.
 	all = withoutOneOffs(all)
-	obs := orchestrator.Observed{Instances: make(map[string]orchestrator.Instance, len(all)), ImageIDs: imageIDs}
+	obs := backend.Observed{Instances: make(map[string]backend.Instance, len(all)), ImageIDs: imageIDs}
 	for _, c := range all {
 		in := instanceOf(c)
 		if in.Project == st.Project && in.State == "exited" && c.Labels[stack.LabelOneShot] == "true" {
 			got, err := b.engine.ContainerInspect(ctx, c.ID)
 			if err != nil && !errors.Is(err, engine.ErrNotFound) {
-				return orchestrator.Observed{}, err
+				return backend.Observed{}, err
 			}
 			in.ExitCode, in.WillRestart = got.ExitCode, willRestart(got)
 		}
@@ -117,21 +117,21 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 	}
 	obs.Completions, obs.Data, err = b.observeCompletions(ctx, st)
 	if err != nil {
-		return orchestrator.Observed{}, err
+		return backend.Observed{}, err
 	}
 	return obs, nil
 }
 
-func instanceOf(c engine.ContainerSummary) orchestrator.Instance {
+func instanceOf(c engine.ContainerSummary) backend.Instance {
 	replica, _ := strconv.Atoi(c.Labels[stack.LabelReplica])
-	return orchestrator.Instance{
+	return backend.Instance{
 		ID: c.ID, Name: c.Name, State: c.State, Healthy: c.Healthy, Replica: replica,
 		Project: c.Labels[stack.LabelProject], Service: c.Labels[stack.LabelService], Hash: c.Labels[stack.LabelConfigHash],
 	}
 }
 
 // Converge returns the executor of a plan.
-func (b *Backend) Converge(st *stack.Stack, plan orchestrator.Plan, opts orchestrator.UpOptions) orchestrator.Converger {
+func (b *Backend) Converge(st *stack.Stack, plan backend.Plan, opts backend.UpOptions) backend.Converger {
 	r := &dockerRun{b: b, st: st, opts: opts, liveBalancers: map[string]*balancer{}}
 	for _, sp := range plan.Services {
 		if c := sp.Balancer; c != nil {
@@ -142,17 +142,17 @@ func (b *Backend) Converge(st *stack.Stack, plan orchestrator.Plan, opts orchest
 	return r
 }
 
-func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance, grace time.Duration) error {
-	return walk.Each(instances, func(c orchestrator.Instance) error {
+func (b *Backend) Remove(ctx context.Context, instances []backend.Instance, grace time.Duration) error {
+	return walk.Each(instances, func(c backend.Instance) error {
 		return b.stopAndRemove(ctx, c.ID, c.Name, grace)
 	})
 }
 
 // Create creates the service's missing containers, replicas in parallel.
-func (r *dockerRun) Create(ctx context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+func (r *dockerRun) Create(ctx context.Context, plan backend.ServicePlan) ([]string, error) {
 	ids := make([]string, len(plan.Steps))
 	return ids, walk.Each(indices(plan.Steps), func(i int) error {
-		if plan.Steps[i].Action != orchestrator.Create {
+		if plan.Steps[i].Action != backend.Create {
 			return nil
 		}
 		id, err := r.create(ctx, plan, plan.Steps[i])
@@ -163,10 +163,10 @@ func (r *dockerRun) Create(ctx context.Context, plan orchestrator.ServicePlan) (
 
 // Apply replaces through the service's live load balancer, start-first,
 // when it has one, and carries out the steps directly otherwise.
-func (r *dockerRun) Apply(ctx context.Context, plan orchestrator.ServicePlan, created []string, upstream map[string]orchestrator.Applied) (orchestrator.Applied, error) {
+func (r *dockerRun) Apply(ctx context.Context, plan backend.ServicePlan, created []string, upstream map[string]backend.Applied) (backend.Applied, error) {
 	if b := r.liveBalancers[plan.Service.Name]; b != nil && plan.Changes() {
 		ids, err := r.rollOut(ctx, plan, created, b)
-		return orchestrator.Applied{IDs: ids, Changed: true}, err
+		return backend.Applied{IDs: ids, Changed: true}, err
 	}
 	return r.applyAll(ctx, plan, created, upstream)
 }
@@ -174,11 +174,11 @@ func (r *dockerRun) Apply(ctx context.Context, plan orchestrator.ServicePlan, cr
 // Await waits until the service's replicas are ready; a one-shot that ran
 // in this run and completed is remembered, so that it does not run again
 // on the same data (see completed.go).
-func (r *dockerRun) Await(ctx context.Context, plan orchestrator.ServicePlan, applied orchestrator.Applied) error {
+func (r *dockerRun) Await(ctx context.Context, plan backend.ServicePlan, applied backend.Applied) error {
 	if err := r.waitReady(ctx, plan, applied.IDs); err != nil {
 		return err
 	}
-	ran := slices.ContainsFunc(plan.Steps, func(s orchestrator.Step) bool { return s.Action != orchestrator.Keep && s.Action != orchestrator.Done })
+	ran := slices.ContainsFunc(plan.Steps, func(s backend.Step) bool { return s.Action != backend.Keep && s.Action != backend.Done })
 	if plan.Service.OneShot && ran {
 		return r.b.recordCompletion(ctx, r.st, plan.Service, plan.Hash)
 	}
@@ -194,7 +194,7 @@ func indices[T any](items []T) []int {
 	return out
 }
 
-var _ orchestrator.Backend = (*Backend)(nil)
+var _ backend.Backend = (*Backend)(nil)
 
 // InstanceNames are the service's containers, one per replica, as Compose
 // names them.
@@ -216,6 +216,6 @@ func (b *Backend) Build(ctx context.Context, st *stack.Stack, services []string)
 }
 
 // Images lists the image of every service and whether the engine has it.
-func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
+func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]backend.ImageStatus, error) {
 	return b.images.List(ctx, st)
 }

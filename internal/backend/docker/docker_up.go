@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -18,7 +18,7 @@ import (
 // applyAll carries out a service's steps, replicas in parallel, and then
 // removes its surplus containers: once the wanted ones are ready, so that
 // the service never has fewer ready containers than it needs.
-func (r *dockerRun) applyAll(ctx context.Context, plan orchestrator.ServicePlan, created []string, upstream map[string]orchestrator.Applied) (orchestrator.Applied, error) {
+func (r *dockerRun) applyAll(ctx context.Context, plan backend.ServicePlan, created []string, upstream map[string]backend.Applied) (backend.Applied, error) {
 	ids := make([]string, len(plan.Steps))
 	changed := make([]bool, len(plan.Steps))
 	err := walk.Each(indices(plan.Steps), func(i int) error {
@@ -26,7 +26,7 @@ func (r *dockerRun) applyAll(ctx context.Context, plan orchestrator.ServicePlan,
 		ids[i], changed[i], err = r.apply(ctx, plan, plan.Steps[i], created[i], upstream)
 		return err
 	})
-	applied := orchestrator.Applied{IDs: ids, Changed: slices.Contains(changed, true)}
+	applied := backend.Applied{IDs: ids, Changed: slices.Contains(changed, true)}
 	if err != nil || len(plan.Surplus) == 0 {
 		return applied, err
 	}
@@ -34,7 +34,7 @@ func (r *dockerRun) applyAll(ctx context.Context, plan orchestrator.ServicePlan,
 		return applied, err
 	}
 	applied.Changed = true
-	return applied, walk.Each(plan.Surplus, func(c orchestrator.Instance) error {
+	return applied, walk.Each(plan.Surplus, func(c backend.Instance) error {
 		return r.b.removeContainer(ctx, plan.Service, c.ID, c.Name)
 	})
 }
@@ -42,27 +42,27 @@ func (r *dockerRun) applyAll(ctx context.Context, plan orchestrator.ServicePlan,
 // apply carries out one planned step and returns the container's ID and
 // whether it changed anything. created is the container Create made for a
 // create step.
-func (r *dockerRun) apply(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step, created string, upstream map[string]orchestrator.Applied) (string, bool, error) {
+func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backend.Step, created string, upstream map[string]backend.Applied) (string, bool, error) {
 	svc := plan.Service
 	switch s.Action {
-	case orchestrator.Done:
+	case backend.Done:
 		return "", false, nil // nothing runs: the one-shot completed before
-	case orchestrator.Keep:
+	case backend.Keep:
 		if svc.LoadBalancer != nil && s.Current.State == "running" {
 			return s.Current.ID, false, r.refreshBalancer(ctx, svc, s.Current.ID, s.Name, upstream)
 		}
 		return s.Current.ID, false, nil
-	case orchestrator.Create:
+	case backend.Create:
 		return created, true, r.start(ctx, svc, created, s.Name, upstream)
-	case orchestrator.Start:
+	case backend.Start:
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
-	case orchestrator.Restart:
+	case backend.Restart:
 		r.b.report("container "+s.Name, "restarting", s.Why)
 		if err := r.b.engine.ContainerStop(ctx, s.Current.ID, gracePeriod(svc)); err != nil {
 			return "", true, err
 		}
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
-	case orchestrator.Recreate:
+	case backend.Recreate:
 		id, err := r.replace(ctx, plan, s, upstream)
 		return id, true, err
 	}
@@ -71,7 +71,7 @@ func (r *dockerRun) apply(ctx context.Context, plan orchestrator.ServicePlan, s 
 }
 
 // create creates the container of one step, without starting it.
-func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step) (string, error) {
+func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s backend.Step) (string, error) {
 	r.b.report("container "+s.Name, "creating", "")
 	spec := containerSpec(r.st, plan.Service, s.Name, s.Replica, plan.Hash)
 	img, err := r.b.engine.ImageInspect(ctx, spec.Image)
@@ -88,7 +88,7 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 	mountSecrets(plan.Service, secrets, &spec)
 	id, err := r.b.engine.ContainerCreate(ctx, spec)
 	if errors.Is(err, engine.ErrConflict) {
-		return "", &orchestrator.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
+		return "", &backend.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
 	}
 	return id, err
 }
@@ -97,7 +97,7 @@ func (r *dockerRun) create(ctx context.Context, plan orchestrator.ServicePlan, s
 // single container allows: the new one is created while the old one still
 // runs (under a parked name), the old one stops, the new one starts. If the
 // new one cannot start, the old one is put back.
-func (r *dockerRun) replace(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step, upstream map[string]orchestrator.Applied) (string, error) {
+func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied) (string, error) {
 	svc := plan.Service
 	w, err := r.park(ctx, s)
 	if err != nil {
@@ -119,7 +119,7 @@ func (r *dockerRun) replace(ctx context.Context, plan orchestrator.ServicePlan, 
 
 // start starts a container; a load balancer gets its configuration first,
 // from its target's replicas as this run left them (upstream).
-func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name string, upstream map[string]orchestrator.Applied) error {
+func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name string, upstream map[string]backend.Applied) error {
 	if svc.LoadBalancer != nil {
 		addresses, err := r.b.replicaAddresses(ctx, r.st, svc, running(upstream[svc.LoadBalancer.Target].IDs))
 		if err != nil {
@@ -141,7 +141,7 @@ func running(ids []string) []string {
 // refreshBalancer points a running load balancer at its target's current
 // replicas when the target changed in this run and was not rolled out
 // through it.
-func (r *dockerRun) refreshBalancer(ctx context.Context, svc *stack.Service, id, name string, upstream map[string]orchestrator.Applied) error {
+func (r *dockerRun) refreshBalancer(ctx context.Context, svc *stack.Service, id, name string, upstream map[string]backend.Applied) error {
 	target := upstream[svc.LoadBalancer.Target]
 	if !target.Changed {
 		return nil
@@ -171,7 +171,7 @@ func (b *Backend) startContainer(ctx context.Context, svc *stack.Service, id, na
 func (b *Backend) engineStart(ctx context.Context, svc *stack.Service, id, name string) error {
 	err := b.engine.ContainerStart(ctx, id)
 	if errors.Is(err, engine.ErrPortInUse) {
-		return &orchestrator.PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
+		return &backend.PortInUseError{Container: name, Ports: hostPorts(svc.Ports), Err: err}
 	}
 	return err
 }
@@ -193,7 +193,7 @@ func (b *Backend) removeContainer(ctx context.Context, svc *stack.Service, id, n
 
 func gracePeriod(svc *stack.Service) time.Duration {
 	if svc == nil || svc.StopGracePeriod <= 0 {
-		return orchestrator.DefaultGracePeriod
+		return backend.DefaultGracePeriod
 	}
 	return svc.StopGracePeriod
 }

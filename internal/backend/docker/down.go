@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -22,7 +22,7 @@ import (
 // removed while its dependencies stop, and networks and volumes go
 // together. With Volumes, a container whose writes all go to volumes this
 // down deletes is removed without a clean stop (see disposable).
-func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
+func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOptions) error {
 	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
 	if err != nil {
 		return err

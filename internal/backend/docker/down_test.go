@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -40,7 +41,7 @@ func TestStopsBeginOnceTheDependentsProcessesAreGone(t *testing.T) {
 				}
 				var err error
 				if verb == "down" {
-					err = o.Down(t.Context(), st, orchestrator.DownOptions{})
+					err = o.Down(t.Context(), st, backend.DownOptions{})
 				} else {
 					err = o.Stop(t.Context(), st, nil, 0)
 				}
@@ -79,7 +80,7 @@ func TestDownRemovesContainersOnceStoppedAndTheNetworkLast(t *testing.T) {
 			running[name] = c.Running()
 		}
 		before := len(f.Events())
-		if err := o.Down(t.Context(), st, orchestrator.DownOptions{}); err != nil {
+		if err := o.Down(t.Context(), st, backend.DownOptions{}); err != nil {
 			t.Fatalf("Down: %v", err)
 		}
 		events := f.Events()[before:]
@@ -112,7 +113,7 @@ func TestDownRemovesOnlyWhatIsOurs(t *testing.T) {
 			f.addContainer("shop-db", "running", map[string]string{stack.LabelProject: "shop", stack.LabelService: "db"})
 			f.volumes["shop_data"] = map[string]string{stack.LabelProject: "shop"}
 
-			if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: withVolumes}); err != nil {
+			if err := o.Down(testContext(t), st, backend.DownOptions{Volumes: withVolumes}); err != nil {
 				t.Fatalf("Down: %v", err)
 			}
 			for _, c := range []string{"stranger", "shop-db"} {
@@ -143,7 +144,7 @@ func TestDownLeavesAloneResourcesWithOurNameButNotOurLabel(t *testing.T) {
 	f.volumes["stackctl_postgres_data"] = nil
 	f.addContainer("stackctl-db-1", "running", nil)
 
-	if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := o.Down(testContext(t), st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("Down: %v", err)
 	}
 	if got := f.Events(); len(got) > 0 {
@@ -153,11 +154,11 @@ func TestDownLeavesAloneResourcesWithOurNameButNotOurLabel(t *testing.T) {
 
 func TestDownTwiceIsFine(t *testing.T) {
 	f, o, st := upStack(t)
-	if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := o.Down(testContext(t), st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("first Down: %v", err)
 	}
 	before := len(f.Events())
-	if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := o.Down(testContext(t), st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("second Down: %v", err)
 	}
 	if got := f.Events()[before:]; len(got) > 0 {
@@ -174,7 +175,7 @@ func TestDownVolumesRemovesADataContainerWithoutACleanStop(t *testing.T) {
 		t.Run(fmt.Sprintf("volumes=%v", withVolumes), func(t *testing.T) {
 			f, o, st := upStack(t)
 			before := len(f.Events())
-			if err := o.Down(t.Context(), st, orchestrator.DownOptions{Volumes: withVolumes}); err != nil {
+			if err := o.Down(t.Context(), st, backend.DownOptions{Volumes: withVolumes}); err != nil {
 				t.Fatalf("Down: %v", err)
 			}
 			events := f.Events()[before:]

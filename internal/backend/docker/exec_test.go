@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -18,8 +18,8 @@ func twoReplicas() *stack.Stack {
 
 func TestExecUnknownServiceListsTheServices(t *testing.T) {
 	_, o, st := upStack(t)
-	_, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "nope", Cmd: []string{"true"}})
-	if !errors.Is(err, orchestrator.ErrUnknownService) {
+	_, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "nope", Cmd: []string{"true"}})
+	if !errors.Is(err, backend.ErrUnknownService) {
 		t.Fatalf("error = %v, want ErrUnknownService", err)
 	}
 	for _, name := range st.ServiceNames() {
@@ -32,9 +32,9 @@ func TestExecUnknownServiceListsTheServices(t *testing.T) {
 func TestExecServiceWithoutContainerSaysUp(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
-	_, err := o.Exec(testContext(t), testStack(t), orchestrator.ExecOptions{Service: "cache", Cmd: []string{"true"}})
-	if !errors.Is(err, orchestrator.ErrNotRunning) || !strings.Contains(err.Error(), "stackctl up") {
-		t.Fatalf("error = %v, want orchestrator.ErrNotRunning that says `stackctl up`", err)
+	_, err := o.Exec(testContext(t), testStack(t), backend.ExecOptions{Service: "cache", Cmd: []string{"true"}})
+	if !errors.Is(err, backend.ErrNotRunning) || !strings.Contains(err.Error(), "stackctl up") {
+		t.Fatalf("error = %v, want backend.ErrNotRunning that says `stackctl up`", err)
 	}
 	assertNever(t, f.Events(), "exec-attached")
 }
@@ -44,9 +44,9 @@ func TestExecStoppedServiceSaysUp(t *testing.T) {
 	if err := o.Stop(testContext(t), st, []string{"web"}, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "web", Cmd: []string{"true"}})
-	if !errors.Is(err, orchestrator.ErrNotRunning) || !strings.Contains(err.Error(), "stackctl up") || !strings.Contains(err.Error(), "exited") {
-		t.Fatalf("error = %v, want orchestrator.ErrNotRunning naming the state and `stackctl up`", err)
+	_, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "web", Cmd: []string{"true"}})
+	if !errors.Is(err, backend.ErrNotRunning) || !strings.Contains(err.Error(), "stackctl up") || !strings.Contains(err.Error(), "exited") {
+		t.Fatalf("error = %v, want backend.ErrNotRunning naming the state and `stackctl up`", err)
 	}
 	assertNever(t, f.Events(), "exec-attached")
 }
@@ -54,7 +54,7 @@ func TestExecStoppedServiceSaysUp(t *testing.T) {
 func TestExecPassesTheExitCodeAndOutputOn(t *testing.T) {
 	f, o, st := upStack(t)
 	var out bytes.Buffer
-	code, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{
+	code, err := o.Exec(testContext(t), st, backend.ExecOptions{
 		Service: "cache", Cmd: []string{"sh", "-c", "exit 3"}, Stdio: engine.Stdio{Out: &out},
 	})
 	if err != nil || code != 3 {
@@ -71,10 +71,10 @@ func TestExecIndexPicksTheReplica(t *testing.T) {
 	o := newTestOrchestrator(f)
 	st := twoReplicas()
 	mustUp(t, o, st)
-	if _, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "kv", Index: 2, Cmd: []string{"true"}}); err != nil {
+	if _, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "kv", Index: 2, Cmd: []string{"true"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "kv", Cmd: []string{"date"}}); err != nil {
+	if _, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "kv", Cmd: []string{"date"}}); err != nil {
 		t.Fatal(err)
 	}
 	position(t, f.Events(), "exec-attached p-kv-2 true")
@@ -87,12 +87,12 @@ func TestExecIndexOutOfRange(t *testing.T) {
 	st := twoReplicas()
 	mustUp(t, o, st)
 	for _, index := range []int{3, -1} {
-		_, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "kv", Index: index, Cmd: []string{"true"}})
-		if !errors.Is(err, orchestrator.ErrNoSuchReplica) || !strings.Contains(err.Error(), "out of range") {
-			t.Errorf("--index %d: error = %v, want orchestrator.ErrNoSuchReplica, out of range", index, err)
+		_, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "kv", Index: index, Cmd: []string{"true"}})
+		if !errors.Is(err, backend.ErrNoSuchReplica) || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("--index %d: error = %v, want backend.ErrNoSuchReplica, out of range", index, err)
 		}
 	}
-	_, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "kv", Index: 3, Cmd: []string{"true"}})
+	_, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "kv", Index: 3, Cmd: []string{"true"}})
 	if err == nil || !strings.Contains(err.Error(), "its replicas: 1, 2") {
 		t.Errorf("error = %v, want it to name the replicas", err)
 	}
@@ -106,12 +106,12 @@ func TestExecSkipsAStoppedReplica(t *testing.T) {
 	st := twoReplicas()
 	mustUp(t, o, st)
 	f.set("p-kv-1", exitWith(0))
-	if _, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "kv", Cmd: []string{"true"}}); err != nil {
+	if _, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "kv", Cmd: []string{"true"}}); err != nil {
 		t.Fatal(err)
 	}
 	position(t, f.Events(), "exec-attached p-kv-2 true")
-	_, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "kv", Index: 1, Cmd: []string{"true"}})
-	if !errors.Is(err, orchestrator.ErrNotRunning) {
+	_, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "kv", Index: 1, Cmd: []string{"true"}})
+	if !errors.Is(err, backend.ErrNotRunning) {
 		t.Errorf("--index 1 of a stopped replica: error = %v, want ErrNotRunning", err)
 	}
 }
@@ -126,8 +126,8 @@ func TestExecNeverPicksAOneOff(t *testing.T) {
 	f.addContainer("stackctl-cache-run-abcdef", "running", map[string]string{
 		stack.LabelProject: "stackctl", stack.LabelService: "cache", stack.LabelOneOff: "true",
 	})
-	_, err := o.Exec(testContext(t), st, orchestrator.ExecOptions{Service: "cache", Cmd: []string{"true"}})
-	if !errors.Is(err, orchestrator.ErrNotRunning) {
+	_, err := o.Exec(testContext(t), st, backend.ExecOptions{Service: "cache", Cmd: []string{"true"}})
+	if !errors.Is(err, backend.ErrNotRunning) {
 		t.Fatalf("error = %v, want ErrNotRunning", err)
 	}
 	assertNever(t, f.Events(), "exec-attached")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -56,7 +57,7 @@ func testContext(t *testing.T) context.Context {
 // mustUp runs Up and fails the test if it fails.
 func mustUp(t *testing.T, o *orchestrator.Orchestrator, st *stack.Stack) orchestrator.UpResult {
 	t.Helper()
-	res, err := o.Up(testContext(t), st, orchestrator.UpOptions{})
+	res, err := o.Up(testContext(t), st, backend.UpOptions{})
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}
@@ -69,7 +70,7 @@ type upOutcome struct {
 }
 
 // goUp runs Up in the background and delivers its outcome.
-func goUp(ctx context.Context, o *orchestrator.Orchestrator, st *stack.Stack, opts orchestrator.UpOptions) <-chan upOutcome {
+func goUp(ctx context.Context, o *orchestrator.Orchestrator, st *stack.Stack, opts backend.UpOptions) <-chan upOutcome {
 	done := make(chan upOutcome, 1)
 	go func() {
 		res, err := o.Up(ctx, st, opts)

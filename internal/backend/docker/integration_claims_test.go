@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -37,15 +37,15 @@ func TestUpIntegrationRefusesVolumeItDoesNotOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
-	var notOwned *orchestrator.NotOwnedError
+	_, err = e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Kind != "volume" || notOwned.Name != name {
 		t.Fatalf("up with a foreign volume named %s: error %v, want a NotOwnedError for that volume", name, err)
 	}
 	if ps, err := e.orch.PS(ctx, st); err != nil || len(ps) != 0 {
 		t.Errorf("up refused the volume but created containers: %+v, %v", ps, err)
 	}
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down -v: %v", err)
 	}
 	after, err := e.api.VolumeInspect(ctx, name)
@@ -64,7 +64,7 @@ func TestUpIntegrationReplacementThatCannotStartPutsTheOldBack(t *testing.T) {
 	ctx := enginetest.Context(t, 8*time.Minute)
 	st := e.defaultStack()
 	e.cleanupProject(st)
-	res := e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
+	res := e.up(ctx, st, backend.UpOptions{WaitTimeout: 3 * time.Minute})
 	old := itgByService(t, res.Containers)["web"]
 	before := itgVisit(t, ctx, itgWebPort(t, old))
 
@@ -78,8 +78,8 @@ func TestUpIntegrationReplacementThatCannotStartPutsTheOldBack(t *testing.T) {
 	web.Environment = append(web.Environment, stack.EnvVar{Name: "STACKCTL_TEST_CHANGE", Value: "1"})
 	web.Ports = []stack.Port{{HostPort: heldPort, ContainerPort: 5000, Protocol: "tcp"}}
 
-	_, err = e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
-	var inUse *orchestrator.PortInUseError
+	_, err = e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	var inUse *backend.PortInUseError
 	if !errors.As(err, &inUse) || !strings.Contains(inUse.Ports, fmt.Sprint(heldPort)) {
 		t.Fatalf("up onto a held port: error %v, want a PortInUseError naming port %d", err, heldPort)
 	}

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -212,7 +212,7 @@ func cliCheckPS(t *testing.T, ctx context.Context, e *itgEnv, st *stack.Stack, c
 		t.Errorf("the stack is not as the rows above were checked against: %+v", want)
 	}
 
-	var got []orchestrator.ContainerStatus
+	var got []backend.ContainerStatus
 	if err := json.Unmarshal([]byte(asJSON), &got); err != nil {
 		t.Fatalf("ps --format json printed %q: %v", asJSON, err)
 	}

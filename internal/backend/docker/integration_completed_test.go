@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 )
 
@@ -26,7 +26,7 @@ func TestColdUpSkipsAMigrationThatCompletedOnTheSameData(t *testing.T) {
 				ran = true
 			}
 		})
-		res := e.up(ctx, st, orchestrator.UpOptions{})
+		res := e.up(ctx, st, backend.UpOptions{})
 		e.events.setHook(nil)
 		itgVisit(t, ctx, itgWebPort(t, itgByService(t, res.Containers)["web"]))
 		return ran
@@ -34,13 +34,13 @@ func TestColdUpSkipsAMigrationThatCompletedOnTheSameData(t *testing.T) {
 	if !migrated() {
 		t.Fatal("the first up did not run the migration")
 	}
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if migrated() {
 		t.Error("up after a down that kept the data ran the migration again")
 	}
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !migrated() {

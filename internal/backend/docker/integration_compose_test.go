@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -88,7 +88,7 @@ func TestForeignComposeFileUpIdempotentDown(t *testing.T) {
 	}
 	e.cleanupProject(st)
 
-	res := e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: 90 * time.Second})
+	res := e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second})
 	count := map[string]int{}
 	for _, c := range res.Containers {
 		count[c.Service]++
@@ -130,12 +130,12 @@ func TestForeignComposeFileUpIdempotentDown(t *testing.T) {
 		t.Errorf("secret mount is %s, want read-only", got)
 	}
 
-	again, err := e.orch.Up(ctx, st, orchestrator.UpOptions{})
+	again, err := e.orch.Up(ctx, st, backend.UpOptions{})
 	if err != nil || again.Changed {
 		t.Errorf("second up: changed %v, err %v; want nothing to do", again.Changed, err)
 	}
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	if left := e.leftovers(ctx, e.project); len(left) > 0 {

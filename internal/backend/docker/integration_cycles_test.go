@@ -11,8 +11,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/volume"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -42,13 +42,13 @@ func TestUpDownCyclesLeaveNothing(t *testing.T) {
 	mountedBy := map[string]string{}
 	for cycle := 1; cycle <= upDownCycles; cycle++ {
 		start := time.Now()
-		e.up(ctx, st, orchestrator.UpOptions{})
+		e.up(ctx, st, backend.UpOptions{})
 		up := time.Since(start)
 		for name, ctr := range e.unownedMounts(ctx, st, mountedBy) {
 			t.Errorf("cycle %d: container %s mounts volume %s, which is not labelled as the project's", cycle, ctr, name)
 		}
 		start = time.Now()
-		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{}); err != nil {
+		if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
 			t.Fatalf("cycle %d: down: %v", cycle, err)
 		}
 		t.Logf("cycle %d: up %s, down %s", cycle, up.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
@@ -79,7 +79,7 @@ func TestUpDownCyclesLeaveNothing(t *testing.T) {
 		}
 	}
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down -v: %v", err)
 	}
 	if left := e.leftovers(ctx, st.ProjectName()); len(left) > 0 {

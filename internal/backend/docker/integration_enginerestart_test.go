@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -63,7 +63,7 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	orch := newOrchestrator(t, inner.Client, &itgRecorder{})
-	first, err := orch.Up(ctx, st, orchestrator.UpOptions{})
+	first, err := orch.Up(ctx, st, backend.UpOptions{})
 	if err != nil {
 		t.Fatalf("up: %v", err)
 	}
@@ -81,7 +81,7 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 	orch = newOrchestrator(t, inner.Client, &itgRecorder{})
 	// Until the engine answers again and has applied its restart policies:
 	// always and unless-stopped run, and nothing is still restarting.
-	var ps []orchestrator.ContainerStatus
+	var ps []backend.ContainerStatus
 	settled := wait.Func(func(ctx context.Context) (bool, error) {
 		got, err := orch.PS(ctx, st)
 		if err != nil || len(got) != 4 {
@@ -126,7 +126,7 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 		}
 	}
 
-	again, err := orch.Up(ctx, st, orchestrator.UpOptions{})
+	again, err := orch.Up(ctx, st, backend.UpOptions{})
 	if err != nil {
 		t.Fatalf("up after the restart: %v", err)
 	}
@@ -135,7 +135,7 @@ func TestEngineRestartUnderARunningStack(t *testing.T) {
 			t.Errorf("%s after up: %s (%s), want running, the same container", c.Service, c.State, c.ID[:12])
 		}
 	}
-	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil && !itgNotFound(err) {
+	if err := orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil && !itgNotFound(err) {
 		t.Errorf("down: %v", err)
 	}
 }

@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -50,10 +50,10 @@ func TestUpIntegrationRefusesContainerItDoesNotOwn(t *testing.T) {
 	}
 	before := e.inspect(ctx, foreignID)
 
-	_, err = e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
-	var notOwned *orchestrator.NotOwnedError
+	_, err = e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) {
-		t.Fatalf("up with a foreign container named %s: error %v, want *orchestrator.NotOwnedError", name, err)
+		t.Fatalf("up with a foreign container named %s: error %v, want *backend.NotOwnedError", name, err)
 	}
 	if notOwned.Kind != "container" || notOwned.Name != name || notOwned.Project != e.project || notOwned.Owner != "" {
 		t.Errorf("NotOwnedError = %+v, want container %s of no project, refused for project %s", notOwned, name, e.project)
@@ -86,7 +86,7 @@ func TestUpIntegrationRefusesContainerItDoesNotOwn(t *testing.T) {
 		}
 	}
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	checkUntouched("after down")
@@ -112,15 +112,15 @@ func TestUpIntegrationRefusesNetworkItDoesNotOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
-	var notOwned *orchestrator.NotOwnedError
+	_, err = e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Kind != "network" || notOwned.Name != name {
 		t.Fatalf("up with a foreign network named %s: error %v, want a NotOwnedError for that network", name, err)
 	}
 	if ps, err := e.orch.PS(ctx, st); err != nil || len(ps) != 0 {
 		t.Errorf("up refused the network but created containers: %+v, %v", ps, err)
 	}
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	after, err := e.cli.NetworkInspect(ctx, name)
@@ -148,10 +148,10 @@ func TestUpIntegrationHostPortInUse(t *testing.T) {
 	web.Ports = []stack.Port{{HostIP: "127.0.0.1", HostPort: port, ContainerPort: 5000, Protocol: "tcp"}}
 	e.cleanupProject(st)
 
-	_, err = e.orch.Up(ctx, st, orchestrator.UpOptions{})
-	var inUse *orchestrator.PortInUseError
+	_, err = e.orch.Up(ctx, st, backend.UpOptions{})
+	var inUse *backend.PortInUseError
 	if !errors.As(err, &inUse) {
-		t.Fatalf("up with host port %d taken: error %v, want *orchestrator.PortInUseError", port, err)
+		t.Fatalf("up with host port %d taken: error %v, want *backend.PortInUseError", port, err)
 	}
 	if !errors.Is(err, engine.ErrPortInUse) {
 		t.Errorf("error %v does not wrap engine.ErrPortInUse", err)
@@ -206,10 +206,10 @@ func TestUpIntegrationImageMissing(t *testing.T) {
 	cache.Image = missing
 	e.cleanupProject(st)
 
-	_, err := e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
-	var miss *orchestrator.ImageMissingError
+	_, err := e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	var miss *backend.ImageMissingError
 	if !errors.As(err, &miss) {
-		t.Fatalf("up with image %s: error %v, want *orchestrator.ImageMissingError", missing, err)
+		t.Fatalf("up with image %s: error %v, want *backend.ImageMissingError", missing, err)
 	}
 	if miss.Ref != missing || !strings.Contains(err.Error(), missing) {
 		t.Errorf("ImageMissingError = %q (ref %q), want it to name %s", err, miss.Ref, missing)
@@ -246,7 +246,7 @@ func TestUpIntegrationBuildFailure(t *testing.T) {
 
 	st := e.defaultStackFrom(dir)
 	e.cleanupProject(st)
-	_, err = e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
+	_, err = e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 	if err == nil {
 		t.Fatal("up with a broken Dockerfile succeeded")
 	}
@@ -288,10 +288,10 @@ func TestUpIntegrationDependencyNeverHealthy(t *testing.T) {
 	st := itgNeverHealthy(e)
 	e.cleanupProject(st)
 
-	_, err := e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Second})
-	var failed *orchestrator.ServiceFailedError
+	_, err := e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 4 * time.Second})
+	var failed *backend.ServiceFailedError
 	if !errors.As(err, &failed) {
-		t.Fatalf("up with a never-healthy db: error %v, want *orchestrator.ServiceFailedError", err)
+		t.Fatalf("up with a never-healthy db: error %v, want *backend.ServiceFailedError", err)
 	}
 	db, _ := st.Service("db")
 	if failed.Service != "db" || failed.Container != st.ContainerName(db, 1) {
@@ -433,7 +433,7 @@ func itgCancelThenUp(t *testing.T, e *itgEnv, broken *stack.Stack, wait func(con
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		_, err := e.orch.Up(upCtx, broken, orchestrator.UpOptions{WaitTimeout: 5 * time.Minute})
+		_, err := e.orch.Up(upCtx, broken, backend.UpOptions{WaitTimeout: 5 * time.Minute})
 		done <- outcome{err, time.Now()}
 	}()
 	var out outcome
@@ -451,7 +451,7 @@ func itgCancelThenUp(t *testing.T, e *itgEnv, broken *stack.Stack, wait func(con
 	if !errors.Is(out.err, context.Canceled) {
 		t.Fatalf("up after cancel: error %v, want context.Canceled", out.err)
 	}
-	var failed *orchestrator.ServiceFailedError
+	var failed *backend.ServiceFailedError
 	if errors.As(out.err, &failed) {
 		t.Errorf("cancel was reported as a service failure: %v", out.err)
 	}
@@ -467,7 +467,7 @@ func itgCancelThenUp(t *testing.T, e *itgEnv, broken *stack.Stack, wait func(con
 	// db's config differs now, so this Up replaces the db container the
 	// cancelled one left behind.
 	healthy := e.defaultStack()
-	res, err := e.orch.Up(ctx, healthy, orchestrator.UpOptions{WaitTimeout: 90 * time.Second})
+	res, err := e.orch.Up(ctx, healthy, backend.UpOptions{WaitTimeout: 90 * time.Second})
 	if err != nil {
 		var logs strings.Builder
 		_ = e.cli.ContainerLogs(ctx, dbName, engine.LogsOptions{Tail: 30}, &logs, &logs)
@@ -569,10 +569,10 @@ func TestUpIntegrationDependencyFails(t *testing.T) {
 			depName := st.ContainerName(&st.Services[0], 1)
 
 			const waitTimeout = time.Minute
-			_, err := e.orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: waitTimeout})
-			var failed *orchestrator.ServiceFailedError
+			_, err := e.orch.Up(ctx, st, backend.UpOptions{WaitTimeout: waitTimeout})
+			var failed *backend.ServiceFailedError
 			if !errors.As(err, &failed) {
-				t.Fatalf("up with a dependency that %s: error %v, want *orchestrator.ServiceFailedError", tc.name, err)
+				t.Fatalf("up with a dependency that %s: error %v, want *backend.ServiceFailedError", tc.name, err)
 			}
 			t.Logf("up said: %v", err)
 			if failed.Service != "dep" || failed.Container != depName {

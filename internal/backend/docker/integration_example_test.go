@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
@@ -55,7 +55,7 @@ func TestDay34ExampleRunsVerbatim(t *testing.T) {
 			webStarted = ev.Time
 		}
 	})
-	res := e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute})
+	res := e.up(ctx, st, backend.UpOptions{WaitTimeout: 2 * time.Minute})
 	e.events.setHook(nil)
 	if dbHealthy.IsZero() || webStarted.IsZero() || webStarted.Before(dbHealthy) {
 		t.Errorf("db healthy at %s, flask-app started at %s; want flask-app after db", dbHealthy, webStarted)
@@ -82,7 +82,7 @@ func TestDay34ExampleRunsVerbatim(t *testing.T) {
 	if err := e.orch.Build(ctx, st, []string{"web"}); err != nil {
 		t.Errorf("build web: %v", err)
 	}
-	if err := e.orch.Build(ctx, st, []string{"nope"}); !errors.Is(err, orchestrator.ErrUnknownService) {
+	if err := e.orch.Build(ctx, st, []string{"nope"}); !errors.Is(err, backend.ErrUnknownService) {
 		t.Errorf("build nope: %v, want ErrUnknownService", err)
 	}
 	images, err := e.orch.Images(ctx, st)
@@ -95,7 +95,7 @@ func TestDay34ExampleRunsVerbatim(t *testing.T) {
 		}
 	}
 
-	report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "db", WaitTimeout: time.Minute})
+	report, err := e.orch.Crash(ctx, st, backend.CrashOptions{Service: "db", WaitTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("kill db: %v", err)
 	}

@@ -19,9 +19,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -87,10 +87,10 @@ func TestExecIntegrationOutputInputAndExitCode(t *testing.T) {
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 3*time.Minute)
 	st, _ := e.execStack(ctx)
-	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 
 	var out, errOut bytes.Buffer
-	code, err := e.orch.Exec(ctx, st, orchestrator.ExecOptions{
+	code, err := e.orch.Exec(ctx, st, backend.ExecOptions{
 		Service: "kv", Cmd: []string{"sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 3"},
 		Stdio: engine.Stdio{Out: &out, Err: &errOut},
 	})
@@ -102,7 +102,7 @@ func TestExecIntegrationOutputInputAndExitCode(t *testing.T) {
 	}
 
 	out.Reset()
-	code, err = e.orch.Exec(ctx, st, orchestrator.ExecOptions{
+	code, err = e.orch.Exec(ctx, st, backend.ExecOptions{
 		Service: "kv", Cmd: []string{"sh", "-c", "tr a-z A-Z"},
 		Stdio: engine.Stdio{In: strings.NewReader("piped in\n"), Out: &out},
 	})
@@ -111,21 +111,21 @@ func TestExecIntegrationOutputInputAndExitCode(t *testing.T) {
 	}
 
 	out.Reset()
-	code, err = e.orch.Exec(ctx, st, orchestrator.ExecOptions{
+	code, err = e.orch.Exec(ctx, st, backend.ExecOptions{
 		Service: "app", Cmd: []string{"redis-cli", "-p", "7000", "ping"}, Stdio: engine.Stdio{Out: &out},
 	})
 	if err != nil || code != 0 || out.String() != "PONG\n" {
 		t.Errorf("exec in app = %d, %v, output %q; want 0 and PONG", code, err, out.String())
 	}
 
-	if _, err := e.orch.Exec(ctx, st, orchestrator.ExecOptions{Service: "kv", Index: 2, Cmd: []string{"true"}}); !errors.Is(err, orchestrator.ErrNoSuchReplica) {
+	if _, err := e.orch.Exec(ctx, st, backend.ExecOptions{Service: "kv", Index: 2, Cmd: []string{"true"}}); !errors.Is(err, backend.ErrNoSuchReplica) {
 		t.Errorf("--index 2 of one replica: %v, want ErrNoSuchReplica", err)
 	}
 	if err := e.orch.Stop(ctx, st, []string{"app"}, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.orch.Exec(ctx, st, orchestrator.ExecOptions{Service: "app", Cmd: []string{"true"}})
-	if !errors.Is(err, orchestrator.ErrNotRunning) || !strings.Contains(err.Error(), "stackctl up") {
+	_, err = e.orch.Exec(ctx, st, backend.ExecOptions{Service: "app", Cmd: []string{"true"}})
+	if !errors.Is(err, backend.ErrNotRunning) || !strings.Contains(err.Error(), "stackctl up") {
 		t.Errorf("exec in a stopped service: %v, want ErrNotRunning that says `stackctl up`", err)
 	}
 }
@@ -135,10 +135,10 @@ func TestExecIntegrationEnvWorkdirUser(t *testing.T) {
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 3*time.Minute)
 	st, _ := e.execStack(ctx)
-	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 
 	var out, errOut bytes.Buffer
-	code, err := e.orch.Exec(ctx, st, orchestrator.ExecOptions{
+	code, err := e.orch.Exec(ctx, st, backend.ExecOptions{
 		Service: "app", Cmd: []string{"sh", "-c", `echo "$GREETING|$EXTRA|$(pwd)|$(id -u):$(id -g)"`},
 		Env: []string{"GREETING=from-exec", "EXTRA=x y"}, WorkingDir: "/tmp", User: "4321:1234",
 		Stdio: engine.Stdio{Out: &out, Err: &errOut},
@@ -160,7 +160,7 @@ func TestRunIntegrationStartsDependenciesFirst(t *testing.T) {
 	// Nothing is up: run brings kv up, healthy, and reaches it by name on
 	// the project's network; app's own replica is not made.
 	var out bytes.Buffer
-	res, err := e.orch.Run(ctx, st, orchestrator.RunOptions{
+	res, err := e.orch.Run(ctx, st, backend.RunOptions{
 		Service: "app", Remove: true,
 		Cmd:   []string{"sh", "-c", `redis-cli -h kv ping && echo "$GREETING" && exit 4`},
 		Stdio: engine.Stdio{Out: &out},
@@ -189,7 +189,7 @@ func TestRunIntegrationExitCodeAndOneOffContainer(t *testing.T) {
 	ctx := enginetest.Context(t, 3*time.Minute)
 	st, _ := e.execStack(ctx)
 
-	res, err := e.orch.Run(ctx, st, orchestrator.RunOptions{
+	res, err := e.orch.Run(ctx, st, backend.RunOptions{
 		Service: "app", NoDeps: true, Cmd: []string{"sh", "-c", "exit 7"},
 	})
 	if err != nil || res.ExitCode != 7 {
@@ -215,7 +215,7 @@ func TestRunIntegrationExitCodeAndOneOffContainer(t *testing.T) {
 		t.Errorf("one-off labels %v", l)
 	}
 
-	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 	if _, err := e.api.ContainerInspect(ctx, res.Container); err != nil {
 		t.Errorf("up removed the one-off: %v", err)
 	}
@@ -231,7 +231,7 @@ func TestRunIntegrationStdinAndRemove(t *testing.T) {
 	st, _ := e.execStack(ctx)
 
 	var out bytes.Buffer
-	res, err := e.orch.Run(ctx, st, orchestrator.RunOptions{
+	res, err := e.orch.Run(ctx, st, backend.RunOptions{
 		Service: "kv", Remove: true, Cmd: []string{"sh", "-c", "tr a-z A-Z"},
 		Stdio: engine.Stdio{In: strings.NewReader("into the one-off\n"), Out: &out},
 	})
@@ -266,7 +266,7 @@ func TestRunIntegrationRemoveOnInterrupt(t *testing.T) {
 	started := &signalWriter{seen: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.orch.Run(runCtx, st, orchestrator.RunOptions{
+		_, err := e.orch.Run(runCtx, st, backend.RunOptions{
 			Service: "kv", NoDeps: true, Remove: true,
 			Cmd:   []string{"sh", "-c", "echo started; exec sleep 600"},
 			Stdio: engine.Stdio{Out: started},

@@ -11,8 +11,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -42,7 +42,7 @@ func TestDownWhenContainersAreGoneOrHalfMade(t *testing.T) {
 	ctx := enginetest.Context(t, 3*time.Minute)
 	st := e.loadFile(ctx, "services:\n  a:\n    image: redis:7\n  b:\n    image: redis:7\n    depends_on: [a]\n  c:\n    image: redis:7\n")
 	e.cleanupProject(st)
-	e.up(ctx, st, orchestrator.UpOptions{})
+	e.up(ctx, st, backend.UpOptions{})
 	if err := e.api.ContainerRemove(ctx, e.project+"-a-1", container.RemoveOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestDownWhenContainersAreGoneOrHalfMade(t *testing.T) {
 	}
 	c, _ := st.Service("c")
 	c.Replicas = 1
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	if left := e.leftovers(ctx, e.project); len(left) > 0 {
@@ -78,12 +78,12 @@ func TestUpWhenAServicesImageWasRemoved(t *testing.T) {
 	t.Cleanup(func() { _, _ = e.api.ImageRemove(context.Background(), ref, image.RemoveOptions{}) })
 	st := e.loadFile(ctx, "services:\n  kv:\n    image: "+ref+"\n")
 	e.cleanupProject(st)
-	first := e.up(ctx, st, orchestrator.UpOptions{})
+	first := e.up(ctx, st, backend.UpOptions{})
 	if _, err := e.api.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.orch.Up(ctx, st, orchestrator.UpOptions{})
-	var missing *orchestrator.ImageMissingError
+	_, err := e.orch.Up(ctx, st, backend.UpOptions{})
+	var missing *backend.ImageMissingError
 	if !errors.As(err, &missing) || missing.Ref != ref || !strings.Contains(err.Error(), "scripts/images.sh") {
 		t.Fatalf("up = %v, want an ImageMissingError for %s saying what to do", err, ref)
 	}
@@ -120,7 +120,7 @@ func TestUpWhenTheEngineDiesMidway(t *testing.T) {
 	orch := newOrchestrator(t, inner.Client, &itgRecorder{})
 	upErr := make(chan error, 1)
 	go func() {
-		_, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
+		_, err := orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 3 * time.Minute})
 		upErr <- err
 	}()
 	// Once slow runs (and up waits for it), the engine dies.
@@ -153,7 +153,7 @@ func TestUpWhenTheEngineDiesMidway(t *testing.T) {
 	orch = newOrchestrator(t, inner.Client, &itgRecorder{})
 	slow, _ := st.Service("slow")
 	slow.Healthcheck.Test = []string{"CMD-SHELL", "true"}
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
+	if _, err := orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
 		t.Fatalf("up after the engine came back: %v", err)
 	}
 	ps, err := orch.PS(ctx, st)

@@ -30,6 +30,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
@@ -145,7 +146,7 @@ func (e *itgEnv) cleanupProject(st *stack.Stack) {
 	e.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 			e.t.Errorf("cleanup: down %s: %v", st.ProjectName(), err)
 		}
 		if err := enginetest.RemoveProjectImages(ctx, st.ProjectName()); err != nil {
@@ -186,7 +187,7 @@ func (e *itgEnv) leftovers(ctx context.Context, project string) []string {
 }
 
 // up runs Up and fails the test on error.
-func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts orchestrator.UpOptions) orchestrator.UpResult {
+func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts backend.UpOptions) orchestrator.UpResult {
 	e.t.Helper()
 	res, err := e.orch.Up(ctx, st, opts)
 	if err != nil {
@@ -197,9 +198,9 @@ func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts orchestrator.UpOp
 
 // byService indexes containers by service; the default stack runs one
 // container per service.
-func itgByService(t *testing.T, cs []orchestrator.ContainerStatus) map[string]orchestrator.ContainerStatus {
+func itgByService(t *testing.T, cs []backend.ContainerStatus) map[string]backend.ContainerStatus {
 	t.Helper()
-	out := map[string]orchestrator.ContainerStatus{}
+	out := map[string]backend.ContainerStatus{}
 	for _, c := range cs {
 		if _, dup := out[c.Service]; dup {
 			t.Fatalf("two containers of service %s: %+v", c.Service, cs)
@@ -221,7 +222,7 @@ func (e *itgEnv) inspect(ctx context.Context, ref string) engine.Container {
 
 // webPort is the host port web's container port 5000 is published on, on
 // IPv4: for port 0 the engine may pick another one for IPv6.
-func itgWebPort(t *testing.T, web orchestrator.ContainerStatus) int {
+func itgWebPort(t *testing.T, web backend.ContainerStatus) int {
 	t.Helper()
 	for _, p := range web.Ports {
 		if p.ContainerPort == 5000 && p.HostPort > 0 && (p.HostIP == "0.0.0.0" || p.HostIP == "" || p.HostIP == "127.0.0.1") {

@@ -22,6 +22,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
@@ -68,18 +69,18 @@ func (e *itgEnv) killUp(ctx context.Context, services ...stack.Service) *stack.S
 	e.t.Helper()
 	st := &stack.Stack{Project: e.project, Services: services}
 	e.cleanupProject(st)
-	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 	return st
 }
 
 // killContainer is the one container of service, as PS lists it.
-func (e *itgEnv) killContainer(ctx context.Context, st *stack.Stack, service string) orchestrator.ContainerStatus {
+func (e *itgEnv) killContainer(ctx context.Context, st *stack.Stack, service string) backend.ContainerStatus {
 	e.t.Helper()
 	ps, err := e.orch.PS(ctx, st)
 	if err != nil {
 		e.t.Fatalf("ps: %v", err)
 	}
-	var out []orchestrator.ContainerStatus
+	var out []backend.ContainerStatus
 	for _, c := range ps {
 		if c.Service == service {
 			out = append(out, c)
@@ -92,7 +93,7 @@ func (e *itgEnv) killContainer(ctx context.Context, st *stack.Stack, service str
 }
 
 // killWhats lists the milestones of a crash report, in order.
-func killWhats(r orchestrator.CrashReport) []string {
+func killWhats(r backend.CrashReport) []string {
 	out := make([]string, 0, len(r.Timeline))
 	for _, m := range r.Timeline {
 		out = append(out, m.What)
@@ -102,7 +103,7 @@ func killWhats(r orchestrator.CrashReport) []string {
 
 // killCheckTimeline checks the report's milestones are exactly want, in
 // order, each timed no earlier than the one before.
-func killCheckTimeline(t *testing.T, r orchestrator.CrashReport, want ...string) {
+func killCheckTimeline(t *testing.T, r backend.CrashReport, want ...string) {
 	t.Helper()
 	if got := killWhats(r); !slices.Equal(got, want) {
 		t.Errorf("crash timeline %q, want %q", got, want)
@@ -174,7 +175,7 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 	ctx := enginetest.Context(t, 10*time.Minute)
 	st := e.defaultStack()
 	e.cleanupProject(st)
-	e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: 3 * time.Minute})
 
 	ps, err := e.orch.PS(ctx, st)
 	if err != nil {
@@ -201,7 +202,7 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 		return nil
 	})
 
-	report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "db", WaitTimeout: 3 * time.Minute})
+	report, err := e.orch.Crash(ctx, st, backend.CrashOptions{Service: "db", WaitTimeout: 3 * time.Minute})
 	t.Logf("crash report: %+v", report)
 	if err != nil {
 		load.Stop()
@@ -291,7 +292,7 @@ func killCrashRestarts(t *testing.T, policy stack.RestartPolicy) {
 	st := e.killUp(ctx, killService("server", policy, "redis-server"))
 	before := e.killContainer(ctx, st, "server")
 
-	report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "server", WaitTimeout: time.Minute})
+	report, err := e.orch.Crash(ctx, st, backend.CrashOptions{Service: "server", WaitTimeout: time.Minute})
 	t.Logf("crash report: %+v", report)
 	if err != nil {
 		t.Fatalf("crash under policy %s: %v", policy, err)
@@ -400,7 +401,7 @@ func TestPolicyNoCrashSaysNotRestarted(t *testing.T) {
 	st := e.killUp(ctx, killService("server", stack.RestartPolicy{Name: "no"}, "redis-server"))
 	c := e.killContainer(ctx, st, "server")
 
-	report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "server", WaitTimeout: time.Minute})
+	report, err := e.orch.Crash(ctx, st, backend.CrashOptions{Service: "server", WaitTimeout: time.Minute})
 	t.Logf("crash report: %+v", report)
 	if err == nil {
 		t.Fatal("crash under policy no returned nil, want an error saying the engine did not restart it")
@@ -452,13 +453,13 @@ func TestCrashErrors(t *testing.T) {
 	if err := e.orch.Stop(ctx, st, []string{"stopped"}, time.Second); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	crash := func(service, replica string) (orchestrator.CrashReport, error) {
-		return e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: service, Replica: replica, WaitTimeout: time.Minute})
+	crash := func(service, replica string) (backend.CrashReport, error) {
+		return e.orch.Crash(ctx, st, backend.CrashOptions{Service: service, Replica: replica, WaitTimeout: time.Minute})
 	}
 
 	t.Run("unknown service", func(t *testing.T) {
 		_, err := crash("nosuch", "")
-		if !errors.Is(err, orchestrator.ErrUnknownService) {
+		if !errors.Is(err, backend.ErrUnknownService) {
 			t.Fatalf("crash of an unknown service: %v, want ErrUnknownService", err)
 		}
 		if !strings.Contains(err.Error(), "nosuch") || !strings.Contains(err.Error(), "server, stopped") {
@@ -587,7 +588,7 @@ func TestCrashFromAHelperContainer(t *testing.T) {
 
 	for n := 1; n <= 2; n++ {
 		before := e.killContainer(ctx, st, "server")
-		report, err := remote.Crash(ctx, st, orchestrator.CrashOptions{Service: "server", WaitTimeout: time.Minute})
+		report, err := remote.Crash(ctx, st, backend.CrashOptions{Service: "server", WaitTimeout: time.Minute})
 		t.Logf("crash report %d: %+v", n, report)
 		if err != nil {
 			t.Fatalf("crash %d from a helper: %v", n, err)

@@ -18,9 +18,9 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -115,7 +115,7 @@ func TestLockRefusesWhileHeldAndIsTakenOverFromTheDead(t *testing.T) {
 	}
 	t.Cleanup(unlock)
 	_, err = e.orch.Lock(ctx, e.project, 0)
-	var locked *orchestrator.LockedError
+	var locked *backend.LockedError
 	if !errors.As(err, &locked) || !strings.Contains(locked.Owner, fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("second Lock = %v, want a LockedError naming this process", err)
 	}
@@ -185,7 +185,7 @@ func TestDownIntegrationRemovesTheClaimADeadRunLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	if _, err := e.cli.VolumeInspect(ctx, left); !errors.Is(err, engine.ErrNotFound) {
@@ -227,7 +227,7 @@ func TestUpRepairsDuplicateNetworks(t *testing.T) {
 	if nets, _ := e.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))}); len(nets) != 2 {
 		t.Fatalf("%d networks named %s, want the two duplicates to repair", len(nets), name)
 	}
-	e.up(ctx, st, orchestrator.UpOptions{})
+	e.up(ctx, st, backend.UpOptions{})
 	nets, err := e.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
 	if err != nil {
 		t.Fatal(err)

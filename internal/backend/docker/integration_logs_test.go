@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -84,12 +84,12 @@ func TestLogsFollowsAContainerThroughItsRestarts(t *testing.T) {
 	sink := newLogSink()
 	done := make(chan error, 1)
 	go func() {
-		done <- e.orch.Logs(followCtx, st, orchestrator.LogsOptions{Services: []string{"server"}, Follow: true, Tail: -1}, sink)
+		done <- e.orch.Logs(followCtx, st, backend.LogsOptions{Services: []string{"server"}, Follow: true, Tail: -1}, sink)
 	}()
 	sink.waitFor(t, prefix+"boot 1", 30*time.Second)
 
 	for n := 2; n <= 3; n++ {
-		report, err := e.orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "server", WaitTimeout: time.Minute})
+		report, err := e.orch.Crash(ctx, st, backend.CrashOptions{Service: "server", WaitTimeout: time.Minute})
 		if err != nil {
 			t.Fatalf("crash %d: %v (report %+v)", n-1, err, report)
 		}

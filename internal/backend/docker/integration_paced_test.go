@@ -11,8 +11,8 @@ import (
 
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -54,7 +54,7 @@ func TestUpPacesTheChecksOfASlowService(t *testing.T) {
 	e.cleanupProject(st)
 
 	began := time.Now()
-	res := e.up(ctx, st, orchestrator.UpOptions{WaitTimeout: time.Minute})
+	res := e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 	ended := time.Now()
 	if len(res.Containers) != 1 || res.Containers[0].Health != "starting" && res.Containers[0].Health != "healthy" {
 		t.Fatalf("up's containers: %+v, want slow's one, running", res.Containers)

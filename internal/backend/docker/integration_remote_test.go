@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -38,14 +39,14 @@ func TestCrashOnARemoteEngineWhateverTheImageHolds(t *testing.T) {
 	}
 	rec := &itgRecorder{}
 	orch := orchestrator.New(docker.New(inner.Client, rec, docker.WithCrashHelper(stacktest.StaticStackctl(t))), rec)
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{}); err != nil {
+	if _, err := orch.Up(ctx, st, backend.UpOptions{}); err != nil {
 		t.Fatalf("up on the remote engine: %v", err)
 	}
 	before, err := inner.Client.ContainerInspect(ctx, "remote-kv-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := orch.Crash(ctx, st, orchestrator.CrashOptions{Service: "kv", WaitTimeout: time.Minute})
+	report, err := orch.Crash(ctx, st, backend.CrashOptions{Service: "kv", WaitTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("kill kv on the remote engine: %v", err)
 	}
@@ -59,7 +60,7 @@ func TestCrashOnARemoteEngineWhateverTheImageHolds(t *testing.T) {
 	if c.RestartCount != 1 || !c.Running() {
 		t.Errorf("kv after the crash: %s, %d restarts; want running after one restart by its policy", c.Status, c.RestartCount)
 	}
-	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Errorf("down: %v", err)
 	}
 }

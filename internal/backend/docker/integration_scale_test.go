@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -43,7 +44,7 @@ func newRollEnv(t *testing.T) *rollEnv {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		st := e.stack(1)
-		if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true, Timeout: time.Second}); err != nil {
+		if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true, Timeout: time.Second}); err != nil {
 			t.Errorf("clean up project %s: %v", e.project, err)
 		}
 		// Every build of the changed app, not just the last one's tag.
@@ -77,7 +78,7 @@ func (e *rollEnv) resolved(ctx context.Context, replicas int) *stack.Stack {
 	return e.shaped(shape)
 }
 
-func (e *rollEnv) up(ctx context.Context, replicas int, opts orchestrator.UpOptions) (orchestrator.UpResult, error) {
+func (e *rollEnv) up(ctx context.Context, replicas int, opts backend.UpOptions) (orchestrator.UpResult, error) {
 	if opts.WaitTimeout == 0 {
 		opts.WaitTimeout = 90 * time.Second
 	}
@@ -86,7 +87,7 @@ func (e *rollEnv) up(ctx context.Context, replicas int, opts orchestrator.UpOpti
 
 func (e *rollEnv) mustUp(ctx context.Context, replicas int) orchestrator.UpResult {
 	e.t.Helper()
-	res, err := e.up(ctx, replicas, orchestrator.UpOptions{})
+	res, err := e.up(ctx, replicas, backend.UpOptions{})
 	if err != nil {
 		e.t.Fatalf("up with %d web replicas: %v", replicas, err)
 	}
@@ -184,13 +185,13 @@ func startLoad(port int) *stacktest.HTTPLoad {
 // deployed), and fails the test if it fails.
 func (e *rollEnv) upResolved(ctx context.Context, replicas int) {
 	e.t.Helper()
-	if _, err := e.orch.Up(ctx, e.resolved(ctx, replicas), orchestrator.UpOptions{WaitTimeout: 90 * time.Second}); err != nil {
+	if _, err := e.orch.Up(ctx, e.resolved(ctx, replicas), backend.UpOptions{WaitTimeout: 90 * time.Second}); err != nil {
 		e.t.Fatalf("up with web at %d replicas (0: as deployed): %v", replicas, err)
 	}
 }
 
 // ps lists the project's containers.
-func (e *rollEnv) ps(ctx context.Context) []orchestrator.ContainerStatus {
+func (e *rollEnv) ps(ctx context.Context) []backend.ContainerStatus {
 	e.t.Helper()
 	ps, err := e.orch.PS(ctx, e.resolved(ctx, 0))
 	if err != nil {
@@ -201,7 +202,7 @@ func (e *rollEnv) ps(ctx context.Context) []orchestrator.ContainerStatus {
 
 // rollPublished lists, by container name, the host ports of the given
 // service's containers (each once, though the engine binds IPv4 and IPv6).
-func rollPublished(ps []orchestrator.ContainerStatus, service string) map[string][]int {
+func rollPublished(ps []backend.ContainerStatus, service string) map[string][]int {
 	out := map[string][]int{}
 	for _, c := range ps {
 		if c.Service != service {
@@ -219,7 +220,7 @@ func rollPublished(ps []orchestrator.ContainerStatus, service string) map[string
 
 // checkBehindEdge checks that web runs replicas replicas, none publishing
 // a port, and that its edge publishes port and serves.
-func (e *rollEnv) checkBehindEdge(ctx context.Context, when string, replicas, port int) []orchestrator.ContainerStatus {
+func (e *rollEnv) checkBehindEdge(ctx context.Context, when string, replicas, port int) []backend.ContainerStatus {
 	e.t.Helper()
 	ps := e.ps(ctx)
 	web, edge := rollPublished(ps, "web"), rollPublished(ps, "web-edge")
@@ -321,7 +322,7 @@ func TestScaleMovesWebBehindItsEdgeWhichStays(t *testing.T) {
 }
 
 // rollIDs maps every container's name to its ID.
-func rollIDs(ps []orchestrator.ContainerStatus) map[string]string {
+func rollIDs(ps []backend.ContainerStatus) map[string]string {
 	ids := map[string]string{}
 	for _, c := range ps {
 		ids[c.Name] = c.ID
@@ -330,7 +331,7 @@ func rollIDs(ps []orchestrator.ContainerStatus) map[string]string {
 }
 
 // rollWebIDs maps each web replica's name to its container's ID.
-func rollWebIDs(containers []orchestrator.ContainerStatus) map[string]string {
+func rollWebIDs(containers []backend.ContainerStatus) map[string]string {
 	ids := map[string]string{}
 	for _, c := range containers {
 		if c.Service == "web" {

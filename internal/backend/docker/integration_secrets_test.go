@@ -9,9 +9,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -28,7 +28,7 @@ func TestThePasswordIsInNoOutput(t *testing.T) {
 	password := "pw-" + e.project
 	st := stacktest.Builtin(t, stacktest.Options{Project: e.project, AppDir: itgAppDir(t), Password: password})
 	e.cleanupProject(st)
-	res := e.up(ctx, st, orchestrator.UpOptions{})
+	res := e.up(ctx, st, backend.UpOptions{})
 
 	// It works: web reached PostgreSQL with it, and reads it from the file.
 	web := itgByService(t, res.Containers)["web"]

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -34,7 +34,7 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 		t.Fatalf("project %s is not empty before up: %v", e.project, left)
 	}
 
-	res := e.up(ctx, st, orchestrator.UpOptions{})
+	res := e.up(ctx, st, backend.UpOptions{})
 	if !res.Changed {
 		t.Errorf("first up on an empty project: Changed = false, want true")
 	}
@@ -259,7 +259,7 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 
 	t.Run("second up touches nothing", func(t *testing.T) {
 		before := len(e.events.Events())
-		res2 := e.up(ctx, st, orchestrator.UpOptions{})
+		res2 := e.up(ctx, st, backend.UpOptions{})
 		if res2.Changed {
 			t.Errorf("second up on a converged stack: Changed = true, want false")
 		}
@@ -291,7 +291,7 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 		port := itgWebPort(t, first["web"])
 		before := itgVisit(t, ctx, port)
 
-		res3 := e.up(ctx, st, orchestrator.UpOptions{})
+		res3 := e.up(ctx, st, backend.UpOptions{})
 		if !res3.Changed {
 			t.Errorf("up after changing cache's env: Changed = false, want true")
 		}
@@ -338,7 +338,7 @@ func TestUpIntegrationFromNothing(t *testing.T) {
 			return nil
 		})
 
-		res4 := e.up(ctx, st, orchestrator.UpOptions{})
+		res4 := e.up(ctx, st, backend.UpOptions{})
 		if res4.Changed {
 			t.Errorf("up again with the same changed env: Changed = true, want false")
 		}
@@ -360,7 +360,7 @@ func TestUpIntegrationDataSurvivesDown(t *testing.T) {
 	volumeName := st.VolumeName("postgres_data")
 	networkName := st.NetworkName("app-network")
 
-	res := e.up(ctx, st, orchestrator.UpOptions{})
+	res := e.up(ctx, st, backend.UpOptions{})
 	port := itgWebPort(t, itgByService(t, res.Containers)["web"])
 	v1 := itgVisit(t, ctx, port)
 	v2 := itgVisit(t, ctx, port)
@@ -368,7 +368,7 @@ func TestUpIntegrationDataSurvivesDown(t *testing.T) {
 		t.Fatalf("visits on a new stack = %d, %d; want 1, 2", v1, v2)
 	}
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	if ps, err := e.orch.PS(ctx, st); err != nil || len(ps) != 0 {
@@ -381,7 +381,7 @@ func TestUpIntegrationDataSurvivesDown(t *testing.T) {
 		t.Fatalf("after down without volumes, volume %s: %+v, %v; want it kept", volumeName, v, err)
 	}
 
-	res = e.up(ctx, st, orchestrator.UpOptions{})
+	res = e.up(ctx, st, backend.UpOptions{})
 	if !res.Changed {
 		t.Errorf("up after down: Changed = false, want true")
 	}
@@ -390,7 +390,7 @@ func TestUpIntegrationDataSurvivesDown(t *testing.T) {
 		t.Errorf("first visit after down + up = %d, want %d: the count did not survive", v3, v2+1)
 	}
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down with volumes: %v", err)
 	}
 	if _, err := e.cli.VolumeInspect(ctx, volumeName); !itgNotFound(err) {
@@ -400,7 +400,7 @@ func TestUpIntegrationDataSurvivesDown(t *testing.T) {
 		t.Errorf("after down with volumes, left: %v", left)
 	}
 
-	res = e.up(ctx, st, orchestrator.UpOptions{})
+	res = e.up(ctx, st, backend.UpOptions{})
 	port = itgWebPort(t, itgByService(t, res.Containers)["web"])
 	if v := itgVisit(t, ctx, port); v != 1 {
 		t.Errorf("first visit after down with volumes + up = %d, want 1 (an empty database)", v)

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/mount"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -40,7 +40,7 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 	}
 	st := load("--save 3600 1")
 	e.cleanupProject(st)
-	e.up(ctx, st, orchestrator.UpOptions{})
+	e.up(ctx, st, backend.UpOptions{})
 	kv := e.inspect(ctx, e.project+"-kv-1")
 	e.awaitRedis(ctx, kv.ID)
 	if got := e.exec(ctx, kv.ID, "sh", "-c", "redis-cli set greeting kept >/dev/null && redis-cli save"); got != "OK" {
@@ -70,7 +70,7 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 
 	// A changed command replaces the container; the data stays.
 	st = load("--save 1800 1")
-	e.up(ctx, st, orchestrator.UpOptions{})
+	e.up(ctx, st, backend.UpOptions{})
 	kv = e.inspect(ctx, e.project+"-kv-1")
 	e.awaitRedis(ctx, kv.ID)
 	if got := e.exec(ctx, kv.ID, "redis-cli", "get", "greeting"); got != "kept" {
@@ -78,19 +78,19 @@ func TestUnnamedVolumesBecomeProjectVolumes(t *testing.T) {
 	}
 	assertNamedMounts("replacement")
 
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.cli.VolumeInspect(ctx, e.project+"_kv-1_data"); err != nil {
 		t.Errorf("down without -v removed the data volume: %v", err)
 	}
-	e.up(ctx, st, orchestrator.UpOptions{})
+	e.up(ctx, st, backend.UpOptions{})
 	kv = e.inspect(ctx, e.project+"-kv-1")
 	e.awaitRedis(ctx, kv.ID)
 	if got := e.exec(ctx, kv.ID, "redis-cli", "get", "greeting"); got != "kept" {
 		t.Errorf("after down and up greeting = %q, want kept", got)
 	}
-	if err := e.orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := e.orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{e.project + "_kv-1_data", e.project + "_kv-1_scratch"} {

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -17,7 +17,7 @@ import (
 // stop: no restart policy brings them back until they are started again.
 // A positive timeout overrides each service's grace period.
 func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, timeout time.Duration) error {
-	selected, err := orchestrator.SelectServices(st, services)
+	selected, err := backend.SelectServices(st, services)
 	if err != nil {
 		return err
 	}
@@ -44,12 +44,12 @@ func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, 
 // named) in dependency order, each service once those it depends on are
 // ready (walk.Forward). One-shot tasks are not re-run.
 func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string, waitTimeout time.Duration) error {
-	selected, err := orchestrator.SelectServices(st, services)
+	selected, err := backend.SelectServices(st, services)
 	if err != nil {
 		return err
 	}
 	if waitTimeout <= 0 {
-		waitTimeout = orchestrator.DefaultWaitTimeout
+		waitTimeout = backend.DefaultWaitTimeout
 	}
 	containers, err := b.PS(ctx, st)
 	if err != nil {
@@ -59,13 +59,13 @@ func (b *Backend) Start(ctx context.Context, st *stack.Stack, services []string,
 		if !slices.Contains(selected, svc.Name) || svc.OneShot {
 			return nil
 		}
-		mine := slices.DeleteFunc(slices.Clone(containers), func(c orchestrator.ContainerStatus) bool {
+		mine := slices.DeleteFunc(slices.Clone(containers), func(c backend.ContainerStatus) bool {
 			return c.Service != svc.Name || c.OneOff
 		})
 		if len(mine) == 0 {
 			return fmt.Errorf("service %s has no container; create it with `stackctl up`", svc.Name)
 		}
-		return walk.Each(mine, func(c orchestrator.ContainerStatus) error {
+		return walk.Each(mine, func(c backend.ContainerStatus) error {
 			if c.State != "running" {
 				if err := b.startContainer(ctx, svc, c.ID, c.Name); err != nil {
 					return err

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 	"github.com/stackctl/stackctl/internal/walk"
@@ -42,13 +42,13 @@ const staleLockAge = 2 * time.Hour
 // over. The returned function releases it.
 func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duration) (unlock func(), err error) {
 	name := lockName(project)
-	owner, host := orchestrator.LockOwner()
+	owner, host := backend.LockOwner()
 	mine := map[string]string{
 		labelLock: project, labelLockHost: host, labelLockPid: strconv.Itoa(os.Getpid()), labelLockOwner: owner,
 		labelLockToken: newLockToken(),
 	}
 	reported := false
-	var held *orchestrator.LockedError
+	var held *backend.LockedError
 	var acquire wait.Func
 	acquire = func(ctx context.Context) (bool, error) {
 		holder, err := b.engine.VolumeClaim(ctx, name, mine)
@@ -58,9 +58,9 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 		case holder.Labels[labelLockToken] == mine[labelLockToken]:
 			return true, nil
 		case holder.Labels[labelLock] != project:
-			return false, &orchestrator.NotOwnedError{Kind: "volume", Name: name, Project: project, Owner: holder.Labels[stack.LabelProject]}
+			return false, &backend.NotOwnedError{Kind: "volume", Name: name, Project: project, Owner: holder.Labels[stack.LabelProject]}
 		}
-		held = &orchestrator.LockedError{Project: project, Owner: holder.Labels[labelLockOwner], Since: holder.CreatedAt}
+		held = &backend.LockedError{Project: project, Owner: holder.Labels[labelLockOwner], Since: holder.CreatedAt}
 		if stale(holder, host) {
 			removed, err := b.takeOver(ctx, holder, mine, host)
 			if err != nil {
@@ -77,7 +77,7 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 		}
 		return false, nil
 	}
-	err = orchestrator.TakeLock(ctx, maxWait, 100*time.Millisecond, acquire, func() *orchestrator.LockedError { return held })
+	err = backend.TakeLock(ctx, maxWait, 100*time.Millisecond, acquire, func() *backend.LockedError { return held })
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (b *Backend) removeLock(ctx context.Context, name, token string) error {
 // lock is gone. A live run's claim is its own to remove; the caller holds
 // the lock, so no run takes a claim it removes here.
 func (b *Backend) sweepClaims(ctx context.Context, project string) error {
-	_, host := orchestrator.LockOwner()
+	_, host := backend.LockOwner()
 	list, err := b.engine.VolumeList(ctx, map[string]string{labelLock: project})
 	if err != nil {
 		return fmt.Errorf("list the claims on the lock of project %s: %w", project, err)

@@ -7,8 +7,8 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 // deadPid is the pid of a process that has exited.
@@ -52,7 +52,7 @@ func TestLockIsAVolumeHeldUntilReleased(t *testing.T) {
 		t.Errorf("Lock made containers %v and images %v, want none", f.containers, f.made)
 	}
 	_, err = b.Lock(ctx, "p", 0)
-	var locked *orchestrator.LockedError
+	var locked *backend.LockedError
 	if !errors.As(err, &locked) || locked.Project != "p" || locked.Owner != labels[labelLockOwner] {
 		t.Fatalf("second Lock = %v, want a LockedError naming %q", err, labels[labelLockOwner])
 	}
@@ -136,7 +136,7 @@ func TestALiveClaimIsLeftToItsHolder(t *testing.T) {
 	f.volumes[lockName("p")+".dead"] = lockLabels(t, fmt.Sprint(os.Getpid()), "taker")
 
 	_, err := b.Lock(ctx, "p", 0)
-	var locked *orchestrator.LockedError
+	var locked *backend.LockedError
 	if !errors.As(err, &locked) {
 		t.Fatalf("Lock = %v, want a LockedError while another run takes the lock over", err)
 	}
@@ -153,7 +153,7 @@ func TestLockRefusesAVolumeThatIsNoLock(t *testing.T) {
 	f.volumes[lockName("p")] = map[string]string{"made": "by hand"}
 
 	_, err := b.Lock(testContext(t), "p", 0)
-	var notOwned *orchestrator.NotOwnedError
+	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Kind != "volume" || notOwned.Name != lockName("p") {
 		t.Fatalf("Lock = %v, want a NotOwnedError for volume %s", err, lockName("p"))
 	}
@@ -204,7 +204,7 @@ func TestDownRemovesTheClaimsDeadRunsLeftOnTheLock(t *testing.T) {
 			f.volumes[kept[1]] = of("shop", dead, "taker3")
 			f.volumes[kept[2]] = of(st.Project, dead, "taker4")
 
-			if err := o.Down(testContext(t), st, orchestrator.DownOptions{Volumes: withVolumes}); err != nil {
+			if err := o.Down(testContext(t), st, backend.DownOptions{Volumes: withVolumes}); err != nil {
 				t.Fatalf("Down: %v", err)
 			}
 			for _, name := range left {

@@ -9,22 +9,22 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Logs writes the logs of the project's containers to w, merged line by
 // line, each line prefixed with its container's name.
-func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.LogsOptions, w io.Writer) error {
-	if err := orchestrator.CheckServices(st, opts.Services); err != nil {
+func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOptions, w io.Writer) error {
+	if err := backend.CheckServices(st, opts.Services); err != nil {
 		return err
 	}
 	containers, err := b.PS(ctx, st)
 	if err != nil {
 		return err
 	}
-	containers = slices.DeleteFunc(containers, func(c orchestrator.ContainerStatus) bool {
+	containers = slices.DeleteFunc(containers, func(c backend.ContainerStatus) bool {
 		return len(opts.Services) > 0 && !slices.Contains(opts.Services, c.Service)
 	})
 	width := 0
@@ -38,7 +38,7 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.L
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lw := orchestrator.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, c.Name))
+			lw := backend.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, c.Name))
 			errs[i] = b.streamLogs(ctx, c.ID, opts, lw)
 			lw.Flush()
 		}()
@@ -53,7 +53,7 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.L
 // streamLogs copies one container's logs. Following, it outlives the
 // container's restarts: the engine ends a follow when the process dies, so
 // it waits for the restart and goes on from there.
-func (b *Backend) streamLogs(ctx context.Context, id string, opts orchestrator.LogsOptions, w io.Writer) error {
+func (b *Backend) streamLogs(ctx context.Context, id string, opts backend.LogsOptions, w io.Writer) error {
 	logOpts := engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}
 	for {
 		if err := b.engine.ContainerLogs(ctx, id, logOpts, w, w); err != nil || !opts.Follow {

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 func TestLogsRejectsAnUnknownService(t *testing.T) {
 	f := newFakeEngine()
 	var out strings.Builder
-	err := newTestOrchestrator(f).Logs(testContext(t), testStack(t), orchestrator.LogsOptions{Services: []string{"web", "queue"}}, &out)
-	if !errors.Is(err, orchestrator.ErrUnknownService) {
+	err := newTestOrchestrator(f).Logs(testContext(t), testStack(t), backend.LogsOptions{Services: []string{"web", "queue"}}, &out)
+	if !errors.Is(err, backend.ErrUnknownService) {
 		t.Fatalf("Logs error = %v, want ErrUnknownService", err)
 	}
 	for _, want := range []string{`"queue"`, "db", "cache", "migrate", "web"} {
@@ -32,7 +32,7 @@ func TestLogsPrefixesTheChosenServicesLines(t *testing.T) {
 	f.logs["stackctl-cache-1"] = []string{"Ready to accept connections tcp"}
 
 	var out strings.Builder
-	if err := o.Logs(testContext(t), st, orchestrator.LogsOptions{Services: []string{"web", "db"}, Tail: 1}, &out); err != nil {
+	if err := o.Logs(testContext(t), st, backend.LogsOptions{Services: []string{"web", "db"}, Tail: 1}, &out); err != nil {
 		t.Fatalf("Logs: %v", err)
 	}
 	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")

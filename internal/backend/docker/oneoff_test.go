@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -28,7 +28,7 @@ func TestOneOffIsLeftAloneByUpAndRemovedByDown(t *testing.T) {
 	if err != nil || deployed.Replicas["cache"] != 1 {
 		t.Errorf("deployed cache replicas = %d, %v; want 1 (one-offs are none)", deployed.Replicas["cache"], err)
 	}
-	again, err := o.Up(testContext(t), st, orchestrator.UpOptions{})
+	again, err := o.Up(testContext(t), st, backend.UpOptions{})
 	if err != nil || again.Changed {
 		t.Errorf("up with one-offs about: changed %v, err %v; want nothing to do", again.Changed, err)
 	}
@@ -45,7 +45,7 @@ func TestOneOffIsLeftAloneByUpAndRemovedByDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{exited, running} {
-		i := slices.IndexFunc(ps, func(c orchestrator.ContainerStatus) bool { return c.Name == name })
+		i := slices.IndexFunc(ps, func(c backend.ContainerStatus) bool { return c.Name == name })
 		if i < 0 || !ps[i].OneOff || ps[i].Service != "cache" {
 			t.Errorf("ps: %+v; want %s listed as cache's, marked one-off", ps, name)
 		}
@@ -53,7 +53,7 @@ func TestOneOffIsLeftAloneByUpAndRemovedByDown(t *testing.T) {
 
 	// Down removes every container labelled with the project, one-offs
 	// included: it needs nothing of its own for them.
-	if err := o.Down(testContext(t), st, orchestrator.DownOptions{}); err != nil {
+	if err := o.Down(testContext(t), st, backend.DownOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if f.exists(exited) || f.exists(running) {

@@ -7,15 +7,15 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
 
 // PS lists the project's containers, in the stack's start order, each
 // as inspected (side by side).
-func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.ContainerStatus, error) {
+func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]backend.ContainerStatus, error) {
 	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
 	if err != nil {
 		return nil, err
@@ -34,25 +34,25 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.Conta
 		return nil, err
 	}
 	order := st.StartRank()
-	out := make([]orchestrator.ContainerStatus, 0, len(list))
+	out := make([]backend.ContainerStatus, 0, len(list))
 	for i, c := range inspected {
 		if found[i] {
 			out = append(out, statusOf(c))
 		}
 	}
-	slices.SortFunc(out, func(a, b orchestrator.ContainerStatus) int {
+	slices.SortFunc(out, func(a, b backend.ContainerStatus) int {
 		return cmp.Or(cmp.Compare(order(a.Service), order(b.Service)), cmp.Compare(a.Replica, b.Replica), cmp.Compare(a.Name, b.Name))
 	})
 	return out, nil
 }
 
-func statusOf(c engine.Container) orchestrator.ContainerStatus {
+func statusOf(c engine.Container) backend.ContainerStatus {
 	replica, _ := strconv.Atoi(c.Labels[stack.LabelReplica])
 	policy := c.Restart.Name
 	if policy == "on-failure" && c.Restart.MaxRetries > 0 {
 		policy += ":" + strconv.Itoa(c.Restart.MaxRetries)
 	}
-	return orchestrator.ContainerStatus{
+	return backend.ContainerStatus{
 		Service:       c.Labels[stack.LabelService],
 		Name:          c.Name,
 		ID:            c.ID,

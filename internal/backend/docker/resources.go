@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -97,7 +97,7 @@ func (b *Backend) ensureOwned(st *stack.Stack, r resource) (bool, error) {
 		return false, err
 	case err == nil:
 		if owner := labels[stack.LabelProject]; owner != st.ProjectName() {
-			return false, &orchestrator.NotOwnedError{Kind: r.kind, Name: r.name, Project: st.ProjectName(), Owner: owner}
+			return false, &backend.NotOwnedError{Kind: r.kind, Name: r.name, Project: st.ProjectName(), Owner: owner}
 		}
 		return false, nil
 	case !errors.Is(err, engine.ErrNotFound):

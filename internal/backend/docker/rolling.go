@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -29,22 +29,22 @@ type replacement struct {
 // one, stop it); surplus ones are drained before they stop. If a new replica
 // fails, the update rolls back: every replaced old replica serves again and
 // the new ones are removed.
-func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, created []string, b *balancer) ([]string, error) {
+func (r *dockerRun) rollOut(ctx context.Context, plan backend.ServicePlan, created []string, b *balancer) ([]string, error) {
 	svc := plan.Service
 	ids := make([]string, len(plan.Steps))
 	var routed, fresh, stale []int
 	for i, s := range plan.Steps {
 		switch s.Action {
-		case orchestrator.Keep:
+		case backend.Keep:
 			ids[i] = s.Current.ID
 			routed = append(routed, i)
-		case orchestrator.Create:
+		case backend.Create:
 			ids[i] = created[i]
 			fresh = append(fresh, i)
-		case orchestrator.Start:
+		case backend.Start:
 			ids[i] = s.Current.ID
 			fresh = append(fresh, i)
-		case orchestrator.Recreate, orchestrator.Restart:
+		case backend.Recreate, backend.Restart:
 			stale = append(stale, i)
 			routed = append(routed, i)
 		}
@@ -141,7 +141,7 @@ func (r *dockerRun) rollOut(ctx context.Context, plan orchestrator.ServicePlan, 
 // batch, and waits until every new one is healthy and stable. On failure
 // it removes the batch's new containers and puts the old ones back under
 // their names; the old ones never stopped serving.
-func (r *dockerRun) startReplacements(ctx context.Context, plan orchestrator.ServicePlan, batch []int) ([]replacement, error) {
+func (r *dockerRun) startReplacements(ctx context.Context, plan backend.ServicePlan, batch []int) ([]replacement, error) {
 	reps := make([]replacement, len(batch))
 	lb := r.balancerOf(plan).service
 	err := walk.Each(indices(batch), func(k int) error {
@@ -193,7 +193,7 @@ func (r *dockerRun) startReplacements(ctx context.Context, plan orchestrator.Ser
 // rollBack undoes completed replacements: each old replica starts again,
 // takes its traffic back once healthy, and the new one is drained and
 // removed.
-func (r *dockerRun) rollBack(ctx context.Context, plan orchestrator.ServicePlan, b *balancer, done []replacement) error {
+func (r *dockerRun) rollBack(ctx context.Context, plan backend.ServicePlan, b *balancer, done []replacement) error {
 	ctx = context.WithoutCancel(ctx)
 	var errs []error
 	for _, rep := range slices.Backward(done) {
@@ -229,7 +229,7 @@ func (r *dockerRun) rollBack(ctx context.Context, plan orchestrator.ServicePlan,
 // waitStable waits until a new replica is healthy and ready (its
 // readiness probe passes: a live process is not yet one that can serve)
 // and, if MinReady is set, still healthy that long after.
-func (r *dockerRun) waitStable(ctx context.Context, plan orchestrator.ServicePlan, id, name string) error {
+func (r *dockerRun) waitStable(ctx context.Context, plan backend.ServicePlan, id, name string) error {
 	svc := plan.Service
 	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()
@@ -264,7 +264,7 @@ func (r *dockerRun) waitStable(ctx context.Context, plan orchestrator.ServicePla
 	return nil
 }
 
-func (r *dockerRun) balancerOf(plan orchestrator.ServicePlan) *balancer {
+func (r *dockerRun) balancerOf(plan backend.ServicePlan) *balancer {
 	return r.liveBalancers[plan.Service.Name]
 }
 

@@ -8,33 +8,22 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
-	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Run runs a one-off container of a service: the service's image,
 // environment, mounts, networks and user, with its command (or another),
-// none of its published ports and no restart policy. Unless opts.NoDeps,
-// the services it depends on are brought up first, as up brings them up,
-// and are ready when it starts. Its streams are opts.Stdio; Run returns
-// once it has exited. It is named <project>-<service>-run-<6 hex> and
+// none of its published ports and no restart policy; the services it
+// depends on are the orchestrator's to bring up first. Its streams are
+// opts.Stdio; Run returns once it has exited. It is named <project>-<service>-run-<6 hex> and
 // labelled with its project, its service and as a one-off, so up leaves it
 // alone and down removes it.
-func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts orchestrator.RunOptions) (res orchestrator.RunResult, err error) {
+func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts backend.RunOptions) (res backend.RunResult, err error) {
 	svc, ok := st.Service(opts.Service)
 	if !ok {
-		return res, orchestrator.UnknownService(st, opts.Service)
-	}
-	if deps := dependencyStack(st, svc); !opts.NoDeps && len(deps.Services) > 0 {
-		// The services a restricted up leaves out are not orphans.
-		restricted := *b
-		restricted.progress = withoutOrphanWarning{Reporter: b.progress, resource: "stack " + st.Project}
-		up := orchestrator.New(&restricted, restricted.progress)
-		if _, err := up.Up(ctx, deps, orchestrator.UpOptions{WaitTimeout: opts.WaitTimeout}); err != nil {
-			return res, fmt.Errorf("start the dependencies of service %s: %w", svc.Name, err)
-		}
+		return res, backend.UnknownService(st, opts.Service)
 	}
 	own := *st
 	own.Services, own.Notices = []stack.Service{*svc}, nil
@@ -83,7 +72,7 @@ func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts orchestrator.Ru
 // oneOffSpec is the container of a one-off run of svc: its replicas'
 // settings, without their published ports, restart policy and replica
 // labels, with what opts override.
-func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts orchestrator.RunOptions) engine.ContainerSpec {
+func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts backend.RunOptions) engine.ContainerSpec {
 	spec := containerSpec(st, svc, name, 0, "")
 	for _, l := range []string{stack.LabelReplica, stack.LabelConfigHash, stack.LabelOneShot, stack.LabelBalances} {
 		delete(spec.Labels, l)
@@ -131,56 +120,6 @@ func overrideEnv(env, extra []string) []string {
 		}
 	}
 	return append(out, extra...)
-}
-
-// dependencyStack is the part of st that svc needs running: the services
-// it depends on, directly or not, with the edge in front of any of them,
-// and all of st's networks and volumes.
-func dependencyStack(st *stack.Stack, svc *stack.Service) *stack.Stack {
-	want := map[string]bool{svc.Name: true}
-	var visit func(s *stack.Service)
-	add := func(name string) {
-		if want[name] {
-			return
-		}
-		if s, ok := st.Service(name); ok {
-			want[name] = true
-			visit(s)
-		}
-	}
-	visit = func(s *stack.Service) {
-		for _, d := range s.DependsOn {
-			add(d.Service)
-		}
-		if s.Name != svc.Name {
-			if lb, ok := st.BalancerOf(s.Name); ok {
-				add(lb.Name)
-			}
-		}
-	}
-	visit(svc)
-	sub := *st
-	sub.Services, sub.Notices = nil, nil
-	for _, s := range st.Services {
-		if want[s.Name] && s.Name != svc.Name {
-			sub.Services = append(sub.Services, s)
-		}
-	}
-	return &sub
-}
-
-// withoutOrphanWarning passes on every event but Up's warning about
-// orphans of one stack.
-type withoutOrphanWarning struct {
-	progress.Reporter
-	resource string
-}
-
-func (r withoutOrphanWarning) Report(e progress.Event) {
-	if e.Resource == r.resource && e.Status == "orphans" {
-		return
-	}
-	r.Reporter.Report(e)
 }
 
 func randomHex(n int) (string, error) {

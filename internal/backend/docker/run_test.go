@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -18,7 +19,7 @@ import (
 var oneOffName = regexp.MustCompile(`^stackctl-web-run-[0-9a-f]{6}$`)
 
 // mustRun runs a one-off and fails the test if Run fails.
-func mustRun(t *testing.T, o *orchestrator.Orchestrator, st *stack.Stack, opts orchestrator.RunOptions) orchestrator.RunResult {
+func mustRun(t *testing.T, o *orchestrator.Orchestrator, st *stack.Stack, opts backend.RunOptions) backend.RunResult {
 	t.Helper()
 	res, err := o.Run(testContext(t), st, opts)
 	if err != nil {
@@ -43,9 +44,9 @@ func TestRunUnknownServiceListsTheServices(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	st := testStack(t)
-	_, err := o.Run(testContext(t), st, orchestrator.RunOptions{Service: "nope"})
-	if !errors.Is(err, orchestrator.ErrUnknownService) || !strings.Contains(err.Error(), "cache, ") {
-		t.Fatalf("error = %v, want orchestrator.ErrUnknownService listing the services", err)
+	_, err := o.Run(testContext(t), st, backend.RunOptions{Service: "nope"})
+	if !errors.Is(err, backend.ErrUnknownService) || !strings.Contains(err.Error(), "cache, ") {
+		t.Fatalf("error = %v, want backend.ErrUnknownService listing the services", err)
 	}
 	if len(f.Events()) != 0 {
 		t.Errorf("Run of an unknown service did something: %v", f.Events())
@@ -58,7 +59,7 @@ func TestRunStartsTheDependenciesFirst(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	st := testStack(t)
-	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "web", Cmd: []string{"app", "migrate"}})
+	res := mustRun(t, o, st, backend.RunOptions{Service: "web", Cmd: []string{"app", "migrate"}})
 	if !oneOffName.MatchString(res.Container) {
 		t.Errorf("one-off named %q, want stackctl-web-run-<6 hex>", res.Container)
 	}
@@ -75,7 +76,7 @@ func TestRunNoDepsStartsNothingElse(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	st := testStack(t)
-	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "web", NoDeps: true, Cmd: []string{"true"}})
+	res := mustRun(t, o, st, backend.RunOptions{Service: "web", NoDeps: true, Cmd: []string{"true"}})
 	assertNever(t, f.Events(), "start ", "create stackctl-db", "create stackctl-cache", "create stackctl-migrate")
 	// Its network is made all the same.
 	assertBefore(t, f.Events(), "create network stackctl_app-network", "create "+res.Container)
@@ -86,7 +87,7 @@ func TestRunPassesTheExitCodeOn(t *testing.T) {
 	o := newTestOrchestrator(f)
 	st := testStack(t)
 	var out bytes.Buffer
-	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "cache", NoDeps: true, Cmd: []string{"sh", "-c", "exit 3"}, Stdio: engine.Stdio{Out: &out}})
+	res := mustRun(t, o, st, backend.RunOptions{Service: "cache", NoDeps: true, Cmd: []string{"sh", "-c", "exit 3"}, Stdio: engine.Stdio{Out: &out}})
 	if res.ExitCode != 3 {
 		t.Errorf("exit code = %d, want 3", res.ExitCode)
 	}
@@ -104,7 +105,7 @@ func TestRunRemoveLeavesNothing(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	st := testStack(t)
-	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "cache", NoDeps: true, Remove: true, Cmd: []string{"sh", "-c", "exit 1"}})
+	res := mustRun(t, o, st, backend.RunOptions{Service: "cache", NoDeps: true, Remove: true, Cmd: []string{"sh", "-c", "exit 1"}})
 	if res.ExitCode != 1 {
 		t.Errorf("exit code = %d, want 1", res.ExitCode)
 	}
@@ -122,7 +123,7 @@ func TestRunContainerSpec(t *testing.T) {
 	o := newTestOrchestrator(f)
 	st := testStack(t)
 	web, _ := st.Service("web")
-	res := mustRun(t, o, st, orchestrator.RunOptions{
+	res := mustRun(t, o, st, backend.RunOptions{
 		Service: "web", NoDeps: true, Cmd: []string{"env"}, Entrypoint: []string{"/bin/sh", "-c"},
 		Env: []string{"REDIS_HOST=elsewhere", "EXTRA=1"}, User: "0:0", WorkingDir: "/tmp",
 	})
@@ -157,7 +158,7 @@ func TestRunContainerSpec(t *testing.T) {
 		t.Errorf("networks %+v, want stackctl_app-network without aliases", spec.Networks)
 	}
 
-	res = mustRun(t, o, st, orchestrator.RunOptions{Service: "web", NoDeps: true, UseAliases: true})
+	res = mustRun(t, o, st, backend.RunOptions{Service: "web", NoDeps: true, UseAliases: true})
 	spec = f.specOf(t, res.Container)
 	if len(spec.Networks) != 1 || !slices.Contains(spec.Networks[0].Aliases, "web") {
 		t.Errorf("--use-aliases: networks %+v, want the alias web", spec.Networks)
@@ -173,7 +174,7 @@ func TestRunEntrypointDropsTheServiceCommand(t *testing.T) {
 	f := newFakeEngine()
 	o := newTestOrchestrator(f)
 	st := &stack.Stack{Project: "p", Services: []stack.Service{{Name: "kv", Image: "redis:7", Replicas: 1, Command: []string{"redis-server"}}}}
-	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "kv", Entrypoint: []string{"date"}})
+	res := mustRun(t, o, st, backend.RunOptions{Service: "kv", Entrypoint: []string{"date"}})
 	if spec := f.specOf(t, res.Container); !slices.Equal(spec.Entrypoint, []string{"date"}) || len(spec.Cmd) != 0 {
 		t.Errorf("entrypoint %q, cmd %q; want date and no command", spec.Entrypoint, spec.Cmd)
 	}
@@ -188,7 +189,7 @@ func TestRunDependenciesAreNoOrphanWarning(t *testing.T) {
 	b.probeGap = time.Millisecond
 	o := orchestrator.New(b, log)
 	before := len(f.Events())
-	res := mustRun(t, o, st, orchestrator.RunOptions{Service: "web", Cmd: []string{"true"}, Remove: true})
+	res := mustRun(t, o, st, backend.RunOptions{Service: "web", Cmd: []string{"true"}, Remove: true})
 	for _, e := range log.Events() {
 		if e.Status == "orphans" {
 			t.Errorf("run reported %s %s: %s", e.Resource, e.Status, e.Detail)
@@ -204,25 +205,5 @@ func TestRunDependenciesAreNoOrphanWarning(t *testing.T) {
 	}
 	if got := changes(f.Events()[before:]); !slices.Equal(got, want) {
 		t.Errorf("run changed %q, want only %q", got, want)
-	}
-}
-
-// The dependency set: transitive, with the edge of a dependency behind one,
-// never the service itself or its dependents.
-func TestDependencyStack(t *testing.T) {
-	st := &stack.Stack{Project: "p", Services: []stack.Service{
-		{Name: "a", DependsOn: []stack.Dependency{{Service: "b"}}},
-		{Name: "b", DependsOn: []stack.Dependency{{Service: "c"}}},
-		{Name: "c"},
-		{Name: "c-edge", LoadBalancer: &stack.LoadBalancer{Target: "c"}, DependsOn: []stack.Dependency{{Service: "c"}}},
-		{Name: "d", DependsOn: []stack.Dependency{{Service: "a"}}},
-	}}
-	a, _ := st.Service("a")
-	if got := dependencyStack(st, a).ServiceNames(); !slices.Equal(got, []string{"b", "c", "c-edge"}) {
-		t.Errorf("dependencies of a = %q, want b, c, c-edge", got)
-	}
-	c, _ := st.Service("c")
-	if got := dependencyStack(st, c).ServiceNames(); len(got) != 0 {
-		t.Errorf("dependencies of c = %q, want none", got)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 // A cold up (down kept the volumes) does not write db's secrets again when
@@ -50,7 +50,7 @@ func TestSecretsAreWrittenAgainOnlyWhenTheirFileChanged(t *testing.T) {
 	}
 	coldUp := func() {
 		t.Helper()
-		if err := o.Down(t.Context(), st, orchestrator.DownOptions{}); err != nil {
+		if err := o.Down(t.Context(), st, backend.DownOptions{}); err != nil {
 			t.Fatalf("down: %v", err)
 		}
 		mustUp(t, o, st)

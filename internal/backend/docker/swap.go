@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 // swap replaces a container by a new one under the same name. The old one
@@ -16,14 +16,14 @@ import (
 type swap struct {
 	r      *dockerRun
 	name   string
-	old    orchestrator.Instance
+	old    backend.Instance
 	parked string
 	// newID is the new container's, once created.
 	newID string
 }
 
 // park renames the old container of step s out of the way of its name.
-func (r *dockerRun) park(ctx context.Context, s orchestrator.Step) (*swap, error) {
+func (r *dockerRun) park(ctx context.Context, s backend.Step) (*swap, error) {
 	w := &swap{r: r, name: s.Name, old: *s.Current, parked: s.Name + "-" + images.ShortID(s.Current.ID)}
 	if err := r.b.engine.ContainerRename(ctx, w.old.ID, w.parked); err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ func (r *dockerRun) park(ctx context.Context, s orchestrator.Step) (*swap, error
 }
 
 // create creates the new container under the name.
-func (w *swap) create(ctx context.Context, plan orchestrator.ServicePlan, s orchestrator.Step) error {
+func (w *swap) create(ctx context.Context, plan backend.ServicePlan, s backend.Step) error {
 	id, err := w.r.create(ctx, plan, s)
 	w.newID = id
 	return err

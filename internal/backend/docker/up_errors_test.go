@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -22,7 +23,7 @@ func TestUpFailsWhenADependencyFails(t *testing.T) {
 	tests := []struct {
 		name      string
 		setup     func(*fakeEngine)
-		opts      orchestrator.UpOptions
+		opts      backend.UpOptions
 		service   string
 		wantInErr []string
 		neverRun  []string
@@ -55,7 +56,7 @@ func TestUpFailsWhenADependencyFails(t *testing.T) {
 		{
 			name:      "never ready within the wait timeout",
 			setup:     func(f *fakeEngine) { f.probes["stackctl-db-1"] = neverPasses("127.0.0.1:5432 - rejecting connections") },
-			opts:      orchestrator.UpOptions{WaitTimeout: 3 * time.Second},
+			opts:      backend.UpOptions{WaitTimeout: 3 * time.Second},
 			service:   "db",
 			wantInErr: []string{"did not become ready within 3s", "--- last probe by stackctl ---", "exit 1: 127.0.0.1:5432 - rejecting connections"},
 			neverRun:  []string{"start stackctl-migrate-1", "start stackctl-web-1"},
@@ -68,7 +69,7 @@ func TestUpFailsWhenADependencyFails(t *testing.T) {
 				tt.setup(f)
 				_, err := orchestrated(f, nil).Up(t.Context(), testStack(t), tt.opts)
 
-				var failed *orchestrator.ServiceFailedError
+				var failed *backend.ServiceFailedError
 				if !errors.As(err, &failed) {
 					t.Fatalf("Up error = %v, want a *ServiceFailedError", err)
 				}
@@ -96,7 +97,7 @@ func TestUpGivesUpAtTheWaitTimeout(t *testing.T) {
 		f := newFakeEngine()
 		f.probes["stackctl-db-1"] = neverPasses("no response")
 		began := time.Now()
-		_, err := orchestrated(f, nil).Up(t.Context(), testStack(t), orchestrator.UpOptions{WaitTimeout: 3 * time.Second})
+		_, err := orchestrated(f, nil).Up(t.Context(), testStack(t), backend.UpOptions{WaitTimeout: 3 * time.Second})
 		if err == nil {
 			t.Fatal("Up succeeded with a db that never passes its probe")
 		}
@@ -112,7 +113,7 @@ func TestUpReturnsPromptlyWhenCanceled(t *testing.T) {
 		f := newFakeEngine()
 		f.probes["stackctl-db-1"] = neverPasses("no response")
 		ctx, cancel := context.WithCancel(t.Context())
-		done := goUp(ctx, orchestrated(f, nil), testStack(t), orchestrator.UpOptions{})
+		done := goUp(ctx, orchestrated(f, nil), testStack(t), backend.UpOptions{})
 
 		time.Sleep(10 * time.Second) // fake time: well inside the wait for db
 		synctest.Wait()
@@ -123,7 +124,7 @@ func TestUpReturnsPromptlyWhenCanceled(t *testing.T) {
 		if !errors.Is(out.err, context.Canceled) {
 			t.Fatalf("Up error = %v, want context.Canceled", out.err)
 		}
-		var failed *orchestrator.ServiceFailedError
+		var failed *backend.ServiceFailedError
 		if errors.As(out.err, &failed) {
 			t.Errorf("a cancellation is reported as a service failure: %v", out.err)
 		}
@@ -137,9 +138,9 @@ func TestUpReturnsPromptlyWhenCanceled(t *testing.T) {
 func TestUpReportsAnImageThatIsMissingAndCannotBePulled(t *testing.T) {
 	f := newFakeEngine()
 	delete(f.images, "redis:7")
-	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), orchestrator.UpOptions{})
+	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), backend.UpOptions{})
 
-	var missing *orchestrator.ImageMissingError
+	var missing *backend.ImageMissingError
 	if !errors.As(err, &missing) {
 		t.Fatalf("Up error = %v, want an *ImageMissingError", err)
 	}
@@ -172,7 +173,7 @@ func TestUpReportsTheFailingBuildStep(t *testing.T) {
 		Output: []string{"./main.go:12:2: undefined: serveHTTP"},
 		Err:    errors.New("The command '/bin/sh -c go build -o /app .' returned a non-zero code: 1"),
 	}
-	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), orchestrator.UpOptions{})
+	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), backend.UpOptions{})
 
 	var buildErr *engine.BuildError
 	if !errors.As(err, &buildErr) {
@@ -221,13 +222,13 @@ func TestUpRefusesWhatItDoesNotOwn(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeEngine()
 			tt.putItThere(f)
-			_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), orchestrator.UpOptions{})
+			_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), backend.UpOptions{})
 
-			var notOwned *orchestrator.NotOwnedError
+			var notOwned *backend.NotOwnedError
 			if !errors.As(err, &notOwned) {
 				t.Fatalf("Up error = %v, want a *NotOwnedError", err)
 			}
-			want := orchestrator.NotOwnedError{Kind: tt.kind, Name: tt.resource, Project: "stackctl", Owner: tt.owner}
+			want := backend.NotOwnedError{Kind: tt.kind, Name: tt.resource, Project: "stackctl", Owner: tt.owner}
 			if *notOwned != want {
 				t.Errorf("error = %+v, want %+v", *notOwned, want)
 			}
@@ -243,9 +244,9 @@ func TestUpRefusesWhatItDoesNotOwn(t *testing.T) {
 func TestUpReportsAPublishedPortInUse(t *testing.T) {
 	f := newFakeEngine()
 	f.startErr["stackctl-web-1"] = fmt.Errorf("start container stackctl-web-1: %w: Bind for 0.0.0.0:5000 failed: port is already allocated", engine.ErrPortInUse)
-	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), orchestrator.UpOptions{})
+	_, err := newTestOrchestrator(f).Up(testContext(t), testStack(t), backend.UpOptions{})
 
-	var inUse *orchestrator.PortInUseError
+	var inUse *backend.PortInUseError
 	if !errors.As(err, &inUse) {
 		t.Fatalf("Up error = %v, want a *PortInUseError", err)
 	}
@@ -277,11 +278,11 @@ func (e listMisses) ContainerList(ctx context.Context, labels map[string]string)
 func TestUpTreatsANameConflictOnCreateAsNotOwned(t *testing.T) {
 	f := newFakeEngine()
 	f.addContainer("stackctl-web-1", "running", nil)
-	_, err := orchestrated(listMisses{f, "stackctl-web-1"}, nil).Up(testContext(t), testStack(t), orchestrator.UpOptions{})
+	_, err := orchestrated(listMisses{f, "stackctl-web-1"}, nil).Up(testContext(t), testStack(t), backend.UpOptions{})
 
-	var notOwned *orchestrator.NotOwnedError
+	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Kind != "container" || notOwned.Name != "stackctl-web-1" {
-		t.Fatalf("Up error = %v, want a *orchestrator.NotOwnedError for container stackctl-web-1", err)
+		t.Fatalf("Up error = %v, want a *backend.NotOwnedError for container stackctl-web-1", err)
 	}
 	assertNever(t, f.Events(), "stop stackctl-web-1", "remove stackctl-web-1", "start stackctl-web-1", "rename stackctl-web-1")
 	if !f.exists("stackctl-web-1") {

@@ -5,6 +5,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -32,7 +33,7 @@ func upRunsInDependencyOrder(t *testing.T, f *fakeEngine, o *orchestrator.Orches
 	t.Helper()
 	f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
 	f.onStart["stackctl-migrate-1"] = keepRunning // it completes when the test says so
-	done := goUp(t.Context(), o, testStack(t), orchestrator.UpOptions{})
+	done := goUp(t.Context(), o, testStack(t), backend.UpOptions{})
 
 	synctest.Wait()
 	// db has failed its first probe: cache runs, migrate and web wait.
@@ -80,7 +81,7 @@ func TestUpStartsIndependentServicesInParallel(t *testing.T) {
 			}
 			return engine.ExecResult{ExitCode: 2, Output: "no response"}
 		}
-		if _, err := orchestrated(f, nil).Up(t.Context(), testStack(t), orchestrator.UpOptions{WaitTimeout: 10 * time.Second}); err != nil {
+		if _, err := orchestrated(f, nil).Up(t.Context(), testStack(t), backend.UpOptions{WaitTimeout: 10 * time.Second}); err != nil {
 			t.Fatalf("Up: %v", err)
 		}
 		events := f.Events()
@@ -101,7 +102,7 @@ func TestUpWaitsOnlyForTheConditionsDependentsNeed(t *testing.T) {
 		f.probes["stackctl-web-1"] = neverPasses("connection refused")
 
 		began := time.Now()
-		if _, err := orchestrated(f, nil).Up(t.Context(), st, orchestrator.UpOptions{NoWait: true}); err != nil {
+		if _, err := orchestrated(f, nil).Up(t.Context(), st, backend.UpOptions{NoWait: true}); err != nil {
 			t.Fatalf("Up: %v", err)
 		}
 		if waited := time.Since(began); waited >= time.Second {

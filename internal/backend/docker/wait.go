@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -18,7 +18,7 @@ import (
 // waitReady waits until every container of the service is ready: completed
 // for a one-shot, healthy for a service with a healthcheck, started
 // otherwise. Replicas are waited for in parallel.
-func (r *dockerRun) waitReady(ctx context.Context, plan orchestrator.ServicePlan, ids []string) error {
+func (r *dockerRun) waitReady(ctx context.Context, plan backend.ServicePlan, ids []string) error {
 	svc := plan.Service
 	if !svc.OneShot && svc.Healthcheck != nil && !svc.Healthcheck.Enabled() {
 		return nil // the file turned the image's healthcheck off: started is ready
@@ -116,7 +116,7 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 		healthy = wait.ForAny(verdict, whileRunning(verdict, probe))
 	}
 	err := wait.Until(ctx, b.probeGap, wait.Paced(healthy, maxCheckGap))
-	var failed *orchestrator.ServiceFailedError
+	var failed *backend.ServiceFailedError
 	switch {
 	case err == nil:
 		return nil
@@ -137,9 +137,9 @@ func verdictSince(log []engine.HealthResult, t time.Time) bool {
 // readyAsObserved says a replica up converged by keeping it was already
 // ready when observed: healthy by the engine's verdict, or a one-shot that
 // exited 0. A no-op up then asks the engine nothing more about it.
-func readyAsObserved(svc *stack.Service, s orchestrator.Step) bool {
+func readyAsObserved(svc *stack.Service, s backend.Step) bool {
 	c := s.Current
-	if s.Action != orchestrator.Keep || c == nil {
+	if s.Action != backend.Keep || c == nil {
 		return false
 	}
 	return c.Healthy || (svc.OneShot && c.State == "exited" && c.ExitCode == 0)
@@ -188,7 +188,7 @@ func (b *Backend) waitCompleted(ctx context.Context, svc *stack.Service, id, nam
 		return false, nil
 	})
 	err := b.untilCompleted(ctx, svc, id, completed)
-	var failed *orchestrator.ServiceFailedError
+	var failed *backend.ServiceFailedError
 	switch {
 	case err == nil:
 		b.report("container "+name, "completed", since(began))
@@ -256,7 +256,7 @@ func (b *Backend) failure(svc *stack.Service, id, name, reason string, health []
 		health = health[len(health)-5:]
 	}
 	b.reportError("container "+name, "failed", reason)
-	return &orchestrator.ServiceFailedError{
+	return &backend.ServiceFailedError{
 		Service: svc.Name, Container: name, Reason: reason,
 		Health: health, LastProbe: lastProbe, LogTail: logs.String(),
 	}

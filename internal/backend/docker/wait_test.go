@@ -5,8 +5,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 // A service that takes half a minute to pass its healthcheck is probed
@@ -24,7 +24,7 @@ func TestASlowHealthcheckIsProbedLessOftenAsTheWaitGoesOn(t *testing.T) {
 			}
 			return engine.ExecResult{Output: "accepting connections"}
 		}
-		if out := <-goUp(t.Context(), orchestrated(f, nil), testStack(t), orchestrator.UpOptions{}); out.err != nil {
+		if out := <-goUp(t.Context(), orchestrated(f, nil), testStack(t), backend.UpOptions{}); out.err != nil {
 			t.Fatalf("up: %v", out.err)
 		}
 		f.mu.Lock()

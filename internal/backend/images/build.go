@@ -6,15 +6,15 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Build builds the images of the named services (all, when none is named)
 // that have a build section, whether or not their context changed.
 func (s *Store) Build(ctx context.Context, st *stack.Stack, services []string) error {
-	if err := orchestrator.CheckServices(st, services); err != nil {
+	if err := backend.CheckServices(st, services); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
 	only := *st
@@ -26,10 +26,10 @@ func (s *Store) Build(ctx context.Context, st *stack.Stack, services []string) e
 }
 
 // List lists the image of every service and whether the engine has it.
-func (s *Store) List(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
-	out := make([]orchestrator.ImageStatus, 0, len(st.Services))
+func (s *Store) List(ctx context.Context, st *stack.Stack) ([]backend.ImageStatus, error) {
+	out := make([]backend.ImageStatus, 0, len(st.Services))
 	for _, svc := range st.Services {
-		status := orchestrator.ImageStatus{Service: svc.Name, Image: svc.Image, Built: svc.Build != nil}
+		status := backend.ImageStatus{Service: svc.Name, Image: svc.Image, Built: svc.Build != nil}
 		img, err := s.engine.ImageInspect(ctx, svc.Image)
 		switch {
 		case err == nil:

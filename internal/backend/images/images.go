@@ -18,8 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -124,7 +124,7 @@ func (s *Store) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, f
 			return "", false, ctx.Err()
 		}
 		s.report(resource, "missing", err.Error(), "error")
-		return "", false, &orchestrator.ImageMissingError{Ref: w.ref, Err: err}
+		return "", false, &backend.ImageMissingError{Ref: w.ref, Err: err}
 	}
 	img, err = s.engine.ImageInspect(ctx, w.ref)
 	if err != nil {

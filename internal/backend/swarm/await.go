@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -30,7 +30,7 @@ func (b *Backend) awaitService(ctx context.Context, st *stack.Stack, svc *stack.
 		return b.serviceReady(ctx, svc, id)
 	}))
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		err = &orchestrator.ServiceFailedError{Service: svc.Name, Task: name, Node: "any", Reason: fmt.Sprintf("did not become ready within %s", timeout)}
+		err = &backend.ServiceFailedError{Service: svc.Name, Task: name, Node: "any", Reason: fmt.Sprintf("did not become ready within %s", timeout)}
 	}
 	if err != nil {
 		b.reportError("service "+name, "failed", firstLine(err.Error()))
@@ -53,7 +53,7 @@ func (b *Backend) serviceReady(ctx context.Context, svc *stack.Service, id strin
 	}
 	switch s.Update.State {
 	case "rollback_started", "rollback_completed", "rollback_paused", "paused":
-		return false, &orchestrator.ServiceFailedError{Service: svc.Name, Task: s.Name, Node: "any",
+		return false, &backend.ServiceFailedError{Service: svc.Name, Task: s.Name, Node: "any",
 			Reason: fmt.Sprintf("update failed, the swarm %s it: %s", strings.ReplaceAll(s.Update.State, "_", " "), s.Update.Message)}
 	}
 	tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
@@ -137,7 +137,7 @@ func (b *Backend) taskFailure(ctx context.Context, svc *stack.Service, s engine.
 	if b.registry == "" && strings.Contains(t.Err, "No such image") {
 		reason += "; the node has no copy of the image: give --registry HOST:PORT, and stackctl pushes every image there for all nodes to pull"
 	}
-	return &orchestrator.ServiceFailedError{
+	return &backend.ServiceFailedError{
 		Service: svc.Name, Task: fmt.Sprintf("%s (%s)", taskName(s, t), shortID(t.ID)), Node: node,
 		Reason: reason, LogTail: b.taskLogs(ctx, s.ID, t.ID),
 	}

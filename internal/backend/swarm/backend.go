@@ -8,10 +8,10 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -82,7 +82,7 @@ type Backend struct {
 	prepared map[string]*prepared
 }
 
-var _ orchestrator.Backend = (*Backend)(nil)
+var _ backend.Backend = (*Backend)(nil)
 
 // Option adjusts a Backend.
 type Option func(*Backend)
@@ -150,6 +150,6 @@ func (b *Backend) Build(ctx context.Context, st *stack.Stack, services []string)
 
 // Images lists the image of every service and whether the manager's
 // engine has it.
-func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]orchestrator.ImageStatus, error) {
+func (b *Backend) Images(ctx context.Context, st *stack.Stack) ([]backend.ImageStatus, error) {
 	return b.images.List(ctx, st)
 }

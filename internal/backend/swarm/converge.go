@@ -12,8 +12,8 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -32,71 +32,71 @@ func revisionOf(spec swarmapi.ServiceSpec) string {
 type swarmRun struct {
 	b    *Backend
 	st   *stack.Stack
-	opts orchestrator.UpOptions
+	opts backend.UpOptions
 }
 
 // Converge returns the executor of a plan.
-func (b *Backend) Converge(st *stack.Stack, _ orchestrator.Plan, opts orchestrator.UpOptions) orchestrator.Converger {
+func (b *Backend) Converge(st *stack.Stack, _ backend.Plan, opts backend.UpOptions) backend.Converger {
 	return &swarmRun{b: b, st: st, opts: opts}
 }
 
 // Create makes nothing ahead: a swarm cannot make a service that does not
 // start, so Apply creates it once its dependencies are ready.
-func (r *swarmRun) Create(_ context.Context, plan orchestrator.ServicePlan) ([]string, error) {
+func (r *swarmRun) Create(_ context.Context, plan backend.ServicePlan) ([]string, error) {
 	return make([]string, len(plan.Steps)), nil
 }
 
 // Apply creates or updates the service's swarm service. The swarm replaces
 // the tasks itself, as the spec's update config says (start-first for a
 // stateless service); Await follows it.
-func (r *swarmRun) Apply(ctx context.Context, plan orchestrator.ServicePlan, _ []string, _ map[string]orchestrator.Applied) (orchestrator.Applied, error) {
+func (r *swarmRun) Apply(ctx context.Context, plan backend.ServicePlan, _ []string, _ map[string]backend.Applied) (backend.Applied, error) {
 	if len(plan.Steps) != 1 {
-		return orchestrator.Applied{}, fmt.Errorf("service %s: a swarm runs one service for all replicas, the plan has %d", plan.Service.Name, len(plan.Steps))
+		return backend.Applied{}, fmt.Errorf("service %s: a swarm runs one service for all replicas, the plan has %d", plan.Service.Name, len(plan.Steps))
 	}
 	s := plan.Steps[0]
 	resource := "service " + s.Name
 	switch s.Action {
-	case orchestrator.Keep, orchestrator.Done:
-		return orchestrator.Applied{IDs: []string{s.Current.ID}}, nil
-	case orchestrator.Create:
+	case backend.Keep, backend.Done:
+		return backend.Applied{IDs: []string{s.Current.ID}}, nil
+	case backend.Create:
 		spec, err := r.spec(plan, 0)
 		if err != nil {
-			return orchestrator.Applied{}, err
+			return backend.Applied{}, err
 		}
 		r.b.report(resource, "creating", createDetail(plan.Service, spec))
 		id, warnings, err := r.b.engine.ServiceCreate(ctx, spec)
 		if err != nil {
-			return orchestrator.Applied{}, err
+			return backend.Applied{}, err
 		}
 		r.warn(resource, warnings)
 		r.b.report(resource, "created", "")
-		return orchestrator.Applied{IDs: []string{id}, Changed: true}, nil
+		return backend.Applied{IDs: []string{id}, Changed: true}, nil
 	}
 	// Recreate, Scale, Start and Restart update the service in place; a
 	// start or restart forces new tasks of the same spec.
 	current, err := r.b.engine.ServiceInspect(ctx, s.Current.ID)
 	if err != nil {
-		return orchestrator.Applied{}, err
+		return backend.Applied{}, err
 	}
 	force := current.Spec.TaskTemplate.ForceUpdate
-	if s.Action == orchestrator.Start || s.Action == orchestrator.Restart {
+	if s.Action == backend.Start || s.Action == backend.Restart {
 		force++
 	}
 	spec, err := r.spec(plan, force)
 	if err != nil {
-		return orchestrator.Applied{}, err
+		return backend.Applied{}, err
 	}
 	r.b.report(resource, "updating", s.Why)
 	warnings, err := r.b.engine.ServiceUpdate(ctx, current.ID, current.Version, spec)
 	if err != nil {
-		return orchestrator.Applied{}, err
+		return backend.Applied{}, err
 	}
 	r.warn(resource, warnings)
-	return orchestrator.Applied{IDs: []string{current.ID}, Changed: true}, nil
+	return backend.Applied{IDs: []string{current.ID}, Changed: true}, nil
 }
 
 // spec is the service's swarm spec, its tasks marked with its revision.
-func (r *swarmRun) spec(plan orchestrator.ServicePlan, force uint64) (swarmapi.ServiceSpec, error) {
+func (r *swarmRun) spec(plan backend.ServicePlan, force uint64) (swarmapi.ServiceSpec, error) {
 	d, err := r.b.deployOf(r.st, plan.Service)
 	if err != nil {
 		return swarmapi.ServiceSpec{}, err
@@ -146,7 +146,7 @@ func createDetail(svc *stack.Service, spec swarmapi.ServiceSpec) string {
 // healthy, when it has a healthcheck: the swarm holds a task in starting
 // until its first probe passes) as it has replicas, and no update under
 // way. A task of that revision that failed ends the wait at once.
-func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, applied orchestrator.Applied) error {
+func (r *swarmRun) Await(ctx context.Context, plan backend.ServicePlan, applied backend.Applied) error {
 	if len(applied.IDs) == 0 {
 		return nil
 	}
@@ -155,7 +155,7 @@ func (r *swarmRun) Await(ctx context.Context, plan orchestrator.ServicePlan, app
 
 // Remove removes services; the swarm stops their tasks, each within its
 // grace period.
-func (b *Backend) Remove(ctx context.Context, instances []orchestrator.Instance, _ time.Duration) error {
+func (b *Backend) Remove(ctx context.Context, instances []backend.Instance, _ time.Duration) error {
 	for _, in := range instances {
 		if err := b.engine.ServiceRemove(ctx, in.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return err

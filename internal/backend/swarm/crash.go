@@ -10,9 +10,9 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -24,56 +24,56 @@ import (
 // started, turned healthy (the swarm holds a task with a healthcheck in
 // starting until its first probe passes), and the services that depend on
 // it serve again.
-func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts orchestrator.CrashOptions) (orchestrator.CrashReport, error) {
-	if err := orchestrator.CheckServices(st, []string{opts.Service}); err != nil {
-		return orchestrator.CrashReport{}, err
+func (b *Backend) Crash(ctx context.Context, st *stack.Stack, opts backend.CrashOptions) (backend.CrashReport, error) {
+	if err := backend.CheckServices(st, []string{opts.Service}); err != nil {
+		return backend.CrashReport{}, err
 	}
 	svc, _ := st.Service(opts.Service)
 	s, err := b.engine.ServiceInspect(ctx, ServiceName(st.Project, svc.Name))
 	if errors.Is(err, engine.ErrNotFound) {
-		return orchestrator.CrashReport{}, fmt.Errorf("kill %s: service %s is not deployed; run `stackctl --swarm up` first", svc.Name, ServiceName(st.Project, svc.Name))
+		return backend.CrashReport{}, fmt.Errorf("kill %s: service %s is not deployed; run `stackctl --swarm up` first", svc.Name, ServiceName(st.Project, svc.Name))
 	}
 	if err != nil {
-		return orchestrator.CrashReport{}, err
+		return backend.CrashReport{}, err
 	}
 	r, err := b.reach(ctx)
 	if err != nil {
-		return orchestrator.CrashReport{}, err
+		return backend.CrashReport{}, err
 	}
 	defer r.close()
 	tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
 	if err != nil {
-		return orchestrator.CrashReport{}, err
+		return backend.CrashReport{}, err
 	}
 	task, err := pickTask(s, svc.Name, tasks, opts.Replica, r.reaches)
 	if err != nil {
-		return orchestrator.CrashReport{}, err
+		return backend.CrashReport{}, err
 	}
 	eng, err := r.engine(ctx, task.NodeID)
 	if errors.Is(err, ErrNodeNotReached) {
-		return orchestrator.CrashReport{}, r.unreached(svc.Name, taskName(s, task), task)
+		return backend.CrashReport{}, r.unreached(svc.Name, taskName(s, task), task)
 	}
 	if err != nil {
-		return orchestrator.CrashReport{}, fmt.Errorf("kill %s: %w", svc.Name, err)
+		return backend.CrashReport{}, fmt.Errorf("kill %s: %w", svc.Name, err)
 	}
 	node := nodeName(r.nodes, task.NodeID)
 	c, err := eng.ContainerInspect(ctx, task.ContainerID)
 	if err != nil {
-		return orchestrator.CrashReport{}, fmt.Errorf("kill %s: inspect the container of task %s on node %s: %w", svc.Name, taskName(s, task), node, err)
+		return backend.CrashReport{}, fmt.Errorf("kill %s: inspect the container of task %s on node %s: %w", svc.Name, taskName(s, task), node, err)
 	}
 	if !c.Running() || c.Pid == 0 {
-		return orchestrator.CrashReport{}, fmt.Errorf("service %s: the container %s of task %s on node %s is %s, not running",
+		return backend.CrashReport{}, fmt.Errorf("service %s: the container %s of task %s on node %s is %s, not running",
 			svc.Name, c.Name, taskName(s, task), node, c.Status)
 	}
 	if opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = orchestrator.DefaultWaitTimeout
+		opts.WaitTimeout = backend.DefaultWaitTimeout
 	}
 
-	report := orchestrator.CrashReport{Service: svc.Name, Container: c.Name, RestartPolicy: restartCondition(s.Spec)}
+	report := backend.CrashReport{Service: svc.Name, Container: c.Name, RestartPolicy: restartCondition(s.Spec)}
 	timeline := crash.Begin(&report, "task "+taskName(s, task), b.progress)
 	method, err := b.killer.Kill(ctx, eng, c, st.ProjectLabels())
 	if err != nil {
-		return orchestrator.CrashReport{}, err
+		return backend.CrashReport{}, err
 	}
 	timeline.Killed(method + " on node " + node)
 	if opts.NoWait {

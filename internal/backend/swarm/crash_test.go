@@ -15,8 +15,8 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
@@ -285,14 +285,14 @@ func newCrashFixture(t *testing.T, opts ...Option) *crashFixture {
 	return f
 }
 
-func (f *crashFixture) crash(t *testing.T, service, replica string) (orchestrator.CrashReport, error) {
+func (f *crashFixture) crash(t *testing.T, service, replica string) (backend.CrashReport, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return f.backend.Crash(ctx, f.st, orchestrator.CrashOptions{Service: service, Replica: replica, WaitTimeout: 5 * time.Second})
+	return f.backend.Crash(ctx, f.st, backend.CrashOptions{Service: service, Replica: replica, WaitTimeout: 5 * time.Second})
 }
 
-func whats(r orchestrator.CrashReport) []string {
+func whats(r backend.CrashReport) []string {
 	var out []string
 	for _, m := range r.Timeline {
 		out = append(out, m.What)

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 	"github.com/stackctl/stackctl/internal/walk"
@@ -26,7 +26,7 @@ const downTimeout = 2 * time.Minute
 // one node. With Volumes, the project's volumes go too, on the node
 // stackctl reaches; those on other nodes are named, with what it takes to
 // remove them.
-func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts orchestrator.DownOptions) error {
+func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOptions) error {
 	if _, err := b.manager(ctx); err != nil {
 		return err
 	}

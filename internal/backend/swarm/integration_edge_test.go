@@ -17,10 +17,10 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
@@ -189,7 +189,7 @@ func TestSwarmRollingUpdateThroughTheEdgeDropsNoRequest(t *testing.T) {
 	}
 	began := time.Now()
 	load := stacktest.StartHTTPLoad(url, loadClients)
-	_, err = orch.Up(ctx, changed, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute})
+	_, err = orch.Up(ctx, changed, backend.UpOptions{WaitTimeout: 4 * time.Minute})
 	load.Finish(t, fmt.Sprintf("rolling update of web's 3 tasks (%s)", time.Since(began).Round(time.Second)))
 	logEdgeRetries(t, ctx, cluster, edgeTask, began)
 	if err != nil {

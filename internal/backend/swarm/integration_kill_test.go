@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/crash"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -81,7 +82,7 @@ func TestSwarmKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		began := time.Now()
-		report, err := reaching.Crash(ctx, st, orchestrator.CrashOptions{Service: "db", WaitTimeout: 3 * time.Minute})
+		report, err := reaching.Crash(ctx, st, backend.CrashOptions{Service: "db", WaitTimeout: 3 * time.Minute})
 		took := time.Since(began)
 		t.Logf("crash report: %+v", report)
 		for _, m := range report.Timeline {
@@ -129,7 +130,7 @@ func TestSwarmKill(t *testing.T) {
 	replica := fmt.Sprintf("web-%d", onWorker.Slot)
 
 	t.Run("a task on a worker whose engine is not given", func(t *testing.T) {
-		report, err := plain.Crash(ctx, st, orchestrator.CrashOptions{Service: "web", Replica: replica, WaitTimeout: time.Minute})
+		report, err := plain.Crash(ctx, st, backend.CrashOptions{Service: "web", Replica: replica, WaitTimeout: time.Minute})
 		t.Logf("error: %v", err)
 		if !errors.Is(err, swarm.ErrNodeNotReached) {
 			t.Fatalf("kill %s on worker %s: %v, want ErrNodeNotReached", replica, worker.Name, err)
@@ -161,7 +162,7 @@ func TestSwarmKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		began := time.Now()
-		report, err := reaching.Crash(ctx, st, orchestrator.CrashOptions{Service: "web", Replica: replica, WaitTimeout: 3 * time.Minute})
+		report, err := reaching.Crash(ctx, st, backend.CrashOptions{Service: "web", Replica: replica, WaitTimeout: 3 * time.Minute})
 		took := time.Since(began)
 		t.Logf("crash report: %+v", report)
 		for _, m := range report.Timeline {
@@ -204,7 +205,7 @@ func TestSwarmKill(t *testing.T) {
 // killCheckTimeline checks the report's milestones are exactly want, in
 // order, each timed no earlier than the one before and within the crash's
 // own duration.
-func killCheckTimeline(t *testing.T, r orchestrator.CrashReport, took time.Duration, want ...string) {
+func killCheckTimeline(t *testing.T, r backend.CrashReport, took time.Duration, want ...string) {
 	t.Helper()
 	var got []string
 	for _, m := range r.Timeline {

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
@@ -89,7 +90,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
 	downAtEnd(t, orch, st)
 
-	res, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute})
+	res, err := orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 4 * time.Minute})
 	if err != nil {
 		t.Fatalf("up on the swarm: %v", err)
 	}
@@ -166,7 +167,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Errorf("ps shows %d running web tasks with their nodes, want 3: %+v", running, statuses)
 	}
 
-	again, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute})
+	again, err := orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatalf("second up: %v", err)
 	}
@@ -177,7 +178,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	// Scaling web down to 2 changes its replica count only: two of its
 	// tasks stay, none is replaced.
 	scaled := swarmStack(t, st.Project, 2)
-	if _, err := orch.Up(ctx, scaled, orchestrator.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
+	if _, err := orch.Up(ctx, scaled, backend.UpOptions{WaitTimeout: 2 * time.Minute}); err != nil {
 		t.Fatalf("up with web at 2: %v", err)
 	}
 	kept := slices.DeleteFunc(tasks("web"), func(tk engine.Task) bool { return tk.DesiredState != "running" })
@@ -189,7 +190,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	// The logs of every service, gathered from the nodes, each line
 	// prefixed with its service.
 	var logs strings.Builder
-	if err := orch.Logs(ctx, scaled, orchestrator.LogsOptions{Services: []string{"web", "db"}, Tail: -1}, &logs); err != nil {
+	if err := orch.Logs(ctx, scaled, backend.LogsOptions{Services: []string{"web", "db"}, Tail: -1}, &logs); err != nil {
 		t.Fatalf("logs: %v", err)
 	}
 	// The prefixes are padded to the longest service name.
@@ -207,7 +208,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 		t.Errorf("logs of web and db show %d lines of cache", n)
 	}
 
-	if err := orch.Down(ctx, st, orchestrator.DownOptions{Volumes: true}); err != nil {
+	if err := orch.Down(ctx, st, backend.DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("down -v: %v", err)
 	}
 	assertNothingLeft(t, ctx, cluster, st)
@@ -218,7 +219,7 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 func downAtEnd(t *testing.T, orch *orchestrator.Orchestrator, st *stack.Stack) {
 	t.Helper()
 	t.Cleanup(func() {
-		if err := orch.Down(context.Background(), st, orchestrator.DownOptions{Volumes: true}); err != nil {
+		if err := orch.Down(context.Background(), st, backend.DownOptions{Volumes: true}); err != nil {
 			t.Errorf("down in cleanup: %v", err)
 		}
 		if err := enginetest.RemoveProjectImages(context.Background(), st.Project); err != nil {
@@ -231,7 +232,7 @@ func downAtEnd(t *testing.T, orch *orchestrator.Orchestrator, st *stack.Stack) {
 func upForTest(t *testing.T, ctx context.Context, orch *orchestrator.Orchestrator, st *stack.Stack) {
 	t.Helper()
 	downAtEnd(t, orch, st)
-	if _, err := orch.Up(ctx, st, orchestrator.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
+	if _, err := orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 4 * time.Minute}); err != nil {
 		t.Fatalf("up on the swarm: %v", err)
 	}
 }
@@ -427,7 +428,7 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var statuses []orchestrator.ContainerStatus
+	var statuses []backend.ContainerStatus
 	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
 		t.Fatalf("ps --format json: %v\n%s", err, out)
 	}
@@ -473,8 +474,8 @@ func TestSwarmBrokenUpdateFailsUpAndIsRolledBack(t *testing.T) {
 	}
 	began := time.Now()
 	load := stacktest.StartHTTPLoad(url, loadClients)
-	_, err := orch.Up(ctx, broken, orchestrator.UpOptions{WaitTimeout: 3 * time.Minute})
-	var failed *orchestrator.ServiceFailedError
+	_, err := orch.Up(ctx, broken, backend.UpOptions{WaitTimeout: 3 * time.Minute})
+	var failed *backend.ServiceFailedError
 	if !errors.As(err, &failed) || failed.Service != "web" || !strings.HasPrefix(failed.Task, name) || failed.Node == "" {
 		load.Finish(t, "broken update of web")
 		t.Fatalf("up with a broken web: %v; want a ServiceFailedError naming web's task and its node", err)

@@ -10,8 +10,8 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/wait"
 )
 
@@ -32,14 +32,14 @@ func lockName(project string) string { return project + "_stackctl-lock" }
 // holder to finish. The returned function releases it.
 func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duration) (func(), error) {
 	name := lockName(project)
-	owner, _ := orchestrator.LockOwner()
+	owner, _ := backend.LockOwner()
 	spec := swarmapi.ConfigSpec{
 		Annotations: swarmapi.Annotations{Name: name, Labels: map[string]string{labelLock: project, labelLockOwner: owner}},
 		Data:        []byte(strconv.Itoa(os.Getpid()) + "\n"),
 	}
 	var (
 		id       string
-		held     *orchestrator.LockedError
+		held     *backend.LockedError
 		reported bool
 	)
 	acquire := wait.Func(func(ctx context.Context) (bool, error) {
@@ -59,7 +59,7 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 			if h.Name != name {
 				continue
 			}
-			held = &orchestrator.LockedError{Project: project, Owner: h.Labels[labelLockOwner], Since: h.Created}
+			held = &backend.LockedError{Project: project, Owner: h.Labels[labelLockOwner], Since: h.Created}
 			if time.Since(h.Created) > staleLockAge {
 				b.report("lock "+project, "taken over", "from "+held.Owner+", held since "+h.Created.Format(time.DateTime))
 				if err := b.engine.ConfigRemove(ctx, h.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
@@ -73,7 +73,7 @@ func (b *Backend) Lock(ctx context.Context, project string, maxWait time.Duratio
 		}
 		return false, nil
 	})
-	err := orchestrator.TakeLock(ctx, maxWait, 200*time.Millisecond, acquire, func() *orchestrator.LockedError { return held })
+	err := backend.TakeLock(ctx, maxWait, 200*time.Millisecond, acquire, func() *backend.LockedError { return held })
 	if err != nil {
 		return nil, err
 	}

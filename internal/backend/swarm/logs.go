@@ -8,16 +8,16 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Logs writes the logs of the project's services to w, merged line by
 // line, each line prefixed with its service's name; the swarm gathers
 // them from the nodes that ran the tasks.
-func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.LogsOptions, w io.Writer) error {
-	if err := orchestrator.CheckServices(st, opts.Services); err != nil {
+func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOptions, w io.Writer) error {
+	if err := backend.CheckServices(st, opts.Services); err != nil {
 		return err
 	}
 	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
@@ -38,7 +38,7 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts orchestrator.L
 	errs := make([]error, len(services))
 	for i, s := range services {
 		wg.Go(func() {
-			lw := orchestrator.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, s.Name))
+			lw := backend.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, s.Name))
 			errs[i] = b.engine.ServiceLogs(ctx, s.ID, engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}, lw, lw)
 			lw.Flush()
 		})

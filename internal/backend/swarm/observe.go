@@ -4,8 +4,8 @@ import (
 	"context"
 	"slices"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -13,14 +13,14 @@ import (
 // the project's and any other holding a wanted name. A service runs its
 // replicas itself; a one-shot's job is looked into: whether it completed,
 // or how its last attempt ended.
-func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (orchestrator.Observed, error) {
+func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[string]string) (backend.Observed, error) {
 	all, err := b.engine.ServiceList(ctx, nil)
 	if err != nil {
-		return orchestrator.Observed{}, err
+		return backend.Observed{}, err
 	}
-	obs := orchestrator.Observed{Instances: make(map[string]orchestrator.Instance, len(all)), ImageIDs: imageIDs}
+	obs := backend.Observed{Instances: make(map[string]backend.Instance, len(all)), ImageIDs: imageIDs}
 	for _, s := range all {
-		in := orchestrator.Instance{
+		in := backend.Instance{
 			ID: s.ID, Name: s.Name, Replica: 1, State: "running", Healthy: true,
 			Project: s.Labels[stack.LabelProject], Service: s.Labels[stack.LabelService], Hash: s.Labels[stack.LabelConfigHash],
 			Replicated: true, Replicas: 1,
@@ -30,7 +30,7 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 			in.Replicas = int(*mode.Replicated.Replicas)
 		case mode.ReplicatedJob != nil && in.Project == st.Project:
 			if err := b.observeJob(ctx, s, &in); err != nil {
-				return orchestrator.Observed{}, err
+				return backend.Observed{}, err
 			}
 		}
 		obs.Instances[s.Name] = in
@@ -41,7 +41,7 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 // observeJob says how a one-shot's job stands: exited 0 once a run of its
 // current spec completed, exited with the last attempt's code when no
 // attempt runs and none completed, running otherwise.
-func (b *Backend) observeJob(ctx context.Context, s engine.Service, in *orchestrator.Instance) error {
+func (b *Backend) observeJob(ctx context.Context, s engine.Service, in *backend.Instance) error {
 	tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
 	if err != nil {
 		return err

@@ -9,8 +9,8 @@ import (
 
 	swarmapi "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -180,7 +180,7 @@ func (b *Backend) ensureNetworks(ctx context.Context, st *stack.Stack) (bool, er
 			continue
 		case len(found) > 0:
 			if owner := found[0].Labels[stack.LabelProject]; owner != st.Project {
-				return false, &orchestrator.NotOwnedError{Kind: "network", Name: n.Name, Project: st.Project, Owner: owner}
+				return false, &backend.NotOwnedError{Kind: "network", Name: n.Name, Project: st.Project, Owner: owner}
 			}
 			if found[0].Driver != "overlay" {
 				return false, fmt.Errorf("network %s is a %s network of this project, made for one engine: run down (without --swarm) first", n.Name, found[0].Driver)

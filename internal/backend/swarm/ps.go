@@ -5,14 +5,14 @@ import (
 	"context"
 	"slices"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // PS lists the project's tasks that are meant to run (and a one-shot's
 // last run), with their nodes, in the stack's start order.
-func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.ContainerStatus, error) {
+func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]backend.ContainerStatus, error) {
 	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
 	if err != nil {
 		return nil, err
@@ -21,7 +21,7 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.Conta
 	if err != nil {
 		return nil, err
 	}
-	var out []orchestrator.ContainerStatus
+	var out []backend.ContainerStatus
 	for _, s := range services {
 		tasks, err := b.engine.TaskList(ctx, engine.TaskFilter{Service: s.ID})
 		if err != nil {
@@ -32,7 +32,7 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]orchestrator.Conta
 		}
 	}
 	rank := st.StartRank()
-	slices.SortStableFunc(out, func(a, b orchestrator.ContainerStatus) int {
+	slices.SortStableFunc(out, func(a, b backend.ContainerStatus) int {
 		return cmp.Or(cmp.Compare(rank(a.Service), rank(b.Service)), cmp.Compare(a.Replica, b.Replica))
 	})
 	return out, nil
@@ -50,8 +50,8 @@ func shownTasks(s engine.Service, tasks []engine.Task) []engine.Task {
 	return slices.DeleteFunc(tasks, func(t engine.Task) bool { return t.DesiredState != "running" })
 }
 
-func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) orchestrator.ContainerStatus {
-	c := orchestrator.ContainerStatus{
+func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) backend.ContainerStatus {
+	c := backend.ContainerStatus{
 		Service: s.Labels[stack.LabelService], Name: taskName(s, t), ID: t.ID,
 		Replica: t.Slot, State: t.State, ExitCode: t.ExitCode,
 		Node: nodeName(nodes, t.NodeID), Error: t.Err,

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -40,12 +40,12 @@ func (b *Backend) Deployed(ctx context.Context, project string) (stack.Deploymen
 // services' when none is named), as an update with the same spec: in the
 // service's update order, so a start-first service keeps serving.
 func (b *Backend) Restart(ctx context.Context, st *stack.Stack, services []string, _, waitTimeout time.Duration) error {
-	names, err := orchestrator.SelectServices(st, services)
+	names, err := backend.SelectServices(st, services)
 	if err != nil {
 		return err
 	}
 	if waitTimeout <= 0 {
-		waitTimeout = orchestrator.DefaultWaitTimeout
+		waitTimeout = backend.DefaultWaitTimeout
 	}
 	return walk.Forward(ctx, st, nil, func(ctx context.Context, svc *stack.Service, _ walk.Started) error {
 		if !slices.Contains(names, svc.Name) {
@@ -89,11 +89,11 @@ func (b *Backend) Signal(context.Context, *stack.Stack, string, string, string) 
 }
 
 // Exec is refused until it reaches the engines of the tasks' nodes.
-func (b *Backend) Exec(context.Context, *stack.Stack, orchestrator.ExecOptions) (int, error) {
+func (b *Backend) Exec(context.Context, *stack.Stack, backend.ExecOptions) (int, error) {
 	return 0, fmt.Errorf("exec: %w: the task's container runs on a node whose engine stackctl does not reach", ErrNotOnSwarm)
 }
 
 // Run is refused: a one-off belongs on one engine.
-func (b *Backend) Run(context.Context, *stack.Stack, orchestrator.RunOptions) (orchestrator.RunResult, error) {
-	return orchestrator.RunResult{}, fmt.Errorf("run: %w: run the one-off against a node's engine (without --swarm)", ErrNotOnSwarm)
+func (b *Backend) Run(context.Context, *stack.Stack, backend.RunOptions) (backend.RunResult, error) {
+	return backend.RunResult{}, fmt.Errorf("run: %w: run the one-off against a node's engine (without --swarm)", ErrNotOnSwarm)
 }

@@ -1,4 +1,4 @@
-package orchestrator
+package backend
 
 // ImageStatus is the image one service runs.
 type ImageStatus struct {

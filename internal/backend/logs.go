@@ -1,4 +1,4 @@
-package orchestrator
+package backend
 
 // LogsOptions select what Logs shows.
 type LogsOptions struct {

@@ -1,0 +1,27 @@
+package backend
+
+import "time"
+
+// UpOptions tune Up.
+type UpOptions struct {
+	// Build rebuilds images with a build section even when their context
+	// did not change.
+	Build bool
+	// WaitTimeout bounds each wait for a service to become ready.
+	WaitTimeout time.Duration
+	// BatchSize is how many replicas a rolling update replaces at once
+	// (0 is 1).
+	BatchSize int
+	// MinReady is how long a new replica must stay healthy before the
+	// rolling update goes on.
+	MinReady time.Duration
+	// NoWait returns once every service is started, without waiting for
+	// services that nothing depends on to become healthy.
+	NoWait bool
+	// RemoveOrphans removes the project's containers of services the stack
+	// no longer has; without it they are reported and left.
+	RemoveOrphans bool
+}
+
+// DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
+const DefaultWaitTimeout = 2 * time.Minute

@@ -1,0 +1,156 @@
+package orchestrator
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// reconcile decides, service by service, what to do with each wanted
+// replica and each container the project has. A container that holds a
+// wanted name but is not this project's is an error: it is never touched.
+func reconcile(st *stack.Stack, obs backend.Observed, names backend.Naming, opts backend.UpOptions) (backend.Plan, error) {
+	order, err := st.StartOrder()
+	if err != nil {
+		return backend.Plan{}, err
+	}
+	plan := backend.Plan{Project: st.Project, RemoveOrphans: opts.RemoveOrphans}
+	for _, name := range order {
+		svc, _ := st.Service(name)
+		sp, err := planService(st, svc, names.InstanceNames(st, svc), st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
+		if err != nil {
+			return backend.Plan{}, err
+		}
+		if c, ok := obs.Completions[svc.Name]; ok && svc.OneShot && c.Hash == sp.Hash && c.Data == obs.Data {
+			for i, s := range sp.Steps {
+				if s.Action == backend.Create {
+					sp.Steps[i].Action, sp.Steps[i].Why = backend.Done, "completed before, same configuration and data"
+				}
+			}
+		}
+		sp.Await = !opts.NoWait
+		for _, dependent := range st.Services {
+			for _, d := range dependent.DependsOn {
+				if d.Service != svc.Name || d.Condition == stack.ServiceStarted {
+					continue
+				}
+				sp.Await = true
+				if d.Condition == stack.ServiceHealthy && sp.HealthyFor == "" {
+					sp.HealthyFor = dependent.Name
+				}
+			}
+		}
+		plan.Services = append(plan.Services, sp)
+	}
+	restartDependents(plan.Services)
+	for i := range plan.Services {
+		sp := &plan.Services[i]
+		lb := sp.Service.LoadBalancer
+		if lb == nil || len(sp.Steps) != 1 || sp.Steps[0].Action != backend.Keep || sp.Steps[0].Current.State != "running" {
+			continue
+		}
+		for j := range plan.Services {
+			if plan.Services[j].Service.Name == lb.Target {
+				plan.Services[j].Balancer = sp.Steps[0].Current
+			}
+		}
+	}
+	for _, name := range sortedNames(obs.Instances) {
+		c := obs.Instances[name]
+		if c.Project != st.Project {
+			continue
+		}
+		if _, ok := st.Service(c.Service); !ok {
+			plan.Orphans = append(plan.Orphans, c)
+		}
+	}
+	return plan, nil
+}
+
+// restartDependents restarts the running replicas of a service whose
+// dependency, declared with restart: true, is replaced or restarted, as
+// Compose does. Services are in start order, so a restart cascades.
+func restartDependents(plans []backend.ServicePlan) {
+	replaced := map[string]bool{}
+	for i := range plans {
+		sp := &plans[i]
+		for _, d := range sp.Service.DependsOn {
+			if !d.Restart || !replaced[d.Service] {
+				continue
+			}
+			for j, s := range sp.Steps {
+				if s.Action == backend.Keep && s.Current.State == "running" {
+					sp.Steps[j].Action, sp.Steps[j].Why = backend.Restart, "dependency "+d.Service+" replaced"
+				}
+			}
+		}
+		replaced[sp.Service.Name] = slices.ContainsFunc(sp.Steps, func(s backend.Step) bool { return s.Action == backend.Recreate || s.Action == backend.Restart })
+	}
+}
+
+func planService(st *stack.Stack, svc *stack.Service, names []string, hash string, byName map[string]backend.Instance) (backend.ServicePlan, error) {
+	plan := backend.ServicePlan{Service: svc, Hash: hash}
+	project := st.ProjectName()
+	wanted := map[string]bool{}
+	for i, name := range names {
+		wanted[name] = true
+		s := backend.Step{Name: name, Replica: i + 1, Action: backend.Create, Why: "missing"}
+		if c, ok := byName[name]; ok {
+			if owner := c.Project; owner != project || c.Service != svc.Name {
+				if owner == project {
+					owner = fmt.Sprintf("%s, service %s", owner, c.Service)
+				}
+				return backend.ServicePlan{}, &backend.NotOwnedError{Kind: "container", Name: name, Project: project, Owner: owner}
+			}
+			s.Current = &c
+			s.Action, s.Why = containerAction(svc, hash, c)
+		}
+		plan.Steps = append(plan.Steps, s)
+	}
+	for _, name := range sortedNames(byName) {
+		c := byName[name]
+		if c.Project == project && c.Service == svc.Name && !wanted[c.Name] {
+			plan.Surplus = append(plan.Surplus, c)
+		}
+	}
+	return plan, nil
+}
+
+func containerAction(svc *stack.Service, hash string, c backend.Instance) (backend.Action, string) {
+	if c.Hash != hash {
+		return backend.Recreate, "configuration changed"
+	}
+	if c.Replicated && c.Replicas != svc.Replicas {
+		return backend.Scale, fmt.Sprintf("%d replicas, %d wanted", c.Replicas, svc.Replicas)
+	}
+	switch c.State {
+	case "running", "restarting", "paused":
+		return backend.Keep, c.State
+	case "exited":
+		switch {
+		case svc.OneShot && c.ExitCode == 0:
+			// A one-shot that succeeded stays done.
+			return backend.Keep, "one-shot completed"
+		case svc.OneShot && c.WillRestart:
+			return backend.Keep, "one-shot retrying"
+		case svc.OneShot:
+			return backend.Start, fmt.Sprintf("one-shot failed with exit %d", c.ExitCode)
+		}
+		return backend.Start, "exited"
+	case "dead", "removing":
+		return backend.Recreate, c.State
+	default: // created
+		return backend.Start, c.State
+	}
+}
+
+func sortedNames(m map[string]backend.Instance) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
