@@ -12,6 +12,9 @@ type downOptions struct {
 	*globalOptions
 	volumes bool
 	timeout time.Duration
+	// removeOrphans is Compose's: down removes every container of the
+	// project, orphans included.
+	removeOrphans bool
 }
 
 func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error) *cobra.Command {
@@ -30,7 +33,8 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.volumes, "volumes", "v", false, "also remove the project's named volumes (their data is lost)")
-	cmd.Flags().DurationVar(&opts.timeout, "timeout", 0, "stop timeout for every container (default: each service's grace period)")
+	cmd.Flags().DurationVarP(&opts.timeout, "timeout", "t", 0, "stop timeout for every container (default: each service's grace period)")
+	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has, as down always does")
 	return cmd
 }
 

@@ -38,6 +38,11 @@ func TestUpFlags(t *testing.T) {
 			scale: []string{"web=3", "worker=0"},
 		},
 		{
+			name: "Compose's -d and --wait",
+			args: []string{"up", "-d", "--wait"},
+			want: upOptions{waitTimeout: backend.DefaultWaitTimeout},
+		},
+		{
 			name: "rollout, edge and orphans",
 			args: []string{"up", "--edge", "--batch-size", "2", "--min-ready", "5s", "--remove-orphans"},
 			want: upOptions{waitTimeout: backend.DefaultWaitTimeout, batchSize: 2, minReady: 5 * time.Second, removeOrphans: true,
@@ -116,6 +121,14 @@ func TestDownFlags(t *testing.T) {
 	if got == nil || !got.volumes || got.timeout != 5*time.Second {
 		t.Errorf("down options = %+v, want volumes and a 5s timeout", got)
 	}
+	got = nil
+	root.SetArgs([]string{"down", "-t", "3s", "--remove-orphans"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.timeout != 3*time.Second || !got.removeOrphans {
+		t.Errorf("down options = %+v, want Compose's -t 3s and --remove-orphans", got)
+	}
 }
 
 func TestPsFlags(t *testing.T) {
@@ -127,6 +140,8 @@ func TestPsFlags(t *testing.T) {
 		{args: []string{"ps"}, want: "table"},
 		{args: []string{"ps", "--format", "json"}, want: "json"},
 		{args: []string{"ps", "--format", "yaml"}, wantErr: `--format "yaml": want table or json`},
+		{args: []string{"ps", "-a", "-q"}, want: "table"},
+		{args: []string{"ps", "-q", "--services"}, wantErr: "none of the others can be"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

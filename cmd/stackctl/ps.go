@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,9 @@ import (
 type psOptions struct {
 	*globalOptions
 	format string
+	// quiet prints IDs only, services the services' names only; all is
+	// Compose's: ps lists stopped containers too.
+	quiet, services, all bool
 }
 
 func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *cobra.Command {
@@ -32,6 +36,10 @@ func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *c
 		},
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "table", "output format: table or json")
+	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "only the containers' IDs")
+	cmd.Flags().BoolVar(&opts.services, "services", false, "only the services' names")
+	cmd.Flags().BoolVarP(&opts.all, "all", "a", false, "stopped containers too, as ps always lists them")
+	cmd.MarkFlagsMutuallyExclusive("quiet", "services")
 	return cmd
 }
 
@@ -45,6 +53,18 @@ func runPs(ctx context.Context, opts *psOptions) error {
 	if err != nil {
 		return err
 	}
+	switch {
+	case opts.quiet:
+		for _, c := range containers {
+			fmt.Fprintln(opts.io.Out, c.ID)
+		}
+		return nil
+	case opts.services:
+		for _, name := range servicesOf(containers) {
+			fmt.Fprintln(opts.io.Out, name)
+		}
+		return nil
+	}
 	if opts.format == "json" {
 		if containers == nil {
 			containers = []backend.ContainerStatus{}
@@ -54,4 +74,15 @@ func runPs(ctx context.Context, opts *psOptions) error {
 		return enc.Encode(containers)
 	}
 	return printTable(opts.io.Out, containers, time.Now())
+}
+
+// servicesOf names the services the containers run, once each, in order.
+func servicesOf(containers []backend.ContainerStatus) []string {
+	var names []string
+	for _, c := range containers {
+		if !slices.Contains(names, c.Service) {
+			names = append(names, c.Service)
+		}
+	}
+	return names
 }

@@ -203,7 +203,13 @@ func newRootCmd(io *streams) *cobra.Command {
 			"found, it runs its built-in stack: a Go web app, PostgreSQL and Redis.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
+		// An unknown command is an error, so a typo in a script fails.
+		Args: unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	cmd.SetVersionTemplate("stackctl version {{.Version}}\n")
+	cmd.SuggestionsMinimumDistance = 2
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.Err)
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
@@ -224,8 +230,22 @@ func newRootCmd(io *streams) *cobra.Command {
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
 		newRunCmd(g, nil),
+		newVersionCmd(io),
 	)
 	return cmd
+}
+
+// unknownCommand refuses arguments that name no command, suggesting the
+// commands whose names are close.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+		msg += "; did you mean " + strings.Join(suggestions, " or ") + "?"
+	}
+	return fmt.Errorf("%s (stackctl --help lists the commands)", msg)
 }
 
 // addGlobalFlags binds the flags every command takes, Compose's among them.

@@ -87,3 +87,31 @@ func TestNegativeDurationsAndCountsAreRefusedBeforeTheEngine(t *testing.T) {
 		})
 	}
 }
+
+// A command that does not exist fails, so a typo in a script does not
+// pass silently; a close one is suggested.
+func TestUnknownCommandFails(t *testing.T) {
+	_, err := execute(t, "nosuchcommand")
+	if err == nil || !strings.Contains(err.Error(), `unknown command "nosuchcommand"`) {
+		t.Errorf("error = %v, want the unknown command named", err)
+	}
+	_, err = execute(t, "stat")
+	if err == nil || !strings.Contains(err.Error(), "did you mean stop or start?") {
+		t.Errorf("error = %v, want start suggested", err)
+	}
+	if _, err := execute(t); err != nil {
+		t.Errorf("stackctl alone (help): %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err := execute(t, args...)
+		if err != nil || !strings.HasPrefix(out, "stackctl version "+version()+"\n") || version() == "" {
+			t.Errorf("%v: %q, %v; want the version line", args, out, err)
+		}
+	}
+	if out, err := execute(t, "version", "--short"); err != nil || out != version()+"\n" {
+		t.Errorf("version --short: %q, %v", out, err)
+	}
+}

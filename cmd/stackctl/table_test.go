@@ -84,3 +84,11 @@ func TestTableShowsTasksOnTheirNodes(t *testing.T) {
 		t.Errorf("urls = %q, want web at its node's address", got)
 	}
 }
+
+// ps --services names each service once, in the order ps lists them.
+func TestServicesOfNamesEachOnce(t *testing.T) {
+	got := servicesOf([]backend.ContainerStatus{{Service: "db"}, {Service: "web"}, {Service: "web"}, {Service: "cache"}})
+	if !slices.Equal(got, []string{"db", "web", "cache"}) {
+		t.Errorf("servicesOf = %q, want db, web, cache", got)
+	}
+}

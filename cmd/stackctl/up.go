@@ -19,6 +19,9 @@ type upOptions struct {
 	batchSize     int
 	minReady      time.Duration
 	removeOrphans bool
+	// detach and wait are Compose's: up always returns once the stack is
+	// up (see the README), and waits for it unless --no-wait.
+	detach, wait bool
 }
 
 func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
@@ -42,6 +45,9 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", backend.DefaultWaitTimeout, "how long to wait for each service to become ready")
 	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
+	cmd.Flags().BoolVarP(&opts.detach, "detach", "d", false, "return once the stack is up, as up always does (Compose's habit; logs: stackctl logs -f)")
+	cmd.Flags().BoolVar(&opts.wait, "wait", false, "wait for services to be running and healthy, as up does unless --no-wait")
+	cmd.MarkFlagsMutuallyExclusive("wait", "no-wait")
 	addScaleFlags(cmd, opts)
 	return cmd
 }
