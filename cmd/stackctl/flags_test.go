@@ -195,3 +195,37 @@ func TestLogsFlags(t *testing.T) {
 		})
 	}
 }
+
+// Compose's logs flags reach the options.
+func TestLogsComposeFlags(t *testing.T) {
+	io, _, _ := testIO()
+	g := &globalOptions{io: io}
+	var got *logsOptions
+	root := newTestRoot(t, g, newLogsCmd(g, func(_ context.Context, o *logsOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"logs", "-t", "--since", "1m", "--until", "2026-01-02", "--no-log-prefix", "--index", "2", "-n", "3", "web"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.timestamps || got.since != "1m" || got.until != "2026-01-02" || !got.noPrefix || got.index != 2 || got.tail != 3 {
+		t.Errorf("logs options = %+v", got)
+	}
+}
+
+func TestParseLogTime(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for value, want := range map[string]time.Time{
+		"":                     {},
+		"90s":                  now.Add(-90 * time.Second),
+		"2026-12-07T11:00:00Z": time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC),
+		"1765108800":           time.Unix(1765108800, 0),
+		"1765108800.5":         time.Unix(1765108800, 5e8),
+	} {
+		got, err := parseLogTime("--since", value, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseLogTime(%q) = %s, %v; want %s", value, got, err, want)
+		}
+	}
+	if _, err := parseLogTime("--since", "yesterday", now); err == nil || !strings.Contains(err.Error(), `--since "yesterday"`) {
+		t.Errorf("a bad --since: %v, want it named", err)
+	}
+}

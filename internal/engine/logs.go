@@ -36,5 +36,8 @@ func logsOptions(opts LogsOptions) container.LogsOptions {
 	if !opts.Since.IsZero() {
 		o.Since = fmt.Sprintf("%d.%09d", opts.Since.Unix(), opts.Since.Nanosecond())
 	}
+	if !opts.Until.IsZero() {
+		o.Until = fmt.Sprintf("%d.%09d", opts.Until.Unix(), opts.Until.Nanosecond())
+	}
 	return o
 }

@@ -176,8 +176,10 @@ type ExecResult struct {
 type LogsOptions struct {
 	Follow bool
 	// Tail is the number of lines from the end; negative means all.
-	Tail  int
-	Since time.Time
+	Tail int
+	// Since and Until bound the lines by the time the engine received
+	// them; zero leaves that end open.
+	Since, Until time.Time
 	// Timestamps starts each line with the time the engine received it.
 	Timestamps bool
 	// Details starts each line of a service's logs with the task it came

@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -25,7 +24,7 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOp
 		return err
 	}
 	containers = slices.DeleteFunc(containers, func(c backend.ContainerStatus) bool {
-		return len(opts.Services) > 0 && !slices.Contains(opts.Services, c.Service)
+		return (len(opts.Services) > 0 && !slices.Contains(opts.Services, c.Service)) || (opts.Index > 0 && c.Replica != opts.Index)
 	})
 	width := 0
 	for _, c := range containers {
@@ -38,7 +37,7 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOp
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lw := backend.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, c.Name))
+			lw := backend.NewPrefixWriter(w, &mu, opts.Prefix(c.Name, width))
 			errs[i] = b.streamLogs(ctx, c.ID, opts, lw)
 			lw.Flush()
 		}()
@@ -54,7 +53,7 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOp
 // container's restarts: the engine ends a follow when the process dies, so
 // it waits for the restart and goes on from there.
 func (b *Backend) streamLogs(ctx context.Context, id string, opts backend.LogsOptions, w io.Writer) error {
-	logOpts := engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}
+	logOpts := engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail, Since: opts.Since, Until: opts.Until, Timestamps: opts.Timestamps}
 	for {
 		if err := b.engine.ContainerLogs(ctx, id, logOpts, w, w); err != nil || !opts.Follow {
 			return err
@@ -69,6 +68,6 @@ func (b *Backend) streamLogs(ctx context.Context, id string, opts backend.LogsOp
 		if err != nil {
 			return err
 		}
-		logOpts = engine.LogsOptions{Follow: true, Tail: -1, Since: ended}
+		logOpts = engine.LogsOptions{Follow: true, Tail: -1, Since: ended, Until: opts.Until, Timestamps: opts.Timestamps}
 	}
 }

@@ -20,6 +20,9 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOp
 	if err := backend.CheckServices(st, opts.Services); err != nil {
 		return err
 	}
+	if opts.Index > 0 {
+		return fmt.Errorf("logs --index: %w: a swarm service's log is one stream of all its tasks", ErrNotOnSwarm)
+	}
 	services, err := b.engine.ServiceList(ctx, st.ProjectLabels())
 	if err != nil {
 		return err
@@ -38,8 +41,8 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOp
 	errs := make([]error, len(services))
 	for i, s := range services {
 		wg.Go(func() {
-			lw := backend.NewPrefixWriter(w, &mu, fmt.Sprintf("%-*s | ", width, s.Name))
-			errs[i] = b.engine.ServiceLogs(ctx, s.ID, engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail}, lw, lw)
+			lw := backend.NewPrefixWriter(w, &mu, opts.Prefix(s.Name, width))
+			errs[i] = b.engine.ServiceLogs(ctx, s.ID, engine.LogsOptions{Follow: opts.Follow, Tail: opts.Tail, Since: opts.Since, Until: opts.Until, Timestamps: opts.Timestamps}, lw, lw)
 			lw.Flush()
 		})
 	}
