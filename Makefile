@@ -108,6 +108,6 @@ BENCH_SWARM_STACKS ?= builtin,day34
 BENCH_SWARM_JSON ?= bench-swarm.json
 BENCH_SWARM_CHARTS ?=
 bench-swarm: images build
-	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkSwarm$$' -benchtime 1x -v ./bench/ \
+	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkSwarm$$' -benchtime 1x -v ./bench/swarmbench/ \
 		-args -swarm.rounds=$(BENCH_SWARM_ROUNDS) -swarm.stacks=$(BENCH_SWARM_STACKS) \
 		-swarm.json=$(abspath $(BENCH_SWARM_JSON)) -swarm.charts=$(if $(BENCH_SWARM_CHARTS),$(abspath $(BENCH_SWARM_CHARTS)))

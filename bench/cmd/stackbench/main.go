@@ -18,14 +18,6 @@ import (
 )
 
 func main() {
-	// Run as the runner's load probe: time one load and plan, and exit.
-	if probe, err := bench.RunLoadProbe(os.Stdout); probe {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "stackbench: load probe:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "stackbench: error:", err)
 		os.Exit(1)
@@ -52,7 +44,7 @@ func run() error {
 	flag.StringVar(&cfg.ForeignStackctlProject, "foreign-stackctl-project", "bench-fs", "stackctl's project name for the foreign file")
 	flag.StringVar(&cfg.ForeignComposeProject, "foreign-compose-project", "bench-fc", "Compose's project name for the foreign file")
 	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
-		bench.SuiteLoad+" (loading and planning the built-in file), "+
+		bench.SuiteLoad+" (stackctl loading the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
 		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
 		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services); not by default: "+
@@ -102,12 +94,6 @@ func run() error {
 		}
 		*p = abs
 	}
-	// The load probe is this program, run again (see main).
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find this program to run it as the load probe: %w", err)
-	}
-	cfg.LoadProbe = []string{exe}
 	cfg.Log = os.Stderr
 	cfg.Skip = map[string]bool{}
 	for name := range strings.SplitSeq(*skip, ",") {
