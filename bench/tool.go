@@ -332,10 +332,10 @@ func envList(env map[string]string) []string {
 // run under so that their peak memory is theirs alone (see its doc).
 func buildMaxRSS(ctx context.Context, repoDir, dir string) (string, error) {
 	out := filepath.Join(dir, "maxrss")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./bench/cmd/maxrss")
-	cmd.Dir = repoDir
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/maxrss")
+	cmd.Dir = filepath.Join(repoDir, "bench") // the benchmarks' module
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the maxrss wrapper (go build ./bench/cmd/maxrss): %w\n%s", err, msg)
+		return "", fmt.Errorf("build the maxrss wrapper (go build ./cmd/maxrss in bench/): %w\n%s", err, msg)
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 // Command stackbench times stackctl against Docker Compose on the same stacks
-// and the same engine: see package bench. Run it from the repository root
-// (`make bench`); it needs root, a local engine and the stacks' images.
+// and the same engine: see package bench. Run it in bench/ (`make bench`
+// does), where its default paths lead; it needs root, a local engine, the
+// stacks' images and a stackctl binary (`make build`).
 package main
 
 import (
@@ -35,12 +36,12 @@ func run() error {
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
 	flag.StringVar(&chartsDir, "charts", "", "also draw the results as PNG charts into this directory")
 	flag.StringVar(&fromPath, "from", "", "run nothing: read the results of an earlier run from this JSON file (-json), print them and draw its charts (with -charts)")
-	flag.StringVar(&cfg.RepoDir, "repo", ".", "repository root (its app/ is copied, never changed)")
-	flag.StringVar(&cfg.StackctlBin, "stackctl", "bin/stackctl", "the stackctl binary to measure")
-	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
+	flag.StringVar(&cfg.RepoDir, "repo", "..", "repository root (its app/ is copied, never changed)")
+	flag.StringVar(&cfg.StackctlBin, "stackctl", "../bin/stackctl", "the stackctl binary to measure")
+	flag.StringVar(&cfg.ComposeFile, "compose-file", "../internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
 	flag.StringVar(&cfg.StackctlProject, "stackctl-project", "bench-s", "stackctl's project name for the built-in stack")
 	flag.StringVar(&cfg.ComposeProject, "compose-project", "bench-c", "Compose's project name for the built-in stack")
-	flag.StringVar(&cfg.ForeignFile, "foreign-file", "bench/foreign/compose.yaml", "a compose file stackctl does not know, which both tools run")
+	flag.StringVar(&cfg.ForeignFile, "foreign-file", "foreign/compose.yaml", "a compose file stackctl does not know, which both tools run")
 	flag.StringVar(&cfg.ForeignStackctlProject, "foreign-stackctl-project", "bench-fs", "stackctl's project name for the foreign file")
 	flag.StringVar(&cfg.ForeignComposeProject, "foreign-compose-project", "bench-fc", "Compose's project name for the foreign file")
 	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
