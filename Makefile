@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-unit engine images stack-images build vet unit bench bench-charts bench-compare bench-soak bench-swarm compose
+.PHONY: up down test test-unit engine images stack-images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
 
 up: stack-images build
 	./$(BIN) up
@@ -89,6 +89,13 @@ bench: images build compose
 # The charts of an earlier run's results again, without running anything.
 bench-charts:
 	$(STACKBENCH) -from $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
+
+# docs/benchmarks.md, written from the results committed beside the charts
+# (bench/charts/results-*.json: copy a run's BENCH_JSON there first) and
+# showing those charts; a unit test of bench fails when it is out of date.
+BENCH_DOCS_FROM ?= $(wildcard bench/charts/results-*.json)
+bench-docs:
+	$(STACKBENCH) $(foreach f,$(BENCH_DOCS_FROM),-from $(abspath $(f))) -docs $(abspath docs/benchmarks.md) -docs-charts $(abspath $(BENCH_CHARTS))
 
 # Which medians moved beyond the noise between two runs' results; fails when
 # anything regressed: make bench-compare OLD=a.json NEW=b.json

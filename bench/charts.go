@@ -101,7 +101,7 @@ func (r *Report) scenarioCharts() []scenarioChart {
 	}
 	rows := slices.Clone(metricRows)
 	for _, f := range floorRows {
-		rows = append(rows, struct{ metric, title, unit, target string }{f.metric, f.title, unitSeconds, ""})
+		rows = append(rows, metricRow{f.metric, f.title, unitSeconds, ""})
 	}
 	for _, row := range rows {
 		if !r.measured(row.metric) {

@@ -56,9 +56,13 @@ const (
 	unitMiB      = "MiB"
 )
 
-// metricRows are the table's rows, in order, with the target for
-// stackctl where it sets one (judged in Report.checks).
-var metricRows = []struct{ metric, title, unit, target string }{
+// metricRow is one row of the scenarios' table: its metric, title and
+// unit, and the target for stackctl where it sets one (judged in
+// Report.checks).
+type metricRow struct{ metric, title, unit, target string }
+
+// metricRows are the table's rows, in order.
+var metricRows = []metricRow{
 	{metricColdUp, "1. cold up: volume has data -> web 200", unitSeconds, "<= 0.12x, floor + 0.5s"},
 	{metricColdUpReturned, "   ... the command returned", unitSeconds, ""},
 	{metricFirstUp, "2. first up: no volume (initdb) -> web 200", unitSeconds, "<= 0.3x"},
@@ -81,7 +85,10 @@ var metricRows = []struct{ metric, title, unit, target string }{
 	{metricLoadPlanWarm, "   ... in a warm process", unitMillis, ""},
 }
 
-var floorRows = []struct{ metric, title string }{
+// floorRow is one row of the floor's table, PostgreSQL alone.
+type floorRow struct{ metric, title string }
+
+var floorRows = []floorRow{
 	{metricFloorTCP, "start -> accepting (TCP from the host)"},
 	{metricFloorExec, "start -> pg_isready (exec, as db-ready above)"},
 }
@@ -272,6 +279,12 @@ func (r *Report) compute() {
 
 // checks judges the targets for stackctl.
 func (r *Report) checks() []Check {
+	return append(r.scenarioChecks(), r.growthChecks()...)
+}
+
+// scenarioChecks judges the targets for the load, built-in,
+// foreign and soak suites.
+func (r *Report) scenarioChecks() []Check {
 	var out []Check
 	floor, hasFloor := r.summary(metricFloorTCP, floorTool)
 	ratioAtMost := func(metric string, limit float64) {
@@ -319,8 +332,7 @@ func (r *Report) checks() []Check {
 	}
 	out = append(out, soakCheck)
 	ratioAtMost(metricForeignUp, 0.2)
-	out = append(out, r.loadCheck())
-	return append(out, r.growthChecks()...)
+	return append(out, r.loadCheck())
 }
 
 func measured(ok bool, format string, args ...any) string {
@@ -371,10 +383,7 @@ func (r *Report) PrintTable(w io.Writer) {
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	header := true
-	for _, m := range metricRows {
-		if !r.measured(m.metric) {
-			continue // a suite or scenario this run left out
-		}
+	for _, m := range r.measuredRows() {
 		if header {
 			fmt.Fprintln(w)
 			row("scenario", "stackctl min/median/max", "compose min/median/max", "stackctl/compose", "target")
@@ -395,14 +404,7 @@ func (r *Report) PrintTable(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nstackctl against the issue's targets (medians; the floor is the TCP one):")
 	for _, c := range r.Checks {
-		verdict := "MISS"
-		switch {
-		case c.Pass:
-			verdict = "ok  "
-		case !c.Measured:
-			verdict = "--  "
-		}
-		fmt.Fprintf(w, "  %s  %-58s %s\n", verdict, c.Name, c.Detail)
+		fmt.Fprintf(w, "  %-4s  %-58s %s\n", c.verdict(), c.Name, c.Detail)
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(w, "\n%d errors:\n", len(r.Errors))
@@ -410,6 +412,24 @@ func (r *Report) PrintTable(w io.Writer) {
 			fmt.Fprintf(w, "  - %s\n", strings.ReplaceAll(e, "\n", "\n    "))
 		}
 	}
+}
+
+// measuredRows are the rows of the scenarios' table the report has
+// samples of: a suite or scenario the run left out has none.
+func (r *Report) measuredRows() []metricRow {
+	return slices.DeleteFunc(slices.Clone(metricRows), func(m metricRow) bool { return !r.measured(m.metric) })
+}
+
+// verdict is the check's outcome in a word: ok, MISS, or -- when it was
+// not measured.
+func (c Check) verdict() string {
+	switch {
+	case c.Pass:
+		return "ok"
+	case !c.Measured:
+		return "--"
+	}
+	return "MISS"
 }
 
 // PrintTimelines writes, for each stackctl up-like metric, the progress

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -27,15 +28,27 @@ func main() {
 
 func run() error {
 	var (
-		cfg       bench.Config
-		jsonPath  string
-		chartsDir string
-		fromPath  string
+		cfg        bench.Config
+		jsonPath   string
+		chartsDir  string
+		fromPaths  []string
+		docsPath   string
+		docsCharts string
 	)
 	flag.IntVar(&cfg.Rounds, "rounds", 5, "rounds per scenario and tool")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
 	flag.StringVar(&chartsDir, "charts", "", "also draw the results as PNG charts into this directory")
-	flag.StringVar(&fromPath, "from", "", "run nothing: read the results of an earlier run from this JSON file (-json), print them and draw its charts (with -charts)")
+	flag.Func("from", "run nothing: read the results of earlier runs from these JSON files (-json; repeat the flag or separate them with commas), "+
+		"print each and draw its charts (with -charts), or write the benchmarks' page from them (with -docs)", func(v string) error {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				fromPaths = append(fromPaths, p)
+			}
+		}
+		return nil
+	})
+	flag.StringVar(&docsPath, "docs", "", "with -from: write the benchmarks' page (markdown) to this path instead of printing, each section from the newest results that measured it")
+	flag.StringVar(&docsCharts, "docs-charts", "charts", "with -docs: the directory of the charts the page shows (drawn with -charts)")
 	flag.StringVar(&cfg.RepoDir, "repo", "..", "repository root (its app/ is copied, never changed)")
 	flag.StringVar(&cfg.StackctlBin, "stackctl", "../bin/stackctl", "the stackctl binary to measure")
 	flag.StringVar(&cfg.ComposeFile, "compose-file", "../internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
@@ -63,8 +76,11 @@ func run() error {
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: every setting is a flag (-h lists them)", flag.Args())
 	}
-	if fromPath != "" {
-		return fromResults(fromPath, chartsDir, *timelines)
+	if docsPath != "" && len(fromPaths) == 0 {
+		return errors.New("-docs writes the page from results files: name them with -from")
+	}
+	if len(fromPaths) > 0 {
+		return fromResults(fromPaths, chartsDir, docsPath, docsCharts, *timelines)
 	}
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
@@ -136,20 +152,71 @@ func run() error {
 	return runErr
 }
 
-// fromResults prints an earlier run's results and draws its charts.
-func fromResults(path, chartsDir string, timelines bool) error {
-	report, err := bench.ReadReport(path)
-	if err != nil {
-		return err
+// fromResults reads earlier runs' results, draws their charts into
+// chartsDir (when given) and then either writes the benchmarks' page to
+// docsPath or, without one, prints each run's table.
+func fromResults(paths []string, chartsDir, docsPath, docsCharts string, timelines bool) error {
+	reports := make([]*bench.Report, len(paths))
+	for i, path := range paths {
+		var err error
+		if reports[i], err = bench.ReadReport(path); err != nil {
+			return err
+		}
 	}
-	report.PrintTable(os.Stdout)
-	if timelines {
-		report.PrintTimelines(os.Stdout)
+	for _, report := range reports {
+		if docsPath == "" {
+			report.PrintTable(os.Stdout)
+			if timelines {
+				report.PrintTimelines(os.Stdout)
+			}
+		}
+		if chartsDir != "" {
+			if err := writeCharts(report, chartsDir); err != nil {
+				return err
+			}
+		}
 	}
-	if chartsDir == "" {
+	if docsPath == "" {
 		return nil
 	}
-	return writeCharts(report, chartsDir)
+	return writeDocs(paths, reports, docsPath, docsCharts)
+}
+
+// writeDocs writes the benchmarks' page to docsPath from reports, read
+// from paths, linking the results files and the charts in chartsDir
+// relative to the page.
+func writeDocs(paths []string, reports []*bench.Report, docsPath, chartsDir string) error {
+	pageDir, err := filepath.Abs(filepath.Dir(docsPath))
+	if err != nil {
+		return fmt.Errorf("find the page's directory: %w", err)
+	}
+	link := func(p string) (string, error) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", fmt.Errorf("link %s from the page: %w", p, err)
+		}
+		rel, err := filepath.Rel(pageDir, abs)
+		if err != nil {
+			return "", fmt.Errorf("link %s from the page: %w", p, err)
+		}
+		return filepath.ToSlash(rel), nil
+	}
+	docs := bench.Docs{ChartsDir: chartsDir}
+	if docs.ChartsLink, err = link(chartsDir); err != nil {
+		return err
+	}
+	for i, path := range paths {
+		l, err := link(path)
+		if err != nil {
+			return err
+		}
+		docs.Sources = append(docs.Sources, bench.DocsSource{Link: l, Report: reports[i]})
+	}
+	if err := docs.WriteFile(docsPath); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "stackbench: page written to", docsPath)
+	return nil
 }
 
 func writeCharts(report *bench.Report, dir string) error {
