@@ -39,9 +39,8 @@ var DefaultGrowthSizes = []int{1, 5, 10, 20, 40}
 const maxGrowthSize = 100
 
 // growthNoopRepeats is how many no-op ups a round times at each size. One
-// is a poor sample on a 2-core machine where the stack's own healthchecks
-// (four execs a second at 40 services) land at random beside it: the same
-// no-op took 87 to 267 ms in one sitting.
+// is a poor sample on a small machine where the stack's own healthchecks
+// (four execs a second at 40 services) land at random beside it.
 const growthNoopRepeats = 3
 
 // growthTargetSize is the size the targets for no-op up and memory
