@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-unit engine images stack-images build vet unit bench bench-charts bench-compare bench-soak bench-swarm compose
+.PHONY: up down test test-unit engine images stack-images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
 
 up: stack-images build
 	./$(BIN) up
@@ -31,6 +31,7 @@ build:
 vet:
 	$(GO) vet ./...
 	cd app && $(GO) vet ./...
+	$(GO) -C bench vet ./...
 
 # Integration tests talk to the real engine and fail, never skip, without one.
 # The tests that make the host engine a swarm's manager (TestSwarm*, in the
@@ -43,6 +44,9 @@ vet:
 # container, volume, network and image they added and do not account for
 # (internal/enginetest/leakcheck). A failing stage skips the stages after
 # it, as before, and fails the run with its own status.
+#
+# The benchmarks' module, bench/, has unit tests only (its swarm comparison
+# is a benchmark): they need no engine, and run last, as the app's do.
 SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
 LEAKCHECK := bin/leakcheck
 LEAK_SNAPSHOT := bin/leakcheck-before.json
@@ -57,35 +61,47 @@ test: images vet
 	./$(LEAKCHECK) check $(LEAK_SNAPSHOT) || { [ $$status -ne 0 ] || status=$$?; }; \
 	exit $$status
 	cd app && $(GO) test -count=1 ./...
+	$(GO) -C bench test -count=1 ./...
 
 # The inner loop: the unit and fake-engine tests, no engine needed (the
 # integration tests skip, saying how to run them; make test runs them all).
 test-unit:
 	$(GO) test -count=1 ./...
 	cd app && $(GO) test -count=1 ./...
+	$(GO) -C bench test -count=1 ./...
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when
 # `docker compose` already answers, else built from the Go module proxy.
 compose:
 	@bash scripts/compose.sh
 
-# stackctl against Docker Compose on the same stack and engine (see bench/),
-# results in BENCH_JSON, charts in BENCH_CHARTS.
+# stackctl against Docker Compose on the same stack and engine (see
+# bench/README.md), results in BENCH_JSON, charts in BENCH_CHARTS. The
+# benchmarks are a module of their own, bench/, which drives $(BIN) from
+# outside; paths given to it are made absolute, as it runs in bench/.
 BENCH_ROUNDS ?= 5
 BENCH_JSON ?= bench-results.json
 BENCH_CHARTS ?= bench/charts
+STACKBENCH := $(GO) -C bench run ./cmd/stackbench -stackctl $(abspath $(BIN))
 bench: images build compose
-	$(GO) run ./bench/cmd/stackbench -rounds $(BENCH_ROUNDS) -json $(BENCH_JSON) -charts $(BENCH_CHARTS)
+	$(STACKBENCH) -rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
 
 # The charts of an earlier run's results again, without running anything.
 bench-charts:
-	$(GO) run ./bench/cmd/stackbench -from $(BENCH_JSON) -charts $(BENCH_CHARTS)
+	$(STACKBENCH) -from $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
+
+# docs/benchmarks.md, written from the results committed beside the charts
+# (bench/charts/results-*.json: copy a run's BENCH_JSON there first) and
+# showing those charts; a unit test of bench fails when it is out of date.
+BENCH_DOCS_FROM ?= $(wildcard bench/charts/results-*.json)
+bench-docs:
+	$(STACKBENCH) $(foreach f,$(BENCH_DOCS_FROM),-from $(abspath $(f))) -docs $(abspath docs/benchmarks.md) -docs-charts $(abspath $(BENCH_CHARTS))
 
 # Which medians moved beyond the noise between two runs' results; fails when
 # anything regressed: make bench-compare OLD=a.json NEW=b.json
 bench-compare:
 	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then echo "usage: make bench-compare OLD=old.json NEW=new.json" >&2; exit 2; fi
-	$(GO) run ./bench/cmd/benchcompare $(OLD) $(NEW)
+	$(GO) -C bench run ./cmd/benchcompare $(abspath $(OLD)) $(abspath $(NEW))
 
 # Zero failed requests behind the edge, again and again: SOAK_ROUNDS rolling
 # updates of web (3 replicas behind stackctl's edge) under a client loop,
@@ -94,20 +110,20 @@ SOAK_ROUNDS ?= 20
 SOAK_BURN ?= 0
 SOAK_JSON ?= bench-soak.json
 bench-soak: images build
-	$(GO) run ./bench/cmd/stackbench -suites soak -rounds 1 -soak-rounds $(SOAK_ROUNDS) -soak-burn $(SOAK_BURN) -json $(SOAK_JSON)
+	$(STACKBENCH) -suites soak -rounds 1 -soak-rounds $(SOAK_ROUNDS) -soak-burn $(SOAK_BURN) -json $(abspath $(SOAK_JSON))
 
 # stackctl --swarm against `docker stack deploy -c` on one swarm (the host
 # engine as manager, two engines in containers as workers, a registry) and
 # the same compose files (see bench/README.md): BENCH_SWARM_ROUNDS fresh
 # deploys of each, an update of web under a client loop, results in
 # BENCH_SWARM_JSON, charts in BENCH_SWARM_CHARTS (none when empty). A Go
-# benchmark, because the swarm is enginetest.Swarm's; `make test` runs no
-# benchmark.
+# benchmark (bench/swarmbench), because the swarm is enginetest.Swarm's;
+# `make test` runs no benchmark.
 BENCH_SWARM_ROUNDS ?= 3
 BENCH_SWARM_STACKS ?= builtin,day34
 BENCH_SWARM_JSON ?= bench-swarm.json
 BENCH_SWARM_CHARTS ?=
 bench-swarm: images build
-	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkSwarm$$' -benchtime 1x -v ./bench/ \
-		-args -swarm.rounds=$(BENCH_SWARM_ROUNDS) -swarm.stacks=$(BENCH_SWARM_STACKS) \
+	STACKCTL_INTEGRATION=1 $(GO) -C bench test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkSwarm$$' -benchtime 1x -v ./swarmbench/ \
+		-args -swarm.rounds=$(BENCH_SWARM_ROUNDS) -swarm.stacks=$(BENCH_SWARM_STACKS) -swarm.stackctl=$(abspath $(BIN)) \
 		-swarm.json=$(abspath $(BENCH_SWARM_JSON)) -swarm.charts=$(if $(BENCH_SWARM_CHARTS),$(abspath $(BENCH_SWARM_CHARTS)))

@@ -76,6 +76,8 @@ var chartLabels = map[string]string{
 	metricDown:               "down -v",
 	metricForeignUp:          "foreign file\nup",
 	metricForeignDown:        "foreign file\ndown -v",
+	metricLoadConfig:         "stackctl config\n(new process)",
+	metricLoadStart:          "stackctl --help\n(the start alone)",
 	metricLoadPlan:           "load + plan\n(new process)",
 	metricLoadPlanWarm:       "load + plan\n(warm process)",
 	metricFloorTCP:           "postgres start\n(TCP probe)",
@@ -94,12 +96,12 @@ func (r *Report) scenarioCharts() []scenarioChart {
 		{file: chartScenariosUnder1s, title: "stackctl and Docker Compose: scenarios whose slower median is under 1 s", unit: "seconds"},
 		{file: chartScenarios1To10s, title: "stackctl and Docker Compose: scenarios whose slower median is 1 to 10 s", unit: "seconds"},
 		{file: chartScenariosOver10s, title: "stackctl and Docker Compose: scenarios whose slower median is 10 s or more", unit: "seconds"},
-		{file: chartScenariosMillis, title: "stackctl: loading and planning the built-in stack's file", unit: "milliseconds"},
+		{file: chartScenariosMillis, title: "stackctl: loading the built-in stack's file", unit: "milliseconds"},
 		{file: chartScenariosRequests, title: "stackctl and Docker Compose: requests that failed during a redeploy", unit: "requests"},
 	}
 	rows := slices.Clone(metricRows)
 	for _, f := range floorRows {
-		rows = append(rows, struct{ metric, title, unit, target string }{f.metric, f.title, unitSeconds, ""})
+		rows = append(rows, metricRow{f.metric, f.title, unitSeconds, ""})
 	}
 	for _, row := range rows {
 		if !r.measured(row.metric) {

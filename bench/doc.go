@@ -7,8 +7,13 @@
 // nothing and take it down. On generated stacks of 1 to 40 services gated
 // by healthchecks (growth.go): what a cold and a no-op up cost as the stack
 // grows, and each tool's peak memory. And, for stackctl alone, how long
-// loading and planning the built-in file takes. Both tools run the very
-// same file of each stack, so there is nothing to keep in step.
+// loading the built-in file takes. Both tools run the very same file of
+// each stack, so there is nothing to keep in step.
+//
+// The benchmark drives the stackctl binary from outside, as a user does,
+// and reads the engine through the Docker SDK: what stackctl makes of a
+// compose file it learns from `stackctl config --format json`, where
+// stackctl's time goes from `--progress json`.
 //
 // The results are a table, a JSON file, and charts (charts.go); two JSON
 // files are compared by Compare.

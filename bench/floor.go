@@ -2,13 +2,14 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/go-connections/nat"
 )
 
 // The floor: how long PostgreSQL itself takes from container start to
@@ -41,9 +42,9 @@ func (r *Runner) prepareFloor(ctx context.Context) error {
 	if err := r.removeFloor(ctx); err != nil {
 		return err
 	}
-	_, volume := r.floorNames()
-	if err := r.eng.VolumeCreate(ctx, volume, map[string]string{floorLabel: floorLabelValue}); err != nil {
-		return fmt.Errorf("create the floor volume: %w", err)
+	_, name := r.floorNames()
+	if _, err := r.eng.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: map[string]string{floorLabel: floorLabelValue}}); err != nil {
+		return fmt.Errorf("create the floor volume %s: %w", name, err)
 	}
 	_, err := r.startFloor(ctx, "exec")
 	return err
@@ -75,13 +76,15 @@ func (r *Runner) startFloor(ctx context.Context, probe string) (time.Duration, e
 	if err != nil {
 		return 0, err
 	}
-	id, err := r.eng.ContainerCreate(ctx, r.floorSpec(port))
+	name, cfg, host := r.floorSpec(port)
+	created, err := r.eng.ContainerCreate(ctx, cfg, host, nil, nil, name)
 	if err != nil {
 		return 0, fmt.Errorf("create the floor container: %w", err)
 	}
+	id := created.ID
 	defer r.stopFloor(ctx, id)
 	began := time.Now()
-	if err := r.eng.ContainerStart(ctx, id); err != nil {
+	if err := r.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		return 0, fmt.Errorf("start the floor container: %w", err)
 	}
 	switch probe {
@@ -96,21 +99,26 @@ func (r *Runner) startFloor(ctx context.Context, probe string) (time.Duration, e
 	return time.Since(began), nil
 }
 
-func (r *Runner) floorSpec(port int) engine.ContainerSpec {
-	container, volume := r.floorNames()
-	return engine.ContainerSpec{
-		Name:  container,
-		Image: "postgres:15",
-		Env:   []string{"POSTGRES_USER=appuser", "POSTGRES_PASSWORD=secret", "POSTGRES_DB=appdb"},
-		Labels: map[string]string{
-			floorLabel: floorLabelValue,
-		},
-		Mounts: []stack.Mount{{Type: stack.MountVolume, Source: volume, Target: "/var/lib/postgresql/data"}},
-		// Only on the loopback interface: nothing else should reach it.
-		Ports:       []stack.Port{{HostIP: "127.0.0.1", HostPort: port, ContainerPort: 5432, Protocol: "tcp"}},
-		StopSignal:  "SIGINT",
-		StopTimeout: floorStopGrace,
+// floorSpec is the floor container: PostgreSQL on the floor's volume,
+// published on port of the loopback interface only (nothing else should
+// reach it), stopped as the stack's db is.
+func (r *Runner) floorSpec(port int) (string, *container.Config, *container.HostConfig) {
+	name, volume := r.floorNames()
+	pgPort := nat.Port("5432/tcp")
+	stopSecs := int(floorStopGrace / time.Second)
+	cfg := &container.Config{
+		Image:        "postgres:15",
+		Env:          []string{"POSTGRES_USER=appuser", "POSTGRES_PASSWORD=secret", "POSTGRES_DB=appdb"},
+		Labels:       map[string]string{floorLabel: floorLabelValue},
+		ExposedPorts: nat.PortSet{pgPort: {}},
+		StopSignal:   "SIGINT",
+		StopTimeout:  &stopSecs,
 	}
+	host := &container.HostConfig{
+		Mounts:       []mount.Mount{{Type: mount.TypeVolume, Source: volume, Target: "/var/lib/postgresql/data"}},
+		PortBindings: nat.PortMap{pgPort: {{HostIP: "127.0.0.1", HostPort: strconv.Itoa(port)}}},
+	}
+	return name, cfg, host
 }
 
 // stopFloor shuts PostgreSQL down cleanly, then removes the container. It
@@ -118,10 +126,11 @@ func (r *Runner) floorSpec(port int) engine.ContainerSpec {
 func (r *Runner) stopFloor(parent context.Context, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), floorStopGrace+30*time.Second)
 	defer cancel()
-	if err := r.eng.ContainerStop(ctx, id, floorStopGrace); err != nil && !errors.Is(err, engine.ErrNotFound) {
+	stopSecs := int(floorStopGrace / time.Second)
+	if err := r.eng.ContainerStop(ctx, id, container.StopOptions{Timeout: &stopSecs}); err != nil && !isNotFound(err) {
 		r.logf("stop the floor container: %v", err)
 	}
-	if err := r.eng.ContainerRemove(ctx, id); err != nil && !errors.Is(err, engine.ErrNotFound) {
+	if err := removeContainer(ctx, r.eng, id); err != nil && !isNotFound(err) {
 		r.logf("remove the floor container: %v", err)
 	}
 }
@@ -140,11 +149,11 @@ func (r *Runner) removeFloor(ctx context.Context) error {
 			return &NotOursError{Kind: res.kind, Name: res.name, Label: floorLabel, Want: floorLabelValue, Got: labels[floorLabel]}
 		}
 		if res.kind == "container" {
-			err = r.eng.ContainerRemove(ctx, res.name)
+			err = removeContainer(ctx, r.eng, res.name)
 		} else {
-			err = r.eng.VolumeRemove(ctx, res.name)
+			err = r.eng.VolumeRemove(ctx, res.name, false)
 		}
-		if err != nil && !errors.Is(err, engine.ErrNotFound) {
+		if err != nil && !isNotFound(err) {
 			return fmt.Errorf("remove the floor %s: %w", res.kind, err)
 		}
 	}

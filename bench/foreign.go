@@ -30,11 +30,11 @@ func (r *Runner) setUpForeign(ctx context.Context) error {
 		}
 		setups[i] = StackSetup{ComposeFile: r.cfg.ForeignFile, Project: project, Env: foreignEnv(port), Port: port}
 	}
-	stackctl, err := NewStackctl(r.cfg.StackctlBin, setups[0])
+	stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, setups[0])
 	if err != nil {
 		return fmt.Errorf("the foreign file: %w", err)
 	}
-	compose, err := NewCompose(ctx, setups[1])
+	compose, err := NewCompose(ctx, r.cfg.StackctlBin, setups[1])
 	if err != nil {
 		return fmt.Errorf("the foreign file: %w", err)
 	}

@@ -1,14 +1,13 @@
 package bench
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 const (
@@ -21,7 +20,7 @@ const (
 // gated on health is probed by the engine every 10 s, and the front is
 // published on FRONT_PORT on the loopback interface only.
 func TestForeignFile(t *testing.T) {
-	n, err := namesFor(foreignFile, "bench-fs", foreignEnv(5123))
+	n, err := namesFor(context.Background(), stackctlBin(t), []string{foreignFile}, "bench-fs", foreignEnv(5123))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,51 +39,59 @@ func TestForeignFile(t *testing.T) {
 		t.Errorf("images = %v, want only the ones present offline", n.Images)
 	}
 
-	st, err := stack.Load(context.Background(), stack.LoadOptions{
-		Files: []string{foreignFile}, ProjectName: "bench-fs", Environment: foreignEnv(5123),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	st := resolveForTest(t, []string{foreignFile}, "bench-fs", foreignEnv(5123))
 	gated := 0
-	for _, svc := range st.Services {
-		for _, d := range svc.DependsOn {
-			if d.Condition != stack.ServiceHealthy {
+	for _, name := range st.serviceNames() {
+		for dep, d := range st.Services[name].DependsOn {
+			if d.Condition != conditionHealthy {
 				continue
 			}
 			gated++
-			dep, _ := st.Service(d.Service)
-			if !dep.Healthcheck.Enabled() || dep.Healthcheck.Interval != 10*time.Second {
-				t.Errorf("%s waits for %s to be healthy, whose healthcheck is %+v: want one every 10s", svc.Name, d.Service, dep.Healthcheck)
+			if hc := st.Services[dep].Healthcheck; !st.healthchecked(dep) || hc.Interval != "10s" {
+				t.Errorf("%s waits for %s to be healthy, whose healthcheck is %+v: want one every 10s", name, dep, hc)
 			}
 		}
 	}
 	if gated < 3 {
 		t.Errorf("%d dependencies wait for health, want a chain of them", gated)
 	}
-	front, ok := st.Service("front")
-	if !ok || len(front.Ports) != 1 || front.Ports[0].HostPort != 5123 || front.Ports[0].HostIP != "127.0.0.1" {
-		t.Errorf("front publishes %+v, want FRONT_PORT on 127.0.0.1", front.Ports)
+	front := st.Services["front"].Ports
+	if len(front) != 1 || front[0].Published != "5123" || front[0].HostIP != "127.0.0.1" {
+		t.Errorf("front publishes %+v, want FRONT_PORT on 127.0.0.1", front)
 	}
 
 	// A plain Compose file: no extension (x-stackctl or any other) anywhere.
-	p := st.Source
-	if len(p.Extensions) > 0 {
-		t.Errorf("the file has extensions %v", p.Extensions)
+	out, err := configJSON(context.Background(), stackctlBin(t), []string{foreignFile}, "bench-fs", foreignEnv(5123))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, svc := range p.Services {
-		if len(svc.Extensions) > 0 {
-			t.Errorf("service %s has extensions %v", name, svc.Extensions)
+	var tree map[string]any
+	if err := json.Unmarshal(out, &tree); err != nil {
+		t.Fatal(err)
+	}
+	for _, where := range extensionKeys("", tree) {
+		t.Errorf("the file has an extension at %s", where)
+	}
+}
+
+// extensionKeys are the paths of the x- keys in tree, a compose project's
+// JSON.
+func extensionKeys(at string, tree any) []string {
+	var out []string
+	switch v := tree.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if strings.HasPrefix(k, "x-") {
+				out = append(out, at+"."+k)
+			}
+			out = append(out, extensionKeys(at+"."+k, v[k])...)
+		}
+	case []any:
+		for i, item := range v {
+			out = append(out, extensionKeys(fmt.Sprintf("%s[%d]", at, i), item)...)
 		}
 	}
-	for name, v := range p.Volumes {
-		if len(v.Extensions) > 0 {
-			t.Errorf("volume %s has extensions %v", name, v.Extensions)
-		}
-	}
+	return out
 }
 
 func TestParseSuites(t *testing.T) {
@@ -112,54 +119,5 @@ func TestInTurnAlternates(t *testing.T) {
 	}
 	if tools[0] != a {
 		t.Error("inTurn reordered its argument")
-	}
-}
-
-func TestLoadAndPlanBuiltin(t *testing.T) {
-	plan, err := loadAndPlan(context.Background(), stack.LoadOptions{
-		Files: []string{builtinFile}, ProjectName: "bench-s", Environment: builtinEnv("..", t.TempDir(), 0),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"bench-s-db-1", "bench-s-cache-1", "bench-s-migrate-1", "bench-s-web-1"} {
-		if len(plan[name]) != 32 {
-			t.Errorf("plan[%s] = %q, want a config hash", name, plan[name])
-		}
-	}
-	if len(plan) != 4 {
-		t.Errorf("plan = %v, want the four containers of the built-in stack", plan)
-	}
-}
-
-// TestLoadProbeRoundTrip runs the probe as the child process would and reads
-// its output as the runner does.
-func TestLoadProbeRoundTrip(t *testing.T) {
-	var out bytes.Buffer
-	if probe, err := RunLoadProbe(&out); probe || err != nil {
-		t.Fatalf("without the probe's environment: probe=%v, err=%v; want neither", probe, err)
-	}
-	t.Setenv(loadProbeFileEnv, builtinFile)
-	t.Setenv(loadProbeProjectEnv, "bench-s")
-	t.Setenv("APP_DIR", t.TempDir())
-	probe, err := RunLoadProbe(&out)
-	if !probe || err != nil {
-		t.Fatalf("probe=%v, err=%v", probe, err)
-	}
-	took, err := parseLoadProbe(out.Bytes())
-	if err != nil || took <= 0 {
-		t.Errorf("parseLoadProbe(%q) = %s, %v", out.String(), took, err)
-	}
-}
-
-func TestParseLoadProbe(t *testing.T) {
-	took, err := parseLoadProbe([]byte("a warning\n" + loadProbePrefix + "12500000\n"))
-	if err != nil || took != 12500*time.Microsecond {
-		t.Errorf("= %s, %v; want 12.5ms", took, err)
-	}
-	for _, out := range []string{"", "nothing here\n", loadProbePrefix + "soon\n", loadProbePrefix + "-3\n"} {
-		if _, err := parseLoadProbe([]byte(out)); err == nil {
-			t.Errorf("parseLoadProbe(%q): no error", out)
-		}
 	}
 }

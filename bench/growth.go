@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	cerrdefs "github.com/containerd/errdefs"
 	"maps"
 	"math"
 	"os"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/mount"
-
-	"github.com/stackctl/stackctl/internal/engine"
 )
 
 // The growth suite: what an up costs as the stack grows. For each size in
@@ -42,9 +39,8 @@ var DefaultGrowthSizes = []int{1, 5, 10, 20, 40}
 const maxGrowthSize = 100
 
 // growthNoopRepeats is how many no-op ups a round times at each size. One
-// is a poor sample on a 2-core machine where the stack's own healthchecks
-// (four execs a second at 40 services) land at random beside it: the same
-// no-op took 87 to 267 ms in one sitting.
+// is a poor sample on a small machine where the stack's own healthchecks
+// (four execs a second at 40 services) land at random beside it.
 const growthNoopRepeats = 3
 
 // growthTargetSize is the size the targets for no-op up and memory
@@ -187,11 +183,11 @@ func (r *Runner) setUpGrowth(ctx context.Context, workspace string) error {
 		if err := os.WriteFile(file, GrowthCompose(n), 0o644); err != nil {
 			return fmt.Errorf("write the growth suite's file of %d services: %w", n, err)
 		}
-		stackctl, err := NewStackctl(r.cfg.StackctlBin, StackSetup{ComposeFile: file, Project: growthProject(r.cfg.GrowthStackctlProject, n)})
+		stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, StackSetup{ComposeFile: file, Project: growthProject(r.cfg.GrowthStackctlProject, n)})
 		if err != nil {
 			return fmt.Errorf("the growth suite: %w", err)
 		}
-		compose, err := NewCompose(ctx, StackSetup{ComposeFile: file, Project: growthProject(r.cfg.GrowthComposeProject, n)})
+		compose, err := NewCompose(ctx, r.cfg.StackctlBin, StackSetup{ComposeFile: file, Project: growthProject(r.cfg.GrowthComposeProject, n)})
 		if err != nil {
 			return fmt.Errorf("the growth suite: %w", err)
 		}
@@ -349,7 +345,7 @@ func (r *Runner) waitHealthy(ctx context.Context, t *Tool, timeout time.Duration
 	for _, name := range t.Names.Healthchecked {
 		err := poll(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
 			c, err := r.eng.ContainerInspect(ctx, name)
-			return err == nil && c.Health == "healthy", err
+			return err == nil && healthOf(c) == "healthy", err
 		})
 		if err != nil {
 			return fmt.Errorf("wait for the engine to find %s healthy: %w", name, err)
@@ -366,8 +362,8 @@ func (r *Runner) checkRunning(ctx context.Context, t *Tool) error {
 		if err != nil {
 			return fmt.Errorf("container of %s: %w", service, err)
 		}
-		if !c.Running() {
-			return fmt.Errorf("container %s is %s: %w", name, c.Status, errNotRunning)
+		if !isRunning(c) {
+			return fmt.Errorf("container %s is %s: %w", name, stateOf(c), errNotRunning)
 		}
 	}
 	return nil
@@ -392,8 +388,8 @@ func (r *Runner) recordRSS(round int, t *Tool, metric string, services int, run 
 // is left.
 func (r *Runner) noteAnonymousVolumes(ctx context.Context, t *Tool) error {
 	for _, service := range slices.Sorted(maps.Keys(t.Names.Containers)) {
-		c, err := r.docker.ContainerInspect(ctx, t.Names.Containers[service])
-		if cerrdefs.IsNotFound(err) {
+		c, err := r.eng.ContainerInspect(ctx, t.Names.Containers[service])
+		if isNotFound(err) {
 			continue // a one-shot the tool did not run again
 		}
 		if err != nil {
@@ -418,7 +414,7 @@ func (r *Runner) anonymousLeft(ctx context.Context, project string) ([]string, e
 		}
 		_, err := r.eng.VolumeInspect(ctx, name)
 		switch {
-		case errors.Is(err, engine.ErrNotFound):
+		case isNotFound(err):
 		case err != nil:
 			return left, fmt.Errorf("look for volume %s: %w", name, err)
 		default:
@@ -433,7 +429,7 @@ func (r *Runner) anonymousLeft(ctx context.Context, project string) ([]string, e
 func (r *Runner) removeAnonymous(ctx context.Context) error {
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(r.anonymous)) {
-		if err := r.eng.VolumeRemove(ctx, name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		if err := r.eng.VolumeRemove(ctx, name, false); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove volume %s of %s: %w", name, r.anonymous[name], err))
 		}
 	}

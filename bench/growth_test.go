@@ -9,9 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // TestGrowthCompose checks the growth files' premise for every default
@@ -27,49 +24,44 @@ func TestGrowthCompose(t *testing.T) {
 				t.Fatal(err)
 			}
 			project := growthProject("bench-gs", n)
-			st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{file}, ProjectName: project})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Validate(); err != nil {
-				t.Fatal(err)
-			}
+			st := resolveForTest(t, []string{file}, project, nil)
 			if len(st.Services) != n {
 				t.Fatalf("%d services, want %d", len(st.Services), n)
 			}
 			chain := 0
-			for _, svc := range st.Services {
+			for _, name := range st.serviceNames() {
+				svc := st.Services[name]
 				if svc.Image != growthImage || len(svc.Ports) != 0 {
-					t.Errorf("%s: image %q, ports %v; want %s and nothing published", svc.Name, svc.Image, svc.Ports, growthImage)
+					t.Errorf("%s: image %q, ports %v; want %s and nothing published", name, svc.Image, svc.Ports, growthImage)
 				}
 				hc := svc.Healthcheck
-				if !hc.Enabled() || hc.Interval != 10*time.Second || !slices.Equal(hc.Test, []string{"CMD", "redis-cli", "ping"}) {
-					t.Errorf("%s: healthcheck %+v, want redis-cli ping every 10s", svc.Name, hc)
+				if !st.healthchecked(name) || hc.Interval != "10s" || !slices.Equal(hc.Test, []string{"CMD", "redis-cli", "ping"}) {
+					t.Errorf("%s: healthcheck %+v, want redis-cli ping every 10s", name, hc)
 				}
 				var want string
 				var i int
 				switch {
-				case fmt.Sprintf("chain-%02d", chain+1) == svc.Name:
+				case fmt.Sprintf("chain-%02d", chain+1) == name:
 					chain++
 					if chain > 1 {
 						want = fmt.Sprintf("chain-%02d", chain-1)
 					}
-				case sscan(svc.Name, "fan-%02d", &i):
+				case sscan(name, "fan-%02d", &i):
 					want = fmt.Sprintf("chain-%02d", i)
 				default:
-					t.Fatalf("unexpected service %s (chain so far %d)", svc.Name, chain)
+					t.Fatalf("unexpected service %s (chain so far %d)", name, chain)
 				}
 				switch {
 				case want == "" && len(svc.DependsOn) != 0:
-					t.Errorf("%s depends on %+v, want nothing", svc.Name, svc.DependsOn)
-				case want != "" && (len(svc.DependsOn) != 1 || svc.DependsOn[0].Service != want || svc.DependsOn[0].Condition != stack.ServiceHealthy):
-					t.Errorf("%s depends on %+v, want %s healthy", svc.Name, svc.DependsOn, want)
+					t.Errorf("%s depends on %+v, want nothing", name, svc.DependsOn)
+				case want != "" && (len(svc.DependsOn) != 1 || svc.DependsOn[want].Condition != conditionHealthy):
+					t.Errorf("%s depends on %+v, want %s healthy", name, svc.DependsOn, want)
 				}
 			}
 			if chain != (n+1)/2 {
 				t.Errorf("chain of %d, want %d", chain, (n+1)/2)
 			}
-			names, err := namesFor(file, project, nil)
+			names, err := namesFor(context.Background(), stackctlBin(t), []string{file}, project, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

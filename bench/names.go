@@ -7,13 +7,15 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
 )
 
 // The labels that say who made a resource.
 const (
-	stackctlProjectLabel = stack.LabelProject
+	// stackctlProjectLabel is the label stackctl puts on everything it
+	// makes, valued the project.
+	stackctlProjectLabel = "io.stackctl.project"
 	composeProjectLabel  = "com.docker.compose.project"
 	// floorLabel marks the benchmark's own PostgreSQL floor resources.
 	floorLabel = "io.stackctl.bench"
@@ -31,39 +33,29 @@ type StackNames struct {
 	// Healthchecked are the containers whose image or service declares a
 	// healthcheck the engine runs.
 	Healthchecked []string
-	// Images are the images the services run, each once, sorted.
+	// Images are the images the file names for its services (a service
+	// that is only built names none), each once, sorted.
 	Images []string
 }
 
-func namesFor(composeFile, project string, env map[string]string) (StackNames, error) {
-	st, err := stack.Load(context.Background(), stack.LoadOptions{
-		Files: []string{composeFile}, ProjectName: project, Environment: env,
-	})
+// namesFor names what a tool makes of files run as project with env, from
+// stackctl's (the binary at bin) resolution of them.
+func namesFor(ctx context.Context, bin string, files []string, project string, env map[string]string) (StackNames, error) {
+	st, err := resolveStack(ctx, bin, files, project, env)
 	if err != nil {
 		return StackNames{}, err
 	}
-	names := StackNames{Containers: map[string]string{}}
-	for i := range st.Services {
-		svc := &st.Services[i]
-		names.Containers[svc.Name] = st.ContainerName(svc, 1)
-		if svc.Healthcheck.Enabled() {
-			names.Healthchecked = append(names.Healthchecked, names.Containers[svc.Name])
+	names := StackNames{Containers: map[string]string{}, Networks: st.ownNetworks(), Volumes: st.ownVolumes()}
+	for _, service := range st.serviceNames() {
+		names.Containers[service] = st.containerName(service, 1)
+		if st.healthchecked(service) {
+			names.Healthchecked = append(names.Healthchecked, names.Containers[service])
 		}
-		if svc.Image != "" && !slices.Contains(names.Images, svc.Image) {
-			names.Images = append(names.Images, svc.Image)
+		if img := st.Services[service].Image; img != "" && !slices.Contains(names.Images, img) {
+			names.Images = append(names.Images, img)
 		}
 	}
 	slices.Sort(names.Images)
-	for _, n := range st.Networks {
-		if !n.External {
-			names.Networks = append(names.Networks, n.Name)
-		}
-	}
-	for _, v := range st.Volumes {
-		if !v.External {
-			names.Volumes = append(names.Volumes, v.Name)
-		}
-	}
 	return names, nil
 }
 
@@ -101,38 +93,38 @@ func (e *NotOursError) Error() string {
 }
 
 // lookup returns the resource's labels, and whether it exists.
-func lookup(ctx context.Context, eng *engine.Client, r resource) (map[string]string, bool, error) {
+func lookup(ctx context.Context, eng *client.Client, r resource) (map[string]string, bool, error) {
 	var (
 		labels map[string]string
 		err    error
 	)
 	switch r.kind {
 	case "container":
-		var c engine.Container
-		c, err = eng.ContainerInspect(ctx, r.name)
-		labels = c.Labels
+		c, inspectErr := eng.ContainerInspect(ctx, r.name)
+		if err = inspectErr; err == nil && c.Config != nil {
+			labels = c.Config.Labels
+		}
 	case "network":
-		var n engine.Network
-		n, err = eng.NetworkInspect(ctx, r.name)
+		var n network.Inspect
+		n, err = eng.NetworkInspect(ctx, r.name, network.InspectOptions{})
 		labels = n.Labels
 	case "volume":
-		var v engine.Volume
-		v, err = eng.VolumeInspect(ctx, r.name)
-		labels = v.Labels
+		v, inspectErr := eng.VolumeInspect(ctx, r.name)
+		err, labels = inspectErr, v.Labels
 	default:
 		return nil, false, fmt.Errorf("unknown resource kind %q", r.kind)
 	}
-	if errors.Is(err, engine.ErrNotFound) {
+	if isNotFound(err) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("inspect %s %s: %w", r.kind, r.name, err)
 	}
 	return labels, true, nil
 }
 
 // checkOwned refuses to go on when any of rs exists without our label.
-func checkOwned(ctx context.Context, eng *engine.Client, rs []resource) error {
+func checkOwned(ctx context.Context, eng *client.Client, rs []resource) error {
 	var errs []error
 	for _, r := range rs {
 		labels, exists, err := lookup(ctx, eng, r)
@@ -147,7 +139,7 @@ func checkOwned(ctx context.Context, eng *engine.Client, rs []resource) error {
 }
 
 // leftovers names those of rs that still exist.
-func leftovers(ctx context.Context, eng *engine.Client, rs []resource) ([]string, error) {
+func leftovers(ctx context.Context, eng *client.Client, rs []resource) ([]string, error) {
 	var left []string
 	for _, r := range rs {
 		_, exists, err := lookup(ctx, eng, r)

@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/docker/docker/client"
 )
 
 // Probe cadences. Fast enough that the probe's own gap is small next to
@@ -130,12 +130,12 @@ func waitWeb(ctx context.Context, client *http.Client, url string) (time.Time, e
 }
 
 // waitPgExec returns when pg_isready passes inside the container.
-func waitPgExec(ctx context.Context, eng *engine.Client, container string) error {
+func waitPgExec(ctx context.Context, eng *client.Client, container string) error {
 	err := poll(ctx, execGap, func(ctx context.Context) (bool, error) {
-		res, err := eng.Exec(ctx, container, pgIsReady)
+		code, err := execExitCode(ctx, eng, container, pgIsReady)
 		// An exec into a container that is (re)starting fails; that is
 		// "not yet" as long as ctx lives.
-		return err == nil && res.ExitCode == 0, nil
+		return err == nil && code == 0, nil
 	})
 	if err != nil {
 		return fmt.Errorf("wait for pg_isready in %s: %w", container, err)

@@ -14,10 +14,7 @@ import (
 	"strings"
 	"time"
 
-	dockerclient "github.com/docker/docker/client"
-
-	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/docker/docker/client"
 )
 
 // Config says what to run and where.
@@ -47,10 +44,6 @@ type Config struct {
 	GrowthStackctlProject, GrowthComposeProject string
 	// Suites selects what runs (see Suites); empty runs everything.
 	Suites map[string]bool
-	// LoadProbe is a command that times one load and plan in a fresh
-	// process when run with the probe's environment: stackbench itself,
-	// which calls RunLoadProbe first. Empty: only the in-process samples.
-	LoadProbe []string
 	// Skip names scenarios of the built-in stack not to run (see
 	// Skippable).
 	Skip map[string]bool
@@ -80,7 +73,7 @@ const (
 	SuiteBuiltin = "builtin"
 	// SuiteForeign is the foreign file's up from nothing and down -v.
 	SuiteForeign = "foreign"
-	// SuiteLoad is the time stackctl spends loading and planning.
+	// SuiteLoad is the time stackctl takes to load the built-in file.
 	SuiteLoad = "load"
 )
 
@@ -116,19 +109,18 @@ const cleanupTimeout = 3 * time.Minute
 // Runner runs the scenarios for both tools and collects the samples.
 type Runner struct {
 	cfg Config
-	eng *engine.Client
+	eng *client.Client
 	web *http.Client
 	// probe waits for a stack to answer, retrying lost connection attempts
 	// at once (see newProbeClient).
 	probe *http.Client
+	// loader is stackctl on the built-in file for the load suite.
+	loader *Tool
 	// tools run the built-in stack, foreign the foreign file.
 	tools   []*Tool
 	foreign []*Tool
 	// growth is the growth suite's stacks, smallest first.
 	growth []*growthStack
-	// docker reads what engine.Client does not show (containers'
-	// mounts), for the growth suite.
-	docker *dockerclient.Client
 	// anonymous are the volumes the engine made for the stacks'
 	// containers (redis:7 declares /data a volume), by name, with their
 	// project.
@@ -183,18 +175,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	stopLoad := sampleLoad(r.report.Machine)
 	defer r.report.finish()
 	defer stopLoad()
-	eng, err := engine.New(ctx)
+	eng, err := newEngineClient()
 	if err != nil {
 		return r.report, err
 	}
 	defer eng.Close()
 	r.eng = eng
-	if r.docker, err = dockerclient.NewClientWithOpts(dockerclient.FromEnv, dockerclient.WithAPIVersionNegotiation()); err != nil {
-		return r.report, fmt.Errorf("configure a docker client: %w", err)
-	}
-	defer r.docker.Close()
 	r.anonymous = map[string]string{}
-	r.report.Engine = fmt.Sprintf("%s (API %s)", eng.Host(), eng.APIVersion())
+	if r.report.Engine, err = describeEngine(ctx, eng); err != nil {
+		return r.report, err
+	}
 	if err := r.checkPreconditions(ctx); err != nil {
 		return r.report, err
 	}
@@ -204,6 +194,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return r.report, fmt.Errorf("make a workspace: %w", err)
 	}
 	defer os.RemoveAll(workspace)
+	if cfg.Suites[SuiteLoad] {
+		if err := r.setUpLoad(ctx); err != nil {
+			return r.report, err
+		}
+	}
 	if cfg.Suites[SuiteBuiltin] {
 		if err := r.setUpTools(ctx, workspace); err != nil {
 			return r.report, err
@@ -218,10 +213,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err := r.setUpGrowth(ctx, workspace); err != nil {
 			return r.report, err
 		}
-		defer r.docker.Close()
 	}
 	if cfg.Suites[SuiteSoak] {
-		if err := r.setUpSoak(workspace); err != nil {
+		if err := r.setUpSoak(ctx, workspace); err != nil {
 			return r.report, err
 		}
 	}
@@ -270,7 +264,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 func (r *Runner) checkPreconditions(ctx context.Context) error {
 	if r.cfg.Suites[SuiteSoak] {
-		for _, ref := range append(slices.Clone(requiredImages), stack.EdgeImage) {
+		for _, ref := range append(slices.Clone(requiredImages), edgeImage) {
 			if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
 				return fmt.Errorf("image %s must be present for the soak (the benchmark never pulls; `make images`): %w", ref, err)
 			}
@@ -282,8 +276,8 @@ func (r *Runner) checkPreconditions(ctx context.Context) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the crash scenario sends SIGKILL to container processes from this process: run as root")
 	}
-	if !r.eng.IsLocal() {
-		return fmt.Errorf("the engine at %s is not local: its containers' processes cannot be signalled from here", r.eng.Host())
+	if !isLocalEngine(r.eng) {
+		return fmt.Errorf("the engine at %s is not local: its containers' processes cannot be signalled from here", r.eng.DaemonHost())
 	}
 	for _, ref := range requiredImages {
 		if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
@@ -310,14 +304,14 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 		}
 		ports[i] = port
 	}
-	stackctl, err := NewStackctl(r.cfg.StackctlBin, StackSetup{
+	stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, StackSetup{
 		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.StackctlProject,
 		Env: builtinEnv(r.cfg.RepoDir, dirs[0], ports[0]), Port: ports[0], AppDir: dirs[0],
 	})
 	if err != nil {
 		return err
 	}
-	compose, err := NewCompose(ctx, StackSetup{
+	compose, err := NewCompose(ctx, r.cfg.StackctlBin, StackSetup{
 		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.ComposeProject,
 		Env: builtinEnv(r.cfg.RepoDir, dirs[1], ports[1]), Port: ports[1], AppDir: dirs[1],
 	})

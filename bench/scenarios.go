@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/docker/docker/api/types/container"
 )
 
 // Bounds of single scenarios, generous for a loaded 2-core machine.
@@ -123,7 +123,7 @@ func (r *Runner) waitSettled(ctx context.Context, t *Tool) error {
 	for _, name := range t.Names.Healthchecked {
 		err := poll(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
 			c, err := r.eng.ContainerInspect(ctx, name)
-			return err == nil && c.Health == "healthy", err
+			return err == nil && healthOf(c) == "healthy", err
 		})
 		if err != nil {
 			return fmt.Errorf("wait for the engine to find %s healthy: %w", name, err)
@@ -151,12 +151,12 @@ func (r *Runner) crashRecovery(ctx context.Context, round int, t *Tool) error {
 	if err != nil {
 		return fmt.Errorf("find the db container: %w", err)
 	}
-	if !before.Running() || before.Pid == 0 {
-		return fmt.Errorf("db container %s is %s: %w", name, before.Status, errNotRunning)
+	if !isRunning(before) || before.State.Pid == 0 {
+		return fmt.Errorf("db container %s is %s: %w", name, stateOf(before), errNotRunning)
 	}
 	began := time.Now()
-	if err := syscall.Kill(before.Pid, syscall.SIGKILL); err != nil {
-		return fmt.Errorf("SIGKILL db's process %d: %w", before.Pid, err)
+	if err := syscall.Kill(before.State.Pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("SIGKILL db's process %d: %w", before.State.Pid, err)
 	}
 	if err := r.waitRestarted(ctx, name, before); err != nil {
 		return err
@@ -187,13 +187,13 @@ func (r *Runner) crashRecovery(ctx context.Context, round int, t *Tool) error {
 
 // waitRestarted returns once the engine has restarted the container after
 // the kill, so later probes cannot see the old process.
-func (r *Runner) waitRestarted(ctx context.Context, name string, before engine.Container) error {
+func (r *Runner) waitRestarted(ctx context.Context, name string, before container.InspectResponse) error {
 	err := poll(ctx, pgGap, func(ctx context.Context) (bool, error) {
 		c, err := r.eng.ContainerInspect(ctx, name)
 		if err != nil {
 			return false, err
 		}
-		return c.Running() && (c.RestartCount > before.RestartCount || c.StartedAt.After(before.StartedAt)), nil
+		return isRunning(c) && (c.RestartCount > before.RestartCount || startedAt(c).After(startedAt(before))), nil
 	})
 	if err != nil {
 		return fmt.Errorf("wait for the engine to restart %s: %w", name, err)

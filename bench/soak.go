@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // The soak suite: zero failed requests behind the edge, again and again.
@@ -36,6 +34,13 @@ const DefaultSoakRounds = 20
 
 // soakReplicas is how many web replicas run behind the edge.
 const soakReplicas = 3
+
+// stackctl puts a service behind its edge, an nginx container it names
+// <service>-edge, that takes over the service's published port.
+const (
+	edgeSuffix = "-edge"
+	edgeImage  = "nginx:1.22"
+)
 
 // soakRoundVar is the variable the override gives web, valued the round.
 const soakRoundVar = "STACKBENCH_SOAK_ROUND"
@@ -95,7 +100,7 @@ func soakWebContainers(project string) []string {
 // replicas of web and its edge.
 func soakResources(t *Tool) []resource {
 	var out []resource
-	for _, name := range append(soakWebContainers(t.Project)[1:], t.Project+"-web"+stack.EdgeSuffix+"-1") {
+	for _, name := range append(soakWebContainers(t.Project)[1:], t.Project+"-web"+edgeSuffix+"-1") {
 		out = append(out, resource{"container", name, t.OwnerLabel, t.Project})
 	}
 	return out
@@ -103,7 +108,7 @@ func soakResources(t *Tool) []resource {
 
 // setUpSoak gives the soak its own copy of app/, its own free port and the
 // override file, and stackctl on both files.
-func (r *Runner) setUpSoak(workspace string) error {
+func (r *Runner) setUpSoak(ctx context.Context, workspace string) error {
 	appDir := filepath.Join(workspace, "soak-app")
 	appSrc := filepath.Join(r.cfg.RepoDir, "app")
 	if err := copyDir(appSrc, appDir); err != nil {
@@ -117,7 +122,7 @@ func (r *Runner) setUpSoak(workspace string) error {
 	if err := os.WriteFile(override, []byte(soakOverride(0)), 0o644); err != nil {
 		return err
 	}
-	t, err := NewStackctl(r.cfg.StackctlBin, StackSetup{
+	t, err := NewStackctl(ctx, r.cfg.StackctlBin, StackSetup{
 		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.SoakProject,
 		Env: builtinEnv(r.cfg.RepoDir, appDir, port), Port: port, AppDir: appDir,
 	})

@@ -15,8 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 func TestSoakIsNotInTheDefaultSuites(t *testing.T) {
@@ -41,34 +39,36 @@ func TestSoakIsNotInTheDefaultSuites(t *testing.T) {
 // web without a new image.
 func TestSoakOverrideChangesWebOnly(t *testing.T) {
 	dir := t.TempDir()
-	load := func(n int) *stack.Stack {
+	load := func(n int) *stackConfig {
 		t.Helper()
 		override := filepath.Join(dir, "override.yaml")
 		if err := os.WriteFile(override, []byte(soakOverride(n)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		st, err := stack.Load(context.Background(), stack.LoadOptions{
-			Files:       []string{"../internal/stack/builtin/compose.yaml", override},
-			ProjectName: "bench-soak",
-			Environment: map[string]string{"WEB_PORT": "5123", "APP_DIR": dir},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
+		return resolveForTest(t, []string{builtinFile, override}, "bench-soak", map[string]string{"WEB_PORT": "5123", "APP_DIR": dir})
 	}
-	env := func(st *stack.Stack, service string) []stack.EnvVar {
-		svc, ok := st.Service(service)
+	// env is a service's environment, NAME=value, sorted.
+	env := func(st *stackConfig, service string) []string {
+		svc, ok := st.Services[service]
 		if !ok {
 			t.Fatalf("no service %s", service)
 		}
-		return svc.Environment
+		var out []string
+		for k, v := range svc.Environment {
+			value := ""
+			if v != nil {
+				value = *v
+			}
+			out = append(out, k+"="+value)
+		}
+		slices.Sort(out)
+		return out
 	}
 	one, two := load(1), load(2)
-	round := func(vars []stack.EnvVar) string {
-		for _, v := range vars {
-			if v.Name == soakRoundVar {
-				return v.Value
+	round := func(vars []string) string {
+		for _, kv := range vars {
+			if v, ok := strings.CutPrefix(kv, soakRoundVar+"="); ok {
+				return v
 			}
 		}
 		return ""
@@ -77,7 +77,7 @@ func TestSoakOverrideChangesWebOnly(t *testing.T) {
 		t.Errorf("web's %s = %q, %q; want 1 and 2", soakRoundVar, round(env(one, "web")), round(env(two, "web")))
 	}
 	// The merge keeps the file's own variables.
-	if !slices.ContainsFunc(env(one, "web"), func(v stack.EnvVar) bool { return v.Name == "PORT" && v.Value == "5000" }) {
+	if !slices.Contains(env(one, "web"), "PORT=5000") {
 		t.Errorf("web lost the file's PORT: %+v", env(one, "web"))
 	}
 	for _, service := range []string{"db", "cache", "migrate"} {

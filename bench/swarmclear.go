@@ -8,8 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/backend/swarm"
-	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/volume"
 )
 
 // clearPoll is the pause between two looks at what a teardown left.
@@ -68,54 +71,69 @@ func (r *swarmRunner) clear(ctx context.Context, round int, c *swarmCopy) error 
 // what still runs of it on any node.
 func (r *swarmRunner) swarmLeft(ctx context.Context, c *swarmCopy) ([]string, error) {
 	m := r.target.Manager
-	labels := map[string]string{swarm.LabelNamespace: c.project}
+	ns := labelFilters(map[string]string{labelNamespace: c.project})
 	var left []string
-	services, err := m.ServiceList(ctx, labels)
+	services, err := m.ServiceList(ctx, swarm.ServiceListOptions{Filters: ns})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list the services of %s: %w", c.project, err)
 	}
 	for _, s := range services {
-		left = append(left, "service "+s.Name)
+		left = append(left, "service "+s.Spec.Name)
 	}
-	for _, n := range c.model.Networks {
-		if n.External {
-			continue
-		}
-		found, err := m.NetworkList(ctx, n.Name)
+	for _, name := range c.config.ownNetworks() {
+		found, err := m.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("list the networks named %s: %w", name, err)
 		}
 		// The engine's name filter matches parts of names too.
-		if slices.ContainsFunc(found, func(f engine.Network) bool { return f.Name == n.Name }) {
-			left = append(left, "network "+n.Name)
+		if slices.ContainsFunc(found, func(f network.Summary) bool { return f.Name == name }) {
+			left = append(left, "network "+name)
 		}
 	}
-	secrets, err := m.SecretList(ctx, labels)
+	secrets, err := m.SecretList(ctx, swarm.SecretListOptions{Filters: ns})
 	if err != nil {
-		return nil, err
-	}
-	configs, err := m.ConfigList(ctx, labels)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list the secrets of %s: %w", c.project, err)
 	}
 	for _, o := range secrets {
-		left = append(left, "secret "+o.Name)
+		left = append(left, "secret "+o.Spec.Name)
+	}
+	configs, err := m.ConfigList(ctx, swarm.ConfigListOptions{Filters: ns})
+	if err != nil {
+		return nil, fmt.Errorf("list the configs of %s: %w", c.project, err)
 	}
 	for _, o := range configs {
-		left = append(left, "config "+o.Name)
+		left = append(left, "config "+o.Spec.Name)
 	}
 	for _, n := range r.target.Nodes {
-		containers, err := n.Engine.ContainerList(ctx, labels)
+		containers, err := projectContainers(ctx, n, c.project)
 		if err != nil {
 			return nil, err
 		}
 		for _, ct := range containers {
-			if live(ct.State) {
-				left = append(left, fmt.Sprintf("%s container %s on %s", ct.State, ct.Name, n.Name))
+			if live(string(ct.State)) {
+				left = append(left, fmt.Sprintf("%s container %s on %s", ct.State, containerName(ct), n.Name))
 			}
 		}
 	}
 	return left, nil
+}
+
+// projectContainers are the containers of project's tasks on node, in any
+// state.
+func projectContainers(ctx context.Context, node SwarmNode, project string) ([]container.Summary, error) {
+	list, err := node.Engine.ContainerList(ctx, container.ListOptions{All: true, Filters: labelFilters(map[string]string{labelNamespace: project})})
+	if err != nil {
+		return nil, fmt.Errorf("list the containers of %s on %s: %w", project, node.Name, err)
+	}
+	return list, nil
+}
+
+// containerName is a listed container's name, without the engine's "/".
+func containerName(c container.Summary) string {
+	if len(c.Names) == 0 {
+		return c.ID
+	}
+	return strings.TrimPrefix(c.Names[0], "/")
 }
 
 // containersLeft counts the project's containers on every node, in any
@@ -123,7 +141,7 @@ func (r *swarmRunner) swarmLeft(ctx context.Context, c *swarmCopy) ([]string, er
 func (r *swarmRunner) containersLeft(ctx context.Context, project string) (int, error) {
 	n := 0
 	for _, node := range r.target.Nodes {
-		containers, err := node.Engine.ContainerList(ctx, map[string]string{swarm.LabelNamespace: project})
+		containers, err := projectContainers(ctx, node, project)
 		if err != nil {
 			return 0, err
 		}
@@ -141,32 +159,31 @@ func live(s string) bool {
 // and volumes on every node, waiting for a removed task's container that
 // still holds a volume to go, and names what it removed.
 func (r *swarmRunner) removeLeftovers(ctx context.Context, project string) ([]string, error) {
-	labels := map[string]string{swarm.LabelNamespace: project}
 	var removed []string
 	var errs []error
 	for _, n := range r.target.Nodes {
-		containers, err := n.Engine.ContainerList(ctx, labels)
+		containers, err := projectContainers(ctx, n, project)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("list containers on %s: %w", n.Name, err))
+			errs = append(errs, err)
 			continue
 		}
 		for _, ct := range containers {
-			if err := n.Engine.ContainerRemove(ctx, ct.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
-				errs = append(errs, fmt.Errorf("remove container %s on %s: %w", ct.Name, n.Name, err))
+			if err := removeContainer(ctx, n.Engine, ct.ID); err != nil && !isNotFound(err) {
+				errs = append(errs, fmt.Errorf("on %s: %w", n.Name, err))
 				continue
 			}
 			removed = append(removed, fmt.Sprintf("%s container of service %s on %s", ct.State, ct.Labels["com.docker.swarm.service.name"], n.Name))
 		}
-		vols, err := n.Engine.VolumeList(ctx, labels)
+		vols, err := n.Engine.VolumeList(ctx, volume.ListOptions{Filters: labelFilters(map[string]string{labelNamespace: project})})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list volumes on %s: %w", n.Name, err))
 			continue
 		}
-		for _, v := range vols {
+		for _, v := range vols.Volumes {
 			var last error
 			err := poll(ctx, clearPoll, func(ctx context.Context) (bool, error) {
-				last = n.Engine.VolumeRemove(ctx, v.Name)
-				return last == nil || errors.Is(last, engine.ErrNotFound), nil
+				last = n.Engine.VolumeRemove(ctx, v.Name, false)
+				return last == nil || isNotFound(last), nil
 			})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("remove volume %s on %s: %w (%w)", v.Name, n.Name, err, last))

@@ -263,13 +263,20 @@ func (r *Report) orderCell(key, tool, service string) string {
 	return cell
 }
 
-// printSwarmLeftovers lists what the teardowns left, each kind once with
-// the rounds it was left in.
+// printSwarmLeftovers lists what the teardowns left.
 func (r *Report) printSwarmLeftovers(w io.Writer) {
 	if len(r.Swarm.Leftovers) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "\nleft on the nodes by the teardown (down -v, stack rm), removed by the benchmark before the next deploy:")
+	for _, line := range r.swarmLeftoverLines() {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+}
+
+// swarmLeftoverLines are what the teardowns left, each kind once with the
+// rounds it was left in.
+func (r *Report) swarmLeftoverLines() []string {
 	var order []string
 	rounds := map[string][]string{}
 	for _, l := range r.Swarm.Leftovers {
@@ -279,9 +286,11 @@ func (r *Report) printSwarmLeftovers(w io.Writer) {
 		}
 		rounds[key] = append(rounds[key], fmt.Sprint(l.Round))
 	}
-	for _, key := range order {
-		fmt.Fprintf(w, "  %s (round %s)\n", key, strings.Join(rounds[key], ", "))
+	lines := make([]string, len(order))
+	for i, key := range order {
+		lines[i] = fmt.Sprintf("%s (round %s)", key, strings.Join(rounds[key], ", "))
 	}
+	return lines
 }
 
 // printSwarmFailures lists the requests no node answered, per update.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/docker/docker/client"
 )
 
 // The swarm comparison: stackctl --swarm against docker stack deploy, on
@@ -41,7 +41,7 @@ type SwarmConfig struct {
 // SwarmTarget is the swarm to run on.
 type SwarmTarget struct {
 	// Manager is a client of the manager's engine, which both tools talk to.
-	Manager *engine.Client
+	Manager *client.Client
 	// Registry is the registry every node pulls from, HOST:PORT.
 	Registry string
 	// Nodes are the swarm's nodes, the manager (whose engine Manager is)
@@ -59,8 +59,8 @@ type SwarmNode struct {
 	Role string
 	// Addr is where this machine reaches the ports the node publishes.
 	Addr string
-	// Engine is the node's own engine, where its volumes live.
-	Engine *engine.Client
+	// Engine is a client of the node's own engine, where its volumes live.
+	Engine *client.Client
 }
 
 // Bounds of the swarm comparison's steps, generous for a loaded 2-core
@@ -97,9 +97,13 @@ func RunSwarm(ctx context.Context, cfg SwarmConfig, target SwarmTarget) (*Report
 	if err != nil {
 		return nil, err
 	}
+	engine, err := describeEngine(ctx, target.Manager)
+	if err != nil {
+		return nil, err
+	}
 	r := &swarmRunner{cfg: cfg, target: target, probe: newProbeClient(), report: &Report{
 		Started: time.Now(), Rounds: cfg.Rounds, Tools: map[string]ToolInfo{}, Machine: readMachine(),
-		Engine: fmt.Sprintf("%s (API %s), swarm manager", target.Manager.Host(), target.Manager.APIVersion()),
+		Engine: engine + ", swarm manager",
 		Swarm:  &SwarmReport{Registry: target.Registry},
 	}}
 	for _, n := range target.Nodes {
@@ -180,11 +184,11 @@ func (r *swarmRunner) setUp(ctx context.Context, s *swarmStack, workspace string
 			return fmt.Errorf("clear what an earlier run left of %s: %w", c.project, err)
 		}
 	}
-	images, err := r.publishImages(ctx, copies[0])
+	images, pushed, err := r.publishImages(ctx, copies[0])
 	if err != nil {
 		return err
 	}
-	if err := r.pullEverywhere(ctx, images); err != nil {
+	if err := r.pullEverywhere(ctx, pushed); err != nil {
 		return err
 	}
 	copies[1].variant.Images = images
@@ -210,43 +214,54 @@ func (r *swarmRunner) setUp(ctx context.Context, s *swarmStack, workspace string
 
 // publishImages builds the images of the stackctl copy's services that
 // have a build section (`stackctl build`) and pushes every image the stack
-// runs to the registry: the references by digest, by service. stackctl's
-// `up` pushes them again, and finds them there.
-func (r *swarmRunner) publishImages(ctx context.Context, c *swarmCopy) (map[string]string, error) {
+// runs to the registry: the references by digest, by service. It pushes
+// stackctl's edge image as well, whether or not the stack runs an edge:
+// stackctl's `up` pushes what it runs again, and finds all of it there.
+func (r *swarmRunner) publishImages(ctx context.Context, c *swarmCopy) (map[string]string, []string, error) {
 	r.logf("%s: building with `stackctl build` and pushing the images to %s", c.stack.Key, r.target.Registry)
 	if _, err := c.tool.run(ctx, []string{"build"}); err != nil {
-		return nil, fmt.Errorf("build the images: %w", err)
+		return nil, nil, fmt.Errorf("build the images: %w", err)
 	}
-	refs := map[string]string{}
+	byService := map[string]string{}
 	byImage := map[string]string{}
-	for _, svc := range c.model.Services {
-		if ref, ok := byImage[svc.Image]; ok {
-			refs[svc.Name] = ref
-			continue
+	push := func(image string) (string, error) {
+		if ref, ok := byImage[image]; ok {
+			return ref, nil
 		}
 		// The stacks' images are named without a registry (postgres:15,
 		// bench-sw-s-app:latest): the same name in the registry is the
 		// one stackctl pushes to.
-		ref, err := r.target.Push(ctx, svc.Image, svc.Image)
+		ref, err := r.target.Push(ctx, image, image)
 		if err != nil {
-			return nil, fmt.Errorf("push %s: %w", svc.Image, err)
+			return "", fmt.Errorf("push %s: %w", image, err)
 		}
-		byImage[svc.Image], refs[svc.Name] = ref, ref
+		byImage[image] = ref
+		return ref, nil
 	}
-	return refs, nil
+	for _, svc := range c.config.serviceNames() {
+		ref, err := push(c.config.image(svc))
+		if err != nil {
+			return nil, nil, err
+		}
+		byService[svc] = ref
+	}
+	if _, err := push(edgeImage); err != nil {
+		return nil, nil, err
+	}
+	return byService, slices.Collect(maps.Values(byImage)), nil
 }
 
 // pullEverywhere pulls every image by digest onto every node that is not
 // the manager (which has them: it pushed them), so that no deploy, of
 // either tool, pays for a node's first pull: the comparison is of the
 // tools, not of the registry.
-func (r *swarmRunner) pullEverywhere(ctx context.Context, images map[string]string) error {
-	refs := slices.Compact(slices.Sorted(maps.Values(images)))
+func (r *swarmRunner) pullEverywhere(ctx context.Context, refs []string) error {
+	refs = slices.Compact(slices.Sorted(slices.Values(refs)))
 	r.logf("pulling %d images onto every worker", len(refs))
 	for _, n := range r.target.Nodes[1:] {
 		for _, ref := range refs {
-			if err := n.Engine.ImagePull(ctx, ref, nil); err != nil {
-				return fmt.Errorf("pull %s onto %s: %w", ref, n.Name, err)
+			if err := pullImage(ctx, n.Engine, ref); err != nil {
+				return fmt.Errorf("pull onto %s: %w", n.Name, err)
 			}
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/backend/swarm"
-	"github.com/stackctl/stackctl/internal/engine"
-	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
 )
 
 // What the swarm comparison measures of each deploy: the first 200 and the
@@ -65,30 +65,46 @@ func (r *swarmRunner) measureDeploy(ctx context.Context, round int, c *swarmCopy
 	return began, nil
 }
 
-// settle waits until every service of the copy that keeps running (not a
-// one-shot) has all its replicas running, none of them being updated: the
-// swarm has finished the deploy, whatever the command said. (docker stack
-// deploy returns before any task runs.)
+// settle waits until the swarm has every service of the copy's file that
+// keeps running (not a one-shot), and every service it holds of the
+// project but the one-shots (a tool's own too, as stackctl's edge) runs
+// all the replicas it wants, none of them being updated: the swarm has
+// finished the deploy, whatever the command said. (docker stack deploy
+// returns before any task runs.)
 func (r *swarmRunner) settle(ctx context.Context, c *swarmCopy) error {
 	ctx, cancel := context.WithTimeout(ctx, swarmSettleTimeout)
 	defer cancel()
+	oneShots := map[string]bool{}
+	for _, svc := range c.config.serviceNames() {
+		if c.config.oneShot(svc) {
+			oneShots[c.serviceName(svc)] = true
+		}
+	}
 	var pending []string
 	err := poll(ctx, swarmPoll, func(ctx context.Context) (bool, error) {
-		list, err := r.target.Manager.ServiceList(ctx, map[string]string{swarm.LabelNamespace: c.project})
+		list, err := r.target.Manager.ServiceList(ctx, swarm.ServiceListOptions{
+			Filters: labelFilters(map[string]string{labelNamespace: c.project}), Status: true,
+		})
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("list the services of %s: %w", c.project, err)
 		}
 		pending = pending[:0]
-		for _, svc := range c.model.Services {
-			if svc.OneShot {
+		for _, svc := range c.config.serviceNames() {
+			name := c.serviceName(svc)
+			if !oneShots[name] && !slices.ContainsFunc(list, func(s swarm.Service) bool { return s.Spec.Name == name }) {
+				pending = append(pending, svc+" missing")
+			}
+		}
+		for _, s := range list {
+			if oneShots[s.Spec.Name] {
 				continue
 			}
-			i := slices.IndexFunc(list, func(s engine.Service) bool { return s.Name == c.serviceName(svc.Name) })
-			switch {
-			case i < 0:
-				pending = append(pending, svc.Name+" missing")
-			case list[i].Running != uint64(svc.Replicas) || list[i].Update.State == "updating":
-				pending = append(pending, fmt.Sprintf("%s %d/%d running", svc.Name, list[i].Running, svc.Replicas))
+			var running, desired uint64
+			if st := s.ServiceStatus; st != nil {
+				running, desired = st.RunningTasks, st.DesiredTasks
+			}
+			if desired == 0 || running != desired || (s.UpdateStatus != nil && s.UpdateStatus.State == swarm.UpdateStateUpdating) {
+				pending = append(pending, fmt.Sprintf("%s %d/%d running", s.Spec.Name, running, desired))
 			}
 		}
 		return len(pending) == 0, nil
@@ -105,35 +121,37 @@ func (r *swarmRunner) settle(ctx context.Context, c *swarmCopy) error {
 // holds a task with a healthcheck in starting until its first probe
 // passes), a service_completed_successfully one's first task completed.
 func (r *swarmRunner) orderRow(ctx context.Context, round int, c *swarmCopy, began time.Time) error {
-	web, _ := c.model.Service(c.stack.Web)
-	webTasks, err := r.target.Manager.TaskList(ctx, engine.TaskFilter{Service: c.serviceName(web.Name)})
+	web := c.config.Services[c.stack.Web]
+	webTasks, err := r.tasks(ctx, c.serviceName(c.stack.Web))
 	if err != nil {
 		return err
 	}
 	if len(webTasks) == 0 {
 		return fmt.Errorf("web has no tasks")
 	}
-	first := slices.MinFunc(webTasks, func(a, b engine.Task) int { return a.Created.Compare(b.Created) }).Created
+	first := slices.MinFunc(webTasks, func(a, b swarm.Task) int { return a.CreatedAt.Compare(b.CreatedAt) }).CreatedAt
 	row := SwarmOrder{Round: round, Tool: c.tool.Name, Stack: c.stack.Key, WebCreated: first.Sub(began).Seconds()}
-	for _, d := range web.DependsOn {
-		state := ""
-		switch d.Condition {
-		case stack.ServiceHealthy:
-			state = "running"
-		case stack.ServiceCompletedSuccessfully:
-			state = "complete"
+	for _, service := range slices.Sorted(maps.Keys(web.DependsOn)) {
+		condition := web.DependsOn[service].Condition
+		var state swarm.TaskState
+		switch condition {
+		case conditionHealthy:
+			state = swarm.TaskStateRunning
+		case conditionCompleted:
+			state = swarm.TaskStateComplete
 		default:
 			continue
 		}
-		tasks, err := r.target.Manager.TaskList(ctx, engine.TaskFilter{Service: c.serviceName(d.Service)})
+		tasks, err := r.tasks(ctx, c.serviceName(service))
 		if err != nil {
 			return err
 		}
-		dep := SwarmDepReady{Service: d.Service, Condition: string(d.Condition), WebFirst: true}
+		dep := SwarmDepReady{Service: service, Condition: condition, WebFirst: true}
 		for _, t := range tasks {
-			if t.State == state && (!dep.Ready || t.StatusAt.Sub(began).Seconds() < dep.ReadyAt) {
-				dep.Ready, dep.ReadyAt = true, t.StatusAt.Sub(began).Seconds()
-				dep.WebFirst = first.Before(t.StatusAt)
+			at := t.Status.Timestamp
+			if t.Status.State == state && (!dep.Ready || at.Sub(began).Seconds() < dep.ReadyAt) {
+				dep.Ready, dep.ReadyAt = true, at.Sub(began).Seconds()
+				dep.WebFirst = first.Before(at)
 			}
 		}
 		if !dep.Ready {
@@ -144,6 +162,15 @@ func (r *swarmRunner) orderRow(ctx context.Context, round int, c *swarmCopy, beg
 	r.report.Swarm.Order = append(r.report.Swarm.Order, row)
 	r.logf("round %d/%d  %-12s  %s", round, r.cfg.Rounds, c.tool.Name, row)
 	return nil
+}
+
+// tasks are the swarm's tasks of a service, in every state.
+func (r *swarmRunner) tasks(ctx context.Context, service string) ([]swarm.Task, error) {
+	list, err := r.target.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", service))})
+	if err != nil {
+		return nil, fmt.Errorf("list the tasks of %s: %w", service, err)
+	}
+	return list, nil
 }
 
 // measureUpdate adds the round's variable to web's environment, redeploys
@@ -199,43 +226,51 @@ func (r *swarmRunner) measureUpdate(ctx context.Context, round int, c *swarmCopy
 // swarm's clock).
 func (r *swarmRunner) waitUpdated(ctx context.Context, service string, round int) (time.Time, error) {
 	want := fmt.Sprintf("%s=%d", swarmUpdateVar, round)
-	var last engine.Service
+	var last swarm.UpdateStatus
 	err := poll(ctx, swarmPoll, func(ctx context.Context) (bool, error) {
-		s, err := r.target.Manager.ServiceInspect(ctx, service)
+		s, _, err := r.target.Manager.ServiceInspectWithRaw(ctx, service, swarm.ServiceInspectOptions{})
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("inspect service %s: %w", service, err)
 		}
-		last = s
+		// The engine matches IDs by prefix too: only the exact name is
+		// the copy's service.
+		if s.Spec.Name != service {
+			return false, fmt.Errorf("inspect service %s: the engine answered with %s", service, s.Spec.Name)
+		}
+		last = swarm.UpdateStatus{}
+		if s.UpdateStatus != nil {
+			last = *s.UpdateStatus
+		}
 		if cs := s.Spec.TaskTemplate.ContainerSpec; cs == nil || !slices.Contains(cs.Env, want) {
 			return false, nil // the tool has not changed the spec yet
 		}
-		switch s.Update.State {
-		case "completed":
+		switch last.State {
+		case swarm.UpdateStateCompleted:
 			return true, nil
-		case "", "updating":
+		case "", swarm.UpdateStateUpdating:
 			return false, nil
 		}
-		return false, fmt.Errorf("the update of %s ended %s: %s", service, s.Update.State, s.Update.Message)
+		return false, fmt.Errorf("the update of %s ended %s: %s", service, last.State, last.Message)
 	})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("wait for the swarm to complete the update of %s (last state %q): %w", service, last.Update.State, err)
+		return time.Time{}, fmt.Errorf("wait for the swarm to complete the update of %s (last state %q): %w", service, last.State, err)
 	}
-	if last.Update.CompletedAt.IsZero() {
+	if last.CompletedAt == nil || last.CompletedAt.IsZero() {
 		return time.Now(), nil
 	}
-	return last.Update.CompletedAt, nil
+	return *last.CompletedAt, nil
 }
 
 // taskStates says what became of each task, for a dependency that was
 // never ready: its state, when, its exit code and error.
-func taskStates(tasks []engine.Task, began time.Time) []string {
+func taskStates(tasks []swarm.Task, began time.Time) []string {
 	var out []string
 	for _, t := range tasks {
-		what := fmt.Sprintf("%s at +%.3fs", t.State, t.StatusAt.Sub(began).Seconds())
-		if t.ExitCode != 0 {
-			what += fmt.Sprintf(", exit %d", t.ExitCode)
+		what := fmt.Sprintf("%s at +%.3fs", t.Status.State, t.Status.Timestamp.Sub(began).Seconds())
+		if cs := t.Status.ContainerStatus; cs != nil && cs.ExitCode != 0 {
+			what += fmt.Sprintf(", exit %d", cs.ExitCode)
 		}
-		if msg := cmp.Or(t.Err, t.Message); msg != "" {
+		if msg := cmp.Or(t.Status.Err, t.Status.Message); msg != "" {
 			what += ": " + msg
 		}
 		out = append(out, what)

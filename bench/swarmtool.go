@@ -11,9 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/stackctl/stackctl/internal/backend/swarm"
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // The two tools of the swarm comparison, each deploying its own copy of a
@@ -29,6 +26,11 @@ const (
 
 // swarmTools are the tools, in the order the first round runs them.
 var swarmTools = []string{toolStackctl, toolStackDeploy}
+
+// labelNamespace is the label docker stack deploy puts on everything of a
+// stack, valued the stack's name, the project; stackctl --swarm does the
+// same. Both name a stack's services <project>_<service> (serviceName).
+const labelNamespace = "com.docker.stack.namespace"
 
 // swarmUpdateVar is the variable the update adds to web's environment,
 // valued the round's number.
@@ -90,8 +92,8 @@ type swarmCopy struct {
 	// tools interpolate it with.
 	file string
 	env  map[string]string
-	// model is the file shaped for the swarm (Scale applied).
-	model *stack.Stack
+	// config is the file as stackctl resolves it under the copy's project.
+	config *stackConfig
 	// dir holds the files written for this copy: stackctl's override, or
 	// stack deploy's variant.
 	dir string
@@ -115,18 +117,20 @@ func newSwarmCopy(ctx context.Context, cfg SwarmConfig, registry string, s *swar
 		c.port = port
 		c.env = builtinEnv(cfg.RepoDir, filepath.Join(cfg.RepoDir, "app"), port)
 	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{c.file}, ProjectName: c.project, Environment: c.env})
+	st, err := resolveStack(ctx, cfg.StackctlBin, []string{c.file}, c.project, c.env)
 	if err != nil {
-		return nil, fmt.Errorf("load %s as project %s: %w", c.file, c.project, err)
+		return nil, err
 	}
-	if err := st.ApplyShape(stack.Shape{Scale: s.Scale, Distributed: true}); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.file, err)
-	}
-	if _, ok := st.Service(s.Web); !ok {
+	if _, ok := st.Services[s.Web]; !ok {
 		return nil, fmt.Errorf("%s has no service %s", c.file, s.Web)
 	}
-	c.model = st
-	c.tool = &Tool{Name: tool, Project: c.project, Port: c.port, env: envList(c.env), scrubEnvPrefix: "COMPOSE_"}
+	for svc := range s.Scale {
+		if _, ok := st.Services[svc]; !ok {
+			return nil, fmt.Errorf("%s has no service %s to scale", c.file, svc)
+		}
+	}
+	c.config = st
+	c.tool = &Tool{Name: tool, Project: c.project, Port: c.port, env: envList(c.env), scrubComposeEnv: true}
 	switch tool {
 	case toolStackctl:
 		c.tool.Version = "built from this checkout (" + cfg.StackctlBin + ")"
@@ -231,7 +235,7 @@ func (c *swarmCopy) teardown(ctx context.Context) (Invocation, error) {
 
 // serviceName is the swarm's name of a service of the copy: both tools
 // name it <project>_<service>.
-func (c *swarmCopy) serviceName(service string) string { return swarm.ServiceName(c.project, service) }
+func (c *swarmCopy) serviceName(service string) string { return c.project + "_" + service }
 
 // urls are web's published port on every node, as this machine reaches it.
 func (c *swarmCopy) urls(nodes []SwarmNode) []string {

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/stackctl/stackctl/internal/progress"
 )
 
 // Tool is one of the two command lines under test, bound to its own project,
@@ -45,8 +43,9 @@ type Tool struct {
 	env      []string // added to the environment
 	upArgs   func(build bool) []string
 	downArgs func(volumes bool) []string
-	// scrubEnvPrefix drops inherited variables with this prefix.
-	scrubEnvPrefix string
+	// scrubComposeEnv drops the inherited COMPOSE_* variables: -p and -f
+	// say what runs.
+	scrubComposeEnv bool
 	// events says the tool writes --progress json events on stderr.
 	events bool
 	// WaitsForHealth says UpWait returns only once every service with a
@@ -66,7 +65,7 @@ type Invocation struct {
 	Took   time.Duration
 	Output string
 	// Events are the tool's progress events, stackctl only.
-	Events []progress.Event
+	Events []progressEvent
 	// MaxRSSKiB is the largest resident set, in KiB, of the tool's process
 	// or of any descendant it waited for (for `docker compose`: the docker
 	// CLI or the Compose plugin it runs), as the maxrss wrapper read it
@@ -143,21 +142,34 @@ func (t *Tool) run(ctx context.Context, args []string) (Invocation, error) {
 }
 
 func (t *Tool) inheritedEnv() []string {
-	env := os.Environ()
-	if t.scrubEnvPrefix == "" {
-		return env
+	if !t.scrubComposeEnv {
+		return os.Environ()
 	}
-	return slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, t.scrubEnvPrefix) })
+	return withoutComposeEnv(os.Environ())
+}
+
+// progressEvent is one line of stackctl's `--progress json`: one step of
+// work on one resource.
+type progressEvent struct {
+	Time time.Time `json:"time"`
+	// Resource names what the event is about: "container web-app",
+	// "image postgres:15".
+	Resource string `json:"resource"`
+	// Status is a short word or phrase: "creating", "started", "healthy".
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Level is "info" or, for a problem, "error".
+	Level string `json:"level,omitempty"`
 }
 
 // parseEvents picks stackctl's JSON progress events out of its stderr,
 // skipping the plain summary lines around them.
-func parseEvents(stderr []byte) []progress.Event {
-	var events []progress.Event
+func parseEvents(stderr []byte) []progressEvent {
+	var events []progressEvent
 	sc := bufio.NewScanner(bytes.NewReader(stderr))
 	sc.Buffer(nil, 1<<20) // a build step can print a long line
 	for sc.Scan() {
-		var e progress.Event
+		var e progressEvent
 		if json.Unmarshal(sc.Bytes(), &e) == nil && !e.Time.IsZero() {
 			events = append(events, e)
 		}
@@ -188,11 +200,11 @@ type StackSetup struct {
 
 // NewStackctl is stackctl at bin, run on the setup's file and project with
 // --progress json so each run's timeline says where its time went.
-func NewStackctl(bin string, s StackSetup) (*Tool, error) {
+func NewStackctl(ctx context.Context, bin string, s StackSetup) (*Tool, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("find stackctl (build it with `make build`): %w", err)
 	}
-	names, err := namesFor(s.ComposeFile, s.Project, s.Env)
+	names, err := namesFor(ctx, bin, []string{s.ComposeFile}, s.Project, s.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -201,10 +213,10 @@ func NewStackctl(bin string, s StackSetup) (*Tool, error) {
 		Port: s.Port, AppDir: s.AppDir, events: true,
 		// `stackctl up` waits until every service is healthy, probing
 		// itself as well as reading the engine's verdicts.
-		WaitsForHealth: true,
-		argv:           []string{bin, "-p", s.Project, "-f", s.ComposeFile, "--progress", "json"},
-		env:            envList(s.Env),
-		scrubEnvPrefix: "COMPOSE_",
+		WaitsForHealth:  true,
+		argv:            []string{bin, "-p", s.Project, "-f", s.ComposeFile, "--progress", "json"},
+		env:             envList(s.Env),
+		scrubComposeEnv: true,
 		upArgs: func(build bool) []string {
 			args := []string{"up"}
 			if build {
@@ -226,15 +238,16 @@ func NewStackctl(bin string, s StackSetup) (*Tool, error) {
 
 // NewCompose is Docker Compose on the setup's file and project: `docker
 // compose` (v2 or later) when the plugin answers, else Debian's
-// `docker-compose` v1. Both tools name what they make alike: Compose's
-// names, for the same file and project.
-func NewCompose(ctx context.Context, s StackSetup) (*Tool, error) {
+// `docker-compose` v1. Both tools name what they make alike, Compose's
+// names for the same file and project: stackctl (the binary at
+// stackctlBin) resolves them.
+func NewCompose(ctx context.Context, stackctlBin string, s StackSetup) (*Tool, error) {
 	argv, version, err := findCompose(ctx)
 	if err != nil {
 		return nil, err
 	}
 	canWait := composeCanWait(ctx, argv)
-	names, err := namesFor(s.ComposeFile, s.Project, s.Env)
+	names, err := namesFor(ctx, stackctlBin, []string{s.ComposeFile}, s.Project, s.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +260,7 @@ func NewCompose(ctx context.Context, s StackSetup) (*Tool, error) {
 		env: append(envList(s.Env), "DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false"),
 		// The caller's COMPOSE_* settings (project, files, profiles) must
 		// not change which stack runs: -p and -f say that.
-		scrubEnvPrefix: "COMPOSE_",
+		scrubComposeEnv: true,
 		upArgs: func(build bool) []string {
 			args := []string{"up", "-d"}
 			if build {
@@ -319,10 +332,10 @@ func envList(env map[string]string) []string {
 // run under so that their peak memory is theirs alone (see its doc).
 func buildMaxRSS(ctx context.Context, repoDir, dir string) (string, error) {
 	out := filepath.Join(dir, "maxrss")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./bench/cmd/maxrss")
-	cmd.Dir = repoDir
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/maxrss")
+	cmd.Dir = filepath.Join(repoDir, "bench") // the benchmarks' module
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the maxrss wrapper (go build ./bench/cmd/maxrss): %w\n%s", err, msg)
+		return "", fmt.Errorf("build the maxrss wrapper (go build ./cmd/maxrss in bench/): %w\n%s", err, msg)
 	}
 	return out, nil
 }

@@ -3,7 +3,7 @@
 // the runs' min-max ranges (see bench.Judge). It exits 1 when anything
 // regressed, so it can gate a change, and 2 when it cannot compare.
 //
-//	go run ./bench/cmd/benchcompare OLD.json NEW.json
+//	go run ./cmd/benchcompare OLD.json NEW.json   (in bench/)
 package main
 
 import (

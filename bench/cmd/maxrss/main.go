@@ -8,7 +8,7 @@
 // vfork, so the child shares its parent's memory until then, and the kernel
 // keeps that high-water mark across the exec). Measured from stackbench
 // itself, every tool would seem to use at least as much as stackbench.
-// This program uses about 2 MiB, and says how much in its report, so a
+// This program stays small, and says how much it used in its report, so a
 // reading at or below that is known to be only an upper bound.
 //
 //	maxrss CMD [ARG...]

@@ -1,10 +1,12 @@
 // Command stackbench times stackctl against Docker Compose on the same stacks
-// and the same engine: see package bench. Run it from the repository root
-// (`make bench`); it needs root, a local engine and the stacks' images.
+// and the same engine: see package bench. Run it in bench/ (`make bench`
+// does), where its default paths lead; it needs root, a local engine, the
+// stacks' images and a stackctl binary (`make build`).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -18,14 +20,6 @@ import (
 )
 
 func main() {
-	// Run as the runner's load probe: time one load and plan, and exit.
-	if probe, err := bench.RunLoadProbe(os.Stdout); probe {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "stackbench: load probe:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "stackbench: error:", err)
 		os.Exit(1)
@@ -34,25 +28,37 @@ func main() {
 
 func run() error {
 	var (
-		cfg       bench.Config
-		jsonPath  string
-		chartsDir string
-		fromPath  string
+		cfg        bench.Config
+		jsonPath   string
+		chartsDir  string
+		fromPaths  []string
+		docsPath   string
+		docsCharts string
 	)
 	flag.IntVar(&cfg.Rounds, "rounds", 5, "rounds per scenario and tool")
 	flag.StringVar(&jsonPath, "json", "", "also write the results as JSON to this path")
 	flag.StringVar(&chartsDir, "charts", "", "also draw the results as PNG charts into this directory")
-	flag.StringVar(&fromPath, "from", "", "run nothing: read the results of an earlier run from this JSON file (-json), print them and draw its charts (with -charts)")
-	flag.StringVar(&cfg.RepoDir, "repo", ".", "repository root (its app/ is copied, never changed)")
-	flag.StringVar(&cfg.StackctlBin, "stackctl", "bin/stackctl", "the stackctl binary to measure")
-	flag.StringVar(&cfg.ComposeFile, "compose-file", "internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
+	flag.Func("from", "run nothing: read the results of earlier runs from these JSON files (-json; repeat the flag or separate them with commas), "+
+		"print each and draw its charts (with -charts), or write the benchmarks' page from them (with -docs)", func(v string) error {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				fromPaths = append(fromPaths, p)
+			}
+		}
+		return nil
+	})
+	flag.StringVar(&docsPath, "docs", "", "with -from: write the benchmarks' page (markdown) to this path instead of printing, each section from the newest results that measured it")
+	flag.StringVar(&docsCharts, "docs-charts", "charts", "with -docs: the directory of the charts the page shows (drawn with -charts)")
+	flag.StringVar(&cfg.RepoDir, "repo", "..", "repository root (its app/ is copied, never changed)")
+	flag.StringVar(&cfg.StackctlBin, "stackctl", "../bin/stackctl", "the stackctl binary to measure")
+	flag.StringVar(&cfg.ComposeFile, "compose-file", "../internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
 	flag.StringVar(&cfg.StackctlProject, "stackctl-project", "bench-s", "stackctl's project name for the built-in stack")
 	flag.StringVar(&cfg.ComposeProject, "compose-project", "bench-c", "Compose's project name for the built-in stack")
-	flag.StringVar(&cfg.ForeignFile, "foreign-file", "bench/foreign/compose.yaml", "a compose file stackctl does not know, which both tools run")
+	flag.StringVar(&cfg.ForeignFile, "foreign-file", "foreign/compose.yaml", "a compose file stackctl does not know, which both tools run")
 	flag.StringVar(&cfg.ForeignStackctlProject, "foreign-stackctl-project", "bench-fs", "stackctl's project name for the foreign file")
 	flag.StringVar(&cfg.ForeignComposeProject, "foreign-compose-project", "bench-fc", "Compose's project name for the foreign file")
 	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
-		bench.SuiteLoad+" (loading and planning the built-in file), "+
+		bench.SuiteLoad+" (stackctl loading the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
 		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
 		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services); not by default: "+
@@ -70,8 +76,11 @@ func run() error {
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: every setting is a flag (-h lists them)", flag.Args())
 	}
-	if fromPath != "" {
-		return fromResults(fromPath, chartsDir, *timelines)
+	if docsPath != "" && len(fromPaths) == 0 {
+		return errors.New("-docs writes the page from results files: name them with -from")
+	}
+	if len(fromPaths) > 0 {
+		return fromResults(fromPaths, chartsDir, docsPath, docsCharts, *timelines)
 	}
 	if cfg.Rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", cfg.Rounds)
@@ -102,12 +111,6 @@ func run() error {
 		}
 		*p = abs
 	}
-	// The load probe is this program, run again (see main).
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find this program to run it as the load probe: %w", err)
-	}
-	cfg.LoadProbe = []string{exe}
 	cfg.Log = os.Stderr
 	cfg.Skip = map[string]bool{}
 	for name := range strings.SplitSeq(*skip, ",") {
@@ -149,20 +152,71 @@ func run() error {
 	return runErr
 }
 
-// fromResults prints an earlier run's results and draws its charts.
-func fromResults(path, chartsDir string, timelines bool) error {
-	report, err := bench.ReadReport(path)
-	if err != nil {
-		return err
+// fromResults reads earlier runs' results, draws their charts into
+// chartsDir (when given) and then either writes the benchmarks' page to
+// docsPath or, without one, prints each run's table.
+func fromResults(paths []string, chartsDir, docsPath, docsCharts string, timelines bool) error {
+	reports := make([]*bench.Report, len(paths))
+	for i, path := range paths {
+		var err error
+		if reports[i], err = bench.ReadReport(path); err != nil {
+			return err
+		}
 	}
-	report.PrintTable(os.Stdout)
-	if timelines {
-		report.PrintTimelines(os.Stdout)
+	for _, report := range reports {
+		if docsPath == "" {
+			report.PrintTable(os.Stdout)
+			if timelines {
+				report.PrintTimelines(os.Stdout)
+			}
+		}
+		if chartsDir != "" {
+			if err := writeCharts(report, chartsDir); err != nil {
+				return err
+			}
+		}
 	}
-	if chartsDir == "" {
+	if docsPath == "" {
 		return nil
 	}
-	return writeCharts(report, chartsDir)
+	return writeDocs(paths, reports, docsPath, docsCharts)
+}
+
+// writeDocs writes the benchmarks' page to docsPath from reports, read
+// from paths, linking the results files and the charts in chartsDir
+// relative to the page.
+func writeDocs(paths []string, reports []*bench.Report, docsPath, chartsDir string) error {
+	pageDir, err := filepath.Abs(filepath.Dir(docsPath))
+	if err != nil {
+		return fmt.Errorf("find the page's directory: %w", err)
+	}
+	link := func(p string) (string, error) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", fmt.Errorf("link %s from the page: %w", p, err)
+		}
+		rel, err := filepath.Rel(pageDir, abs)
+		if err != nil {
+			return "", fmt.Errorf("link %s from the page: %w", p, err)
+		}
+		return filepath.ToSlash(rel), nil
+	}
+	docs := bench.Docs{ChartsDir: chartsDir}
+	if docs.ChartsLink, err = link(chartsDir); err != nil {
+		return err
+	}
+	for i, path := range paths {
+		l, err := link(path)
+		if err != nil {
+			return err
+		}
+		docs.Sources = append(docs.Sources, bench.DocsSource{Link: l, Report: reports[i]})
+	}
+	if err := docs.WriteFile(docsPath); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "stackbench: page written to", docsPath)
+	return nil
 }
 
 func writeCharts(report *bench.Report, dir string) error {

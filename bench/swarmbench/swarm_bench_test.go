@@ -1,4 +1,4 @@
-package bench
+package swarmbench
 
 import (
 	"context"
@@ -12,20 +12,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/client"
+
+	"github.com/stackctl/stackctl/bench"
 	"github.com/stackctl/stackctl/internal/enginetest"
 )
 
 // The swarm comparison's settings: `make bench-swarm` passes them after
-// -args. Paths are the repository root's (this test runs in bench/).
+// -args. Relative paths are the repository root's (this test runs in
+// bench/swarmbench).
 var (
 	swarmRounds    = flag.Int("swarm.rounds", 3, "rounds: each a fresh deploy of each stack by each tool")
-	swarmStackList = flag.String("swarm.stacks", strings.Join(SwarmStackKeys(), ","), "comma-separated stacks to run: "+strings.Join(SwarmStackKeys(), ", "))
+	swarmStackList = flag.String("swarm.stacks", strings.Join(bench.SwarmStackKeys(), ","), "comma-separated stacks to run: "+strings.Join(bench.SwarmStackKeys(), ", "))
 	swarmJSON      = flag.String("swarm.json", "", "also write the results as JSON to this path")
 	swarmCharts    = flag.String("swarm.charts", "", "also draw the results as PNG charts into this directory")
 	swarmBin       = flag.String("swarm.stackctl", "bin/stackctl", "the stackctl binary to measure (make build)")
 )
 
-// BenchmarkSwarm runs the swarm comparison (RunSwarm) once, whatever b.N,
+// BenchmarkSwarm runs the swarm comparison (bench.RunSwarm) once, whatever b.N,
 // on a swarm of the host engine and two engines in containers
 // (enginetest.Swarm: STACKCTL_INTEGRATION=1, root, and the machine's swarm
 // lock), and prints its table. Not a Go benchmark of a function: the
@@ -48,7 +52,7 @@ func BenchmarkSwarm(b *testing.B) {
 		case <-ctx.Done():
 		}
 	}()
-	repo, err := filepath.Abs("..")
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,13 +68,19 @@ func BenchmarkSwarm(b *testing.B) {
 			stacks = append(stacks, s)
 		}
 	}
-	nodes := []SwarmNode{{ID: cluster.ManagerID, Name: cluster.ManagerName, Role: "manager", Addr: "127.0.0.1", Engine: cluster.Manager}}
+	// The benchmark talks to every engine through clients of its own.
+	nodes := []bench.SwarmNode{{ID: cluster.ManagerID, Name: cluster.ManagerName, Role: "manager", Addr: "127.0.0.1", Engine: cluster.ManagerAPI}}
 	for _, w := range cluster.Workers {
-		nodes = append(nodes, SwarmNode{ID: w.NodeID, Name: w.Name, Role: "worker", Addr: w.IP, Engine: w.Client})
+		cli, err := client.NewClientWithOpts(client.WithHost(w.Host), client.WithAPIVersionNegotiation())
+		if err != nil {
+			b.Fatalf("a client of worker %s at %s: %v", w.Name, w.Host, err)
+		}
+		defer cli.Close()
+		nodes = append(nodes, bench.SwarmNode{ID: w.NodeID, Name: w.Name, Role: "worker", Addr: w.IP, Engine: cli})
 	}
-	report, err := RunSwarm(ctx,
-		SwarmConfig{RepoDir: repo, StackctlBin: fromRepo(*swarmBin), Rounds: *swarmRounds, Stacks: stacks, Log: os.Stdout},
-		SwarmTarget{Manager: cluster.Manager, Registry: cluster.Registry.Addr, Nodes: nodes, Push: cluster.Push})
+	report, err := bench.RunSwarm(ctx,
+		bench.SwarmConfig{RepoDir: repo, StackctlBin: fromRepo(*swarmBin), Rounds: *swarmRounds, Stacks: stacks, Log: os.Stdout},
+		bench.SwarmTarget{Manager: cluster.ManagerAPI, Registry: cluster.Registry.Addr, Nodes: nodes, Push: cluster.Push})
 	if report != nil {
 		report.PrintTable(os.Stdout)
 		if path := fromRepo(*swarmJSON); path != "" {
