@@ -300,13 +300,11 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	return m, nil
 }
 
-// fromSecret is a secret from a file, written to SecretsDir/<target>.
+// fromSecret is a secret from a file, written to SecretsDir/<target>
+// (its uid, gid and mode are refused before: see secretOwner).
 func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
 	if obj.File == "" {
 		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:)", ref.Source)
-	}
-	if ref.UID != "" || ref.GID != "" || ref.Mode != nil {
-		return Secret{}, fmt.Errorf("secret %q: uid, gid and mode are not supported: secrets are written readable by all, owned by root", ref.Source)
 	}
 	target := cmp.Or(ref.Target, ref.Source)
 	if path.IsAbs(target) {
