@@ -32,6 +32,10 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 		if err != nil {
 			return nil, fmt.Errorf("volumes.%s.%w", key, err)
 		}
+		// The backends make volumes with the engine's default driver.
+		if v.Driver != "" && v.Driver != "local" {
+			return nil, fmt.Errorf("volumes.%s.driver: %q is not supported: stackctl makes volumes with the engine's local driver", key, v.Driver)
+		}
 		st.Volumes = append(st.Volumes, Volume{
 			Key: key, Name: cmp.Or(v.Name, p.Name+"_"+key), External: bool(v.External), SingleWriter: x.SingleWriter,
 		})
