@@ -31,6 +31,7 @@ var engineNotes = map[string]string{
 	"services.*.volumes.type":                        "`volume`, `bind` or `tmpfs`",
 	"services.*.volumes.bind.create_host_path":       "accepted; the engine's mount API creates no missing path, so the host path must exist",
 	"services.*.secrets.target":                      "a file name in `" + SecretsDir + "`",
+	"services.*.configs":                             "yes: bind-mounted read-only from its file, which the engine reads on its own host",
 	"volumes.*.driver":                               "`local` only",
 	"secrets.*.name":                                 "accepted, unused: a secret from a file is named after its key",
 	"configs.*.name":                                 "accepted, unused: a config from a file is named after its key",
