@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-unit engine images stack-images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
+.PHONY: up down test test-unit docs engine images stack-images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
 
 up: stack-images build
 	./$(BIN) up
@@ -69,6 +69,11 @@ test-unit:
 	$(GO) test -count=1 ./...
 	cd app && $(GO) test -count=1 ./...
 	$(GO) -C bench test -count=1 ./...
+
+# docs/compose-compatibility.md, from internal/stack's key table; a unit
+# test fails when it is out of date.
+docs:
+	$(GO) generate ./internal/stack/
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when
 # `docker compose` already answers, else built from the Go module proxy.

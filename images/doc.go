@@ -36,9 +36,9 @@
 //     dockerd must get --cgroup-parent=/<unique name>, or its containers'
 //     cgroups would go under the host engine's /docker. On a clean stop the
 //     entrypoint removes the cgroup directories left under that parent;
-//     after a SIGKILL whoever started it must (enginetest.Dind does). It was
-//     tried on a cgroup v1 host (with the unified hierarchy beside the
-//     controllers) only.
+//     after a SIGKILL whoever started it must (enginetest.Dind does). This
+//     handling is written for a cgroup v1 host (with the unified hierarchy
+//     beside the controllers).
 //   - Storage: overlay2 on the container's own /var/lib/docker volume, not
 //     overlay on overlay, where an overlay mount works there; vfs, which
 //     copies every layer in full (slow and large), where it does not. On a
@@ -49,12 +49,12 @@
 //     variant when it is missing; the stand-in does not).
 //   - It has no images and no registry to pull from: a test loads what it
 //     needs from the host engine (InnerEngine.LoadImages, for tests only).
-//   - An engine of 2023: what later API versions add (healthcheck start
-//     intervals, API 1.44, for one) is not there. Swarm's virtual IPs and
-//     routing mesh use the host kernel's IPVS, which the kernel may lack
-//     (the one the swarm harness was tried on has none): there, services
-//     resolve by DNS round robin (endpoint mode dnsrr) and publish ports in
-//     host mode, and overlay (VXLAN) traffic between the nodes flows.
+//   - An engine of API 1.41: what later API versions add (healthcheck
+//     start intervals, API 1.44, for one) is not there. Swarm's virtual IPs
+//     and routing mesh use the host kernel's IPVS, which the kernel may
+//     lack: there, services resolve by DNS round robin (endpoint mode
+//     dnsrr) and publish ports in host mode, and overlay (VXLAN) traffic
+//     between the nodes flows.
 //
 // The stand-in has a healthcheck (`docker version` answers); the official
 // image has none.

@@ -9,9 +9,9 @@ import (
 // ContainerStopping stops a container as ContainerStop does, and tells
 // when its process died, before the stop returns. The engine reports a
 // death ("die") as soon as the process is gone, and answers the stop only
-// once it has also released the container's network and mounts: 0.13 s
-// later on this engine. What only needed the process gone (a dependency
-// stopping after its dependents) need not wait for that.
+// once it has also released the container's network and mounts, which
+// takes it a while longer. What only needed the process gone (a
+// dependency stopping after its dependents) need not wait for that.
 //
 // died closes at the death, or when the stop returns, whichever comes
 // first (the stop of a container that was not running reports none);

@@ -16,8 +16,9 @@ import (
 // BuildCacheRepo is the repository of the images `make test` keeps from one
 // run to the next on purpose: a build's stage images, whose parents are
 // the layers that are slow to make (the app's dependencies, downloaded and
-// compiled: about two minutes here). Tests' own builds reuse those layers;
-// everything else a build makes goes with the test (RemoveProjectImages).
+// compiled, which outlast any test's own work). Tests' own builds reuse
+// those layers; everything else a build makes goes with the test
+// (RemoveProjectImages).
 const BuildCacheRepo = leakcheck.BuildCacheRepo
 
 // KeepBuildCache builds the build context dir (its Dockerfile) and keeps

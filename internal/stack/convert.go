@@ -32,6 +32,10 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 		if err != nil {
 			return nil, fmt.Errorf("volumes.%s.%w", key, err)
 		}
+		// The backends make volumes with the engine's default driver.
+		if v.Driver != "" && v.Driver != "local" {
+			return nil, fmt.Errorf("volumes.%s.driver: %q is not supported: stackctl makes volumes with the engine's local driver", key, v.Driver)
+		}
 		st.Volumes = append(st.Volumes, Volume{
 			Key: key, Name: cmp.Or(v.Name, p.Name+"_"+key), External: bool(v.External), SingleWriter: x.SingleWriter,
 		})
@@ -300,13 +304,11 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	return m, nil
 }
 
-// fromSecret is a secret from a file, written to SecretsDir/<target>.
+// fromSecret is a secret from a file, written to SecretsDir/<target>
+// (its uid, gid and mode are refused before: see secretOwner).
 func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
 	if obj.File == "" {
 		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:)", ref.Source)
-	}
-	if ref.UID != "" || ref.GID != "" || ref.Mode != nil {
-		return Secret{}, fmt.Errorf("secret %q: uid, gid and mode are not supported: secrets are written readable by all, owned by root", ref.Source)
 	}
 	target := cmp.Or(ref.Target, ref.Source)
 	if path.IsAbs(target) {

@@ -185,6 +185,9 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
 		{"bad edge mode", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      edge: sometimes\n", []string{"services.a.x-stackctl.edge"}},
 		{"environment secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: TOKEN\n", []string{"secrets.s.environment: not supported"}},
+		{"secret owner", "services:\n  a:\n    image: busybox\n    secrets: [{source: s, uid: \"1000\"}]\nsecrets:\n  s:\n    file: ./s\n", []string{"services.a.secrets[0].uid: not supported: secrets are written readable by all, owned by root"}},
+		{"config mode, not deploy's", "services:\n  a:\n    image: busybox\n    configs: [{source: c, mode: 0440}]\nconfigs:\n  c:\n    file: ./c\n", []string{"services.a.configs[0].mode: not supported: stackctl does not support it yet"}},
+		{"volume driver", "services:\n  a:\n    image: busybox\n    volumes: [v:/v]\nvolumes:\n  v:\n    driver: nfs\n", []string{"volumes.v.driver: \"nfs\" is not supported"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,9 @@ import (
 
 // keys is the part of the Compose schema stackctl honours: a key maps to
 // the keys allowed below it, nil allows anything below, and "*" stands for
-// any name (a network, a dependency).
+// any name (a service, a network, a dependency). The items of a list share
+// their keys. docs/compose-compatibility.md is generated from this table
+// (see compatdoc.go).
 type keys map[string]keys
 
 var (
@@ -46,13 +48,13 @@ var (
 		"init":              anyValue,
 		"stop_signal":       anyValue,
 		"stop_grace_period": anyValue,
-		"secrets":           {"source": anyValue, "target": anyValue, "uid": anyValue, "gid": anyValue, "mode": anyValue},
+		"secrets":           {"source": anyValue, "target": anyValue},
 		"configs":           {"source": anyValue, "target": anyValue},
 		"profiles":          anyValue,
 	}
 	projectKeys = keys{
 		"name":     anyValue,
-		"services": anyValue, // checked service by service
+		"services": {"*": serviceKeys},
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "ipam": {}}},
 		"volumes":  {"*": {"name": anyValue, "driver": anyValue, "external": anyValue}},
 		"secrets":  {"*": {"name": anyValue, "file": anyValue}},
@@ -60,35 +62,55 @@ var (
 	}
 )
 
-// reasons explain the refusals users are most likely to meet.
+// lookup returns the keys allowed below key k, and the name the table
+// knows k by: k itself, or "*" when k is a name.
+func (allowed keys) lookup(k string) (sub keys, known string, ok bool) {
+	if sub, ok := allowed[k]; ok {
+		return sub, k, true
+	}
+	sub, ok = allowed["*"]
+	return sub, "*", ok
+}
+
+// reasons explain the refusals users are most likely to meet, by the key's
+// path in the schema ("*" for a name).
 var reasons = map[string]string{
-	"network_mode": "a service joins the stack's networks; use networks:",
-	"privileged":   "stackctl does not run privileged containers; grant cap_add instead",
-	"links":        "services reach each other by name on their networks",
-	"mode":         "only replicated services run on one engine",
-	"resources":    "resource limits are not applied yet",
-	"placement":    "placement is for a swarm",
-	"pull_policy":  "stackctl uses a local image, pulls a missing one and builds one with build:",
+	"services.*.network_mode":     "a service joins the stack's networks; use networks:",
+	"services.*.privileged":       "stackctl does not run privileged containers; grant cap_add instead",
+	"services.*.links":            "services reach each other by name on their networks",
+	"services.*.deploy.resources": "resource limits are not applied yet",
+	"services.*.deploy.placement": "placement is for a swarm",
+	"services.*.pull_policy":      "stackctl uses a local image, pulls a missing one and builds one with build:",
+	"services.*.secrets.uid":      secretOwner,
+	"services.*.secrets.gid":      secretOwner,
+	"services.*.secrets.mode":     secretOwner,
+}
+
+// secretOwner is how secrets are written, whatever the file asks.
+const secretOwner = "secrets are written readable by all, owned by root"
+
+// onlyReplicated refuses a deploy.mode other than replicated.
+const onlyReplicated = "only replicated services run on one engine"
+
+// reason says why the key at path (as in reasons) is refused.
+func reason(path string) string {
+	if r, ok := reasons[path]; ok {
+		return r
+	}
+	return "stackctl does not support it yet; remove it, or run the file with Docker Compose"
 }
 
 // refuseUnsupported names every key of the project that stackctl would
 // otherwise ignore.
 func refuseUnsupported(p *types.Project) error {
-	var errs []error
 	top, err := asMap(p)
 	if err != nil {
 		return err
 	}
-	delete(top, "services")
-	errs = append(errs, check(top, projectKeys, "")...)
+	errs := check(top, projectKeys, "", "")
 	for _, name := range sortedKeys(p.Services) {
-		svc, err := asMap(p.Services[name])
-		if err != nil {
-			return err
-		}
-		errs = append(errs, check(svc, serviceKeys, "services."+name)...)
 		if d := p.Services[name].Deploy; d != nil && d.Mode != "" && d.Mode != "replicated" {
-			errs = append(errs, fmt.Errorf("services.%s.deploy.mode: %q is not supported: %s", name, d.Mode, reasons["mode"]))
+			errs = append(errs, fmt.Errorf("services.%s.deploy.mode: %q is not supported: %s", name, d.Mode, onlyReplicated))
 		}
 	}
 	return errors.Join(errs...)
@@ -107,42 +129,44 @@ func asMap(v any) (map[string]any, error) {
 }
 
 // check walks value against allowed and returns an error for each key
-// that is set and not allowed.
-func check(value any, allowed keys, at string) []error {
+// that is set and not allowed. at is where value is in the file
+// (services.web.ports[0]); path is where it is in the schema
+// (services.*.ports), which reasons are keyed by.
+func check(value any, allowed keys, at, path string) []error {
 	var errs []error
 	switch v := value.(type) {
 	case map[string]any:
-		names := sortedKeys(v)
-		for _, k := range names {
+		for _, k := range sortedKeys(v) {
 			if isEmpty(v[k]) {
 				continue
 			}
-			sub, ok := allowed[k]
+			sub, known, ok := allowed.lookup(k)
 			if !ok {
-				sub, ok = allowed["*"]
+				known = k
 			}
-			where := k
-			if at != "" {
-				where = at + "." + k
-			}
+			where, schemaPath := join(at, k), join(path, known)
 			if !ok {
-				reason := reasons[k]
-				if reason == "" {
-					reason = "stackctl does not support it yet; remove it, or run the file with Docker Compose"
-				}
-				errs = append(errs, fmt.Errorf("%s: not supported: %s", where, reason))
+				errs = append(errs, fmt.Errorf("%s: not supported: %s", where, reason(schemaPath)))
 				continue
 			}
 			if sub != nil {
-				errs = append(errs, check(v[k], sub, where)...)
+				errs = append(errs, check(v[k], sub, where, schemaPath)...)
 			}
 		}
 	case []any:
 		for i, item := range v {
-			errs = append(errs, check(item, allowed, fmt.Sprintf("%s[%d]", at, i))...)
+			errs = append(errs, check(item, allowed, fmt.Sprintf("%s[%d]", at, i), path)...)
 		}
 	}
 	return errs
+}
+
+// join appends key k to the dotted path at.
+func join(at, k string) string {
+	if at == "" {
+		return k
+	}
+	return at + "." + k
 }
 
 func isEmpty(v any) bool {

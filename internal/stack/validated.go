@@ -12,11 +12,12 @@ import (
 	"time"
 )
 
-// Checking a file against the Compose schema costs a new process about
-// 20 ms (compiling the schema), more than the rest of a no-op up. Its
-// verdict depends only on the files' bytes and the environment they are
-// interpolated with, so a verdict that passed is remembered, by a digest of
-// both, and the same inputs are not checked again. Files that pull in
+// Checking a file against the Compose schema means compiling the schema,
+// in every new process: the largest fixed cost of loading a file, larger
+// than the rest of a no-op up. Its verdict depends only on the files'
+// bytes and the environment they are interpolated with, so a verdict that
+// passed is remembered, by a digest of both, and the same inputs are not
+// checked again. Files that pull in
 // others (include, extends) are always checked: their digest would not
 // cover what they include.
 type validation struct {
