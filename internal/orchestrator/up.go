@@ -79,12 +79,15 @@ func (o *Orchestrator) up(ctx context.Context, st *stack.Stack, opts backend.UpO
 // plan says so.
 func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backend.Plan, opts backend.UpOptions) (bool, error) {
 	conv := o.Backend.Converge(st, plan, opts)
+	index := make(map[string]int, len(plan.Services))
+	for i, sp := range plan.Services {
+		index[sp.Service.Name] = i
+	}
 	var changed atomic.Bool
 	created := make([][]string, len(plan.Services))
 	err := walk.Each(plan.Services, func(sp backend.ServicePlan) error {
-		i := slices.IndexFunc(plan.Services, func(p backend.ServicePlan) bool { return p.Service == sp.Service })
 		ids, err := conv.Create(ctx, sp)
-		created[i] = ids
+		created[index[sp.Service.Name]] = ids
 		if slices.ContainsFunc(ids, func(id string) bool { return id != "" }) {
 			changed.Store(true)
 		}
@@ -101,7 +104,7 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backen
 		o.report(firstInstance(o.Backend, st, svc), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))
 	}
 	err = walk.Forward(ctx, st, waiting, func(ctx context.Context, svc *stack.Service, started walk.Started) error {
-		i := slices.IndexFunc(plan.Services, func(p backend.ServicePlan) bool { return p.Service.Name == svc.Name })
+		i := index[svc.Name]
 		sp := plan.Services[i]
 		mu.Lock()
 		upstream := map[string]backend.Applied{}
