@@ -132,6 +132,37 @@ func Reverse(ctx context.Context, st *stack.Stack, visit func(ctx context.Contex
 	return errors.Join(errs...)
 }
 
+// ReverseGroups is Reverse over items grouped by the service they belong
+// to (service names it): visit gets each service's items once the services
+// that depend on it are done. Items of a service the stack does not have
+// (an orphan's) have no known dependents: they are visited at once, beside
+// the walk, with svc nil. A service with no items is passed over.
+func ReverseGroups[T any](ctx context.Context, st *stack.Stack, items []T, service func(T) string, visit func(ctx context.Context, svc *stack.Service, items []T) error) error {
+	byService := map[string][]T{}
+	var unknown []T
+	for _, item := range items {
+		name := service(item)
+		if _, ok := st.Service(name); !ok {
+			unknown = append(unknown, item)
+			continue
+		}
+		byService[name] = append(byService[name], item)
+	}
+	var orphansErr error
+	var orphans sync.WaitGroup
+	if len(unknown) > 0 {
+		orphans.Go(func() { orphansErr = visit(ctx, nil, unknown) })
+	}
+	err := Reverse(ctx, st, func(ctx context.Context, svc *stack.Service) error {
+		if len(byService[svc.Name]) == 0 {
+			return nil
+		}
+		return visit(ctx, svc, byService[svc.Name])
+	})
+	orphans.Wait()
+	return errors.Join(err, orphansErr)
+}
+
 // Each calls fn for every item, at most Limit at once, and returns every
 // failure.
 func Each[T any](items []T, fn func(T) error) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -162,5 +163,35 @@ func TestReverseOnTheBuiltinStack(t *testing.T) {
 		if l.index(after[0]) < 0 || l.index(after[0]) > l.index(after[1]) {
 			t.Errorf("%s was not visited before %s: %q", after[0], after[1], l.events)
 		}
+	}
+}
+
+// Items of a service go after its dependents' items; an orphan's go at
+// once, with no service.
+func TestReverseGroupsGroupsByService(t *testing.T) {
+	var l log
+	items := []string{"db/1", "web/1", "gone/1", "web/2", "migrate/1"}
+	service := func(item string) string { name, _, _ := strings.Cut(item, "/"); return name }
+	err := ReverseGroups(context.Background(), chain(), items, service, func(_ context.Context, svc *stack.Service, items []string) error {
+		name := "orphans"
+		if svc != nil {
+			name = svc.Name
+		}
+		l.add(name + " " + strings.Join(items, ","))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"web web/1,web/2", "db db/1", "migrate migrate/1", "orphans gone/1"} {
+		if l.index(want) < 0 {
+			t.Errorf("no visit %q in %q", want, l.events)
+		}
+	}
+	if len(l.events) != 4 {
+		t.Errorf("visits %q: want four (cache has no items)", l.events)
+	}
+	if l.index("web web/1,web/2") > l.index("db db/1") || l.index("migrate migrate/1") > l.index("db db/1") {
+		t.Errorf("db's items went before its dependents': %q", l.events)
 	}
 }

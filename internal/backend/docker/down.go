@@ -59,34 +59,14 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOp
 }
 
 // dependentsFirst calls fn with each service's containers once fn has
-// finished for every service that depends on it (walk.Reverse).
-// Containers of services the stack no longer has (svc nil) have no known
-// dependents and go at once.
+// finished for every service that depends on it; containers of services the
+// stack no longer has (svc nil) go at once (walk.ReverseGroups).
 func (b *Backend) dependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
 	fn func(svc *stack.Service, containers []engine.ContainerSummary) error) error {
-	byService := map[string][]engine.ContainerSummary{}
-	var unknown []engine.ContainerSummary
-	for _, c := range containers {
-		name := c.Labels[stack.LabelService]
-		if _, ok := st.Service(name); !ok {
-			unknown = append(unknown, c)
-			continue
-		}
-		byService[name] = append(byService[name], c)
-	}
-	var orphansErr error
-	var orphans sync.WaitGroup
-	if len(unknown) > 0 {
-		orphans.Go(func() { orphansErr = fn(nil, unknown) })
-	}
-	err := walk.Reverse(ctx, st, func(ctx context.Context, svc *stack.Service) error {
-		if len(byService[svc.Name]) == 0 {
-			return nil
-		}
-		return fn(svc, byService[svc.Name])
+	serviceOf := func(c engine.ContainerSummary) string { return c.Labels[stack.LabelService] }
+	return walk.ReverseGroups(ctx, st, containers, serviceOf, func(_ context.Context, svc *stack.Service, containers []engine.ContainerSummary) error {
+		return fn(svc, containers)
 	})
-	orphans.Wait()
-	return errors.Join(err, orphansErr)
 }
 
 // stopAndRemove stops a container within grace and removes it; one already

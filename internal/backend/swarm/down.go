@@ -34,22 +34,9 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOp
 	if err != nil {
 		return err
 	}
-	byService := map[string][]engine.Service{}
-	var unknown []engine.Service
-	for _, s := range services {
-		name := s.Labels[stack.LabelService]
-		if _, ok := st.Service(name); !ok {
-			unknown = append(unknown, s)
-			continue
-		}
-		byService[name] = append(byService[name], s)
-	}
-	// Services the stack no longer has: nothing of it depends on them.
-	if err := walk.Each(unknown, func(s engine.Service) error { return b.removeService(ctx, s) }); err != nil {
-		return err
-	}
-	err = walk.Reverse(ctx, st, func(ctx context.Context, svc *stack.Service) error {
-		return walk.Each(byService[svc.Name], func(s engine.Service) error { return b.removeService(ctx, s) })
+	serviceOf := func(s engine.Service) string { return s.Labels[stack.LabelService] }
+	err = walk.ReverseGroups(ctx, st, services, serviceOf, func(ctx context.Context, _ *stack.Service, services []engine.Service) error {
+		return walk.Each(services, func(s engine.Service) error { return b.removeService(ctx, s) })
 	})
 	if err != nil {
 		return err
