@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"github.com/docker/docker/api/types"
@@ -113,8 +114,9 @@ func (c *Client) ImageCreate(ctx context.Context, ref string, files []ImageFile,
 		return fmt.Errorf("create image %s: %w", ref, err)
 	}
 	changes := []string{"ENTRYPOINT " + string(ep)}
-	for k, v := range labels {
-		changes = append(changes, fmt.Sprintf("LABEL %q=%q", k, v))
+	// In a fixed order: the same labels make the same image.
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		changes = append(changes, fmt.Sprintf("LABEL %q=%q", k, labels[k]))
 	}
 	out, err := c.api.ImageImport(ctx, image.ImportSource{Source: &tarball, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
 	if err != nil {

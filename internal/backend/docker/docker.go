@@ -10,6 +10,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stackctl/stackctl/internal/backend"
@@ -35,6 +36,8 @@ type Backend struct {
 	// killer crashes containers; killOpts configure it.
 	killer   *crash.Killer
 	killOpts []crash.Option
+	// emptyImage serializes the making of the empty image (emptyimage.go).
+	emptyImage *sync.Mutex
 }
 
 // Option adjusts a Backend.
@@ -45,7 +48,7 @@ func New(eng Engine, reporter progress.Reporter, opts ...Option) *Backend {
 	if reporter == nil {
 		reporter = progress.Discard{}
 	}
-	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond}
+	b := &Backend{engine: eng, images: images.New(eng, reporter), progress: reporter, probeGap: 50 * time.Millisecond, emptyImage: &sync.Mutex{}}
 	for _, opt := range opts {
 		opt(b)
 	}

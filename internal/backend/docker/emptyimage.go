@@ -15,11 +15,23 @@ const (
 	labelEmpty = "io.stackctl.empty"
 )
 
-// ensureEmptyImage creates the empty image when the engine lacks it.
+// ensureEmptyImage creates the empty image when the engine lacks it. The
+// containers of one run ask for it side by side; they take turns, so the
+// first makes it and the others find it: two imports at once would leave
+// the engine two images, one of them dangling. Another run that made it
+// meanwhile is no failure.
 func (b *Backend) ensureEmptyImage(ctx context.Context) error {
+	b.emptyImage.Lock()
+	defer b.emptyImage.Unlock()
 	_, err := b.engine.ImageInspect(ctx, emptyImage)
 	if !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
-	return b.engine.ImageCreate(ctx, emptyImage, nil, map[string]string{labelEmpty: "image"}, []string{"never-started"})
+	err = b.engine.ImageCreate(ctx, emptyImage, nil, map[string]string{labelEmpty: "image"}, []string{"never-started"})
+	if err != nil {
+		if _, again := b.engine.ImageInspect(ctx, emptyImage); again == nil {
+			return nil
+		}
+	}
+	return err
 }

@@ -51,6 +51,10 @@ type fakeEngine struct {
 	created []engine.ContainerSpec
 	// made holds the images ImageCreate made, by reference.
 	made map[string]madeImage
+	// imageCreates counts ImageCreate's calls by reference; each takes
+	// imageCreateTakes (fake time), as an import takes the engine a while.
+	imageCreates     map[string]int
+	imageCreateTakes time.Duration
 
 	// onStart replaces the default start behaviour, which is: running, with
 	// health "starting" when a healthcheck is set; a one-shot exits 0 at once.
@@ -408,8 +412,13 @@ func (f *fakeEngine) NetworkList(ctx context.Context, name string) ([]engine.Net
 
 // ImageCreate keeps the image's files and entrypoint in made.
 func (f *fakeEngine) ImageCreate(_ context.Context, ref string, files []engine.ImageFile, labels map[string]string, entrypoint []string) error {
+	time.Sleep(f.imageCreateTakes)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.imageCreates == nil {
+		f.imageCreates = map[string]int{}
+	}
+	f.imageCreates[ref]++
 	f.images[ref] = engine.Image{ID: "sha256:" + ref, Labels: labels}
 	if f.made == nil {
 		f.made = map[string]madeImage{}
