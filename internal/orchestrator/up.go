@@ -99,6 +99,11 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backen
 	var mu sync.Mutex
 	applied := map[string]backend.Applied{}
 	waiting := func(svc *stack.Service, d stack.Dependency) {
+		// A service that has nothing to start (a one-shot done before)
+		// waits too, as its dependents wait for it, but says nothing.
+		if !plan.Services[index[svc.Name]].Changes() {
+			return
+		}
 		// On the line of the service's first instance, which its start
 		// then updates.
 		o.report(firstInstance(o.Backend, st, svc), "waiting", fmt.Sprintf("for %s (%s)", d.Service, d.Condition))

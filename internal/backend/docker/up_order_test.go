@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -113,5 +115,36 @@ func TestUpWaitsOnlyForTheConditionsDependentsNeed(t *testing.T) {
 		// db is still waited for: migrate needs it healthy.
 		assertBefore(t, events, "exec stackctl-db-1 ok", "start stackctl-migrate-1")
 		assertNever(t, events, "exec stackctl-cache-1", "exec stackctl-web-1")
+	})
+}
+
+// A cold up after a down that kept the data: migrate completed before on
+// this data, so it runs nothing, and says nothing of waiting for db; web
+// still waits for db to be healthy.
+func TestColdUpDoesNotReportWaitingForAOneShotDoneBefore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeEngine()
+		st := testStack(t)
+		mustUp(t, orchestrated(f, nil), st)
+		if err := orchestrated(f, nil).Down(t.Context(), st, backend.DownOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rec := &progress.Recorder{}
+		mustUp(t, orchestrated(f, rec), st)
+		if f.has("create stackctl-migrate-1") && strings.Count(strings.Join(f.Events(), "\n"), "create stackctl-migrate-1") > 1 {
+			t.Error("migrate was made again on the data it completed on")
+		}
+		waited := map[string]bool{}
+		for _, e := range rec.Events() {
+			if e.Status == "waiting" {
+				waited[e.Resource] = true
+			}
+		}
+		if waited["container stackctl-migrate-1"] {
+			t.Error("migrate, which runs nothing, was reported waiting for db")
+		}
+		if !waited["container stackctl-web-1"] {
+			t.Error("web was not reported waiting for its dependencies")
+		}
 	})
 }
