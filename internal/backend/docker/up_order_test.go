@@ -129,6 +129,9 @@ func TestColdUpDoesNotReportWaitingForAOneShotDoneBefore(t *testing.T) {
 		if err := orchestrated(f, nil).Down(t.Context(), st, backend.DownOptions{}); err != nil {
 			t.Fatal(err)
 		}
+		// db takes a few probes to be healthy, so whatever waits for it
+		// does wait.
+		f.probes["stackctl-db-1"] = failingProbes(3, "127.0.0.1:5432 - no response")
 		rec := &progress.Recorder{}
 		mustUp(t, orchestrated(f, rec), st)
 		if f.has("create stackctl-migrate-1") && strings.Count(strings.Join(f.Events(), "\n"), "create stackctl-migrate-1") > 1 {
