@@ -88,8 +88,11 @@ BENCH_ROUNDS ?= 5
 BENCH_JSON ?= bench-results.json
 BENCH_CHARTS ?= bench/charts
 STACKBENCH := $(GO) -C bench run ./cmd/stackbench -stackctl $(abspath $(BIN))
+# BENCH_BASELINE=NAME=/abs/path/stackctl times that other build beside
+# $(BIN) on the built-in stack (stackbench -baseline).
+BENCH_BASELINE ?=
 bench: images build compose
-	$(STACKBENCH) -rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
+	$(STACKBENCH) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) -json $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
 
 # The charts of an earlier run's results again, without running anything.
 bench-charts:

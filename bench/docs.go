@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,7 +20,10 @@ import (
 // the charts directory's. The page is made of sections (the scenarios on
 // one engine, the soak, the growth suite, the swarm comparison), each
 // drawn from the newest of the files that measured it, so a run of one
-// suite renews its own section and leaves the others as they were.
+// suite renews its own section and leaves the others as they were. A run
+// with a baseline build of stackctl (Report.Baseline) draws none of them:
+// it has a section of its own, stackctl beside that build, one per
+// baseline name from the newest run with it.
 
 // DocsSource is one results file the page may be drawn from.
 type DocsSource struct {
@@ -59,6 +63,26 @@ func (r *Report) hasScenarios() bool {
 		slices.ContainsFunc(floorRows, func(m floorRow) bool { return r.measured(m.metric) })
 }
 
+// sideBySides are the newest run with each baseline build that measured
+// it, by the baseline's name.
+func (d Docs) sideBySides() []DocsSource {
+	newest := map[string]DocsSource{}
+	for _, s := range d.Sources {
+		r := s.Report
+		if r.Baseline == "" || len(r.baselineRows()) == 0 {
+			continue
+		}
+		if n, ok := newest[r.Baseline]; !ok || r.Started.After(n.Report.Started) {
+			newest[r.Baseline] = s
+		}
+	}
+	var out []DocsSource
+	for _, name := range slices.Sorted(maps.Keys(newest)) {
+		out = append(out, newest[name])
+	}
+	return out
+}
+
 // Write writes the page to w. It fails when no source measured anything,
 // or when a chart the page shows is not in ChartsDir (draw it with
 // -charts first).
@@ -78,7 +102,7 @@ func (d Docs) Write(w io.Writer) error {
 	for _, section := range docsSections {
 		var newest *DocsSource
 		for i, s := range d.Sources {
-			if section.has(s.Report) && (newest == nil || s.Report.Started.After(newest.Report.Started)) {
+			if s.Report.Baseline == "" && section.has(s.Report) && (newest == nil || s.Report.Started.After(newest.Report.Started)) {
 				newest = &d.Sources[i]
 			}
 		}
@@ -86,6 +110,10 @@ func (d Docs) Write(w io.Writer) error {
 			section.write(page, *newest)
 			written++
 		}
+	}
+	for _, s := range d.sideBySides() {
+		page.sideBySide(s)
+		written++
 	}
 	if written == 0 {
 		return errors.New("write the benchmarks' page: no results file measured anything")
@@ -265,20 +293,53 @@ func (p *docsPage) scenarios(s DocsSource) {
 			r.summaryCell(m.metric, "compose", m.unit), r.ratioCell(m.metric), m.target})
 	}
 	p.table(rows)
-	if r.measured(metricFloorTCP) || r.measured(metricFloorExec) {
-		p.heading(3, "PostgreSQL alone, no tool: the floor")
-		rows := [][]string{{"from the container's start", "postgres:15"}}
-		for _, m := range floorRows {
-			rows = append(rows, []string{m.title, r.summaryCell(m.metric, floorTool, unitSeconds)})
-		}
-		p.table(rows)
-	}
+	p.floor(r)
 	p.heading(3, "Targets")
 	p.line("Judged on the medians; the floor is the TCP one. A target the run did not measure says so.")
 	p.line()
 	p.checksTable(r.scenarioChecks())
 	p.errorsList(r)
 	p.charts(r.scenarioCharts())
+}
+
+// floor writes the floor's table, when the run measured it.
+func (p *docsPage) floor(r *Report) {
+	if !r.measured(metricFloorTCP) && !r.measured(metricFloorExec) {
+		return
+	}
+	p.heading(3, "PostgreSQL alone, no tool: the floor")
+	rows := [][]string{{"from the container's start", "postgres:15"}}
+	for _, m := range floorRows {
+		rows = append(rows, []string{m.title, r.summaryCell(m.metric, floorTool, unitSeconds)})
+	}
+	p.table(rows)
+}
+
+// sideBySide is a baseline run's section: each scenario it measured,
+// stackctl beside the baseline build (and Compose when it ran), with the
+// ratio of stackctl's median to the baseline's.
+func (p *docsPage) sideBySide(s DocsSource) {
+	r := s.Report
+	p.section("Side by side: stackctl against "+r.Baseline, s, []string{"stackctl", r.Baseline, "compose"}, toolLegend)
+	p.line("Two builds of stackctl on the built-in stack, in the same rounds, each in its own project " +
+		"with its own port and copy of the app; the tool that goes first alternates from round to round.")
+	p.line()
+	header := []string{"scenario", "stackctl", r.Baseline}
+	compose := slices.ContainsFunc(r.baselineRows(), func(m metricRow) bool { _, ok := r.summary(m.metric, "compose"); return ok })
+	if compose {
+		header = append(header, "Docker Compose")
+	}
+	rows := [][]string{append(header, "stackctl / "+r.Baseline)}
+	for _, m := range r.baselineRows() {
+		row := []string{m.title, r.summaryCell(m.metric, "stackctl", m.unit), r.summaryCell(m.metric, r.Baseline, m.unit)}
+		if compose {
+			row = append(row, r.summaryCell(m.metric, "compose", m.unit))
+		}
+		rows = append(rows, append(row, r.baselineRatioCell(m.metric)))
+	}
+	p.table(rows)
+	p.floor(r)
+	p.errorsList(r)
 }
 
 // soak is the soak's section: its rolling updates and what the client saw.

@@ -152,3 +152,85 @@ func TestBenchmarksPageIsUpToDate(t *testing.T) {
 		t.Error("docs/benchmarks.md is not what bench/charts/results-*.json make of it: run `make bench-docs`")
 	}
 }
+
+// sideBySideReport is a run of the built-in stack's cold and first up
+// with a baseline build of stackctl, newer than docsFixture's runs.
+func sideBySideReport(compose bool) *Report {
+	r := &Report{Started: time.Date(2026, 1, 3, 3, 4, 0, 0, time.UTC), Rounds: 3, Baseline: "stackctl-gate",
+		Machine: &Machine{CPUs: 2, MemoryGiB: 23.4, LoadStart: [3]float64{3.5, 4, 4}, LoadEnd: [3]float64{4.5, 4, 4}},
+		Engine:  "unix:///var/run/docker.sock (API 1.41), Docker Engine 20.10.24",
+		Tools: map[string]ToolInfo{"stackctl": {Version: "built from this checkout"},
+			"stackctl-gate": {Version: "the build with the start gate"}}}
+	add := func(tool, metric string, values ...float64) {
+		for i, v := range values {
+			r.Samples = append(r.Samples, Sample{Round: i + 1, Tool: tool, Metric: metric, Value: v, Unit: unitSeconds})
+		}
+	}
+	add("stackctl", metricColdUp, 2.2, 1.9, 2)
+	add("stackctl-gate", metricColdUp, 1, 0.9, 1.1)
+	add("stackctl", metricFirstUp, 4, 4.5, 4.1)
+	add("stackctl-gate", metricFirstUp, 4, 5, 4.2)
+	add(floorTool, metricFloorTCP, 0.7, 0.8, 0.9)
+	if compose {
+		r.Tools["compose"] = ToolInfo{Version: "Docker Compose version v5.6.0"}
+		add("compose", metricColdUp, 6, 5, 7)
+	}
+	r.compute()
+	return r
+}
+
+func TestDocsPageSideBySide(t *testing.T) {
+	d := docsFixture(t)
+	d.Sources = append(d.Sources, DocsSource{Link: "../bench/charts/results-sidebyside.json", Report: sideBySideReport(true)})
+	var b strings.Builder
+	if err := d.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	// The regular sections stay the newest regular run's.
+	scenarios := page[strings.Index(page, "\n## stackctl and Docker Compose on one engine\n"):]
+	scenarios = scenarios[:strings.Index(scenarios[1:], "\n## ")+1]
+	if !strings.Contains(scenarios, "results-new.json") || strings.Contains(scenarios, "results-sidebyside.json") {
+		t.Errorf("the scenarios section is not the newest run's without a baseline:\n%s", scenarios)
+	}
+	at := strings.Index(page, "\n## Side by side: stackctl against stackctl-gate\n")
+	if at < 0 {
+		t.Fatalf("no side-by-side section:\n%s", page)
+	}
+	side := page[at:]
+	if next := strings.Index(side[1:], "\n## "); next >= 0 {
+		side = side[:next+1]
+	}
+	for _, want := range []string{
+		"| results | [results-sidebyside.json](../bench/charts/results-sidebyside.json) |",
+		"| stackctl | built from this checkout |",
+		"| stackctl-gate | the build with the start gate |",
+		"| Docker Compose | Docker Compose version v5.6.0 |",
+		"| scenario | stackctl | stackctl-gate | Docker Compose | stackctl / stackctl-gate |",
+		"| 1. cold up: volume has data -> web 200 | 2.000 s (1.900–2.200) | 1.000 s (0.900–1.100) | 6.000 s (5.000–7.000) | 2.00x |",
+		"| 2. first up: no volume (initdb) -> web 200 | 4.100 s (4.000–4.500) | 4.200 s (4.000–5.000) | - | 0.98x |",
+		"| start -> accepting (TCP from the host) | 0.800 s (0.700–0.900) |",
+	} {
+		if !strings.Contains(side, want) {
+			t.Errorf("the side-by-side section lacks %q:\n%s", want, side)
+		}
+	}
+	for _, absent := range []string{"3. no-op up", "### Targets", "redeploy"} {
+		if strings.Contains(side, absent) {
+			t.Errorf("the side-by-side section has %q:\n%s", absent, side)
+		}
+	}
+
+	// Without Compose, no Compose column; a baseline run alone makes a page.
+	alone := Docs{Sources: []DocsSource{{Link: "r.json", Report: sideBySideReport(false)}}, ChartsDir: d.ChartsDir}
+	b.Reset()
+	if err := alone.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "| scenario | stackctl | stackctl-gate | stackctl / stackctl-gate |"; !strings.Contains(b.String(), want) {
+		t.Errorf("the page lacks %q:\n%s", want, b.String())
+	}
+	if strings.Contains(b.String(), "## stackctl and Docker Compose on one engine") {
+		t.Errorf("a baseline run made the scenarios section:\n%s", b.String())
+	}
+}

@@ -195,6 +195,10 @@ type Report struct {
 	// Machine is what the run ran on and how busy it was.
 	Machine *Machine            `json:"machine,omitempty"`
 	Tools   map[string]ToolInfo `json:"tools"`
+	// Baseline names the tool that is another build of stackctl, timed
+	// beside stackctl on the built-in stack (Config.Baseline); empty when
+	// the run had none.
+	Baseline string `json:"baseline,omitempty"`
 	// Summaries are by metric, then tool.
 	Summaries map[string]map[string]Summary `json:"summaries"`
 	// Ratios are stackctl's median over compose's (a swarm comparison's:
@@ -360,7 +364,7 @@ func (r *Report) PrintTable(w io.Writer) {
 	if r.Machine != nil {
 		fmt.Fprintf(w, "  machine: %s\n  %s\n", r.Machine, r.Machine.LoadText())
 	}
-	for _, name := range []string{"stackctl", "compose"} {
+	for _, name := range []string{"stackctl", "compose", r.Baseline} {
 		t, ok := r.Tools[name]
 		if !ok {
 			continue
@@ -390,6 +394,13 @@ func (r *Report) PrintTable(w io.Writer) {
 			header = false
 		}
 		row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric), m.target)
+	}
+	if r.Baseline != "" {
+		fmt.Fprintln(w)
+		row("scenario", "stackctl min/median/max", r.Baseline+" min/median/max", "stackctl/"+r.Baseline, "")
+		for _, m := range r.baselineRows() {
+			row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, r.Baseline, m.unit), r.baselineRatioCell(m.metric), "")
+		}
 	}
 	if r.measured(metricFloorTCP) || r.measured(metricFloorExec) {
 		fmt.Fprintln(w)
@@ -475,6 +486,26 @@ func (r *Report) cell(metric, tool, unit string) string {
 		return fmt.Sprintf("%.1f / %.1f / %.1f ms", s.Min, s.Median, s.Max)
 	}
 	return fmt.Sprintf("%.3f / %.3f / %.3f s", s.Min, s.Median, s.Max)
+}
+
+// baselineRows are the rows of the scenarios' table the baseline build
+// has samples of.
+func (r *Report) baselineRows() []metricRow {
+	return slices.DeleteFunc(slices.Clone(metricRows), func(m metricRow) bool {
+		_, ok := r.summary(m.metric, r.Baseline)
+		return !ok
+	})
+}
+
+// baselineRatioCell is stackctl's median of metric over the baseline
+// build's.
+func (r *Report) baselineRatioCell(metric string) string {
+	s, okS := r.summary(metric, "stackctl")
+	b, okB := r.summary(metric, r.Baseline)
+	if !okS || !okB || b.Median <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", s.Median/b.Median)
 }
 
 func (r *Report) ratioCell(metric string) string {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type Config struct {
 	// StackctlProject and ComposeProject keep the two stacks apart from
 	// each other and from anyone else's.
 	StackctlProject, ComposeProject string
+	// Baseline, when its Bin is set, is another build of stackctl the
+	// built-in stack's scenarios time beside StackctlBin (see Baseline).
+	Baseline Baseline
 	// ForeignStackctlProject and ForeignComposeProject are the projects
 	// the tools run ForeignFile in.
 	ForeignStackctlProject, ForeignComposeProject string
@@ -61,6 +65,22 @@ type Config struct {
 	// Log receives progress lines.
 	Log io.Writer
 }
+
+// Baseline is another build of stackctl, timed beside the one under test
+// on the built-in stack, in the same rounds: a tool named "stackctl-" +
+// Name (BaselineTool), in project StackctlProject-Name, with its own port
+// and copy of app/. The report names it as its Baseline.
+type Baseline struct {
+	// Name tells the build apart: letters, digits and dashes.
+	Name string
+	// Bin is the build's binary.
+	Bin string
+	// Version says what the build is, for the report; empty is its path.
+	Version string
+}
+
+// BaselineTool is the name the results give the baseline build name.
+func BaselineTool(name string) string { return "stackctl-" + name }
 
 // images the built-in stack runs; the benchmark never pulls, it needs them
 // present. The foreign file's are read from the file.
@@ -159,6 +179,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.SoakBurn < 0 {
 		return nil, fmt.Errorf("-soak-burn %d: want 0 or more", cfg.SoakBurn)
+	}
+	if cfg.Baseline.Bin != "" && !cfg.Suites[SuiteBuiltin] {
+		return nil, fmt.Errorf("a baseline build is timed on the built-in stack: add %s to the suites", SuiteBuiltin)
 	}
 	if cfg.Suites[SuiteSoak] && cfg.SoakProject == "" {
 		return nil, errors.New("the soak suite needs a project name")
@@ -288,37 +311,45 @@ func (r *Runner) checkPreconditions(ctx context.Context) error {
 }
 
 // setUpTools gives each tool its own copy of app/ (the redeploy scenario
-// edits it) and its own free host port.
+// edits it) and its own free host port: stackctl, Compose and, when the run
+// has one, the baseline build of stackctl.
 func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
+	base := r.cfg.Baseline
+	setups := []StackSetup{{Project: r.cfg.StackctlProject}, {Project: r.cfg.ComposeProject}}
+	if base.Bin != "" {
+		setups = append(setups, StackSetup{Project: r.cfg.StackctlProject + "-" + base.Name})
+	}
 	appSrc := filepath.Join(r.cfg.RepoDir, "app")
-	var dirs [2]string
-	var ports [2]int
-	for i, name := range []string{"stackctl-app", "compose-app"} {
-		dirs[i] = filepath.Join(workspace, name)
-		if err := copyDir(appSrc, dirs[i]); err != nil {
+	for i := range setups {
+		s := &setups[i]
+		s.ComposeFile, s.AppDir = r.cfg.ComposeFile, filepath.Join(workspace, s.Project+"-app")
+		if err := copyDir(appSrc, s.AppDir); err != nil {
 			return fmt.Errorf("copy %s for the benchmark: %w", appSrc, err)
 		}
 		port, err := freePort()
 		if err != nil {
 			return err
 		}
-		ports[i] = port
+		s.Port, s.Env = port, builtinEnv(r.cfg.RepoDir, s.AppDir, port)
 	}
-	stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, StackSetup{
-		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.StackctlProject,
-		Env: builtinEnv(r.cfg.RepoDir, dirs[0], ports[0]), Port: ports[0], AppDir: dirs[0],
-	})
+	stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, setups[0])
 	if err != nil {
 		return err
 	}
-	compose, err := NewCompose(ctx, r.cfg.StackctlBin, StackSetup{
-		ComposeFile: r.cfg.ComposeFile, Project: r.cfg.ComposeProject,
-		Env: builtinEnv(r.cfg.RepoDir, dirs[1], ports[1]), Port: ports[1], AppDir: dirs[1],
-	})
+	compose, err := NewCompose(ctx, r.cfg.StackctlBin, setups[1])
 	if err != nil {
 		return err
 	}
 	r.tools = []*Tool{stackctl, compose}
+	if base.Bin != "" {
+		baseline, err := NewStackctl(ctx, base.Bin, setups[2])
+		if err != nil {
+			return fmt.Errorf("the baseline build: %w", err)
+		}
+		baseline.Name, baseline.Version = BaselineTool(base.Name), cmp.Or(base.Version, "another build ("+base.Bin+")")
+		r.tools = append(r.tools, baseline)
+		r.report.Baseline = baseline.Name
+	}
 	for _, t := range r.tools {
 		r.report.Tools[t.Name] = ToolInfo{Version: t.Version, Project: t.Project, Port: t.Port}
 		r.logf("%-8s %s, project %s, web on 127.0.0.1:%d", t.Name, t.Version, t.Project, t.Port)
@@ -387,7 +418,7 @@ func inTurn[T any](tools []T, round int) []T {
 	return order
 }
 
-// builtinRound runs the floor and both tools' cycles on the built-in stack.
+// builtinRound runs the floor and each tool's cycle on the built-in stack.
 func (r *Runner) builtinRound(ctx context.Context, round int) {
 	for _, probe := range []string{"tcp", "exec"} {
 		if err := r.floorSample(ctx, round, probe); err != nil && ctx.Err() == nil {

@@ -54,6 +54,16 @@ func run() error {
 	flag.StringVar(&cfg.ComposeFile, "compose-file", "../internal/stack/builtin/compose.yaml", "the built-in stack's file, which both tools run (and the load is timed on)")
 	flag.StringVar(&cfg.StackctlProject, "stackctl-project", "bench-s", "stackctl's project name for the built-in stack")
 	flag.StringVar(&cfg.ComposeProject, "compose-project", "bench-c", "Compose's project name for the built-in stack")
+	flag.Func("baseline", "NAME=PATH: also time the stackctl binary at PATH on the built-in stack, beside -stackctl in the same rounds, "+
+		"as tool stackctl-NAME in project STACKCTL-PROJECT-NAME (the report's baseline)", func(v string) error {
+		name, bin, ok := strings.Cut(v, "=")
+		if !ok || name == "" || bin == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return fmt.Errorf("want NAME=PATH, NAME of lower-case letters, digits and dashes, have %q", v)
+		}
+		cfg.Baseline.Name, cfg.Baseline.Bin = name, bin
+		return nil
+	})
+	flag.StringVar(&cfg.Baseline.Version, "baseline-version", "", "with -baseline: what that build is, for the report (default: its path)")
 	flag.StringVar(&cfg.ForeignFile, "foreign-file", "foreign/compose.yaml", "a compose file stackctl does not know, which both tools run")
 	flag.StringVar(&cfg.ForeignStackctlProject, "foreign-stackctl-project", "bench-fs", "stackctl's project name for the foreign file")
 	flag.StringVar(&cfg.ForeignComposeProject, "foreign-compose-project", "bench-fc", "Compose's project name for the foreign file")
@@ -93,6 +103,9 @@ func run() error {
 		return fmt.Errorf("-growth-sizes: %w", err)
 	}
 	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject, cfg.SoakProject}
+	if cfg.Baseline.Bin != "" {
+		projects = append(projects, cfg.StackctlProject+"-"+cfg.Baseline.Name)
+	}
 	for _, n := range cfg.GrowthSizes {
 		projects = append(projects, fmt.Sprintf("%s-%d", cfg.GrowthStackctlProject, n), fmt.Sprintf("%s-%d", cfg.GrowthComposeProject, n))
 	}
@@ -104,7 +117,11 @@ func run() error {
 	if cfg.Suites, err = bench.ParseSuites(*suites); err != nil {
 		return fmt.Errorf("-suites: %w", err)
 	}
-	for _, p := range []*string{&cfg.RepoDir, &cfg.StackctlBin, &cfg.ComposeFile, &cfg.ForeignFile} {
+	paths := []*string{&cfg.RepoDir, &cfg.StackctlBin, &cfg.ComposeFile, &cfg.ForeignFile}
+	if cfg.Baseline.Bin != "" {
+		paths = append(paths, &cfg.Baseline.Bin)
+	}
+	for _, p := range paths {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err
