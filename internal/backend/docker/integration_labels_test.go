@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/stackctl/stackctl/internal/backend"
@@ -45,33 +43,22 @@ volumes:
 `
 
 // upLabelsStack brings labelsCompose up under its own project, from a
-// directory of its own, and takes it down when the test ends.
+// directory of its own, and takes it down when the test ends; it returns
+// the stack and its file.
 func (e *itgEnv) upLabelsStack(ctx context.Context) (*stack.Stack, string) {
 	e.t.Helper()
 	e.project = strings.Replace(e.project, "t-", "itg-labels-", 1)
-	dir := e.t.TempDir()
-	file := filepath.Join(dir, "compose.yaml")
-	if err := os.WriteFile(file, []byte(labelsCompose), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
-	if err != nil {
-		e.t.Fatalf("load: %v", err)
-	}
-	if err := st.ApplyShape(stack.Shape{}); err != nil {
-		e.t.Fatal(err)
-	}
-	e.cleanupProject(st)
+	st, file := e.composeStack(ctx, labelsCompose)
 	e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second})
-	return st, dir
+	return st, file
 }
 
 func TestComposeLabelsAndLsOnTheEngine(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 3*time.Minute)
-	st, dir := e.upLabelsStack(ctx)
-	file := filepath.Join(dir, "compose.yaml")
+	st, file := e.upLabelsStack(ctx)
+	dir := filepath.Dir(file)
 
 	deps := map[string]string{"kv": "", "app": "kv:service_healthy:false"}
 	for _, svc := range []string{"kv", "app"} {
@@ -176,11 +163,10 @@ func TestComposeCLISeesAStackctlProject(t *testing.T) {
 	}
 
 	dockerCompose(t, ctx, e.project, "down")
-	args := filters.NewArgs(filters.Arg("label", stack.LabelProject+"="+e.project))
-	cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
-	if err != nil || len(cs) > 0 {
-		t.Errorf("containers left by docker compose down: %d (%v)", len(cs), err)
+	if left := e.projectContainers(ctx); len(left) > 0 {
+		t.Errorf("containers left by docker compose down: %v", left)
 	}
+	args := filters.NewArgs(filters.Arg("label", stack.LabelProject+"="+e.project))
 	ns, err := e.api.NetworkList(ctx, network.ListOptions{Filters: args})
 	if err != nil || len(ns) > 0 {
 		t.Errorf("networks left by docker compose down: %d (%v)", len(ns), err)
