@@ -186,10 +186,10 @@ func (e *itgEnv) leftovers(ctx context.Context, project string) []string {
 	return left
 }
 
-// composeStack writes content as compose.yaml in a directory of the
-// test's and loads it under the test's project, taken down with its
-// volumes when the test ends; it returns the stack and the file.
-func (e *itgEnv) composeStack(ctx context.Context, content string) (*stack.Stack, string) {
+// writeAndLoad writes content as compose.yaml in a directory of the
+// test's and loads it under the test's project; it returns the stack and
+// the file.
+func (e *itgEnv) writeAndLoad(ctx context.Context, content string) (*stack.Stack, string) {
 	e.t.Helper()
 	file := filepath.Join(e.t.TempDir(), "compose.yaml")
 	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
@@ -202,6 +202,14 @@ func (e *itgEnv) composeStack(ctx context.Context, content string) (*stack.Stack
 	if err := st.ApplyShape(stack.Shape{}); err != nil {
 		e.t.Fatal(err)
 	}
+	return st, file
+}
+
+// composeStack is writeAndLoad's stack, taken down with its volumes when
+// the test ends.
+func (e *itgEnv) composeStack(ctx context.Context, content string) (*stack.Stack, string) {
+	e.t.Helper()
+	st, file := e.writeAndLoad(ctx, content)
 	e.cleanupProject(st)
 	return st, file
 }
