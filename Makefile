@@ -50,7 +50,7 @@ vet:
 SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
 LEAKCHECK := bin/leakcheck
 LEAK_SNAPSHOT := bin/leakcheck-before.json
-test: images vet
+test: images vet compose
 	$(GO) build -o $(LEAKCHECK) ./internal/enginetest/cmd/leakcheck
 	./$(LEAKCHECK) snapshot $(LEAK_SNAPSHOT)
 	status=0; \
@@ -75,7 +75,8 @@ test-unit:
 docs:
 	$(GO) generate ./internal/stack/
 
-# Docker Compose v2+ as a Docker CLI plugin, for the benchmark: skipped when
+# Docker Compose v2+ as a Docker CLI plugin, for the benchmark and the tests
+# that drive a stackctl project with it (make test): skipped when
 # `docker compose` already answers, else built from the Go module proxy.
 compose:
 	@bash scripts/compose.sh

@@ -218,6 +218,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newUpCmd(g, nil),
 		newDownCmd(g, nil),
 		newPsCmd(g, nil),
+		newLsCmd(g, nil),
 		newLogsCmd(g, nil),
 		newConfigCmd(g, nil),
 		newKillCmd(g, nil),

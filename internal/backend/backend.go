@@ -36,6 +36,9 @@ type Backend interface {
 	// Down removes the project's instances, dependents first, then its
 	// networks and, if asked, its volumes.
 	Down(ctx context.Context, st *stack.Stack, opts DownOptions) error
+	// List lists the Compose projects on the engine, stackctl's and any
+	// other's, by name.
+	List(ctx context.Context, opts ListOptions) ([]ProjectSummary, error)
 	// PS lists the project's instances in the stack's start order.
 	PS(ctx context.Context, st *stack.Stack) ([]ContainerStatus, error)
 	// Logs writes the services' logs, prefixed by instance.

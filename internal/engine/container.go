@@ -21,7 +21,22 @@ func (c *Client) ContainerList(ctx context.Context, labels map[string]string) ([
 	for k, v := range labels {
 		args.Add("label", k+"="+v)
 	}
-	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	return c.containerList(ctx, container.ListOptions{All: true, Filters: args})
+}
+
+// ContainersLabelled lists the containers that carry every key in keys,
+// whatever their values: all of them, or with all false only those the
+// engine counts as running (as `docker ps` without -a).
+func (c *Client) ContainersLabelled(ctx context.Context, keys []string, all bool) ([]ContainerSummary, error) {
+	args := filters.NewArgs()
+	for _, k := range keys {
+		args.Add("label", k)
+	}
+	return c.containerList(ctx, container.ListOptions{All: all, Filters: args})
+}
+
+func (c *Client) containerList(ctx context.Context, opts container.ListOptions) ([]ContainerSummary, error) {
+	list, err := c.api.ContainerList(ctx, opts)
 	if err != nil {
 		return nil, classify(err, "list containers")
 	}

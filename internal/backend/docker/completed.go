@@ -82,7 +82,7 @@ func (b *Backend) recordCompletion(ctx context.Context, st *stack.Stack, svc *st
 		}
 	}
 	if !exists {
-		labels := st.ProjectLabels()
+		labels := volumeLabels(st, name)
 		labels[labelCompleted] = svc.Name
 		labels[labelCompletedHash] = hash
 		labels[labelCompletedData] = data

@@ -73,11 +73,11 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 // create creates the container of one step, without starting it.
 func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s backend.Step) (string, error) {
 	r.b.report("container "+s.Name, "creating", "")
-	spec := containerSpec(r.st, plan.Service, s.Name, s.Replica, plan.Hash)
-	img, err := r.b.engine.ImageInspect(ctx, spec.Image)
+	img, err := r.b.engine.ImageInspect(ctx, plan.Service.Image)
 	if err != nil {
 		return "", err
 	}
+	spec := containerSpec(r.st, plan.Service, s.Name, s.Replica, plan.Hash, img.ID)
 	if err := r.nameUnnamedVolumes(ctx, plan.Service, s.Replica, img, &spec); err != nil {
 		return "", err
 	}

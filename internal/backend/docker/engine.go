@@ -37,6 +37,9 @@ type Resources interface {
 // Containers runs containers.
 type Containers interface {
 	ContainerList(ctx context.Context, labels map[string]string) ([]engine.ContainerSummary, error)
+	// ContainersLabelled lists the containers that carry the keys, with
+	// any values; with all false only the running ones.
+	ContainersLabelled(ctx context.Context, keys []string, all bool) ([]engine.ContainerSummary, error)
 	ContainerInspect(ctx context.Context, ref string) (engine.Container, error)
 	ContainerCreate(ctx context.Context, spec engine.ContainerSpec) (string, error)
 	ContainerStart(ctx context.Context, ref string) error

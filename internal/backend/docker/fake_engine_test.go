@@ -535,15 +535,38 @@ func (f *fakeEngine) ContainerList(ctx context.Context, labels map[string]string
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []engine.ContainerSummary
-	for _, c := range f.containers {
+	return f.listContainers(func(c *fakeContainer) bool {
 		matches := true
 		for k, v := range labels {
 			matches = matches && c.Labels[k] == v
 		}
-		if matches {
+		return matches
+	}), nil
+}
+
+// ContainersLabelled lists, as the engine does, the containers with every
+// key; without all, only those `docker ps` shows (running, paused,
+// restarting).
+func (f *fakeEngine) ContainersLabelled(ctx context.Context, keys []string, all bool) ([]engine.ContainerSummary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f.listContainers(func(c *fakeContainer) bool {
+		for _, k := range keys {
+			if _, ok := c.Labels[k]; !ok {
+				return false
+			}
+		}
+		return all || c.Status == "running" || c.Status == "paused" || c.Status == "restarting"
+	}), nil
+}
+
+func (f *fakeEngine) listContainers(keep func(*fakeContainer) bool) []engine.ContainerSummary {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []engine.ContainerSummary
+	for _, c := range f.containers {
+		if keep(c) {
 			var mounts []engine.MountPoint
 			for _, m := range c.spec.Mounts {
 				mounts = append(mounts, engine.MountPoint{Type: string(m.Type), Volume: m.Source, Destination: m.Target, Writable: !m.ReadOnly})
@@ -553,7 +576,7 @@ func (f *fakeEngine) ContainerList(ctx context.Context, labels map[string]string
 		}
 	}
 	slices.SortFunc(out, func(a, b engine.ContainerSummary) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+	return out
 }
 
 func (f *fakeEngine) ContainerInspect(ctx context.Context, ref string) (engine.Container, error) {

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -51,20 +50,7 @@ const execCompose = `services:
 // under the test's project, taken down with its volumes when the test ends.
 func (e *itgEnv) execStack(ctx context.Context) (*stack.Stack, string) {
 	e.t.Helper()
-	dir := e.t.TempDir()
-	file := filepath.Join(dir, "compose.yaml")
-	if err := os.WriteFile(file, []byte(execCompose), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
-	if err != nil {
-		e.t.Fatalf("load: %v", err)
-	}
-	if err := st.ApplyShape(stack.Shape{}); err != nil {
-		e.t.Fatal(err)
-	}
-	e.cleanupProject(st)
-	return st, file
+	return e.composeStack(ctx, execCompose)
 }
 
 // projectContainers names the containers labelled with the test's project.

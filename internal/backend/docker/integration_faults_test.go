@@ -3,8 +3,6 @@ package docker_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,17 +18,7 @@ import (
 // loadFile loads a compose file written for the test under its project.
 func (e *itgEnv) loadFile(ctx context.Context, content string) *stack.Stack {
 	e.t.Helper()
-	file := filepath.Join(e.t.TempDir(), "compose.yaml")
-	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := st.ApplyShape(stack.Shape{}); err != nil {
-		e.t.Fatal(err)
-	}
+	st, _ := e.writeAndLoad(ctx, content)
 	return st
 }
 

@@ -186,6 +186,34 @@ func (e *itgEnv) leftovers(ctx context.Context, project string) []string {
 	return left
 }
 
+// writeAndLoad writes content as compose.yaml in a directory of the
+// test's and loads it under the test's project; it returns the stack and
+// the file.
+func (e *itgEnv) writeAndLoad(ctx context.Context, content string) (*stack.Stack, string) {
+	e.t.Helper()
+	file := filepath.Join(e.t.TempDir(), "compose.yaml")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
+	if err != nil {
+		e.t.Fatalf("load: %v", err)
+	}
+	if err := st.ApplyShape(stack.Shape{}); err != nil {
+		e.t.Fatal(err)
+	}
+	return st, file
+}
+
+// composeStack is writeAndLoad's stack, taken down with its volumes when
+// the test ends.
+func (e *itgEnv) composeStack(ctx context.Context, content string) (*stack.Stack, string) {
+	e.t.Helper()
+	st, file := e.writeAndLoad(ctx, content)
+	e.cleanupProject(st)
+	return st, file
+}
+
 // up runs Up and fails the test on error.
 func (e *itgEnv) up(ctx context.Context, st *stack.Stack, opts backend.UpOptions) orchestrator.UpResult {
 	e.t.Helper()

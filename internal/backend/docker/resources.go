@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/stackctl/stackctl/internal/backend"
@@ -32,6 +33,8 @@ func (b *Backend) networks(ctx context.Context, st *stack.Stack) []resource {
 		name := n.Name
 		labels := st.ProjectLabels()
 		labels[stack.LabelNetwork] = n.Key
+		maps.Copy(labels, st.ComposeProjectLabels())
+		labels[stack.LabelComposeNetwork] = n.Key
 		out = append(out, resource{
 			kind: "network", name: name, external: n.External,
 			inspect: func() (map[string]string, error) { return b.oneNetwork(ctx, st, name) },
@@ -47,7 +50,7 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
 		name := v.Name
-		labels := st.ProjectLabels()
+		labels := volumeLabels(st, v.Key)
 		labels[stack.LabelVolume] = v.Key
 		out = append(out, resource{
 			kind: "volume", name: name, external: v.External,
@@ -69,6 +72,18 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 		})
 	}
 	return out
+}
+
+// volumeLabels are the labels of a volume of the project: ours, and
+// Compose's with key, the volume's key in the file. A volume stackctl
+// makes that the file does not name (a replica's unnamed volume, its
+// secrets, a marker) is keyed by its own name: Compose tells the project's
+// volumes apart by that label, and `docker compose down -v` removes each.
+func volumeLabels(st *stack.Stack, key string) map[string]string {
+	labels := st.ProjectLabels()
+	maps.Copy(labels, st.ComposeProjectLabels())
+	labels[stack.LabelComposeVolume] = key
+	return labels
 }
 
 // ensureResources creates the stack's networks and volumes that are missing,

@@ -27,7 +27,8 @@ func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts backend.RunOpti
 	}
 	own := *st
 	own.Services, own.Notices = []stack.Service{*svc}, nil
-	if _, _, err := b.images.Ensure(ctx, &own, false); err != nil {
+	imageIDs, _, err := b.images.Ensure(ctx, &own, false)
+	if err != nil {
 		return res, err
 	}
 	if _, err := b.ensureResources(ctx, st); err != nil {
@@ -39,7 +40,7 @@ func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts backend.RunOpti
 		return res, err
 	}
 	res.Container = fmt.Sprintf("%s-%s-run-%s", st.Project, svc.Name, suffix)
-	spec := oneOffSpec(st, svc, res.Container, opts)
+	spec := oneOffSpec(st, svc, res.Container, imageIDs[svc.Image], opts)
 	secrets := res.Container + "_run-secrets"
 	if _, err := b.writeSecrets(ctx, st, svc, secrets, res.Container); err != nil {
 		return res, err
@@ -69,11 +70,11 @@ func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts backend.RunOpti
 	return res, err
 }
 
-// oneOffSpec is the container of a one-off run of svc: its replicas'
-// settings, without their published ports, restart policy and replica
-// labels, with what opts override.
-func oneOffSpec(st *stack.Stack, svc *stack.Service, name string, opts backend.RunOptions) engine.ContainerSpec {
-	spec := containerSpec(st, svc, name, 0, "")
+// oneOffSpec is the container of a one-off run of svc from imageID: its
+// replicas' settings, without their published ports, restart policy and
+// replica labels, with what opts override.
+func oneOffSpec(st *stack.Stack, svc *stack.Service, name, imageID string, opts backend.RunOptions) engine.ContainerSpec {
+	spec := containerSpec(st, svc, name, 0, "", imageID)
 	for _, l := range []string{stack.LabelReplica, stack.LabelConfigHash, stack.LabelOneShot, stack.LabelBalances} {
 		delete(spec.Labels, l)
 	}

@@ -59,7 +59,7 @@ func secretFiles(svc *stack.Service) (map[string][]byte, error) {
 // ensureSecretsVolume makes the project's volume of a container's secrets
 // unless it is there; it reports whether it made it.
 func (b *Backend) ensureSecretsVolume(ctx context.Context, st *stack.Stack, volume, holder string) (bool, error) {
-	labels := st.ProjectLabels()
+	labels := volumeLabels(st, volume)
 	labels[LabelUnnamedVolume] = holder + ":" + stack.SecretsDir
 	return b.ensureOwned(st, resource{
 		kind: "volume", name: volume,

@@ -85,7 +85,7 @@ func (b *Backend) secretsCurrent(ctx context.Context, st *stack.Stack, volume, m
 // markers of what it held before. down -v removes markers with the
 // volumes.
 func (b *Backend) recordSecrets(ctx context.Context, st *stack.Stack, volume, marker, holder string) error {
-	labels := st.ProjectLabels()
+	labels := volumeLabels(st, marker)
 	labels[LabelUnnamedVolume] = holder + ":" + stack.SecretsDir + " (written)"
 	labels[labelSecretsOf] = volume
 	// A marker already there (its volume was removed by hand and made

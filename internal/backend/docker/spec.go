@@ -8,14 +8,16 @@ import (
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-// containerSpec is the engine container for one replica of svc: the
-// service's settings in engine terms, with names resolved in the project and
-// the labels that make it ours and say what it was made from.
-func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int, hash string) engine.ContainerSpec {
+// containerSpec is the engine container for one replica of svc (0: a
+// one-off) made from imageID: the service's settings in engine terms, with
+// names resolved in the project, the labels that make it ours and say what
+// it was made from, and Compose's beside them.
+func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int, hash, imageID string) engine.ContainerSpec {
 	labels := maps.Clone(svc.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
+	maps.Copy(labels, st.ComposeServiceLabels(svc, replica, imageID))
 	maps.Copy(labels, st.ProjectLabels())
 	labels[stack.LabelService] = svc.Name
 	labels[stack.LabelReplica] = strconv.Itoa(replica)

@@ -39,7 +39,7 @@ func (r *dockerRun) nameUnnamedVolumes(ctx context.Context, svc *stack.Service, 
 			continue
 		}
 		name := unnamedVolumeName(r.st, svc, replica, m.Target)
-		labels := r.st.ProjectLabels()
+		labels := volumeLabels(r.st, name)
 		labels[LabelUnnamedVolume] = fmt.Sprintf("%s-%d:%s", svc.Name, replica, m.Target)
 		res := resource{
 			kind: "volume", name: name,

@@ -97,3 +97,10 @@ func (b *Backend) Exec(context.Context, *stack.Stack, backend.ExecOptions) (int,
 func (b *Backend) Run(context.Context, *stack.Stack, backend.RunOptions) (backend.RunResult, error) {
 	return backend.RunResult{}, fmt.Errorf("run: %w: run the one-off against a node's engine (without --swarm)", ErrNotOnSwarm)
 }
+
+// List is refused: Compose's projects are found by the Compose labels of
+// one engine's containers, and a swarm's tasks carry none (the swarm, not
+// a compose tool, manages them).
+func (b *Backend) List(context.Context, backend.ListOptions) ([]backend.ProjectSummary, error) {
+	return nil, fmt.Errorf("ls: %w: it lists the Compose projects of one engine's containers; run it without --swarm, or list the swarm's services with `docker service ls`", ErrNotOnSwarm)
+}
