@@ -230,6 +230,8 @@ func newRootCmd(io *streams) *cobra.Command {
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
 		newRunCmd(g, nil),
+		newPauseCmd(g, false, nil),
+		newPauseCmd(g, true, nil),
 		newVersionCmd(io),
 	)
 	return cmd

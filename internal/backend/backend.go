@@ -58,6 +58,10 @@ type Backend interface {
 	Build(ctx context.Context, st *stack.Stack, services []string) error
 	// Images lists the images the services run.
 	Images(ctx context.Context, st *stack.Stack) ([]ImageStatus, error)
+	// Pause freezes the named services' running instances (all the
+	// services' when none is named), and Unpause thaws their paused ones.
+	Pause(ctx context.Context, st *stack.Stack, services []string) error
+	Unpause(ctx context.Context, st *stack.Stack, services []string) error
 }
 
 // Naming is how a backend names a service's instances.

@@ -97,3 +97,14 @@ func (b *Backend) Exec(context.Context, *stack.Stack, backend.ExecOptions) (int,
 func (b *Backend) Run(context.Context, *stack.Stack, backend.RunOptions) (backend.RunResult, error) {
 	return backend.RunResult{}, fmt.Errorf("run: %w: run the one-off against a node's engine (without --swarm)", ErrNotOnSwarm)
 }
+
+// Pause is refused: a swarm has no paused state for a service's tasks;
+// scale it to 0 instead.
+func (b *Backend) Pause(context.Context, *stack.Stack, []string) error {
+	return fmt.Errorf("pause: %w: a swarm service's tasks cannot be paused; scale it to 0 (stackctl --swarm scale SERVICE=0)", ErrNotOnSwarm)
+}
+
+// Unpause is refused, as Pause is.
+func (b *Backend) Unpause(context.Context, *stack.Stack, []string) error {
+	return fmt.Errorf("unpause: %w: a swarm service's tasks are never paused; scale it back up", ErrNotOnSwarm)
+}

@@ -1,0 +1,37 @@
+package docker
+
+import (
+	"testing"
+)
+
+// The commands a user runs on the stack's containers by hand, against the
+// fake engine.
+
+func TestPauseAndUnpauseOnlyTheNamedServicesRunningContainers(t *testing.T) {
+	f, o, st := upStack(t)
+	ctx := testContext(t)
+	if err := o.Stop(ctx, st, []string{"web"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Pause(ctx, st, []string{"web", "cache"}); err != nil {
+		t.Fatal(err)
+	}
+	position(t, f.Events(), "pause stackctl-cache-1")
+	assertNever(t, f.Events(), "pause stackctl-web-1", "pause stackctl-db-1")
+	// Pausing again leaves the paused one be.
+	if err := o.Pause(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count("pause stackctl-cache-1"); n != 1 {
+		t.Errorf("cache paused %d times, want once", n)
+	}
+	position(t, f.Events(), "pause stackctl-db-1")
+	if err := o.Unpause(ctx, st, []string{"cache"}); err != nil {
+		t.Fatal(err)
+	}
+	position(t, f.Events(), "unpause stackctl-cache-1")
+	assertNever(t, f.Events(), "unpause stackctl-db-1")
+	if err := o.Pause(ctx, st, []string{"nope"}); err == nil {
+		t.Error("pause of an unknown service succeeded")
+	}
+}

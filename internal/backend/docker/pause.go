@@ -1,0 +1,59 @@
+package docker
+
+import (
+	"context"
+	"slices"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/stack"
+	"github.com/stackctl/stackctl/internal/walk"
+)
+
+// Pause freezes the running containers of the named services (all when
+// none are named). A paused container keeps its state and its restart
+// policy does not act on it; unpause thaws it where it stopped.
+func (b *Backend) Pause(ctx context.Context, st *stack.Stack, services []string) error {
+	return b.eachInState(ctx, st, services, "running", "pausing", "paused", b.engine.ContainerPause)
+}
+
+// Unpause thaws the paused containers of the named services (all when
+// none are named).
+func (b *Backend) Unpause(ctx context.Context, st *stack.Stack, services []string) error {
+	return b.eachInState(ctx, st, services, "paused", "unpausing", "unpaused", b.engine.ContainerUnpause)
+}
+
+// eachInState applies do, side by side, to the named services' replicas
+// that are in state, reporting each before and after; the others are left
+// as they are, so pausing twice is no error.
+func (b *Backend) eachInState(ctx context.Context, st *stack.Stack, services []string, state, doing, done string,
+	do func(context.Context, string) error) error {
+	replicas, err := b.replicasOf(ctx, st, services)
+	if err != nil {
+		return err
+	}
+	replicas = slices.DeleteFunc(replicas, func(c backend.ContainerStatus) bool { return c.State != state })
+	return walk.Each(replicas, func(c backend.ContainerStatus) error {
+		b.report("container "+c.Name, doing, "")
+		if err := do(ctx, c.ID); err != nil {
+			return err
+		}
+		b.report("container "+c.Name, done, "")
+		return nil
+	})
+}
+
+// replicasOf lists the replicas of the named services (all the services'
+// when none are named), as PS orders them; run's one-offs are none of them.
+func (b *Backend) replicasOf(ctx context.Context, st *stack.Stack, services []string) ([]backend.ContainerStatus, error) {
+	selected, err := backend.SelectServices(st, services)
+	if err != nil {
+		return nil, err
+	}
+	all, err := b.PS(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(c backend.ContainerStatus) bool {
+		return c.OneOff || !slices.Contains(selected, c.Service)
+	}), nil
+}
