@@ -232,6 +232,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newRunCmd(g, nil),
 		newPauseCmd(g, false, nil),
 		newPauseCmd(g, true, nil),
+		newTopCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd

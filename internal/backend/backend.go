@@ -62,6 +62,9 @@ type Backend interface {
 	// services' when none is named), and Unpause thaws their paused ones.
 	Pause(ctx context.Context, st *stack.Stack, services []string) error
 	Unpause(ctx context.Context, st *stack.Stack, services []string) error
+	// Top lists the processes of the named services' running instances
+	// (all the services' when none is named), in PS's order.
+	Top(ctx context.Context, st *stack.Stack, services []string) ([]Processes, error)
 }
 
 // Naming is how a backend names a service's instances.

@@ -35,3 +35,27 @@ func TestPauseAndUnpauseOnlyTheNamedServicesRunningContainers(t *testing.T) {
 		t.Error("pause of an unknown service succeeded")
 	}
 }
+
+func TestTopListsTheRunningContainersProcesses(t *testing.T) {
+	f, o, st := upStack(t)
+	ctx := testContext(t)
+	if err := o.Stop(ctx, st, []string{"web"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	procs, err := o.Top(ctx, st, []string{"web", "cache"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) != 1 || procs[0].Service != "cache" || procs[0].Container != "stackctl-cache-1" || procs[0].Replica != 1 ||
+		len(procs[0].Rows) != 1 || len(procs[0].Titles) != 3 {
+		t.Fatalf("top = %+v, want cache's one process only (web is stopped)", procs)
+	}
+	assertNever(t, f.Events(), "top stackctl-web-1", "top stackctl-db-1")
+	all, err := o.Top(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 2 {
+		t.Errorf("top of all = %+v, want each running container", all)
+	}
+}

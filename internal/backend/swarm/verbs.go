@@ -108,3 +108,8 @@ func (b *Backend) Pause(context.Context, *stack.Stack, []string) error {
 func (b *Backend) Unpause(context.Context, *stack.Stack, []string) error {
 	return fmt.Errorf("unpause: %w: a swarm service's tasks are never paused; scale it back up", ErrNotOnSwarm)
 }
+
+// Top is refused until it reaches the engines of the tasks' nodes.
+func (b *Backend) Top(context.Context, *stack.Stack, []string) ([]backend.Processes, error) {
+	return nil, fmt.Errorf("top: %w: the tasks' containers run on nodes whose engines stackctl does not reach", ErrNotOnSwarm)
+}

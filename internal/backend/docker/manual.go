@@ -2,9 +2,12 @@ package docker
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -56,4 +59,40 @@ func (b *Backend) replicasOf(ctx context.Context, st *stack.Stack, services []st
 	return slices.DeleteFunc(all, func(c backend.ContainerStatus) bool {
 		return c.OneOff || !slices.Contains(selected, c.Service)
 	}), nil
+}
+
+// Top lists the processes of the named services' running containers (all
+// when none are named), side by side, in PS's order. A container that
+// stopped meanwhile is left out: it has no processes.
+func (b *Backend) Top(ctx context.Context, st *stack.Stack, services []string) ([]backend.Processes, error) {
+	replicas, err := b.replicasOf(ctx, st, services)
+	if err != nil {
+		return nil, err
+	}
+	replicas = slices.DeleteFunc(replicas, func(c backend.ContainerStatus) bool { return c.State != "running" })
+	out := make([]backend.Processes, len(replicas))
+	found := make([]bool, len(replicas))
+	err = walk.Each(indices(replicas), func(i int) error {
+		c := replicas[i]
+		p, err := b.engine.ContainerTop(ctx, c.ID)
+		if errors.Is(err, engine.ErrConflict) || errors.Is(err, engine.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("service %s: %w", c.Service, err)
+		}
+		out[i] = backend.Processes{Service: c.Service, Replica: c.Replica, Container: c.Name, Titles: p.Titles, Rows: p.Rows}
+		found[i] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for i, p := range out {
+		if found[i] {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
 }
