@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/backend"
 )
 
@@ -65,5 +66,43 @@ func TestPrintTopAsCompose(t *testing.T) {
 	out.Reset()
 	if err := printTop(&out, nil); err != nil || out.Len() != 0 {
 		t.Errorf("top of nothing printed %q, %v; want nothing", out.String(), err)
+	}
+}
+
+func TestPortFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    portOptions
+		wantErr string
+	}{
+		{args: []string{"port", "web", "80"}, want: portOptions{service: "web", port: 80, protocol: "tcp"}},
+		{args: []string{"port", "--index", "2", "--protocol", "UDP", "dns", "53"}, want: portOptions{service: "dns", port: 53, protocol: "udp", index: 2}},
+		{args: []string{"port", "web", "http"}, wantErr: "port number"},
+		{args: []string{"port", "web", "70000"}, wantErr: "port number"},
+		{args: []string{"port", "--protocol", "sctp", "web", "80"}, wantErr: "tcp or udp"},
+		{args: []string{"port", "--index", "-1", "web", "80"}, wantErr: "--index"},
+		{args: []string{"port", "web"}, wantErr: "arg"},
+	}
+	for _, tt := range tests {
+		io, _, _ := testIO()
+		g := &globalOptions{io: io}
+		var got *portOptions
+		root := newTestRoot(t, g, newPortCmd(g, func(_ context.Context, o *portOptions) error { got = o; return nil }))
+		root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
+		root.SetArgs(tt.args)
+		err := root.Execute()
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%q: error %v, want one about %s", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.args, err)
+			continue
+		}
+		if got.service != tt.want.service || got.port != tt.want.port || got.protocol != tt.want.protocol || got.index != tt.want.index {
+			t.Errorf("%q: options %+v, want %+v", tt.args, *got, tt.want)
+		}
 	}
 }

@@ -233,6 +233,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newPauseCmd(g, false, nil),
 		newPauseCmd(g, true, nil),
 		newTopCmd(g, nil),
+		newPortCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd

@@ -65,6 +65,9 @@ type Backend interface {
 	// Top lists the processes of the named services' running instances
 	// (all the services' when none is named), in PS's order.
 	Top(ctx context.Context, st *stack.Stack, services []string) ([]Processes, error)
+	// Port returns the HOST:PORT a service's instance publishes a port of
+	// its own on.
+	Port(ctx context.Context, st *stack.Stack, opts PortOptions) (string, error)
 }
 
 // Naming is how a backend names a service's instances.

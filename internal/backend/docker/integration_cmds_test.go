@@ -5,6 +5,7 @@ package docker_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -91,5 +92,28 @@ func TestCmdsIntegrationTop(t *testing.T) {
 	procs, err = e.orch.Top(ctx, st, nil)
 	if err != nil || len(procs) != 1 || procs[0].Service != "kv" {
 		t.Errorf("top with app stopped = %+v, %v; want kv's processes only", procs, err)
+	}
+}
+
+func TestCmdsIntegrationPort(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+
+	addr, err := e.orch.Port(ctx, st, backend.PortOptions{Service: "app", Port: 7000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.api.ContainerInspect(ctx, e.project+"-app-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.NetworkSettings.Ports["7000/tcp"]
+	if len(b) == 0 || addr != "127.0.0.1:"+b[0].HostPort {
+		t.Errorf("port app 7000 = %q, want 127.0.0.1 and the engine's host port %v", addr, b)
+	}
+	if _, err := e.orch.Port(ctx, st, backend.PortOptions{Service: "kv", Port: 6379}); !errors.Is(err, backend.ErrNoPort) {
+		t.Errorf("port of kv's unpublished 6379: %v, want ErrNoPort", err)
 	}
 }

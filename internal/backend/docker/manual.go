@@ -1,10 +1,14 @@
 package docker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -95,4 +99,57 @@ func (b *Backend) Top(ctx context.Context, st *stack.Stack, services []string) (
 		}
 	}
 	return kept, nil
+}
+
+// Port returns the HOST:PORT the engine publishes the replica's port on,
+// as Compose prints it. The replica need not run, but a stopped one
+// publishes nothing. Of an IPv4 and an IPv6 binding, the IPv4 one is
+// given, as Compose gives the engine's first, which is IPv4.
+func (b *Backend) Port(ctx context.Context, st *stack.Stack, opts backend.PortOptions) (string, error) {
+	c, err := b.replica(ctx, st, opts.Service, opts.Index)
+	if err != nil {
+		return "", err
+	}
+	proto := cmp.Or(strings.ToLower(opts.Protocol), "tcp")
+	var found *stack.Port
+	var have []string
+	for i, p := range c.Ports {
+		have = append(have, fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol))
+		if p.ContainerPort != opts.Port || p.Protocol != proto || p.HostPort == 0 {
+			continue
+		}
+		if found == nil || (strings.Contains(found.HostIP, ":") && !strings.Contains(p.HostIP, ":")) {
+			found = &c.Ports[i]
+		}
+	}
+	if found == nil {
+		slices.Sort(have)
+		return "", fmt.Errorf("no port %d/%s for container %s (service %s, %s): %w; it publishes: %s",
+			opts.Port, proto, c.Name, c.Service, c.State, backend.ErrNoPort, cmp.Or(strings.Join(slices.Compact(have), ", "), "none"))
+	}
+	return net.JoinHostPort(cmp.Or(found.HostIP, "0.0.0.0"), strconv.Itoa(found.HostPort)), nil
+}
+
+// replica is service's replica index, in any state, or with index 0 its
+// lowest-numbered one.
+func (b *Backend) replica(ctx context.Context, st *stack.Stack, service string, index int) (backend.ContainerStatus, error) {
+	if index < 0 {
+		return backend.ContainerStatus{}, fmt.Errorf("service %s: --index %d is out of range: %w (replicas count from 1)", service, index, backend.ErrNoSuchReplica)
+	}
+	replicas, err := b.replicasOf(ctx, st, []string{service})
+	if err != nil {
+		return backend.ContainerStatus{}, err
+	}
+	if len(replicas) == 0 {
+		return backend.ContainerStatus{}, fmt.Errorf("service %s has no container: %w; create it with `stackctl up`", service, backend.ErrNotRunning)
+	}
+	if index == 0 {
+		return replicas[0], nil
+	}
+	for _, c := range replicas {
+		if c.Replica == index {
+			return c, nil
+		}
+	}
+	return backend.ContainerStatus{}, fmt.Errorf("service %s: --index %d is out of range: %w (it has %d replicas)", service, index, backend.ErrNoSuchReplica, len(replicas))
 }

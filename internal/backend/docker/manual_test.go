@@ -1,7 +1,11 @@
 package docker
 
 import (
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/stackctl/stackctl/internal/backend"
 )
 
 // The commands a user runs on the stack's containers by hand, against the
@@ -57,5 +61,27 @@ func TestTopListsTheRunningContainersProcesses(t *testing.T) {
 	}
 	if len(all) < 2 {
 		t.Errorf("top of all = %+v, want each running container", all)
+	}
+}
+
+func TestPortPrintsThePublishedHostPort(t *testing.T) {
+	_, o, st := upStack(t)
+	ctx := testContext(t)
+	addr, err := o.Port(ctx, st, backend.PortOptions{Service: "web", Port: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(addr, ":5000") {
+		t.Errorf("port web 5000 = %q, want HOST:5000", addr)
+	}
+	_, err = o.Port(ctx, st, backend.PortOptions{Service: "web", Port: 5000, Protocol: "udp"})
+	if !errors.Is(err, backend.ErrNoPort) || !strings.Contains(err.Error(), "stackctl-web-1") || !strings.Contains(err.Error(), "5000/tcp") {
+		t.Errorf("port web 5000/udp: %v, want ErrNoPort naming the container and what it publishes", err)
+	}
+	if _, err := o.Port(ctx, st, backend.PortOptions{Service: "web", Index: 3, Port: 5000}); !errors.Is(err, backend.ErrNoSuchReplica) {
+		t.Errorf("port --index 3: %v, want ErrNoSuchReplica", err)
+	}
+	if _, err := o.Port(ctx, st, backend.PortOptions{Service: "nope", Port: 1}); !errors.Is(err, backend.ErrUnknownService) {
+		t.Errorf("port of an unknown service: %v, want ErrUnknownService", err)
 	}
 }

@@ -113,3 +113,9 @@ func (b *Backend) Unpause(context.Context, *stack.Stack, []string) error {
 func (b *Backend) Top(context.Context, *stack.Stack, []string) ([]backend.Processes, error) {
 	return nil, fmt.Errorf("top: %w: the tasks' containers run on nodes whose engines stackctl does not reach", ErrNotOnSwarm)
 }
+
+// Port is refused: a swarm publishes a service's ports on every node's
+// ingress, and `stackctl --swarm ps` shows them.
+func (b *Backend) Port(context.Context, *stack.Stack, backend.PortOptions) (string, error) {
+	return "", fmt.Errorf("port: %w: a swarm publishes the service's ports on every node, as `stackctl --swarm ps` shows", ErrNotOnSwarm)
+}
