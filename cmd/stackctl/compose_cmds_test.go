@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +104,38 @@ func TestPortFlags(t *testing.T) {
 		}
 		if got.service != tt.want.service || got.port != tt.want.port || got.protocol != tt.want.protocol || got.index != tt.want.index {
 			t.Errorf("%q: options %+v, want %+v", tt.args, *got, tt.want)
+		}
+	}
+}
+
+func TestRmFlags(t *testing.T) {
+	io, _, _ := testIO()
+	g := &globalOptions{io: io}
+	var got *rmOptions
+	root := newTestRoot(t, g, newRmCmd(g, func(_ context.Context, o *rmOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"rm", "-fsv", "-a", "web"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.force || !got.stop || !got.volumes || !slices.Equal(got.services, []string{"web"}) {
+		t.Errorf("options = %+v, want -f, -s, -v and service web", got)
+	}
+}
+
+// rm never asks: on a terminal it needs -f, from a script it goes on.
+func TestRmConfirm(t *testing.T) {
+	for _, tt := range []struct {
+		terminal, force, refused bool
+	}{{false, false, false}, {true, false, true}, {true, true, false}} {
+		io, _, errOut := testIO()
+		io.InIsTerminal = tt.terminal
+		o := &rmOptions{globalOptions: &globalOptions{io: io}, force: tt.force}
+		err := o.confirm([]string{"p-web-1", "p-db-1"})
+		if refused := errors.Is(err, errNotConfirmed); refused != tt.refused {
+			t.Errorf("terminal %v, -f %v: %v, want refused %v", tt.terminal, tt.force, err, tt.refused)
+		}
+		if !strings.Contains(errOut.String(), "Going to remove p-web-1, p-db-1") {
+			t.Errorf("stderr %q does not say what goes", errOut.String())
 		}
 	}
 }

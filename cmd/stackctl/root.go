@@ -234,6 +234,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newPauseCmd(g, true, nil),
 		newTopCmd(g, nil),
 		newPortCmd(g, nil),
+		newRmCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd

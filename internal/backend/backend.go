@@ -68,6 +68,8 @@ type Backend interface {
 	// Port returns the HOST:PORT a service's instance publishes a port of
 	// its own on.
 	Port(ctx context.Context, st *stack.Stack, opts PortOptions) (string, error)
+	// Rm removes the services' stopped instances and returns their names.
+	Rm(ctx context.Context, st *stack.Stack, opts RmOptions) ([]string, error)
 }
 
 // Naming is how a backend names a service's instances.

@@ -24,3 +24,16 @@ type PortOptions struct {
 	Port     int
 	Protocol string
 }
+
+// RmOptions say which containers Rm removes and how.
+type RmOptions struct {
+	// Services are the services whose replicas go (all when none).
+	Services []string
+	// Stop stops running replicas first; without it they are left alone.
+	Stop bool
+	// Volumes also removes the anonymous volumes the replicas mount.
+	Volumes bool
+	// Confirm, when set, is told what is about to be removed before
+	// anything is stopped or removed; an error from it removes nothing.
+	Confirm func(names []string) error
+}

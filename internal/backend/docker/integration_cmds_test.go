@@ -117,3 +117,50 @@ func TestCmdsIntegrationPort(t *testing.T) {
 		t.Errorf("port of kv's unpublished 6379: %v, want ErrNoPort", err)
 	}
 }
+
+func TestCmdsIntegrationRm(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+	app, kv := e.project+"-app-1", e.project+"-kv-1"
+
+	// redis:7 declares VOLUME /data: each container has an anonymous one.
+	c, err := e.api.ContainerInspect(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anon string
+	for _, m := range c.Mounts {
+		if m.Type == "volume" && m.Destination == "/data" {
+			anon = m.Name
+		}
+	}
+	if anon == "" {
+		t.Fatalf("app mounts %+v, want an anonymous volume on /data", c.Mounts)
+	}
+
+	if removed, err := e.orch.Rm(ctx, st, backend.RmOptions{Volumes: true}); err != nil || len(removed) != 0 {
+		t.Fatalf("rm with everything running = %q, %v; want nothing removed", removed, err)
+	}
+	if err := e.orch.Stop(ctx, st, []string{"app"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := e.orch.Rm(ctx, st, backend.RmOptions{Volumes: true})
+	if err != nil || !slices.Equal(removed, []string{app}) {
+		t.Fatalf("rm -v = %q, %v; want %s", removed, err, app)
+	}
+	if _, err := e.api.ContainerInspect(ctx, app); err == nil {
+		t.Errorf("%s is still there", app)
+	}
+	if _, err := e.api.VolumeInspect(ctx, anon); err == nil {
+		t.Errorf("rm -v left app's anonymous volume %s", anon)
+	}
+	removed, err = e.orch.Rm(ctx, st, backend.RmOptions{Services: []string{"kv"}, Stop: true, Volumes: true})
+	if err != nil || !slices.Equal(removed, []string{kv}) {
+		t.Fatalf("rm -s -v kv = %q, %v; want %s", removed, err, kv)
+	}
+	if left := e.projectContainers(ctx); len(left) != 0 {
+		t.Errorf("containers left: %q", left)
+	}
+}

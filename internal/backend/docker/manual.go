@@ -153,3 +153,71 @@ func (b *Backend) replica(ctx context.Context, st *stack.Stack, service string, 
 	}
 	return backend.ContainerStatus{}, fmt.Errorf("service %s: --index %d is out of range: %w (it has %d replicas)", service, index, backend.ErrNoSuchReplica, len(replicas))
 }
+
+// Rm removes the named services' stopped replicas (all the services' when
+// none are named), side by side, and returns their names; with opts.Stop
+// it stops the running ones first, dependents first. The engine removes
+// only a container that is not running, so one started since it was
+// looked at stays. One-offs of run are not replicas: down removes them.
+func (b *Backend) Rm(ctx context.Context, st *stack.Stack, opts backend.RmOptions) ([]string, error) {
+	replicas, err := b.replicasOf(ctx, st, opts.Services)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.Stop {
+		replicas = slices.DeleteFunc(replicas, func(c backend.ContainerStatus) bool {
+			return c.State == "running" || c.State == "paused" || c.State == "restarting"
+		})
+	}
+	names := make([]string, len(replicas))
+	for i, c := range replicas {
+		names[i] = c.Name
+	}
+	if len(replicas) == 0 {
+		return nil, nil
+	}
+	if opts.Confirm != nil {
+		if err := opts.Confirm(names); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Stop {
+		if err := b.Stop(ctx, st, opts.Services, 0); err != nil {
+			return nil, err
+		}
+	}
+	err = walk.Each(replicas, func(c backend.ContainerStatus) error {
+		b.report("container "+c.Name, "removing", "")
+		if err := b.engine.ContainerRemoveStopped(ctx, c.ID, opts.Volumes); err != nil {
+			return fmt.Errorf("service %s: %w", c.Service, err)
+		}
+		b.report("container "+c.Name, "removed", "")
+		if !opts.Volumes {
+			return nil
+		}
+		return b.removeReplicaVolumes(ctx, st, c)
+	})
+	return names, err
+}
+
+// removeReplicaVolumes removes the volumes stackctl named for the unnamed
+// ones of replica c (nameUnnamedVolumes): what the engine would have made
+// anonymous volumes, which Compose's rm -v removes. Their names hold the
+// replica, so no other container mounts them once c is gone.
+func (b *Backend) removeReplicaVolumes(ctx context.Context, st *stack.Stack, c backend.ContainerStatus) error {
+	list, err := b.engine.VolumeList(ctx, st.ProjectLabels())
+	if err != nil {
+		return err
+	}
+	prefix := fmt.Sprintf("%s-%d:", c.Service, c.Replica)
+	for _, v := range list {
+		if !strings.HasPrefix(v.Labels[LabelUnnamedVolume], prefix) {
+			continue
+		}
+		if err := b.engine.VolumeRemove(ctx, v.Name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return fmt.Errorf("container %s: %w", c.Name, err)
+		}
+		b.report("volume "+v.Name, "removed", "")
+	}
+	return nil
+}

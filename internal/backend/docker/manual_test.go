@@ -2,6 +2,7 @@ package docker
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,5 +84,46 @@ func TestPortPrintsThePublishedHostPort(t *testing.T) {
 	}
 	if _, err := o.Port(ctx, st, backend.PortOptions{Service: "nope", Port: 1}); !errors.Is(err, backend.ErrUnknownService) {
 		t.Errorf("port of an unknown service: %v, want ErrUnknownService", err)
+	}
+}
+
+func TestRmRemovesOnlyStoppedReplicasUnlessStop(t *testing.T) {
+	f, o, st := upStack(t)
+	ctx := testContext(t)
+	if err := o.Stop(ctx, st, []string{"web"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	removed, err := o.Rm(ctx, st, backend.RmOptions{Services: []string{"web", "cache"}, Volumes: true,
+		Confirm: func(names []string) error { told = names; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(removed, []string{"stackctl-web-1"}) || !slices.Equal(told, removed) {
+		t.Errorf("removed %q, confirmed %q; want stopped web only", removed, told)
+	}
+	position(t, f.Events(), "rm stackctl-web-1 -v")
+	if !f.exists("stackctl-cache-1") {
+		t.Error("rm removed running cache")
+	}
+
+	// A refusal removes and stops nothing.
+	refused := errors.New("no")
+	if _, err := o.Rm(ctx, st, backend.RmOptions{Services: []string{"cache"}, Stop: true,
+		Confirm: func([]string) error { return refused }}); !errors.Is(err, refused) {
+		t.Errorf("rm refused: %v, want the refusal", err)
+	}
+	assertNever(t, f.Events(), "stop stackctl-cache-1")
+
+	removed, err = o.Rm(ctx, st, backend.RmOptions{Services: []string{"cache"}, Stop: true})
+	if err != nil || !slices.Equal(removed, []string{"stackctl-cache-1"}) {
+		t.Fatalf("rm -s cache = %q, %v; want cache removed", removed, err)
+	}
+	if position(t, f.Events(), "stop stackctl-cache-1") > position(t, f.Events(), "rm stackctl-cache-1") {
+		t.Error("rm -s removed cache before stopping it")
+	}
+	removed, err = o.Rm(ctx, st, backend.RmOptions{Services: []string{"cache"}})
+	if err != nil || len(removed) != 0 {
+		t.Errorf("rm with nothing stopped = %q, %v; want nothing", removed, err)
 	}
 }

@@ -119,3 +119,8 @@ func (b *Backend) Top(context.Context, *stack.Stack, []string) ([]backend.Proces
 func (b *Backend) Port(context.Context, *stack.Stack, backend.PortOptions) (string, error) {
 	return "", fmt.Errorf("port: %w: a swarm publishes the service's ports on every node, as `stackctl --swarm ps` shows", ErrNotOnSwarm)
 }
+
+// Rm is refused: a swarm removes its services' stopped tasks itself.
+func (b *Backend) Rm(context.Context, *stack.Stack, backend.RmOptions) ([]string, error) {
+	return nil, fmt.Errorf("rm: %w: a swarm keeps and prunes its services' tasks itself; scale a service to 0, or take the stack down", ErrNotOnSwarm)
+}
