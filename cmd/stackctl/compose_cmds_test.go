@@ -139,3 +139,21 @@ func TestRmConfirm(t *testing.T) {
 		}
 	}
 }
+
+func TestWaitFlags(t *testing.T) {
+	io, _, _ := testIO()
+	g := &globalOptions{io: io}
+	var got *waitOptions
+	root := newTestRoot(t, g, newWaitCmd(g, func(_ context.Context, o *waitOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"wait", "--down-project", "migrate", "web"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.downProject || !slices.Equal(got.services, []string{"migrate", "web"}) {
+		t.Errorf("options = %+v, want --down-project and services migrate, web", got)
+	}
+	root.SetArgs([]string{"wait"})
+	if err := root.Execute(); err == nil {
+		t.Error("wait without a service succeeded; Compose requires one")
+	}
+}

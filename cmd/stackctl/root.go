@@ -235,6 +235,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newTopCmd(g, nil),
 		newPortCmd(g, nil),
 		newRmCmd(g, nil),
+		newWaitCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd

@@ -70,6 +70,9 @@ type Backend interface {
 	Port(ctx context.Context, st *stack.Stack, opts PortOptions) (string, error)
 	// Rm removes the services' stopped instances and returns their names.
 	Rm(ctx context.Context, st *stack.Stack, opts RmOptions) ([]string, error)
+	// Wait blocks until every instance of the services has stopped and
+	// returns their exits in the order they stopped.
+	Wait(ctx context.Context, st *stack.Stack, opts WaitOptions) ([]Exit, error)
 }
 
 // Naming is how a backend names a service's instances.

@@ -37,3 +37,17 @@ type RmOptions struct {
 	// anything is stopped or removed; an error from it removes nothing.
 	Confirm func(names []string) error
 }
+
+// WaitOptions say whose instances Wait waits for.
+type WaitOptions struct {
+	Services []string
+	// Exited, when set, is told of each instance as it stops.
+	Exited func(Exit)
+}
+
+// Exit is how one instance's run ended.
+type Exit struct {
+	Service   string
+	Container string
+	ExitCode  int
+}

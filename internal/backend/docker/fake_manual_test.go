@@ -62,6 +62,10 @@ func (f *fakeEngine) ContainerTop(ctx context.Context, ref string) (engine.Proce
 // ContainerWait returns at once for a container that is not running, and
 // else at its next exit.
 func (f *fakeEngine) ContainerWait(ctx context.Context, ref string) (int, error) {
+	// Watching first, so an exit between the look and the watch is seen.
+	watchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	deaths := f.ContainerDeaths(watchCtx, ref)
 	f.mu.Lock()
 	c, err := f.find(ref)
 	if err != nil {
@@ -69,21 +73,16 @@ func (f *fakeEngine) ContainerWait(ctx context.Context, ref string) (int, error)
 		return 0, err
 	}
 	f.record("wait %s", c.Name)
-	if !c.Running() && c.Status != "paused" {
-		code := c.ExitCode
-		f.mu.Unlock()
+	name, code, stopped := c.Name, c.ExitCode, !c.Running() && c.Status != "paused"
+	f.mu.Unlock()
+	if stopped {
 		return code, nil
 	}
-	f.mu.Unlock()
-	deaths := f.ContainerDeaths(ctx, c.ID)
 	select {
-	case code, ok := <-deaths:
-		if !ok {
-			return 0, ctx.Err()
-		}
+	case code := <-deaths:
 		return code, nil
 	case <-ctx.Done():
-		return 0, fmt.Errorf("wait for container %s: %w", c.Name, ctx.Err())
+		return 0, fmt.Errorf("wait for container %s: %w", name, ctx.Err())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -162,5 +163,38 @@ func TestCmdsIntegrationRm(t *testing.T) {
 	}
 	if left := e.projectContainers(ctx); len(left) != 0 {
 		t.Errorf("containers left: %q", left)
+	}
+}
+
+func TestCmdsIntegrationWait(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+	app := e.project + "-app-1"
+
+	go func() {
+		time.Sleep(time.Second)
+		_ = e.api.ContainerKill(ctx, app, "SIGKILL")
+	}()
+	exits, err := e.orch.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"app"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exits) != 1 || exits[0].Container != app || exits[0].ExitCode != 137 {
+		t.Errorf("wait app = %+v, want %s exited 137", exits, app)
+	}
+	// --down-project: kv stops, then the project goes.
+	go func() {
+		time.Sleep(time.Second)
+		_ = e.api.ContainerKill(ctx, e.project+"-kv-1", "SIGTERM")
+	}()
+	exits, err = e.orch.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"kv"}},
+		DownProject: true, LockWait: time.Minute})
+	if err != nil || len(exits) != 1 || exits[0].ExitCode != 0 {
+		t.Fatalf("wait --down-project kv = %+v, %v; want kv's exit 0", exits, err)
+	}
+	if left := e.projectContainers(ctx); len(left) != 0 {
+		t.Errorf("wait --down-project left %q", left)
 	}
 }

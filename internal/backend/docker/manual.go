@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -220,4 +221,37 @@ func (b *Backend) removeReplicaVolumes(ctx context.Context, st *stack.Stack, c b
 		b.report("volume "+v.Name, "removed", "")
 	}
 	return nil
+}
+
+// Wait blocks until every replica of the services has stopped (at once
+// for those already stopped), side by side, telling opts.Exited of each as
+// it stops, and returns their exits in that order.
+func (b *Backend) Wait(ctx context.Context, st *stack.Stack, opts backend.WaitOptions) ([]backend.Exit, error) {
+	replicas, err := b.replicasOf(ctx, st, opts.Services)
+	if err != nil {
+		return nil, err
+	}
+	if len(replicas) == 0 {
+		return nil, fmt.Errorf("services %s have no container: %w; create them with `stackctl up`",
+			strings.Join(opts.Services, ", "), backend.ErrNotRunning)
+	}
+	var (
+		mu    sync.Mutex
+		exits []backend.Exit
+	)
+	err = walk.Each(replicas, func(c backend.ContainerStatus) error {
+		code, err := b.engine.ContainerWait(ctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", c.Service, err)
+		}
+		exit := backend.Exit{Service: c.Service, Container: c.Name, ExitCode: code}
+		mu.Lock()
+		defer mu.Unlock()
+		exits = append(exits, exit)
+		if opts.Exited != nil {
+			opts.Exited(exit)
+		}
+		return nil
+	})
+	return exits, err
 }

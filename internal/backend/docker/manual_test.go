@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 // The commands a user runs on the stack's containers by hand, against the
@@ -125,5 +127,33 @@ func TestRmRemovesOnlyStoppedReplicasUnlessStop(t *testing.T) {
 	removed, err = o.Rm(ctx, st, backend.RmOptions{Services: []string{"cache"}})
 	if err != nil || len(removed) != 0 {
 		t.Errorf("rm with nothing stopped = %q, %v; want nothing", removed, err)
+	}
+}
+
+func TestWaitReturnsTheExitsInTheOrderTheyStop(t *testing.T) {
+	f, o, st := upStack(t)
+	ctx := testContext(t)
+	if err := o.Stop(ctx, st, []string{"web"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	var told []backend.Exit
+	go func() {
+		// cache stops once the wait is under way.
+		for !f.has("wait stackctl-cache-1") {
+			time.Sleep(time.Millisecond)
+		}
+		f.exit("stackctl-cache-1", 3)
+	}()
+	exits, err := o.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{
+		Services: []string{"cache", "web"}, Exited: func(e backend.Exit) { told = append(told, e) }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exits) != 2 || exits[0].Container != "stackctl-web-1" || exits[1] != (backend.Exit{Service: "cache", Container: "stackctl-cache-1", ExitCode: 3}) ||
+		!slices.Equal(told, exits) {
+		t.Errorf("exits %+v, told %+v; want stopped web first, then cache with 3", exits, told)
+	}
+	if _, err := o.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"nope"}}}); !errors.Is(err, backend.ErrUnknownService) {
+		t.Errorf("wait for an unknown service: %v", err)
 	}
 }

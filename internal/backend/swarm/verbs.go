@@ -124,3 +124,9 @@ func (b *Backend) Port(context.Context, *stack.Stack, backend.PortOptions) (stri
 func (b *Backend) Rm(context.Context, *stack.Stack, backend.RmOptions) ([]string, error) {
 	return nil, fmt.Errorf("rm: %w: a swarm keeps and prunes its services' tasks itself; scale a service to 0, or take the stack down", ErrNotOnSwarm)
 }
+
+// Wait is refused: a swarm replaces a service's stopped tasks, so they
+// never all stop.
+func (b *Backend) Wait(context.Context, *stack.Stack, backend.WaitOptions) ([]backend.Exit, error) {
+	return nil, fmt.Errorf("wait: %w: a swarm replaces a service's stopped tasks; follow them with `stackctl --swarm ps`", ErrNotOnSwarm)
+}
