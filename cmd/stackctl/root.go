@@ -231,6 +231,12 @@ func newRootCmd(io *streams) *cobra.Command {
 		newImagesCmd(g, nil),
 		newExecCmd(g, nil),
 		newRunCmd(g, nil),
+		newPauseCmd(g, false, nil),
+		newPauseCmd(g, true, nil),
+		newTopCmd(g, nil),
+		newPortCmd(g, nil),
+		newRmCmd(g, nil),
+		newWaitCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd

@@ -61,6 +61,21 @@ type Backend interface {
 	Build(ctx context.Context, st *stack.Stack, services []string) error
 	// Images lists the images the services run.
 	Images(ctx context.Context, st *stack.Stack) ([]ImageStatus, error)
+	// Pause freezes the named services' running instances (all the
+	// services' when none is named), and Unpause thaws their paused ones.
+	Pause(ctx context.Context, st *stack.Stack, services []string) error
+	Unpause(ctx context.Context, st *stack.Stack, services []string) error
+	// Top lists the processes of the named services' running instances
+	// (all the services' when none is named), in PS's order.
+	Top(ctx context.Context, st *stack.Stack, services []string) ([]Processes, error)
+	// Port returns the HOST:PORT a service's instance publishes a port of
+	// its own on.
+	Port(ctx context.Context, st *stack.Stack, opts PortOptions) (string, error)
+	// Rm removes the services' stopped instances and returns their names.
+	Rm(ctx context.Context, st *stack.Stack, opts RmOptions) ([]string, error)
+	// Wait blocks until every instance of the services has stopped and
+	// returns their exits in the order they stopped.
+	Wait(ctx context.Context, st *stack.Stack, opts WaitOptions) ([]Exit, error)
 }
 
 // Naming is how a backend names a service's instances.

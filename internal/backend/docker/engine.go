@@ -67,6 +67,23 @@ type Host interface {
 	Platform(ctx context.Context) (string, error)
 }
 
+// Manual is what the commands a user runs by hand on a stack's containers
+// need: pause, top, wait, rm and cp.
+type Manual interface {
+	ContainerPause(ctx context.Context, ref string) error
+	ContainerUnpause(ctx context.Context, ref string) error
+	ContainerTop(ctx context.Context, ref string) (engine.Processes, error)
+	// ContainerWait returns once the container is not running, with the
+	// exit code of its last run.
+	ContainerWait(ctx context.Context, ref string) (int, error)
+	// ContainerRemoveStopped removes a container that is not running, and
+	// with volumes its anonymous volumes.
+	ContainerRemoveStopped(ctx context.Context, ref string, volumes bool) error
+	ContainerStatPath(ctx context.Context, ref, path string) (engine.PathStat, error)
+	CopyToContainer(ctx context.Context, ref, dir string, archive io.Reader) error
+	CopyFromContainer(ctx context.Context, ref, path string) (io.ReadCloser, engine.PathStat, error)
+}
+
 // Engine is everything the Docker backend asks of the container engine.
 type Engine interface {
 	Images
@@ -74,4 +91,5 @@ type Engine interface {
 	Containers
 	Host
 	Interactive
+	Manual
 }

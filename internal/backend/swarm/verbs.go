@@ -104,3 +104,36 @@ func (b *Backend) Run(context.Context, *stack.Stack, backend.RunOptions) (backen
 func (b *Backend) List(context.Context, backend.ListOptions) ([]backend.ProjectSummary, error) {
 	return nil, fmt.Errorf("ls: %w: it lists the Compose projects of one engine's containers; run it without --swarm, or list the swarm's services with `docker service ls`", ErrNotOnSwarm)
 }
+
+// Pause is refused: a swarm has no paused state for a service's tasks;
+// scale it to 0 instead.
+func (b *Backend) Pause(context.Context, *stack.Stack, []string) error {
+	return fmt.Errorf("pause: %w: a swarm service's tasks cannot be paused; scale it to 0 (stackctl --swarm scale SERVICE=0)", ErrNotOnSwarm)
+}
+
+// Unpause is refused, as Pause is.
+func (b *Backend) Unpause(context.Context, *stack.Stack, []string) error {
+	return fmt.Errorf("unpause: %w: a swarm service's tasks are never paused; scale it back up", ErrNotOnSwarm)
+}
+
+// Top is refused until it reaches the engines of the tasks' nodes.
+func (b *Backend) Top(context.Context, *stack.Stack, []string) ([]backend.Processes, error) {
+	return nil, fmt.Errorf("top: %w: the tasks' containers run on nodes whose engines stackctl does not reach", ErrNotOnSwarm)
+}
+
+// Port is refused: a swarm publishes a service's ports on every node's
+// ingress, and `stackctl --swarm ps` shows them.
+func (b *Backend) Port(context.Context, *stack.Stack, backend.PortOptions) (string, error) {
+	return "", fmt.Errorf("port: %w: a swarm publishes the service's ports on every node, as `stackctl --swarm ps` shows", ErrNotOnSwarm)
+}
+
+// Rm is refused: a swarm removes its services' stopped tasks itself.
+func (b *Backend) Rm(context.Context, *stack.Stack, backend.RmOptions) ([]string, error) {
+	return nil, fmt.Errorf("rm: %w: a swarm keeps and prunes its services' tasks itself; scale a service to 0, or take the stack down", ErrNotOnSwarm)
+}
+
+// Wait is refused: a swarm replaces a service's stopped tasks, so they
+// never all stop.
+func (b *Backend) Wait(context.Context, *stack.Stack, backend.WaitOptions) ([]backend.Exit, error) {
+	return nil, fmt.Errorf("wait: %w: a swarm replaces a service's stopped tasks; follow them with `stackctl --swarm ps`", ErrNotOnSwarm)
+}

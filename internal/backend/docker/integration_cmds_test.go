@@ -1,0 +1,200 @@
+package docker_test
+
+// Compose's hand-run commands on the real engine: pause and unpause, top,
+// port, rm, wait and cp, each on the small project of exec's tests.
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// cmdsUp brings up exec's small project under the test's own name.
+func (e *itgEnv) cmdsUp(ctx context.Context) *stack.Stack {
+	e.t.Helper()
+	st, _ := e.execStack(ctx)
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	return st
+}
+
+// stateOf is the engine's state of the container name.
+func (e *itgEnv) stateOf(ctx context.Context, name string) string {
+	e.t.Helper()
+	c, err := e.api.ContainerInspect(ctx, name)
+	if err != nil {
+		e.t.Fatalf("inspect %s: %v", name, err)
+	}
+	return c.State.Status
+}
+
+func TestCmdsIntegrationPauseUnpause(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+	app, kv := e.project+"-app-1", e.project+"-kv-1"
+
+	if err := e.orch.Pause(ctx, st, []string{"app"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.stateOf(ctx, app); got != "paused" {
+		t.Errorf("app after pause app: %s, want paused", got)
+	}
+	if got := e.stateOf(ctx, kv); got != "running" {
+		t.Errorf("kv after pause app: %s, want running", got)
+	}
+	if err := e.orch.Pause(ctx, st, nil); err != nil {
+		t.Fatalf("pause of all, app already paused: %v", err)
+	}
+	if got := e.stateOf(ctx, kv); got != "paused" {
+		t.Errorf("kv after pause: %s, want paused", got)
+	}
+	if err := e.orch.Unpause(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{app, kv} {
+		if got := e.stateOf(ctx, name); got != "running" {
+			t.Errorf("%s after unpause: %s, want running", name, got)
+		}
+	}
+}
+
+func TestCmdsIntegrationTop(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+
+	procs, err := e.orch.Top(ctx, st, []string{"app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) != 1 || procs[0].Container != e.project+"-app-1" || procs[0].Replica != 1 {
+		t.Fatalf("top app = %+v, want app's one container", procs)
+	}
+	cmd := slices.Index(procs[0].Titles, "CMD")
+	if cmd < 0 || !slices.Contains(procs[0].Titles, "PID") {
+		t.Fatalf("titles %q, want ps's PID and CMD", procs[0].Titles)
+	}
+	if !slices.ContainsFunc(procs[0].Rows, func(r []string) bool { return strings.Contains(r[cmd], "redis-server") }) {
+		t.Errorf("processes %q, want redis-server", procs[0].Rows)
+	}
+	if err := e.orch.Stop(ctx, st, []string{"app"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	procs, err = e.orch.Top(ctx, st, nil)
+	if err != nil || len(procs) != 1 || procs[0].Service != "kv" {
+		t.Errorf("top with app stopped = %+v, %v; want kv's processes only", procs, err)
+	}
+}
+
+func TestCmdsIntegrationPort(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+
+	addr, err := e.orch.Port(ctx, st, backend.PortOptions{Service: "app", Port: 7000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.api.ContainerInspect(ctx, e.project+"-app-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.NetworkSettings.Ports["7000/tcp"]
+	if len(b) == 0 || addr != "127.0.0.1:"+b[0].HostPort {
+		t.Errorf("port app 7000 = %q, want 127.0.0.1 and the engine's host port %v", addr, b)
+	}
+	if _, err := e.orch.Port(ctx, st, backend.PortOptions{Service: "kv", Port: 6379}); !errors.Is(err, backend.ErrNoPort) {
+		t.Errorf("port of kv's unpublished 6379: %v, want ErrNoPort", err)
+	}
+}
+
+func TestCmdsIntegrationRm(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+	app, kv := e.project+"-app-1", e.project+"-kv-1"
+
+	// redis:7 declares VOLUME /data: each container has an anonymous one.
+	c, err := e.api.ContainerInspect(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anon string
+	for _, m := range c.Mounts {
+		if m.Type == "volume" && m.Destination == "/data" {
+			anon = m.Name
+		}
+	}
+	if anon == "" {
+		t.Fatalf("app mounts %+v, want an anonymous volume on /data", c.Mounts)
+	}
+
+	if removed, err := e.orch.Rm(ctx, st, backend.RmOptions{Volumes: true}); err != nil || len(removed) != 0 {
+		t.Fatalf("rm with everything running = %q, %v; want nothing removed", removed, err)
+	}
+	if err := e.orch.Stop(ctx, st, []string{"app"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := e.orch.Rm(ctx, st, backend.RmOptions{Volumes: true})
+	if err != nil || !slices.Equal(removed, []string{app}) {
+		t.Fatalf("rm -v = %q, %v; want %s", removed, err, app)
+	}
+	if _, err := e.api.ContainerInspect(ctx, app); err == nil {
+		t.Errorf("%s is still there", app)
+	}
+	if _, err := e.api.VolumeInspect(ctx, anon); err == nil {
+		t.Errorf("rm -v left app's anonymous volume %s", anon)
+	}
+	removed, err = e.orch.Rm(ctx, st, backend.RmOptions{Services: []string{"kv"}, Stop: true, Volumes: true})
+	if err != nil || !slices.Equal(removed, []string{kv}) {
+		t.Fatalf("rm -s -v kv = %q, %v; want %s", removed, err, kv)
+	}
+	if left := e.projectContainers(ctx); len(left) != 0 {
+		t.Errorf("containers left: %q", left)
+	}
+}
+
+func TestCmdsIntegrationWait(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+	app := e.project + "-app-1"
+
+	go func() {
+		time.Sleep(time.Second)
+		_ = e.api.ContainerKill(ctx, app, "SIGKILL")
+	}()
+	exits, err := e.orch.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"app"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exits) != 1 || exits[0].Container != app || exits[0].ExitCode != 137 {
+		t.Errorf("wait app = %+v, want %s exited 137", exits, app)
+	}
+	// --down-project: kv stops, then the project goes.
+	go func() {
+		time.Sleep(time.Second)
+		_ = e.api.ContainerKill(ctx, e.project+"-kv-1", "SIGTERM")
+	}()
+	exits, err = e.orch.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"kv"}},
+		DownProject: true, LockWait: time.Minute})
+	if err != nil || len(exits) != 1 || exits[0].ExitCode != 0 {
+		t.Fatalf("wait --down-project kv = %+v, %v; want kv's exit 0", exits, err)
+	}
+	if left := e.projectContainers(ctx); len(left) != 0 {
+		t.Errorf("wait --down-project left %q", left)
+	}
+}
