@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/backend"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 type waitOptions struct {
@@ -37,19 +36,30 @@ func newWaitCmd(g *globalOptions, runF func(context.Context, *waitOptions) error
 }
 
 func runWait(ctx context.Context, opts *waitOptions) error {
-	orch, st, err := opts.open(ctx)
+	exits, err := waitForExits(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer orch.close()
-	exits, err := orch.Wait(ctx, st, orchestrator.WaitOptions{
-		WaitOptions: backend.WaitOptions{Services: opts.services, Exited: func(e backend.Exit) {
-			fmt.Fprintf(opts.io.Out, "container %q exited with status code %d\n", e.Container, e.ExitCode)
-		}},
-		DownProject: opts.downProject, LockWait: opts.lockWait,
-	})
-	if err != nil {
-		return err
+	if opts.downProject {
+		// The lock is the down's alone, taken as every down takes it: a
+		// wait may last for hours, and the run that makes the services stop
+		// needs the lock meanwhile.
+		if err := runDown(ctx, &downOptions{globalOptions: opts.globalOptions}); err != nil {
+			return err
+		}
 	}
 	return exitCode(exits[0].ExitCode)
+}
+
+// waitForExits waits for the services' containers to stop, printing each
+// exit as it comes.
+func waitForExits(ctx context.Context, opts *waitOptions) ([]backend.Exit, error) {
+	orch, st, err := opts.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer orch.close()
+	return orch.Wait(ctx, st, backend.WaitOptions{Services: opts.services, Exited: func(e backend.Exit) {
+		fmt.Fprintf(opts.io.Out, "container %q exited with status code %d\n", e.Container, e.ExitCode)
+	}})
 }

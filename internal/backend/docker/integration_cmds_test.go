@@ -13,7 +13,6 @@ import (
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -170,29 +169,30 @@ func TestCmdsIntegrationWait(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 3*time.Minute)
-	st := e.cmdsUp(ctx)
+	st, file := e.execStack(ctx)
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
 	app := e.project + "-app-1"
 
 	go func() {
 		time.Sleep(time.Second)
 		_ = e.api.ContainerKill(ctx, app, "SIGKILL")
 	}()
-	exits, err := e.orch.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"app"}}})
+	exits, err := e.orch.Wait(ctx, st, backend.WaitOptions{Services: []string{"app"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(exits) != 1 || exits[0].Container != app || exits[0].ExitCode != 137 {
 		t.Errorf("wait app = %+v, want %s exited 137", exits, app)
 	}
-	// --down-project: kv stops, then the project goes.
+	// --down-project, as the command line runs it: kv stops, then the
+	// project goes.
 	go func() {
-		time.Sleep(time.Second)
+		time.Sleep(3 * time.Second)
 		_ = e.api.ContainerKill(ctx, e.project+"-kv-1", "SIGTERM")
 	}()
-	exits, err = e.orch.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"kv"}},
-		DownProject: true, LockWait: time.Minute})
-	if err != nil || len(exits) != 1 || exits[0].ExitCode != 0 {
-		t.Fatalf("wait --down-project kv = %+v, %v; want kv's exit 0", exits, err)
+	stdout, stderr, err := itgBuildCLI(t, e.project, nil).run(ctx, "-f", file, "wait", "--down-project", "kv")
+	if err != nil || !strings.Contains(stdout, "exited with status code 0") {
+		t.Fatalf("wait --down-project kv: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
 	if left := e.projectContainers(ctx); len(left) != 0 {
 		t.Errorf("wait --down-project left %q", left)

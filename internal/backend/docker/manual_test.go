@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/backend"
-	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 // The commands a user runs on the stack's containers by hand, against the
@@ -144,8 +143,8 @@ func TestWaitReturnsTheExitsInTheOrderTheyStop(t *testing.T) {
 		}
 		f.exit("stackctl-cache-1", 3)
 	}()
-	exits, err := o.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{
-		Services: []string{"cache", "web"}, Exited: func(e backend.Exit) { told = append(told, e) }}})
+	exits, err := o.Wait(ctx, st, backend.WaitOptions{
+		Services: []string{"cache", "web"}, Exited: func(e backend.Exit) { told = append(told, e) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +152,7 @@ func TestWaitReturnsTheExitsInTheOrderTheyStop(t *testing.T) {
 		!slices.Equal(told, exits) {
 		t.Errorf("exits %+v, told %+v; want stopped web first, then cache with 3", exits, told)
 	}
-	if _, err := o.Wait(ctx, st, orchestrator.WaitOptions{WaitOptions: backend.WaitOptions{Services: []string{"nope"}}}); !errors.Is(err, backend.ErrUnknownService) {
+	if _, err := o.Wait(ctx, st, backend.WaitOptions{Services: []string{"nope"}}); !errors.Is(err, backend.ErrUnknownService) {
 		t.Errorf("wait for an unknown service: %v", err)
 	}
 }
