@@ -216,7 +216,7 @@ func (f figure) save(path string) error {
 // caption says where a chart's numbers come from: when, how many rounds,
 // on what, how busy.
 func (r *Report) caption() string {
-	when := r.Started.Format("2006-01-02 15:04 MST")
+	when := r.Started.Format("2006-01-02T15:04Z07:00")
 	text := fmt.Sprintf("run of %s, %d round", when, r.Rounds)
 	if r.Rounds != 1 {
 		text += "s"

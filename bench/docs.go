@@ -211,7 +211,7 @@ func (p *docsPage) runTable(s DocsSource, tools []string, titles map[string]stri
 	rows := [][]string{
 		{"run", ""},
 		{"results", "[" + path.Base(s.Link) + "](" + s.Link + ")"},
-		{"started", r.Started.Format("2006-01-02 15:04 MST")},
+		{"started", r.Started.Format("2006-01-02T15:04Z07:00")},
 		{"rounds", strconv.Itoa(r.Rounds)},
 		{"machine", r.Machine.String()},
 		{"load", r.Machine.LoadText()},

@@ -49,7 +49,7 @@ func TestDocsPage(t *testing.T) {
 	for _, want := range []string{
 		// Each section names the newest run that measured it.
 		"| results | [results-new.json](../bench/charts/results-new.json) |",
-		"| started | 2026-01-02 03:04 UTC |",
+		"| started | 2026-01-02T03:04Z |",
 		"| engine | unix:///var/run/docker.sock (API 1.41), Docker Engine 20.10.24 |",
 		"| Docker Compose | Docker Compose version v5.6.0 |",
 		"| machine | 2 CPUs, 23 GiB |",

@@ -360,7 +360,7 @@ func (r *Report) PrintTable(w io.Writer) {
 		r.printSwarm(w)
 		return
 	}
-	fmt.Fprintf(w, "\n%d rounds; engine %s; %s\n", r.Rounds, r.Engine, r.Started.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "\n%d rounds; engine %s; %s\n", r.Rounds, r.Engine, r.Started.Format("2006-01-02T15:04Z07:00"))
 	if r.Machine != nil {
 		fmt.Fprintf(w, "  machine: %s\n  %s\n", r.Machine, r.Machine.LoadText())
 	}

@@ -143,7 +143,7 @@ var toolTitle = map[string]string{toolStackctl: "stackctl --swarm", toolStackDep
 // printSwarm writes the swarm comparison's table.
 func (r *Report) printSwarm(w io.Writer) {
 	s := r.Swarm
-	fmt.Fprintf(w, "\nstackctl --swarm against docker stack deploy: %d rounds; %s\n", r.Rounds, r.Started.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "\nstackctl --swarm against docker stack deploy: %d rounds; %s\n", r.Rounds, r.Started.Format("2006-01-02T15:04Z07:00"))
 	fmt.Fprintf(w, "  swarm: %d nodes, registry %s; engine %s\n", len(s.Nodes), s.Registry, r.Engine)
 	for _, n := range s.Nodes {
 		fmt.Fprintf(w, "    %-8s %s (ports reached at %s)\n", n.Role, n.Name, n.Addr)
