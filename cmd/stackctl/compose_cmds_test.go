@@ -157,3 +157,28 @@ func TestWaitFlags(t *testing.T) {
 		t.Error("wait without a service succeeded; Compose requires one")
 	}
 }
+
+func TestParseCopy(t *testing.T) {
+	for _, tt := range []struct {
+		src, dst string
+		want     backend.CopyOptions
+		wantErr  string
+	}{
+		{src: "web:/etc/app", dst: "out", want: backend.CopyOptions{Service: "web", Path: "/etc/app", Local: "out"}},
+		{src: "./conf", dst: "web:/etc/app", want: backend.CopyOptions{Service: "web", Path: "/etc/app", Local: "./conf", ToInstance: true}},
+		{src: "/abs/a:b", dst: "web:/x", want: backend.CopyOptions{Service: "web", Path: "/x", Local: "/abs/a:b", ToInstance: true}},
+		{src: "-", dst: "web:/x", want: backend.CopyOptions{Service: "web", Path: "/x", Local: "-", ToInstance: true}},
+		{src: "web:/a", dst: "db:/b", wantErr: "between services"},
+		{src: "a", dst: "b", wantErr: "SERVICE:PATH"},
+	} {
+		got, err := parseCopy(tt.src, tt.dst)
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("cp %s %s: %v, want %q", tt.src, tt.dst, err, tt.wantErr)
+			}
+		case err != nil || got != tt.want:
+			t.Errorf("cp %s %s = %+v, %v; want %+v", tt.src, tt.dst, got, err, tt.want)
+		}
+	}
+}

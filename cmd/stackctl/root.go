@@ -237,6 +237,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newPortCmd(g, nil),
 		newRmCmd(g, nil),
 		newWaitCmd(g, nil),
+		newCpCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd

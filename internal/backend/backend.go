@@ -57,6 +57,9 @@ type Backend interface {
 	Exec(ctx context.Context, st *stack.Stack, opts ExecOptions) (int, error)
 	// Run runs a one-off instance of a service.
 	Run(ctx context.Context, st *stack.Stack, opts RunOptions) (RunResult, error)
+	// Copy copies files between this machine and a service's instances,
+	// through the engine's archive API.
+	Copy(ctx context.Context, st *stack.Stack, opts CopyOptions) error
 	// Build builds the images of the named services (all when none).
 	Build(ctx context.Context, st *stack.Stack, services []string) error
 	// Images lists the images the services run.

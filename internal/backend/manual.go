@@ -1,6 +1,9 @@
 package backend
 
-import "errors"
+import (
+	"errors"
+	"io"
+)
 
 // ErrNoPort: the instance publishes no such port.
 var ErrNoPort = errors.New("port not published")
@@ -50,4 +53,20 @@ type Exit struct {
 	Service   string
 	Container string
 	ExitCode  int
+}
+
+// CopyOptions say what Copy copies, and where: one side is a path of this
+// machine, the other a path in a service's instance.
+type CopyOptions struct {
+	Service string
+	// Index is the replica (1-based). 0 is, into the service, every
+	// replica, and out of it the lowest-numbered one.
+	Index int
+	// ToInstance copies Local into the instance's Path; otherwise the
+	// instance's Path is copied to Local. Local "-" is a tar archive on
+	// Stdio's streams.
+	ToInstance  bool
+	Local, Path string
+	Stdin       io.Reader
+	Stdout      io.Writer
 }

@@ -6,6 +6,8 @@ package docker_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -196,5 +198,41 @@ func TestCmdsIntegrationWait(t *testing.T) {
 	}
 	if left := e.projectContainers(ctx); len(left) != 0 {
 		t.Errorf("wait --down-project left %q", left)
+	}
+}
+
+// cp both ways on the engine: a directory into kv, read there by a
+// command, and back out, byte for byte.
+func TestCmdsIntegrationCopy(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st := e.cmdsUp(ctx)
+
+	src := filepath.Join(t.TempDir(), "conf")
+	if err := os.MkdirAll(filepath.Join(src, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a.txt": "alpha\n", "sub/b.txt": "beta\n"}
+	for name, content := range want {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.orch.Copy(ctx, st, backend.CopyOptions{Service: "kv", Local: src, Path: "/tmp/conf", ToInstance: true}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.cli.Exec(ctx, e.project+"-kv-1", []string{"cat", "/tmp/conf/a.txt", "/tmp/conf/sub/b.txt"})
+	if err != nil || res.ExitCode != 0 || res.Output != "alpha\nbeta\n" {
+		t.Fatalf("in the container: %+v, %v; want both files", res, err)
+	}
+	out := t.TempDir()
+	if err := e.orch.Copy(ctx, st, backend.CopyOptions{Service: "kv", Path: "/tmp/conf", Local: out}); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range want {
+		if got, err := os.ReadFile(filepath.Join(out, "conf", name)); err != nil || string(got) != content {
+			t.Errorf("copied back %s = %q, %v; want %q", name, got, err, content)
+		}
 	}
 }

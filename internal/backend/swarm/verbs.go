@@ -137,3 +137,9 @@ func (b *Backend) Rm(context.Context, *stack.Stack, backend.RmOptions) ([]string
 func (b *Backend) Wait(context.Context, *stack.Stack, backend.WaitOptions) ([]backend.Exit, error) {
 	return nil, fmt.Errorf("wait: %w: a swarm replaces a service's stopped tasks; follow them with `stackctl --swarm ps`", ErrNotOnSwarm)
 }
+
+// Copy is refused: the tasks' containers run on nodes whose engines
+// stackctl does not reach.
+func (b *Backend) Copy(context.Context, *stack.Stack, backend.CopyOptions) error {
+	return fmt.Errorf("cp: %w: the tasks' containers run on nodes whose engines stackctl does not reach; use docker cp on the node", ErrNotOnSwarm)
+}
