@@ -229,3 +229,26 @@ func TestParseLogTime(t *testing.T) {
 		t.Errorf("a bad --since: %v, want it named", err)
 	}
 }
+
+// up SERVICE... with Compose's selection and recreate flags.
+func TestUpServicesAndRecreateFlags(t *testing.T) {
+	run := func(args ...string) (*upOptions, error) {
+		io, _, _ := testIO()
+		g := &globalOptions{io: io}
+		var got *upOptions
+		root := newTestRoot(t, g, newUpCmd(g, func(_ context.Context, o *upOptions) error { got = o; return nil }))
+		root.SetArgs(args)
+		return got, root.Execute()
+	}
+	got, err := run("up", "--no-deps", "--force-recreate", "web", "cache")
+	if err != nil || got == nil || !slices.Equal(got.services, []string{"web", "cache"}) || !got.noDeps ||
+		recreatePolicy(got.forceRecreate, got.noRecreate) != backend.RecreateForce {
+		t.Errorf("up --no-deps --force-recreate web cache = %+v, %v", got, err)
+	}
+	if got, err := run("up", "--no-recreate"); err != nil || recreatePolicy(got.forceRecreate, got.noRecreate) != backend.RecreateNever {
+		t.Errorf("up --no-recreate = %+v, %v", got, err)
+	}
+	if _, err := run("up", "--force-recreate", "--no-recreate"); err == nil {
+		t.Error("--force-recreate with --no-recreate was accepted")
+	}
+}

@@ -22,19 +22,22 @@ type upOptions struct {
 	// detach and wait are Compose's: up always returns once the stack is
 	// up (see the README), and waits for it unless --no-wait.
 	detach, wait bool
+	// services limits up to these and, unless noDeps, their dependencies.
+	services                          []string
+	noDeps, forceRecreate, noRecreate bool
 }
 
 func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
 	opts := &upOptions{globalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "up",
+		Use:   "up [SERVICE...]",
 		Short: "Build, create and start the stack, or converge it to what changed",
 		Long: "up builds images whose build context changed (or all, with --build), creates\n" +
 			"networks and volumes, and starts services in dependency order, each once its\n" +
 			"depends_on conditions hold (healthy, completed, started). Running it again\n" +
 			"changes only what differs from the wanted state.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.services = args
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -48,6 +51,10 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd.Flags().BoolVarP(&opts.detach, "detach", "d", false, "return once the stack is up, as up always does (Compose's habit; logs: stackctl logs -f)")
 	cmd.Flags().BoolVar(&opts.wait, "wait", false, "wait for services to be running and healthy, as up does unless --no-wait")
 	cmd.MarkFlagsMutuallyExclusive("wait", "no-wait")
+	cmd.Flags().BoolVar(&opts.noDeps, "no-deps", false, "with services named, leave the services they depend on as they are")
+	cmd.Flags().BoolVar(&opts.forceRecreate, "force-recreate", false, "replace every container, even those whose configuration did not change")
+	cmd.Flags().BoolVar(&opts.noRecreate, "no-recreate", false, "keep containers whose configuration changed as they are")
+	cmd.MarkFlagsMutuallyExclusive("force-recreate", "no-recreate")
 	addScaleFlags(cmd, opts)
 	return cmd
 }
@@ -74,6 +81,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	res, err := orch.Up(ctx, st, backend.UpOptions{
 		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
 		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
+		Recreate: recreatePolicy(opts.forceRecreate, opts.noRecreate), Services: opts.services, NoDeps: opts.noDeps,
 	})
 	if err != nil {
 		return err
@@ -98,4 +106,15 @@ func parseScale(values []string) (map[string]int, error) {
 		scale[service] = n
 	}
 	return scale, nil
+}
+
+// recreatePolicy is the Recreate policy the flags ask for.
+func recreatePolicy(force, never bool) string {
+	switch {
+	case force:
+		return backend.RecreateForce
+	case never:
+		return backend.RecreateNever
+	}
+	return backend.RecreateDiverged
 }

@@ -21,7 +21,25 @@ type UpOptions struct {
 	// RemoveOrphans removes the project's containers of services the stack
 	// no longer has; without it they are reported and left.
 	RemoveOrphans bool
+	// Recreate says which instances are replaced: RecreateDiverged (the
+	// default, ""), RecreateForce or RecreateNever.
+	Recreate string
+	// Services limits up to these services and, unless NoDeps, the
+	// services they depend on; empty is every service.
+	Services []string
+	NoDeps   bool
 }
+
+// The Recreate policies, as Compose names them.
+const (
+	// RecreateDiverged replaces the instances whose configuration changed.
+	RecreateDiverged = "diverged"
+	// RecreateForce replaces every instance, changed or not.
+	RecreateForce = "force"
+	// RecreateNever keeps instances whose configuration changed, as they
+	// are (started if stopped).
+	RecreateNever = "never"
+)
 
 // DefaultWaitTimeout bounds a wait when UpOptions.WaitTimeout is zero.
 const DefaultWaitTimeout = 2 * time.Minute

@@ -86,6 +86,23 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
 			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
+		// --force-recreate: every container is replaced, changed or not.
+		{"force-recreate", func() (backend.Plan, error) {
+			st := builtin(stack.Shape{})
+			return reconcile(st, running(st, images), containers{}, backend.UpOptions{Recreate: backend.RecreateForce})
+		}},
+		// --no-recreate: web's new image is not rolled out; a stopped
+		// cache is started as it is.
+		{"no-recreate", func() (backend.Plan, error) {
+			st := builtin(stack.Shape{})
+			obs := running(st, images)
+			obs.ImageIDs = maps.Clone(images)
+			obs.ImageIDs["stackctl-app:latest"] = "sha256:app2"
+			cache := obs.Instances["stackctl-cache-1"]
+			cache.State, cache.Hash = "exited", "an older configuration"
+			obs.Instances["stackctl-cache-1"] = cache
+			return reconcile(st, obs, containers{}, backend.UpOptions{Recreate: backend.RecreateNever})
+		}},
 		{"stopped-and-dead", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)

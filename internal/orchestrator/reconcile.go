@@ -19,7 +19,7 @@ func reconcile(st *stack.Stack, obs backend.Observed, names backend.Naming, opts
 	plan := backend.Plan{Project: st.Project, RemoveOrphans: opts.RemoveOrphans}
 	for _, name := range order {
 		svc, _ := st.Service(name)
-		sp, err := planService(st, svc, names.InstanceNames(st, svc), st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances)
+		sp, err := planService(st, svc, names.InstanceNames(st, svc), st.ConfigHash(svc, obs.ImageIDs[svc.Image]), obs.Instances, opts.Recreate)
 		if err != nil {
 			return backend.Plan{}, err
 		}
@@ -90,7 +90,7 @@ func restartDependents(plans []backend.ServicePlan) {
 	}
 }
 
-func planService(st *stack.Stack, svc *stack.Service, names []string, hash string, byName map[string]backend.Instance) (backend.ServicePlan, error) {
+func planService(st *stack.Stack, svc *stack.Service, names []string, hash string, byName map[string]backend.Instance, recreate string) (backend.ServicePlan, error) {
 	plan := backend.ServicePlan{Service: svc, Hash: hash}
 	project := st.ProjectName()
 	wanted := map[string]bool{}
@@ -106,6 +106,13 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 			}
 			s.Current = &c
 			s.Action, s.Why = containerAction(svc, hash, c)
+			switch {
+			case recreate == backend.RecreateForce && s.Action != backend.Recreate:
+				s.Action, s.Why = backend.Recreate, "--force-recreate"
+			case recreate == backend.RecreateNever && c.Hash != hash:
+				s.Action, s.Why = containerAction(svc, c.Hash, c)
+				s.Why += "; configuration changed, kept (--no-recreate)"
+			}
 		}
 		plan.Steps = append(plan.Steps, s)
 	}

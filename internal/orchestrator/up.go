@@ -30,11 +30,17 @@ var ErrDependencyFailed = walk.ErrDependencyFailed
 // dependencies meet their conditions, independent services in parallel.
 // Only what differs from the wanted state changes.
 func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts backend.UpOptions) (UpResult, error) {
-	return o.up(ctx, st, opts, true)
+	if len(opts.Services) == 0 {
+		return o.up(ctx, st, opts, true)
+	}
+	if err := backend.CheckServices(st, opts.Services); err != nil {
+		return UpResult{}, err
+	}
+	return o.up(ctx, st.Select(opts.Services, !opts.NoDeps), opts, false)
 }
 
-// up is Up; a stack that is part of its project (run's dependencies) has
-// no orphans to name or remove.
+// up is Up; a stack that is part of its project (some of its services, or
+// run's dependencies) has no orphans to name or remove.
 func (o *Orchestrator) up(ctx context.Context, st *stack.Stack, opts backend.UpOptions, whole bool) (UpResult, error) {
 	if err := st.Validate(); err != nil {
 		return UpResult{}, fmt.Errorf("invalid stack: %w", err)

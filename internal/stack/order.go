@@ -100,3 +100,37 @@ func (st *Stack) DependencyStack(svc *Service) *Stack {
 	}
 	return &sub
 }
+
+// Select is the part of st that runs the named services: them, the edges
+// in front of them and, with dependencies, what DependencyStack adds for
+// each; all of st's networks and volumes. Unknown names are left out.
+// Without dependencies, a service's depends_on keeps only the services
+// selected: the others are not waited for.
+func (st *Stack) Select(names []string, dependencies bool) *Stack {
+	want := map[string]bool{}
+	for _, name := range names {
+		svc, ok := st.Service(name)
+		if !ok {
+			continue
+		}
+		want[name] = true
+		if lb, ok := st.BalancerOf(name); ok {
+			want[lb.Name] = true
+		}
+		if dependencies {
+			for _, dep := range st.DependencyStack(svc).Services {
+				want[dep.Name] = true
+			}
+		}
+	}
+	sub := *st
+	sub.Services = nil
+	for _, s := range st.Services {
+		if !want[s.Name] {
+			continue
+		}
+		s.DependsOn = slices.DeleteFunc(slices.Clone(s.DependsOn), func(d Dependency) bool { return !want[d.Service] })
+		sub.Services = append(sub.Services, s)
+	}
+	return &sub
+}

@@ -6,6 +6,7 @@ package docker_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -234,5 +235,51 @@ func TestCmdsIntegrationCopy(t *testing.T) {
 		if got, err := os.ReadFile(filepath.Join(out, "conf", name)); err != nil || string(got) != content {
 			t.Errorf("copied back %s = %q, %v; want %q", name, got, err, content)
 		}
+	}
+}
+
+// up SERVICE, --no-deps, --force-recreate and --no-recreate on the engine.
+func TestCmdsIntegrationUpSelectsAndRecreates(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st, _ := e.execStack(ctx)
+	ids := func() map[string]string {
+		out := map[string]string{}
+		for _, name := range e.projectContainers(ctx) {
+			out[name] = e.inspect(ctx, name).ID
+		}
+		return out
+	}
+
+	// kv alone: app is not made.
+	e.up(ctx, st, backend.UpOptions{Services: []string{"kv"}, WaitTimeout: time.Minute})
+	if got := e.projectContainers(ctx); !slices.Equal(got, []string{e.project + "-kv-1"}) {
+		t.Fatalf("up kv made %q, want kv's container alone", got)
+	}
+	// app with its dependencies: kv is kept, app made.
+	e.up(ctx, st, backend.UpOptions{Services: []string{"app"}, WaitTimeout: time.Minute})
+	before := ids()
+	if len(before) != 2 {
+		t.Fatalf("up app: containers %v, want kv and app", before)
+	}
+	// --no-deps --force-recreate app: app alone is replaced.
+	e.up(ctx, st, backend.UpOptions{Services: []string{"app"}, NoDeps: true, Recreate: backend.RecreateForce, WaitTimeout: time.Minute})
+	after := ids()
+	kv, app := e.project+"-kv-1", e.project+"-app-1"
+	if after[kv] != before[kv] || after[app] == before[app] || after[app] == "" {
+		t.Errorf("--no-deps --force-recreate app: kv %s -> %s, app %s -> %s; want kv kept and app replaced", before[kv], after[kv], before[app], after[app])
+	}
+	// A changed environment with --no-recreate: nothing is replaced.
+	app2, _ := st.Service("app")
+	app2.Environment = append(slices.Clone(app2.Environment), stack.EnvVar{Name: "CHANGED", Value: "yes"})
+	e.up(ctx, st, backend.UpOptions{Recreate: backend.RecreateNever, WaitTimeout: time.Minute})
+	if kept := ids(); !maps.Equal(kept, after) {
+		t.Errorf("--no-recreate replaced containers: %v -> %v", after, kept)
+	}
+	// Without it, the change replaces app.
+	e.up(ctx, st, backend.UpOptions{WaitTimeout: time.Minute})
+	if now := ids(); now[app] == after[app] || now[kv] != after[kv] {
+		t.Errorf("a plain up after the change: %v -> %v; want app alone replaced", after, now)
 	}
 }

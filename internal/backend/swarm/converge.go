@@ -79,7 +79,9 @@ func (r *swarmRun) Apply(ctx context.Context, plan backend.ServicePlan, _ []stri
 		return backend.Applied{}, err
 	}
 	force := current.Spec.TaskTemplate.ForceUpdate
-	if s.Action == backend.Start || s.Action == backend.Restart {
+	// A start, a restart or a forced recreate of the same spec forces new
+	// tasks; a changed spec makes them anyway.
+	if s.Action == backend.Start || s.Action == backend.Restart || (s.Action == backend.Recreate && s.Current.Hash == plan.Hash) {
 		force++
 	}
 	spec, err := r.spec(plan, force)
