@@ -4,9 +4,16 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-unit docs engine images stack-images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
+.PHONY: up down test test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
 
-up: stack-images build
+# The built-in stack from nothing: the golang stand-in first (it needs no
+# rootfs), then the app's image built while the rootfs of the other
+# stand-ins is made, then up.
+up: engine build
+	@bash scripts/images.sh golang:1.26
+	@bash scripts/images.sh $(filter-out golang:1.26,$(STACK_IMAGES)) & images=$$!; \
+	./$(BIN) build; built=$$?; \
+	wait $$images && exit $$built
 	./$(BIN) up
 
 down: engine build
@@ -20,9 +27,8 @@ engine:
 images: engine
 	@bash scripts/images.sh
 
+# The stand-ins the built-in stack needs.
 STACK_IMAGES := postgres:15 redis:7 golang:1.26 nginx:1.22
-stack-images: engine
-	@bash scripts/images.sh $(STACK_IMAGES)
 
 # Static (no cgo): the crash helper runs this binary alone in a container.
 build:

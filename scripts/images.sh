@@ -37,6 +37,9 @@ readonly IMAGES=(
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
 
 say() { echo "images: $*" >&2; }
+
+# Debian's static busybox: the golang stand-in's shell and commands.
+readonly BUSYBOX=/bin/busybox
 die() { echo "images: error: $*" >&2; exit 1; }
 
 pull_enabled=${STACKCTL_PULL:-1}
@@ -56,9 +59,12 @@ standin_hash() {
 		if [[ $dir == golang ]]; then
 			go version
 			sha256sum </etc/ssl/certs/ca-certificates.crt
+			sha256sum <"$BUSYBOX"
 		fi
 	} | sha256sum | cut -c1-16
 }
+
+file_is_static_busybox() { [[ -x $BUSYBOX ]] && "$BUSYBOX" --list 2>/dev/null | grep -qx sh && ! ldd "$BUSYBOX" >/dev/null 2>&1; }
 
 ensure_base() {
 	local want
@@ -124,16 +130,19 @@ smoke_test() {
 
 build_standin() {
 	local ref=$1 dir=$2 hash=$3
-	ensure_base
 	local context=$root/images/$dir
 	local tmp=""
 	if [[ $dir == golang ]]; then
-		# The toolchain goes into the build context, so copy it beside the Dockerfile.
+		# No rootfs: the toolchain, the CA bundle and busybox go into the
+		# build context, beside the Dockerfile.
 		tmp=$(mktemp -d)
 		cp -a "$context/." "$tmp/"
 		cp -a "$(go env GOROOT)" "$tmp/go"
 		cp /etc/ssl/certs/ca-certificates.crt "$tmp/"
+		cp "$BUSYBOX" "$tmp/busybox"
 		context=$tmp
+	else
+		ensure_base
 	fi
 	say "building stand-in ${ref} from images/${dir}"
 	local log
@@ -157,6 +166,12 @@ build_standin() {
 	registry) smoke_test "$ref" registry --version ;;
 	esac
 }
+
+if [[ " $* " == *" golang:1.26 "* || $# -eq 0 ]] && ! file_is_static_busybox; then
+	[[ $(id -u) -eq 0 ]] || die "Debian's busybox-static is missing and installing it needs root: apt-get install busybox-static"
+	say "installing busybox-static"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null
+fi
 
 selected=("${IMAGES[@]}")
 if [[ $# -gt 0 ]]; then
