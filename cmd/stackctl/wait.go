@@ -18,9 +18,10 @@ func newWaitCmd(g *globalOptions, runF func(context.Context, *waitOptions) error
 	opts := &waitOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "wait [--down-project] SERVICE...",
-		Short: "Block until the services' containers stop, and exit with the first one's exit code",
+		Short: "Block until the services' containers stop, and exit with the last one's exit code",
 		Long: "wait returns once every container of the services has stopped, printing each\n" +
-			"one's exit code as it stops, and exits with the code of the first to stop.\n" +
+			"one's exit code as it stops, and exits with the code of the last to stop, as\n" +
+			"Compose does.\n" +
 			"--down-project then takes the project down, as down does.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,7 +49,7 @@ func runWait(ctx context.Context, opts *waitOptions) error {
 			return err
 		}
 	}
-	return exitCode(exits[0].ExitCode)
+	return exitCode(exits[len(exits)-1].ExitCode)
 }
 
 // waitForExits waits for the services' containers to stop, printing each
