@@ -113,3 +113,36 @@ func TestConfigRefusesAnUnsupportedKey(t *testing.T) {
 		t.Errorf("config printed a project anyway:\n%s", out)
 	}
 }
+
+// Compose's listing flags of config, on a file of the test's.
+func TestConfigListingFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := "services:\n  api:\n    image: busybox:1\n    networks: [front]\n    volumes: [\"data:/data\"]\n  worker:\n    image: busybox:2\n" +
+		"networks:\n  front: {}\nvolumes:\n  data: {}\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for args, want := range map[string]string{
+		"config --volumes":  "data\n",
+		"config --networks": "default\nfront\n", // worker is on the default network
+		"config --images":   "busybox:1\nbusybox:2\n",
+		"config -q":         "",
+	} {
+		out, err := execute(t, strings.Fields(args)...)
+		if err != nil || out != want {
+			t.Errorf("%s = %q, %v; want %q", args, out, err, want)
+		}
+	}
+	out, err := execute(t, "config", "--hash", "*")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "api ") || len(strings.Fields(lines[0])[1]) != 64 {
+		t.Errorf("config --hash '*' = %q, %v; want a 64-hex hash per service", out, err)
+	}
+	if one, _ := execute(t, "config", "--hash", "api"); one != lines[0]+"\n" {
+		t.Errorf("config --hash api = %q, want %q", one, lines[0]+"\n")
+	}
+	if _, err := execute(t, "config", "--hash", "nope"); err == nil || !strings.Contains(err.Error(), `no service "nope"`) {
+		t.Errorf("config --hash nope: %v, want the service named", err)
+	}
+}

@@ -123,3 +123,7 @@ func (s *Stack) composeHash(svc *Service, imageID string) string {
 	sum := sha256.Sum256(payload)
 	return hex.EncodeToString(sum[:])
 }
+
+// ComposeHash is the service's configuration hash as Compose computes it
+// (composeHash), for config --hash.
+func (s *Stack) ComposeHash(svc *Service) string { return s.composeHash(svc, "") }
