@@ -75,24 +75,33 @@ func TestCmdsIntegrationTop(t *testing.T) {
 	ctx := enginetest.Context(t, 3*time.Minute)
 	st := e.cmdsUp(ctx)
 
-	procs, err := e.orch.Top(ctx, st, []string{"app"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(procs) != 1 || procs[0].Container != e.project+"-app-1" || procs[0].Replica != 1 {
-		t.Fatalf("top app = %+v, want app's one container", procs)
-	}
-	cmd := slices.Index(procs[0].Titles, "CMD")
-	if cmd < 0 || !slices.Contains(procs[0].Titles, "PID") {
-		t.Fatalf("titles %q, want ps's PID and CMD", procs[0].Titles)
-	}
-	if !slices.ContainsFunc(procs[0].Rows, func(r []string) bool { return strings.Contains(r[cmd], "redis-server") }) {
-		t.Errorf("processes %q, want redis-server", procs[0].Rows)
+	// app has no healthcheck, so up returns once it started: its image's
+	// entrypoint script may not have exec'd redis-server yet.
+	var procs []backend.Processes
+	var cmd int
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var err error
+		if procs, err = e.orch.Top(ctx, st, []string{"app"}); err != nil {
+			t.Fatal(err)
+		}
+		if len(procs) != 1 || procs[0].Container != e.project+"-app-1" || procs[0].Replica != 1 {
+			t.Fatalf("top app = %+v, want app's one container", procs)
+		}
+		cmd = slices.Index(procs[0].Titles, "CMD")
+		if cmd < 0 || !slices.Contains(procs[0].Titles, "PID") {
+			t.Fatalf("titles %q, want ps's PID and CMD", procs[0].Titles)
+		}
+		if slices.ContainsFunc(procs[0].Rows, func(r []string) bool { return strings.Contains(r[cmd], "redis-server") }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes %q, want redis-server", procs[0].Rows)
+		}
 	}
 	if err := e.orch.Stop(ctx, st, []string{"app"}, 0); err != nil {
 		t.Fatal(err)
 	}
-	procs, err = e.orch.Top(ctx, st, nil)
+	procs, err := e.orch.Top(ctx, st, nil)
 	if err != nil || len(procs) != 1 || procs[0].Service != "kv" {
 		t.Errorf("top with app stopped = %+v, %v; want kv's processes only", procs, err)
 	}
