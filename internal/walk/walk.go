@@ -51,7 +51,11 @@ func Forward(ctx context.Context, st *stack.Stack, waiting Waiting, visit func(c
 			err := forward(ctx, svc, marks, slots, waiting, func(ctx context.Context) error { return visit(ctx, svc, m.markStarted) })
 			if err != nil {
 				close(m.failed)
-				if !errors.Is(err, ErrDependencyFailed) && !errors.Is(err, context.Canceled) {
+				// Secondary: a dependency failed, or the walk was cancelled
+				// (by another's failure or the caller). A visit's own
+				// "canceled" while the walk goes on is a failure.
+				secondary := errors.Is(err, ErrDependencyFailed) || (errors.Is(err, context.Canceled) && ctx.Err() != nil)
+				if !secondary {
 					failures[i] = err
 					cancel()
 				}

@@ -3,6 +3,7 @@ package walk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -193,5 +194,19 @@ func TestReverseGroupsGroupsByService(t *testing.T) {
 	}
 	if l.index("web web/1,web/2") > l.index("db db/1") || l.index("migrate migrate/1") > l.index("db db/1") {
 		t.Errorf("db's items went before its dependents': %q", l.events)
+	}
+}
+
+// A visit that fails with "canceled" of its own, while nothing cancelled
+// the walk, fails the walk: it is not taken for a cancellation.
+func TestForwardKeepsAVisitsOwnCanceled(t *testing.T) {
+	err := Forward(context.Background(), chain(), nil, func(_ context.Context, svc *stack.Service, _ Started) error {
+		if svc.Name == "db" {
+			return fmt.Errorf("db: pull: %w", context.Canceled)
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "db: pull") {
+		t.Errorf("err = %v, want db's own failure", err)
 	}
 }
