@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -103,82 +102,11 @@ func reason(path string) string {
 // refuseUnsupported names every key of the project that stackctl would
 // otherwise ignore.
 func refuseUnsupported(p *types.Project) error {
-	top, err := asMap(p)
-	if err != nil {
-		return err
-	}
-	errs := check(top, projectKeys, "", "")
+	errs := checkKeys(reflect.ValueOf(p), projectKeys, "", "")
 	for _, name := range sortedKeys(p.Services) {
 		if d := p.Services[name].Deploy; d != nil && d.Mode != "" && d.Mode != "replicated" {
 			errs = append(errs, fmt.Errorf("services.%s.deploy.mode: %q is not supported: %s", name, d.Mode, onlyReplicated))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func asMap(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("read the resolved project: %w", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read the resolved project: %w", err)
-	}
-	return m, nil
-}
-
-// check walks value against allowed and returns an error for each key
-// that is set and not allowed. at is where value is in the file
-// (services.web.ports[0]); path is where it is in the schema
-// (services.*.ports), which reasons are keyed by.
-func check(value any, allowed keys, at, path string) []error {
-	var errs []error
-	switch v := value.(type) {
-	case map[string]any:
-		for _, k := range sortedKeys(v) {
-			if isEmpty(v[k]) {
-				continue
-			}
-			sub, known, ok := allowed.lookup(k)
-			if !ok {
-				known = k
-			}
-			where, schemaPath := join(at, k), join(path, known)
-			if !ok {
-				errs = append(errs, fmt.Errorf("%s: not supported: %s", where, reason(schemaPath)))
-				continue
-			}
-			if sub != nil {
-				errs = append(errs, check(v[k], sub, where, schemaPath)...)
-			}
-		}
-	case []any:
-		for i, item := range v {
-			errs = append(errs, check(item, allowed, fmt.Sprintf("%s[%d]", at, i), path)...)
-		}
-	}
-	return errs
-}
-
-// join appends key k to the dotted path at.
-func join(at, k string) string {
-	if at == "" {
-		return k
-	}
-	return at + "." + k
-}
-
-func isEmpty(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Map, reflect.Slice, reflect.String:
-		return rv.Len() == 0
-	case reflect.Bool:
-		return !rv.Bool()
-	}
-	return false
 }

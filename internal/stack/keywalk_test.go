@@ -1,0 +1,100 @@
+package stack_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// loadString loads content as the compose file of a directory of its own.
+func loadString(t *testing.T, content string) (*stack.Stack, string, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "compose.yaml")
+	write(t, path, content)
+	st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}})
+	return st, path, err
+}
+
+// build.ssh with a key's path is refused by its key: compose-go's JSON
+// marshaller fails on such an entry, and the key check no longer uses it.
+func TestBuildSSHIsRefusedByKey(t *testing.T) {
+	isolate(t)
+	_, _, err := loadString(t, "services:\n  a:\n    build:\n      context: .\n      ssh:\n        - default\n        - key=./id_rsa\n")
+	if err == nil {
+		t.Fatal("build.ssh loaded; want it refused")
+	}
+	if !strings.Contains(err.Error(), "services.a.build.ssh: not supported: ") {
+		t.Errorf("error = %v, want services.a.build.ssh refused", err)
+	}
+	if strings.Contains(err.Error(), "json") || strings.Contains(err.Error(), "MarshalJSON") {
+		t.Errorf("error = %v, want no marshalling error", err)
+	}
+}
+
+// A key inside a list item is refused with the item's index, and the reason
+// is looked up by the key's path in the schema, not in the file.
+func TestKeyInAListItemIsRefusedWithItsFullPath(t *testing.T) {
+	isolate(t)
+	_, _, err := loadString(t, `services:
+  a:
+    image: busybox
+    volumes:
+      - /plain
+      - type: volume
+        source: v
+        target: /v
+        volume:
+          nocopy: true
+    secrets:
+      - s
+      - source: s
+        target: other
+        mode: 0400
+secrets:
+  s:
+    file: ./s
+volumes:
+  v: {}
+`)
+	if err == nil {
+		t.Fatal("loaded; want volumes[1].volume.nocopy and secrets[1].mode refused")
+	}
+	for _, want := range []string{
+		"services.a.volumes[1].volume.nocopy: not supported: stackctl does not support it yet",
+		"services.a.secrets[1].mode: not supported: secrets are written readable by all, owned by root",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q: %v", want, err)
+		}
+	}
+	for _, wrong := range []string{"volumes[0]", "secrets[0]"} {
+		if strings.Contains(err.Error(), wrong) {
+			t.Errorf("error names %s, which sets nothing refused: %v", wrong, err)
+		}
+	}
+}
+
+// x-* keys anywhere (here on a list item and on a network) are Compose's
+// extensions: not refused, as Compose ignores them.
+func TestExtensionsInsideItemsAreNotRefused(t *testing.T) {
+	isolate(t)
+	_, _, err := loadString(t, `services:
+  a:
+    image: busybox
+    ports:
+      - target: 80
+        x-note: the web port
+    networks:
+      n:
+        x-note: joined
+networks:
+  n:
+    x-note: a network
+`)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+}
