@@ -22,7 +22,7 @@ func newConfigCmd(g *globalOptions, runF func(context.Context, *configOptions) e
 	opts := &configOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "Print the resolved compose project (secrets masked)",
+		Short: "Print the resolved compose project, as Docker Compose prints it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.format != string(stack.FormatYAML) && opts.format != string(stack.FormatJSON) {

@@ -1,13 +1,11 @@
 package stack
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
-
-// Masked stands in for a secret's value wherever the stack is printed.
-const Masked = "********"
 
 // ConfigFormat is how `config` renders the project.
 type ConfigFormat string
@@ -18,71 +16,59 @@ const (
 	FormatJSON ConfigFormat = "json"
 )
 
-// Render prints the resolved project as compose-go renders it, with the
-// values of secret-looking environment variables masked.
+// Render prints the resolved project as Docker Compose's config prints it,
+// so that the output, loaded again by stackctl or by Compose, is the same
+// project:
+//   - every "$" is written "$$": the values are interpolated already, and
+//     a "$" left bare (a command's "$${HOME}", resolved to "${HOME}")
+//     would be interpolated a second time;
+//   - env_file is left out, its variables being in environment already;
+//   - so is an optional dependency on a service a profile left out: it
+//     means nothing to this project, and the loader (Compose's too)
+//     refuses a dependency on a service the file does not have;
+//   - nothing is masked. A secret is printed by its source (its file, or
+//     the variable it is read from), never its content, as compose-go
+//     renders it; environment, build args and labels are no secrets (the
+//     engine shows them to anyone who can inspect the container), and
+//     masking them would change the project the output describes.
 func (s *Stack) Render(format ConfigFormat) ([]byte, error) {
 	if s.Source == nil {
 		return nil, fmt.Errorf("render project %s: it was not loaded from a compose file", s.Project)
 	}
-	p, err := s.Source.WithServicesTransform(func(name string, svc types.ServiceConfig) (types.ServiceConfig, error) {
-		svc.Environment = maskMapping(svc.Environment)
-		if svc.Build != nil && len(svc.Build.Args) > 0 {
-			build := *svc.Build
-			build.Args = maskMapping(build.Args)
-			svc.Build = &build
-		}
+	p, err := s.Source.WithServicesTransform(func(_ string, svc types.ServiceConfig) (types.ServiceConfig, error) {
+		svc.EnvFiles = nil
+		svc.DependsOn = presentDependencies(s.Source, svc.DependsOn)
 		return svc, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("render project %s: %w", s.Project, err)
 	}
-	// Extension fields (x-app-env: &env ...) often hold the same values.
-	p.Extensions = maskExtensions(p.Extensions)
+	var out []byte
 	switch format {
 	case FormatJSON:
-		return p.MarshalJSON()
+		out, err = p.MarshalJSON()
 	case FormatYAML, "":
-		return p.MarshalYAML()
+		out, err = p.MarshalYAML()
+	default:
+		return nil, fmt.Errorf("unknown format %q (want yaml or json)", format)
 	}
-	return nil, fmt.Errorf("unknown format %q (want yaml or json)", format)
+	if err != nil {
+		return nil, fmt.Errorf("render project %s: %w", s.Project, err)
+	}
+	return bytes.ReplaceAll(out, []byte("$"), []byte("$$")), nil
 }
 
-func maskExtensions(ext types.Extensions) types.Extensions {
-	if ext == nil {
-		return nil
-	}
-	out := types.Extensions{}
-	for k, v := range ext {
-		out[k] = maskValue(k, v)
-	}
-	return out
-}
-
-func maskValue(key string, v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, item := range v {
-			out[k] = maskValue(k, item)
+// presentDependencies are deps but for the optional ones on services p
+// does not have.
+func presentDependencies(p *types.Project, deps types.DependsOnConfig) types.DependsOnConfig {
+	var out types.DependsOnConfig
+	for name, d := range deps {
+		if _, ok := p.Services[name]; ok || d.Required {
+			if out == nil {
+				out = types.DependsOnConfig{}
+			}
+			out[name] = d
 		}
-		return out
-	case string:
-		if secretName(key) {
-			return Masked
-		}
-	}
-	return v
-}
-
-// maskMapping copies m with the values of secret-looking names masked.
-func maskMapping(m types.MappingWithEquals) types.MappingWithEquals {
-	out := make(types.MappingWithEquals, len(m))
-	for k, v := range m {
-		if v != nil && secretName(k) {
-			masked := Masked
-			v = &masked
-		}
-		out[k] = v
 	}
 	return out
 }
