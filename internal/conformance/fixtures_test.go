@@ -1,0 +1,168 @@
+package conformance_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/conformance"
+	"github.com/stackctl/stackctl/internal/orchestrator"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+const fixtures = "testdata/fixtures"
+
+// notLoading are the fixtures stackctl does not load or plan today, each
+// with the start of the error it gets after the file's name (the first
+// key refused). The list is meant to shrink: a fixture listed here that
+// loads fails the test, as does one that fails and is not listed.
+var notLoading = map[string]string{
+	"bridge/compose.yaml":                                                       "networks.private-network.internal: not supported",
+	"build-dependencies/compose.yaml":                                           "services.service.build.additional_contexts: not supported",
+	"build-test/entitlements/compose.yaml":                                      "services.privileged-service.build.entitlements: not supported",
+	"build-test/multi-args/compose.yaml":                                        "services.multiargs.build.labels: not supported",
+	"build-test/platforms/compose-multiple-platform-builds.yaml":                "services.serviceA.build.platforms: not supported",
+	"build-test/platforms/compose-service-platform-and-no-build-platforms.yaml": "services.platforms.platform: not supported",
+	"build-test/platforms/compose-unsupported-platform.yml":                     "services.platforms.build.platforms: not supported",
+	"build-test/platforms/compose.yaml":                                         "services.platforms.build.platforms: not supported",
+	"build-test/privileged/compose.yaml":                                        "services.privileged-service.build.privileged: not supported",
+	"build-test/ssh/compose.yaml":                                               "services.ssh.build.ssh: not supported",
+	"network-recreate/compose.yaml":                                             "networks.test.labels: not supported",
+	"network-test/compose.yaml":                                                 "services.mydb.network_mode: not supported",
+	"project-volume-bind-test/docker-compose.yml":                               "volumes.project-data.driver_opts: not supported",
+	"watch/compose.yaml":                                                        "services.alpine.develop: not supported",
+	"watch/exec.yaml":                                                           "services.test.develop: not supported",
+	"watch/include.yaml":                                                        "services.a.develop: not supported",
+	"watch/rebuild-deps.yaml":                                                   "services.backend.build.dockerfile_inline: not supported",
+	"watch/rebuild.yaml":                                                        "services.a.develop: not supported",
+	"watch/symlink.yaml":                                                        "services.app.develop: not supported",
+	"watch/with-external-network.yaml":                                          "services.ext-alpine.develop: not supported",
+	"watch/x-initialSync.yaml":                                                  "services.test.develop: not supported",
+}
+
+// containers names instances as the Docker backend does.
+type containers struct{}
+
+func (containers) InstanceNames(st *stack.Stack, svc *stack.Service) []string {
+	names := make([]string, svc.Replicas)
+	for i := range names {
+		names[i] = st.ContainerName(svc, i+1)
+	}
+	return names
+}
+
+func (containers) InstanceKind() string { return "container" }
+
+func isolate(t *testing.T) {
+	for _, k := range []string{"COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+// loadAndPlan loads the fixture and plans its up on an empty engine.
+func loadAndPlan(f conformance.Fixture) (backend.Plan, error) {
+	st, err := stack.Load(context.Background(), stack.LoadOptions{Files: f.Files})
+	if err != nil {
+		return backend.Plan{}, err
+	}
+	if err := st.ApplyShape(stack.Shape{}); err != nil {
+		return backend.Plan{}, err
+	}
+	return orchestrator.Plan(st, backend.Observed{}, containers{}, backend.UpOptions{})
+}
+
+// Every vendored fixture loads and plans, but for those notLoading lists,
+// which fail as it says.
+func TestFixturesLoadAndPlan(t *testing.T) {
+	isolate(t)
+	dir, err := filepath.Abs(fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := conformance.Fixtures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loads := 0
+	seen := map[string]bool{}
+	for _, f := range all {
+		seen[f.Name] = true
+		t.Run(f.Name, func(t *testing.T) {
+			plan, err := loadAndPlan(f)
+			want, listed := notLoading[f.Name]
+			switch {
+			case err == nil && listed:
+				t.Errorf("loads and plans now: take it off notLoading (it says %q)", want)
+			case err == nil && len(plan.Services) == 0:
+				t.Errorf("planned no service")
+			case err == nil:
+				loads++
+			case !listed:
+				t.Errorf("does not load, and notLoading does not list it:\n%q: %q,", f.Name, firstLine(err, dir))
+			case !strings.HasPrefix(firstLine(err, dir), "$FIXTURES/"+filepath.ToSlash(strings.TrimPrefix(f.Files[0], dir+string(filepath.Separator)))+": "+want):
+				t.Errorf("error = %q, want it to name the file, then %q", firstLine(err, dir), want)
+			}
+		})
+	}
+	for name := range notLoading {
+		if !seen[name] {
+			t.Errorf("notLoading lists %s, which is no fixture", name)
+		}
+	}
+	t.Logf("%d of %d fixtures load and plan", loads, len(all))
+}
+
+// firstLine is err's first line, with dir written $FIXTURES.
+func firstLine(err error, dir string) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return strings.ReplaceAll(line, dir, "$FIXTURES")
+}
+
+// config's output of every fixture that loads is the same stack when
+// loaded again from the fixture's directory. (Not always the same text:
+// a build.dockerfile interpolated to "" is printed empty, as Compose
+// prints it, and is loaded again as the default, Dockerfile.)
+func TestFixturesRoundTripThroughConfig(t *testing.T) {
+	isolate(t)
+	dir, err := filepath.Abs(fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := conformance.Fixtures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, f := range all {
+		if _, listed := notLoading[f.Name]; listed {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			first, err := stack.Load(ctx, stack.LoadOptions{Files: f.Files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := first.Render(stack.FormatYAML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rendered := filepath.Join(t.TempDir(), "compose.yaml")
+			if err := os.WriteFile(rendered, out, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			second, err := stack.Load(ctx, stack.LoadOptions{Files: []string{rendered}, WorkingDir: first.Source.WorkingDir})
+			if err != nil {
+				t.Fatalf("load config's output: %v\n%s", err, out)
+			}
+			if !reflect.DeepEqual(first.Services, second.Services) || !reflect.DeepEqual(first.Networks, second.Networks) ||
+				!reflect.DeepEqual(first.Volumes, second.Volumes) || first.Project != second.Project {
+				t.Errorf("config's output loads as another stack; config printed:\n%s", out)
+			}
+		})
+	}
+}
