@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose
+.PHONY: up down test test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
 
 # The built-in stack from nothing: the golang stand-in first (it needs no
 # rootfs), then the app's image built while the rootfs of the other
@@ -45,6 +45,8 @@ vet:
 # leaving a swarm reconfigures the engine's networking under the containers
 # of tests running beside them.
 #
+# Between the two, the conformance stage (make conformance, below).
+#
 # leakcheck wraps the engine stages: a snapshot of the whole engine before
 # them, and after them (also when one failed) a failure listing every
 # container, volume, network and image they added and do not account for
@@ -56,11 +58,14 @@ vet:
 SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
 LEAKCHECK := bin/leakcheck
 LEAK_SNAPSHOT := bin/leakcheck-before.json
-test: images vet compose
+test: images vet compose build
 	$(GO) build -o $(LEAKCHECK) ./internal/enginetest/cmd/leakcheck
 	./$(LEAKCHECK) snapshot $(LEAK_SNAPSHOT)
 	status=0; \
 	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -skip '^TestSwarm' ./... || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		$(CONFORMANCE) || status=$$?; \
+	fi; \
 	if [ $$status -eq 0 ]; then \
 		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -p 1 -run '^TestSwarm' $(SWARM_PKGS) || status=$$?; \
 	fi; \
@@ -68,6 +73,17 @@ test: images vet compose
 	exit $$status
 	cd app && $(GO) test -count=1 ./...
 	$(GO) -C bench test -count=1 ./...
+
+# stackctl against Docker Compose on Compose's own e2e fixtures
+# (internal/conformance): each fixture it can run is brought up by both, in
+# turn, under one project name, and what the engine holds after each is
+# compared field by field; a difference not in
+# internal/conformance/allowlist.go fails it, as does a missing Compose or
+# engine. make test runs it after the other engine tests, before the
+# swarm's.
+CONFORMANCE := $(GO) run ./internal/conformance/cmd/conformance -stackctl $(BIN)
+conformance: engine compose build
+	$(CONFORMANCE)
 
 # The inner loop: the unit and fake-engine tests, no engine needed (the
 # integration tests skip, saying how to run them; make test runs them all).

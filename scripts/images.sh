@@ -8,7 +8,7 @@
 # rootfs (made once with mmdebstrap) and a thin Dockerfile under images/,
 # tagged with the official name and labelled io.stackctl.standin=true.
 #
-# With arguments (image references from the list below), only those.
+# With arguments (image references from the lists below), only those.
 #
 # Environment: STACKCTL_PULL=0 skips pull attempts; STACKCTL_PULL_TIMEOUT
 # (seconds, default 15) bounds each one.
@@ -34,11 +34,19 @@ readonly IMAGES=(
 	"registry:2=registry"
 )
 
+# Built only when named: busybox and alpine stand-ins, Debian's static
+# busybox alone, for the Compose fixtures `make conformance` runs.
+readonly ON_REQUEST=(
+	"busybox:latest=busybox"
+	"alpine:latest=alpine"
+)
+
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
 
 say() { echo "images: $*" >&2; }
 
-# Debian's static busybox: the golang stand-in's shell and commands.
+# Debian's static busybox: the golang stand-in's shell and commands, and
+# all of the busybox and alpine stand-ins.
 readonly BUSYBOX=/bin/busybox
 die() { echo "images: error: $*" >&2; exit 1; }
 
@@ -59,6 +67,8 @@ standin_hash() {
 		if [[ $dir == golang ]]; then
 			go version
 			sha256sum </etc/ssl/certs/ca-certificates.crt
+		fi
+		if [[ $dir == golang || $dir == busybox || $dir == alpine ]]; then
 			sha256sum <"$BUSYBOX"
 		fi
 	} | sha256sum | cut -c1-16
@@ -141,6 +151,12 @@ build_standin() {
 		cp /etc/ssl/certs/ca-certificates.crt "$tmp/"
 		cp "$BUSYBOX" "$tmp/busybox"
 		context=$tmp
+	elif [[ $dir == busybox || $dir == alpine ]]; then
+		# No rootfs either: busybox goes into the build context.
+		tmp=$(mktemp -d)
+		cp -a "$context/." "$tmp/"
+		cp "$BUSYBOX" "$tmp/busybox"
+		context=$tmp
 	else
 		ensure_base
 	fi
@@ -164,10 +180,11 @@ build_standin() {
 	python) smoke_test "$ref" python -c 'import flask, psycopg2, redis' ;;
 	dind) smoke_test "$ref" dockerd --version ;;
 	registry) smoke_test "$ref" registry --version ;;
+	busybox | alpine) smoke_test "$ref" sh -c 'sleep 0 && ping -c 1 -W 1 127.0.0.1 >/dev/null' ;;
 	esac
 }
 
-if [[ " $* " == *" golang:1.26 "* || $# -eq 0 ]] && ! file_is_static_busybox; then
+if [[ " $* " == *" golang:1.26 "* || " $* " == *" busybox:latest "* || " $* " == *" alpine:latest "* || $# -eq 0 ]] && ! file_is_static_busybox; then
 	[[ $(id -u) -eq 0 ]] || die "Debian's busybox-static is missing and installing it needs root: apt-get install busybox-static"
 	say "installing busybox-static"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null
@@ -178,10 +195,10 @@ if [[ $# -gt 0 ]]; then
 	selected=()
 	for want in "$@"; do
 		found=""
-		for entry in "${IMAGES[@]}"; do
+		for entry in "${IMAGES[@]}" "${ON_REQUEST[@]}"; do
 			[[ ${entry%%=*} == "$want" ]] && found=$entry
 		done
-		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}")"
+		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}" "${ON_REQUEST[@]%%=*}")"
 		selected+=("$found")
 	done
 fi

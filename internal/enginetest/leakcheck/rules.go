@@ -21,10 +21,11 @@ const BuildCacheRepo = "stackctl-test-cache"
 const StandinLabel = "io.stackctl.standin"
 
 // Standins are the references scripts/images.sh builds stand-ins under
-// (its IMAGES and BASE_IMAGE); a test reads the script to keep them equal.
+// (its IMAGES, ON_REQUEST and BASE_IMAGE); a test reads the script to keep
+// them equal.
 var Standins = []string{
 	"postgres:15", "redis:7", "golang:1.26", "nginx:1.22", "python:3.11-slim",
-	"docker:dind", "registry:2", "stackctl/bookworm-base:latest",
+	"docker:dind", "registry:2", "busybox:latest", "alpine:latest", "stackctl/bookworm-base:latest",
 }
 
 // Accounted is what `make test` may leave without it being a leak. Only

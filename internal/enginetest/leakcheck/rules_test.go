@@ -8,7 +8,7 @@ import (
 )
 
 // The stand-ins the rule accepts are exactly those scripts/images.sh
-// builds: its IMAGES references and its BASE_IMAGE.
+// builds: its IMAGES and ON_REQUEST references and its BASE_IMAGE.
 func TestStandinsAreThoseOfImagesScript(t *testing.T) {
 	script, err := os.ReadFile("../../../scripts/images.sh")
 	if err != nil {

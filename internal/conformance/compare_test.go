@@ -1,0 +1,94 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+)
+
+// inspected is a container as `docker inspect` shows it, with the parts
+// that vary from one run to the next given by the caller.
+func inspected(id, alias, anon string, env []any) map[string]any {
+	return map[string]any{
+		"Id":   id,
+		"Name": "/conf-x-web-1",
+		"Config": map[string]any{
+			"Hostname": id[:12], "Env": env, "Image": "alpine", "Cmd": []any{"sleep", "1"},
+			"Labels": map[string]any{"com.docker.compose.project": "conf-x"},
+		},
+		"HostConfig": map[string]any{"Init": true, "Dns": []any{}, "CapAdd": nil},
+		"NetworkSettings": map[string]any{"Networks": map[string]any{"conf-x_default": map[string]any{
+			"Aliases": []any{alias, id[:12], "web"}, "IPAddress": "172.18.0." + id[:1], "NetworkID": id,
+		}}},
+		"Mounts": []any{
+			map[string]any{"Type": "volume", "Name": anon, "Destination": "/data", "Source": "/var/lib/docker/volumes/" + anon + "/_data"},
+			map[string]any{"Type": "bind", "Source": "/srv", "Destination": "/app"},
+		},
+	}
+}
+
+const (
+	id1   = "1111111111111111111111111111111111111111111111111111111111111111"
+	id2   = "2222222222222222222222222222222222222222222222222222222222222222"
+	anon1 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	anon2 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+// Two runs of one file differ in IDs, addresses, anonymous volumes' names
+// and the order of lists that have none: normalized, they are the same.
+func TestNormalizeLeavesOutWhatTheEngineChose(t *testing.T) {
+	a := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id1, "conf-x-web-1", anon1, []any{"A=1", "B=2"})},
+		Volumes: map[string]map[string]any{anon1: {"Name": anon1, "Driver": "local", "Mountpoint": "/x/" + anon1}}}
+	b := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id2, "conf-x-web-1", anon2, []any{"B=2", "A=1"})},
+		Volumes: map[string]map[string]any{anon2: {"Name": anon2, "Driver": "local", "Mountpoint": "/y/" + anon2}}}
+	b.Containers["conf-x-web-1"]["HostConfig"].(map[string]any)["Dns"] = nil
+	if diffs := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x")); len(diffs) != 0 {
+		t.Errorf("differences between two runs of one file: %v", diffs)
+	}
+}
+
+// What the file decides is compared field by field, by its path.
+func TestCompareNamesEachDifferingField(t *testing.T) {
+	a := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id1, "conf-x-web-1", anon1, nil)}}
+	b := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id2, "conf-x-web-1", anon2, nil)}}
+	b.Containers["conf-x-web-1"]["HostConfig"].(map[string]any)["Init"] = false
+	b.Containers["conf-x-web-1"]["Config"].(map[string]any)["Labels"].(map[string]any)["io.stackctl.project"] = "conf-x"
+	got := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x"))
+	want := []string{
+		`containers/{project}-web-1/Config/Labels/io.stackctl.project: compose (absent), stackctl "{project}"`,
+		`containers/{project}-web-1/HostConfig/Init: compose true, stackctl false`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("differences = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("difference %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+}
+
+// The allowlist accepts what it says, on the side it says, and nothing
+// else; each entry says why.
+func TestAllowlistExplainsOnlyWhatItLists(t *testing.T) {
+	for i, a := range Allowlist {
+		if strings.TrimSpace(a.reason) == "" || a.path == nil {
+			t.Errorf("allowlist entry %d has no path or no reason", i)
+		}
+	}
+	for _, tt := range []struct {
+		d    Difference
+		want bool
+	}{
+		{Difference{Path: "containers/{project}-web-1/Config/Labels/io.stackctl.replica", Stackctl: `"1"`}, true},
+		{Difference{Path: "containers/{project}-web-1/Config/Labels/com.docker.compose.service", Compose: `"web"`}, false},
+		{Difference{Path: "containers/{project}-web-1/Config/Hostname", Stackctl: `"{project}-web-1"`}, true},
+		{Difference{Path: "containers/{project}-web-1/Config/Hostname", Compose: `"db.local"`, Stackctl: `"{project}-web-1"`}, false},
+		{Difference{Path: "up", Compose: `"failed: ... container x exited (0)"`, Stackctl: `"up"`}, true},
+		{Difference{Path: "up", Compose: `"up"`, Stackctl: `"failed: timeout"`}, false},
+		{Difference{Path: "containers/{project}-web-1/HostConfig/RestartPolicy/Name", Compose: `"always"`, Stackctl: `"no"`}, false},
+	} {
+		if _, ok := Explain(tt.d); ok != tt.want {
+			t.Errorf("Explain(%s) allowed = %v, want %v", tt.d, ok, tt.want)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package conformance
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ProjectToken stands for the project's name in a normalized state, so
+// that paths and values do not depend on the name a run chose.
+const ProjectToken = "{project}"
+
+// anonymous is the name the engine gives an anonymous volume.
+var anonymous = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+
+// Normalize keeps of s what the compose file decides, in a form that two
+// runs of the same file on the same engine give equally:
+//   - of a container: its Config, HostConfig, network attachments (aliases,
+//     links, IPAM and driver options: not the addresses the engine chose)
+//     and mounts, sorted by destination; its ID written "{id}", its host
+//     name left out when it is the engine's default (the short ID);
+//   - of a network: name, driver, options, labels, and flags; not its ID,
+//     creation time, subnets the engine chose, or containers;
+//   - of a volume: name, driver, options, labels; not its mount point;
+//   - anonymous volumes' names written "{anonymous}", the project's name
+//     ProjectToken wherever it occurs (the run's names, conf-<fixture>, are
+//     too long to occur by chance), and the lists whose order means
+//     nothing sorted.
+func Normalize(s State, project string) map[string]any {
+	out := map[string]any{"containers": map[string]any{}, "networks": map[string]any{}, "volumes": map[string]any{}}
+	containers, networks, volumes := out["containers"].(map[string]any), out["networks"].(map[string]any), out["volumes"].(map[string]any)
+	for name, c := range s.Containers {
+		containers[name] = normalizeContainer(c)
+	}
+	for name, n := range s.Networks {
+		networks[name] = pick(n, "Name", "Driver", "Scope", "EnableIPv6", "Internal", "Attachable", "Ingress", "Options", "Labels")
+		if ipam, ok := n["IPAM"].(map[string]any); ok {
+			networks[name].(map[string]any)["IPAM"] = pick(ipam, "Driver", "Options")
+		}
+	}
+	anon := 0
+	for _, name := range sortedNames(s.Volumes) {
+		key := name
+		if anonymous.MatchString(name) {
+			anon++
+			key = fmt.Sprintf("{anonymous}#%d", anon)
+		}
+		volumes[key] = pick(s.Volumes[name], "Name", "Driver", "Scope", "Options", "Labels")
+	}
+	return rewrite(out, func(s string) string {
+		s = anonymous.ReplaceAllString(s, "{anonymous}")
+		if project != "" {
+			s = strings.ReplaceAll(s, project, ProjectToken)
+		}
+		return s
+	}).(map[string]any)
+}
+
+func normalizeContainer(c map[string]any) map[string]any {
+	id, _ := c["Id"].(string)
+	out := map[string]any{}
+	if config, ok := c["Config"].(map[string]any); ok {
+		config = clone(config)
+		if len(id) >= 12 && config["Hostname"] == id[:12] {
+			delete(config, "Hostname")
+		}
+		out["Config"] = config
+	}
+	if host, ok := c["HostConfig"].(map[string]any); ok {
+		out["HostConfig"] = host
+	}
+	attached := map[string]any{}
+	if settings, ok := c["NetworkSettings"].(map[string]any); ok {
+		networks, _ := settings["Networks"].(map[string]any)
+		for name, n := range networks {
+			endpoint, _ := n.(map[string]any)
+			attached[name] = pick(endpoint, "Aliases", "Links", "IPAMConfig", "DriverOpts", "DNSNames")
+		}
+	}
+	out["Networks"] = attached
+	if mounts, ok := c["Mounts"].([]any); ok {
+		out["Mounts"] = mounts
+	}
+	if len(id) >= 12 {
+		out = rewrite(out, func(s string) string {
+			return strings.ReplaceAll(strings.ReplaceAll(s, id, "{id}"), id[:12], "{id}")
+		}).(map[string]any)
+	}
+	// Sorted once the IDs are rewritten, so both sides sort the same strings.
+	if config, ok := out["Config"].(map[string]any); ok {
+		sortStrings(config, "Env")
+	}
+	if host, ok := out["HostConfig"].(map[string]any); ok {
+		sortStrings(host, "Binds", "CapAdd", "CapDrop", "ExtraHosts", "SecurityOpt", "Links", "GroupAdd", "Dns", "DnsSearch", "DnsOptions")
+	}
+	for _, a := range out["Networks"].(map[string]any) {
+		sortStrings(a.(map[string]any), "Aliases", "Links", "DNSNames")
+	}
+	if mounts, ok := out["Mounts"].([]any); ok {
+		slices.SortFunc(mounts, func(a, b any) int {
+			return cmp.Compare(fmt.Sprint(a.(map[string]any)["Destination"]), fmt.Sprint(b.(map[string]any)["Destination"]))
+		})
+	}
+	return out
+}
+
+// pick copies the keys of m that it names.
+func pick(m map[string]any, keys ...string) map[string]any {
+	out := map[string]any{}
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func clone(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// sortStrings sorts the lists of m under keys, whose order means nothing.
+func sortStrings(m map[string]any, keys ...string) {
+	for _, k := range keys {
+		list, ok := m[k].([]any)
+		if !ok {
+			continue
+		}
+		list = slices.Clone(list)
+		slices.SortFunc(list, func(a, b any) int { return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		m[k] = list
+	}
+}
+
+// rewrite applies f to every string of v, map keys included.
+func rewrite(v any, f func(string) string) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[f(k)] = rewrite(item, f)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = rewrite(item, f)
+		}
+		return out
+	case string:
+		return f(v)
+	}
+	return v
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
