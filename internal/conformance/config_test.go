@@ -1,0 +1,70 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/conformance"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/stack"
+	"gopkg.in/yaml.v3"
+)
+
+// stackctl's config of every fixture it loads is, as a YAML document,
+// what `docker compose config` prints for it. Needs Compose as a Docker CLI
+// plugin: with STACKCTL_INTEGRATION=1 it fails, never skips, without it.
+func TestFixturesConfigMatchesDockerCompose(t *testing.T) {
+	enginetest.Require(t)
+	if out, err := exec.Command("docker", "compose", "version").CombinedOutput(); err != nil {
+		t.Fatalf("docker compose (`make compose` installs it): %v\n%s", err, out)
+	}
+	isolate(t)
+	dir, err := filepath.Abs(fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := conformance.Fixtures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range all {
+		if _, listed := notLoading[f.Name]; listed {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			st, err := stack.Load(context.Background(), stack.LoadOptions{Files: f.Files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours, err := st.Render(stack.FormatYAML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"compose"}
+			for _, file := range f.Files {
+				args = append(args, "-f", file)
+			}
+			cmd := exec.Command("docker", append(args, "config")...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			theirs, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("docker compose config: %v\n%s", err, stderr.String())
+			}
+			var a, b map[string]any
+			if err := yaml.Unmarshal(ours, &a); err != nil {
+				t.Fatalf("stackctl's config is not YAML: %v\n%s", err, ours)
+			}
+			if err := yaml.Unmarshal(theirs, &b); err != nil {
+				t.Fatalf("Compose's config is not YAML: %v\n%s", err, theirs)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("stackctl config:\n%s\ndocker compose config:\n%s", ours, theirs)
+			}
+		})
+	}
+}
