@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/backend/docker"
 	"github.com/stackctl/stackctl/internal/conformance"
 	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -44,19 +45,6 @@ var notLoading = map[string]string{
 	"watch/x-initialSync.yaml":                                                  "services.test.develop: not supported",
 }
 
-// containers names instances as the Docker backend does.
-type containers struct{}
-
-func (containers) InstanceNames(st *stack.Stack, svc *stack.Service) []string {
-	names := make([]string, svc.Replicas)
-	for i := range names {
-		names[i] = st.ContainerName(svc, i+1)
-	}
-	return names
-}
-
-func (containers) InstanceKind() string { return "container" }
-
 func isolate(t *testing.T) {
 	for _, k := range []string{"COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES"} {
 		t.Setenv(k, "")
@@ -73,7 +61,9 @@ func loadAndPlan(f conformance.Fixture) (backend.Plan, error) {
 	if err := st.ApplyShape(stack.Shape{}); err != nil {
 		return backend.Plan{}, err
 	}
-	return orchestrator.Plan(st, backend.Observed{}, containers{}, backend.UpOptions{})
+	// The Docker backend's names, a container per replica: naming asks
+	// nothing of the engine.
+	return orchestrator.Plan(st, backend.Observed{}, new(docker.Backend), backend.UpOptions{})
 }
 
 // Every vendored fixture loads and plans, but for those notLoading lists,
