@@ -51,11 +51,6 @@ var Allowlist = []allowed{
 		stackctl: regexp.MustCompile(`^"\{project\}-[^"]+"$`),
 		reason:   "to fix: stackctl sets a container's host name to its name; Compose leaves the engine's default (the short ID) unless the file gives hostname:",
 	},
-	{
-		path:     regexp.MustCompile(`^networks/[^/]+/Labels/com\.docker\.compose\.config-hash$`),
-		stackctl: regexp.MustCompile(`^$`),
-		reason:   "to fix: Compose labels a network with the hash of its configuration; stackctl's Compose labels of a network lack it",
-	},
 }
 
 // Explain returns the reason the allowlist gives for d.

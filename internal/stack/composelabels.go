@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -127,3 +128,43 @@ func (s *Stack) composeHash(svc *Service, imageID string) string {
 // ComposeHash is the service's configuration hash as Compose computes it
 // (composeHash), for config --hash.
 func (s *Stack) ComposeHash(svc *Service) string { return s.composeHash(svc, "") }
+
+// ComposeNetworkHash is the config-hash Compose labels the file's network
+// key with (pkg/compose/hash.go: the network's configuration as JSON,
+// through SHA-256), so that Compose finds the network unchanged; "" for a
+// network the file does not declare.
+func (s *Stack) ComposeNetworkHash(key string) string {
+	if s.Source == nil {
+		return ""
+	}
+	n, ok := s.Source.Networks[key]
+	if !ok {
+		return ""
+	}
+	return hashJSON(&n)
+}
+
+// ComposeVolumeHash is ComposeNetworkHash for the file's volume key; as
+// Compose does, it hashes an unset driver as "local".
+func (s *Stack) ComposeVolumeHash(key string) string {
+	if s.Source == nil {
+		return ""
+	}
+	v, ok := s.Source.Volumes[key]
+	if !ok {
+		return ""
+	}
+	v.Driver = cmp.Or(v.Driver, "local")
+	return hashJSON(v)
+}
+
+// hashJSON is the SHA-256 of v as JSON, in hex, as Compose's hashes are.
+func hashJSON(v any) string {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		// Plain data marshals; a hash of the error still differs if not.
+		payload = []byte(err.Error())
+	}
+	sum := sha256.Sum256(payload)
+	return hex.EncodeToString(sum[:])
+}

@@ -35,6 +35,9 @@ func (b *Backend) networks(ctx context.Context, st *stack.Stack) []resource {
 		labels[stack.LabelNetwork] = n.Key
 		maps.Copy(labels, st.ComposeProjectLabels())
 		labels[stack.LabelComposeNetwork] = n.Key
+		if hash := st.ComposeNetworkHash(n.Key); hash != "" {
+			labels[stack.LabelComposeConfigHash] = hash
+		}
 		out = append(out, resource{
 			kind: "network", name: name, external: n.External,
 			inspect: func() (map[string]string, error) { return b.oneNetwork(ctx, st, name) },
@@ -52,6 +55,9 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 		name := v.Name
 		labels := volumeLabels(st, v.Key)
 		labels[stack.LabelVolume] = v.Key
+		if hash := st.ComposeVolumeHash(v.Key); hash != "" {
+			labels[stack.LabelComposeConfigHash] = hash
+		}
 		out = append(out, resource{
 			kind: "volume", name: name, external: v.External,
 			inspect: func() (map[string]string, error) {
