@@ -109,7 +109,8 @@ func TestComposeLabelsOnEveryContainerNetworkAndVolume(t *testing.T) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for name, labels := range f.networks {
-		want := map[string]string{stack.LabelComposeProject: st.Project, stack.LabelComposeNetwork: "app-network", stack.LabelComposeVersion: "5.6.0"}
+		want := map[string]string{stack.LabelComposeProject: st.Project, stack.LabelComposeNetwork: "app-network", stack.LabelComposeVersion: "5.6.0",
+			stack.LabelComposeConfigHash: st.ComposeNetworkHash("app-network")}
 		for k, v := range want {
 			if labels[k] != v {
 				t.Errorf("network %s: label %s = %q, want %q", name, k, labels[k], v)
@@ -125,6 +126,9 @@ func TestComposeLabelsOnEveryContainerNetworkAndVolume(t *testing.T) {
 			t.Errorf("volume %s: Compose's project or version label missing: %v", name, labels)
 		}
 		key := labels[stack.LabelComposeVolume]
+		if hash, want := labels[stack.LabelComposeConfigHash], st.ComposeVolumeHash(key); hash != want {
+			t.Errorf("volume %s: config-hash %q, want %q (Compose's, for a volume of the file; none for another)", name, hash, want)
+		}
 		if other, ok := keys[key]; ok || key == "" {
 			t.Errorf("volume %s: Compose key %q, also %s's: Compose would take one for the other", name, key, other)
 		}
