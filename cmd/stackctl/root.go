@@ -238,6 +238,12 @@ func newRootCmd(io *streams) *cobra.Command {
 		newRmCmd(g, nil),
 		newWaitCmd(g, nil),
 		newCpCmd(g, nil),
+		newCreateCmd(g, nil),
+		newEventsCmd(g, nil),
+		newStatsCmd(g, nil),
+		newAttachCmd(g, nil),
+		newPullCmd(g, nil),
+		newPushCmd(g, nil),
 		newVersionCmd(io),
 	)
 	return cmd
