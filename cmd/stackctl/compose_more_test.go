@@ -165,3 +165,31 @@ func TestPullPushAttachFlags(t *testing.T) {
 		t.Errorf("pull --policy sometimes: %v", err)
 	}
 }
+
+func TestPsKeepsTheAskedStatesAndServicesAndTakesTemplates(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	containers := []backend.ContainerStatus{
+		{Service: "web", Name: "p-web-1", ID: "w1", State: "running", Health: "healthy", StartedAt: now.Add(-2 * time.Minute)},
+		{Service: "db", Name: "p-db-1", ID: "d1", State: "exited", ExitCode: 3},
+	}
+	opts := &psOptions{statuses: []string{"exited"}}
+	if got := opts.keep(containers); len(got) != 1 || got[0].Name != "p-db-1" {
+		t.Errorf("--status exited kept %+v", got)
+	}
+	opts = &psOptions{onlyServices: []string{"web"}}
+	if got := opts.keep(containers); len(got) != 1 || got[0].Name != "p-web-1" {
+		t.Errorf("ps web kept %+v", got)
+	}
+	format, err := parseFormat("table {{.Name}}\t{{.Status}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := format.execute(&out, psHeaders, psRows("p", containers, now)); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME      STATUS\np-web-1   Up 2 minutes (healthy)\np-db-1    Exited (3)\n"
+	if out.String() != want {
+		t.Errorf("ps --format:\n%q\nwant\n%q", out.String(), want)
+	}
+}

@@ -139,7 +139,11 @@ func TestPsFlags(t *testing.T) {
 	}{
 		{args: []string{"ps"}, want: "table"},
 		{args: []string{"ps", "--format", "json"}, want: "json"},
-		{args: []string{"ps", "--format", "yaml"}, wantErr: `--format "yaml": want table or json`},
+		{args: []string{"ps", "--format", "{{.Name"}, wantErr: `--format "{{.Name": want table, json or a Go template`},
+		{args: []string{"ps", "--format", "table {{.Name}}"}, want: "table {{.Name}}"},
+		{args: []string{"ps", "--status", "running", "--filter", "status=exited"}, want: "table"},
+		{args: []string{"ps", "--status", "sleeping"}, wantErr: `--status "sleeping": want one of paused`},
+		{args: []string{"ps", "--filter", "name=web"}, wantErr: `want status=STATUS`},
 		{args: []string{"ps", "-a", "-q"}, want: "table"},
 		{args: []string{"ps", "-q", "--services"}, wantErr: "none of the others can be"},
 	}

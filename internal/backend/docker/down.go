@@ -3,6 +3,8 @@ package docker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,6 +56,9 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOp
 	}
 	if opts.Volumes {
 		removals = append(removals, func() error { return b.removeUnnamedVolumes(ctx, st) })
+	}
+	for _, ref := range imagesToRemove(st, opts.Images) {
+		removals = append(removals, func() error { return b.removeImage(ctx, ref) })
 	}
 	return walk.Each(removals, func(remove func() error) error { return remove() })
 }
@@ -173,5 +178,32 @@ func (b *Backend) removeStopped(ctx context.Context, id, name string) error {
 		return err
 	}
 	b.report("container "+name, "removed", "")
+	return nil
+}
+
+// imagesToRemove are the images down --rmi removes, each once.
+func imagesToRemove(st *stack.Stack, rmi string) []string {
+	var refs []string
+	for i := range st.Services {
+		svc := &st.Services[i]
+		if rmi == backend.RmiAll || (rmi == backend.RmiLocal && st.LocalImage(svc)) {
+			if !slices.Contains(refs, svc.Image) {
+				refs = append(refs, svc.Image)
+			}
+		}
+	}
+	return refs
+}
+
+// removeImage removes an image down --rmi names; one already gone is fine.
+func (b *Backend) removeImage(ctx context.Context, ref string) error {
+	err := b.engine.ImageRemove(ctx, ref)
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("down --rmi: %w", err)
+	}
+	b.report("image "+ref, "removed", "")
 	return nil
 }

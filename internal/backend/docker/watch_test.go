@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/orchestrator"
 )
 
 func TestEventsAreTheNamedServicesWithoutComposesLabels(t *testing.T) {
@@ -124,5 +125,38 @@ func TestPushPushesOnlyBuiltImages(t *testing.T) {
 	assertNever(t, f.Events(), "push redis:7", "push postgres:15")
 	if err := o.Push(ctx, st, backend.PushOptions{Services: []string{"cache"}}); err != nil {
 		t.Errorf("push of a service with no build: %v, want nothing done", err)
+	}
+}
+
+func TestDownRmiRemovesTheBuiltImagesOrAll(t *testing.T) {
+	for _, tt := range []struct {
+		rmi        string
+		want, keep []string
+	}{
+		{rmi: backend.RmiLocal, want: []string{"stackctl-web"}, keep: []string{"redis:7", "postgres:15"}},
+		{rmi: backend.RmiAll, want: []string{"stackctl-web", "redis:7", "postgres:15"}},
+		{rmi: "", keep: []string{"stackctl-web", "redis:7", "postgres:15"}},
+	} {
+		t.Run(tt.rmi, func(t *testing.T) {
+			// web builds under Compose's default name, as when the file
+			// names no image.
+			f, o, st := newFakeEngine(), (*orchestrator.Orchestrator)(nil), testStack(t)
+			o = newTestOrchestrator(f)
+			for i := range st.Services {
+				if st.Services[i].Name == "web" {
+					st.Services[i].Image = "stackctl-web"
+				}
+			}
+			mustUp(t, o, st)
+			if err := o.Down(testContext(t), st, backend.DownOptions{Images: tt.rmi}); err != nil {
+				t.Fatal(err)
+			}
+			for _, ref := range tt.want {
+				position(t, f.Events(), "image-remove "+ref)
+			}
+			for _, ref := range tt.keep {
+				assertNever(t, f.Events(), "image-remove "+ref)
+			}
+		})
 	}
 }
