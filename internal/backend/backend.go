@@ -144,6 +144,9 @@ type Instance struct {
 	Service string
 	Replica int
 	Hash    string
+	// MadeBy names the tool that made an instance of the project without
+	// stackctl's labels ("Docker Compose"): up replaces it.
+	MadeBy string
 	// State is created, running, paused, restarting, removing, exited or
 	// dead. Healthy says its healthcheck passes.
 	State   string

@@ -99,6 +99,9 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 // new one cannot start, the old one is put back.
 func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied) (string, error) {
 	svc := plan.Service
+	if s.Current.MadeBy != "" {
+		r.b.report("container "+s.Name, "replacing", s.Why)
+	}
 	w, err := r.park(ctx, s)
 	if err != nil {
 		return "", err
