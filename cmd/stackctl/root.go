@@ -250,6 +250,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newPushCmd(g, nil),
 		newVersionCmd(io),
 	)
+	addCompletions(cmd, g)
 	return cmd
 }
 
