@@ -96,7 +96,7 @@ func TestUnknownCommandFails(t *testing.T) {
 		t.Errorf("error = %v, want the unknown command named", err)
 	}
 	_, err = execute(t, "stat")
-	if err == nil || !strings.Contains(err.Error(), "did you mean stop or start or stats?") {
+	if err == nil || !strings.Contains(err.Error(), "did you mean start or stats or stop?") {
 		t.Errorf("error = %v, want stop, start and stats suggested", err)
 	}
 	if _, err := execute(t); err != nil {
