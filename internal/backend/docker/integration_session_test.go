@@ -3,6 +3,8 @@ package docker_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,7 +99,38 @@ func TestComposeUserSessionIntegration(t *testing.T) {
 		}
 	})
 
+	cli.must(t, ctx, "create")
+	if created := cli.must(t, ctx, "ps", "-a", "--status", "created", "--format", "{{.Service}}"); len(strings.Fields(created)) != 2 {
+		t.Errorf("ps after create: %q, want web and cache created, not started", created)
+	}
 	cli.must(t, ctx, "up", "-d", "--wait")
+
+	// No registry here: pull and push fail naming the image and registry.
+	if _, stderr, err := cli.run(ctx, "pull", "cache"); err == nil || !strings.Contains(stderr, "registry docker.io") || !strings.Contains(stderr, "redis:7") {
+		t.Errorf("pull cache: %v\n%s\nwant a failure naming redis:7 and docker.io", err, stderr)
+	}
+	if _, stderr, err := cli.run(ctx, "push"); err == nil || !strings.Contains(stderr, "registry docker.io") || !strings.Contains(stderr, e.project+"-web") {
+		t.Errorf("push: %v\n%s\nwant a failure naming the built image and docker.io", err, stderr)
+	}
+
+	// The same engine through a docker context of the CLI's config.
+	config := t.TempDir()
+	sum := sha256.Sum256([]byte("clisession"))
+	meta := filepath.Join(config, "contexts", "meta", hex.EncodeToString(sum[:]))
+	if err := os.MkdirAll(meta, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	contextMeta := `{"Name":"clisession","Metadata":{},"Endpoints":{"docker":{"Host":"unix:///var/run/docker.sock","SkipTLSVerify":false}}}`
+	if err := os.WriteFile(filepath.Join(meta, "meta.json"), []byte(contextMeta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	viaContext := sessionCLI{bin: bin, dir: dir, env: append(env, "DOCKER_CONFIG="+config, "DOCKER_HOST=")}
+	if out := viaContext.must(t, ctx, "--context", "clisession", "ps", "-q"); len(strings.Fields(out)) != 2 {
+		t.Errorf("ps through docker context clisession: %q, want both containers", out)
+	}
+	if _, stderr, err := viaContext.run(ctx, "-c", "clinone", "ps"); err == nil || !strings.Contains(stderr, `docker context "clinone"`) {
+		t.Errorf("ps through a missing context: %v, %s", err, stderr)
+	}
 
 	var ps []struct {
 		Service, Name, State, Health string
@@ -193,6 +227,35 @@ func TestComposeUserSessionIntegration(t *testing.T) {
 		t.Errorf("completion of kill web's replicas: %q, %v", out, err)
 	}
 
+	// attach: web's own output, until it stops, then its exit code.
+	attach := exec.CommandContext(ctx, bin, "attach", "--no-stdin", "web")
+	attach.Dir, attach.Env = dir, env
+	attached := &lockedBuffer{}
+	attach.Stdout, attach.Stderr = attached, attached
+	if err := attach.Start(); err != nil {
+		t.Fatal(err)
+	}
+	enginetest.Eventually(t, 30*time.Second, "attach shows web's output", func() error {
+		if resp, err := http.Get("http://127.0.0.1:18420/?attached"); err == nil {
+			_ = resp.Body.Close()
+		}
+		if !strings.Contains(attached.String(), "GET /?attached") {
+			return fmt.Errorf("attach wrote %q", attached.String())
+		}
+		return nil
+	})
+	cli.must(t, ctx, "stop", "web")
+	err = attach.Wait()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if want := webExitCode(t, ctx, e); code != want {
+		t.Errorf("attach exited %d once web stopped, want web's exit code %d", code, want)
+	}
+
 	cli.must(t, ctx, "rm", "-sf", "cache")
 	if left := cli.must(t, ctx, "ps", "-a", "--services"); strings.TrimSpace(left) != "web" {
 		t.Errorf("ps after rm -sf cache: %q, want web only", left)
@@ -210,4 +273,28 @@ func TestComposeUserSessionIntegration(t *testing.T) {
 	if err == nil || !strings.Contains(stderr, `unknown command "nosuchcommand"`) {
 		t.Errorf("stackctl nosuchcommand: %v, %q; want a failure naming it", err, stderr)
 	}
+}
+
+// webExitCode is the exit code of the session's stopped web container.
+func webExitCode(t *testing.T, ctx context.Context, e *itgEnv) int {
+	t.Helper()
+	return e.inspect(ctx, e.project+"-web-1").ExitCode
+}
+
+// lockedBuffer is a buffer a command writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
