@@ -110,10 +110,19 @@ func TestComposeInteropIntegrationBothWays(t *testing.T) {
 		t.Fatalf("stackctl down -v of a project Compose made left %v", left)
 	}
 
-	// 2. Compose makes it again, with data; stackctl's up converges it.
+	// 2. Compose makes it again, with data; stackctl's ps, stop and start
+	// see it; stackctl's up converges it.
 	dockerCompose(t, ctx, e.project, "-f", file, "up", "-d")
 	redis("echo from-compose > /data/marker")
 	before := e.containersOf(ctx)
+	if ps, _ := cli.mustRun(t, ctx, "-f", file, "ps", "--format", "{{.Service}} {{.State}}"); strings.Fields(ps) == nil ||
+		!strings.Contains(ps, "cache running") || !strings.Contains(ps, "web running") {
+		t.Errorf("stackctl ps of the project Compose made:\n%s\nwant cache and web running", ps)
+	}
+	cli.mustRun(t, ctx, "-f", file, "stop", "web")
+	if ps, _ := cli.mustRun(t, ctx, "-f", file, "ps", "--status", "exited", "--format", "{{.Service}}"); strings.TrimSpace(ps) != "web" {
+		t.Errorf("stackctl ps --status exited after stop web: %q", ps)
+	}
 	_, stderr := cli.mustRun(t, ctx, "-f", file, "up", "-d")
 	for _, want := range []string{"network " + e.project + "_default", "volume " + e.project + "_data"} {
 		if !strings.Contains(stderr, want) || !strings.Contains(stderr, "made by Docker Compose, taken over") {
