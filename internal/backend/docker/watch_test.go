@@ -160,3 +160,28 @@ func TestDownRmiRemovesTheBuiltImagesOrAll(t *testing.T) {
 		})
 	}
 }
+
+// A stream samples round after round, each listing the containers anew,
+// until the consumer says stop.
+func TestStatsStreamsRoundsUntilTheConsumerStops(t *testing.T) {
+	f, o, st := upStack(t)
+	ctx := testContext(t)
+	stop := errors.New("enough")
+	rounds := 0
+	err := o.Stats(ctx, st, backend.StatsOptions{Services: []string{"cache"}, Stream: true, Consumer: func(u []backend.Usage) error {
+		rounds++
+		if len(u) != 1 || u[0].Service != "cache" {
+			t.Errorf("round %d: %+v, want cache's sample", rounds, u)
+		}
+		if rounds == 3 {
+			return stop
+		}
+		return nil
+	}})
+	if !errors.Is(err, stop) || rounds != 3 {
+		t.Errorf("stats stream: %v after %d rounds, want the consumer's error after 3", err, rounds)
+	}
+	if n := f.count("usage stackctl-cache-1"); n != 3 {
+		t.Errorf("cache sampled %d times, want once a round", n)
+	}
+}
