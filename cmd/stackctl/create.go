@@ -21,7 +21,7 @@ func newCreateCmd(g *globalOptions, runF func(context.Context, *upOptions) error
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.services = args
 			if opts.noBuild {
-				return fmt.Errorf("--no-build: %s", attachedUpFlags["no-build"])
+				return fmt.Errorf("--no-build: %s", refusedUpFlags["no-build"])
 			}
 			if opts.forceRecreate {
 				return fmt.Errorf("--force-recreate: create makes only missing containers; stackctl up --force-recreate replaces them all (and starts them)")

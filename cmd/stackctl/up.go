@@ -45,7 +45,7 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 			"changes only what differs from the wanted state.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.services = args
-			if err := refuseAttachedUpFlags(cmd); err != nil {
+			if err := refuseUpFlags(cmd); err != nil {
 				return err
 			}
 			if err := opts.checkPull(); err != nil {
@@ -68,7 +68,7 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd.Flags().StringVar(&opts.pull, "pull", "policy", `pull images before running: "policy" or "missing" (a missing image); "always" and "never" are refused`)
 	cmd.Flags().BoolVar(&opts.quietPull, "quiet-pull", false, "pull without printing progress information")
 	cmd.Flags().Bool("no-color", false, "monochrome output, as up's progress always is")
-	addAttachedUpFlags(cmd, "abort-on-container-exit", "abort-on-container-failure", "exit-code-from", "attach", "no-attach",
+	addRefusedUpFlags(cmd, "abort-on-container-exit", "abort-on-container-failure", "exit-code-from", "attach", "no-attach",
 		"attach-dependencies", "timestamps", "no-log-prefix", "renew-anon-volumes", "no-build", "watch", "menu")
 	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")

@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// up returns once the stack is up (see the README): Compose's flags for
-// an up that stays attached to the containers' output cannot be honoured,
-// and each is refused naming what does the same.
-var attachedUpFlags = map[string]string{
+// Compose's up flags stackctl cannot honour, each refused naming what does
+// the same: those of an up that stays attached to the containers' output
+// (up returns once the stack is up, see the README), and those of
+// behaviours stackctl has otherwise.
+var refusedUpFlags = map[string]string{
 	"abort-on-container-exit":    "up returns once the stack is up; stackctl wait SERVICE... blocks until they stop and exits with the code",
 	"abort-on-container-failure": "up returns once the stack is up; stackctl wait SERVICE... blocks until they stop and exits with the code",
 	"exit-code-from":             "up returns once the stack is up; stackctl wait SERVICE exits with SERVICE's exit code, and wait --down-project takes the project down then",
@@ -26,30 +27,30 @@ var attachedUpFlags = map[string]string{
 	"menu":                       "up returns once the stack is up: there is no attached session to add shortcuts to",
 }
 
-// addAttachedUpFlags declares the refused flags so that using one says
+// addRefusedUpFlags declares the refused flags so that using one says
 // why, instead of "unknown flag".
-func addAttachedUpFlags(cmd *cobra.Command, names ...string) {
+func addRefusedUpFlags(cmd *cobra.Command, names ...string) {
 	for _, name := range names {
 		switch name {
 		case "exit-code-from":
-			cmd.Flags().String(name, "", "refused: "+attachedUpFlags[name])
+			cmd.Flags().String(name, "", "refused: "+refusedUpFlags[name])
 		case "attach", "no-attach":
-			cmd.Flags().StringArray(name, nil, "refused: "+attachedUpFlags[name])
+			cmd.Flags().StringArray(name, nil, "refused: "+refusedUpFlags[name])
 		case "renew-anon-volumes":
-			cmd.Flags().BoolP(name, "V", false, "refused: "+attachedUpFlags[name])
+			cmd.Flags().BoolP(name, "V", false, "refused: "+refusedUpFlags[name])
 		case "watch":
-			cmd.Flags().BoolP(name, "w", false, "refused: "+attachedUpFlags[name])
+			cmd.Flags().BoolP(name, "w", false, "refused: "+refusedUpFlags[name])
 		default:
-			cmd.Flags().Bool(name, false, "refused: "+attachedUpFlags[name])
+			cmd.Flags().Bool(name, false, "refused: "+refusedUpFlags[name])
 		}
 	}
 }
 
-// refuseAttachedUpFlags fails on the first refused flag given, naming it
+// refuseUpFlags fails on the first refused flag given, naming it
 // and what does the same.
-func refuseAttachedUpFlags(cmd *cobra.Command) error {
-	for _, name := range slices.Sorted(maps.Keys(attachedUpFlags)) {
-		why := attachedUpFlags[name]
+func refuseUpFlags(cmd *cobra.Command) error {
+	for _, name := range slices.Sorted(maps.Keys(refusedUpFlags)) {
+		why := refusedUpFlags[name]
 		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
 			return fmt.Errorf("--%s: %s", name, why)
 		}
