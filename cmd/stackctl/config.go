@@ -12,6 +12,7 @@ import (
 type configOptions struct {
 	*globalOptions
 	services, volumes, networks, images, quiet bool
+	profiles                                   bool
 	// hash names the services whose configuration hash to print ("*":
 	// all), as Compose's config --hash does.
 	hash   string
@@ -40,7 +41,8 @@ func newConfigCmd(g *globalOptions, runF func(context.Context, *configOptions) e
 	cmd.Flags().BoolVar(&opts.images, "images", false, "print the services' images, one per line")
 	cmd.Flags().StringVar(&opts.hash, "hash", "", `print the configuration hash of these services ("web,db"; "*": all), as Compose labels them`)
 	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "only check the file: print nothing, fail on an error")
-	cmd.MarkFlagsMutuallyExclusive("services", "volumes", "networks", "images", "hash", "quiet")
+	cmd.Flags().BoolVar(&opts.profiles, "profiles", false, "print the profile names the files declare, one per line")
+	cmd.MarkFlagsMutuallyExclusive("services", "volumes", "networks", "images", "hash", "quiet", "profiles")
 	cmd.Flags().StringVar(&opts.format, "format", string(stack.FormatYAML), "output: yaml or json")
 	return cmd
 }
@@ -76,6 +78,8 @@ func configLines(st *stack.Stack, opts *configOptions) ([]string, bool, error) {
 	case opts.quiet:
 	case opts.services:
 		lines = st.ServiceNames()
+	case opts.profiles:
+		lines = st.Profiles()
 	case opts.volumes:
 		for _, v := range st.Volumes {
 			lines = append(lines, v.Key)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,8 @@ type downOptions struct {
 	// removeOrphans is Compose's: down removes every container of the
 	// project, orphans included.
 	removeOrphans bool
+	// rmi is Compose's --rmi: local or all.
+	rmi string
 }
 
 func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error) *cobra.Command {
@@ -26,6 +29,9 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 			"project's are touched. Without -v, the database volume and its data stay.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.rmi != "" && opts.rmi != backend.RmiLocal && opts.rmi != backend.RmiAll {
+				return fmt.Errorf("--rmi %q: want local (the images the project builds) or all (every image its services run)", opts.rmi)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -33,7 +39,8 @@ func newDownCmd(g *globalOptions, runF func(context.Context, *downOptions) error
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.volumes, "volumes", "v", false, "also remove the project's named volumes (their data is lost)")
-	cmd.Flags().DurationVarP(&opts.timeout, "timeout", "t", 0, "stop timeout for every container (default: each service's grace period)")
+	cmd.Flags().VarP((*secondsValue)(&opts.timeout), "timeout", "t", "stop timeout for every container, in seconds (10) or as a duration (10s) (default: each service's grace period)")
+	cmd.Flags().StringVar(&opts.rmi, "rmi", "", `remove images used by services: "local" (the images the project builds, named by Compose's default) or "all"`)
 	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has, as down always does")
 	return cmd
 }
@@ -45,7 +52,7 @@ func runDown(ctx context.Context, opts *downOptions) error {
 	}
 	defer orch.close()
 	began := time.Now()
-	if err := orch.Down(ctx, st, backend.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout}); err != nil {
+	if err := orch.Down(ctx, st, backend.DownOptions{Volumes: opts.volumes, Timeout: opts.timeout, Images: opts.rmi}); err != nil {
 		return err
 	}
 	orch.finished("stack "+st.ProjectName(), "down", began)

@@ -26,13 +26,13 @@ func TestUpFlags(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{"up"},
-			want: upOptions{waitTimeout: backend.DefaultWaitTimeout},
+			want: upOptions{waitTimeout: secondsValue(backend.DefaultWaitTimeout)},
 		},
 		{
 			name: "all set",
 			args: []string{"-f", "a.yaml", "--file", "b.yaml", "--env-file", "x.env", "--profile", "debug", "--project-directory", "dir",
 				"up", "--build", "--wait-timeout", "30s", "--no-wait", "-p", "foo", "--scale", "web=3", "--scale", "worker=0"},
-			want: upOptions{build: true, waitTimeout: 30 * time.Second, noWait: true},
+			want: upOptions{build: true, waitTimeout: secondsValue(30 * time.Second), noWait: true},
 			load: stack.LoadOptions{Files: []string{"a.yaml", "b.yaml"}, EnvFiles: []string{"x.env"}, Profiles: []string{"debug"},
 				WorkingDir: "dir", ProjectName: "foo"},
 			scale: []string{"web=3", "worker=0"},
@@ -40,12 +40,12 @@ func TestUpFlags(t *testing.T) {
 		{
 			name: "Compose's -d and --wait",
 			args: []string{"up", "-d", "--wait"},
-			want: upOptions{waitTimeout: backend.DefaultWaitTimeout},
+			want: upOptions{waitTimeout: secondsValue(backend.DefaultWaitTimeout)},
 		},
 		{
 			name: "rollout, edge and orphans",
 			args: []string{"up", "--edge", "--batch-size", "2", "--min-ready", "5s", "--remove-orphans"},
-			want: upOptions{waitTimeout: backend.DefaultWaitTimeout, batchSize: 2, minReady: 5 * time.Second, removeOrphans: true,
+			want: upOptions{waitTimeout: secondsValue(backend.DefaultWaitTimeout), batchSize: 2, minReady: 5 * time.Second, removeOrphans: true,
 				globalOptions: &globalOptions{edge: true}},
 		},
 	}
@@ -97,7 +97,7 @@ func TestScaleFlags(t *testing.T) {
 		t.Fatal("scale did not run")
 	}
 	if !slices.Equal(got.scale, []string{"web=3", "worker=0"}) || !got.edge || got.batchSize != 2 || got.minReady != 5*time.Second ||
-		got.waitTimeout != backend.DefaultWaitTimeout {
+		got.waitTimeout != secondsValue(backend.DefaultWaitTimeout) {
 		t.Errorf("scale %q, edge %v, batch-size %d, min-ready %s, wait-timeout %s; want [web=3 worker=0], true, 2, 5s, %s",
 			got.scale, got.edge, got.batchSize, got.minReady, got.waitTimeout, backend.DefaultWaitTimeout)
 	}
@@ -139,7 +139,11 @@ func TestPsFlags(t *testing.T) {
 	}{
 		{args: []string{"ps"}, want: "table"},
 		{args: []string{"ps", "--format", "json"}, want: "json"},
-		{args: []string{"ps", "--format", "yaml"}, wantErr: `--format "yaml": want table or json`},
+		{args: []string{"ps", "--format", "{{.Name"}, wantErr: `--format "{{.Name": want table, json or a Go template`},
+		{args: []string{"ps", "--format", "table {{.Name}}"}, want: "table {{.Name}}"},
+		{args: []string{"ps", "--status", "running", "--filter", "status=exited"}, want: "table"},
+		{args: []string{"ps", "--status", "sleeping"}, wantErr: `--status "sleeping": want one of paused`},
+		{args: []string{"ps", "--filter", "name=web"}, wantErr: `want status=STATUS`},
 		{args: []string{"ps", "-a", "-q"}, want: "table"},
 		{args: []string{"ps", "-q", "--services"}, wantErr: "none of the others can be"},
 	}

@@ -37,7 +37,7 @@ func newLsCmd(g *globalOptions, runF func(context.Context, *lsOptions, backend.L
 			return runLs(cmd.Context(), opts, list)
 		},
 	}
-	cmd.Flags().StringVar(&opts.format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&opts.format, "format", "table", "output format: table, json, 'table TEMPLATE' or a Go template of .Name .Status .ConfigFiles")
 	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "only the projects' names")
 	cmd.Flags().BoolVarP(&opts.all, "all", "a", false, "stopped projects too")
 	cmd.Flags().StringArrayVar(&opts.filters, "filter", nil, "keep projects matching it: name=NAME (a name or a regular expression)")
@@ -47,8 +47,8 @@ func newLsCmd(g *globalOptions, runF func(context.Context, *lsOptions, backend.L
 // listOptions checks the flags as Compose does, and turns them into the
 // library's options.
 func (opts *lsOptions) listOptions() (backend.ListOptions, error) {
-	if opts.format != "table" && opts.format != "json" {
-		return backend.ListOptions{}, fmt.Errorf("--format %q: want table or json", opts.format)
+	if _, err := parseFormat(opts.format); err != nil {
+		return backend.ListOptions{}, err
 	}
 	list := backend.ListOptions{All: opts.all}
 	for _, f := range opts.filters {
@@ -86,6 +86,12 @@ func printProjects(opts *lsOptions, projects []backend.ProjectSummary) error {
 			fmt.Fprintln(opts.io.Out, p.Name)
 		}
 		return nil
+	case lsTemplate(opts.format).custom():
+		rows := make([]map[string]any, len(projects))
+		for i, p := range projects {
+			rows[i] = map[string]any{"Name": p.Name, "Status": p.Status, "ConfigFiles": p.ConfigFiles}
+		}
+		return lsTemplate(opts.format).execute(opts.io.Out, map[string]any{"Name": "NAME", "Status": "STATUS", "ConfigFiles": "CONFIG FILES"}, rows)
 	case opts.format == "json":
 		if projects == nil {
 			projects = []backend.ProjectSummary{}
@@ -100,4 +106,11 @@ func printProjects(opts *lsOptions, projects []backend.ProjectSummary) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Status, p.ConfigFiles)
 	}
 	return tw.Flush()
+}
+
+// lsTemplate is --format as parseFormat reads it; listOptions has checked
+// it parses.
+func lsTemplate(format string) outputFormat {
+	f, _ := parseFormat(format)
+	return f
 }

@@ -19,7 +19,7 @@ func TestLsFlags(t *testing.T) {
 		{args: []string{"ls", "-a", "--filter", "name=web", "--filter", "name=^db"}, want: backend.ListOptions{All: true, Names: []string{"web", "^db"}}},
 		{args: []string{"ls", "--filter", "status=running"}, wantErr: "invalid filter 'status'"},
 		{args: []string{"ls", "--filter", "web"}, wantErr: "expected name=value"},
-		{args: []string{"ls", "--format", "yaml"}, wantErr: `--format "yaml": want table or json`},
+		{args: []string{"ls", "--format", "{{.Name"}, wantErr: `--format "{{.Name": want table, json or a Go template`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -61,6 +61,7 @@ func TestLsPrintsAsCompose(t *testing.T) {
 			`{"Name":"stackctl","Status":"running(4)","ConfigFiles":"(built-in stack)"}]` + "\n"},
 		{lsOptions{format: "json"}, nil, "[]\n"},
 		{lsOptions{format: "table", quiet: true}, projects, "shop\nstackctl\n"},
+		{lsOptions{format: "{{.Name}}: {{.Status}}"}, projects, "shop: exited(1), running(2)\nstackctl: running(4)\n"},
 	}
 	for _, tt := range tests {
 		io, out, _ := testIO()

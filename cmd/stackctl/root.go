@@ -63,6 +63,10 @@ type globalOptions struct {
 	// nodeEngines name, with --swarm, the engines of nodes other than the
 	// manager (NODE=tcp://HOST:PORT), for kill to reach their tasks.
 	nodeEngines []string
+	// dockerContext names the docker context whose engine to use; "" is
+	// the docker CLI's choice (DOCKER_HOST, DOCKER_CONTEXT, the config's
+	// current context).
+	dockerContext string
 }
 
 // loadStack loads the compose project as the flags select it, without
@@ -176,7 +180,7 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	cli, err := engine.New(ctx)
+	cli, err := engine.Dial(ctx, g.dockerContext)
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +242,15 @@ func newRootCmd(io *streams) *cobra.Command {
 		newRmCmd(g, nil),
 		newWaitCmd(g, nil),
 		newCpCmd(g, nil),
+		newCreateCmd(g, nil),
+		newEventsCmd(g, nil),
+		newStatsCmd(g, nil),
+		newAttachCmd(g, nil),
+		newPullCmd(g, nil),
+		newPushCmd(g, nil),
 		newVersionCmd(io),
 	)
+	addCompletions(cmd, g)
 	return cmd
 }
 
@@ -268,6 +279,8 @@ func addGlobalFlags(root *cobra.Command, g *globalOptions) {
 	flags.StringVar(&g.load.WorkingDir, "project-directory", "", "project directory (default: the first compose file's)")
 	flags.StringArrayVar(&g.load.EnvFiles, "env-file", nil, "environment file for interpolation (repeatable; default: the project directory's .env)")
 	flags.StringArrayVar(&g.load.Profiles, "profile", nil, "profile to enable (repeatable; default: COMPOSE_PROFILES)")
+	flags.StringVarP(&g.dockerContext, "context", "c", "",
+		"docker context whose engine to use (default: DOCKER_HOST, else DOCKER_CONTEXT, else the docker CLI's current context)")
 	flags.StringVar(&g.progress, "progress", string(progress.Auto), "progress output: auto, tty, plain or json")
 	flags.DurationVar(&g.lockWait, "lock-wait", 10*time.Minute, "how long a command that changes the project waits for another run holding its lock (0: refuse at once)")
 	flags.BoolVar(&g.swarm, "swarm", os.Getenv("STACKCTL_SWARM") == "1",

@@ -17,13 +17,13 @@ func testIO() (*streams, *bytes.Buffer, *bytes.Buffer) {
 
 // newTestRoot puts sub under a root with the global flags bound to g, by
 // the same function newRootCmd binds them with.
-func newTestRoot(t *testing.T, g *globalOptions, sub *cobra.Command) *cobra.Command {
+func newTestRoot(t *testing.T, g *globalOptions, subs ...*cobra.Command) *cobra.Command {
 	t.Helper()
 	root := &cobra.Command{Use: "stackctl", SilenceUsage: true, SilenceErrors: true}
 	root.SetOut(g.io.Out)
 	root.SetErr(g.io.Err)
 	addGlobalFlags(root, g)
-	root.AddCommand(sub)
+	root.AddCommand(subs...)
 	return root
 }
 
@@ -96,8 +96,8 @@ func TestUnknownCommandFails(t *testing.T) {
 		t.Errorf("error = %v, want the unknown command named", err)
 	}
 	_, err = execute(t, "stat")
-	if err == nil || !strings.Contains(err.Error(), "did you mean stop or start?") {
-		t.Errorf("error = %v, want start suggested", err)
+	if err == nil || !strings.Contains(err.Error(), "did you mean start or stats or stop?") {
+		t.Errorf("error = %v, want stop, start and stats suggested", err)
 	}
 	if _, err := execute(t); err != nil {
 		t.Errorf("stackctl alone (help): %v", err)

@@ -8,7 +8,7 @@ import (
 )
 
 func newScaleCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
-	opts := &upOptions{globalOptions: g, waitTimeout: backend.DefaultWaitTimeout}
+	opts := &upOptions{globalOptions: g, waitTimeout: secondsValue(backend.DefaultWaitTimeout)}
 	cmd := &cobra.Command{
 		Use:   "scale SERVICE=N...",
 		Short: "Run N replicas of services, behind their edge load balancer where declared",

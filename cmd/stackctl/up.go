@@ -13,12 +13,19 @@ import (
 
 type upOptions struct {
 	*globalOptions
-	build         bool
-	waitTimeout   time.Duration
-	noWait        bool
-	batchSize     int
-	minReady      time.Duration
-	removeOrphans bool
+	build       bool
+	waitTimeout secondsValue
+	// noStart creates containers and starts none (create, up --no-start);
+	// stopTimeout bounds the stop of a replaced container (-t).
+	noStart     bool
+	stopTimeout secondsValue
+	// noBuild, pull and quietPull are Compose's; see checkPull.
+	noBuild, quietPull bool
+	pull               string
+	noWait             bool
+	batchSize          int
+	minReady           time.Duration
+	removeOrphans      bool
 	// detach and wait are Compose's: up always returns once the stack is
 	// up (see the README), and waits for it unless --no-wait.
 	detach, wait bool
@@ -38,6 +45,15 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 			"changes only what differs from the wanted state.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.services = args
+			if err := refuseUpFlags(cmd); err != nil {
+				return err
+			}
+			if err := opts.checkPull(); err != nil {
+				return err
+			}
+			if opts.noStart && opts.forceRecreate {
+				return fmt.Errorf("--no-start with --force-recreate: --no-start only creates missing containers; stop the services (stackctl stop), then up --force-recreate replaces and starts them")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -45,7 +61,15 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 		},
 	}
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild images even when their source did not change")
-	cmd.Flags().DurationVar(&opts.waitTimeout, "wait-timeout", backend.DefaultWaitTimeout, "how long to wait for each service to become ready")
+	opts.waitTimeout = secondsValue(backend.DefaultWaitTimeout)
+	cmd.Flags().Var(&opts.waitTimeout, "wait-timeout", "how long to wait for each service to become ready, in seconds (60) or as a duration (1m)")
+	cmd.Flags().BoolVar(&opts.noStart, "no-start", false, "create the containers without starting them, as stackctl create does")
+	cmd.Flags().VarP(&opts.stopTimeout, "timeout", "t", "stop timeout for containers up replaces or restarts, in seconds or as a duration (default: each service's grace period)")
+	cmd.Flags().StringVar(&opts.pull, "pull", "policy", `pull images before running: "policy" or "missing" (a missing image); "always" and "never" are refused`)
+	cmd.Flags().BoolVar(&opts.quietPull, "quiet-pull", false, "pull without printing progress information")
+	cmd.Flags().Bool("no-color", false, "monochrome output, as up's progress always is")
+	addRefusedUpFlags(cmd, "abort-on-container-exit", "abort-on-container-failure", "exit-code-from", "attach", "no-attach",
+		"attach-dependencies", "timestamps", "no-log-prefix", "renew-anon-volumes", "no-build", "watch", "menu")
 	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
 	cmd.Flags().BoolVarP(&opts.detach, "detach", "d", false, "return once the stack is up, as up always does (Compose's habit; logs: stackctl logs -f)")
@@ -79,7 +103,8 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	}
 	defer orch.close()
 	res, err := orch.Up(ctx, st, backend.UpOptions{
-		Build: opts.build, WaitTimeout: opts.waitTimeout, NoWait: opts.noWait,
+		Build: opts.build, WaitTimeout: time.Duration(opts.waitTimeout), NoWait: opts.noWait,
+		NoStart: opts.noStart, StopTimeout: time.Duration(opts.stopTimeout),
 		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
 		Recreate: recreatePolicy(opts.forceRecreate, opts.noRecreate), Services: opts.services, NoDeps: opts.noDeps,
 	})

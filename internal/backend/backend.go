@@ -79,6 +79,18 @@ type Backend interface {
 	// Wait blocks until every instance of the services has stopped and
 	// returns their exits in the order they stopped.
 	Wait(ctx context.Context, st *stack.Stack, opts WaitOptions) ([]Exit, error)
+	// Events tells opts.Consumer what happens to the services' instances
+	// until ctx ends or opts.Until passes.
+	Events(ctx context.Context, st *stack.Stack, opts EventsOptions) error
+	// Stats samples what the services' instances use of the machine.
+	Stats(ctx context.Context, st *stack.Stack, opts StatsOptions) error
+	// Attach connects opts.Stdio to a running instance's own streams and
+	// returns its exit code once it stops (0 when the caller detached).
+	Attach(ctx context.Context, st *stack.Stack, opts AttachOptions) (int, error)
+	// Pull pulls the services' images from their registries; Push pushes
+	// them there.
+	Pull(ctx context.Context, st *stack.Stack, opts PullOptions) error
+	Push(ctx context.Context, st *stack.Stack, opts PushOptions) error
 }
 
 // Naming is how a backend names a service's instances.
@@ -132,6 +144,9 @@ type Instance struct {
 	Service string
 	Replica int
 	Hash    string
+	// MadeBy names the tool that made an instance of the project without
+	// stackctl's labels ("Docker Compose"): up replaces it.
+	MadeBy string
 	// State is created, running, paused, restarting, removing, exited or
 	// dead. Healthy says its healthcheck passes.
 	State   string

@@ -28,6 +28,13 @@ type UpOptions struct {
 	// services they depend on; empty is every service.
 	Services []string
 	NoDeps   bool
+	// NoStart creates the missing instances and starts none, as Compose's
+	// create and up --no-start: an instance that exists is left as it is
+	// (the next up replaces it if its configuration changed).
+	NoStart bool
+	// StopTimeout, when above 0, bounds the stop of every instance up
+	// replaces or restarts, over the services' grace periods.
+	StopTimeout time.Duration
 }
 
 // The Recreate policies, as Compose names them.

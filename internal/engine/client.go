@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -17,23 +18,43 @@ import (
 // the API version negotiated on first contact.
 type Client struct {
 	api *client.Client
+	// host is the engine's address as configured: an ssh:// host's
+	// client speaks to a placeholder HTTP host through the ssh command.
+	host string
 }
 
-// New connects to the engine named by the environment (DOCKER_HOST,
-// DOCKER_API_VERSION, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY) and checks that it
-// answers, so every later error is about the work, not the connection.
-func New(ctx context.Context) (*Client, error) {
-	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+// New connects to the engine the docker CLI would use (see
+// ResolveConnection: the current docker context, DOCKER_HOST and friends)
+// and checks that it answers, so every later error is about the work, not
+// the connection.
+func New(ctx context.Context) (*Client, error) { return Dial(ctx, "") }
+
+// Dial is New for the docker context named (--context; "" resolves it as
+// the docker CLI does).
+func Dial(ctx context.Context, dockerContext string) (*Client, error) {
+	conn, err := ResolveConnection(dockerContext, os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("configure docker client: %w", err)
+		return nil, err
 	}
-	host := api.DaemonHost()
+	opts, err := conn.clientOptions()
+	if err != nil {
+		return nil, err
+	}
+	api, err := client.NewClientWithOpts(append(opts, client.WithAPIVersionNegotiation())...)
+	if err != nil {
+		return nil, fmt.Errorf("configure docker client for %s: %w", conn.Host, err)
+	}
 	c, err := connect(ctx, api)
 	if err != nil {
+		where := conn.Host
+		if conn.Context != "default" {
+			where = fmt.Sprintf("%s (docker context %q)", conn.Host, conn.Context)
+		}
 		return nil, fmt.Errorf("%w at %s: %v\n"+
 			"start an engine (as root on Debian: scripts/engine.sh installs and starts one), "+
-			"or point DOCKER_HOST at a running one", ErrUnreachable, host, err)
+			"or point DOCKER_HOST or --context at a running one", ErrUnreachable, where, err)
 	}
+	c.host = conn.Host
 	return c, nil
 }
 
@@ -58,11 +79,16 @@ func connect(ctx context.Context, api *client.Client) (*Client, error) {
 func (c *Client) Close() error { return c.api.Close() }
 
 // Host is the engine's address, for messages.
-func (c *Client) Host() string { return c.api.DaemonHost() }
+func (c *Client) Host() string {
+	if c.host != "" {
+		return c.host
+	}
+	return c.api.DaemonHost()
+}
 
 // IsLocal reports whether the engine runs on this machine (a unix socket),
 // so its containers' host PIDs are ours to signal.
-func (c *Client) IsLocal() bool { return strings.HasPrefix(c.api.DaemonHost(), "unix://") }
+func (c *Client) IsLocal() bool { return strings.HasPrefix(c.Host(), "unix://") }
 
 // APIVersion is the negotiated API version.
 func (c *Client) APIVersion() string { return c.api.ClientVersion() }

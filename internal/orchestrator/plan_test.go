@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/backend"
@@ -272,5 +273,30 @@ func TestReconcileRefusesAContainerItDoesNotOwn(t *testing.T) {
 	var notOwned *backend.NotOwnedError
 	if !errors.As(err, &notOwned) || notOwned.Name != "stackctl-db-1" || notOwned.Owner != "shop" {
 		t.Errorf("reconcile: %v, want a backend.NotOwnedError for stackctl-db-1 owned by shop", err)
+	}
+}
+
+// A container Compose made for the project is replaced, even with
+// --no-recreate: its labels say nothing stackctl can compare.
+func TestReconcileReplacesWhatComposeMade(t *testing.T) {
+	st := stacktest.Builtin(t, stacktest.Options{Project: "stackctl"})
+	images := map[string]string{"postgres:15": "sha256:pg", "redis:7": "sha256:redis", "stackctl-app:latest": "sha256:app1"}
+	for _, recreate := range []string{backend.RecreateDiverged, backend.RecreateNever} {
+		obs := running(st, images)
+		cache := obs.Instances["stackctl-cache-1"]
+		cache.Hash, cache.MadeBy = "", "Docker Compose"
+		obs.Instances["stackctl-cache-1"] = cache
+		plan, err := reconcile(st, obs, containers{}, backend.UpOptions{Recreate: recreate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sp := range plan.Services {
+			for _, s := range sp.Steps {
+				wantReplaced := s.Name == "stackctl-cache-1"
+				if (s.Action == backend.Recreate) != wantReplaced || (wantReplaced && !strings.Contains(s.Why, "made by Docker Compose")) {
+					t.Errorf("%s: %s %s: %s (%s)", recreate, s.Name, s.Action, s.Why, map[bool]string{true: "want it replaced, saying Compose made it", false: "want it kept"}[wantReplaced])
+				}
+			}
+		}
 	}
 }

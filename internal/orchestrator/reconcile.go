@@ -109,7 +109,7 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 			switch {
 			case recreate == backend.RecreateForce && s.Action != backend.Recreate:
 				s.Action, s.Why = backend.Recreate, "--force-recreate"
-			case recreate == backend.RecreateNever && c.Hash != hash:
+			case recreate == backend.RecreateNever && c.Hash != hash && c.MadeBy == "":
 				s.Action, s.Why = containerAction(svc, c.Hash, c)
 				s.Why += "; configuration changed, kept (--no-recreate)"
 			}
@@ -126,6 +126,9 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 }
 
 func containerAction(svc *stack.Service, hash string, c backend.Instance) (backend.Action, string) {
+	if c.MadeBy != "" {
+		return backend.Recreate, "made by " + c.MadeBy + ", replaced by stackctl's"
+	}
 	if c.Hash != hash {
 		return backend.Recreate, "configuration changed"
 	}

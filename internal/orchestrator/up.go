@@ -99,7 +99,7 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backen
 		}
 		return err
 	})
-	if err != nil {
+	if err != nil || opts.NoStart {
 		return changed.Load(), err
 	}
 	var mu sync.Mutex

@@ -127,10 +127,17 @@ func (b *Backend) Observe(ctx context.Context, st *stack.Stack, imageIDs map[str
 
 func instanceOf(c engine.ContainerSummary) backend.Instance {
 	replica, _ := strconv.Atoi(c.Labels[stack.LabelReplica])
-	return backend.Instance{
+	in := backend.Instance{
 		ID: c.ID, Name: c.Name, State: c.State, Healthy: c.Healthy, Replica: replica,
 		Project: c.Labels[stack.LabelProject], Service: c.Labels[stack.LabelService], Hash: c.Labels[stack.LabelConfigHash],
 	}
+	// A container Compose made is its project's, to be replaced; a
+	// one-off of Compose's run is no replica.
+	if project := c.Labels[stack.LabelComposeProject]; madeByCompose(c.Labels, project) != "" && c.Labels[stack.LabelComposeOneOff] != "True" {
+		in.Project, in.Service, in.MadeBy = project, c.Labels[stack.LabelComposeService], madeByCompose(c.Labels, project)
+		in.Replica, _ = strconv.Atoi(c.Labels[stack.LabelComposeNumber])
+	}
+	return in
 }
 
 // Converge returns the executor of a plan.

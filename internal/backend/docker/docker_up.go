@@ -58,7 +58,7 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
 	case backend.Restart:
 		r.b.report("container "+s.Name, "restarting", s.Why)
-		if err := r.b.engine.ContainerStop(ctx, s.Current.ID, gracePeriod(svc)); err != nil {
+		if err := r.b.engine.ContainerStop(ctx, s.Current.ID, r.grace(svc)); err != nil {
 			return "", true, err
 		}
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
@@ -99,6 +99,9 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 // new one cannot start, the old one is put back.
 func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied) (string, error) {
 	svc := plan.Service
+	if s.Current.MadeBy != "" {
+		r.b.report("container "+s.Name, "replacing", s.Why)
+	}
 	w, err := r.park(ctx, s)
 	if err != nil {
 		return "", err
@@ -108,7 +111,7 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 		return fail(err)
 	}
 	r.b.report("container "+w.parked, "stopping", "replaced by a new "+s.Name)
-	if err := r.b.engine.ContainerStop(ctx, w.old.ID, gracePeriod(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
+	if err := r.b.engine.ContainerStop(ctx, w.old.ID, r.grace(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return fail(err)
 	}
 	if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
@@ -189,6 +192,15 @@ func hostPorts(ports []stack.Port) string {
 // removes it.
 func (b *Backend) removeContainer(ctx context.Context, svc *stack.Service, id, name string) error {
 	return b.stopAndRemove(ctx, id, name, gracePeriod(svc))
+}
+
+// grace is how long up waits for a replaced or restarted container to
+// stop: up -t's, else the service's grace period.
+func (r *dockerRun) grace(svc *stack.Service) time.Duration {
+	if r.opts.StopTimeout > 0 {
+		return r.opts.StopTimeout
+	}
+	return gracePeriod(svc)
 }
 
 func gracePeriod(svc *stack.Service) time.Duration {

@@ -3,6 +3,8 @@ package docker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,9 +25,15 @@ import (
 // together. With Volumes, a container whose writes all go to volumes this
 // down deletes is removed without a clean stop (see disposable).
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOptions) error {
-	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
+	list, err := b.projectContainers(ctx, st)
 	if err != nil {
 		return err
+	}
+	// Compose's containers have anonymous volumes where stackctl's have
+	// named ones: down -v takes those with the container, as Compose's.
+	composeMade := map[string]bool{}
+	for _, c := range list {
+		composeMade[c.ID] = madeByCompose(c.Labels, st.Project) != ""
 	}
 	err = b.stopDependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) ([]engine.ContainerSummary, time.Duration, error) {
 		grace := gracePeriod(svc)
@@ -39,7 +47,12 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOp
 			}
 		}
 		return containers, grace, nil
-	}, func(c stopping) error { return b.removeStopped(ctx, c.id, c.name) })
+	}, func(c stopping) error {
+		if composeMade[c.id] && opts.Volumes {
+			return b.removeWithVolumes(ctx, c.id, c.name)
+		}
+		return b.removeStopped(ctx, c.id, c.name)
+	})
 	if err != nil {
 		return err
 	}
@@ -55,6 +68,9 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOp
 	if opts.Volumes {
 		removals = append(removals, func() error { return b.removeUnnamedVolumes(ctx, st) })
 	}
+	for _, ref := range imagesToRemove(st, opts.Images) {
+		removals = append(removals, func() error { return b.removeImage(ctx, ref) })
+	}
 	return walk.Each(removals, func(remove func() error) error { return remove() })
 }
 
@@ -63,7 +79,7 @@ func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOp
 // stack no longer has (svc nil) go at once (walk.ReverseGroups).
 func (b *Backend) dependentsFirst(ctx context.Context, st *stack.Stack, containers []engine.ContainerSummary,
 	fn func(svc *stack.Service, containers []engine.ContainerSummary) error) error {
-	serviceOf := func(c engine.ContainerSummary) string { return c.Labels[stack.LabelService] }
+	serviceOf := func(c engine.ContainerSummary) string { return serviceLabel(c.Labels) }
 	return walk.ReverseGroups(ctx, st, containers, serviceOf, func(_ context.Context, svc *stack.Service, containers []engine.ContainerSummary) error {
 		return fn(svc, containers)
 	})
@@ -173,5 +189,41 @@ func (b *Backend) removeStopped(ctx context.Context, id, name string) error {
 		return err
 	}
 	b.report("container "+name, "removed", "")
+	return nil
+}
+
+// removeWithVolumes removes a stopped container and its anonymous volumes.
+func (b *Backend) removeWithVolumes(ctx context.Context, id, name string) error {
+	if err := b.engine.ContainerRemoveStopped(ctx, id, true); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return err
+	}
+	b.report("container "+name, "removed", "with its anonymous volumes")
+	return nil
+}
+
+// imagesToRemove are the images down --rmi removes, each once.
+func imagesToRemove(st *stack.Stack, rmi string) []string {
+	var refs []string
+	for i := range st.Services {
+		svc := &st.Services[i]
+		if rmi == backend.RmiAll || (rmi == backend.RmiLocal && st.LocalImage(svc)) {
+			if !slices.Contains(refs, svc.Image) {
+				refs = append(refs, svc.Image)
+			}
+		}
+	}
+	return refs
+}
+
+// removeImage removes an image down --rmi names; one already gone is fine.
+func (b *Backend) removeImage(ctx context.Context, ref string) error {
+	err := b.engine.ImageRemove(ctx, ref)
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("down --rmi: %w", err)
+	}
+	b.report("image "+ref, "removed", "")
 	return nil
 }

@@ -92,4 +92,5 @@ type Engine interface {
 	Host
 	Interactive
 	Manual
+	Watching
 }

@@ -390,6 +390,7 @@ func (f *fakeEngine) ImageRemove(_ context.Context, ref string) error {
 	if _, ok := f.images[ref]; !ok {
 		return fmt.Errorf("remove image %s: %w", ref, engine.ErrNotFound)
 	}
+	f.record("image-remove %s", ref)
 	delete(f.images, ref)
 	return nil
 }

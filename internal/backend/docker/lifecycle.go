@@ -21,12 +21,12 @@ func (b *Backend) Stop(ctx context.Context, st *stack.Stack, services []string, 
 	if err != nil {
 		return err
 	}
-	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
+	list, err := b.projectContainers(ctx, st)
 	if err != nil {
 		return err
 	}
 	list = slices.DeleteFunc(list, func(c engine.ContainerSummary) bool {
-		return isOneOff(c.Labels) || !slices.Contains(selected, c.Labels[stack.LabelService])
+		return isOneOff(c.Labels) || !slices.Contains(selected, serviceLabel(c.Labels))
 	})
 	return b.stopDependentsFirst(ctx, st, list, func(svc *stack.Service, containers []engine.ContainerSummary) ([]engine.ContainerSummary, time.Duration, error) {
 		grace := gracePeriod(svc)

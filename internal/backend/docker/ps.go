@@ -14,9 +14,10 @@ import (
 )
 
 // PS lists the project's containers, in the stack's start order, each
-// as inspected (side by side).
+// as inspected (side by side); those Docker Compose made of the project
+// too, by Compose's labels.
 func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]backend.ContainerStatus, error) {
-	list, err := b.engine.ContainerList(ctx, st.ProjectLabels())
+	list, err := b.projectContainers(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -47,13 +48,13 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]backend.ContainerS
 }
 
 func statusOf(c engine.Container) backend.ContainerStatus {
-	replica, _ := strconv.Atoi(c.Labels[stack.LabelReplica])
+	replica, _ := strconv.Atoi(cmp.Or(c.Labels[stack.LabelReplica], c.Labels[stack.LabelComposeNumber]))
 	policy := c.Restart.Name
 	if policy == "on-failure" && c.Restart.MaxRetries > 0 {
 		policy += ":" + strconv.Itoa(c.Restart.MaxRetries)
 	}
 	return backend.ContainerStatus{
-		Service:       c.Labels[stack.LabelService],
+		Service:       serviceLabel(c.Labels),
 		Name:          c.Name,
 		ID:            c.ID,
 		Replica:       replica,

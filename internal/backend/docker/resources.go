@@ -117,6 +117,10 @@ func (b *Backend) ensureOwned(st *stack.Stack, r resource) (bool, error) {
 	case r.external:
 		return false, err
 	case err == nil:
+		if madeBy := madeByCompose(labels, st.Project); madeBy != "" {
+			b.report(r.kind+" "+r.name, "kept", "made by "+madeBy+", taken over")
+			return false, nil
+		}
 		if owner := labels[stack.LabelProject]; owner != st.ProjectName() {
 			return false, &backend.NotOwnedError{Kind: r.kind, Name: r.name, Project: st.ProjectName(), Owner: owner}
 		}
@@ -143,7 +147,7 @@ func (b *Backend) removeOwned(st *stack.Stack, r resource) error {
 		return nil
 	case err != nil:
 		return err
-	case labels[stack.LabelProject] != st.ProjectName():
+	case labels[stack.LabelProject] != st.ProjectName() && madeByCompose(labels, st.Project) == "":
 		b.report(r.kind+" "+r.name, "left alone", "not this project's")
 		return nil
 	}

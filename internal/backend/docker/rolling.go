@@ -102,7 +102,7 @@ func (r *dockerRun) rollOut(ctx context.Context, plan backend.ServicePlan, creat
 			return nil, errors.Join(err, r.rollBack(ctx, plan, b, append(done, reps...)))
 		}
 		err = walk.Each(reps, func(rep replacement) error {
-			return r.b.engine.ContainerStop(ctx, rep.old.ID, gracePeriod(svc))
+			return r.b.engine.ContainerStop(ctx, rep.old.ID, r.grace(svc))
 		})
 		done = append(done, reps...)
 		if err != nil {

@@ -58,7 +58,13 @@ func (w *swap) undo(ctx context.Context) error {
 
 // finish removes the old container: the swap can no longer be undone.
 func (w *swap) finish(ctx context.Context) error {
-	if err := w.r.b.engine.ContainerRemove(ctx, w.old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+	remove := w.r.b.engine.ContainerRemove
+	if w.old.MadeBy != "" {
+		// Its anonymous volumes would be left to no one: stackctl's
+		// container mounts volumes named for the replica instead.
+		remove = func(ctx context.Context, id string) error { return w.r.b.engine.ContainerRemoveStopped(ctx, id, true) }
+	}
+	if err := remove(ctx, w.old.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
 	w.r.b.report("container "+w.parked, "removed", "replaced by a new "+w.name)

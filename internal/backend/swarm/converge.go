@@ -43,6 +43,9 @@ func (b *Backend) Converge(st *stack.Stack, _ backend.Plan, opts backend.UpOptio
 // Create makes nothing ahead: a swarm cannot make a service that does not
 // start, so Apply creates it once its dependencies are ready.
 func (r *swarmRun) Create(_ context.Context, plan backend.ServicePlan) ([]string, error) {
+	if r.opts.NoStart {
+		return nil, fmt.Errorf("create (up --no-start) of service %s: %w: a swarm service starts as it is made; run stackctl --swarm up, or scale the service to 0 after it", plan.Service.Name, ErrNotOnSwarm)
+	}
 	return make([]string, len(plan.Steps)), nil
 }
 

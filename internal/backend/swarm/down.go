@@ -27,6 +27,9 @@ const downTimeout = 2 * time.Minute
 // stackctl reaches; those on other nodes are named, with what it takes to
 // remove them.
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOptions) error {
+	if opts.Images != "" {
+		return fmt.Errorf("down --rmi: %w: a swarm's nodes each keep the images they ran; take the stack down, then remove them on each node's engine (docker image rm)", ErrNotOnSwarm)
+	}
 	if _, err := b.manager(ctx); err != nil {
 		return err
 	}
