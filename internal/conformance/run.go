@@ -210,7 +210,7 @@ func runFixture(ctx context.Context, f Fixture, opts RunOptions) (r result) {
 		r.err = err
 		return r
 	}
-	if err := step(ctx, opts.Stackctl, append(ours, "--progress", "plain", "down", "-v", "-t", "1s")...); err != nil {
+	if err := step(ctx, opts.Stackctl, append(ours, "--progress", "plain", "down", "-v", "-t", "1")...); err != nil {
 		r.err = fmt.Errorf("stackctl down: %w", err)
 		return r
 	}
