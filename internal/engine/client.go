@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 )
@@ -17,6 +18,9 @@ import (
 // the API version negotiated on first contact.
 type Client struct {
 	api *client.Client
+	// ping is the engine's answer to the first ping: its OS and API
+	// version decide which builder builds.
+	ping types.Ping
 }
 
 // New connects to the engine named by the environment (DOCKER_HOST,
@@ -51,7 +55,7 @@ func connect(ctx context.Context, api *client.Client) (*Client, error) {
 		return nil, err
 	}
 	api.NegotiateAPIVersionPing(ping)
-	return &Client{api: api}, nil
+	return &Client{api: api, ping: ping}, nil
 }
 
 // Close releases the client's connections.

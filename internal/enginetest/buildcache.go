@@ -29,7 +29,7 @@ const BuildCacheRepo = leakcheck.BuildCacheRepo
 func KeepBuildCache(ctx context.Context, cli *engine.Client, api *client.Client, dir, name string) error {
 	final := fmt.Sprintf("%s:%s-build", BuildCacheRepo, name)
 	var stages engine.BuildStages
-	if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: dir, Dockerfile: "Dockerfile", Tag: final}, stages.Line); err != nil {
+	if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: dir, Dockerfile: "Dockerfile", Tag: final}, stages.Event); err != nil {
 		return fmt.Errorf("build %s for the build cache: %w", dir, err)
 	}
 	var errs []error

@@ -19,7 +19,13 @@ type keys map[string]keys
 var (
 	anyValue    keys
 	serviceKeys = keys{
-		"build":             {"context": anyValue, "dockerfile": anyValue, "args": anyValue, "target": anyValue},
+		"build": {
+			"context": anyValue, "dockerfile": anyValue, "dockerfile_inline": anyValue, "args": anyValue, "target": anyValue,
+			"labels": anyValue, "tags": anyValue, "no_cache": anyValue, "pull": anyValue, "network": anyValue,
+			"extra_hosts": anyValue, "shm_size": anyValue, "ulimits": anyValue, "platforms": anyValue,
+			"cache_from": anyValue, "cache_to": anyValue, "isolation": anyValue,
+			"secrets": {"source": anyValue, "target": anyValue}, "ssh": anyValue,
+		},
 		"image":             anyValue,
 		"command":           anyValue,
 		"entrypoint":        anyValue,
@@ -57,7 +63,7 @@ var (
 		"services": {"*": serviceKeys},
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "ipam": {}}},
 		"volumes":  {"*": {"name": anyValue, "driver": anyValue, "external": anyValue}},
-		"secrets":  {"*": {"name": anyValue, "file": anyValue}},
+		"secrets":  {"*": {"name": anyValue, "file": anyValue, "environment": anyValue}},
 		"configs":  {"*": {"name": anyValue, "file": anyValue}},
 	}
 )
@@ -84,6 +90,17 @@ var reasons = map[string]string{
 	"services.*.secrets.uid":      secretOwner,
 	"services.*.secrets.gid":      secretOwner,
 	"services.*.secrets.mode":     secretOwner,
+
+	// What the engine's /build endpoint cannot carry (see build.go).
+	"services.*.build.additional_contexts": NoAdditionalContexts,
+	"services.*.build.entitlements":        NoEntitlements,
+	"services.*.build.privileged":          "it asks for the security.insecure entitlement, and " + NoEntitlements,
+	"services.*.build.no_cache_filter":     "the engine's /build endpoint has no per-stage no-cache; use no_cache",
+	"services.*.build.provenance":          noAttestations,
+	"services.*.build.sbom":                noAttestations,
+	"services.*.build.secrets.uid":         buildSecretMount,
+	"services.*.build.secrets.gid":         buildSecretMount,
+	"services.*.build.secrets.mode":        buildSecretMount,
 }
 
 // secretOwner is how secrets are written, whatever the file asks.
@@ -103,7 +120,7 @@ func reason(path string) string {
 // refuseUnsupported names every key of the project that stackctl would
 // otherwise ignore.
 func refuseUnsupported(p *types.Project) error {
-	top, err := asMap(p)
+	top, err := asMap(withoutSSHPaths(p))
 	if err != nil {
 		return err
 	}

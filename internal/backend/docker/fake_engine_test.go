@@ -354,7 +354,7 @@ func (f *fakeEngine) ImagePull(ctx context.Context, ref string, _ func(string)) 
 
 // ImageBuild tags an image whose ID follows from the build's labels (the
 // context digest among them), so an unchanged context builds the same ID.
-func (f *fakeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, _ func(string)) (string, error) {
+func (f *fakeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, _ func(engine.BuildEvent)) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}

@@ -68,14 +68,14 @@ func (f *fakeEngine) ImagePull(context.Context, string, func(string)) error {
 
 // ImageBuild prints the next build's lines, makes the images they name and
 // tags the last one spec.Tag.
-func (f *fakeEngine) ImageBuild(_ context.Context, spec engine.BuildSpec, progress func(string)) (string, error) {
+func (f *fakeEngine) ImageBuild(_ context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lines := f.builds[0]
 	f.builds = f.builds[1:]
 	var last string
 	for _, line := range lines {
-		progress(line)
+		progress(engine.BuildEvent{Line: line})
 		if id, ok := strings.CutPrefix(line, " ---> "); ok && len(id) == 12 {
 			if _, img := f.resolve(id); img == nil {
 				f.images[fullID(id)] = &fakeImage{}

@@ -27,12 +27,14 @@ type teeEngine struct {
 	output []string
 }
 
-func (e *teeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error) {
-	return e.Client.ImageBuild(ctx, spec, func(line string) {
-		e.mu.Lock()
-		e.output = append(e.output, line)
-		e.mu.Unlock()
-		progress(line)
+func (e *teeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error) {
+	return e.Client.ImageBuild(ctx, spec, func(ev engine.BuildEvent) {
+		if ev.Line != "" {
+			e.mu.Lock()
+			e.output = append(e.output, ev.Line)
+			e.mu.Unlock()
+		}
+		progress(ev)
 	})
 }
 
