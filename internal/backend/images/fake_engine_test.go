@@ -22,6 +22,10 @@ type fakeEngine struct {
 	// builder's lines, ending with the built image's ID.
 	builds  [][]string
 	removed []string // IDs, in order
+	// events are what every build reports first; failWith, when set,
+	// fails the build after them.
+	events   []engine.BuildEvent
+	failWith error
 }
 
 type fakeImage struct {
@@ -71,6 +75,12 @@ func (f *fakeEngine) ImagePull(context.Context, string, func(string)) error {
 func (f *fakeEngine) ImageBuild(_ context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for _, e := range f.events {
+		progress(e)
+	}
+	if f.failWith != nil {
+		return "", f.failWith
+	}
 	lines := f.builds[0]
 	f.builds = f.builds[1:]
 	var last string
