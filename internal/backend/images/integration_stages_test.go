@@ -76,6 +76,7 @@ func removeImages(t *testing.T, cli *engine.Client, refs ...string) {
 // as the next build's cache, used the cache itself, and touches no dangling
 // image that stackctl did not make.
 func TestRebuildRemovesThePreviousStageImageOnly(t *testing.T) {
+	t.Setenv("DOCKER_BUILDKIT", "0") // stage images are the classic builder's
 	cli := enginetest.Connect(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
 	project := enginetest.ProjectName(t)
