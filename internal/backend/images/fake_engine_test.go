@@ -26,6 +26,7 @@ type fakeEngine struct {
 	// fails the build after them.
 	events   []engine.BuildEvent
 	failWith error
+	bounded  int // calls of BoundBuildCache
 }
 
 type fakeImage struct {
@@ -152,4 +153,12 @@ func (f *fakeEngine) ids() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Sorted(maps.Keys(f.images))
+}
+
+// BoundBuildCache counts the calls: the fake has no build cache.
+func (f *fakeEngine) BoundBuildCache(context.Context, int64) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.bounded++
+	return 0, nil
 }

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/docker/go-units"
+
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -30,6 +32,7 @@ type Engine interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
 	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error)
+	BoundBuildCache(ctx context.Context, keep int64) (uint64, error)
 	ImageTag(ctx context.Context, source, target string) error
 	ImageRemove(ctx context.Context, ref string) error
 }
@@ -84,12 +87,16 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		wg      sync.WaitGroup
 		errs    = make([]error, len(work))
 		changed atomic.Bool
+		built   atomic.Bool // an image was built, whether or not others failed
 	)
 	for i, w := range work {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			id, fetched, err := s.ensureImage(ctx, st, w, forceBuild)
+			if w.build != nil && (fetched || err != nil) {
+				built.Store(true)
+			}
 			if err != nil {
 				errs[i] = err
 				return
@@ -103,6 +110,9 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		}()
 	}
 	wg.Wait()
+	if built.Load() {
+		s.boundBuildCache(ctx)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, false, err
 	}
@@ -184,6 +194,27 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 	// earlier builds with the classic builder kept.
 	s.keepStages(ctx, w.ref, stages.Images())
 	return id, true, nil
+}
+
+// boundBuildCache keeps the engine's BuildKit cache within its bound
+// (engine.BuildCacheKeep) once builds have added to it. It fails nothing:
+// the builds are done; what it could not do goes on the progress stream.
+func (s *Store) boundBuildCache(ctx context.Context) {
+	keep, on, err := engine.BuildCacheKeep()
+	if err != nil {
+		s.report("build cache", "not bounded", err.Error(), "error")
+		return
+	}
+	if !on || ctx.Err() != nil {
+		return
+	}
+	freed, err := s.engine.BoundBuildCache(ctx, keep)
+	switch {
+	case err != nil:
+		s.report("build cache", "not bounded", err.Error(), "error")
+	case freed > 0:
+		s.report("build cache", "pruned", fmt.Sprintf("%s freed, %s kept at most", units.HumanSize(float64(freed)), units.HumanSize(float64(keep))), "info")
+	}
 }
 
 // reportStep puts a build step on the progress stream: when it starts, and

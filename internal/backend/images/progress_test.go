@@ -51,6 +51,9 @@ func TestBuildStepsGoToTheProgressStream(t *testing.T) {
 			t.Errorf("the progress does not say %q; it is:\n%s", want, got)
 		}
 	}
+	if f.bounded != 2 {
+		t.Errorf("the build cache was bounded %d times, want after each of the 2 builds", f.bounded)
+	}
 	if n := strings.Count(got, "notice"); n != 1 {
 		t.Errorf("the notice was said %d times, want once:\n%s", n, got)
 	}
