@@ -177,3 +177,47 @@ func usedCacheFor(output []string, step string) bool {
 	}
 	return false
 }
+
+// A build with BuildKit, which keeps no stage images, removes the ones an
+// earlier build of the same image with the classic builder kept.
+func TestBuildKitBuildRemovesTheClassicBuildsStageImages(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Dockerfile": "FROM " + stagesBase + " AS build\n" +
+			"RUN echo " + project + " > /out\n" +
+			"FROM scratch\n" +
+			"COPY --from=build /out /out\n",
+	})
+	st := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile"})
+	ref := st.Services[0].Image
+	stageRef := images.StageRef(ref, 1)
+	store := images.New(cli, nil)
+
+	t.Setenv("DOCKER_BUILDKIT", "0")
+	if err := store.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	stage, err := cli.ImageInspect(ctx, stageRef)
+	if err != nil {
+		t.Fatalf("the classic build's stage image: %v", err)
+	}
+	removeImages(t, cli, stage.ID)
+
+	t.Setenv("DOCKER_BUILDKIT", "1")
+	writeFiles(t, dir, map[string]string{"Dockerfile": "FROM " + stagesBase + " AS build\n" +
+		"RUN echo " + project + "-again > /out\n" +
+		"FROM scratch\n" +
+		"COPY --from=build /out /out\n"})
+	if err := store.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ImageInspect(ctx, stageRef); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("%s is still there after a BuildKit build (inspect: %v)", stageRef, err)
+	}
+	if _, err := cli.ImageInspect(ctx, stage.ID); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("the classic build's stage image %s is still there (inspect: %v)", stage.ID, err)
+	}
+}
