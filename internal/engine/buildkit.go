@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/pkg/jsonmessage"
 )
 
@@ -16,6 +19,9 @@ import (
 // the build must fetch from this side (secrets, ssh). BuildKit reports its
 // steps as protobuf status messages, which become spec's step events.
 func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress func(BuildEvent)) (string, error) {
+	if err := c.buildKitTakes(spec); err != nil {
+		return "", err
+	}
 	buildContext, dockerfile, err := buildContext(spec)
 	if err != nil {
 		return "", err
@@ -85,4 +91,29 @@ func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress fun
 		progress(BuildEvent{Notice: traceErr.Error()})
 	}
 	return c.builtImage(ctx, spec.Tag, imageID)
+}
+
+// minRunSettingsAPI is the first API version whose engine hands shm_size and
+// ulimits to BuildKit's RUN steps (Docker 23); older ones drop them.
+const minRunSettingsAPI = "1.42"
+
+// buildKitTakes refuses what the engine's BuildKit would silently drop.
+func (c *Client) buildKitTakes(spec BuildSpec) error {
+	v := c.api.ClientVersion()
+	if !versions.LessThan(v, minRunSettingsAPI) {
+		return nil
+	}
+	var dropped []string
+	if spec.ShmSize > 0 {
+		dropped = append(dropped, "shm_size")
+	}
+	if len(spec.Ulimits) > 0 {
+		dropped = append(dropped, "ulimits")
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	return fmt.Errorf("build image %s: %s: the engine at %s (API %s) does not hand them to BuildKit's RUN steps "+
+		"(API %s, Docker 23, is the first that does): remove them, or build with the classic builder (DOCKER_BUILDKIT=0)",
+		spec.Tag, strings.Join(dropped, " and "), c.Host(), v, minRunSettingsAPI)
 }

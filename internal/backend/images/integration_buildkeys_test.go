@@ -1,0 +1,92 @@
+package images_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/versions"
+
+	"github.com/stackctl/stackctl/internal/backend/images"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// The keys that set what a RUN step sees reach it: extra_hosts, and
+// shm_size and ulimits where the engine hands them to BuildKit (API 1.42),
+// else on the classic builder, while BuildKit refuses them rather than drop
+// them; and a context given as a tarball's URL is fetched by the engine.
+func TestBuildKitPassesTheRunSettingsAndARemoteContext(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+
+	// The context, as a tarball served on this machine's loopback, which
+	// the engine (on this machine) fetches.
+	var tarball bytes.Buffer
+	tw := tar.NewWriter(&tarball)
+	dockerfile := "FROM " + buildKitBase + "\n" +
+		"RUN echo " + project + " && grep -w bk-db.example /etc/hosts > /hosts && df -k /dev/shm | tail -1 > /shm && ulimit -n > /nofile\n"
+	if err := tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(dockerfile))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte(dockerfile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:18331")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-tar")
+		_, _ = w.Write(tarball.Bytes())
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	b := &stack.Build{
+		ContextURL: "http://127.0.0.1:18331/context.tar", Dockerfile: "Dockerfile",
+		ExtraHosts: []string{"bk-db.example:10.1.2.3"},
+		ShmSize:    96 << 20,
+		Ulimits:    []stack.BuildUlimit{{Name: "nofile", Soft: 1234, Hard: 2345}},
+	}
+	st := buildStack(project, b)
+	if versions.LessThan(cli.APIVersion(), "1.42") {
+		err := images.New(cli, nil).Build(ctx, st, nil)
+		if err == nil || !strings.Contains(err.Error(), "shm_size and ulimits: the engine at "+cli.Host()+" (API "+cli.APIVersion()+") does not hand them to BuildKit's RUN steps") {
+			t.Fatalf("BuildKit build with shm_size and ulimits on API %s: %v, want a refusal", cli.APIVersion(), err)
+		}
+		t.Setenv("DOCKER_BUILDKIT", "0")
+	}
+	if err := images.New(cli, nil).Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	api := rawAPI(t)
+	ref := st.Services[0].Image
+	if got := readImageFile(t, ctx, api, ref, "/hosts"); !strings.HasPrefix(got, "10.1.2.3") {
+		t.Errorf("/etc/hosts of the step: %q, want bk-db.example at 10.1.2.3", got)
+	}
+	if got := strings.Fields(readImageFile(t, ctx, api, ref, "/shm")); len(got) < 2 || got[1] != "98304" {
+		t.Errorf("df of the step's /dev/shm: %q, want 98304 1K-blocks (96 MB)", got)
+	}
+	if got := readImageFile(t, ctx, api, ref, "/nofile"); got != "1234" {
+		t.Errorf("the step's ulimit -n is %q, want 1234", got)
+	}
+
+	// BuildKit, without the settings it would drop.
+	t.Setenv("DOCKER_BUILDKIT", "1")
+	b.ShmSize, b.Ulimits = 0, nil
+	if err := images.New(cli, nil).Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := readImageFile(t, ctx, api, ref, "/hosts"); !strings.HasPrefix(got, "10.1.2.3") {
+		t.Errorf("/etc/hosts of the BuildKit step: %q, want bk-db.example at 10.1.2.3", got)
+	}
+}
