@@ -3,6 +3,7 @@ package images_test
 import (
 	"archive/tar"
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -88,5 +89,62 @@ func TestBuildKitPassesTheRunSettingsAndARemoteContext(t *testing.T) {
 	}
 	if got := readImageFile(t, ctx, api, ref, "/hosts"); !strings.HasPrefix(got, "10.1.2.3") {
 		t.Errorf("/etc/hosts of the BuildKit step: %q, want bk-db.example at 10.1.2.3", got)
+	}
+}
+
+// cache_to type=inline writes the build's cache into the image's config,
+// where cache_from finds it; platforms builds the one platform named.
+func TestBuildKitInlineCacheAndPlatform(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Dockerfile": "FROM scratch\nCOPY stamp /stamp\n",
+		"stamp":      project + "\n",
+	})
+	st := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile", InlineCache: true, Platform: "linux/amd64"})
+	if err := images.New(cli, nil).Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	api := rawAPI(t)
+	ref := st.Services[0].Image
+	inspect, err := api.ImageInspect(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inspect.Os != "linux" || inspect.Architecture != "amd64" {
+		t.Errorf("the image is %s/%s, want linux/amd64", inspect.Os, inspect.Architecture)
+	}
+	saved, err := api.ImageSave(ctx, []string{ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer saved.Close()
+	config := strings.TrimPrefix(inspect.ID, "sha256:") + ".json"
+	tr := tar.NewReader(saved)
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no %s in the saved image: %v", config, err)
+		}
+		if hdr.Name != config && hdr.Name != "blobs/sha256/"+strings.TrimSuffix(config, ".json") {
+			continue
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(`"moby.buildkit.cache.v0"`)) {
+			t.Errorf("the image's config holds no inline cache:\n%s", b)
+		}
+		break
+	}
+
+	// Another image of the same context, with the first as its cache.
+	other := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile", CacheFrom: []string{ref}})
+	other.Services[0].Image = project + "-other"
+	if err := images.New(cli, nil).Build(ctx, other, nil); err != nil {
+		t.Fatalf("a build with cache_from the inline-cached image: %v", err)
 	}
 }
