@@ -169,7 +169,7 @@ func (c *Client) classicBuild(ctx context.Context, spec BuildSpec, why string, p
 func classicCannot(spec BuildSpec) string {
 	switch {
 	case len(spec.Secrets) > 0:
-		return "build secrets"
+		return "a build secret"
 	case len(spec.SSH) > 0:
 		return "ssh forwarding"
 	case spec.InlineCache:

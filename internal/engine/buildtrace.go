@@ -83,7 +83,9 @@ func (t *buildTrace) apply(resp *controlapi.StatusResponse, report func(BuildSte
 	for _, v := range resp.Vertexes {
 		s := t.step(v.Digest)
 		if v.Name != "" {
-			s.name = v.Name
+			// A Dockerfile line continued over several lines keeps
+			// their indentation: one space reads better.
+			s.name = strings.Join(strings.Fields(v.Name), " ")
 		}
 		if v.Started != nil && !s.started && !v.Cached {
 			s.started = true
