@@ -18,8 +18,9 @@ const (
 	NoAdditionalContexts = "the engine's /build endpoint passes no named contexts to its BuildKit, " +
 		"and the Dockerfile frontend of Docker 20.10's BuildKit has none (they came with dockerfile 1.4); " +
 		"COPY from a stage of the Dockerfile, or build the other image first and name it in FROM"
-	// NoEntitlements is why entitlements and privileged are refused.
-	NoEntitlements = "the engine's /build endpoint takes no entitlements: network.host is granted by build.network: host, " +
+	// NoEntitlements is why privileged, and entitlements but network.host,
+	// are refused.
+	NoEntitlements = "the engine's /build endpoint takes no entitlements: it grants network.host itself to a build with network: host, " +
 		"and security.insecure cannot be asked for through it"
 	noAttestations   = "the engine's BuildKit (Docker 20.10) makes no attestations"
 	buildSecretMount = "a build secret is mounted as its RUN step's --mount=type=secret says"
@@ -86,6 +87,11 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 				"but the one it writes into the image", i, c)
 		}
 		out.InlineCache = true
+	}
+	for i, e := range b.Entitlements {
+		if e != "network.host" {
+			return nil, fmt.Errorf("entitlements[%d]: %q: not supported: %s", i, e, NoEntitlements)
+		}
 	}
 	for i, s := range b.Secrets {
 		secret, err := fromBuildSecret(p, s)

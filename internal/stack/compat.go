@@ -46,7 +46,9 @@ var engineNotes = map[string]string{
 	"services.*.build.secrets":    "from a file or an environment variable, through a build session (BuildKit only)",
 	"services.*.build.ssh":        "`default` (`$SSH_AUTH_SOCK`) and `ID=path`, through a build session (BuildKit only)",
 	"services.*.build.isolation":  "passed on; the engine decides (on Linux only `default`)",
-	"secrets.*.environment":       "for builds only (`build.secrets`): a service's secret comes from a file",
+	"services.*.build.entitlements": "`network.host` only, which the engine grants itself to a build with `network: host`; " +
+		"the endpoint takes no entitlements, so `security.insecure` is refused",
+	"secrets.*.environment": "for builds only (`build.secrets`): a service's secret comes from a file",
 }
 
 // swarmNotes say what a swarm does differently with keys the table

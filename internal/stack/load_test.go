@@ -197,7 +197,7 @@ func TestLoadErrors(t *testing.T) {
 		{"build cache_to local", "services:\n  a:\n    build:\n      context: .\n      cache_to: [\"type=local,dest=/tmp/c\"]\n", []string{"services.a.build.cache_to[0]: \"type=local,dest=/tmp/c\": only type=inline"}},
 		{"build cache_from local", "services:\n  a:\n    build:\n      context: .\n      cache_from: [\"type=local,src=/tmp/c\"]\n", []string{"services.a.build.cache_from[0]: \"type=local,src=/tmp/c\": type=local: only images"}},
 		{"build additional_contexts", "services:\n  a:\n    build:\n      context: .\n      additional_contexts: {base: \"service:b\"}\n  b:\n    build: .\n", []string{"services.a.build.additional_contexts: not supported: the engine's /build endpoint passes no named contexts"}},
-		{"build entitlements", "services:\n  a:\n    build:\n      context: .\n      entitlements: [network.host]\n", []string{"services.a.build.entitlements: not supported: the engine's /build endpoint takes no entitlements"}},
+		{"build entitlements", "services:\n  a:\n    build:\n      context: .\n      entitlements: [network.host, security.insecure]\n", []string{"services.a.build.entitlements[1]: \"security.insecure\": not supported: the engine's /build endpoint takes no entitlements"}},
 		{"build privileged", "services:\n  a:\n    build:\n      context: .\n      privileged: true\n", []string{"services.a.build.privileged: not supported: it asks for the security.insecure entitlement"}},
 		{"build secret undefined", "services:\n  a:\n    build:\n      context: .\n      secrets: [nope]\n", []string{"nope"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},

@@ -23,7 +23,7 @@ var (
 			"context": anyValue, "dockerfile": anyValue, "dockerfile_inline": anyValue, "args": anyValue, "target": anyValue,
 			"labels": anyValue, "tags": anyValue, "no_cache": anyValue, "pull": anyValue, "network": anyValue,
 			"extra_hosts": anyValue, "shm_size": anyValue, "ulimits": anyValue, "platforms": anyValue,
-			"cache_from": anyValue, "cache_to": anyValue, "isolation": anyValue,
+			"cache_from": anyValue, "cache_to": anyValue, "isolation": anyValue, "entitlements": anyValue,
 			"secrets": {"source": anyValue, "target": anyValue}, "ssh": anyValue,
 		},
 		"image":             anyValue,
@@ -93,7 +93,6 @@ var reasons = map[string]string{
 
 	// What the engine's /build endpoint cannot carry (see build.go).
 	"services.*.build.additional_contexts": NoAdditionalContexts,
-	"services.*.build.entitlements":        NoEntitlements,
 	"services.*.build.privileged":          "it asks for the security.insecure entitlement, and " + NoEntitlements,
 	"services.*.build.no_cache_filter":     "the engine's /build endpoint has no per-stage no-cache; use no_cache",
 	"services.*.build.provenance":          noAttestations,
