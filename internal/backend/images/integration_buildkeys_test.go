@@ -148,3 +148,27 @@ func TestBuildKitInlineCacheAndPlatform(t *testing.T) {
 		t.Fatalf("a build with cache_from the inline-cached image: %v", err)
 	}
 }
+
+// network: host runs the RUN steps in the host's network namespace, which
+// has the engine's bridge; the default network has not.
+func TestBuildKitNetworkHost(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Dockerfile": "FROM " + buildKitBase + "\nRUN echo " + project + " && cat /proc/net/dev > /netdev\n",
+	})
+	api := rawAPI(t)
+	for _, network := range []string{"host", ""} {
+		st := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile", Network: network})
+		st.Services[0].Image = project + "-net" + network
+		if err := images.New(cli, nil).Build(ctx, st, nil); err != nil {
+			t.Fatalf("network %q: %v", network, err)
+		}
+		netdev := readImageFile(t, ctx, api, st.Services[0].Image, "/netdev")
+		if got := strings.Contains(netdev, "docker0:"); got != (network == "host") {
+			t.Errorf("network %q: the step sees the engine's bridge docker0: %v\n%s", network, got, netdev)
+		}
+	}
+}
