@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +172,47 @@ func TestBuildKitNetworkHost(t *testing.T) {
 		if got := strings.Contains(netdev, "docker0:"); got != (network == "host") {
 			t.Errorf("network %q: the step sees the engine's bridge docker0: %v\n%s", network, got, netdev)
 		}
+	}
+}
+
+// A context given as a Git URL is cloned by the engine: here a repository
+// this test serves over git's plain HTTP protocol, at a branch the URL
+// names.
+func TestBuildKitBuildsFromAGitURL(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	work := t.TempDir()
+	writeFiles(t, work, map[string]string{
+		"Dockerfile": "FROM scratch\nCOPY stamp /stamp\n",
+		"stamp":      project + "\n",
+	})
+	served := t.TempDir()
+	bare := filepath.Join(served, "repo.git")
+	for _, args := range [][]string{
+		{"-C", work, "init", "-q", "-b", "bk-branch"},
+		{"-C", work, "add", "."},
+		{"-C", work, "-c", "user.name=bk", "-c", "user.email=bk@example.invalid", "commit", "-q", "-m", "context"},
+		{"clone", "-q", "--bare", work, bare},
+		{"-C", bare, "update-server-info"},
+	} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:18332")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(served))}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	st := buildStack(project, &stack.Build{ContextURL: "http://127.0.0.1:18332/repo.git#bk-branch", Dockerfile: "Dockerfile"})
+	if err := images.New(cli, nil).Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := readImageFile(t, ctx, rawAPI(t), st.Services[0].Image, "/stamp"); got != project {
+		t.Errorf("/stamp is %q, want the repository's %q", got, project)
 	}
 }
