@@ -107,6 +107,8 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 		}
 		out.SSH = append(out.SSH, ssh)
 	}
+	// compose-go reads ssh through a map: its order is random.
+	slices.SortFunc(out.SSH, func(a, b BuildSSH) int { return strings.Compare(a.ID, b.ID) })
 	if out.ContextURL != "" && out.DockerfileInline != "" {
 		return nil, fmt.Errorf("dockerfile_inline: goes into the build context, and %s is fetched by the engine", out.ContextURL)
 	}
@@ -183,6 +185,24 @@ func withoutSSHPaths(p *types.Project) *types.Project {
 			svc.Build = &b
 		}
 		out.Services[name] = svc
+	}
+	return &out
+}
+
+// sshAsJSON is b with each ssh entry that has a path written as Compose's
+// short form, "id=path": compose-go writes such an entry as `"id": path`,
+// which is no JSON value.
+func sshAsJSON(b *types.BuildConfig) *types.BuildConfig {
+	if len(b.SSH) == 0 {
+		return b
+	}
+	out := *b
+	out.SSH = make(types.SSHConfig, len(b.SSH))
+	for i, k := range b.SSH {
+		if k.Path != "" {
+			k = types.SSHKey{ID: k.ID + "=" + k.Path}
+		}
+		out.SSH[i] = k
 	}
 	return &out
 }

@@ -31,6 +31,9 @@ func (s *Stack) Render(format ConfigFormat) ([]byte, error) {
 			build.Args = maskMapping(build.Args)
 			svc.Build = &build
 		}
+		if svc.Build != nil && format == FormatJSON {
+			svc.Build = sshAsJSON(svc.Build)
+		}
 		return svc, nil
 	})
 	if err != nil {
