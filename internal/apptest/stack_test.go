@@ -109,7 +109,7 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 	s.imageID, err = cli.ImageBuild(ctx, engine.BuildSpec{
 		ContextDir: dir, Dockerfile: "Dockerfile", Tag: s.image,
 		Labels: map[string]string{stack.LabelProject: project},
-	}, stages.Line)
+	}, stages.Event)
 	s.stageImages = slices.DeleteFunc(stages.Images(), func(id string) bool { return id == "" })
 	if err != nil {
 		return s, fmt.Errorf("build %s from %s: %w", s.image, dir, err)

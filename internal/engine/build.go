@@ -3,11 +3,14 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/jsonmessage"
 )
 
@@ -35,29 +38,82 @@ func (e *BuildError) Error() string {
 
 func (e *BuildError) Unwrap() error { return e.Err }
 
+// ErrNeedsBuildKit is a build that the classic builder cannot make.
+var ErrNeedsBuildKit = errors.New("needs BuildKit")
+
 // maxStepOutput bounds how much of a failing step's output an error carries.
 const maxStepOutput = 40
 
-// ImageBuild builds spec with the classic builder (every engine has it) and
-// returns the new image's ID. progress receives each line of build output.
-func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(string)) (string, error) {
-	buildContext, err := tarContext(spec.ContextDir, spec.Dockerfile)
+// ImageBuild builds spec and returns the new image's ID. It builds with the
+// engine's BuildKit, or with the classic builder where the engine has none
+// or DOCKER_BUILDKIT=0 says so (a Notice event says which, and why).
+// progress receives the steps as they start and end.
+func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(BuildEvent)) (string, error) {
+	if progress == nil {
+		progress = func(BuildEvent) {}
+	}
+	buildKit, why, err := c.builder()
+	if err != nil {
+		return "", fmt.Errorf("build image %s: %w", spec.Tag, err)
+	}
+	if buildKit {
+		return c.buildKitBuild(ctx, spec, progress)
+	}
+	progress(BuildEvent{Notice: "building with the classic builder: " + why})
+	return c.classicBuild(ctx, spec, why, progress)
+}
+
+// buildOptions are the options both builders take from spec.
+func buildOptions(spec BuildSpec, dockerfile string) build.ImageBuildOptions {
+	opts := build.ImageBuildOptions{
+		Tags:          append([]string{spec.Tag}, spec.ExtraTags...),
+		RemoteContext: spec.RemoteContext,
+		Dockerfile:    dockerfile,
+		Labels:        spec.Labels,
+		BuildArgs:     buildArgs(spec.Args),
+		Target:        spec.Target,
+		NoCache:       spec.NoCache,
+		PullParent:    spec.Pull,
+		NetworkMode:   spec.Network,
+		ExtraHosts:    spec.ExtraHosts,
+		ShmSize:       spec.ShmSize,
+		Platform:      spec.Platform,
+		Isolation:     container.Isolation(spec.Isolation),
+		CacheFrom:     spec.CacheFrom,
+		Remove:        true,
+		ForceRemove:   true,
+	}
+	for _, u := range spec.Ulimits {
+		opts.Ulimits = append(opts.Ulimits, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	if spec.InlineCache {
+		if opts.BuildArgs == nil {
+			opts.BuildArgs = map[string]*string{}
+		}
+		on := "1"
+		opts.BuildArgs["BUILDKIT_INLINE_CACHE"] = &on
+	}
+	return opts
+}
+
+// classicBuild builds spec with the classic builder, which every engine
+// has. why is why BuildKit does not build it, for what needs BuildKit.
+func (c *Client) classicBuild(ctx context.Context, spec BuildSpec, why string, progress func(BuildEvent)) (string, error) {
+	if needs := classicCannot(spec); needs != "" {
+		return "", fmt.Errorf("build image %s: %s %w, and %s", spec.Tag, needs, ErrNeedsBuildKit, why)
+	}
+	buildContext, dockerfile, err := buildContext(spec)
 	if err != nil {
 		return "", err
 	}
-	defer buildContext.Close()
-
-	resp, err := c.api.ImageBuild(ctx, buildContext, build.ImageBuildOptions{
-		Tags:        []string{spec.Tag},
-		Dockerfile:  spec.Dockerfile,
-		Labels:      spec.Labels,
-		BuildArgs:   buildArgs(spec.Args),
-		Target:      spec.Target,
-		NoCache:     spec.NoCache,
-		Remove:      true,
-		ForceRemove: true,
-		Version:     build.BuilderV1,
-	})
+	var body io.Reader
+	if buildContext != nil {
+		defer buildContext.Close()
+		body = buildContext
+	}
+	opts := buildOptions(spec, dockerfile)
+	opts.Version = build.BuilderV1
+	resp, err := c.api.ImageBuild(ctx, body, opts)
 	if err != nil {
 		if saysNoSpace(err.Error()) {
 			err = noSpace(c.Host(), err)
@@ -82,11 +138,10 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 			if line == "" {
 				continue
 			}
-			if progress != nil {
-				progress(line)
-			}
+			progress(BuildEvent{Line: line})
 			if strings.HasPrefix(line, "Step ") {
 				step, output = line, output[:0]
+				progress(BuildEvent{Step: &BuildStep{Name: line}})
 				continue
 			}
 			output = append(output, line)
@@ -102,16 +157,50 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(s
 		if saysNoSpace(err.Error()) || slices.ContainsFunc(output, saysNoSpace) {
 			err = noSpace(c.Host(), err)
 		}
+		if flag := buildKitFlag(err.Error()); flag != "" {
+			err = fmt.Errorf("%w: the Dockerfile uses %s, which %w, and %s", err, flag, ErrNeedsBuildKit, why)
+		}
 		return "", &BuildError{Tag: spec.Tag, Step: step, Output: output, Err: err}
 	}
-	if imageID == "" {
-		img, err := c.ImageInspect(ctx, spec.Tag)
-		if err != nil {
-			return "", fmt.Errorf("build image %s: find the result: %w", spec.Tag, err)
-		}
-		imageID = img.ID
+	return c.builtImage(ctx, spec.Tag, imageID)
+}
+
+// classicCannot names what of spec only BuildKit builds ("" when nothing).
+func classicCannot(spec BuildSpec) string {
+	switch {
+	case len(spec.Secrets) > 0:
+		return "a build secret"
+	case len(spec.SSH) > 0:
+		return "ssh forwarding"
+	case spec.InlineCache:
+		return "an inline cache"
 	}
-	return imageID, nil
+	return ""
+}
+
+// buildKitFlag names the BuildKit-only instruction flag the classic
+// builder refused in msg ("" when it refused none): 20.10 says "Unknown
+// flag: mount", newer engines that "the --mount option requires BuildKit".
+func buildKitFlag(msg string) string {
+	for _, flag := range []string{"mount", "network", "security", "chmod", "link", "parents", "exclude", "checksum"} {
+		if strings.Contains(msg, "Unknown flag: "+flag) || strings.Contains(msg, "--"+flag+" option requires BuildKit") {
+			return "--" + flag
+		}
+	}
+	return ""
+}
+
+// builtImage is the ID of the image just built: the one the builder named,
+// else the one its tag names.
+func (c *Client) builtImage(ctx context.Context, tag, imageID string) (string, error) {
+	if imageID != "" {
+		return imageID, nil
+	}
+	img, err := c.ImageInspect(ctx, tag)
+	if err != nil {
+		return "", fmt.Errorf("build image %s: find the result: %w", tag, err)
+	}
+	return img.ID, nil
 }
 
 func buildArgs(args map[string]string) map[string]*string {

@@ -14,6 +14,37 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
+// buildContext is the context a build uploads (nil for a remote one) and
+// the Dockerfile's name in it. An inline Dockerfile goes into the context
+// under a name taken from its content, as the docker CLI does with
+// `-f -`: the builder reads Dockerfiles from the context only.
+func buildContext(spec BuildSpec) (io.ReadCloser, string, error) {
+	dockerfile := spec.Dockerfile
+	if spec.DockerfileInline != "" {
+		sum := sha256.Sum256([]byte(spec.DockerfileInline))
+		dockerfile = ".dockerfile." + hex.EncodeToString(sum[:])[:20]
+	}
+	if spec.RemoteContext != "" {
+		if spec.DockerfileInline != "" {
+			return nil, "", fmt.Errorf("build from %s: an inline Dockerfile needs a local context to go into", spec.RemoteContext)
+		}
+		return nil, dockerfile, nil
+	}
+	rc, err := tarContext(spec.ContextDir, spec.Dockerfile)
+	if err != nil {
+		return nil, "", err
+	}
+	if spec.DockerfileInline == "" {
+		return rc, dockerfile, nil
+	}
+	content := []byte(spec.DockerfileInline)
+	return archive.ReplaceFileTarWrapper(rc, map[string]archive.TarModifierFunc{
+		dockerfile: func(string, *tar.Header, io.Reader) (*tar.Header, []byte, error) {
+			return &tar.Header{Name: dockerfile, Mode: 0o600, Size: int64(len(content)), Typeflag: tar.TypeReg}, content, nil
+		},
+	}), dockerfile, nil
+}
+
 // tarContext packs dir as a build context, leaving out what its
 // .dockerignore excludes (but never the Dockerfile or .dockerignore itself,
 // which the builder needs).

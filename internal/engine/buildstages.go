@@ -74,3 +74,10 @@ func isShortID(s string) bool {
 	}
 	return true
 }
+
+// Event reads one event of a build: the classic builder's lines.
+func (b *BuildStages) Event(e BuildEvent) {
+	if e.Line != "" {
+		b.Line(e.Line)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 )
@@ -21,6 +22,9 @@ type Client struct {
 	// host is the engine's address as configured: an ssh:// host's
 	// client speaks to a placeholder HTTP host through the ssh command.
 	host string
+	// ping is the engine's answer to the first ping: its OS and API
+	// version decide which builder builds.
+	ping types.Ping
 }
 
 // New connects to the engine the docker CLI would use (see
@@ -72,7 +76,7 @@ func connect(ctx context.Context, api *client.Client) (*Client, error) {
 		return nil, err
 	}
 	api.NegotiateAPIVersionPing(ping)
-	return &Client{api: api}, nil
+	return &Client{api: api, ping: ping}, nil
 }
 
 // Close releases the client's connections.

@@ -6,7 +6,7 @@ import (
 )
 
 // noSpaceAdvice is what to do when the engine's disk is full.
-const noSpaceAdvice = "free space on it, e.g. remove unused images (`docker image prune`, " +
+const noSpaceAdvice = "free space on it, e.g. remove unused images (`docker image prune`) or build cache (`docker builder prune`; " +
 	"`docker system df` shows what takes the space), and try again"
 
 // saysNoSpace reports whether a message of the engine or of a build step is

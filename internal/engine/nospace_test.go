@@ -20,6 +20,7 @@ const recordedNoSpaceBuild = `{"stream":"Step 2/2 : RUN dd if=/dev/zero of=/fill
 `
 
 func TestABuildOutOfSpaceSaysTheEngineDiskIsFull(t *testing.T) {
+	t.Setenv("DOCKER_BUILDKIT", "0") // the output recorded is the classic builder's
 	f := &fakeEngine{version: "1.41", routes: map[string]http.HandlerFunc{
 		"POST /build": func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -49,6 +50,7 @@ func TestABuildOutOfSpaceSaysTheEngineDiskIsFull(t *testing.T) {
 }
 
 func TestAFailedBuildWithRoomLeftSaysNothingOfTheDisk(t *testing.T) {
+	t.Setenv("DOCKER_BUILDKIT", "0")
 	failed := strings.Replace(recordedNoSpaceBuild, "No space left on device", "Permission denied", 1)
 	f := &fakeEngine{version: "1.41", routes: map[string]http.HandlerFunc{
 		"POST /build": func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(failed)) },

@@ -53,6 +53,7 @@ func TestLostFeatures(t *testing.T) {
 // prefix, "GET /services/x"), 404 to the others, and records the requests.
 type fakeEngine struct {
 	version string
+	osType  string // the ping's OSType header, when set
 	routes  map[string]http.HandlerFunc
 	mu      sync.Mutex
 	seen    []string
@@ -63,6 +64,9 @@ var versionPrefix = regexp.MustCompile(`^/v[0-9.]+`)
 func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := versionPrefix.ReplaceAllString(r.URL.Path, "")
 	w.Header().Set("API-Version", f.version)
+	if f.osType != "" {
+		w.Header().Set("OSType", f.osType)
+	}
 	if path == "/_ping" {
 		_, _ = w.Write([]byte("OK"))
 		return

@@ -124,15 +124,68 @@ type Image struct {
 	Cmd        []string
 }
 
-// BuildSpec is an image to build with the classic builder.
+// BuildSpec is an image to build.
 type BuildSpec struct {
-	ContextDir string
-	Dockerfile string
-	Tag        string
+	// ContextDir is the build context, a directory packed and uploaded;
+	// RemoteContext instead is a Git or tarball URL the engine fetches.
+	ContextDir    string
+	RemoteContext string
+	// Dockerfile is its path in the context; DockerfileInline, when set,
+	// is its content instead.
+	Dockerfile       string
+	DockerfileInline string
+	Tag              string
+	// ExtraTags are more names for the same image.
+	ExtraTags  []string
 	Labels     map[string]string
 	Args       map[string]string
 	Target     string
 	NoCache    bool
+	Pull       bool
+	Network    string
+	ExtraHosts []string // "host:ip"
+	ShmSize    int64
+	Ulimits    []Ulimit
+	Platform   string
+	Isolation  string
+	// CacheFrom are images whose inline cache the build may use;
+	// InlineCache writes this build's cache into its image.
+	CacheFrom   []string
+	InlineCache bool
+	// Secrets and SSH are handed to RUN steps that mount them, through a
+	// session the build opens with the engine (BuildKit only).
+	Secrets []BuildSecret
+	SSH     []BuildSSH
+}
+
+// BuildSecret is a secret a build's RUN steps may mount: the content of
+// File, or of the environment variable Env.
+type BuildSecret struct {
+	ID   string
+	File string
+	Env  string
+}
+
+// BuildSSH is an SSH agent (or keys) a build's RUN steps may use: Paths are
+// agent sockets or key files; none means $SSH_AUTH_SOCK.
+type BuildSSH struct {
+	ID    string
+	Paths []string
+}
+
+// Ulimit is a resource limit.
+type Ulimit struct {
+	Name       string
+	Soft, Hard int64
+}
+
+// BuildEvent is what a build reports while it runs: a step that started or
+// ended, a line of the classic builder's output, or a notice about how the
+// build is made.
+type BuildEvent struct {
+	Step   *BuildStep
+	Line   string
+	Notice string
 }
 
 // Network is a network as inspected.

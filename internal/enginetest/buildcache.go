@@ -23,13 +23,15 @@ const BuildCacheRepo = leakcheck.BuildCacheRepo
 
 // KeepBuildCache builds the build context dir (its Dockerfile) and keeps
 // the image each of its stages but the last ended with, tagged
-// BuildCacheRepo:<name>-stage-N. The image these tags named before is
+// BuildCacheRepo:<name>-stage-N. With BuildKit the build leaves no stage
+// images: it warms BuildKit's own cache, which is no image, and nothing is
+// tagged. The image these tags named before is
 // removed with the parents no other image uses; the final image is
 // removed too (it is no test's).
 func KeepBuildCache(ctx context.Context, cli *engine.Client, api *client.Client, dir, name string) error {
 	final := fmt.Sprintf("%s:%s-build", BuildCacheRepo, name)
 	var stages engine.BuildStages
-	if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: dir, Dockerfile: "Dockerfile", Tag: final}, stages.Line); err != nil {
+	if _, err := cli.ImageBuild(ctx, engine.BuildSpec{ContextDir: dir, Dockerfile: "Dockerfile", Tag: final}, stages.Event); err != nil {
 		return fmt.Errorf("build %s for the build cache: %w", dir, err)
 	}
 	var errs []error

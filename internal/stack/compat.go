@@ -35,6 +35,20 @@ var engineNotes = map[string]string{
 	"volumes.*.driver":                               "`local` only",
 	"secrets.*.name":                                 "accepted, unused: a secret from a file is named after its key",
 	"configs.*.name":                                 "accepted, unused: a config from a file is named after its key",
+
+	// Builds: docs/builds.md.
+	"services.*.build.context":    "a directory, or a Git or tarball URL that the engine fetches",
+	"services.*.build.shm_size":   "yes; BuildKit on engines before API 1.42 would drop it, so it is refused there: build with DOCKER_BUILDKIT=0",
+	"services.*.build.ulimits":    "yes; BuildKit on engines before API 1.42 would drop them, so they are refused there: build with DOCKER_BUILDKIT=0",
+	"services.*.build.platforms":  "one platform; several are refused",
+	"services.*.build.cache_from": "images (`IMAGE` or `type=registry,ref=IMAGE`), read from the engine's own store first; other types are refused",
+	"services.*.build.cache_to":   "`type=inline` only",
+	"services.*.build.secrets":    "from a file or an environment variable, through a build session (BuildKit only)",
+	"services.*.build.ssh":        "`default` (`$SSH_AUTH_SOCK`) and `ID=path`, through a build session (BuildKit only)",
+	"services.*.build.isolation":  "passed on; the engine decides (on Linux only `default`)",
+	"services.*.build.entitlements": "`network.host` only, which the engine grants itself to a build with `network: host`; " +
+		"the endpoint takes no entitlements, so `security.insecure` is refused",
+	"secrets.*.environment": "for builds only (`build.secrets`): a service's secret comes from a file",
 }
 
 // swarmNotes say what a swarm does differently with keys the table

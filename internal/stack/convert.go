@@ -93,14 +93,8 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		slices.Sort(svc.ExtraHosts)
 	}
 	if b := sc.Build; b != nil {
-		svc.Build = &Build{Context: b.Context, Dockerfile: cmp.Or(b.Dockerfile, "Dockerfile"), Target: b.Target}
-		if len(b.Args) > 0 {
-			svc.Build.Args = map[string]string{}
-			for k, v := range b.Args {
-				if v != nil {
-					svc.Build.Args[k] = *v
-				}
-			}
+		if svc.Build, err = fromBuild(p, b); err != nil {
+			return Service{}, fmt.Errorf("build.%w", err)
 		}
 		if svc.Image == "" {
 			svc.Image = defaultImage(p.Name, sc.Name)
@@ -308,7 +302,7 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 // (its uid, gid and mode are refused before: see secretOwner).
 func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
 	if obj.File == "" {
-		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:)", ref.Source)
+		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:); one from an environment variable serves a build (build.secrets)", ref.Source)
 	}
 	target := cmp.Or(ref.Target, ref.Source)
 	if path.IsAbs(target) {

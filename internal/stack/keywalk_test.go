@@ -3,6 +3,7 @@ package stack_test
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -18,19 +19,18 @@ func loadString(t *testing.T, content string) (*stack.Stack, string, error) {
 	return st, path, err
 }
 
-// build.ssh with a key's path is refused by its key: compose-go's JSON
-// marshaller fails on such an entry, and the key check no longer uses it.
-func TestBuildSSHIsRefusedByKey(t *testing.T) {
+// build.ssh with a key's path loads: compose-go's JSON marshaller fails on
+// such an entry, and the key check does not use it.
+func TestBuildSSHWithAKeysPathLoads(t *testing.T) {
 	isolate(t)
-	_, _, err := loadString(t, "services:\n  a:\n    build:\n      context: .\n      ssh:\n        - default\n        - key=./id_rsa\n")
-	if err == nil {
-		t.Fatal("build.ssh loaded; want it refused")
+	st, dir, err := loadString(t, "services:\n  a:\n    build:\n      context: .\n      ssh:\n        - default\n        - key=./id_rsa\n")
+	if err != nil {
+		t.Fatalf("build.ssh with a path: %v", err)
 	}
-	if !strings.Contains(err.Error(), "services.a.build.ssh: not supported: ") {
-		t.Errorf("error = %v, want services.a.build.ssh refused", err)
-	}
-	if strings.Contains(err.Error(), "json") || strings.Contains(err.Error(), "MarshalJSON") {
-		t.Errorf("error = %v, want no marshalling error", err)
+	a, _ := st.Service("a")
+	want := []stack.BuildSSH{{ID: "default"}, {ID: "key", Paths: []string{filepath.Join(filepath.Dir(dir), "id_rsa")}}}
+	if got := a.Build.SSH; !reflect.DeepEqual(got, want) {
+		t.Errorf("build.ssh = %+v, want %+v", got, want)
 	}
 }
 

@@ -71,6 +71,10 @@ func TestLoadGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	build, err := filepath.Abs(filepath.Join("testdata", "build"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		opts stack.LoadOptions
@@ -79,6 +83,7 @@ func TestLoadGolden(t *testing.T) {
 		{name: "full", opts: stack.LoadOptions{Files: []string{filepath.Join(full, "compose.yaml")}}, dirs: []string{full}},
 		{name: "full-debug-profile", opts: stack.LoadOptions{Files: []string{filepath.Join(full, "compose.yaml")}, Profiles: []string{"debug"}, ProjectName: "other"}, dirs: []string{full}},
 		{name: "builtin", opts: stack.LoadOptions{WorkingDir: root}, dirs: []string{root}},
+		{name: "build", opts: stack.LoadOptions{Files: []string{filepath.Join(build, "compose.yaml")}}, dirs: []string{build}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,10 +189,17 @@ func TestLoadErrors(t *testing.T) {
 		{"yaml syntax", "services:\n  a:\n    image: [busybox\n", []string{"yaml"}},
 		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
 		{"bad edge mode", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      edge: sometimes\n", []string{"services.a.x-stackctl.edge"}},
-		{"environment secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: TOKEN\n", []string{"secrets.s.environment: not supported"}},
+		{"environment secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: TOKEN\n", []string{"services.a.secrets[0]: source: secret \"s\": only secrets from a file are supported (file:); one from an environment variable serves a build (build.secrets)"}},
 		{"secret owner", "services:\n  a:\n    image: busybox\n    secrets: [{source: s, uid: \"1000\"}]\nsecrets:\n  s:\n    file: ./s\n", []string{"services.a.secrets[0].uid: not supported: secrets are written readable by all, owned by root"}},
 		{"config mode, not deploy's", "services:\n  a:\n    image: busybox\n    configs: [{source: c, mode: 0440}]\nconfigs:\n  c:\n    file: ./c\n", []string{"services.a.configs[0].mode: not supported: stackctl does not support it yet"}},
 		{"volume driver", "services:\n  a:\n    image: busybox\n    volumes: [v:/v]\nvolumes:\n  v:\n    driver: nfs\n", []string{"volumes.v.driver: \"nfs\" is not supported"}},
+		{"build platforms", "services:\n  a:\n    build:\n      context: .\n      platforms: [linux/amd64, linux/arm64]\n", []string{"services.a.build.platforms: [\"linux/amd64\" \"linux/arm64\"]: one platform at most"}},
+		{"build cache_to local", "services:\n  a:\n    build:\n      context: .\n      cache_to: [\"type=local,dest=/tmp/c\"]\n", []string{"services.a.build.cache_to[0]: \"type=local,dest=/tmp/c\": only type=inline"}},
+		{"build cache_from local", "services:\n  a:\n    build:\n      context: .\n      cache_from: [\"type=local,src=/tmp/c\"]\n", []string{"services.a.build.cache_from[0]: \"type=local,src=/tmp/c\": type=local: only images"}},
+		{"build additional_contexts", "services:\n  a:\n    build:\n      context: .\n      additional_contexts: {base: \"service:b\"}\n  b:\n    build: .\n", []string{"services.a.build.additional_contexts: not supported: the engine's /build endpoint passes no named contexts"}},
+		{"build entitlements", "services:\n  a:\n    build:\n      context: .\n      entitlements: [network.host, security.insecure]\n", []string{"services.a.build.entitlements[1]: \"security.insecure\": not supported: the engine's /build endpoint takes no entitlements"}},
+		{"build privileged", "services:\n  a:\n    build:\n      context: .\n      privileged: true\n", []string{"services.a.build.privileged: not supported: it asks for the security.insecure entitlement"}},
+		{"build secret undefined", "services:\n  a:\n    build:\n      context: .\n      secrets: [nope]\n", []string{"nope"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {

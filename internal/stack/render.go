@@ -38,6 +38,9 @@ func (s *Stack) Render(format ConfigFormat) ([]byte, error) {
 	p, err := s.Source.WithServicesTransform(func(_ string, svc types.ServiceConfig) (types.ServiceConfig, error) {
 		svc.EnvFiles = nil
 		svc.DependsOn = presentDependencies(s.Source, svc.DependsOn)
+		if svc.Build != nil {
+			svc.Build = sshShortForm(svc.Build)
+		}
 		return svc, nil
 	})
 	if err != nil {

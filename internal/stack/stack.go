@@ -83,12 +83,57 @@ type Service struct {
 	SecurityOpt     []string
 }
 
-// Build says how to build a service's image from a directory.
+// Build says how to build a service's image (see build.go).
 type Build struct {
+	// Context is the build context's directory; ContextURL instead is a
+	// Git repository or a tarball's URL, which the engine fetches.
 	Context    string
-	Dockerfile string
-	Args       map[string]string
-	Target     string
+	ContextURL string
+	// Dockerfile is its path in the context; DockerfileInline is its
+	// content, when the file gives it.
+	Dockerfile       string
+	DockerfileInline string
+	Args             map[string]string
+	Target           string
+	Labels           map[string]string
+	// Tags are more names for the built image.
+	Tags       []string
+	NoCache    bool
+	Pull       bool
+	Network    string
+	ExtraHosts []string // "host:ip"
+	ShmSize    int64
+	Ulimits    []BuildUlimit
+	Platform   string
+	Isolation  string
+	// CacheFrom are images whose inline cache the build may use;
+	// InlineCache writes the build's cache into its image (cache_to:
+	// type=inline).
+	CacheFrom   []string
+	InlineCache bool
+	Secrets     []BuildSecret
+	SSH         []BuildSSH
+}
+
+// BuildUlimit is a resource limit of the build's RUN steps.
+type BuildUlimit struct {
+	Name       string
+	Soft, Hard int64
+}
+
+// BuildSecret is a secret the build's RUN steps may mount by ID: the
+// content of File or of the environment variable Env.
+type BuildSecret struct {
+	ID   string
+	File string
+	Env  string
+}
+
+// BuildSSH is an SSH agent socket or keys (Paths) the build's RUN steps may
+// use by ID; no path is $SSH_AUTH_SOCK.
+type BuildSSH struct {
+	ID    string
+	Paths []string
 }
 
 // EnvVar is one environment variable. Secret values are never printed.

@@ -18,7 +18,13 @@ type keys map[string]keys
 var (
 	anyValue    keys
 	serviceKeys = keys{
-		"build":             {"context": anyValue, "dockerfile": anyValue, "args": anyValue, "target": anyValue},
+		"build": {
+			"context": anyValue, "dockerfile": anyValue, "dockerfile_inline": anyValue, "args": anyValue, "target": anyValue,
+			"labels": anyValue, "tags": anyValue, "no_cache": anyValue, "pull": anyValue, "network": anyValue,
+			"extra_hosts": anyValue, "shm_size": anyValue, "ulimits": anyValue, "platforms": anyValue,
+			"cache_from": anyValue, "cache_to": anyValue, "isolation": anyValue, "entitlements": anyValue,
+			"secrets": {"source": anyValue, "target": anyValue}, "ssh": anyValue,
+		},
 		"image":             anyValue,
 		"command":           anyValue,
 		"entrypoint":        anyValue,
@@ -56,7 +62,7 @@ var (
 		"services": {"*": serviceKeys},
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "ipam": {}}},
 		"volumes":  {"*": {"name": anyValue, "driver": anyValue, "external": anyValue}},
-		"secrets":  {"*": {"name": anyValue, "file": anyValue}},
+		"secrets":  {"*": {"name": anyValue, "file": anyValue, "environment": anyValue}},
 		"configs":  {"*": {"name": anyValue, "file": anyValue}},
 	}
 )
@@ -83,6 +89,16 @@ var reasons = map[string]string{
 	"services.*.secrets.uid":      secretOwner,
 	"services.*.secrets.gid":      secretOwner,
 	"services.*.secrets.mode":     secretOwner,
+
+	// What the engine's /build endpoint cannot carry (see build.go).
+	"services.*.build.additional_contexts": NoAdditionalContexts,
+	"services.*.build.privileged":          "it asks for the security.insecure entitlement, and " + NoEntitlements,
+	"services.*.build.no_cache_filter":     "the engine's /build endpoint has no per-stage no-cache; use no_cache",
+	"services.*.build.provenance":          noAttestations,
+	"services.*.build.sbom":                noAttestations,
+	"services.*.build.secrets.uid":         buildSecretMount,
+	"services.*.build.secrets.gid":         buildSecretMount,
+	"services.*.build.secrets.mode":        buildSecretMount,
 }
 
 // secretOwner is how secrets are written, whatever the file asks.
@@ -102,11 +118,34 @@ func reason(path string) string {
 // refuseUnsupported names every key of the project that stackctl would
 // otherwise ignore.
 func refuseUnsupported(p *types.Project) error {
-	errs := checkKeys(reflect.ValueOf(p), projectKeys, "", "")
+	errs := checkKeys(reflect.ValueOf(asWritten(p)), projectKeys, "", "")
 	for _, name := range sortedKeys(p.Services) {
 		if d := p.Services[name].Deploy; d != nil && d.Mode != "" && d.Mode != "replicated" {
 			errs = append(errs, fmt.Errorf("services.%s.deploy.mode: %q is not supported: %s", name, d.Mode, onlyReplicated))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// asWritten is p without what compose-go's loader derived rather than read:
+// it fills a secret's or config's content from its environment variable,
+// and the file wrote environment:, not content:.
+func asWritten(p *types.Project) *types.Project {
+	out := *p
+	out.Secrets = make(types.Secrets, len(p.Secrets))
+	for name, obj := range p.Secrets {
+		out.Secrets[name] = types.SecretConfig(withoutEnvironmentContent(types.FileObjectConfig(obj)))
+	}
+	out.Configs = make(types.Configs, len(p.Configs))
+	for name, obj := range p.Configs {
+		out.Configs[name] = types.ConfigObjConfig(withoutEnvironmentContent(types.FileObjectConfig(obj)))
+	}
+	return &out
+}
+
+func withoutEnvironmentContent(obj types.FileObjectConfig) types.FileObjectConfig {
+	if obj.Environment != "" {
+		obj.Content = ""
+	}
+	return obj
 }

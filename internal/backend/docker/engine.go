@@ -15,7 +15,8 @@ import (
 type Images interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
-	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error)
+	BoundBuildCache(ctx context.Context, keep int64) (uint64, error)
 	ImageCreate(ctx context.Context, ref string, files []engine.ImageFile, labels map[string]string, entrypoint []string) error
 	ImageTag(ctx context.Context, source, target string) error
 	ImageRemove(ctx context.Context, ref string) error

@@ -352,9 +352,12 @@ func (f *fakeEngine) ImagePull(ctx context.Context, ref string, _ func(string)) 
 	return nil
 }
 
+// BoundBuildCache has nothing to do: the fake keeps no build cache.
+func (f *fakeEngine) BoundBuildCache(context.Context, int64) (uint64, error) { return 0, nil }
+
 // ImageBuild tags an image whose ID follows from the build's labels (the
 // context digest among them), so an unchanged context builds the same ID.
-func (f *fakeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, _ func(string)) (string, error) {
+func (f *fakeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, _ func(engine.BuildEvent)) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}

@@ -22,6 +22,11 @@ type fakeEngine struct {
 	// builder's lines, ending with the built image's ID.
 	builds  [][]string
 	removed []string // IDs, in order
+	// events are what every build reports first; failWith, when set,
+	// fails the build after them.
+	events   []engine.BuildEvent
+	failWith error
+	bounded  int // calls of BoundBuildCache
 }
 
 type fakeImage struct {
@@ -68,14 +73,20 @@ func (f *fakeEngine) ImagePull(context.Context, string, func(string)) error {
 
 // ImageBuild prints the next build's lines, makes the images they name and
 // tags the last one spec.Tag.
-func (f *fakeEngine) ImageBuild(_ context.Context, spec engine.BuildSpec, progress func(string)) (string, error) {
+func (f *fakeEngine) ImageBuild(_ context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for _, e := range f.events {
+		progress(e)
+	}
+	if f.failWith != nil {
+		return "", f.failWith
+	}
 	lines := f.builds[0]
 	f.builds = f.builds[1:]
 	var last string
 	for _, line := range lines {
-		progress(line)
+		progress(engine.BuildEvent{Line: line})
 		if id, ok := strings.CutPrefix(line, " ---> "); ok && len(id) == 12 {
 			if _, img := f.resolve(id); img == nil {
 				f.images[fullID(id)] = &fakeImage{}
@@ -142,4 +153,12 @@ func (f *fakeEngine) ids() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Sorted(maps.Keys(f.images))
+}
+
+// BoundBuildCache counts the calls: the fake has no build cache.
+func (f *fakeEngine) BoundBuildCache(context.Context, int64) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.bounded++
+	return 0, nil
 }

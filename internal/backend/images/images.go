@@ -5,6 +5,7 @@
 package images
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/docker/go-units"
+
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/progress"
@@ -28,7 +31,8 @@ import (
 type Engine interface {
 	ImageInspect(ctx context.Context, ref string) (engine.Image, error)
 	ImagePull(ctx context.Context, ref string, progress func(string)) error
-	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error)
+	ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error)
+	BoundBuildCache(ctx context.Context, keep int64) (uint64, error)
 	ImageTag(ctx context.Context, source, target string) error
 	ImageRemove(ctx context.Context, ref string) error
 }
@@ -37,6 +41,9 @@ type Engine interface {
 type Store struct {
 	engine   Engine
 	progress progress.Reporter
+
+	mu      sync.Mutex
+	noticed map[string]bool // the notices said on the progress stream
 }
 
 // New returns eng's images, reporting to reporter (nil: nowhere).
@@ -80,12 +87,16 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		wg      sync.WaitGroup
 		errs    = make([]error, len(work))
 		changed atomic.Bool
+		built   atomic.Bool // an image was built, whether or not others failed
 	)
 	for i, w := range work {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			id, fetched, err := s.ensureImage(ctx, st, w, forceBuild)
+			if w.build != nil && (fetched || err != nil) {
+				built.Store(true)
+			}
 			if err != nil {
 				errs[i] = err
 				return
@@ -99,6 +110,9 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		}()
 	}
 	wg.Wait()
+	if built.Load() {
+		s.boundBuildCache(ctx)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, false, err
 	}
@@ -136,11 +150,15 @@ func (s *Store) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, f
 
 func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, force bool) (string, bool, error) {
 	resource := "image " + w.ref
-	digest, err := engine.ContextDigest(w.build.Context, w.build.Dockerfile)
-	if err != nil {
-		return "", false, fmt.Errorf("build %s: %w", w.ref, err)
+	b := w.build
+	digest := b.ContextURL
+	if b.ContextURL == "" {
+		var err error
+		if digest, err = engine.ContextDigest(b.Context, b.Dockerfile); err != nil {
+			return "", false, fmt.Errorf("build %s: %w", w.ref, err)
+		}
 	}
-	digest = buildDigest(digest, w.build)
+	digest = buildDigest(digest, b)
 	img, err := s.engine.ImageInspect(ctx, w.ref)
 	switch {
 	case err == nil && !force && img.Labels[stack.LabelContextHash] == digest:
@@ -148,21 +166,20 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 	case err != nil && !errors.Is(err, engine.ErrNotFound):
 		return "", false, err
 	}
-	s.report(resource, "building", filepath.Clean(w.build.Context), "info")
-	labels := st.ProjectLabels()
+	s.report(resource, "building", cmp.Or(b.ContextURL, filepath.Clean(b.Context)), "info")
+	// The file's labels, then stackctl's own, which it takes the image by.
+	labels := map[string]string{}
+	maps.Copy(labels, b.Labels)
+	maps.Copy(labels, st.ProjectLabels())
 	labels[stack.LabelContextHash] = digest
 	var stages engine.BuildStages
-	id, err := s.engine.ImageBuild(ctx, engine.BuildSpec{
-		ContextDir: w.build.Context,
-		Dockerfile: w.build.Dockerfile,
-		Tag:        w.ref,
-		Labels:     labels,
-		Args:       w.build.Args,
-		Target:     w.build.Target,
-	}, func(line string) {
-		stages.Line(line)
-		if strings.HasPrefix(line, "Step ") {
-			s.report(resource, "building", line, "info")
+	id, err := s.engine.ImageBuild(ctx, buildSpec(w.ref, b, labels), func(e engine.BuildEvent) {
+		stages.Event(e)
+		switch {
+		case e.Notice != "":
+			s.noticeOnce(e.Notice)
+		case e.Step != nil:
+			s.reportStep(resource, *e.Step)
 		}
 	})
 	if err != nil {
@@ -170,11 +187,104 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 			return "", false, ctx.Err()
 		}
 		s.report(resource, "build failed", "", "error")
-		return "", false, fmt.Errorf("service %s: %w", strings.Join(w.services, ", "), err)
+		return "", false, fmt.Errorf("service %s (%s): %w", strings.Join(w.services, ", "), dockerfileOf(b), err)
 	}
 	s.report(resource, "built", ShortID(id), "info")
+	// On BuildKit a build leaves no stage images: this removes the ones
+	// earlier builds with the classic builder kept.
 	s.keepStages(ctx, w.ref, stages.Images())
 	return id, true, nil
+}
+
+// boundBuildCache keeps the engine's BuildKit cache within its bound
+// (engine.BuildCacheKeep) once builds have added to it. It fails nothing:
+// the builds are done; what it could not do goes on the progress stream.
+func (s *Store) boundBuildCache(ctx context.Context) {
+	keep, on, err := engine.BuildCacheKeep()
+	if err != nil {
+		s.report("build cache", "not bounded", err.Error(), "error")
+		return
+	}
+	if !on || ctx.Err() != nil {
+		return
+	}
+	freed, err := s.engine.BoundBuildCache(ctx, keep)
+	switch {
+	case err != nil:
+		s.report("build cache", "not bounded", err.Error(), "error")
+	case freed > 0:
+		s.report("build cache", "pruned", fmt.Sprintf("%s freed, %s kept at most", units.HumanSize(float64(freed)), units.HumanSize(float64(keep))), "info")
+	}
+}
+
+// reportStep puts a build step on the progress stream: when it starts, and
+// when it ends, cached or with its duration.
+func (s *Store) reportStep(resource string, step engine.BuildStep) {
+	status, level := "building", "info"
+	if step.Error != "" {
+		status, level = "step failed", "error"
+	}
+	s.report(resource, status, step.String(), level)
+}
+
+// noticeOnce says notice once on the progress stream, however many builds
+// meet it.
+func (s *Store) noticeOnce(notice string) {
+	s.mu.Lock()
+	said := s.noticed[notice]
+	if s.noticed == nil {
+		s.noticed = map[string]bool{}
+	}
+	s.noticed[notice] = true
+	s.mu.Unlock()
+	if !said {
+		s.report("build", "notice", notice, "info")
+	}
+}
+
+// dockerfileOf names the Dockerfile of b for an error.
+func dockerfileOf(b *stack.Build) string {
+	switch {
+	case b.DockerfileInline != "":
+		return "its inline Dockerfile"
+	case b.ContextURL != "":
+		return b.Dockerfile + " of " + b.ContextURL
+	}
+	return filepath.Join(b.Context, b.Dockerfile)
+}
+
+// buildSpec is the engine's build of b, tagged ref.
+func buildSpec(ref string, b *stack.Build, labels map[string]string) engine.BuildSpec {
+	spec := engine.BuildSpec{
+		ContextDir:       b.Context,
+		RemoteContext:    b.ContextURL,
+		Dockerfile:       b.Dockerfile,
+		DockerfileInline: b.DockerfileInline,
+		Tag:              ref,
+		ExtraTags:        b.Tags,
+		Labels:           labels,
+		Args:             b.Args,
+		Target:           b.Target,
+		NoCache:          b.NoCache,
+		Pull:             b.Pull,
+		Network:          b.Network,
+		ExtraHosts:       b.ExtraHosts,
+		ShmSize:          b.ShmSize,
+		Platform:         b.Platform,
+		Isolation:        b.Isolation,
+		CacheFrom:        b.CacheFrom,
+		InlineCache:      b.InlineCache,
+	}
+	for _, u := range b.Ulimits {
+		spec.Ulimits = append(spec.Ulimits, engine.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	for _, sec := range b.Secrets {
+		spec.Secrets = append(spec.Secrets, engine.BuildSecret{ID: sec.ID, File: sec.File, Env: sec.Env})
+	}
+	for _, ssh := range b.SSH {
+		spec.SSH = append(spec.SSH, engine.BuildSSH{ID: ssh.ID, Paths: ssh.Paths})
+	}
+	return spec
 }
 
 // ShortID is an image or container ID as people read it: 12 hex digits.
@@ -186,10 +296,15 @@ func ShortID(id string) string {
 	return id
 }
 
-// buildDigest adds the build's arguments and target to its context's
-// digest: changing either makes another image.
+// buildDigest adds to its context's digest what else of the build makes
+// another image: its arguments, target, Dockerfile given inline, labels,
+// names and the settings its RUN steps see. The cache's settings, pull and
+// the secrets do not. A build with none of these keeps its context's
+// digest, and one with only arguments and a target the digest it had
+// before the others were honoured, so no image is rebuilt for nothing.
 func buildDigest(contextDigest string, b *stack.Build) string {
-	if len(b.Args) == 0 && b.Target == "" {
+	extra := buildExtras(b)
+	if len(b.Args) == 0 && b.Target == "" && extra == "" {
 		return contextDigest
 	}
 	h := sha256.New()
@@ -197,5 +312,30 @@ func buildDigest(contextDigest string, b *stack.Build) string {
 	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
 		fmt.Fprintf(h, "arg %s=%s\n", k, b.Args[k])
 	}
+	h.Write([]byte(extra))
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// buildExtras is the part of buildDigest the later build keys make ("" when
+// none is set).
+func buildExtras(b *stack.Build) string {
+	var w strings.Builder
+	field := func(name string, value any) {
+		if v := fmt.Sprint(value); v != "" && v != "0" && v != "[]" && v != "false" && v != "map[]" {
+			fmt.Fprintf(&w, "%s=%s\n", name, v)
+		}
+	}
+	field("dockerfile_inline", b.DockerfileInline)
+	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
+		field("label "+k, b.Labels[k])
+	}
+	field("tags", b.Tags)
+	field("network", b.Network)
+	field("extra_hosts", b.ExtraHosts)
+	field("shm_size", b.ShmSize)
+	field("ulimits", b.Ulimits)
+	field("platform", b.Platform)
+	field("isolation", b.Isolation)
+	field("inline_cache", b.InlineCache)
+	return w.String()
 }

@@ -27,12 +27,14 @@ type teeEngine struct {
 	output []string
 }
 
-func (e *teeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(string)) (string, error) {
-	return e.Client.ImageBuild(ctx, spec, func(line string) {
-		e.mu.Lock()
-		e.output = append(e.output, line)
-		e.mu.Unlock()
-		progress(line)
+func (e *teeEngine) ImageBuild(ctx context.Context, spec engine.BuildSpec, progress func(engine.BuildEvent)) (string, error) {
+	return e.Client.ImageBuild(ctx, spec, func(ev engine.BuildEvent) {
+		if ev.Line != "" {
+			e.mu.Lock()
+			e.output = append(e.output, ev.Line)
+			e.mu.Unlock()
+		}
+		progress(ev)
 	})
 }
 
@@ -74,6 +76,7 @@ func removeImages(t *testing.T, cli *engine.Client, refs ...string) {
 // as the next build's cache, used the cache itself, and touches no dangling
 // image that stackctl did not make.
 func TestRebuildRemovesThePreviousStageImageOnly(t *testing.T) {
+	t.Setenv("DOCKER_BUILDKIT", "0") // stage images are the classic builder's
 	cli := enginetest.Connect(t)
 	ctx := enginetest.Context(t, 10*time.Minute)
 	project := enginetest.ProjectName(t)
@@ -173,4 +176,48 @@ func usedCacheFor(output []string, step string) bool {
 		}
 	}
 	return false
+}
+
+// A build with BuildKit, which keeps no stage images, removes the ones an
+// earlier build of the same image with the classic builder kept.
+func TestBuildKitBuildRemovesTheClassicBuildsStageImages(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Dockerfile": "FROM " + stagesBase + " AS build\n" +
+			"RUN echo " + project + " > /out\n" +
+			"FROM scratch\n" +
+			"COPY --from=build /out /out\n",
+	})
+	st := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile"})
+	ref := st.Services[0].Image
+	stageRef := images.StageRef(ref, 1)
+	store := images.New(cli, nil)
+
+	t.Setenv("DOCKER_BUILDKIT", "0")
+	if err := store.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	stage, err := cli.ImageInspect(ctx, stageRef)
+	if err != nil {
+		t.Fatalf("the classic build's stage image: %v", err)
+	}
+	removeImages(t, cli, stage.ID)
+
+	t.Setenv("DOCKER_BUILDKIT", "1")
+	writeFiles(t, dir, map[string]string{"Dockerfile": "FROM " + stagesBase + " AS build\n" +
+		"RUN echo " + project + "-again > /out\n" +
+		"FROM scratch\n" +
+		"COPY --from=build /out /out\n"})
+	if err := store.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ImageInspect(ctx, stageRef); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("%s is still there after a BuildKit build (inspect: %v)", stageRef, err)
+	}
+	if _, err := cli.ImageInspect(ctx, stage.ID); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("the classic build's stage image %s is still there (inspect: %v)", stage.ID, err)
+	}
 }

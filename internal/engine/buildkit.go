@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/docker/pkg/jsonmessage"
+)
+
+// buildKitBuild builds spec with the engine's BuildKit, through the same
+// /build endpoint as the classic builder (version 2): the context goes up
+// as a tar (or is the remote URL), and a session is opened only for what
+// the build must fetch from this side (secrets, ssh). BuildKit reports its
+// steps as protobuf status messages, which become spec's step events.
+func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress func(BuildEvent)) (string, error) {
+	if err := c.buildKitTakes(spec); err != nil {
+		return "", err
+	}
+	buildContext, dockerfile, err := buildContext(spec)
+	if err != nil {
+		return "", err
+	}
+	var body io.Reader
+	if buildContext != nil {
+		defer buildContext.Close()
+		body = buildContext
+	}
+	opts := buildOptions(spec, dockerfile)
+	opts.Version = build.BuilderBuildKit
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sess, err := c.openBuildSession(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	if sess != nil {
+		defer sess.Close()
+		opts.SessionID = sess.ID()
+	}
+
+	resp, err := c.api.ImageBuild(ctx, body, opts)
+	if err != nil {
+		if saysNoSpace(err.Error()) {
+			err = noSpace(c.Host(), err)
+		}
+		return "", classify(err, "build image %s", spec.Tag)
+	}
+	defer resp.Body.Close()
+
+	var (
+		imageID  string
+		trace    = newBuildTrace()
+		traceErr error
+	)
+	report := func(s BuildStep) { progress(BuildEvent{Step: &s}) }
+	err = DecodeMessages(resp.Body, func(m jsonmessage.JSONMessage) {
+		if m.Aux == nil {
+			return
+		}
+		switch m.ID {
+		case buildTraceID:
+			status, err := decodeTrace(*m.Aux)
+			if err != nil {
+				traceErr = err
+				return
+			}
+			trace.apply(status, report)
+		case buildImageID:
+			var result build.Result
+			if json.Unmarshal(*m.Aux, &result) == nil && result.ID != "" {
+				imageID = result.ID
+			}
+		}
+	})
+	if err != nil {
+		step, output := trace.failure()
+		if saysNoSpace(err.Error()) || slices.ContainsFunc(output, saysNoSpace) {
+			err = noSpace(c.Host(), err)
+		}
+		return "", &BuildError{Tag: spec.Tag, Step: step, Output: output, Err: err}
+	}
+	if traceErr != nil {
+		// The image is built; only its progress could not be read.
+		progress(BuildEvent{Notice: traceErr.Error()})
+	}
+	return c.builtImage(ctx, spec.Tag, imageID)
+}
+
+// minRunSettingsAPI is the first API version whose engine hands shm_size and
+// ulimits to BuildKit's RUN steps (Docker 23); older ones drop them.
+const minRunSettingsAPI = "1.42"
+
+// buildKitTakes refuses what the engine's BuildKit would silently drop.
+func (c *Client) buildKitTakes(spec BuildSpec) error {
+	v := c.api.ClientVersion()
+	if !versions.LessThan(v, minRunSettingsAPI) {
+		return nil
+	}
+	var dropped []string
+	if spec.ShmSize > 0 {
+		dropped = append(dropped, "shm_size")
+	}
+	if len(spec.Ulimits) > 0 {
+		dropped = append(dropped, "ulimits")
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	return fmt.Errorf("build image %s: %s: the engine at %s (API %s) does not hand them to BuildKit's RUN steps "+
+		"(API %s, Docker 23, is the first that does): remove them, or build with the classic builder (DOCKER_BUILDKIT=0)",
+		spec.Tag, strings.Join(dropped, " and "), c.Host(), v, minRunSettingsAPI)
+}
