@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 )
 
@@ -66,9 +65,3 @@ func (c *Client) IsLocal() bool { return strings.HasPrefix(c.api.DaemonHost(), "
 
 // APIVersion is the negotiated API version.
 func (c *Client) APIVersion() string { return c.api.ClientVersion() }
-
-// supportsStartInterval reports whether healthchecks may set StartInterval
-// (API 1.44 and later).
-func (c *Client) supportsStartInterval() bool {
-	return versions.GreaterThanOrEqualTo(c.api.ClientVersion(), "1.44")
-}

@@ -22,9 +22,7 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 	st := &Stack{Project: p.Name, Source: p, Files: files}
 	for _, key := range sortedKeys(p.Networks) {
 		n := p.Networks[key]
-		st.Networks = append(st.Networks, Network{
-			Key: key, Name: cmp.Or(n.Name, p.Name+"_"+key), Driver: n.Driver, External: bool(n.External),
-		})
+		st.Networks = append(st.Networks, fromNetwork(p.Name, key, n))
 	}
 	for _, key := range sortedKeys(p.Volumes) {
 		v := p.Volumes[key]
@@ -32,12 +30,9 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 		if err != nil {
 			return nil, fmt.Errorf("volumes.%s.%w", key, err)
 		}
-		// The backends make volumes with the engine's default driver.
-		if v.Driver != "" && v.Driver != "local" {
-			return nil, fmt.Errorf("volumes.%s.driver: %q is not supported: stackctl makes volumes with the engine's local driver", key, v.Driver)
-		}
 		st.Volumes = append(st.Volumes, Volume{
 			Key: key, Name: cmp.Or(v.Name, p.Name+"_"+key), External: bool(v.External), SingleWriter: x.SingleWriter,
+			Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: map[string]string(v.Labels),
 		})
 	}
 	for _, name := range sortedKeys(p.Services) {
@@ -148,6 +143,10 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		n := ServiceNetwork{Name: name}
 		if cfg := sc.Networks[name]; cfg != nil {
 			n.Aliases = cfg.Aliases
+			n.Address = EndpointAddress{
+				IPv4Address: cfg.Ipv4Address, IPv6Address: cfg.Ipv6Address, MacAddress: cfg.MacAddress,
+				LinkLocalIPs: cfg.LinkLocalIPs, GwPriority: cfg.GatewayPriority, DriverOpts: cfg.DriverOpts,
+			}
 		}
 		svc.Networks = append(svc.Networks, n)
 	}
@@ -164,6 +163,9 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 			return Service{}, fmt.Errorf("configs[%d]: %w", i, err)
 		}
 		svc.Files = append(svc.Files, f)
+	}
+	if err := fromRuntime(p, sc, &svc); err != nil {
+		return Service{}, err
 	}
 	if d := sc.Deploy; d != nil && d.UpdateConfig != nil {
 		u := d.UpdateConfig
@@ -293,11 +295,27 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	switch v.Type {
 	case types.VolumeTypeVolume:
 		m.Type = MountVolume
+		if o := v.Volume; o != nil {
+			m.NoCopy, m.Subpath = o.NoCopy, o.Subpath
+		}
 	case types.VolumeTypeBind:
 		m.Type = MountBind
+		if o := v.Bind; o != nil {
+			m.Propagation, m.SELinux = o.Propagation, o.SELinux
+		}
 	case types.VolumeTypeTmpfs:
 		m.Type = MountTmpfs
 		m.Source = ""
+		if o := v.Tmpfs; o != nil {
+			var opts []string
+			if o.Size != 0 {
+				opts = append(opts, fmt.Sprintf("size=%d", o.Size))
+			}
+			if o.Mode != 0 {
+				opts = append(opts, fmt.Sprintf("mode=%o", o.Mode))
+			}
+			m.Options = strings.Join(opts, ",")
+		}
 	default:
 		return Mount{}, fmt.Errorf("type: %s mounts are not supported (want volume, bind or tmpfs)", v.Type)
 	}
@@ -352,4 +370,23 @@ func secretName(name string) bool {
 		}
 	}
 	return false
+}
+
+// fromNetwork is network key of the file, named in project as Compose
+// names it.
+func fromNetwork(project, key string, n types.NetworkConfig) Network {
+	out := Network{
+		Key: key, Name: cmp.Or(n.Name, project+"_"+key), Driver: n.Driver, External: bool(n.External),
+		Internal: n.Internal, Attachable: n.Attachable, EnableIPv6: n.EnableIPv6,
+		Labels: map[string]string(n.Labels), DriverOpts: n.DriverOpts,
+	}
+	if n.Ipam.Driver != "" || len(n.Ipam.Config) > 0 || len(n.Ipam.Options) > 0 {
+		out.IPAM = &IPAM{Driver: n.Ipam.Driver, Options: n.Ipam.Options}
+		for _, c := range n.Ipam.Config {
+			if c != nil {
+				out.IPAM.Pools = append(out.IPAM.Pools, IPAMPool{Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.Gateway, AuxAddresses: c.AuxiliaryAddresses})
+			}
+		}
+	}
+	return out
 }

@@ -31,15 +31,24 @@ func (b *Backend) networks(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Networks))
 	for _, n := range st.Networks {
 		name := n.Name
-		labels := st.ProjectLabels()
+		labels := maps.Clone(n.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, st.ProjectLabels())
 		labels[stack.LabelNetwork] = n.Key
 		maps.Copy(labels, st.ComposeProjectLabels())
 		labels[stack.LabelComposeNetwork] = n.Key
 		out = append(out, resource{
 			kind: "network", name: name, external: n.External,
 			inspect: func() (map[string]string, error) { return b.oneNetwork(ctx, st, name) },
-			create:  func() error { return b.engine.NetworkCreate(ctx, name, n.Driver, labels) },
-			remove:  func() error { return b.engine.NetworkRemove(ctx, name) },
+			create: func() error {
+				return b.engine.NetworkCreateWith(ctx, name, engine.NetworkOptions{
+					Driver: n.Driver, Attachable: n.Attachable, Labels: labels, Internal: n.Internal,
+					EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
+				})
+			},
+			remove: func() error { return b.engine.NetworkRemove(ctx, name) },
 		})
 	}
 	return out
@@ -50,7 +59,11 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
 		name := v.Name
-		labels := volumeLabels(st, v.Key)
+		labels := maps.Clone(v.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, volumeLabels(st, v.Key))
 		labels[stack.LabelVolume] = v.Key
 		out = append(out, resource{
 			kind: "volume", name: name, external: v.External,
@@ -66,7 +79,7 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 					return err
 				}
 				labels[labelVolumeIncarnation] = id
-				return b.engine.VolumeCreate(ctx, name, labels)
+				return b.engine.VolumeCreateWith(ctx, name, engine.VolumeOptions{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels})
 			},
 			remove: func() error { return b.engine.VolumeRemove(ctx, name) },
 		})
