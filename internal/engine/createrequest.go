@@ -299,7 +299,7 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 
 // exposedPorts reads one of expose: port or first-last, with /protocol.
 func exposedPorts(e string) ([]nat.Port, error) {
-	ports, proto := nat.SplitProtoPort(e)
+	proto, ports := nat.SplitProtoPort(e)
 	if proto == "" {
 		proto = "tcp"
 	}

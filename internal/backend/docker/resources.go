@@ -31,24 +31,12 @@ func (b *Backend) networks(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Networks))
 	for _, n := range st.Networks {
 		name := n.Name
-		labels := maps.Clone(n.Labels)
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		maps.Copy(labels, st.ProjectLabels())
-		labels[stack.LabelNetwork] = n.Key
-		maps.Copy(labels, st.ComposeProjectLabels())
-		labels[stack.LabelComposeNetwork] = n.Key
+		opts := networkOptions(st, n)
 		out = append(out, resource{
 			kind: "network", name: name, external: n.External,
 			inspect: func() (map[string]string, error) { return b.oneNetwork(ctx, st, name) },
-			create: func() error {
-				return b.engine.NetworkCreateWith(ctx, name, engine.NetworkOptions{
-					Driver: n.Driver, Attachable: n.Attachable, Labels: labels, Internal: n.Internal,
-					EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
-				})
-			},
-			remove: func() error { return b.engine.NetworkRemove(ctx, name) },
+			create:  func() error { return b.engine.NetworkCreateWith(ctx, name, opts) },
+			remove:  func() error { return b.engine.NetworkRemove(ctx, name) },
 		})
 	}
 	return out
@@ -59,12 +47,7 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
 		name := v.Name
-		labels := maps.Clone(v.Labels)
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		maps.Copy(labels, volumeLabels(st, v.Key))
-		labels[stack.LabelVolume] = v.Key
+		opts := volumeOptions(st, v)
 		out = append(out, resource{
 			kind: "volume", name: name, external: v.External,
 			inspect: func() (map[string]string, error) {
@@ -78,13 +61,42 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 				if err != nil {
 					return err
 				}
-				labels[labelVolumeIncarnation] = id
-				return b.engine.VolumeCreateWith(ctx, name, engine.VolumeOptions{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels})
+				opts.Labels[labelVolumeIncarnation] = id
+				return b.engine.VolumeCreateWith(ctx, name, opts)
 			},
 			remove: func() error { return b.engine.VolumeRemove(ctx, name) },
 		})
 	}
 	return out
+}
+
+// networkOptions are the network n of the stack as the engine makes it:
+// the file's settings, with its labels and the project's.
+func networkOptions(st *stack.Stack, n stack.Network) engine.NetworkOptions {
+	labels := maps.Clone(n.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, st.ProjectLabels())
+	labels[stack.LabelNetwork] = n.Key
+	maps.Copy(labels, st.ComposeProjectLabels())
+	labels[stack.LabelComposeNetwork] = n.Key
+	return engine.NetworkOptions{
+		Driver: n.Driver, Attachable: n.Attachable, Labels: labels, Internal: n.Internal,
+		EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
+	}
+}
+
+// volumeOptions are the named volume v of the stack as the engine makes
+// it: its driver and options, with its labels and the project's.
+func volumeOptions(st *stack.Stack, v stack.Volume) engine.VolumeOptions {
+	labels := maps.Clone(v.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, volumeLabels(st, v.Key))
+	labels[stack.LabelVolume] = v.Key
+	return engine.VolumeOptions{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}
 }
 
 // volumeLabels are the labels of a volume of the project: ours, and
