@@ -83,29 +83,11 @@ func fromRuntime(p *types.Project, sc types.ServiceConfig, svc *Service) error {
 	return nil
 }
 
-// addImplicitDependencies makes the services whose namespace, volumes or
-// name a service takes its dependencies, started first, as Compose orders
-// them (types.ServiceConfig.GetDependencies).
+// addImplicitDependencies makes the services whose containers a service
+// references its dependencies, started first, as Compose orders them
+// (types.ServiceConfig.GetDependencies).
 func addImplicitDependencies(svc *Service) {
-	var names []string
-	if name, ok := strings.CutPrefix(svc.Isolation.NetworkMode, ServicePrefix); ok {
-		names = append(names, name)
-	}
-	for _, mode := range []string{svc.Isolation.Pid, svc.Isolation.Ipc} {
-		if name, ok := strings.CutPrefix(mode, ServicePrefix); ok {
-			names = append(names, name)
-		}
-	}
-	for _, v := range svc.VolumesFrom {
-		if name, ok := strings.CutPrefix(v, ServicePrefix); ok {
-			name, _, _ = strings.Cut(name, ":")
-			names = append(names, name)
-		}
-	}
-	for _, l := range svc.Links {
-		names = append(names, l.Service)
-	}
-	for _, name := range names {
+	for _, name := range svc.CreatedAfter() {
 		if name == svc.Name || slices.ContainsFunc(svc.DependsOn, func(d Dependency) bool { return d.Service == name }) {
 			continue
 		}
