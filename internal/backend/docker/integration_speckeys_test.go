@@ -216,3 +216,32 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	}
 	check("pre_stop ran at down", ran, "no pre_stop event")
 }
+
+// pull_policy always pulls even an image the engine has; with no
+// registry to pull from, up fails and says why.
+func TestPullPolicyAlwaysFailsWithoutARegistry(t *testing.T) {
+	e := newItgEnv(t)
+	e.project = "spec-pull-" + e.project[len(e.project)-6:]
+	ctx := enginetest.Context(t, 2*time.Minute)
+	st, _ := e.composeStack(ctx, "services:\n  kv:\n    image: redis:7\n    pull_policy: always\n")
+	_, err := e.orch.Up(ctx, st, backend.UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "pull_policy always") || !strings.Contains(err.Error(), "redis:7") {
+		t.Fatalf("up = %v, want the failed pull of redis:7 under pull_policy always", err)
+	}
+	if left := e.leftovers(ctx, e.project); len(left) > 0 {
+		t.Errorf("a failed pull left %v", left)
+	}
+}
+
+// A post_start hook that fails fails the up, naming the hook.
+func TestFailingPostStartFailsUp(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	e.project = "spec-hook-" + e.project[len(e.project)-6:]
+	ctx := enginetest.Context(t, 2*time.Minute)
+	st, _ := e.composeStack(ctx, "services:\n  a:\n    image: python:3.11-slim\n    command: [sleep, infinity]\n    post_start:\n      - command: [sh, -c, 'echo broken >&2; exit 3']\n")
+	_, err := e.orch.Up(ctx, st, backend.UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "services.a.post_start[0]") || !strings.Contains(err.Error(), "exited 3") || !strings.Contains(err.Error(), "broken") {
+		t.Fatalf("up = %v, want post_start[0]'s exit 3 and its output", err)
+	}
+}
