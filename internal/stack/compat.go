@@ -50,6 +50,9 @@ var engineNotes = map[string]string{
 	"services.*.volumes.bind.create_host_path":       "accepted; the engine's mount API creates no missing path, so the host path must exist",
 	"services.*.secrets.target":                      "a file name in `" + SecretsDir + "`",
 	"services.*.configs":                             "yes: bind-mounted read-only from its file, which the engine reads on its own host",
+	"secrets.*.environment":                          "yes: the variable's value in stackctl's environment (or .env), written as a file secret is",
+	"configs.*.environment":                          "yes: the variable's value, copied into each container before it starts",
+	"configs.*.content":                              "yes: copied into each container before it starts (a changed content recreates them)",
 	"secrets.*.name":                                 "accepted, unused: a secret from a file is named after its key",
 	"configs.*.name":                                 "accepted, unused: a config from a file is named after its key",
 }

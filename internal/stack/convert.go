@@ -2,6 +2,8 @@ package stack
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path"
 	"slices"
@@ -151,14 +153,14 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		svc.Networks = append(svc.Networks, n)
 	}
 	for i, s := range sc.Secrets {
-		secret, err := fromSecret(types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
+		secret, err := fromSecret(p, types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
 		if err != nil {
 			return Service{}, fmt.Errorf("secrets[%d]: %w", i, err)
 		}
 		svc.Secrets = append(svc.Secrets, secret)
 	}
 	for i, c := range sc.Configs {
-		f, err := fileMount("config", "/", types.FileObjectConfig(p.Configs[c.Source]), types.FileReferenceConfig(c))
+		f, err := fileMount(p, "config", "/", types.FileObjectConfig(p.Configs[c.Source]), types.FileReferenceConfig(c))
 		if err != nil {
 			return Service{}, fmt.Errorf("configs[%d]: %w", i, err)
 		}
@@ -322,11 +324,32 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	return m, nil
 }
 
-// fromSecret is a secret from a file, written to SecretsDir/<target>
-// (its uid, gid and mode are refused before: see secretOwner).
-func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
-	if obj.File == "" {
-		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:)", ref.Source)
+// objectValue is the content of a secret or config of kind from
+// content: or environment: (nil for one from a file), as Compose reads
+// it: an environment variable of the project's.
+func objectValue(p *types.Project, kind string, obj types.FileObjectConfig, ref types.FileReferenceConfig) ([]byte, error) {
+	switch {
+	case obj.File != "":
+		return nil, nil
+	case obj.Content != "":
+		return []byte(obj.Content), nil
+	case obj.Environment != "":
+		v, ok := p.Environment[obj.Environment]
+		if !ok {
+			return nil, fmt.Errorf("source: %s %q: environment variable %s is not set", kind, ref.Source, obj.Environment)
+		}
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("source: %s %q: give it a file:, content: or environment:", kind, ref.Source)
+}
+
+// fromSecret is a secret from a file, content or the environment, written
+// to SecretsDir/<target> (its uid, gid and mode are refused before: see
+// secretOwner).
+func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
+	value, err := objectValue(p, "secret", obj, ref)
+	if err != nil {
+		return Secret{}, err
 	}
 	target := cmp.Or(ref.Target, ref.Source)
 	if path.IsAbs(target) {
@@ -338,14 +361,15 @@ func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secr
 	if target != path.Base(target) || target == "." || target == ".." {
 		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
 	}
-	return Secret{Name: ref.Source, Target: target, Source: obj.File}, nil
+	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value}, nil
 }
 
-// fileMount is a config from a file, mounted read-only where
-// Compose mounts it.
-func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
-	if obj.File == "" {
-		return FileMount{}, fmt.Errorf("source: %s %q: only %ss from a file are supported (file:)", kind, ref.Source, kind)
+// fileMount is a config from a file, mounted read-only where Compose
+// mounts it, or from content or the environment, copied there.
+func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
+	value, err := objectValue(p, kind, obj, ref)
+	if err != nil {
+		return FileMount{}, err
 	}
 	target := ref.Target
 	switch {
@@ -354,7 +378,12 @@ func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileRefer
 	case !path.IsAbs(target):
 		target = path.Join(dir, target)
 	}
-	return FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target}, nil
+	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value}
+	if value != nil {
+		sum := sha256.Sum256(value)
+		f.Digest = hex.EncodeToString(sum[:])
+	}
+	return f, nil
 }
 
 // secretName says whether an environment variable's name marks its value

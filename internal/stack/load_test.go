@@ -189,7 +189,7 @@ func TestLoadErrors(t *testing.T) {
 		{"yaml syntax", "services:\n  a:\n    image: [busybox\n", []string{"yaml"}},
 		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
 		{"bad edge mode", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      edge: sometimes\n", []string{"services.a.x-stackctl.edge"}},
-		{"environment secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: TOKEN\n", []string{"secrets.s.environment: not supported"}},
+		{"environment secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    environment: TOKEN\n", []string{"services.a.secrets[0]: source: secret \"s\": environment variable TOKEN is not set"}},
 		{"secret owner", "services:\n  a:\n    image: busybox\n    secrets: [{source: s, uid: \"1000\"}]\nsecrets:\n  s:\n    file: ./s\n", []string{"services.a.secrets[0].uid: not supported: secrets are written readable by all, owned by root"}},
 		{"config mode, not deploy's", "services:\n  a:\n    image: busybox\n    configs: [{source: c, mode: 0440}]\nconfigs:\n  c:\n    file: ./c\n", []string{"services.a.configs[0].mode: not supported: stackctl does not support it yet"}},
 		{"network_mode of another project's service", "services:\n  a:\n    image: busybox\n    network_mode: service:nope\n", []string{"nope"}},

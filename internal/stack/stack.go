@@ -221,6 +221,11 @@ type FileMount struct {
 	Name   string
 	Source string
 	Target string
+	// Value is the content of a config from content: or environment:
+	// (Source ""), copied into each container before it starts; Digest
+	// fingerprints it, so a changed content recreates the containers.
+	Value  []byte `json:"-"`
+	Digest string `json:",omitempty"`
 }
 
 // SecretsDir is where a service finds its secrets, as in Compose.
@@ -234,8 +239,11 @@ type Secret struct {
 	Name string
 	// Target is the file's name in SecretsDir.
 	Target string
-	// Source is the file on this machine it is read from.
+	// Source is the file on this machine it is read from; "" for a
+	// secret from content: or environment:, whose Value it is then. The
+	// value is never marshalled.
 	Source string
+	Value  []byte `json:"-"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.

@@ -91,7 +91,14 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 	if errors.Is(err, engine.ErrConflict) {
 		return "", &backend.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
 	}
-	return id, err
+	if err != nil {
+		return "", err
+	}
+	if err := r.b.copyConfigs(ctx, plan.Service, id); err != nil {
+		_ = r.b.engine.ContainerRemove(context.WithoutCancel(ctx), id)
+		return "", err
+	}
+	return id, nil
 }
 
 // replace recreates an out-of-date container with the least downtime a

@@ -245,3 +245,47 @@ func TestFailingPostStartFailsUp(t *testing.T) {
 		t.Fatalf("up = %v, want post_start[0]'s exit 3 and its output", err)
 	}
 }
+
+// A secret from the environment and a config from content reach the
+// container as a secret and a config from a file do; a changed content
+// recreates the container with it.
+func TestSecretsAndConfigsFromEnvironmentAndContent(t *testing.T) {
+	e := newItgEnv(t)
+	e.project = "spec-objects-" + e.project[len(e.project)-6:]
+	t.Setenv("SPEC_TOKEN", "from-the-environment")
+	ctx := enginetest.Context(t, 3*time.Minute)
+	file := func(content string) string {
+		return `
+services:
+  a:
+    image: python:3.11-slim
+    command: [sleep, infinity]
+    secrets: [token]
+    configs:
+      - {source: app, target: /etc/app/app.conf}
+      - {source: env, target: /etc/app/env.conf}
+secrets:
+  token: {environment: SPEC_TOKEN}
+configs:
+  app: {content: "` + content + `"}
+  env: {environment: SPEC_TOKEN}
+`
+	}
+	st, _ := e.composeStack(ctx, file("first"))
+	e.up(ctx, st, backend.UpOptions{})
+	c := e.inspect(ctx, e.project+"-a-1")
+	for path, want := range map[string]string{"/run/secrets/token": "from-the-environment", "/etc/app/app.conf": "first", "/etc/app/env.conf": "from-the-environment"} {
+		if got := e.exec(ctx, c.ID, "cat", path); got != want {
+			t.Errorf("%s holds %q, want %q", path, got, want)
+		}
+	}
+	st, _ = e.writeAndLoad(ctx, file("second"))
+	e.up(ctx, st, backend.UpOptions{})
+	c2 := e.inspect(ctx, e.project+"-a-1")
+	if c2.ID == c.ID {
+		t.Error("a changed config content did not recreate the container")
+	}
+	if got := e.exec(ctx, c2.ID, "cat", "/etc/app/app.conf"); got != "second" {
+		t.Errorf("after the change app.conf holds %q, want second", got)
+	}
+}

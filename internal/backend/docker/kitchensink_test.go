@@ -25,6 +25,7 @@ const kitchenSinkAPI = "1.51"
 // them (pull policy, hooks, the dependencies its keys add). Every key the
 // table honours on one engine shows in testdata/kitchensink.golden.
 func TestKitchenSinkRequests(t *testing.T) {
+	t.Setenv("KITCHEN_TOKEN", "kitchen-token")
 	dir, err := filepath.Abs(filepath.Join("testdata", "kitchensink"))
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +40,10 @@ func TestKitchenSinkRequests(t *testing.T) {
 		PostStart  []stack.Hook       `json:",omitempty"`
 		PreStop    []stack.Hook       `json:",omitempty"`
 		DependsOn  []stack.Dependency `json:",omitempty"`
+		// CopiedConfigs are the configs copied in after creation, by
+		// target; Secrets the files written into its secrets volume.
+		CopiedConfigs map[string]string `json:",omitempty"`
+		Secrets       map[string]string `json:",omitempty"`
 	}
 	out := struct {
 		Networks map[string]network.CreateOptions
@@ -62,7 +67,26 @@ func TestKitchenSinkRequests(t *testing.T) {
 		if svc.PullRefresh > 0 {
 			pull += " every " + svc.PullRefresh.String()
 		}
-		out.Services[svc.Name] = serviceRequests{Create: req, PullPolicy: pull, PostStart: svc.PostStart, PreStop: svc.PreStop, DependsOn: svc.DependsOn}
+		sr := serviceRequests{Create: req, PullPolicy: pull, PostStart: svc.PostStart, PreStop: svc.PreStop, DependsOn: svc.DependsOn}
+		for _, f := range svc.Files {
+			if f.Source == "" {
+				if sr.CopiedConfigs == nil {
+					sr.CopiedConfigs = map[string]string{}
+				}
+				sr.CopiedConfigs[f.Target] = string(f.Value)
+			}
+		}
+		if len(svc.Secrets) > 0 {
+			files, err := secretFiles(svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sr.Secrets = map[string]string{}
+			for target, v := range files {
+				sr.Secrets[target] = string(v)
+			}
+		}
+		out.Services[svc.Name] = sr
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {

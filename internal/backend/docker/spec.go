@@ -43,6 +43,9 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 		mounts = append(mounts, m)
 	}
 	for _, f := range svc.Files {
+		if f.Source == "" {
+			continue // copied in after creation (copyConfigs)
+		}
 		mounts = append(mounts, stack.Mount{Type: stack.MountBind, Source: f.Source, Target: f.Target, ReadOnly: true})
 	}
 	iso := svc.Isolation

@@ -182,3 +182,28 @@ networks:
 		t.Errorf("network options %+v", o)
 	}
 }
+
+// A secret from the environment and a config from content become swarm
+// objects holding their values.
+func TestObjectsFromEnvironmentAndContent(t *testing.T) {
+	t.Setenv("SPEC_SWARM_TOKEN", "tok")
+	st := load(t, `
+services:
+  a: {image: busybox, secrets: [s], configs: [c]}
+secrets:
+  s: {environment: SPEC_SWARM_TOKEN}
+configs:
+  c: {content: "hello"}
+`)
+	objects, err := swarm.Objects(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range objects {
+		got[o.Kind+" "+o.Key] = string(o.Data)
+	}
+	if got["secret s"] != "tok" || got["config c"] != "hello" {
+		t.Errorf("objects' data %v, want the secret's and the config's values", got)
+	}
+}

@@ -717,12 +717,12 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	}
 	for _, svc := range st.Services {
 		for _, s := range svc.Secrets {
-			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source})
+			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value})
 		}
 	}
 	for _, svc := range st.Services {
 		for _, f := range svc.Files {
-			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source})
+			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value})
 		}
 	}
 	for i := range st.Services {
