@@ -203,6 +203,28 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	check("volume driver_opts", vol.Options["type"] == "tmpfs" && vol.Options["o"] == "size=8m", vol.Options)
 	check("volume labels", vol.Labels["com.example.kind"] == "scratch", vol.Labels)
 
+	// A replaced base takes the containers made with it along: they are
+	// recreated with the new one's namespace.
+	b, _ := st.Service("base")
+	b.Command = []string{"redis-server", "--save", ""}
+	e.up(ctx, st, backend.UpOptions{})
+	newBase, err := e.api.ContainerInspect(ctx, name("base"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newBase.ID == base.ID {
+		t.Fatal("base was not replaced")
+	}
+	sidecar, err = e.api.ContainerInspect(ctx, name("sidecar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = newBase
+	check("sidecar made with the new base", sidecar.State.Running && isBase(string(sidecar.HostConfig.NetworkMode)), sidecar.HostConfig.NetworkMode)
+	if got := e.exec(ctx, sidecar.ID, "cat", "/etc/hostname"); got != "base-host" {
+		t.Errorf("after base's replacement the sidecar's hostname is %q", got)
+	}
+
 	// down runs base's pre_stop hook before it stops base.
 	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
 		t.Fatalf("down: %v", err)
