@@ -57,7 +57,7 @@ func NewCreateRequest(spec ContainerSpec, apiVersion string) (CreateRequest, err
 		ExposedPorts: nat.PortSet{},
 		Tty:          spec.Tty,
 		OpenStdin:    spec.OpenStdin,
-		StdinOnce:    spec.OpenStdin,
+		StdinOnce:    spec.OpenStdin && spec.StdinOnce,
 	}
 	if spec.StopTimeout > 0 {
 		secs := int(spec.StopTimeout.Round(time.Second) / time.Second)

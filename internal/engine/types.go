@@ -36,9 +36,11 @@ type ContainerSpec struct {
 	// PidMode "host" shares the host's PID namespace.
 	PidMode string
 	// Tty gives the container a terminal; OpenStdin keeps its standard
-	// input open for one attach (closed when that client closes it).
+	// input open, and StdinOnce closes it when the first client that
+	// attached detaches (a one-off run's).
 	Tty       bool
 	OpenStdin bool
+	StdinOnce bool
 	// Domainname, MacAddress and DNS are the service's Naming (Hostname
 	// is above).
 	Domainname string

@@ -105,6 +105,7 @@ func oneOffSpec(st *stack.Stack, svc *stack.Service, name, imageID string, opts 
 	}
 	spec.Tty = opts.Stdio.TTY
 	spec.OpenStdin = opts.Stdio.In != nil
+	spec.StdinOnce = spec.OpenStdin
 	return spec
 }
 

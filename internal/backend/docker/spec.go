@@ -53,7 +53,7 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 	iso.Pid = resolveServiceRef(st, iso.Pid)
 	iso.Ipc = resolveServiceRef(st, iso.Ipc)
 	hostname := svc.Naming.Hostname
-	if hostname == "" && ownsUTS(iso.NetworkMode) {
+	if hostname == "" && ownsUTS(iso.NetworkMode, iso.Uts) {
 		hostname = name
 	}
 	spec := engine.ContainerSpec{
@@ -125,11 +125,12 @@ func resolveServiceRef(st *stack.Stack, ref string) string {
 	return out
 }
 
-// ownsUTS says whether a container in network mode mode has a hostname of
-// its own to set: one that joins another's namespace, or the host's,
-// takes theirs.
-func ownsUTS(mode string) bool {
-	return mode != "host" && !strings.HasPrefix(mode, stack.ContainerPrefix)
+// ownsUTS says whether a container in network mode mode and UTS mode uts
+// has a hostname of its own to set: one that joins another's namespace,
+// or the host's, takes theirs (the engine refuses a hostname beside
+// them).
+func ownsUTS(mode, uts string) bool {
+	return mode != "host" && uts != "host" && !strings.HasPrefix(mode, stack.ContainerPrefix)
 }
 
 // links are the service's links as Compose's getLinks makes them: each
