@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -216,11 +217,26 @@ func endpointSettings(ep Endpoint, links []string, older func(string) bool, need
 		}
 		s.GwPriority = a.GwPriority
 	}
+	if a.InterfaceName != "" {
+		if older("1.49") {
+			return nil, needs(fmt.Sprintf("interface_name on network %s", ep.Network), "1.49", "28.1")
+		}
+		// As Compose's endpointDriverOpts: the name is a driver option,
+		// over one the file gives.
+		s.DriverOpts = maps.Clone(a.DriverOpts)
+		if s.DriverOpts == nil {
+			s.DriverOpts = map[string]string{}
+		}
+		s.DriverOpts[ifnameOption] = a.InterfaceName
+	}
 	if a.IPv4Address != "" || a.IPv6Address != "" || len(a.LinkLocalIPs) > 0 {
 		s.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a.IPv4Address, IPv6Address: a.IPv6Address, LinkLocalIPs: a.LinkLocalIPs}
 	}
 	return s, nil
 }
+
+// ifnameOption is the endpoint driver option that names the interface.
+const ifnameOption = "com.docker.network.endpoint.ifname"
 
 // resources are Compose's getDeployResources in the engine's terms.
 func resources(cgroupParent string, r stack.Resources) container.Resources {

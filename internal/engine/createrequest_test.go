@@ -18,6 +18,7 @@ func TestCreateRequestRefusesWhatTheAPIVersionCannotCarry(t *testing.T) {
 		{"annotations", ContainerSpec{Name: "c", Annotations: map[string]string{"a": "b"}}, "annotations needs API 1.43 (Docker Engine 24.0); the engine speaks API 1.41"},
 		{"gw_priority", ContainerSpec{Name: "c", Networks: []Endpoint{{Network: "n", Address: stack.EndpointAddress{GwPriority: 3}}}}, "gw_priority on network n needs API 1.48 (Docker Engine 28.0); the engine speaks API 1.41"},
 		{"second network's MAC", ContainerSpec{Name: "c", Networks: []Endpoint{{Network: "n"}, {Network: "m", Address: stack.EndpointAddress{MacAddress: "02:42:ac:11:00:0b"}}}}, "a MAC address on network m, not the first needs API 1.44"},
+		{"interface_name", ContainerSpec{Name: "c", Networks: []Endpoint{{Network: "n", Address: stack.EndpointAddress{InterfaceName: "eth9"}}}}, "interface_name on network n needs API 1.49 (Docker Engine 28.1); the engine speaks API 1.41"},
 		{"subpath", ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountVolume, Source: "v", Target: "/v", Subpath: "x"}}}, "subpath needs API 1.45"},
 	}
 	for _, tt := range tests {

@@ -32,6 +32,7 @@ var engineNotes = map[string]string{
 	"services.*.mac_address":                         "yes: the first network's MAC address",
 	"services.*.networks.*.mac_address":              "yes; before API 1.44 (Docker Engine 25.0) on the first network only (the container's MAC address), refused on others",
 	"services.*.networks.*.gw_priority":              "yes on engines of API 1.48 (Docker Engine 28.0) and later; refused before, naming the engine's API version",
+	"services.*.networks.*.interface_name":           "yes on engines of API 1.49 (Docker Engine 28.1) and later, as the endpoint's driver option; refused before, naming the engine's API version",
 	"services.*.networks.*.priority":                 "yes: the network of highest priority is the container's first",
 	"services.*.volumes.volume.subpath":              "yes on engines of API 1.45 (Docker Engine 26.0) and later; refused before, naming the engine's API version",
 	"services.*.volumes.bind.selinux":                "yes, as a bind string (`src:dst:rw,z`): the mount API does not relabel",

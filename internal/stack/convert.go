@@ -148,6 +148,7 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 			n.Address = EndpointAddress{
 				IPv4Address: cfg.Ipv4Address, IPv6Address: cfg.Ipv6Address, MacAddress: cfg.MacAddress,
 				LinkLocalIPs: cfg.LinkLocalIPs, GwPriority: cfg.GatewayPriority, DriverOpts: cfg.DriverOpts,
+				InterfaceName: cfg.InterfaceName,
 			}
 		}
 		svc.Networks = append(svc.Networks, n)

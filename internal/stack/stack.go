@@ -263,6 +263,8 @@ type EndpointAddress struct {
 	LinkLocalIPs []string          `json:",omitempty"`
 	GwPriority   int               `json:",omitempty"`
 	DriverOpts   map[string]string `json:",omitempty"`
+	// InterfaceName names the container's interface on the network.
+	InterfaceName string `json:",omitempty"`
 }
 
 // UpdateConfig is deploy.update_config: how a changed service's replicas

@@ -36,7 +36,7 @@ var (
 		"develop":             anyValue,
 		"ports":               {"mode": anyValue, "host_ip": anyValue, "target": anyValue, "published": anyValue, "protocol": anyValue, "name": anyValue, "app_protocol": anyValue},
 		"expose":              anyValue,
-		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue}},
+		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue}},
 		"network_mode":        anyValue,
 		"extra_hosts":         anyValue,
 		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}},
@@ -131,7 +131,6 @@ func (allowed keys) lookup(k string) (sub keys, known string, ok bool) {
 var reasons = map[string]string{
 	"services.*.deploy.placement":                                "placement is for a swarm",
 	"services.*.deploy.resources.reservations.generic_resources": "generic resources are advertised by a swarm's nodes; stackctl does not schedule on them",
-	"services.*.networks.*.interface_name":                       "the engine names interfaces itself before API 1.49 (Docker Engine 28.1)",
 	"services.*.build.privileged":                                "builds run unprivileged",
 	"services.*.secrets.uid":                                     secretOwner,
 	"services.*.secrets.gid":                                     secretOwner,

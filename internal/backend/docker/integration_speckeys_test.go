@@ -59,6 +59,15 @@ services:
     command: ["sleep", "infinity"]
     volumes_from: ["base:ro"]
     links: ["base:db"]
+    mac_address: "02:42:ac:1c:e7:14"
+    domainname: spec.test
+    group_add: [audio]
+    cpu_shares: 512
+    oom_score_adj: 100
+    mem_reservation: 64m
+    stop_signal: SIGINT
+    volumes:
+      - {type: tmpfs, target: /scratch, tmpfs: {size: 1048576, mode: 01777}}
     networks: [inner]
 networks:
   inner:
@@ -173,6 +182,18 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	reader, err := e.api.ContainerInspect(ctx, name("reader"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	rh := reader.HostConfig
+	check("mac_address", reader.NetworkSettings.Networks[e.project+"_inner"] != nil && reader.NetworkSettings.Networks[e.project+"_inner"].MacAddress == "02:42:ac:1c:e7:14", reader.NetworkSettings.Networks)
+	check("domainname", reader.Config.Domainname == "spec.test", reader.Config.Domainname)
+	check("group_add", slices.Equal(rh.GroupAdd, []string{"audio"}), rh.GroupAdd)
+	check("cpu_shares", rh.CPUShares == 512, rh.CPUShares)
+	check("oom_score_adj", rh.OomScoreAdj == 100, rh.OomScoreAdj)
+	check("mem_reservation", rh.MemoryReservation == 64<<20, rh.MemoryReservation)
+	check("stop_signal", reader.Config.StopSignal == "SIGINT", reader.Config.StopSignal)
+	check("tmpfs size and mode", rh.Tmpfs["/scratch"] == "size=1048576,mode=1777", rh.Tmpfs)
+	if got := e.exec(ctx, reader.ID, "stat", "-c", "%a", "/scratch"); got != "1777" {
+		t.Errorf("tmpfs /scratch has mode %s, want 1777", got)
 	}
 	check("volumes_from", slices.Equal(reader.HostConfig.VolumesFrom, []string{name("base") + ":ro"}), reader.HostConfig.VolumesFrom)
 	readerData := false

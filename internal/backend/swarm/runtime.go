@@ -125,6 +125,7 @@ func (b *builder) refuseWhatASwarmCannotRun() {
 		refuse(a.MacAddress != "", at+".mac_address", "a swarm assigns its tasks' addresses")
 		refuse(len(a.LinkLocalIPs) > 0, at+".link_local_ips", "a swarm assigns its tasks' addresses")
 		refuse(a.GwPriority != 0, at+".gw_priority", noField)
+		refuse(a.InterfaceName != "", at+".interface_name", noField)
 	}
 }
 
