@@ -30,9 +30,7 @@ func fromRuntime(p *types.Project, sc types.ServiceConfig, svc *Service) error {
 	svc.Sysctls = map[string]string(sc.Sysctls)
 	svc.Annotations = map[string]string(sc.Annotations)
 	svc.GroupAdd = sc.GroupAdd
-	for _, e := range sc.Expose {
-		svc.Expose = append(svc.Expose, e)
-	}
+	svc.Expose = sc.Expose
 	svc.ExternalLinks = sc.ExternalLinks
 	for i, l := range sc.Links {
 		name, alias, _ := strings.Cut(l, ":")

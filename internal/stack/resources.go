@@ -24,9 +24,9 @@ type Resources struct {
 	DeviceCgroupRules []string          `json:",omitempty"`
 	DeviceRequests    []DeviceRequest   `json:",omitempty"`
 	StorageOpt        map[string]string `json:",omitempty"`
-	// Reservation is what a swarm reserves for a task (deploy.resources.
-	// reservations.cpus and memory); one engine has only the memory one,
-	// MemoryReservation.
+	// ReservedNanoCPUs is deploy.resources.reservations.cpus, which a
+	// swarm reserves for a task; one engine reserves no CPU (the memory
+	// reservation is MemoryReservation).
 	ReservedNanoCPUs int64 `json:",omitempty"`
 }
 
