@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -273,11 +274,19 @@ func resources(cgroupParent string, r stack.Resources) container.Resources {
 }
 
 // addMount adds m to host: a bind with SELinux relabelling as a bind
-// string (the mount API has no relabelling), every other one through the
-// mount API, a tmpfs through Tmpfs.
+// string (the mount API has no relabelling), a tmpfs of the tmpfs: key
+// through Tmpfs, every other one through the mount API, as Compose does.
 func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool) error {
 	switch m.Type {
 	case stack.MountTmpfs:
+		if o := m.Tmpfs; o != nil {
+			mt := mount.Mount{Type: mount.TypeTmpfs, Target: m.Target, ReadOnly: m.ReadOnly}
+			if o.Size != 0 || o.Mode != 0 {
+				mt.TmpfsOptions = &mount.TmpfsOptions{SizeBytes: o.Size, Mode: os.FileMode(o.Mode)}
+			}
+			host.Mounts = append(host.Mounts, mt)
+			return nil
+		}
 		if host.Tmpfs == nil {
 			host.Tmpfs = map[string]string{}
 		}

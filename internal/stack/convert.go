@@ -309,15 +309,9 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	case types.VolumeTypeTmpfs:
 		m.Type = MountTmpfs
 		m.Source = ""
+		m.Tmpfs = &TmpfsOptions{}
 		if o := v.Tmpfs; o != nil {
-			var opts []string
-			if o.Size != 0 {
-				opts = append(opts, fmt.Sprintf("size=%d", o.Size))
-			}
-			if o.Mode != 0 {
-				opts = append(opts, fmt.Sprintf("mode=%o", o.Mode))
-			}
-			m.Options = strings.Join(opts, ",")
+			m.Tmpfs.Size, m.Tmpfs.Mode = int64(o.Size), o.Mode
 		}
 	default:
 		return Mount{}, fmt.Errorf("type: %s mounts are not supported (want volume, bind or tmpfs)", v.Type)

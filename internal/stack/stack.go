@@ -212,6 +212,16 @@ type Mount struct {
 	// Subpath mounts a directory of the volume.
 	NoCopy  bool   `json:",omitempty"`
 	Subpath string `json:",omitempty"`
+	// Tmpfs is set for a tmpfs of volumes: (the tmpfs: key's have
+	// Options), mounted as Compose mounts it, through the mount API.
+	Tmpfs *TmpfsOptions `json:",omitempty"`
+}
+
+// TmpfsOptions are a tmpfs mount's size in bytes and mode (0: the
+// engine's defaults).
+type TmpfsOptions struct {
+	Size int64  `json:",omitempty"`
+	Mode uint32 `json:",omitempty"`
 }
 
 // FileMount is a secret or config: a host file mounted read-only.

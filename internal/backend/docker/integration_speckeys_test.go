@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/go-connections/nat"
 	"github.com/stackctl/stackctl/internal/backend"
@@ -191,7 +192,9 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	check("oom_score_adj", rh.OomScoreAdj == 100, rh.OomScoreAdj)
 	check("mem_reservation", rh.MemoryReservation == 64<<20, rh.MemoryReservation)
 	check("stop_signal", reader.Config.StopSignal == "SIGINT", reader.Config.StopSignal)
-	check("tmpfs size and mode", rh.Tmpfs["/scratch"] == "size=1048576,mode=1777", rh.Tmpfs)
+	check("tmpfs size and mode", slices.ContainsFunc(rh.Mounts, func(m mount.Mount) bool {
+		return m.Type == mount.TypeTmpfs && m.Target == "/scratch" && m.TmpfsOptions != nil && m.TmpfsOptions.SizeBytes == 1048576 && m.TmpfsOptions.Mode == 0o1777
+	}), rh.Mounts)
 	if got := e.exec(ctx, reader.ID, "stat", "-c", "%a", "/scratch"); got != "1777" {
 		t.Errorf("tmpfs /scratch has mode %s, want 1777", got)
 	}

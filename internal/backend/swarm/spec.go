@@ -420,6 +420,9 @@ func (b *builder) mounts() []mount.Mount {
 			if err != nil {
 				b.fail("tmpfs", "%s: %v", m.Target, err)
 			}
+			if t := m.Tmpfs; t != nil && (t.Size != 0 || t.Mode != 0) {
+				opts = &mount.TmpfsOptions{SizeBytes: t.Size, Mode: os.FileMode(t.Mode)}
+			}
 			out = append(out, mount.Mount{Type: mount.TypeTmpfs, Target: m.Target, ReadOnly: m.ReadOnly, TmpfsOptions: opts})
 		default:
 			b.fail("volumes", "%s: unknown mount type %q", m.Target, m.Type)
