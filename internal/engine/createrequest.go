@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/blkiodev"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
@@ -242,18 +243,36 @@ const ifnameOption = "com.docker.network.endpoint.ifname"
 // resources are Compose's getDeployResources in the engine's terms.
 func resources(cgroupParent string, r stack.Resources) container.Resources {
 	out := container.Resources{
-		CgroupParent:      cgroupParent,
-		NanoCPUs:          r.NanoCPUs,
-		CPUShares:         r.CPUShares,
-		CPUQuota:          r.CPUQuota,
-		CPUPeriod:         r.CPUPeriod,
-		CpusetCpus:        r.CPUSet,
-		Memory:            r.Memory,
-		MemoryReservation: r.MemoryReservation,
-		MemorySwap:        r.MemorySwap,
-		MemorySwappiness:  r.MemorySwappiness,
-		PidsLimit:         r.PidsLimit,
-		DeviceCgroupRules: r.DeviceCgroupRules,
+		CgroupParent:       cgroupParent,
+		NanoCPUs:           r.NanoCPUs,
+		CPUShares:          r.CPUShares,
+		CPUQuota:           r.CPUQuota,
+		CPUPeriod:          r.CPUPeriod,
+		CpusetCpus:         r.CPUSet,
+		Memory:             r.Memory,
+		MemoryReservation:  r.MemoryReservation,
+		MemorySwap:         r.MemorySwap,
+		MemorySwappiness:   r.MemorySwappiness,
+		PidsLimit:          r.PidsLimit,
+		DeviceCgroupRules:  r.DeviceCgroupRules,
+		CPUCount:           r.CPUCount,
+		CPUPercent:         r.CPUPercent,
+		CPURealtimePeriod:  r.CPURealtimePeriod,
+		CPURealtimeRuntime: r.CPURealtimeRuntime,
+	}
+	if b := r.Blkio; b != nil {
+		out.BlkioWeight = b.Weight
+		for _, d := range b.WeightDevice {
+			out.BlkioWeightDevice = append(out.BlkioWeightDevice, &blkiodev.WeightDevice{Path: d.Path, Weight: d.Weight})
+		}
+		for _, t := range []struct {
+			from []stack.ThrottleDevice
+			to   *[]*blkiodev.ThrottleDevice
+		}{{b.DeviceReadBps, &out.BlkioDeviceReadBps}, {b.DeviceReadIOps, &out.BlkioDeviceReadIOps}, {b.DeviceWriteBps, &out.BlkioDeviceWriteBps}, {b.DeviceWriteIOps, &out.BlkioDeviceWriteIOps}} {
+			for _, d := range t.from {
+				*t.to = append(*t.to, &blkiodev.ThrottleDevice{Path: d.Path, Rate: d.Rate})
+			}
+		}
 	}
 	if r.OomKillDisable {
 		yes := true

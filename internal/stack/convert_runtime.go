@@ -112,19 +112,37 @@ func fromHooks(hooks []types.ServiceHook) []Hook {
 // then deploy.resources over them.
 func fromResources(sc types.ServiceConfig) Resources {
 	r := Resources{
-		NanoCPUs:          int64(float64(sc.CPUS) * 1e9),
-		CPUShares:         sc.CPUShares,
-		CPUQuota:          sc.CPUQuota,
-		CPUPeriod:         sc.CPUPeriod,
-		CPUSet:            sc.CPUSet,
-		Memory:            int64(sc.MemLimit),
-		MemoryReservation: int64(sc.MemReservation),
-		MemorySwap:        int64(sc.MemSwapLimit),
-		ShmSize:           int64(sc.ShmSize),
-		OomScoreAdj:       int(sc.OomScoreAdj),
-		OomKillDisable:    sc.OomKillDisable,
-		DeviceCgroupRules: sc.DeviceCgroupRules,
-		StorageOpt:        sc.StorageOpt,
+		NanoCPUs:           int64(float64(sc.CPUS) * 1e9),
+		CPUShares:          sc.CPUShares,
+		CPUQuota:           sc.CPUQuota,
+		CPUPeriod:          sc.CPUPeriod,
+		CPUSet:             sc.CPUSet,
+		Memory:             int64(sc.MemLimit),
+		MemoryReservation:  int64(sc.MemReservation),
+		MemorySwap:         int64(sc.MemSwapLimit),
+		ShmSize:            int64(sc.ShmSize),
+		OomScoreAdj:        int(sc.OomScoreAdj),
+		OomKillDisable:     sc.OomKillDisable,
+		DeviceCgroupRules:  sc.DeviceCgroupRules,
+		StorageOpt:         sc.StorageOpt,
+		CPUCount:           sc.CPUCount,
+		CPUPercent:         int64(sc.CPUPercent * 100), // as Compose sends it
+		CPURealtimePeriod:  sc.CPURTPeriod,
+		CPURealtimeRuntime: sc.CPURTRuntime,
+	}
+	if b := sc.BlkioConfig; b != nil {
+		r.Blkio = &Blkio{Weight: b.Weight}
+		for _, d := range b.WeightDevice {
+			r.Blkio.WeightDevice = append(r.Blkio.WeightDevice, WeightDevice{Path: d.Path, Weight: d.Weight})
+		}
+		for _, t := range []struct {
+			from []types.ThrottleDevice
+			to   *[]ThrottleDevice
+		}{{b.DeviceReadBps, &r.Blkio.DeviceReadBps}, {b.DeviceReadIOps, &r.Blkio.DeviceReadIOps}, {b.DeviceWriteBps, &r.Blkio.DeviceWriteBps}, {b.DeviceWriteIOps, &r.Blkio.DeviceWriteIOps}} {
+			for _, d := range t.from {
+				*t.to = append(*t.to, ThrottleDevice{Path: d.Path, Rate: uint64(d.Rate)})
+			}
+		}
 	}
 	if sc.MemSwappiness != 0 {
 		v := int64(sc.MemSwappiness)

@@ -24,6 +24,13 @@ type Resources struct {
 	DeviceCgroupRules []string          `json:",omitempty"`
 	DeviceRequests    []DeviceRequest   `json:",omitempty"`
 	StorageOpt        map[string]string `json:",omitempty"`
+	// CPUCount and CPUPercent are Windows'; CPURealtime* the real-time
+	// scheduler's.
+	CPUCount           int64  `json:",omitempty"`
+	CPUPercent         int64  `json:",omitempty"`
+	CPURealtimePeriod  int64  `json:",omitempty"`
+	CPURealtimeRuntime int64  `json:",omitempty"`
+	Blkio              *Blkio `json:",omitempty"`
 	// ReservedNanoCPUs is deploy.resources.reservations.cpus, which a
 	// swarm reserves for a task; one engine reserves no CPU (the memory
 	// reservation is MemoryReservation).
@@ -52,4 +59,26 @@ type DeviceRequest struct {
 	DeviceIDs    []string          `json:",omitempty"`
 	Capabilities [][]string        `json:",omitempty"`
 	Options      map[string]string `json:",omitempty"`
+}
+
+// Blkio is blkio_config: block IO weights and limits, by device path.
+type Blkio struct {
+	Weight          uint16           `json:",omitempty"`
+	WeightDevice    []WeightDevice   `json:",omitempty"`
+	DeviceReadBps   []ThrottleDevice `json:",omitempty"`
+	DeviceReadIOps  []ThrottleDevice `json:",omitempty"`
+	DeviceWriteBps  []ThrottleDevice `json:",omitempty"`
+	DeviceWriteIOps []ThrottleDevice `json:",omitempty"`
+}
+
+// WeightDevice is a device's block IO weight.
+type WeightDevice struct {
+	Path   string
+	Weight uint16
+}
+
+// ThrottleDevice is a device's block IO limit, per second.
+type ThrottleDevice struct {
+	Path string
+	Rate uint64
 }

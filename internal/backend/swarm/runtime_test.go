@@ -113,6 +113,9 @@ services:
     cpu_quota: 50000
     cpu_period: 100000
     cpuset: "0"
+    cpu_count: 2
+    cpu_rt_runtime: 950000
+    blkio_config: {weight: 300}
     memswap_limit: 1g
     mem_swappiness: 10
     shm_size: 64m
@@ -141,7 +144,7 @@ networks:
 `)
 	for name, want := range map[string][]string{
 		"a": {"privileged", "pid", "ipc", "uts", "userns_mode", "cgroup", "cgroup_parent", "runtime", "domainname", "mac_address",
-			"cpu_shares", "cpu_quota", "cpu_period", "cpuset", "memswap_limit", "mem_swappiness", "shm_size", "oom_score_adj", "oom_kill_disable",
+			"cpu_shares", "cpu_quota", "cpu_period", "cpuset", "cpu_count", "cpu_rt_runtime", "blkio_config", "memswap_limit", "mem_swappiness", "shm_size", "oom_score_adj", "oom_kill_disable",
 			"devices", "device_cgroup_rules", "deploy.resources.reservations.devices", "storage_opt", "annotations", "volumes_from", "links",
 			"external_links", "post_start", "pre_stop", "networks.n.ipv4_address", "networks.n.gw_priority", "networks.n.interface_name", "volumes[0].bind.selinux"},
 		"b": {"network_mode"},
