@@ -185,7 +185,7 @@ func TestLoadErrors(t *testing.T) {
 		{"key of a list item's map", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t, bind: {recursive: readonly}}\n", []string{"services.a.volumes[0].bind.recursive: not supported"}},
 		{"key of a second list item", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t}\n      - {type: bind, source: /tmp, target: /u, consistency: cached}\n", []string{"services.a.volumes[1].consistency: not supported"}},
 		{"global mode", "services:\n  a:\n    image: busybox\n    deploy:\n      mode: global\n", []string{"services.a.deploy.mode: \"global\" is not supported: " + "only replicated services run on one engine"}},
-		{"build's privileged has its own reason", "services:\n  a:\n    build: {context: ., privileged: true}\n", []string{"services.a.build.privileged: not supported: builds run unprivileged"}},
+		{"build's privileged has its own reason", "services:\n  a:\n    build: {context: ., privileged: true}\n", []string{"services.a.build.privileged: not supported: stackctl grants a build no privileges"}},
 		{"yaml syntax", "services:\n  a:\n    image: [busybox\n", []string{"yaml"}},
 		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
 		{"bad edge mode", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      edge: sometimes\n", []string{"services.a.x-stackctl.edge"}},

@@ -136,7 +136,7 @@ func (allowed keys) lookup(k string) (sub keys, known string, ok bool) {
 var reasons = map[string]string{
 	"services.*.deploy.placement":                                "placement is for a swarm",
 	"services.*.deploy.resources.reservations.generic_resources": "generic resources are advertised by a swarm's nodes; stackctl does not schedule on them",
-	"services.*.build.privileged":                                "builds run unprivileged",
+	"services.*.build.privileged":                                "stackctl grants a build no privileges",
 	"services.*.secrets.uid":                                     secretOwner,
 	"services.*.secrets.gid":                                     secretOwner,
 	"services.*.secrets.mode":                                    secretOwner,
