@@ -330,11 +330,11 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 		host.Mounts = append(host.Mounts, mt)
 	default:
 		mt := mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
-		if m.NoCopy || m.Subpath != "" {
+		if m.NoCopy || m.Subpath != "" || len(m.VolumeLabels) > 0 {
 			if m.Subpath != "" && older("1.45") {
 				return fmt.Errorf("subpath needs API 1.45 (Docker Engine 26.0)")
 			}
-			mt.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath}
+			mt.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath, Labels: m.VolumeLabels}
 		}
 		host.Mounts = append(host.Mounts, mt)
 	}

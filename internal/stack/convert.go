@@ -299,7 +299,7 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	case types.VolumeTypeVolume:
 		m.Type = MountVolume
 		if o := v.Volume; o != nil {
-			m.NoCopy, m.Subpath = o.NoCopy, o.Subpath
+			m.NoCopy, m.Subpath, m.VolumeLabels = o.NoCopy, o.Subpath, o.Labels
 		}
 	case types.VolumeTypeBind:
 		m.Type = MountBind

@@ -212,6 +212,8 @@ type Mount struct {
 	// Subpath mounts a directory of the volume.
 	NoCopy  bool   `json:",omitempty"`
 	Subpath string `json:",omitempty"`
+	// VolumeLabels label a volume the engine makes for this mount.
+	VolumeLabels map[string]string `json:",omitempty"`
 	// Tmpfs is set for a tmpfs of volumes: (the tmpfs: key's have
 	// Options), mounted as Compose mounts it, through the mount API.
 	Tmpfs *TmpfsOptions `json:",omitempty"`

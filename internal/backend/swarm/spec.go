@@ -401,11 +401,19 @@ func (b *builder) mounts() []mount.Mount {
 					mm.VolumeOptions = &mount.VolumeOptions{Labels: labels, DriverConfig: volumeDriver(v)}
 				}
 			}
-			if m.NoCopy {
+			if m.NoCopy || len(m.VolumeLabels) > 0 {
 				if mm.VolumeOptions == nil {
 					mm.VolumeOptions = &mount.VolumeOptions{}
 				}
-				mm.VolumeOptions.NoCopy = true
+				mm.VolumeOptions.NoCopy = m.NoCopy
+				if len(m.VolumeLabels) > 0 && mm.VolumeOptions.Labels == nil {
+					mm.VolumeOptions.Labels = map[string]string{}
+				}
+				for k, v := range m.VolumeLabels {
+					if _, ours := mm.VolumeOptions.Labels[k]; !ours {
+						mm.VolumeOptions.Labels[k] = v
+					}
+				}
 			}
 			out = append(out, mm)
 		case stack.MountBind:
