@@ -103,12 +103,12 @@ func TestConfigReadsTheComposeFileFoundHere(t *testing.T) {
 func TestConfigRefusesAnUnsupportedKey(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "compose.yaml")
-	if err := os.WriteFile(path, []byte("services:\n  api:\n    image: busybox\n    privileged: true\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("services:\n  api:\n    image: busybox\n    credential_spec: {file: spec.json}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := execute(t, "-f", path, "config")
-	if err == nil || !strings.Contains(err.Error(), "services.api.privileged: not supported") || !strings.Contains(err.Error(), path) {
-		t.Errorf("error = %v, want it to name %s and services.api.privileged", err, path)
+	if err == nil || !strings.Contains(err.Error(), "services.api.credential_spec: not supported") || !strings.Contains(err.Error(), path) {
+		t.Errorf("error = %v, want it to name %s and services.api.credential_spec", err, path)
 	}
 	if out != "" {
 		t.Errorf("config printed a project anyway:\n%s", out)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 )
 
@@ -96,9 +95,3 @@ func (c *Client) IsLocal() bool { return strings.HasPrefix(c.Host(), "unix://") 
 
 // APIVersion is the negotiated API version.
 func (c *Client) APIVersion() string { return c.api.ClientVersion() }
-
-// supportsStartInterval reports whether healthchecks may set StartInterval
-// (API 1.44 and later).
-func (c *Client) supportsStartInterval() bool {
-	return versions.GreaterThanOrEqualTo(c.api.ClientVersion(), "1.44")
-}

@@ -2,16 +2,12 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/mount"
-	"github.com/docker/docker/api/types/network"
-	"github.com/docker/go-connections/nat"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -127,103 +123,21 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-// ContainerCreate creates a container from spec and returns its ID.
-// Engines before API 1.44 do not know healthcheck start intervals, so the
-// interval is left out for them.
+// ContainerCreate creates a container from spec (see NewCreateRequest)
+// and returns its ID.
 func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (string, error) {
-	cfg := &container.Config{
-		Hostname:     spec.Hostname,
-		Image:        spec.Image,
-		Entrypoint:   spec.Entrypoint,
-		Cmd:          spec.Cmd,
-		WorkingDir:   spec.WorkingDir,
-		Env:          spec.Env,
-		Labels:       spec.Labels,
-		User:         spec.User,
-		StopSignal:   spec.StopSignal,
-		ExposedPorts: nat.PortSet{},
-		Tty:          spec.Tty,
-		OpenStdin:    spec.OpenStdin,
-		StdinOnce:    spec.OpenStdin,
+	req, err := NewCreateRequest(spec, c.api.ClientVersion())
+	if err != nil {
+		return "", err
 	}
-	if spec.StopTimeout > 0 {
-		secs := int(spec.StopTimeout.Round(time.Second) / time.Second)
-		cfg.StopTimeout = &secs
-	}
-	if hc := spec.Healthcheck; hc != nil {
-		cfg.Healthcheck = &container.HealthConfig{
-			Test:        hc.Test,
-			Interval:    hc.Interval,
-			Timeout:     hc.Timeout,
-			StartPeriod: hc.StartPeriod,
-			Retries:     hc.Retries,
-		}
-		if c.supportsStartInterval() {
-			cfg.Healthcheck.StartInterval = hc.StartInterval
-		}
-	}
-	host := &container.HostConfig{
-		RestartPolicy: container.RestartPolicy{
-			Name:              container.RestartPolicyMode(restartName(spec.Restart.Name)),
-			MaximumRetryCount: spec.Restart.MaxRetries,
-		},
-		PortBindings:   nat.PortMap{},
-		ReadonlyRootfs: spec.ReadOnlyRootfs,
-		Init:           spec.Init,
-		CapAdd:         spec.CapAdd,
-		CapDrop:        spec.CapDrop,
-		SecurityOpt:    spec.SecurityOpt,
-		ExtraHosts:     spec.ExtraHosts,
-		PidMode:        container.PidMode(spec.PidMode),
-	}
-	for _, p := range spec.Ports {
-		proto := p.Protocol
-		if proto == "" {
-			proto = "tcp"
-		}
-		port := nat.Port(fmt.Sprintf("%d/%s", p.ContainerPort, proto))
-		cfg.ExposedPorts[port] = struct{}{}
-		hostPort := ""
-		if p.HostPort != 0 {
-			hostPort = strconv.Itoa(p.HostPort)
-		}
-		if p.HostPortEnd != 0 {
-			hostPort += "-" + strconv.Itoa(p.HostPortEnd)
-		}
-		host.PortBindings[port] = append(host.PortBindings[port], nat.PortBinding{HostIP: p.HostIP, HostPort: hostPort})
-	}
-	for _, m := range spec.Mounts {
-		switch m.Type {
-		case stack.MountTmpfs:
-			if host.Tmpfs == nil {
-				host.Tmpfs = map[string]string{}
-			}
-			host.Tmpfs[m.Target] = m.Options
-		case stack.MountBind:
-			host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
-		default:
-			host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
-		}
-	}
-	var netCfg *network.NetworkingConfig
-	if len(spec.Networks) > 0 {
-		first := spec.Networks[0]
-		host.NetworkMode = container.NetworkMode(first.Network)
-		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-			first.Network: {Aliases: first.Aliases},
-		}}
-	}
-	resp, err := c.api.ContainerCreate(ctx, cfg, host, netCfg, nil, spec.Name)
+	resp, err := c.api.ContainerCreate(ctx, req.Config, req.HostConfig, req.NetworkingConfig, req.Platform, spec.Name)
 	if err != nil {
 		return "", classify(err, "create container %s", spec.Name)
 	}
-	// Engines before API 1.44 take one network at creation; the others
-	// are connected before the container starts.
-	for _, ep := range spec.Networks[min(1, len(spec.Networks)):] {
-		err := c.api.NetworkConnect(ctx, ep.Network, resp.ID, &network.EndpointSettings{Aliases: ep.Aliases})
-		if err != nil {
+	for _, conn := range req.Connect {
+		if err := c.api.NetworkConnect(ctx, conn.Network, resp.ID, conn.Endpoint); err != nil {
 			_ = c.api.ContainerRemove(context.WithoutCancel(ctx), resp.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-			return "", classify(err, "connect container %s to network %s", spec.Name, ep.Network)
+			return "", classify(err, "connect container %s to network %s", spec.Name, conn.Network)
 		}
 	}
 	return resp.ID, nil

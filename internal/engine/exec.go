@@ -12,8 +12,16 @@ import (
 // Exec runs cmd in a running container and returns its exit code and
 // combined output.
 func (c *Client) Exec(ctx context.Context, ref string, cmd []string) (ExecResult, error) {
+	return c.ExecWith(ctx, ref, ExecSpec{Cmd: cmd})
+}
+
+// ExecWith runs spec in a running container and returns its exit code and
+// combined output.
+func (c *Client) ExecWith(ctx context.Context, ref string, spec ExecSpec) (ExecResult, error) {
+	cmd := spec.Cmd
 	created, err := c.api.ContainerExecCreate(ctx, ref, container.ExecOptions{
 		Cmd: cmd, AttachStdout: true, AttachStderr: true,
+		User: spec.User, Privileged: spec.Privileged, WorkingDir: spec.WorkingDir, Env: spec.Env,
 	})
 	if err != nil {
 		return ExecResult{}, classify(err, "exec %q in container %s", cmd, ref)

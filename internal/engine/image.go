@@ -23,7 +23,7 @@ func (c *Client) ImageInspect(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, classify(err, "inspect image %s", ref)
 	}
-	out := Image{ID: img.ID, RepoTags: img.RepoTags}
+	out := Image{ID: img.ID, RepoTags: img.RepoTags, Tagged: img.Metadata.LastTagTime}
 	if img.Config != nil {
 		out.Labels = img.Config.Labels
 		out.Entrypoint, out.Cmd = img.Config.Entrypoint, img.Config.Cmd

@@ -42,6 +42,7 @@ type Terminal interface {
 type ExecSpec struct {
 	Cmd        []string
 	User       string
+	Privileged bool
 	WorkingDir string
 	// Env is added to the container's environment, KEY=VALUE.
 	Env []string
@@ -52,7 +53,7 @@ type ExecSpec struct {
 // has ended.
 func (c *Client) ExecAttached(ctx context.Context, ref string, spec ExecSpec, stdio Stdio) (int, error) {
 	opts := container.ExecOptions{
-		Cmd: spec.Cmd, User: spec.User, WorkingDir: spec.WorkingDir, Env: spec.Env,
+		Cmd: spec.Cmd, User: spec.User, Privileged: spec.Privileged, WorkingDir: spec.WorkingDir, Env: spec.Env,
 		Tty: stdio.TTY, AttachStdin: stdio.In != nil, AttachStdout: true, AttachStderr: true,
 	}
 	if stdio.TTY && stdio.Terminal != nil {

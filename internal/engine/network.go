@@ -30,7 +30,7 @@ func (c *Client) NetworkCreate(ctx context.Context, name, driver string, labels 
 // NetworkCreateWith creates a network as opts say: on a swarm manager, an
 // overlay network is created for the whole swarm.
 func (c *Client) NetworkCreateWith(ctx context.Context, name string, opts NetworkOptions) error {
-	_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{Driver: opts.Driver, Attachable: opts.Attachable, Labels: opts.Labels})
+	_, err := c.api.NetworkCreate(ctx, name, NetworkCreateOptions(opts))
 	if err != nil {
 		return classify(err, "create network %s", name)
 	}
@@ -60,4 +60,20 @@ func (c *Client) NetworkList(ctx context.Context, name string) ([]Network, error
 		out = append(out, Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels, Created: n.Created, Containers: len(n.Containers)})
 	}
 	return out, nil
+}
+
+// NetworkCreateOptions is the engine's request for opts, as Compose's
+// createNetwork makes it.
+func NetworkCreateOptions(opts NetworkOptions) network.CreateOptions {
+	out := network.CreateOptions{
+		Driver: opts.Driver, Attachable: opts.Attachable, Labels: opts.Labels,
+		Internal: opts.Internal, EnableIPv6: opts.EnableIPv6, Options: opts.DriverOpts,
+	}
+	if i := opts.IPAM; i != nil {
+		out.IPAM = &network.IPAM{Driver: i.Driver, Options: i.Options}
+		for _, p := range i.Pools {
+			out.IPAM.Config = append(out.IPAM.Config, network.IPAMConfig{Subnet: p.Subnet, IPRange: p.IPRange, Gateway: p.Gateway, AuxAddress: p.AuxAddresses})
+		}
+	}
+	return out
 }

@@ -36,15 +36,39 @@ type ContainerSpec struct {
 	// PidMode "host" shares the host's PID namespace.
 	PidMode string
 	// Tty gives the container a terminal; OpenStdin keeps its standard
-	// input open for one attach (closed when that client closes it).
+	// input open, and StdinOnce closes it when the first client that
+	// attached detaches (a one-off run's).
 	Tty       bool
 	OpenStdin bool
+	StdinOnce bool
+	// Domainname, MacAddress and DNS are the service's Naming (Hostname
+	// is above).
+	Domainname string
+	MacAddress string
+	DNS        []string
+	DNSSearch  []string
+	DNSOptions []string
+	Resources  stack.Resources
+	// Isolation has its service: references resolved to container: ones;
+	// its Pid is PidMode's when that is "".
+	Isolation   stack.Isolation
+	Logging     *stack.Logging
+	Sysctls     map[string]string
+	Annotations map[string]string
+	GroupAdd    []string
+	// Expose are ports exposed, not published ("80", "8000-8001/udp").
+	Expose []string
+	// VolumesFrom are container names, with :ro or :rw.
+	VolumesFrom []string
+	// Links are container:alias, the stack's and external_links alike.
+	Links []string
 }
 
 // Endpoint attaches a container to an engine network under aliases.
 type Endpoint struct {
 	Network string
 	Aliases []string
+	Address stack.EndpointAddress
 }
 
 // ContainerSummary is a container as listed.
@@ -122,6 +146,10 @@ type Image struct {
 	// otherwise.
 	Entrypoint []string
 	Cmd        []string
+	// Tagged is when the image last got a tag on this engine (pulled,
+	// built, tagged): how old a timed pull_policy finds it. Zero when
+	// the engine does not say.
+	Tagged time.Time
 }
 
 // BuildSpec is an image to build.
@@ -205,6 +233,18 @@ type NetworkOptions struct {
 	// Attachable lets standalone containers join a swarm's overlay
 	// network, beside the services' tasks.
 	Attachable bool
+	Labels     map[string]string
+	Internal   bool              `json:",omitempty"`
+	EnableIPv6 *bool             `json:",omitempty"`
+	DriverOpts map[string]string `json:",omitempty"`
+	IPAM       *stack.IPAM       `json:",omitempty"`
+}
+
+// VolumeOptions are a volume to create: Driver "" is the engine's local
+// driver.
+type VolumeOptions struct {
+	Driver     string
+	DriverOpts map[string]string
 	Labels     map[string]string
 }
 

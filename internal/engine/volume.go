@@ -31,6 +31,15 @@ func (c *Client) VolumeCreate(ctx context.Context, name string, labels map[strin
 	return err
 }
 
+// VolumeCreateWith creates the named volume as opts say.
+func (c *Client) VolumeCreateWith(ctx context.Context, name string, opts VolumeOptions) error {
+	_, err := c.api.VolumeCreate(ctx, volume.CreateOptions{Name: name, Driver: opts.Driver, DriverOpts: opts.DriverOpts, Labels: opts.Labels})
+	if err != nil {
+		return classify(err, "create volume %s", name)
+	}
+	return nil
+}
+
 // VolumeClaim creates the named local volume with labels or, when it
 // exists, leaves it as it is, and returns the volume the engine has under
 // that name. The engine makes a name once, for whoever asks first, so its

@@ -71,11 +71,25 @@ func reconcile(st *stack.Stack, obs backend.Observed, names backend.Naming, opts
 
 // restartDependents restarts the running replicas of a service whose
 // dependency, declared with restart: true, is replaced or restarted, as
-// Compose does. Services are in start order, so a restart cascades.
+// Compose does. Services are in start order, so a restart cascades. A
+// service made with a dependency's container (network_mode service:,
+// volumes_from, links: see stack.Service.CreatedAfter) is recreated when
+// that container is: the engine tied it to the old one.
 func restartDependents(plans []backend.ServicePlan) {
 	replaced := map[string]bool{}
+	remade := map[string]bool{}
 	for i := range plans {
 		sp := &plans[i]
+		for _, name := range sp.Service.CreatedAfter() {
+			if !remade[name] {
+				continue
+			}
+			for j, s := range sp.Steps {
+				if s.Current != nil && (s.Action == backend.Keep || s.Action == backend.Start || s.Action == backend.Restart) {
+					sp.Steps[j].Action, sp.Steps[j].Why = backend.Recreate, "made with "+name+"'s container, which is replaced"
+				}
+			}
+		}
 		for _, d := range sp.Service.DependsOn {
 			if !d.Restart || !replaced[d.Service] {
 				continue
@@ -87,6 +101,7 @@ func restartDependents(plans []backend.ServicePlan) {
 			}
 		}
 		replaced[sp.Service.Name] = slices.ContainsFunc(sp.Steps, func(s backend.Step) bool { return s.Action == backend.Recreate || s.Action == backend.Restart })
+		remade[sp.Service.Name] = slices.ContainsFunc(sp.Steps, func(s backend.Step) bool { return s.Action == backend.Recreate || s.Action == backend.Create })
 	}
 }
 

@@ -80,9 +80,10 @@ func (o *Orchestrator) up(ctx context.Context, st *stack.Stack, opts backend.UpO
 
 // execute carries out the plan and says whether it changed anything. Every
 // missing instance is created first, side by side, as creating needs
-// nothing of the dependencies; then the walk applies each service once its
-// dependencies meet their conditions, and waits for it to be ready when the
-// plan says so.
+// nothing of the dependencies but the containers it is made with (see
+// stack.Service.CreatedAfter), whose creation it waits for; then the walk
+// applies each service once its dependencies meet their conditions, and
+// waits for it to be ready when the plan says so.
 func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backend.Plan, opts backend.UpOptions) (bool, error) {
 	conv := o.Backend.Converge(st, plan, opts)
 	index := make(map[string]int, len(plan.Services))
@@ -91,7 +92,23 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backen
 	}
 	var changed atomic.Bool
 	created := make([][]string, len(plan.Services))
-	err := walk.Each(plan.Services, func(sp backend.ServicePlan) error {
+	madeAll := make([]chan struct{}, len(plan.Services))
+	for i := range madeAll {
+		madeAll[i] = make(chan struct{})
+	}
+	err := walk.Each(createOrder(plan.Services), func(sp backend.ServicePlan) error {
+		defer close(madeAll[index[sp.Service.Name]])
+		for _, name := range sp.Service.CreatedAfter() {
+			i, ok := index[name]
+			if !ok {
+				continue // not in this plan: its containers exist or up fails on them
+			}
+			select {
+			case <-madeAll[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		ids, err := conv.Create(ctx, sp)
 		created[index[sp.Service.Name]] = ids
 		if slices.ContainsFunc(ids, func(id string) bool { return id != "" }) {
@@ -142,6 +159,42 @@ func (o *Orchestrator) execute(ctx context.Context, st *stack.Stack, plan backen
 		return conv.Await(ctx, sp, a)
 	})
 	return changed.Load(), err
+}
+
+// createOrder puts each service after those it is created after: walk.Each
+// starts them in order, at most walk.Limit at once, so a service that waits
+// for another's creation never holds the slot that one needs.
+func createOrder(services []backend.ServicePlan) []backend.ServicePlan {
+	out := make([]backend.ServicePlan, 0, len(services))
+	placed := map[string]bool{}
+	for len(out) < len(services) {
+		progress := false
+		for _, sp := range services {
+			if placed[sp.Service.Name] {
+				continue
+			}
+			ready := true
+			for _, name := range sp.Service.CreatedAfter() {
+				known := slices.ContainsFunc(services, func(o backend.ServicePlan) bool { return o.Service.Name == name })
+				ready = ready && (!known || placed[name])
+			}
+			if ready {
+				out = append(out, sp)
+				placed[sp.Service.Name] = true
+				progress = true
+			}
+		}
+		if !progress {
+			// A cycle, which the loader refuses first: keep the rest as is.
+			for _, sp := range services {
+				if !placed[sp.Service.Name] {
+					out = append(out, sp)
+					placed[sp.Service.Name] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // handleOrphans removes the plan's orphans when it says so, and else names

@@ -139,8 +139,22 @@ func judge(p []string, prefix int) (engine, swarm string) {
 	if note, ok := swarmNotes[at]; ok {
 		swarm = note
 	}
+	// A key below one accepted unused, or refused on a swarm, is too.
+	for i := len(p) - 1; i > 0; i-- {
+		above := strings.Join(p[:i], ".")
+		if strings.HasPrefix(engineNotes[above], acceptedUnused) && engineNotes[at] == "" {
+			engine = fmt.Sprintf("%s, with `%s`", acceptedUnused, display(p[:i], prefix))
+		}
+		if strings.HasPrefix(swarmNotes[above], swarmNo) {
+			swarm = fmt.Sprintf("no, with `%s`", display(p[:i], prefix))
+		}
+	}
 	return engine, swarm
 }
+
+// acceptedUnused starts the note of a key stackctl accepts and does
+// nothing with.
+const acceptedUnused = "accepted, unused"
 
 // schemaKeys lists every key path of the Compose Specification's JSON
 // schema, "*" for a name, sorted: what the properties, the pattern

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path"
 	"slices"
@@ -22,9 +24,7 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 	st := &Stack{Project: p.Name, Source: p, Files: files}
 	for _, key := range sortedKeys(p.Networks) {
 		n := p.Networks[key]
-		st.Networks = append(st.Networks, Network{
-			Key: key, Name: cmp.Or(n.Name, p.Name+"_"+key), Driver: n.Driver, External: bool(n.External),
-		})
+		st.Networks = append(st.Networks, fromNetwork(p.Name, key, n))
 	}
 	for _, key := range sortedKeys(p.Volumes) {
 		v := p.Volumes[key]
@@ -32,12 +32,9 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 		if err != nil {
 			return nil, fmt.Errorf("volumes.%s.%w", key, err)
 		}
-		// The backends make volumes with the engine's default driver.
-		if v.Driver != "" && v.Driver != "local" {
-			return nil, fmt.Errorf("volumes.%s.driver: %q is not supported: stackctl makes volumes with the engine's local driver", key, v.Driver)
-		}
 		st.Volumes = append(st.Volumes, Volume{
 			Key: key, Name: cmp.Or(v.Name, p.Name+"_"+key), External: bool(v.External), SingleWriter: x.SingleWriter,
+			Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: map[string]string(v.Labels),
 		})
 	}
 	for _, name := range sortedKeys(p.Services) {
@@ -142,22 +139,30 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		n := ServiceNetwork{Name: name}
 		if cfg := sc.Networks[name]; cfg != nil {
 			n.Aliases = cfg.Aliases
+			n.Address = EndpointAddress{
+				IPv4Address: cfg.Ipv4Address, IPv6Address: cfg.Ipv6Address, MacAddress: cfg.MacAddress,
+				LinkLocalIPs: cfg.LinkLocalIPs, GwPriority: cfg.GatewayPriority, DriverOpts: cfg.DriverOpts,
+				InterfaceName: cfg.InterfaceName,
+			}
 		}
 		svc.Networks = append(svc.Networks, n)
 	}
 	for i, s := range sc.Secrets {
-		secret, err := fromSecret(types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
+		secret, err := fromSecret(p, types.FileObjectConfig(p.Secrets[s.Source]), types.FileReferenceConfig(s))
 		if err != nil {
 			return Service{}, fmt.Errorf("secrets[%d]: %w", i, err)
 		}
 		svc.Secrets = append(svc.Secrets, secret)
 	}
 	for i, c := range sc.Configs {
-		f, err := fileMount("config", "/", types.FileObjectConfig(p.Configs[c.Source]), types.FileReferenceConfig(c))
+		f, err := fileMount(p, "config", "/", types.FileObjectConfig(p.Configs[c.Source]), types.FileReferenceConfig(c))
 		if err != nil {
 			return Service{}, fmt.Errorf("configs[%d]: %w", i, err)
 		}
 		svc.Files = append(svc.Files, f)
+	}
+	if err := fromRuntime(p, sc, &svc); err != nil {
+		return Service{}, err
 	}
 	if d := sc.Deploy; d != nil && d.UpdateConfig != nil {
 		u := d.UpdateConfig
@@ -287,22 +292,53 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	switch v.Type {
 	case types.VolumeTypeVolume:
 		m.Type = MountVolume
+		if o := v.Volume; o != nil {
+			m.NoCopy, m.Subpath, m.VolumeLabels = o.NoCopy, o.Subpath, o.Labels
+		}
 	case types.VolumeTypeBind:
 		m.Type = MountBind
+		if o := v.Bind; o != nil {
+			m.Propagation, m.SELinux = o.Propagation, o.SELinux
+		}
 	case types.VolumeTypeTmpfs:
 		m.Type = MountTmpfs
 		m.Source = ""
+		m.Tmpfs = &TmpfsOptions{}
+		if o := v.Tmpfs; o != nil {
+			m.Tmpfs.Size, m.Tmpfs.Mode = int64(o.Size), o.Mode
+		}
 	default:
 		return Mount{}, fmt.Errorf("type: %s mounts are not supported (want volume, bind or tmpfs)", v.Type)
 	}
 	return m, nil
 }
 
-// fromSecret is a secret from a file, written to SecretsDir/<target>
-// (its uid, gid and mode are refused before: see secretOwner).
-func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
-	if obj.File == "" {
-		return Secret{}, fmt.Errorf("source: secret %q: only secrets from a file are supported (file:); one from an environment variable serves a build (build.secrets)", ref.Source)
+// objectValue is the content of a secret or config of kind from
+// content: or environment: (nil for one from a file), as Compose reads
+// it: an environment variable of the project's.
+func objectValue(p *types.Project, kind string, obj types.FileObjectConfig, ref types.FileReferenceConfig) ([]byte, error) {
+	switch {
+	case obj.File != "":
+		return nil, nil
+	case obj.Content != "":
+		return []byte(obj.Content), nil
+	case obj.Environment != "":
+		v, ok := p.Environment[obj.Environment]
+		if !ok {
+			return nil, fmt.Errorf("source: %s %q: environment variable %s is not set", kind, ref.Source, obj.Environment)
+		}
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("source: %s %q: give it a file:, content: or environment:", kind, ref.Source)
+}
+
+// fromSecret is a secret from a file, content or the environment, written
+// to SecretsDir/<target> (its uid, gid and mode are refused before: see
+// secretOwner).
+func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
+	value, err := objectValue(p, "secret", obj, ref)
+	if err != nil {
+		return Secret{}, err
 	}
 	target := cmp.Or(ref.Target, ref.Source)
 	if path.IsAbs(target) {
@@ -314,14 +350,15 @@ func fromSecret(obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secr
 	if target != path.Base(target) || target == "." || target == ".." {
 		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
 	}
-	return Secret{Name: ref.Source, Target: target, Source: obj.File}, nil
+	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value}, nil
 }
 
-// fileMount is a config from a file, mounted read-only where
-// Compose mounts it.
-func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
-	if obj.File == "" {
-		return FileMount{}, fmt.Errorf("source: %s %q: only %ss from a file are supported (file:)", kind, ref.Source, kind)
+// fileMount is a config from a file, mounted read-only where Compose
+// mounts it, or from content or the environment, copied there.
+func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
+	value, err := objectValue(p, kind, obj, ref)
+	if err != nil {
+		return FileMount{}, err
 	}
 	target := ref.Target
 	switch {
@@ -330,7 +367,12 @@ func fileMount(kind, dir string, obj types.FileObjectConfig, ref types.FileRefer
 	case !path.IsAbs(target):
 		target = path.Join(dir, target)
 	}
-	return FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target}, nil
+	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value}
+	if value != nil {
+		sum := sha256.Sum256(value)
+		f.Digest = hex.EncodeToString(sum[:])
+	}
+	return f, nil
 }
 
 // secretName says whether an environment variable's name marks its value
@@ -346,4 +388,23 @@ func secretName(name string) bool {
 		}
 	}
 	return false
+}
+
+// fromNetwork is network key of the file, named in project as Compose
+// names it.
+func fromNetwork(project, key string, n types.NetworkConfig) Network {
+	out := Network{
+		Key: key, Name: cmp.Or(n.Name, project+"_"+key), Driver: n.Driver, External: bool(n.External),
+		Internal: n.Internal, Attachable: n.Attachable, EnableIPv6: n.EnableIPv6,
+		Labels: map[string]string(n.Labels), DriverOpts: n.DriverOpts,
+	}
+	if n.Ipam.Driver != "" || len(n.Ipam.Config) > 0 || len(n.Ipam.Options) > 0 {
+		out.IPAM = &IPAM{Driver: n.Ipam.Driver, Options: n.Ipam.Options}
+		for _, c := range n.Ipam.Config {
+			if c != nil {
+				out.IPAM.Pools = append(out.IPAM.Pools, IPAMPool{Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.Gateway, AuxAddresses: c.AuxiliaryAddresses})
+			}
+		}
+	}
+	return out
 }

@@ -43,11 +43,11 @@ func TestKeyInAListItemIsRefusedWithItsFullPath(t *testing.T) {
     image: busybox
     volumes:
       - /plain
-      - type: volume
-        source: v
-        target: /v
-        volume:
-          nocopy: true
+      - type: bind
+        source: .
+        target: /b
+        bind:
+          recursive: enabled
     secrets:
       - s
       - source: s
@@ -60,10 +60,10 @@ volumes:
   v: {}
 `)
 	if err == nil {
-		t.Fatal("loaded; want volumes[1].volume.nocopy and secrets[1].mode refused")
+		t.Fatal("loaded; want volumes[1].bind.recursive and secrets[1].mode refused")
 	}
 	for _, want := range []string{
-		"services.a.volumes[1].volume.nocopy: not supported: stackctl does not support it yet",
+		"services.a.volumes[1].bind.recursive: not supported: stackctl does not support it yet",
 		"services.a.secrets[1].mode: not supported: secrets are written readable by all, owned by root",
 	} {
 		if !strings.Contains(err.Error(), want) {

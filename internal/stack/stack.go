@@ -81,6 +81,32 @@ type Service struct {
 	CapAdd          []string
 	CapDrop         []string
 	SecurityOpt     []string
+	// The fields below are left out of the config hash when zero, so a
+	// container made before they were is not out of date for them.
+	Resources Resources `json:",omitzero"`
+	Isolation Isolation `json:",omitzero"`
+	Naming    Naming    `json:",omitzero"`
+	Logging   *Logging  `json:",omitzero"`
+	// Tty and StdinOpen are tty and stdin_open.
+	Tty         bool              `json:",omitzero"`
+	StdinOpen   bool              `json:",omitzero"`
+	Sysctls     map[string]string `json:",omitzero"`
+	Annotations map[string]string `json:",omitzero"`
+	GroupAdd    []string          `json:",omitzero"`
+	// Expose are container ports the image does not declare, exposed
+	// without being published ("80", "8000-8001/udp").
+	Expose []string `json:",omitzero"`
+	// VolumesFrom are service:<name>[:ro|rw] or container:<name>[:ro|rw].
+	VolumesFrom   []string `json:",omitzero"`
+	Links         []Link   `json:",omitzero"`
+	ExternalLinks []string `json:",omitzero"`
+	// PullPolicy is missing, always, never, build or refresh (a timed
+	// pull_policy, refreshed once PullRefresh has passed since the image
+	// was made). "" is missing.
+	PullPolicy  string        `json:",omitzero"`
+	PullRefresh time.Duration `json:",omitzero"`
+	PostStart   []Hook        `json:",omitzero"`
+	PreStop     []Hook        `json:",omitzero"`
 }
 
 // Build says how to build a service's image (see build.go).
@@ -224,6 +250,25 @@ type Mount struct {
 	ReadOnly bool
 	// Options are a tmpfs mount's (size=64m,mode=1777).
 	Options string
+	// Propagation and SELinux ("z" or "Z") are a bind mount's.
+	Propagation string `json:",omitempty"`
+	SELinux     string `json:",omitempty"`
+	// NoCopy leaves a new volume empty of the image's files at Target;
+	// Subpath mounts a directory of the volume.
+	NoCopy  bool   `json:",omitempty"`
+	Subpath string `json:",omitempty"`
+	// VolumeLabels label a volume the engine makes for this mount.
+	VolumeLabels map[string]string `json:",omitempty"`
+	// Tmpfs is set for a tmpfs of volumes: (the tmpfs: key's have
+	// Options), mounted as Compose mounts it, through the mount API.
+	Tmpfs *TmpfsOptions `json:",omitempty"`
+}
+
+// TmpfsOptions are a tmpfs mount's size in bytes and mode (0: the
+// engine's defaults).
+type TmpfsOptions struct {
+	Size int64  `json:",omitempty"`
+	Mode uint32 `json:",omitempty"`
 }
 
 // FileMount is a secret or config: a host file mounted read-only.
@@ -233,6 +278,11 @@ type FileMount struct {
 	Name   string
 	Source string
 	Target string
+	// Value is the content of a config from content: or environment:
+	// (Source ""), copied into each container before it starts; Digest
+	// fingerprints it, so a changed content recreates the containers.
+	Value  []byte `json:"-"`
+	Digest string `json:",omitempty"`
 }
 
 // SecretsDir is where a service finds its secrets, as in Compose.
@@ -246,14 +296,32 @@ type Secret struct {
 	Name string
 	// Target is the file's name in SecretsDir.
 	Target string
-	// Source is the file on this machine it is read from.
+	// Source is the file on this machine it is read from; "" for a
+	// secret from content: or environment:, whose Value it is then. The
+	// value is never marshalled.
 	Source string
+	Value  []byte `json:"-"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.
 type ServiceNetwork struct {
 	Name    string
 	Aliases []string
+	Address EndpointAddress `json:",omitzero"`
+}
+
+// EndpointAddress is what a service asks of its endpoint on one network:
+// fixed addresses, its MAC, its driver's options, and how the engine
+// ranks the network for the default gateway.
+type EndpointAddress struct {
+	IPv4Address  string            `json:",omitempty"`
+	IPv6Address  string            `json:",omitempty"`
+	MacAddress   string            `json:",omitempty"`
+	LinkLocalIPs []string          `json:",omitempty"`
+	GwPriority   int               `json:",omitempty"`
+	DriverOpts   map[string]string `json:",omitempty"`
+	// InterfaceName names the container's interface on the network.
+	InterfaceName string `json:",omitempty"`
 }
 
 // UpdateConfig is deploy.update_config: how a changed service's replicas
@@ -298,10 +366,32 @@ type LoadBalancer struct {
 // Network is a network of the stack. Key is its name in the file; Name is
 // the engine's.
 type Network struct {
-	Key      string
-	Name     string
-	Driver   string
-	External bool
+	Key        string
+	Name       string
+	Driver     string
+	External   bool
+	Internal   bool
+	Attachable bool
+	EnableIPv6 *bool
+	// Labels are the file's; the backends add their own.
+	Labels     map[string]string
+	DriverOpts map[string]string
+	IPAM       *IPAM
+}
+
+// IPAM is a network's address management (ipam).
+type IPAM struct {
+	Driver  string            `json:",omitempty"`
+	Pools   []IPAMPool        `json:",omitempty"`
+	Options map[string]string `json:",omitempty"`
+}
+
+// IPAMPool is one of ipam.config.
+type IPAMPool struct {
+	Subnet       string            `json:",omitempty"`
+	IPRange      string            `json:",omitempty"`
+	Gateway      string            `json:",omitempty"`
+	AuxAddresses map[string]string `json:",omitempty"`
 }
 
 // Volume is a named volume of the stack. Key is its name in the file; Name
@@ -310,6 +400,11 @@ type Volume struct {
 	Key      string
 	Name     string
 	External bool
+	// Driver "" is the engine's local driver.
+	Driver     string
+	DriverOpts map[string]string
+	// Labels are the file's; the backends add their own.
+	Labels map[string]string
 	// SingleWriter marks data that only one container may write at a
 	// time (a database's directory): its service cannot be scaled.
 	SingleWriter bool

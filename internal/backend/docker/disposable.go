@@ -18,11 +18,12 @@ import (
 // depend on it have stopped, a clean shutdown would only tidy that data
 // before it is deleted: down -v removes it at once (SIGKILL), which saves
 // its whole shutdown. A container without volumes (web) may finish work
-// elsewhere on its stop signal, and is stopped as always.
+// elsewhere on its stop signal, and is stopped as always, as is one with
+// pre_stop hooks.
 func disposable(st *stack.Stack, c engine.ContainerSummary) bool {
 	svc, ok := st.Service(c.Labels[stack.LabelService])
-	if !ok {
-		return false
+	if !ok || len(svc.PreStop) > 0 {
+		return false // its pre_stop hooks run before it stops
 	}
 	replica, err := strconv.Atoi(c.Labels[stack.LabelReplica])
 	if err != nil {

@@ -58,6 +58,7 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
 	case backend.Restart:
 		r.b.report("container "+s.Name, "restarting", s.Why)
+		r.b.preStop(ctx, svc, s.Current.ID, s.Name)
 		if err := r.b.engine.ContainerStop(ctx, s.Current.ID, r.grace(svc)); err != nil {
 			return "", true, err
 		}
@@ -90,7 +91,14 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 	if errors.Is(err, engine.ErrConflict) {
 		return "", &backend.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
 	}
-	return id, err
+	if err != nil {
+		return "", err
+	}
+	if err := r.b.copyConfigs(ctx, plan.Service, id); err != nil {
+		_ = r.b.engine.ContainerRemove(context.WithoutCancel(ctx), id)
+		return "", err
+	}
+	return id, nil
 }
 
 // replace recreates an out-of-date container with the least downtime a
@@ -111,6 +119,7 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 		return fail(err)
 	}
 	r.b.report("container "+w.parked, "stopping", "replaced by a new "+s.Name)
+	r.b.preStop(ctx, svc, w.old.ID, w.parked)
 	if err := r.b.engine.ContainerStop(ctx, w.old.ID, r.grace(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return fail(err)
 	}
@@ -166,7 +175,7 @@ func (b *Backend) startContainer(ctx context.Context, svc *stack.Service, id, na
 		return err
 	}
 	b.report("container "+name, "started", "")
-	return nil
+	return b.runHooks(ctx, svc, "post_start", svc.PostStart, id, name)
 }
 
 // engineStart starts a container; a start that failed for a host port in
@@ -191,6 +200,7 @@ func hostPorts(ports []stack.Port) string {
 // removeContainer stops a container within its service's grace period and
 // removes it.
 func (b *Backend) removeContainer(ctx context.Context, svc *stack.Service, id, name string) error {
+	b.preStop(ctx, svc, id, name)
 	return b.stopAndRemove(ctx, id, name, gracePeriod(svc))
 }
 

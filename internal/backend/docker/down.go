@@ -119,6 +119,7 @@ func (b *Backend) stopDependentsFirst(ctx context.Context, st *stack.Stack, cont
 		if err != nil {
 			return err
 		}
+		_ = walk.Each(chosen, func(c engine.ContainerSummary) error { b.preStop(ctx, svc, c.ID, c.Name); return nil })
 		for _, c := range b.beginStops(ctx, chosen, grace) {
 			finishing.Go(func() {
 				err := c.stopped()

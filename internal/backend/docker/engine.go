@@ -26,11 +26,12 @@ type Images interface {
 type Resources interface {
 	NetworkInspect(ctx context.Context, name string) (engine.Network, error)
 	NetworkList(ctx context.Context, name string) ([]engine.Network, error)
-	NetworkCreate(ctx context.Context, name, driver string, labels map[string]string) error
+	NetworkCreateWith(ctx context.Context, name string, opts engine.NetworkOptions) error
 	NetworkRemove(ctx context.Context, name string) error
 	VolumeInspect(ctx context.Context, name string) (engine.Volume, error)
 	VolumeList(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
 	VolumeCreate(ctx context.Context, name string, labels map[string]string) error
+	VolumeCreateWith(ctx context.Context, name string, opts engine.VolumeOptions) error
 	VolumeClaim(ctx context.Context, name string, labels map[string]string) (engine.Volume, error)
 	VolumeRemove(ctx context.Context, name string) error
 }
@@ -57,6 +58,7 @@ type Containers interface {
 	CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error
 	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
+	ExecWith(ctx context.Context, ref string, spec engine.ExecSpec) (engine.ExecResult, error)
 }
 
 // Host tells where the engine runs.

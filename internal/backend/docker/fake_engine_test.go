@@ -431,8 +431,8 @@ func (f *fakeEngine) ImageCreate(_ context.Context, ref string, files []engine.I
 	return nil
 }
 
-func (f *fakeEngine) NetworkCreate(ctx context.Context, name, _ string, labels map[string]string) error {
-	return f.createResource(ctx, f.networks, "network", name, labels)
+func (f *fakeEngine) NetworkCreateWith(ctx context.Context, name string, opts engine.NetworkOptions) error {
+	return f.createResource(ctx, f.networks, "network", name, opts.Labels)
 }
 
 // NetworkRemove refuses, as the engine does, while containers use the network.
@@ -455,6 +455,10 @@ func (f *fakeEngine) VolumeInspect(ctx context.Context, name string) (engine.Vol
 
 func (f *fakeEngine) VolumeCreate(ctx context.Context, name string, labels map[string]string) error {
 	return f.createResource(ctx, f.volumes, "volume", name, labels)
+}
+
+func (f *fakeEngine) VolumeCreateWith(ctx context.Context, name string, opts engine.VolumeOptions) error {
+	return f.createResource(ctx, f.volumes, "volume", name, opts.Labels)
 }
 
 // VolumeClaim creates the volume, or returns the one of that name as it
@@ -629,6 +633,10 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, spec engine.ContainerS
 	img, ok := f.images[spec.Image]
 	if !ok {
 		return "", fmt.Errorf("create container %s: no such image %s: %w", spec.Name, spec.Image, engine.ErrNotFound)
+	}
+	// What the engine here (API 1.41) cannot carry fails as it would.
+	if _, err := engine.NewCreateRequest(spec, "1.41"); err != nil {
+		return "", err
 	}
 	f.record("create %s", spec.Name)
 	f.created = append(f.created, spec)
@@ -832,6 +840,13 @@ func (f *fakeEngine) ContainerLogs(ctx context.Context, ref string, opts engine.
 
 // Exec runs the container's probe script; the script runs without the lock
 // so it may look at the engine itself.
+func (f *fakeEngine) ExecWith(ctx context.Context, ref string, spec engine.ExecSpec) (engine.ExecResult, error) {
+	f.mu.Lock()
+	f.record("exec %s %s", ref, strings.Join(spec.Cmd, " "))
+	f.mu.Unlock()
+	return f.Exec(ctx, ref, spec.Cmd)
+}
+
 func (f *fakeEngine) Exec(ctx context.Context, ref string, _ []string) (engine.ExecResult, error) {
 	if err := ctx.Err(); err != nil {
 		return engine.ExecResult{}, err

@@ -31,17 +31,11 @@ func (b *Backend) networks(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Networks))
 	for _, n := range st.Networks {
 		name := n.Name
-		labels := st.ProjectLabels()
-		labels[stack.LabelNetwork] = n.Key
-		maps.Copy(labels, st.ComposeProjectLabels())
-		labels[stack.LabelComposeNetwork] = n.Key
-		if hash := st.ComposeNetworkHash(n.Key); hash != "" {
-			labels[stack.LabelComposeConfigHash] = hash
-		}
+		opts := networkOptions(st, n)
 		out = append(out, resource{
 			kind: "network", name: name, external: n.External,
 			inspect: func() (map[string]string, error) { return b.oneNetwork(ctx, st, name) },
-			create:  func() error { return b.engine.NetworkCreate(ctx, name, n.Driver, labels) },
+			create:  func() error { return b.engine.NetworkCreateWith(ctx, name, opts) },
 			remove:  func() error { return b.engine.NetworkRemove(ctx, name) },
 		})
 	}
@@ -53,11 +47,7 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 	out := make([]resource, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
 		name := v.Name
-		labels := volumeLabels(st, v.Key)
-		labels[stack.LabelVolume] = v.Key
-		if hash := st.ComposeVolumeHash(v.Key); hash != "" {
-			labels[stack.LabelComposeConfigHash] = hash
-		}
+		opts := volumeOptions(st, v)
 		out = append(out, resource{
 			kind: "volume", name: name, external: v.External,
 			inspect: func() (map[string]string, error) {
@@ -71,13 +61,48 @@ func (b *Backend) volumes(ctx context.Context, st *stack.Stack) []resource {
 				if err != nil {
 					return err
 				}
-				labels[labelVolumeIncarnation] = id
-				return b.engine.VolumeCreate(ctx, name, labels)
+				opts.Labels[labelVolumeIncarnation] = id
+				return b.engine.VolumeCreateWith(ctx, name, opts)
 			},
 			remove: func() error { return b.engine.VolumeRemove(ctx, name) },
 		})
 	}
 	return out
+}
+
+// networkOptions are the network n of the stack as the engine makes it:
+// the file's settings, with its labels and the project's.
+func networkOptions(st *stack.Stack, n stack.Network) engine.NetworkOptions {
+	labels := maps.Clone(n.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, st.ProjectLabels())
+	labels[stack.LabelNetwork] = n.Key
+	maps.Copy(labels, st.ComposeProjectLabels())
+	labels[stack.LabelComposeNetwork] = n.Key
+	if hash := st.ComposeNetworkHash(n.Key); hash != "" {
+		labels[stack.LabelComposeConfigHash] = hash
+	}
+	return engine.NetworkOptions{
+		Driver: n.Driver, Attachable: n.Attachable, Labels: labels, Internal: n.Internal,
+		EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
+	}
+}
+
+// volumeOptions are the named volume v of the stack as the engine makes
+// it: its driver and options, with its labels and the project's.
+func volumeOptions(st *stack.Stack, v stack.Volume) engine.VolumeOptions {
+	labels := maps.Clone(v.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, volumeLabels(st, v.Key))
+	labels[stack.LabelVolume] = v.Key
+	if hash := st.ComposeVolumeHash(v.Key); hash != "" {
+		labels[stack.LabelComposeConfigHash] = hash
+	}
+	return engine.VolumeOptions{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}
 }
 
 // volumeLabels are the labels of a volume of the project: ours, and

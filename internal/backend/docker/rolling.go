@@ -102,6 +102,7 @@ func (r *dockerRun) rollOut(ctx context.Context, plan backend.ServicePlan, creat
 			return nil, errors.Join(err, r.rollBack(ctx, plan, b, append(done, reps...)))
 		}
 		err = walk.Each(reps, func(rep replacement) error {
+			r.b.preStop(ctx, svc, rep.old.ID, rep.old.Name)
 			return r.b.engine.ContainerStop(ctx, rep.old.ID, r.grace(svc))
 		})
 		done = append(done, reps...)

@@ -53,6 +53,10 @@ func (b *Backend) Run(ctx context.Context, st *stack.Stack, opts backend.RunOpti
 	if err != nil {
 		return res, err
 	}
+	if err := b.copyConfigs(ctx, svc, id); err != nil {
+		_ = b.engine.ContainerRemove(context.WithoutCancel(ctx), id)
+		return res, err
+	}
 	if opts.Remove {
 		defer func() {
 			if rmErr := b.engine.ContainerRemove(context.WithoutCancel(ctx), id); rmErr != nil && !errors.Is(rmErr, engine.ErrNotFound) {
@@ -101,6 +105,7 @@ func oneOffSpec(st *stack.Stack, svc *stack.Service, name, imageID string, opts 
 	}
 	spec.Tty = opts.Stdio.TTY
 	spec.OpenStdin = opts.Stdio.In != nil
+	spec.StdinOnce = spec.OpenStdin
 	return spec
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"strings"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -47,6 +49,10 @@ func (b *Backend) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.
 func secretFiles(svc *stack.Service) (map[string][]byte, error) {
 	files := make(map[string][]byte, len(svc.Secrets))
 	for _, s := range svc.Secrets {
+		if s.Source == "" {
+			files[s.Target] = s.Value // from content: or environment:
+			continue
+		}
 		value, err := os.ReadFile(s.Source)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
@@ -87,6 +93,25 @@ func (b *Backend) writeThroughWriter(ctx context.Context, svc *stack.Service, vo
 	defer func() { _ = b.engine.ContainerRemove(context.WithoutCancel(ctx), writer) }()
 	if err := b.engine.CopyFiles(ctx, writer, secretsWriterDir, files); err != nil {
 		return fmt.Errorf("service %s: write secrets into volume %s: %w", svc.Name, volume, err)
+	}
+	return nil
+}
+
+// copyConfigs copies the service's configs from content: or environment:
+// into a created container, where the others are bind-mounted; the engine
+// makes the directories they are in.
+func (b *Backend) copyConfigs(ctx context.Context, svc *stack.Service, id string) error {
+	files := map[string][]byte{}
+	for _, f := range svc.Files {
+		if f.Source == "" {
+			files[strings.TrimPrefix(path.Clean(f.Target), "/")] = f.Value
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	if err := b.engine.CopyFiles(ctx, id, "/", files); err != nil {
+		return fmt.Errorf("service %s: copy configs: %w", svc.Name, err)
 	}
 	return nil
 }

@@ -33,6 +33,14 @@ func secretsStamp(svc *stack.Service) (string, error) {
 	slices.SortFunc(secrets, func(a, b stack.Secret) int { return strings.Compare(a.Target, b.Target) })
 	h := sha256.New()
 	for _, s := range secrets {
+		if s.Source == "" {
+			// A value from content: or environment: is stamped by its
+			// digest: whoever reads the marker's name can read the
+			// volume it speaks for.
+			sum := sha256.Sum256(s.Value)
+			fmt.Fprintf(h, "%s\x00value\x00%x\n", s.Target, sum)
+			continue
+		}
 		fi, err := os.Stat(s.Source)
 		if err != nil {
 			return "", fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)

@@ -1,8 +1,10 @@
 package docker
 
 import (
+	"cmp"
 	"maps"
 	"strconv"
+	"strings"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -41,11 +43,22 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 		mounts = append(mounts, m)
 	}
 	for _, f := range svc.Files {
+		if f.Source == "" {
+			continue // copied in after creation (copyConfigs)
+		}
 		mounts = append(mounts, stack.Mount{Type: stack.MountBind, Source: f.Source, Target: f.Target, ReadOnly: true})
+	}
+	iso := svc.Isolation
+	iso.NetworkMode = resolveServiceRef(st, iso.NetworkMode)
+	iso.Pid = resolveServiceRef(st, iso.Pid)
+	iso.Ipc = resolveServiceRef(st, iso.Ipc)
+	hostname := svc.Naming.Hostname
+	if hostname == "" && ownsUTS(iso.NetworkMode, iso.Uts) {
+		hostname = name
 	}
 	spec := engine.ContainerSpec{
 		Name:           name,
-		Hostname:       name,
+		Hostname:       hostname,
 		Image:          svc.Image,
 		Entrypoint:     svc.Entrypoint,
 		Cmd:            svc.Command,
@@ -65,11 +78,85 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 		CapAdd:         svc.CapAdd,
 		CapDrop:        svc.CapDrop,
 		SecurityOpt:    svc.SecurityOpt,
+		Domainname:     svc.Naming.Domainname,
+		MacAddress:     svc.Naming.MacAddress,
+		DNS:            svc.Naming.DNS,
+		DNSSearch:      svc.Naming.DNSSearch,
+		DNSOptions:     svc.Naming.DNSOptions,
+		Tty:            svc.Tty,
+		OpenStdin:      svc.StdinOpen,
+		Resources:      svc.Resources,
+		Isolation:      iso,
+		Logging:        svc.Logging,
+		Sysctls:        svc.Sysctls,
+		Annotations:    svc.Annotations,
+		GroupAdd:       svc.GroupAdd,
+		Expose:         svc.Expose,
+		Links:          links(st, svc, replica),
+	}
+	for _, v := range svc.VolumesFrom {
+		spec.VolumesFrom = append(spec.VolumesFrom, strings.TrimPrefix(resolveServiceRef(st, v), stack.ContainerPrefix))
 	}
 	for _, n := range svc.Networks {
 		// Every service is reachable by its name, as in Compose.
 		aliases := append([]string{svc.Name}, n.Aliases...)
-		spec.Networks = append(spec.Networks, engine.Endpoint{Network: st.NetworkName(n.Name), Aliases: aliases})
+		spec.Networks = append(spec.Networks, engine.Endpoint{Network: st.NetworkName(n.Name), Aliases: aliases, Address: n.Address})
 	}
 	return spec
+}
+
+// resolveServiceRef turns service:<name>[:rest], a mode or volumes_from
+// that names a service of the stack, into container:<its first
+// replica>[:rest], as Compose resolves it; anything else is as given.
+func resolveServiceRef(st *stack.Stack, ref string) string {
+	rest, ok := strings.CutPrefix(ref, stack.ServicePrefix)
+	if !ok {
+		return ref
+	}
+	name, suffix, _ := strings.Cut(rest, ":")
+	target, ok := st.Service(name)
+	if !ok {
+		return ref // the loader refuses an unknown service first
+	}
+	out := stack.ContainerPrefix + st.ContainerName(target, 1)
+	if suffix != "" {
+		out += ":" + suffix
+	}
+	return out
+}
+
+// ownsUTS says whether a container in network mode mode and UTS mode uts
+// has a hostname of its own to set: one that joins another's namespace,
+// or the host's, takes theirs (the engine refuses a hostname beside
+// them).
+func ownsUTS(mode, uts string) bool {
+	return mode != "host" && uts != "host" && !strings.HasPrefix(mode, stack.ContainerPrefix)
+}
+
+// links are the service's links as Compose's getLinks makes them: each
+// replica of a linked service under the link's alias, <service>-<n> and
+// <project>-<service>-<n> (n the linking replica's number), then
+// external_links as given.
+func links(st *stack.Stack, svc *stack.Service, replica int) []string {
+	var out []string
+	for _, l := range svc.Links {
+		target, ok := st.Service(l.Service)
+		if !ok {
+			continue // the loader refuses an unknown service first
+		}
+		alias := cmp.Or(l.Alias, l.Service)
+		n := strconv.Itoa(replica)
+		for i := 1; i <= max(target.Replicas, 1); i++ {
+			c := st.ContainerName(target, i)
+			out = append(out, c+":"+alias, c+":"+l.Service+"-"+n, c+":"+st.Project+"-"+l.Service+"-"+n)
+		}
+	}
+	for _, l := range svc.ExternalLinks {
+		name, alias, ok := strings.Cut(l, ":")
+		if !ok {
+			alias = name
+		}
+		out = append(out, name+":"+alias)
+	}
+	return out
 }

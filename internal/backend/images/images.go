@@ -63,6 +63,10 @@ type imageWork struct {
 	ref      string
 	build    *stack.Build
 	services []string
+	// policy and refresh are the pull_policy of the first service that
+	// sets one (see stack.Service.PullPolicy).
+	policy  string
+	refresh time.Duration
 }
 
 // Ensure makes every image of the stack present and returns their IDs
@@ -73,12 +77,16 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 	var work []imageWork
 	index := map[string]int{}
 	for _, svc := range st.Services {
-		if i, seen := index[svc.Image]; seen {
-			work[i].services = append(work[i].services, svc.Name)
-			continue
+		i, seen := index[svc.Image]
+		if !seen {
+			i = len(work)
+			index[svc.Image] = i
+			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
 		}
-		index[svc.Image] = len(work)
-		work = append(work, imageWork{ref: svc.Image, build: svc.Build, services: []string{svc.Name}})
+		work[i].services = append(work[i].services, svc.Name)
+		if work[i].policy == "" {
+			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
+		}
 	}
 
 	ids := make(map[string]string, len(work))
@@ -123,14 +131,18 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 func (s *Store) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, forceBuild bool) (string, bool, error) {
 	resource := "image " + w.ref
 	if w.build != nil {
-		return s.buildIfStale(ctx, st, w, forceBuild)
+		return s.buildIfStale(ctx, st, w, forceBuild || w.policy == stack.PullBuild)
 	}
 	img, err := s.engine.ImageInspect(ctx, w.ref)
-	if err == nil {
-		return img.ID, false, nil
-	}
-	if !errors.Is(err, engine.ErrNotFound) {
+	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return "", false, err
+	}
+	pull, err := mustPull(w, err == nil, img, time.Now())
+	if err != nil {
+		return "", false, err
+	}
+	if !pull {
+		return img.ID, false, nil
 	}
 	s.report(resource, "pulling", "", "info")
 	if err := s.engine.ImagePull(ctx, w.ref, func(line string) { s.report(resource, "pulling", line, "info") }); err != nil {
@@ -138,6 +150,9 @@ func (s *Store) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, f
 			return "", false, ctx.Err()
 		}
 		s.report(resource, "missing", err.Error(), "error")
+		if w.policy != "" {
+			err = fmt.Errorf("services %s: pull_policy %s: %w", strings.Join(w.services, ", "), w.policy, err)
+		}
 		return "", false, &backend.ImageMissingError{Ref: w.ref, Err: err}
 	}
 	img, err = s.engine.ImageInspect(ctx, w.ref)

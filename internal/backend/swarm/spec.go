@@ -194,6 +194,7 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 		labels[stack.LabelBalances] = lb.Target
 	}
 
+	b.refuseWhatASwarmCannotRun()
 	stateful, writes := b.stateful()
 	ports := b.ports(mode)
 	spec := swarmapi.ServiceSpec{
@@ -202,6 +203,8 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 			ContainerSpec: b.containerSpec(image),
 			RestartPolicy: b.restartPolicy(),
 			Networks:      b.networks(),
+			Resources:     b.resources(),
+			LogDriver:     b.logDriver(),
 		},
 		EndpointSpec: &swarmapi.EndpointSpec{Mode: mode, Ports: ports},
 	}
@@ -214,6 +217,12 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 		spec.TaskTemplate.Placement = &swarmapi.Placement{
 			Constraints: []string{fmt.Sprintf("node.labels.%s==%s", b.d.Pin.Key, b.d.Pin.Value)},
 		}
+	}
+	if platforms := b.platforms(); platforms != nil {
+		if spec.TaskTemplate.Placement == nil {
+			spec.TaskTemplate.Placement = &swarmapi.Placement{}
+		}
+		spec.TaskTemplate.Placement.Platforms = platforms
 	}
 	if svc.LoadBalancer != nil {
 		b.edge(&spec)
@@ -263,6 +272,7 @@ func (b *builder) containerSpec(image string) *swarmapi.ContainerSpec {
 	for _, e := range svc.Environment {
 		cs.Env = append(cs.Env, e.Name+"="+e.Value)
 	}
+	b.runtime(cs)
 	for _, h := range svc.ExtraHosts {
 		// The model keeps Compose's host:ip; a host name has no colon, so
 		// the first one ends it and an IPv6 address keeps its own.
@@ -381,20 +391,45 @@ func (b *builder) mounts() []mount.Mount {
 				// labelled as the docker backend labels its volumes, so
 				// down -v finds it. The user's external ones are not ours.
 				if v, ok := st.Volume(m.Source); !ok || !v.External {
-					labels := st.ProjectLabels()
+					labels := map[string]string{}
+					if ok {
+						maps.Copy(labels, v.Labels)
+					}
+					maps.Copy(labels, st.ProjectLabels())
 					labels[stack.LabelVolume] = m.Source
 					labels[LabelNamespace] = st.Project
-					mm.VolumeOptions = &mount.VolumeOptions{Labels: labels}
+					mm.VolumeOptions = &mount.VolumeOptions{Labels: labels, DriverConfig: volumeDriver(v)}
+				}
+			}
+			if m.NoCopy || len(m.VolumeLabels) > 0 {
+				if mm.VolumeOptions == nil {
+					mm.VolumeOptions = &mount.VolumeOptions{}
+				}
+				mm.VolumeOptions.NoCopy = m.NoCopy
+				if len(m.VolumeLabels) > 0 && mm.VolumeOptions.Labels == nil {
+					mm.VolumeOptions.Labels = map[string]string{}
+				}
+				for k, v := range m.VolumeLabels {
+					if _, ours := mm.VolumeOptions.Labels[k]; !ours {
+						mm.VolumeOptions.Labels[k] = v
+					}
 				}
 			}
 			out = append(out, mm)
 		case stack.MountBind:
 			// The path must exist on whichever node runs the task.
-			out = append(out, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+			mm := mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
+			if m.Propagation != "" {
+				mm.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation)}
+			}
+			out = append(out, mm)
 		case stack.MountTmpfs:
 			opts, err := tmpfsOptions(m.Options)
 			if err != nil {
 				b.fail("tmpfs", "%s: %v", m.Target, err)
+			}
+			if t := m.Tmpfs; t != nil && (t.Size != 0 || t.Mode != 0) {
+				opts = &mount.TmpfsOptions{SizeBytes: t.Size, Mode: os.FileMode(t.Mode)}
 			}
 			out = append(out, mount.Mount{Type: mount.TypeTmpfs, Target: m.Target, ReadOnly: m.ReadOnly, TmpfsOptions: opts})
 		default:
@@ -569,7 +604,7 @@ func (b *builder) networks() []swarmapi.NetworkAttachmentConfig {
 		if b.svc.ContainerName != "" {
 			aliases = append(aliases, b.svc.ContainerName)
 		}
-		out = append(out, swarmapi.NetworkAttachmentConfig{Target: b.st.NetworkName(n.Name), Aliases: aliases})
+		out = append(out, swarmapi.NetworkAttachmentConfig{Target: b.st.NetworkName(n.Name), Aliases: aliases, DriverOpts: n.Address.DriverOpts})
 	}
 	return out
 }
@@ -643,10 +678,17 @@ func NetworkSpecs(st *stack.Stack) ([]NetworkSpec, error) {
 				errs = append(errs, fmt.Errorf("networks.%s.driver: %q cannot carry a swarm's services across nodes; use overlay (or bridge, which becomes one)", n.Key, n.Driver))
 				continue
 			}
-			labels := st.ProjectLabels()
+			labels := maps.Clone(n.Labels)
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			maps.Copy(labels, st.ProjectLabels())
 			labels[stack.LabelNetwork] = n.Key
 			labels[LabelNamespace] = st.Project
-			spec.Options = engine.NetworkOptions{Driver: "overlay", Attachable: true, Labels: labels}
+			spec.Options = engine.NetworkOptions{
+				Driver: "overlay", Attachable: true, Labels: labels,
+				Internal: n.Internal, EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
+			}
 		}
 		out = append(out, spec)
 	}
@@ -686,12 +728,12 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	}
 	for _, svc := range st.Services {
 		for _, s := range svc.Secrets {
-			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source})
+			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value})
 		}
 	}
 	for _, svc := range st.Services {
 		for _, f := range svc.Files {
-			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source})
+			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value})
 		}
 	}
 	for i := range st.Services {

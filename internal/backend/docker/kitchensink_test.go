@@ -1,0 +1,109 @@
+package docker
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/network"
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files")
+
+// kitchenSinkAPI is the newest API the SDK speaks: the one at which every
+// key the kitchen sink sets reaches the engine.
+const kitchenSinkAPI = "1.51"
+
+// The kitchen sink's exact engine requests: each container's create
+// request, each network's and volume's, and what the service does beside
+// them (pull policy, hooks, the dependencies its keys add). Every key the
+// table honours on one engine shows in testdata/kitchensink.golden.
+func TestKitchenSinkRequests(t *testing.T) {
+	t.Setenv("KITCHEN_TOKEN", "kitchen-token")
+	dir, err := filepath.Abs(filepath.Join("testdata", "kitchensink"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{filepath.Join(dir, "compose.yaml")}})
+	if err != nil {
+		t.Fatalf("load the kitchen sink: %v", err)
+	}
+	type serviceRequests struct {
+		Create     engine.CreateRequest
+		PullPolicy string             `json:",omitempty"`
+		PostStart  []stack.Hook       `json:",omitempty"`
+		PreStop    []stack.Hook       `json:",omitempty"`
+		DependsOn  []stack.Dependency `json:",omitempty"`
+		// CopiedConfigs are the configs copied in after creation, by
+		// target; Secrets the files written into its secrets volume.
+		CopiedConfigs map[string]string `json:",omitempty"`
+		Secrets       map[string]string `json:",omitempty"`
+	}
+	out := struct {
+		Networks map[string]network.CreateOptions
+		Volumes  map[string]engine.VolumeOptions
+		Services map[string]serviceRequests
+	}{map[string]network.CreateOptions{}, map[string]engine.VolumeOptions{}, map[string]serviceRequests{}}
+	for _, n := range st.Networks {
+		out.Networks[n.Name] = engine.NetworkCreateOptions(networkOptions(st, n))
+	}
+	for _, v := range st.Volumes {
+		out.Volumes[v.Name] = volumeOptions(st, v)
+	}
+	for i := range st.Services {
+		svc := &st.Services[i]
+		spec := containerSpec(st, svc, st.ContainerName(svc, 1), 1, "config-hash", "sha256:kitchen")
+		req, err := engine.NewCreateRequest(spec, kitchenSinkAPI)
+		if err != nil {
+			t.Fatalf("service %s: %v", svc.Name, err)
+		}
+		pull := svc.PullPolicy
+		if svc.PullRefresh > 0 {
+			pull += " every " + svc.PullRefresh.String()
+		}
+		sr := serviceRequests{Create: req, PullPolicy: pull, PostStart: svc.PostStart, PreStop: svc.PreStop, DependsOn: svc.DependsOn}
+		for _, f := range svc.Files {
+			if f.Source == "" {
+				if sr.CopiedConfigs == nil {
+					sr.CopiedConfigs = map[string]string{}
+				}
+				sr.CopiedConfigs[f.Target] = string(f.Value)
+			}
+		}
+		if len(svc.Secrets) > 0 {
+			files, err := secretFiles(svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sr.Secrets = map[string]string{}
+			for target, v := range files {
+				sr.Secrets[target] = string(v)
+			}
+		}
+		out.Services[svc.Name] = sr
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(string(b)+"\n", dir, "$DIR")
+	path := filepath.Join("testdata", "kitchensink.golden")
+	if *updateGolden {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s (run with -update to write it): %v", path, err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the requests the kitchen sink makes (run with -update if the change is meant); got:\n%s", path, got)
+	}
+}

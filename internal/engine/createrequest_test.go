@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// What API 1.41 (the engine here) cannot carry is refused, naming the key,
+// the version that can and the engine's.
+func TestCreateRequestRefusesWhatTheAPIVersionCannotCarry(t *testing.T) {
+	tests := []struct {
+		name string
+		spec ContainerSpec
+		want string
+	}{
+		{"annotations", ContainerSpec{Name: "c", Annotations: map[string]string{"a": "b"}}, "annotations needs API 1.43 (Docker Engine 24.0); the engine speaks API 1.41"},
+		{"gw_priority", ContainerSpec{Name: "c", Networks: []Endpoint{{Network: "n", Address: stack.EndpointAddress{GwPriority: 3}}}}, "gw_priority on network n needs API 1.48 (Docker Engine 28.0); the engine speaks API 1.41"},
+		{"second network's MAC", ContainerSpec{Name: "c", Networks: []Endpoint{{Network: "n"}, {Network: "m", Address: stack.EndpointAddress{MacAddress: "02:42:ac:11:00:0b"}}}}, "a MAC address on network m, not the first needs API 1.44"},
+		{"interface_name", ContainerSpec{Name: "c", Networks: []Endpoint{{Network: "n", Address: stack.EndpointAddress{InterfaceName: "eth9"}}}}, "interface_name on network n needs API 1.49 (Docker Engine 28.1); the engine speaks API 1.41"},
+		{"subpath", ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountVolume, Source: "v", Target: "/v", Subpath: "x"}}}, "subpath needs API 1.45"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewCreateRequest(tt.spec, "1.41")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if _, err := NewCreateRequest(tt.spec, "1.51"); err != nil {
+				t.Errorf("API 1.51 refuses it too: %v", err)
+			}
+		})
+	}
+}
+
+// Before API 1.44 a container takes one network at creation, and its MAC
+// address is the container's: the first network's goes to Config, the
+// others are connected after creation with their settings.
+func TestCreateRequestBeforeAPI144(t *testing.T) {
+	spec := ContainerSpec{Name: "c", MacAddress: "02:42:ac:11:00:0a", Networks: []Endpoint{
+		{Network: "front", Aliases: []string{"web"}, Address: stack.EndpointAddress{IPv4Address: "172.30.0.10"}},
+		{Network: "back", Aliases: []string{"web"}, Address: stack.EndpointAddress{IPv4Address: "172.31.0.10", DriverOpts: map[string]string{"k": "v"}}},
+	}}
+	req, err := NewCreateRequest(spec, "1.41")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.Config.MacAddress; got != "02:42:ac:11:00:0a" { //nolint:staticcheck // the field of engines before API 1.44
+		t.Errorf("Config.MacAddress = %q, want the service's", got)
+	}
+	if len(req.NetworkingConfig.EndpointsConfig) != 1 || req.NetworkingConfig.EndpointsConfig["front"] == nil {
+		t.Fatalf("EndpointsConfig = %v, want front only", req.NetworkingConfig.EndpointsConfig)
+	}
+	if ep := req.NetworkingConfig.EndpointsConfig["front"]; ep.MacAddress != "" || ep.IPAMConfig == nil || ep.IPAMConfig.IPv4Address != "172.30.0.10" {
+		t.Errorf("front's endpoint = %+v, want its address and no MAC of its own", ep)
+	}
+	if len(req.Connect) != 1 || req.Connect[0].Network != "back" || req.Connect[0].Endpoint.IPAMConfig.IPv4Address != "172.31.0.10" || req.Connect[0].Endpoint.DriverOpts["k"] != "v" {
+		t.Errorf("Connect = %+v, want back with its address and driver options", req.Connect)
+	}
+
+	// From API 1.44 every network is in the create request, the MAC the
+	// first network's.
+	req, err = NewCreateRequest(spec, "1.44")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(req.Connect) != 0 || len(req.NetworkingConfig.EndpointsConfig) != 2 || req.NetworkingConfig.EndpointsConfig["front"].MacAddress != "02:42:ac:11:00:0a" {
+		t.Errorf("at 1.44: Connect = %+v, endpoints = %+v", req.Connect, req.NetworkingConfig.EndpointsConfig)
+	}
+}
+
+// A service's mac_address that differs from its first network's is
+// refused, as in Compose.
+func TestCreateRequestRefusesTwoMACs(t *testing.T) {
+	spec := ContainerSpec{Name: "c", MacAddress: "02:42:ac:11:00:0a", Networks: []Endpoint{{Network: "n", Address: stack.EndpointAddress{MacAddress: "02:42:ac:11:00:0b"}}}}
+	if _, err := NewCreateRequest(spec, "1.51"); err == nil || !strings.Contains(err.Error(), "mac_address") {
+		t.Fatalf("error = %v, want the two MAC addresses refused", err)
+	}
+}
