@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // classicBuild answers /build as the classic builder does, and records the
@@ -79,7 +81,7 @@ func TestTheClassicBuilderRefusesSecretsAndSSH(t *testing.T) {
 	t.Setenv("DOCKER_BUILDKIT", "0")
 	f := &fakeEngine{version: "1.41"}
 	cli := f.client(t)
-	_, err := cli.ImageBuild(context.Background(), BuildSpec{Tag: "bk-secret", Secrets: []BuildSecret{{ID: "s", Env: "X"}}}, nil)
+	_, err := cli.ImageBuild(context.Background(), BuildSpec{Tag: "bk-secret", Secrets: []stack.BuildSecret{{ID: "s", Env: "X"}}}, nil)
 	if err == nil || !strings.Contains(err.Error(), "a build secret needs BuildKit, and DOCKER_BUILDKIT=0 turns BuildKit off") {
 		t.Errorf("error %v, want a build secret refused on the classic builder", err)
 	}

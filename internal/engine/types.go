@@ -173,7 +173,7 @@ type BuildSpec struct {
 	Network    string
 	ExtraHosts []string // "host:ip"
 	ShmSize    int64
-	Ulimits    []Ulimit
+	Ulimits    []stack.Ulimit
 	Platform   string
 	Isolation  string
 	// CacheFrom are images whose inline cache the build may use;
@@ -182,29 +182,8 @@ type BuildSpec struct {
 	InlineCache bool
 	// Secrets and SSH are handed to RUN steps that mount them, through a
 	// session the build opens with the engine (BuildKit only).
-	Secrets []BuildSecret
-	SSH     []BuildSSH
-}
-
-// BuildSecret is a secret a build's RUN steps may mount: the content of
-// File, or of the environment variable Env.
-type BuildSecret struct {
-	ID   string
-	File string
-	Env  string
-}
-
-// BuildSSH is an SSH agent (or keys) a build's RUN steps may use: Paths are
-// agent sockets or key files; none means $SSH_AUTH_SOCK.
-type BuildSSH struct {
-	ID    string
-	Paths []string
-}
-
-// Ulimit is a resource limit.
-type Ulimit struct {
-	Name       string
-	Soft, Hard int64
+	Secrets []stack.BuildSecret
+	SSH     []stack.BuildSSH
 }
 
 // BuildEvent is what a build reports while it runs: a step that started or

@@ -64,7 +64,7 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 		if u.Single != 0 {
 			soft, hard = u.Single, u.Single
 		}
-		out.Ulimits = append(out.Ulimits, BuildUlimit{Name: name, Soft: int64(soft), Hard: int64(hard)})
+		out.Ulimits = append(out.Ulimits, Ulimit{Name: name, Soft: int64(soft), Hard: int64(hard)})
 	}
 	switch len(b.Platforms) {
 	case 0:

@@ -129,7 +129,7 @@ type Build struct {
 	Network    string
 	ExtraHosts []string // "host:ip"
 	ShmSize    int64
-	Ulimits    []BuildUlimit
+	Ulimits    []Ulimit
 	Platform   string
 	Isolation  string
 	// CacheFrom are images whose inline cache the build may use;
@@ -139,12 +139,6 @@ type Build struct {
 	InlineCache bool
 	Secrets     []BuildSecret
 	SSH         []BuildSSH
-}
-
-// BuildUlimit is a resource limit of the build's RUN steps.
-type BuildUlimit struct {
-	Name       string
-	Soft, Hard int64
 }
 
 // BuildSecret is a secret the build's RUN steps may mount by ID: the

@@ -289,15 +289,9 @@ func buildSpec(ref string, b *stack.Build, labels map[string]string) engine.Buil
 		Isolation:        b.Isolation,
 		CacheFrom:        b.CacheFrom,
 		InlineCache:      b.InlineCache,
-	}
-	for _, u := range b.Ulimits {
-		spec.Ulimits = append(spec.Ulimits, engine.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
-	}
-	for _, sec := range b.Secrets {
-		spec.Secrets = append(spec.Secrets, engine.BuildSecret{ID: sec.ID, File: sec.File, Env: sec.Env})
-	}
-	for _, ssh := range b.SSH {
-		spec.SSH = append(spec.SSH, engine.BuildSSH{ID: ssh.ID, Paths: ssh.Paths})
+		Ulimits:          b.Ulimits,
+		Secrets:          b.Secrets,
+		SSH:              b.SSH,
 	}
 	return spec
 }

@@ -58,7 +58,7 @@ func TestBuildKitPassesTheRunSettingsAndARemoteContext(t *testing.T) {
 		ContextURL: "http://127.0.0.1:18331/context.tar", Dockerfile: "Dockerfile",
 		ExtraHosts: []string{"bk-db.example:10.1.2.3"},
 		ShmSize:    96 << 20,
-		Ulimits:    []stack.BuildUlimit{{Name: "nofile", Soft: 1234, Hard: 2345}},
+		Ulimits:    []stack.Ulimit{{Name: "nofile", Soft: 1234, Hard: 2345}},
 	}
 	st := buildStack(project, b)
 	if versions.LessThan(cli.APIVersion(), "1.42") {
