@@ -2,7 +2,6 @@ package orchestrator
 
 import (
 	"errors"
-	"flag"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,11 +9,10 @@ import (
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/golden"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
-
-var updatePlans = flag.Bool("update", false, "rewrite the golden plans")
 
 // containers names instances as the Docker backend does: a container per
 // replica.
@@ -246,18 +244,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
 				t.Fatalf("reconcile: %v", err)
 			}
 			path := filepath.Join("testdata", "plans", tt.name+".txt")
-			if *updatePlans {
-				if err := os.WriteFile(path, []byte(plan.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read %s (run with -update to write it): %v", path, err)
-			}
-			if plan.String() != string(want) {
-				t.Errorf("plan differs from %s; got:\n%s", path, plan)
-			}
+			golden.Check(t, path, plan.String(), "the plan")
 		})
 	}
 }

@@ -3,20 +3,18 @@ package stack_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stackctl/stackctl/internal/golden"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// golden renders the model as text, with the test's directories replaced,
+// asGoldenJSON renders the model as text, with the test's directories replaced,
 // so a golden file says exactly what the loader made of a compose file.
-func golden(t *testing.T, st *stack.Stack, dirs ...string) string {
+func asGoldenJSON(t *testing.T, st *stack.Stack, dirs ...string) string {
 	t.Helper()
 	b, err := json.MarshalIndent(struct {
 		Project  string
@@ -37,19 +35,7 @@ func golden(t *testing.T, st *stack.Stack, dirs ...string) string {
 
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s (run with -update to write it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from what the loader made; got:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got, "what the loader made")
 }
 
 // isolate keeps the process's COMPOSE_* settings and .env files out of a
@@ -91,7 +77,7 @@ func TestLoadGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			checkGolden(t, tt.name, golden(t, st, tt.dirs...))
+			checkGolden(t, tt.name, asGoldenJSON(t, st, tt.dirs...))
 		})
 	}
 }

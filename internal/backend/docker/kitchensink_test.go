@@ -3,18 +3,15 @@ package docker
 import (
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/docker/docker/api/types/network"
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/golden"
 	"github.com/stackctl/stackctl/internal/stack"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite the golden files")
 
 // kitchenSinkAPI is the newest API the SDK speaks: the one at which every
 // key the kitchen sink sets reaches the engine.
@@ -94,16 +91,5 @@ func TestKitchenSinkRequests(t *testing.T) {
 	}
 	got := strings.ReplaceAll(string(b)+"\n", dir, "$DIR")
 	path := filepath.Join("testdata", "kitchensink.golden")
-	if *updateGolden {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s (run with -update to write it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the requests the kitchen sink makes (run with -update if the change is meant); got:\n%s", path, got)
-	}
+	golden.Check(t, path, got, "the requests the kitchen sink makes")
 }

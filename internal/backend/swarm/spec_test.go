@@ -3,7 +3,6 @@ package swarm_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"maps"
 	"os"
 	"path/filepath"
@@ -15,11 +14,10 @@ import (
 	swarmapi "github.com/docker/docker/api/types/swarm"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/golden"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/stacktest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // isolate keeps the process's COMPOSE_* settings out of a test's loading.
 func isolate(t *testing.T) {
@@ -106,19 +104,7 @@ func render(t *testing.T, st *stack.Stack, mode swarmapi.ResolutionMode, dirs ..
 
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s (run with -update to write it): %v", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the specs made; got:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got, "the specs made")
 }
 
 func TestGolden(t *testing.T) {
