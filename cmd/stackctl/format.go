@@ -72,6 +72,12 @@ func (f outputFormat) custom() bool { return f.tmpl != nil }
 // TEMPLATE" first the headers (the template run on them) and in aligned
 // columns.
 func (f outputFormat) execute(w io.Writer, headers map[string]any, rows []map[string]any) error {
+	return executeRows(f, w, headers, rows)
+}
+
+// executeRows is execute of rows of any type a template reads: maps, or a
+// struct such as psSummary.
+func executeRows[R any](f outputFormat, w io.Writer, headers map[string]any, rows []R) error {
 	out := w
 	var tw *tabwriter.Writer
 	if f.table {
@@ -92,7 +98,7 @@ func (f outputFormat) execute(w io.Writer, headers map[string]any, rows []map[st
 	return nil
 }
 
-func (f outputFormat) line(w io.Writer, row map[string]any) error {
+func (f outputFormat) line(w io.Writer, row any) error {
 	var b strings.Builder
 	if err := f.tmpl.Execute(&b, row); err != nil {
 		return fmt.Errorf("--format: %w", err)

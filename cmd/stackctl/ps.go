@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/docker/go-units"
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/backend"
@@ -23,8 +22,9 @@ type psOptions struct {
 	filters      []string
 	onlyServices []string
 	// quiet prints IDs only, services the services' names only; all is
-	// Compose's: ps lists stopped containers too.
-	quiet, services, all bool
+	// Compose's: ps lists stopped containers too. noTrunc keeps json's and
+	// templates' IDs, commands and mounts whole.
+	quiet, services, all, noTrunc bool
 }
 
 func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *cobra.Command {
@@ -46,11 +46,12 @@ func newPsCmd(g *globalOptions, runF func(context.Context, *psOptions) error) *c
 			return runPs(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.format, "format", "table", "output format: table, json (stackctl's fields, one array), 'table TEMPLATE' or a Go template of Compose's fields: .ID .Name .Names .Service .Project .State .Status .Health .ExitCode .Ports .RunningFor")
+	cmd.Flags().StringVar(&opts.format, "format", "table", "output format: table, json (Compose's container summary, an object a line) or a Go template of its fields ('table TEMPLATE' with headers)")
 	cmd.Flags().StringArrayVar(&opts.statuses, "status", nil, "filter services by status: paused, restarting, removing, running, dead, created or exited (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.filters, "filter", nil, "filter services by a property: status=STATUS (repeatable)")
 	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "only the containers' IDs")
 	cmd.Flags().BoolVar(&opts.services, "services", false, "only the services' names")
+	cmd.Flags().BoolVar(&opts.noTrunc, "no-trunc", false, "don't truncate IDs, commands and mounts in json and templates")
 	cmd.Flags().BoolVarP(&opts.all, "all", "a", false, "stopped containers too, as ps always lists them")
 	cmd.MarkFlagsMutuallyExclusive("quiet", "services")
 	return cmd
@@ -83,18 +84,25 @@ func runPs(ctx context.Context, opts *psOptions) error {
 		}
 		return nil
 	}
-	if format.custom() {
-		return format.execute(opts.io.Out, psHeaders, psRows(st.Project, containers, time.Now()))
-	}
-	if format.json {
-		if containers == nil {
-			containers = []backend.ContainerStatus{}
-		}
-		enc := json.NewEncoder(opts.io.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(containers)
+	if format.custom() || format.json {
+		return printSummaries(opts.io.Out, format, psSummaries(st.Project, containers, time.Now(), !opts.noTrunc))
 	}
 	return printTable(opts.io.Out, containers, time.Now())
+}
+
+// printSummaries writes the summaries as `docker compose ps` does: with
+// json, one compact object a line (no array); else through the template.
+func printSummaries(w io.Writer, format outputFormat, summaries []psSummary) error {
+	if !format.json {
+		return executeRows(format, w, psHeaders, summaries)
+	}
+	enc := json.NewEncoder(w)
+	for _, s := range summaries {
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // servicesOf names the services the containers run, once each, in order.
@@ -135,42 +143,4 @@ func (opts *psOptions) keep(containers []backend.ContainerStatus) []backend.Cont
 		return (len(opts.statuses) > 0 && !slices.Contains(opts.statuses, c.State)) ||
 			(len(opts.onlyServices) > 0 && !slices.Contains(opts.onlyServices, c.Service))
 	})
-}
-
-// psHeaders are Compose's ps column headers, by template field.
-var psHeaders = map[string]any{
-	"ID": "CONTAINER ID", "Name": "NAME", "Names": "NAMES", "Service": "SERVICE", "Project": "PROJECT",
-	"State": "STATE", "Status": "STATUS", "Health": "HEALTH", "ExitCode": "EXIT CODE", "Ports": "PORTS",
-	"RunningFor": "CREATED", "Replica": "REPLICA",
-}
-
-// psRows are the containers with Compose's ps fields, for a template.
-func psRows(project string, containers []backend.ContainerStatus, now time.Time) []map[string]any {
-	rows := make([]map[string]any, len(containers))
-	for i, c := range containers {
-		status := c.State
-		switch {
-		case c.State == "running" && !c.StartedAt.IsZero():
-			status = "Up " + units.HumanDuration(now.Sub(c.StartedAt))
-			if c.Health != "" {
-				status += " (" + c.Health + ")"
-			}
-		case c.State == "exited":
-			status = fmt.Sprintf("Exited (%d)", c.ExitCode)
-		}
-		var published []string
-		for _, p := range c.Ports {
-			published = append(published, fmt.Sprintf("%s:%d->%d/%s", hostOrAny(p.HostIP), p.HostPort, p.ContainerPort, p.Protocol))
-		}
-		running := ""
-		if !c.StartedAt.IsZero() {
-			running = units.HumanDuration(now.Sub(c.StartedAt)) + " ago"
-		}
-		rows[i] = map[string]any{
-			"ID": c.ID, "Name": c.Name, "Names": c.Name, "Service": c.Service, "Project": project,
-			"State": c.State, "Status": status, "Health": c.Health, "ExitCode": c.ExitCode,
-			"Ports": strings.Join(published, ", "), "RunningFor": running, "Replica": c.Replica,
-		}
-	}
-	return rows
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,13 +46,24 @@ func (c *Client) containerList(ctx context.Context, opts container.ListOptions) 
 		}
 		mounts := make([]MountPoint, 0, len(s.Mounts))
 		for _, m := range s.Mounts {
-			mounts = append(mounts, MountPoint{Type: string(m.Type), Volume: m.Name, Destination: m.Destination, Writable: m.RW})
+			mounts = append(mounts, MountPoint{Type: string(m.Type), Volume: m.Name, Source: m.Source, Driver: m.Driver,
+				Destination: m.Destination, Writable: m.RW})
+		}
+		ports := make([]stack.Port, 0, len(s.Ports))
+		for _, p := range s.Ports {
+			ports = append(ports, stack.Port{HostIP: p.IP, HostPort: int(p.PublicPort), ContainerPort: int(p.PrivatePort), Protocol: p.Type})
+		}
+		var networks []string
+		if s.NetworkSettings != nil {
+			networks = slices.Sorted(maps.Keys(s.NetworkSettings.Networks))
 		}
 		out = append(out, ContainerSummary{
 			ID: s.ID, Name: name, Labels: s.Labels, State: string(s.State),
 			// The list has health only in its status text: "Up 2 minutes (healthy)".
 			Healthy: strings.HasSuffix(s.Status, "(healthy)"),
 			Mounts:  mounts,
+			Image:   s.Image, Command: s.Command, Created: time.Unix(s.Created, 0), Status: s.Status,
+			Names: s.Names, Ports: ports, Networks: networks,
 		})
 	}
 	return out, nil

@@ -82,6 +82,22 @@ type ContainerSummary struct {
 	Healthy bool
 	// Mounts are what the container has mounted.
 	Mounts []MountPoint
+	// Image, Command, Created and Status are as the engine lists them:
+	// the image as the container was created from, the command line
+	// joined by spaces, the creation time to the second and the status
+	// text ("Up 2 minutes (healthy)", "Exited (3) 5 seconds ago").
+	Image   string
+	Command string
+	Created time.Time
+	Status  string
+	// Names are the container's names with their leading slash: its own
+	// first, then what links give it.
+	Names []string
+	// Ports are its exposed ports, each with the host address and port it
+	// is published on (none: HostPort 0), in the engine's order.
+	Ports []stack.Port
+	// Networks are the names of the networks it is attached to.
+	Networks []string
 }
 
 // MountPoint is one of a container's mounts.
@@ -89,7 +105,10 @@ type MountPoint struct {
 	// Type is volume, bind or tmpfs.
 	Type string
 	// Volume is a volume mount's volume name.
-	Volume      string
+	Volume string
+	// Source is a bind mount's host path; Driver a volume's driver.
+	Source      string
+	Driver      string
 	Destination string
 	Writable    bool
 }

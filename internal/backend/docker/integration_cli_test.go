@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -212,28 +211,82 @@ func cliCheckPS(t *testing.T, ctx context.Context, e *itgEnv, st *stack.Stack, c
 		t.Errorf("the stack is not as the rows above were checked against: %+v", want)
 	}
 
-	var got []backend.ContainerStatus
-	if err := json.Unmarshal([]byte(asJSON), &got); err != nil {
-		t.Fatalf("ps --format json printed %q: %v", asJSON, err)
-	}
-	for i := range want {
-		want[i].Pid = 0 // not shown
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ps --format json shows\n%+v\nwant\n%+v", got, want)
-	}
-	// The keys scripts read, of web, which has them all.
-	var raw []map[string]any
-	_ = json.Unmarshal([]byte(asJSON), &raw)
-	for _, c := range raw {
-		if c["service"] != "web" {
-			continue
-		}
-		keys := slices.Sorted(maps.Keys(c))
-		if wantKeys := []string{"exit_code", "health", "id", "name", "ports", "replica", "restart_count", "restart_policy", "service", "started_at", "state"}; !slices.Equal(keys, wantKeys) {
-			t.Errorf("ps --format json: %s has keys %q, want %q", c["name"], keys, wantKeys)
+	// ps --format json: Compose's container summary, one object a line,
+	// sorted by name as Compose sorts them, with Compose's keys.
+	var lines []psJSONLine
+	for i, raw := range psJSONLines(t, "stackctl", asJSON) {
+		if keys := slices.Sorted(maps.Keys(raw)); !slices.Equal(keys, composePsKeys) {
+			t.Errorf("ps --format json line %d has keys %q, want Compose's %q", i, keys, composePsKeys)
 		}
 	}
+	for line := range strings.Lines(asJSON) {
+		var l psJSONLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("ps --format json printed %q: %v", line, err)
+		}
+		lines = append(lines, l)
+	}
+	wantNames := make([]string, len(want))
+	for i, c := range want {
+		wantNames[i] = c.Name
+	}
+	slices.Sort(wantNames)
+	gotNames := make([]string, len(lines))
+	for i, l := range lines {
+		gotNames[i] = l.Name
+	}
+	if !slices.Equal(gotNames, wantNames) {
+		t.Fatalf("ps --format json lists %q, want %q (by name)", gotNames, wantNames)
+	}
+	for _, l := range lines {
+		c := want[slices.IndexFunc(want, func(c backend.ContainerStatus) bool { return c.Name == l.Name })]
+		// Compose shows health only while running, an exit code once exited.
+		health, exit := "", 0
+		if c.State == "running" {
+			health = c.Health
+		}
+		if c.State == "exited" {
+			exit = c.ExitCode
+		}
+		if l.Service != c.Service || l.State != c.State || l.Project != st.Project || l.ID != c.ID[:12] || l.Health != health || l.ExitCode != exit {
+			t.Errorf("ps --format json shows %+v, want %+v", l, c)
+		}
+		var published, wantPublished []string
+		for _, p := range l.Publishers {
+			if p.PublishedPort != 0 {
+				published = append(published, fmt.Sprintf("%s:%d->%d/%s", p.URL, p.PublishedPort, p.TargetPort, p.Protocol))
+			}
+		}
+		for _, p := range c.Ports {
+			wantPublished = append(wantPublished, fmt.Sprintf("%s:%d->%d/%s", hostOrAll(p.HostIP), p.HostPort, p.ContainerPort, p.Protocol))
+		}
+		if slices.Sort(published); !slices.Equal(published, slices.Sorted(slices.Values(wantPublished))) {
+			t.Errorf("ps --format json: %s publishes %q, want %q", c.Name, published, wantPublished)
+		}
+	}
+}
+
+// composePsKeys are the keys of each line of `docker compose ps --format
+// json` (v5.6.0).
+var composePsKeys = []string{"Command", "CreatedAt", "Engine", "ExitCode", "Health", "ID", "Image", "Labels", "LocalVolumes",
+	"Mounts", "Name", "Names", "Networks", "Ports", "Project", "Publishers", "RunningFor", "Service", "Size", "State", "Status"}
+
+// psJSONLine is what tests read of a line of `ps --format json`.
+type psJSONLine struct {
+	Name, Service, State, Project, ID, Health, Engine string
+	ExitCode                                          int
+	Publishers                                        []struct {
+		URL                       string
+		TargetPort, PublishedPort int
+		Protocol                  string
+	}
+}
+
+func hostOrAll(ip string) string {
+	if ip == "" {
+		return "0.0.0.0"
+	}
+	return ip
 }
 
 // cliCheckLogs checks `logs` with --tail and services against the logs on

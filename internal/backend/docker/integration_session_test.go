@@ -132,11 +132,17 @@ func TestComposeUserSessionIntegration(t *testing.T) {
 		t.Errorf("ps through a missing context: %v, %s", err, stderr)
 	}
 
-	var ps []struct {
-		Service, Name, State, Health string
+	// Compose's shape: one object a line.
+	var ps []psJSONLine
+	for line := range strings.Lines(cli.must(t, ctx, "ps", "-a", "--format", "json")) {
+		var c psJSONLine
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("ps -a --format json: line %q: %v", line, err)
+		}
+		ps = append(ps, c)
 	}
-	if err := json.Unmarshal([]byte(cli.must(t, ctx, "ps", "-a", "--format", "json")), &ps); err != nil || len(ps) != 2 {
-		t.Fatalf("ps -a --format json: %+v, %v; want web and cache", ps, err)
+	if len(ps) != 2 {
+		t.Fatalf("ps -a --format json: %+v; want web and cache", ps)
 	}
 	for _, c := range ps {
 		// up gates on web's probe run by itself; the engine says healthy

@@ -38,7 +38,7 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]backend.ContainerS
 	out := make([]backend.ContainerStatus, 0, len(list))
 	for i, c := range inspected {
 		if found[i] {
-			out = append(out, statusOf(c))
+			out = append(out, statusOf(list[i], c))
 		}
 	}
 	slices.SortFunc(out, func(a, b backend.ContainerStatus) int {
@@ -47,7 +47,8 @@ func (b *Backend) PS(ctx context.Context, st *stack.Stack) ([]backend.ContainerS
 	return out, nil
 }
 
-func statusOf(c engine.Container) backend.ContainerStatus {
+// statusOf is the container as listed (s) and as inspected (c).
+func statusOf(s engine.ContainerSummary, c engine.Container) backend.ContainerStatus {
 	replica, _ := strconv.Atoi(cmp.Or(c.Labels[stack.LabelReplica], c.Labels[stack.LabelComposeNumber]))
 	policy := c.Restart.Name
 	if policy == "on-failure" && c.Restart.MaxRetries > 0 {
@@ -67,5 +68,22 @@ func statusOf(c engine.Container) backend.ContainerStatus {
 		StartedAt:     c.StartedAt,
 		Pid:           c.Pid,
 		OneOff:        isOneOff(c.Labels),
+		Image:         s.Image,
+		Command:       s.Command,
+		Created:       s.Created,
+		StatusText:    s.Status,
+		Names:         s.Names,
+		Labels:        c.Labels,
+		Mounts:        mountSummaries(s.Mounts),
+		Networks:      s.Networks,
+		Exposed:       s.Ports,
 	}
+}
+
+func mountSummaries(mounts []engine.MountPoint) []backend.MountSummary {
+	out := make([]backend.MountSummary, len(mounts))
+	for i, m := range mounts {
+		out[i] = backend.MountSummary{Name: m.Volume, Source: m.Source, Driver: m.Driver}
+	}
+	return out
 }

@@ -428,13 +428,14 @@ func TestSwarmRunsTheDay34ExampleVerbatim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var statuses []backend.ContainerStatus
-	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
-		t.Fatalf("ps --format json: %v\n%s", err, out)
-	}
+	// Compose's shape, a line per task; Engine is the node that runs it.
 	nodes := map[string]string{}
-	for _, c := range statuses {
-		nodes[c.Service] = c.Node
+	for line := range strings.Lines(out) {
+		var c struct{ Service, Engine string }
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("ps --format json: line %q: %v\n%s", line, err, out)
+		}
+		nodes[c.Service] = c.Engine
 	}
 	if nodes["db"] != cluster.ManagerName || nodes["web"] == "" || nodes["cache"] == "" {
 		t.Errorf("ps puts db on %q (want the manager %s, where its data lives), web on %q, cache on %q", nodes["db"], cluster.ManagerName, nodes["web"], nodes["cache"])

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -55,6 +56,11 @@ func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) backend.Cont
 		Service: s.Labels[stack.LabelService], Name: taskName(s, t), ID: t.ID,
 		Replica: t.Slot, State: t.State, ExitCode: t.ExitCode,
 		Node: nodeName(nodes, t.NodeID), Error: t.Err,
+		Created: t.Created, Labels: t.Labels,
+	}
+	if cs := s.Spec.TaskTemplate.ContainerSpec; cs != nil {
+		c.Image = cs.Image
+		c.Command = strings.Join(append(slices.Clone(cs.Command), cs.Args...), " ")
 	}
 	// A port published in host mode is bound on the task's node: its
 	// address is where the port is reached.
@@ -62,6 +68,7 @@ func statusOf(s engine.Service, t engine.Task, nodes []engine.Node) backend.Cont
 		p.HostIP = nodeAddr(nodes, t.NodeID)
 		c.Ports = append(c.Ports, p)
 	}
+	c.Exposed = c.Ports
 	if p := s.Spec.TaskTemplate.RestartPolicy; p != nil {
 		c.RestartPolicy = string(p.Condition)
 	}
