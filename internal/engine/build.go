@@ -63,6 +63,50 @@ func (c *Client) ImageBuild(ctx context.Context, spec BuildSpec, progress func(B
 	return c.classicBuild(ctx, spec, why, progress)
 }
 
+// postBuild sends spec to the engine's /build for the builder version
+// names, within the build session sessionID ("" for none), and returns the
+// engine's messages. Closing them ends the context's upload too: the
+// engine may read the context while it answers.
+func (c *Client) postBuild(ctx context.Context, spec BuildSpec, version build.BuilderVersion, sessionID string) (io.ReadCloser, error) {
+	upload, dockerfile, err := buildContext(spec)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	if upload != nil {
+		body = upload
+	}
+	opts := buildOptions(spec, dockerfile)
+	opts.Version = version
+	opts.SessionID = sessionID
+	resp, err := c.api.ImageBuild(ctx, body, opts)
+	if err != nil {
+		if upload != nil {
+			upload.Close()
+		}
+		if saysNoSpace(err.Error()) {
+			err = noSpace(c.Host(), err)
+		}
+		return nil, classify(err, "build image %s", spec.Tag)
+	}
+	return buildMessages{ReadCloser: resp.Body, upload: upload}, nil
+}
+
+// buildMessages are the engine's answer to a build, and the context's
+// upload that ends with it.
+type buildMessages struct {
+	io.ReadCloser
+	upload io.Closer
+}
+
+func (m buildMessages) Close() error {
+	err := m.ReadCloser.Close()
+	if m.upload != nil {
+		err = errors.Join(err, m.upload.Close())
+	}
+	return err
+}
+
 // buildOptions are the options both builders take from spec.
 func buildOptions(spec BuildSpec, dockerfile string) build.ImageBuildOptions {
 	opts := build.ImageBuildOptions{
@@ -102,32 +146,18 @@ func (c *Client) classicBuild(ctx context.Context, spec BuildSpec, why string, p
 	if needs := classicCannot(spec); needs != "" {
 		return "", fmt.Errorf("build image %s: %s %w, and %s", spec.Tag, needs, ErrNeedsBuildKit, why)
 	}
-	buildContext, dockerfile, err := buildContext(spec)
+	messages, err := c.postBuild(ctx, spec, build.BuilderV1, "")
 	if err != nil {
 		return "", err
 	}
-	var body io.Reader
-	if buildContext != nil {
-		defer buildContext.Close()
-		body = buildContext
-	}
-	opts := buildOptions(spec, dockerfile)
-	opts.Version = build.BuilderV1
-	resp, err := c.api.ImageBuild(ctx, body, opts)
-	if err != nil {
-		if saysNoSpace(err.Error()) {
-			err = noSpace(c.Host(), err)
-		}
-		return "", classify(err, "build image %s", spec.Tag)
-	}
-	defer resp.Body.Close()
+	defer messages.Close()
 
 	var (
 		imageID string
 		step    string
 		output  []string
 	)
-	err = DecodeMessages(resp.Body, func(m jsonmessage.JSONMessage) {
+	err = DecodeMessages(messages, func(m jsonmessage.JSONMessage) {
 		if m.Aux != nil {
 			var aux build.Result
 			if json.Unmarshal(*m.Aux, &aux) == nil && aux.ID != "" {

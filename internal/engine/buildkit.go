@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -22,37 +21,22 @@ func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress fun
 	if err := c.buildKitTakes(spec); err != nil {
 		return "", err
 	}
-	buildContext, dockerfile, err := buildContext(spec)
-	if err != nil {
-		return "", err
-	}
-	var body io.Reader
-	if buildContext != nil {
-		defer buildContext.Close()
-		body = buildContext
-	}
-	opts := buildOptions(spec, dockerfile)
-	opts.Version = build.BuilderBuildKit
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sess, err := c.openBuildSession(ctx, spec)
 	if err != nil {
 		return "", err
 	}
+	sessionID := ""
 	if sess != nil {
 		defer sess.Close()
-		opts.SessionID = sess.ID()
+		sessionID = sess.ID()
 	}
-
-	resp, err := c.api.ImageBuild(ctx, body, opts)
+	messages, err := c.postBuild(ctx, spec, build.BuilderBuildKit, sessionID)
 	if err != nil {
-		if saysNoSpace(err.Error()) {
-			err = noSpace(c.Host(), err)
-		}
-		return "", classify(err, "build image %s", spec.Tag)
+		return "", err
 	}
-	defer resp.Body.Close()
+	defer messages.Close()
 
 	var (
 		imageID  string
@@ -60,7 +44,7 @@ func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress fun
 		traceErr error
 	)
 	report := func(s BuildStep) { progress(BuildEvent{Step: &s}) }
-	err = DecodeMessages(resp.Body, func(m jsonmessage.JSONMessage) {
+	err = DecodeMessages(messages, func(m jsonmessage.JSONMessage) {
 		if m.Aux == nil {
 			return
 		}
