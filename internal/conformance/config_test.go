@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/stackctl/stackctl/internal/conformance"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/stack"
 	"gopkg.in/yaml.v3"
@@ -24,14 +22,7 @@ func TestFixturesConfigMatchesDockerCompose(t *testing.T) {
 		t.Fatalf("docker compose (`make compose` installs it): %v\n%s", err, out)
 	}
 	isolate(t)
-	dir, err := filepath.Abs(fixtures)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := conformance.Fixtures(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, all := vendoredFixtures(t)
 	for _, f := range all {
 		if _, listed := notLoading[f.Name]; listed {
 			continue

@@ -51,10 +51,10 @@ func loadAndPlan(f conformance.Fixture) (backend.Plan, error) {
 	return orchestrator.Plan(st, backend.Observed{}, new(docker.Backend), backend.UpOptions{})
 }
 
-// Every vendored fixture loads and plans, but for those notLoading lists,
-// which fail as it says.
-func TestFixturesLoadAndPlan(t *testing.T) {
-	isolate(t)
+// vendoredFixtures are the fixtures under testdata, by absolute paths, and
+// the absolute directory they are in.
+func vendoredFixtures(t *testing.T) (string, []conformance.Fixture) {
+	t.Helper()
 	dir, err := filepath.Abs(fixtures)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +63,14 @@ func TestFixturesLoadAndPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, all
+}
+
+// Every vendored fixture loads and plans, but for those notLoading lists,
+// which fail as it says.
+func TestFixturesLoadAndPlan(t *testing.T) {
+	isolate(t)
+	dir, all := vendoredFixtures(t)
 	loads := 0
 	seen := map[string]bool{}
 	for _, f := range all {
@@ -104,15 +112,8 @@ func firstLine(err error, dir string) string {
 // prints it, and is loaded again as the default, Dockerfile.)
 func TestFixturesRoundTripThroughConfig(t *testing.T) {
 	isolate(t)
-	dir, err := filepath.Abs(fixtures)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := conformance.Fixtures(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
+	_, all := vendoredFixtures(t)
 	for _, f := range all {
 		if _, listed := notLoading[f.Name]; listed {
 			continue
