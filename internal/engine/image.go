@@ -1,14 +1,11 @@
 package engine
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 
 	"github.com/docker/docker/api/types"
@@ -81,50 +78,6 @@ func DecodeMessages(stream io.Reader, onMessage func(jsonmessage.JSONMessage)) e
 func (c *Client) ImageRemove(ctx context.Context, ref string) error {
 	if _, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true}); err != nil {
 		return classify(err, "remove image %s", ref)
-	}
-	return nil
-}
-
-// ImageFile is a file of an image ImageCreate makes.
-type ImageFile struct {
-	Path string
-	Mode int64
-	Data []byte
-}
-
-// ImageCreate creates ref as an image of just files, with the given labels
-// and entrypoint: a small image stackctl makes for its own use, without a
-// registry or a build.
-func (c *Client) ImageCreate(ctx context.Context, ref string, files []ImageFile, labels map[string]string, entrypoint []string) error {
-	var tarball bytes.Buffer
-	tw := tar.NewWriter(&tarball)
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.Path, Mode: f.Mode, Size: int64(len(f.Data)), Typeflag: tar.TypeReg}); err != nil {
-			return fmt.Errorf("create image %s: %w", ref, err)
-		}
-		if _, err := tw.Write(f.Data); err != nil {
-			return fmt.Errorf("create image %s: %w", ref, err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return fmt.Errorf("create image %s: %w", ref, err)
-	}
-	ep, err := json.Marshal(entrypoint)
-	if err != nil {
-		return fmt.Errorf("create image %s: %w", ref, err)
-	}
-	changes := []string{"ENTRYPOINT " + string(ep)}
-	// In a fixed order: the same labels make the same image.
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		changes = append(changes, fmt.Sprintf("LABEL %q=%q", k, labels[k]))
-	}
-	out, err := c.api.ImageImport(ctx, image.ImportSource{Source: &tarball, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
-	if err != nil {
-		return classify(err, "create image %s", ref)
-	}
-	defer out.Close()
-	if err := DecodeMessages(out, func(jsonmessage.JSONMessage) {}); err != nil {
-		return fmt.Errorf("create image %s: %w", ref, err)
 	}
 	return nil
 }

@@ -17,9 +17,9 @@ const (
 
 // ensureEmptyImage creates the empty image when the engine lacks it. The
 // containers of one run ask for it side by side; they take turns, so the
-// first makes it and the others find it: two imports at once would leave
-// the engine two images, one of them dangling. Another run that made it
-// meanwhile is no failure.
+// first makes it and the others find it. Runs side by side may both make it:
+// ImageCreate makes the same image to the byte, so they make one image, and
+// an engine that refuses the second (it exists by then) is no failure.
 func (b *Backend) ensureEmptyImage(ctx context.Context) error {
 	b.emptyImage.Lock()
 	defer b.emptyImage.Unlock()
