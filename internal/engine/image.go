@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 
 	"github.com/docker/docker/api/types"
@@ -122,18 +123,27 @@ func (c *Client) ImagePush(ctx context.Context, ref string, progress func(string
 }
 
 // pushDigest reads a push's message stream: its status lines go to
-// progress, and the digest comes in the aux message that ends a pushed tag.
+// progress, and the digest comes in the aux message that ends a pushed tag
+// (the graph drivers' store) or only in the status line "TAG: digest: D
+// size: N" that ends it (the containerd image store, Docker 29's default).
+// The aux message wins where both come.
 func pushDigest(stream io.Reader, progress func(string)) (string, error) {
-	var digest string
+	var fromAux, fromStatus string
 	err := DecodeMessages(stream, func(m jsonmessage.JSONMessage) {
 		if m.Aux != nil {
 			var result types.PushResult
 			if json.Unmarshal(*m.Aux, &result) == nil && result.Digest != "" {
-				digest = result.Digest
+				fromAux = result.Digest
 			}
 			return
 		}
-		if m.Status != "" && progress != nil {
+		if m.Status == "" {
+			return
+		}
+		if d := pushedDigestLine.FindStringSubmatch(m.Status); d != nil {
+			fromStatus = d[1]
+		}
+		if progress != nil {
 			line := m.Status
 			if m.ID != "" {
 				line = m.ID + ": " + line
@@ -144,11 +154,17 @@ func pushDigest(stream io.Reader, progress func(string)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if digest == "" {
-		return "", errors.New("the engine reported no digest for the pushed image")
+	switch {
+	case fromAux != "":
+		return fromAux, nil
+	case fromStatus != "":
+		return fromStatus, nil
 	}
-	return digest, nil
+	return "", errors.New("the engine reported no digest for the pushed image")
 }
+
+// pushedDigestLine is the status line an engine ends a pushed tag with.
+var pushedDigestLine = regexp.MustCompile(`^\S+: digest: (sha256:[0-9a-f]{64}) size: \d+$`)
 
 // Distribution is what a registry holds for an image reference.
 type Distribution struct {

@@ -34,8 +34,14 @@ func TestPushDigest(t *testing.T) {
 	if _, err := pushDigest(strings.NewReader(failed), nil); err == nil || !strings.Contains(err.Error(), "HTTP response to HTTPS client") {
 		t.Errorf("failed push: %v, want the stream's error", err)
 	}
+	// The containerd image store sends no aux message: the status line
+	// that ends the tag has the digest.
 	noAux := strings.Join(strings.Split(recordedPush, "\n")[:5], "\n")
-	if _, err := pushDigest(strings.NewReader(noAux), nil); err == nil || !strings.Contains(err.Error(), "no digest") {
-		t.Errorf("push without aux: %v, want an error", err)
+	if digest, err := pushDigest(strings.NewReader(noAux), nil); err != nil || digest != "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9" {
+		t.Errorf("push without aux: %q, %v; want the status line's digest", digest, err)
+	}
+	noDigest := strings.Join(strings.Split(recordedPush, "\n")[:4], "\n")
+	if _, err := pushDigest(strings.NewReader(noDigest), nil); err == nil || !strings.Contains(err.Error(), "no digest") {
+		t.Errorf("push without a digest: %v, want an error", err)
 	}
 }
