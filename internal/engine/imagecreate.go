@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/client"
@@ -30,7 +32,10 @@ type ImageFile struct {
 // and runs that make it side by side make one image, tagged once more by
 // each, with no copy left dangling. It reaches the engine as an image
 // archive (the docker save format) through /images/load, which every engine
-// and both image stores take.
+// and both image stores take. The containerd image store refuses the
+// second of two loads at once ("already exists"): when the load fails and
+// the image is there by then, with these labels and this entrypoint, it is
+// the other's, and the same.
 func (c *Client) ImageCreate(ctx context.Context, ref string, files []ImageFile, labels map[string]string, entrypoint []string) error {
 	platform, err := c.Platform(ctx)
 	if err != nil {
@@ -40,15 +45,24 @@ func (c *Client) ImageCreate(ctx context.Context, ref string, files []ImageFile,
 	if err != nil {
 		return fmt.Errorf("create image %s: %w", ref, err)
 	}
+	err = c.loadImage(ctx, archive)
+	if err == nil {
+		return nil
+	}
+	if img, inspectErr := c.ImageInspect(ctx, ref); inspectErr == nil &&
+		slices.Equal(img.Entrypoint, entrypoint) && maps.Equal(img.Labels, labels) {
+		return nil
+	}
+	return fmt.Errorf("create image %s: %w", ref, err)
+}
+
+func (c *Client) loadImage(ctx context.Context, archive []byte) error {
 	res, err := c.api.ImageLoad(ctx, bytes.NewReader(archive), client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return classify(err, "create image %s", ref)
+		return classify(err, "load an image archive")
 	}
 	defer res.Body.Close()
-	if err := DecodeMessages(res.Body, func(jsonmessage.JSONMessage) {}); err != nil {
-		return fmt.Errorf("create image %s: %w", ref, err)
-	}
-	return nil
+	return DecodeMessages(res.Body, func(jsonmessage.JSONMessage) {})
 }
 
 // imageArchive is the image archive of one layer holding files, for the

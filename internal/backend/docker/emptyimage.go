@@ -18,8 +18,7 @@ const (
 // ensureEmptyImage creates the empty image when the engine lacks it. The
 // containers of one run ask for it side by side; they take turns, so the
 // first makes it and the others find it. Runs side by side may both make it:
-// ImageCreate makes the same image to the byte, so they make one image, and
-// an engine that refuses the second (it exists by then) is no failure.
+// ImageCreate makes the same image to the byte, so they make one image.
 func (b *Backend) ensureEmptyImage(ctx context.Context) error {
 	b.emptyImage.Lock()
 	defer b.emptyImage.Unlock()
@@ -27,11 +26,5 @@ func (b *Backend) ensureEmptyImage(ctx context.Context) error {
 	if !errors.Is(err, engine.ErrNotFound) {
 		return err
 	}
-	err = b.engine.ImageCreate(ctx, emptyImage, nil, map[string]string{labelEmpty: "image"}, []string{"never-started"})
-	if err != nil {
-		if _, again := b.engine.ImageInspect(ctx, emptyImage); again == nil {
-			return nil
-		}
-	}
-	return err
+	return b.engine.ImageCreate(ctx, emptyImage, nil, map[string]string{labelEmpty: "image"}, []string{"never-started"})
 }
