@@ -474,9 +474,11 @@ func itgFreePort(t *testing.T) int {
 }
 
 // newOrchestrator is an orchestrator on the Docker backend for eng, both
-// reporting to rec, as the binary's is.
+// reporting to rec, as the binary's is. Its crash helper, for an engine
+// whose containers' PIDs are not this machine's (one in a container, say),
+// runs a static stackctl, as the binary's runs itself.
 func newOrchestrator(t testing.TB, eng docker.Engine, rec progress.Reporter) *orchestrator.Orchestrator {
-	return orchestrator.New(docker.New(eng, rec), rec)
+	return orchestrator.New(docker.New(eng, rec, docker.WithCrashHelper(stacktest.StaticStackctl(t))), rec)
 }
 
 // appStartedAt is when the app in a container of the built-in stack logged

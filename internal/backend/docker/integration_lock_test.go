@@ -18,6 +18,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/versions"
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
@@ -197,7 +198,9 @@ func TestDownIntegrationRemovesTheClaimADeadRunLeft(t *testing.T) {
 }
 
 // Two networks under one of the project's names (what two runs could make
-// before the lock) are repaired by the next up: one stays.
+// before the lock) are repaired by the next up: one stays. Engines from API
+// 1.44 keep network names unique themselves: there, the test asserts that
+// the engine refuses the duplicate.
 func TestUpRepairsDuplicateNetworks(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
@@ -209,7 +212,8 @@ func TestUpRepairsDuplicateNetworks(t *testing.T) {
 	// The engine's own duplicate check is best-effort, and two runs at
 	// once get past it; a request without it makes the same state.
 	body, _ := json.Marshal(map[string]any{"Name": name, "Labels": labels, "CheckDuplicate": false})
-	for range 2 {
+	uniqueNames := !versions.LessThan(e.cli.APIVersion(), "1.44")
+	for i := range 2 {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://engine/v1.41/networks/create", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -220,6 +224,12 @@ func TestUpRepairsDuplicateNetworks(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if i == 1 && uniqueNames {
+			if resp.StatusCode != http.StatusConflict {
+				t.Fatalf("a second network %s on API %s: %s, want 409 Conflict: the engine keeps names unique", name, e.cli.APIVersion(), resp.Status)
+			}
+			return
+		}
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("create network %s: %s", name, resp.Status)
 		}

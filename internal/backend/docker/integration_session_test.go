@@ -120,7 +120,7 @@ func TestComposeUserSessionIntegration(t *testing.T) {
 	if err := os.MkdirAll(meta, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	contextMeta := `{"Name":"clisession","Metadata":{},"Endpoints":{"docker":{"Host":"unix:///var/run/docker.sock","SkipTLSVerify":false}}}`
+	contextMeta := `{"Name":"clisession","Metadata":{},"Endpoints":{"docker":{"Host":"` + enginetest.Connect(t).Host() + `","SkipTLSVerify":false}}}`
 	if err := os.WriteFile(filepath.Join(meta, "meta.json"), []byte(contextMeta), 0o644); err != nil {
 		t.Fatal(err)
 	}

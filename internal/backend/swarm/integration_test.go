@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	dockerswarm "github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/versions"
+
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -88,6 +91,10 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec, swarm.WithRegistry(cluster.Registry.Addr),
 		swarm.WithNodeEngines(workerEngines(cluster))), rec)
 	st := swarmStack(t, enginetest.ProjectName(t), 3)
+	// A swarm service takes no-new-privileges from API 1.44: there the
+	// service has it, before it the up says it was dropped.
+	cache, _ := st.Service("cache")
+	cache.SecurityOpt = append(cache.SecurityOpt, "no-new-privileges:true")
 	downAtEnd(t, orch, st)
 
 	res, err := orch.Up(ctx, st, backend.UpOptions{WaitTimeout: 4 * time.Minute})
@@ -96,6 +103,22 @@ func TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown(t *testing.T) {
 	}
 	if !res.Changed {
 		t.Error("up from nothing says it changed nothing")
+	}
+	cacheService, _, err := cluster.ManagerAPI.ServiceInspectWithRaw(ctx, swarm.ServiceName(st.Project, "cache"), dockerswarm.ServiceInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	privileges := cacheService.Spec.TaskTemplate.ContainerSpec.Privileges
+	hasNoNewPrivileges := privileges != nil && privileges.NoNewPrivileges
+	if api := cluster.Manager.APIVersion(); versions.LessThan(api, "1.44") {
+		dropped := slices.ContainsFunc(rec.Events(), func(e progress.Event) bool {
+			return e.Level == "warning" && strings.Contains(e.Detail, "no-new-privileges")
+		})
+		if hasNoNewPrivileges || !dropped {
+			t.Errorf("API %s: cache's service has no-new-privileges %v, a warning says it was dropped %v; want false, true", api, hasNoNewPrivileges, dropped)
+		}
+	} else if !hasNoNewPrivileges {
+		t.Errorf("API %s: cache's service has no no-new-privileges: %+v", api, privileges)
 	}
 
 	tasks := func(service string) []engine.Task { return serviceTasks(t, ctx, cluster, st, service) }
