@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
+.PHONY: up down test test-current engine-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
 
 # The built-in stack from nothing: the golang stand-in first (it needs no
 # rootfs), then the app's image built while the rootfs of the other
@@ -47,6 +47,11 @@ vet:
 #
 # Between the two, the conformance stage (make conformance, below).
 #
+# Beside the first two, the current engine's stage (make test-current,
+# below): a second engine, Docker 29's, in a container of the host engine.
+# The swarm stage waits for it: it must not reconfigure the networking
+# under that container either.
+#
 # leakcheck wraps the engine stages: a snapshot of the whole engine before
 # them, and after them (also when one failed) a failure listing every
 # container, volume, network and image they added and do not account for
@@ -58,14 +63,19 @@ vet:
 SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
 LEAKCHECK := bin/leakcheck
 LEAK_SNAPSHOT := bin/leakcheck-before.json
-test: images vet compose build
+CURRENT_LOG := bin/test-current.log
+test: images vet compose build engine-current
 	$(GO) build -o $(LEAKCHECK) ./internal/enginetest/cmd/leakcheck
 	./$(LEAKCHECK) snapshot $(LEAK_SNAPSHOT)
 	status=0; \
+	$(MAKE) --no-print-directory test-current >$(CURRENT_LOG) 2>&1 & current=$$!; \
 	STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -skip '^TestSwarm' ./... || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		$(CONFORMANCE) || status=$$?; \
 	fi; \
+	current_status=0; wait $$current || current_status=$$?; \
+	echo "== the current engine's stage (make test-current):"; cat $(CURRENT_LOG); \
+	[ $$status -ne 0 ] || status=$$current_status; \
 	if [ $$status -eq 0 ]; then \
 		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -p 1 -run '^TestSwarm' $(SWARM_PKGS) || status=$$?; \
 	fi; \
@@ -73,6 +83,33 @@ test: images vet compose build
 	exit $$status
 	cd app && $(GO) test -count=1 ./...
 	$(GO) -C bench test -count=1 ./...
+
+# The current engine (scripts/engine-current.sh): built once, cached.
+engine-current: images
+	@bash scripts/engine-current.sh build
+
+# The integration tests of the engine adapter and the Docker backend on the
+# current engine, started for them in a container of the host engine and
+# removed after, whatever the outcome; then the swarm's main test, with the
+# current engine as manager and two current engines in it as workers. The
+# tests run in that container's network namespace, where the ports it
+# publishes on 127.0.0.1 are.
+CURRENT_PKGS := ./internal/engine/ ./internal/backend/docker/
+CURRENT_SWARM := -run '^TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown$$' ./internal/backend/swarm/
+CURRENT_ENGINE := stackctl-test-current
+test-current: engine-current build
+	@status=0; \
+	bash scripts/engine-current.sh start $(CURRENT_ENGINE) >bin/$(CURRENT_ENGINE).env || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		set -a; . bin/$(CURRENT_ENGINE).env; set +a; \
+		netns="nsenter --net=$$STACKCTL_ENGINE_NETNS --"; \
+		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -exec "$$netns" $(CURRENT_PKGS) || status=$$?; \
+		if [ $$status -eq 0 ]; then \
+			STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 15m -exec "$$netns" $(CURRENT_SWARM) || status=$$?; \
+		fi; \
+	fi; \
+	bash scripts/engine-current.sh stop $(CURRENT_ENGINE) || { [ $$status -ne 0 ] || status=$$?; }; \
+	exit $$status
 
 # stackctl against Docker Compose on Compose's own e2e fixtures
 # (internal/conformance): each fixture it can run is brought up by both, in

@@ -59,6 +59,10 @@
 // The stand-in has a healthcheck (`docker version` answers); the official
 // image has none.
 //
+// images/engine-current is no stand-in: it is the docker:dind stand-in
+// with a current engine's dockerd, docker-proxy and runc, built by
+// scripts/engine-current.sh, which also runs it (see docs/testing.md).
+//
 // The registry:2 stand-in is Debian bookworm's Docker registry
 // (docker-registry, distribution 2.8.2; the official image is 2.8 too) in the
 // official image's layout: `registry` on the PATH, the official

@@ -25,7 +25,13 @@ import (
 
 // DindImage is the image Dind runs by default: docker:dind, which
 // scripts/images.sh provides (offline, as the stand-in in images/dind).
+// STACKCTL_DIND_IMAGE, when set, names another: the current engine's image
+// (scripts/engine-current.sh), so that a test's inner engines are as
+// current as the engine it runs on.
 const DindImage = "docker:dind"
+
+// dindImageEnv names the image Dind runs instead of DindImage.
+const dindImageEnv = "STACKCTL_DIND_IMAGE"
 
 // DindLabel marks the containers Dind starts, with the value "dind". It is
 // not the project label, so stackctl never takes them for part of a stack.
@@ -130,6 +136,9 @@ func DindName(name string) DindOption {
 func Dind(t testing.TB, opts ...DindOption) *InnerEngine {
 	t.Helper()
 	cfg := dindConfig{image: DindImage}
+	if ref := os.Getenv(dindImageEnv); ref != "" {
+		cfg.image = ref
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -174,7 +183,7 @@ func Dind(t testing.TB, opts ...DindOption) *InnerEngine {
 			}},
 		}, nil, nil, e.Name)
 	if err != nil {
-		t.Fatalf("create container %s from %s on the host engine (`make images` provides %s): %v", e.Name, cfg.image, DindImage, err)
+		t.Fatalf("create container %s from %s on the host engine (`make images` provides %s, `make engine-current` the current engine's): %v", e.Name, cfg.image, DindImage, err)
 	}
 	e.ContainerID = created.ID
 	// The engine makes the image's anonymous volumes at creation.

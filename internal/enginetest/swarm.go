@@ -488,7 +488,11 @@ func forwardRegistry(ctx context.Context, t testing.TB, w *InnerEngine, r SwarmR
 	if in.State == nil || in.State.Pid == 0 {
 		t.Fatalf("container %s has no process to share a network namespace with", w.Name)
 	}
-	l, err := listenInNetns(in.State.Pid, r.Addr)
+	pid, err := containerHostPID(in.State.Pid, in.ID)
+	if err != nil {
+		t.Fatalf("forward the registry into container %s: %v", w.Name, err)
+	}
+	l, err := listenInNetns(pid, r.Addr)
 	if err != nil {
 		t.Fatalf("forward the registry into container %s: %v", w.Name, err)
 	}
