@@ -154,9 +154,13 @@ func (r *Runner) crashRecovery(ctx context.Context, round int, t *Tool) error {
 	if !isRunning(before) || before.State.Pid == 0 {
 		return fmt.Errorf("db container %s is %s: %w", name, stateOf(before), errNotRunning)
 	}
+	pid, err := hostPID(before.State.Pid, before.ID)
+	if err != nil {
+		return fmt.Errorf("find db's process: %w", err)
+	}
 	began := time.Now()
-	if err := syscall.Kill(before.State.Pid, syscall.SIGKILL); err != nil {
-		return fmt.Errorf("SIGKILL db's process %d: %w", before.State.Pid, err)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("SIGKILL db's process %d: %w", pid, err)
 	}
 	if err := r.waitRestarted(ctx, name, before); err != nil {
 		return err
