@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-current engine-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
+.PHONY: up down test test-current engine-current bench-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
 
 # The built-in stack from nothing: the golang stand-in first (it needs no
 # rootfs), then the app's image built while the rootfs of the other
@@ -153,6 +153,25 @@ STACKBENCH := $(GO) -C bench run ./cmd/stackbench -stackctl $(abspath $(BIN))
 BENCH_BASELINE ?=
 bench: images build compose
 	$(STACKBENCH) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) -json $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
+
+# The same on the current engine (scripts/engine-current.sh), started for
+# the run in a container of the host engine and removed after; the run is
+# made in that container's network namespace, where the ports are. Its
+# results go beside the host engine's: copy them to bench/charts/ as
+# results-current.json, then make bench-docs.
+BENCH_CURRENT_JSON ?= bench-current.json
+BENCH_CURRENT_ENGINE := stackctl-bench-current
+bench-current: engine-current build compose
+	@status=0; \
+	bash scripts/engine-current.sh start $(BENCH_CURRENT_ENGINE) >bin/$(BENCH_CURRENT_ENGINE).env || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		set -a; . bin/$(BENCH_CURRENT_ENGINE).env; set +a; \
+		$(GO) -C bench build -o $(abspath bin/stackbench) ./cmd/stackbench || status=$$?; \
+		[ $$status -ne 0 ] || nsenter --net=$$STACKCTL_ENGINE_NETNS -- bin/stackbench -stackctl $(abspath $(BIN)) \
+			-rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_CURRENT_JSON)) || status=$$?; \
+	fi; \
+	bash scripts/engine-current.sh stop $(BENCH_CURRENT_ENGINE) || { [ $$status -ne 0 ] || status=$$?; }; \
+	exit $$status
 
 # The charts of an earlier run's results again, without running anything.
 bench-charts:

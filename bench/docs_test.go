@@ -85,7 +85,7 @@ func TestDocsPage(t *testing.T) {
 		t.Errorf("the growth no-op target is on the page %d times, want once", n)
 	}
 	var at []int
-	for _, heading := range []string{"## stackctl and Docker Compose on one engine\n", "## Growth:", "## stackctl --swarm and docker stack deploy"} {
+	for _, heading := range []string{"## stackctl and Docker Compose on one engine (API ", "## Growth:", "## stackctl --swarm and docker stack deploy"} {
 		at = append(at, strings.Index(page, "\n"+heading))
 	}
 	if slices.Contains(at, -1) || !slices.IsSorted(at) {
@@ -188,7 +188,7 @@ func TestDocsPageSideBySide(t *testing.T) {
 	}
 	page := b.String()
 	// The regular sections stay the newest regular run's.
-	scenarios := page[strings.Index(page, "\n## stackctl and Docker Compose on one engine\n"):]
+	scenarios := page[strings.Index(page, "\n## stackctl and Docker Compose on one engine"):]
 	scenarios = scenarios[:strings.Index(scenarios[1:], "\n## ")+1]
 	if !strings.Contains(scenarios, "results-new.json") || strings.Contains(scenarios, "results-sidebyside.json") {
 		t.Errorf("the scenarios section is not the newest run's without a baseline:\n%s", scenarios)
@@ -232,5 +232,33 @@ func TestDocsPageSideBySide(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "## stackctl and Docker Compose on one engine") {
 		t.Errorf("a baseline run made the scenarios section:\n%s", b.String())
+	}
+}
+
+// Runs on two engines make two scenario sections, the older API first, each
+// the newest run on its engine; the charts are the first engine's only.
+func TestDocsPageTwoEngines(t *testing.T) {
+	d := docsFixture(t)
+	current := fullReport()
+	current.Engine = "unix:///run/stackctl-engines/stackctl-bench-current/docker.sock (API 1.56), Docker Engine 2.0.0-beta.24"
+	current.Tools = map[string]ToolInfo{"stackctl": {Version: "built from this checkout"}, "compose": {Version: "Docker Compose version v5.6.0"}}
+	d.Sources = append([]DocsSource{{Link: "../bench/charts/results-current.json", Report: current}}, d.Sources...)
+	var b strings.Builder
+	if err := d.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	first := strings.Index(page, "\n## stackctl and Docker Compose on one engine (API 1.41)\n")
+	second := strings.Index(page, "\n## stackctl and Docker Compose on one engine (API 1.56)\n")
+	growth := strings.Index(page, "\n## Growth:")
+	if first < 0 || second < first || growth < second {
+		t.Fatalf("scenario sections at %d (API 1.41) and %d (API 1.56), growth at %d: want both, in that order, before growth", first, second, growth)
+	}
+	if !strings.Contains(page[first:second], "results-new.json") || !strings.Contains(page[second:growth], "results-current.json") {
+		t.Errorf("each section should name its engine's newest run")
+	}
+	if !strings.Contains(page[first:second], "scenarios-under-1s.png") || strings.Contains(page[second:growth], ".png") ||
+		!strings.Contains(page[second:growth], "No charts for this engine's run") {
+		t.Errorf("the charts belong to the first engine's section only")
 	}
 }
