@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-current engine-current bench-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
+.PHONY: up down test test-current engine-current engine-current-binaries bench-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
 
 # The built-in stack from nothing: the golang stand-in first (it needs no
 # rootfs), then the app's image built while the rootfs of the other
@@ -64,7 +64,12 @@ SWARM_PKGS := ./internal/enginetest/ ./internal/backend/swarm/
 LEAKCHECK := bin/leakcheck
 LEAK_SNAPSHOT := bin/leakcheck-before.json
 CURRENT_LOG := bin/test-current.log
-test: images vet compose build engine-current
+# What test needs, made side by side: the stand-ins' builds wait on the
+# network and the disk while the Go builds (Compose, the current engine,
+# vet) keep the cores busy.
+test: engine
+	$(MAKE) --no-print-directory -j4 --output-sync=target images vet compose build engine-current-binaries
+	$(MAKE) --no-print-directory engine-current
 	$(GO) build -o $(LEAKCHECK) ./internal/enginetest/cmd/leakcheck
 	./$(LEAKCHECK) snapshot $(LEAK_SNAPSHOT)
 	status=0; \
@@ -84,8 +89,12 @@ test: images vet compose build engine-current
 	cd app && $(GO) test -count=1 ./...
 	$(GO) -C bench test -count=1 ./...
 
-# The current engine (scripts/engine-current.sh): built once, cached.
-engine-current: images
+# The current engine (scripts/engine-current.sh): built once, cached; its
+# binaries need no engine, its image needs the docker:dind stand-in.
+engine-current-binaries:
+	@bash scripts/engine-current.sh binaries
+
+engine-current: images engine-current-binaries
 	@bash scripts/engine-current.sh build
 
 # The integration tests of the engine adapter and the Docker backend on the

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+
+	"github.com/stackctl/stackctl/internal/enginetest"
 )
 
 // Bounds of single scenarios, generous for a loaded 2-core machine.
@@ -154,7 +156,7 @@ func (r *Runner) crashRecovery(ctx context.Context, round int, t *Tool) error {
 	if !isRunning(before) || before.State.Pid == 0 {
 		return fmt.Errorf("db container %s is %s: %w", name, stateOf(before), errNotRunning)
 	}
-	pid, err := hostPID(before.State.Pid, before.ID)
+	pid, err := enginetest.HostPID(before.State.Pid, before.ID)
 	if err != nil {
 		return fmt.Errorf("find db's process: %w", err)
 	}

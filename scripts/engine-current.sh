@@ -8,6 +8,8 @@
 #                                            copy the stand-in images into it
 #   scripts/engine-current.sh env [NAME]     print its environment (below)
 #   scripts/engine-current.sh stop [NAME]    remove it and all it holds
+#   scripts/engine-current.sh binaries|build builds the binaries, or them and
+#                                            the image; image names the image
 #
 # NAME defaults to stackctl-current. `start` prints, and writes to
 # /run/stackctl-engines/NAME/env, the two settings that reach it:
@@ -72,7 +74,7 @@ build_binaries() {
 	if [[ ! -x $BIN_DIR/runc ]]; then
 		if ! dpkg -s libseccomp-dev >/dev/null 2>&1; then
 			say "installing Debian's libseccomp-dev, for runc"
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libseccomp-dev >/dev/null ||
+			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq libseccomp-dev >/dev/null ||
 				die "installing libseccomp-dev failed"
 		fi
 		say "building runc ${RUNC_VERSION} from the Go module proxy"
@@ -184,7 +186,8 @@ case $cmd in
 start) start "$name" ;;
 stop) stop "$name" ;;
 env) print_env "$name" ;;
+binaries) build_binaries ;;
 build) build_image ;;
 image) echo "$IMAGE" ;;
-*) die "usage: $0 start|env|stop [NAME], or $0 build|image" ;;
+*) die "usage: $0 start|env|stop [NAME], or $0 binaries|build|image" ;;
 esac

@@ -85,7 +85,7 @@ ensure_base() {
 	if ! command -v mmdebstrap >/dev/null 2>&1; then
 		[[ $(id -u) -eq 0 ]] || die "mmdebstrap is missing and installing it needs root: apt-get install mmdebstrap"
 		say "installing mmdebstrap"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends mmdebstrap >/dev/null
 	fi
 	mkdir -p "$CACHE_DIR"
 	local tarball=$CACHE_DIR/bookworm-rootfs.tar log=$CACHE_DIR/mmdebstrap.log
@@ -187,7 +187,7 @@ build_standin() {
 if [[ " $* " == *" golang:1.26 "* || " $* " == *" busybox:latest "* || " $* " == *" alpine:latest "* || $# -eq 0 ]] && ! file_is_static_busybox; then
 	[[ $(id -u) -eq 0 ]] || die "Debian's busybox-static is missing and installing it needs root: apt-get install busybox-static"
 	say "installing busybox-static"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends busybox-static >/dev/null
 fi
 
 selected=("${IMAGES[@]}")

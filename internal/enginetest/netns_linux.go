@@ -5,8 +5,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,30 +43,4 @@ func listenInNetns(pid int, addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen on %s in the network namespace of process %d: %w", addr, pid, r.err)
 	}
 	return r.l, nil
-}
-
-// containerHostPID is a host PID of a process of container id, whose PID
-// the engine gives as pid. For an engine on the host that is pid itself; an
-// engine in a container (scripts/engine-current.sh) gives PIDs of its own
-// PID namespace, so then it is any host process whose cgroup names the
-// container: they all share its namespaces.
-func containerHostPID(pid int, id string) (int, error) {
-	if inContainer(pid, id) {
-		return pid, nil
-	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range entries {
-		if p, err := strconv.Atoi(e.Name()); err == nil && inContainer(p, id) {
-			return p, nil
-		}
-	}
-	return 0, fmt.Errorf("no process of container %s on this machine (its engine gives PID %d)", id, pid)
-}
-
-func inContainer(pid int, id string) bool {
-	cgroup, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	return err == nil && strings.Contains(string(cgroup), id)
 }

@@ -12,7 +12,3 @@ import (
 func listenInNetns(pid int, addr string) (net.Listener, error) {
 	return nil, errors.New("listening in a container's network namespace needs Linux")
 }
-
-func containerHostPID(pid int, id string) (int, error) {
-	return 0, errors.New("finding a container's processes needs Linux")
-}

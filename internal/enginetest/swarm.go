@@ -488,7 +488,7 @@ func forwardRegistry(ctx context.Context, t testing.TB, w *InnerEngine, r SwarmR
 	if in.State == nil || in.State.Pid == 0 {
 		t.Fatalf("container %s has no process to share a network namespace with", w.Name)
 	}
-	pid, err := containerHostPID(in.State.Pid, in.ID)
+	pid, err := HostPID(in.State.Pid, in.ID)
 	if err != nil {
 		t.Fatalf("forward the registry into container %s: %v", w.Name, err)
 	}

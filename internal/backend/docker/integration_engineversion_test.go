@@ -28,7 +28,9 @@ func TestEngineVersionIntegrationStartIntervalAndNetworksAtCreation(t *testing.T
 	current := !versions.LessThan(api, "1.44")
 	t.Logf("the engine at %s speaks API %s", e.cli.Host(), api)
 
-	st, _ := e.composeStack(ctx, `
+	// probe's networks: beta's MAC address is the one 1.41 cannot take.
+	file := func(networks string) string {
+		return `
 services:
   probe:
     image: redis:7
@@ -37,13 +39,15 @@ services:
       interval: 30s
       start_period: 60s
       start_interval: 1s
-    networks:
-      alpha: {priority: 100}
-      beta: {mac_address: "02:42:ac:1d:00:07"}
+    networks:` + networks + `
 networks:
   alpha:
   beta:
-`)
+`
+	}
+	st, _ := e.composeStack(ctx, file(`
+      alpha: {priority: 100}
+      beta: {mac_address: "02:42:ac:1d:00:07"}`))
 	res, err := e.orch.Up(ctx, st, backend.UpOptions{})
 	if !current {
 		want := "a MAC address on network " + e.project + "_beta, not the first needs API 1.44 (Docker Engine 25.0); the engine speaks API " + api
@@ -51,20 +55,7 @@ networks:
 			t.Fatalf("up on API %s: %v; want the refusal %q", api, err, want)
 		}
 		// Without the MAC address, the start interval is stackctl's alone.
-		st, _ = e.composeStack(ctx, `
-services:
-  probe:
-    image: redis:7
-    healthcheck:
-      test: ["CMD", "redis-cli", "ping"]
-      interval: 30s
-      start_period: 60s
-      start_interval: 1s
-    networks: [alpha, beta]
-networks:
-  alpha:
-  beta:
-`)
+		st, _ = e.composeStack(ctx, file(" [alpha, beta]"))
 		res = e.up(ctx, st, backend.UpOptions{})
 	} else if err != nil {
 		t.Fatalf("up on API %s: %v", api, err)

@@ -1,4 +1,4 @@
-package bench
+package enginetest
 
 import (
 	"os"
@@ -14,7 +14,7 @@ func TestHostPIDRefusesAProcessOutsideTheContainer(t *testing.T) {
 		t.Errorf("nsPIDs(%d) = %v, want %d first", self, got, self)
 	}
 	id := strings.Repeat("f", 64)
-	if pid, err := hostPID(self, id); err == nil {
-		t.Errorf("hostPID(%d, a container no process is in) = %d, want an error", self, pid)
+	if pid, err := HostPID(self, id); err == nil {
+		t.Errorf("HostPID(%d, a container no process is in) = %d, want an error", self, pid)
 	}
 }

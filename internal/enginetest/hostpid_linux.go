@@ -1,4 +1,4 @@
-package bench
+package enginetest
 
 import (
 	"fmt"
@@ -8,14 +8,14 @@ import (
 	"strings"
 )
 
-// hostPID is the host's PID of the process an engine gives as pid in
+// HostPID is the host's PID of the process an engine gives as pid in
 // container id. An engine on this machine gives host PIDs; an engine in a
 // container (scripts/engine-current.sh) gives its own PID namespace's, and
 // the same number on the host is some other process: signalling it would
 // hit a stranger. So the PID is taken only when that process's cgroup
 // names the container, else found by its NSpid line, which lists a
 // process's PID in each namespace from the host's down.
-func hostPID(pid int, id string) (int, error) {
+func HostPID(pid int, id string) (int, error) {
 	if inContainer(pid, id) {
 		return pid, nil
 	}
