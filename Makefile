@@ -110,12 +110,10 @@ test-current: engine-current build
 	@status=0; \
 	bash scripts/engine-current.sh start $(CURRENT_ENGINE) >bin/$(CURRENT_ENGINE).env || status=$$?; \
 	if [ $$status -eq 0 ]; then \
-		set -a; . bin/$(CURRENT_ENGINE).env; set +a; \
+		( set -a; . bin/$(CURRENT_ENGINE).env; set +a; \
 		netns="nsenter --net=$$STACKCTL_ENGINE_NETNS --"; \
-		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -exec "$$netns" $(CURRENT_PKGS) || status=$$?; \
-		if [ $$status -eq 0 ]; then \
-			STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 15m -exec "$$netns" $(CURRENT_SWARM) || status=$$?; \
-		fi; \
+		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 30m -exec "$$netns" $(CURRENT_PKGS) && \
+		STACKCTL_INTEGRATION=1 $(GO) test -count=1 -timeout 15m -exec "$$netns" $(CURRENT_SWARM) ) || status=$$?; \
 	fi; \
 	bash scripts/engine-current.sh stop $(CURRENT_ENGINE) || { [ $$status -ne 0 ] || status=$$?; }; \
 	exit $$status
@@ -172,12 +170,12 @@ BENCH_CURRENT_JSON ?= bench-current.json
 BENCH_CURRENT_ENGINE := stackctl-bench-current
 bench-current: engine-current build compose
 	@status=0; \
-	bash scripts/engine-current.sh start $(BENCH_CURRENT_ENGINE) >bin/$(BENCH_CURRENT_ENGINE).env || status=$$?; \
+	$(GO) -C bench build -o $(abspath bin/stackbench) ./cmd/stackbench || status=$$?; \
+	[ $$status -ne 0 ] || bash scripts/engine-current.sh start $(BENCH_CURRENT_ENGINE) >bin/$(BENCH_CURRENT_ENGINE).env || status=$$?; \
 	if [ $$status -eq 0 ]; then \
-		set -a; . bin/$(BENCH_CURRENT_ENGINE).env; set +a; \
-		$(GO) -C bench build -o $(abspath bin/stackbench) ./cmd/stackbench || status=$$?; \
-		[ $$status -ne 0 ] || nsenter --net=$$STACKCTL_ENGINE_NETNS -- bin/stackbench -stackctl $(abspath $(BIN)) \
-			-rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_CURRENT_JSON)) || status=$$?; \
+		( set -a; . bin/$(BENCH_CURRENT_ENGINE).env; set +a; \
+		nsenter --net=$$STACKCTL_ENGINE_NETNS -- bin/stackbench -stackctl $(abspath $(BIN)) \
+			-rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_CURRENT_JSON)) ) || status=$$?; \
 	fi; \
 	bash scripts/engine-current.sh stop $(BENCH_CURRENT_ENGINE) || { [ $$status -ne 0 ] || status=$$?; }; \
 	exit $$status

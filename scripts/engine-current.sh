@@ -182,6 +182,11 @@ stop() {
 cmd=${1:-}
 name=${2:-stackctl-current}
 [[ $name =~ ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ ]] || die "engine name ${name}: want one plain name (it is also a cgroup)"
+# The host engine runs the engine's container; DOCKER_HOST pointing into an
+# engine this script started would make it look for the container in there.
+if [[ ${DOCKER_HOST:-} == "unix://$RUN_ROOT/"* ]]; then
+	die "DOCKER_HOST=${DOCKER_HOST} is an engine this script started; run it with the host engine's DOCKER_HOST (or none)"
+fi
 case $cmd in
 start) start "$name" ;;
 stop) stop "$name" ;;
