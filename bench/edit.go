@@ -101,21 +101,9 @@ func (r *Runner) setUpEdit(ctx context.Context, workspace string) error {
 	if _, err := editedSource(source, "check"); err != nil {
 		return err
 	}
-	setup := func(project string) (StackSetup, error) {
-		s := StackSetup{Project: project, ComposeFile: r.cfg.ComposeFile, AppDir: filepath.Join(workspace, project+"-app")}
-		if err := copyDir(appSrc, s.AppDir); err != nil {
-			return s, fmt.Errorf("copy %s for the edit suite: %w", appSrc, err)
-		}
-		port, err := r.freePort()
-		if err != nil {
-			return s, err
-		}
-		s.Port, s.Env = port, builtinEnv(r.cfg.RepoDir, s.AppDir, port)
-		return s, nil
-	}
 	var setups [3]StackSetup
 	for i, suffix := range []string{"buildkit", "classic", "compose"} {
-		if setups[i], err = setup(r.cfg.EditProject + "-" + suffix); err != nil {
+		if setups[i], err = r.builtinSetup(workspace, r.cfg.EditProject+"-"+suffix); err != nil {
 			return err
 		}
 	}

@@ -355,18 +355,11 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 	if base.Bin != "" {
 		setups = append(setups, StackSetup{Project: r.cfg.StackctlProject + "-" + base.Name})
 	}
-	appSrc := filepath.Join(r.cfg.RepoDir, "app")
 	for i := range setups {
-		s := &setups[i]
-		s.ComposeFile, s.AppDir = r.cfg.ComposeFile, filepath.Join(workspace, s.Project+"-app")
-		if err := copyDir(appSrc, s.AppDir); err != nil {
-			return fmt.Errorf("copy %s for the benchmark: %w", appSrc, err)
-		}
-		port, err := r.freePort()
-		if err != nil {
+		var err error
+		if setups[i], err = r.builtinSetup(workspace, setups[i].Project); err != nil {
 			return err
 		}
-		s.Port, s.Env = port, builtinEnv(r.cfg.RepoDir, s.AppDir, port)
 	}
 	stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, setups[0])
 	if err != nil {
@@ -391,6 +384,22 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 		r.logf("%-8s %s, project %s, web on 127.0.0.1:%d", t.Name, t.Version, t.Project, t.Port)
 	}
 	return nil
+}
+
+// builtinSetup is one copy of the built-in stack in project: its own copy
+// of app/ in the workspace, and its own free host port.
+func (r *Runner) builtinSetup(workspace, project string) (StackSetup, error) {
+	appSrc := filepath.Join(r.cfg.RepoDir, "app")
+	s := StackSetup{Project: project, ComposeFile: r.cfg.ComposeFile, AppDir: filepath.Join(workspace, project+"-app")}
+	if err := copyDir(appSrc, s.AppDir); err != nil {
+		return s, fmt.Errorf("copy %s for the benchmark: %w", appSrc, err)
+	}
+	port, err := r.freePort()
+	if err != nil {
+		return s, err
+	}
+	s.Port, s.Env = port, builtinEnv(r.cfg.RepoDir, s.AppDir, port)
+	return s, nil
 }
 
 func (r *Runner) allResources() []resource {
