@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stackctl/stackctl/internal/stack"
@@ -54,5 +55,18 @@ func TestBuildingAServiceBuildsItsContextServices(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, []string{"app", "base", "root"}) {
 		t.Errorf("building app builds %v, want app, base and root", got)
+	}
+}
+
+// A build whose additional context is the image it makes itself (two
+// services sharing one image) fails instead of waiting for itself.
+func TestAContextOfTheBuildsOwnImageFails(t *testing.T) {
+	st := &stack.Stack{Project: "p", Services: []stack.Service{
+		{Name: "a", Image: "p-shared", Build: &stack.Build{Context: t.TempDir(), AdditionalContexts: map[string]string{"x": "service:b"}}},
+		{Name: "b", Image: "p-shared", Build: &stack.Build{Context: t.TempDir()}},
+	}}
+	_, _, err := New(newFakeEngine(), nil).Ensure(t.Context(), st, false)
+	if err == nil || !strings.Contains(err.Error(), "build.additional_contexts.x: service:b (image p-shared): it is the image this build makes") {
+		t.Errorf("error %v, want the context refused as the build's own image", err)
 	}
 }

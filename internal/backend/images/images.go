@@ -116,10 +116,13 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 			defer wg.Done()
 			defer close(done[i])
 			if w.build != nil && len(w.build.AdditionalContexts) > 0 {
-				b, contextIDs, err := s.resolveServiceContexts(ctx, w, imageOf, func(ref string) (string, error) {
+				b, contextIDs, err := resolveServiceContexts(w, imageOf, func(ref string) (string, error) {
 					j, ok := index[ref]
 					if !ok {
 						return "", nil // not built here: the engine's image as it is
+					}
+					if j == i {
+						return "", fmt.Errorf("it is the image this build makes")
 					}
 					select {
 					case <-done[j]:
@@ -172,7 +175,7 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 // when this run makes it), and the IDs of those images by context name:
 // they count in the build's digest, so a new base rebuilds what is built
 // on it.
-func (s *Store) resolveServiceContexts(ctx context.Context, w imageWork, imageOf map[string]string,
+func resolveServiceContexts(w imageWork, imageOf map[string]string,
 	wait func(ref string) (string, error)) (*stack.Build, map[string]string, error) {
 	b := *w.build
 	b.AdditionalContexts = make(map[string]string, len(w.build.AdditionalContexts))
