@@ -142,10 +142,13 @@ docs:
 	$(GO) generate ./internal/stack/
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark and the tests
-# that drive a stackctl project with it (make test): skipped when
-# `docker compose` already answers, else built from the Go module proxy.
+# that drive a stackctl project with it (make test), and the buildx plugin
+# it builds through (without it Compose falls back to the classic builder,
+# which refuses app/Dockerfile): each skipped when it already answers, else
+# built from the Go module proxy.
 compose:
 	@bash scripts/compose.sh
+	@bash scripts/buildx.sh
 
 # stackctl against Docker Compose on the same stack and engine (see
 # bench/README.md), results in BENCH_JSON, charts in BENCH_CHARTS. The

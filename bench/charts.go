@@ -46,17 +46,20 @@ var toolColors = map[string]color.Color{
 	floorTool:  color.RGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff},
 	// Purple: apart from stackctl's blue and Compose's orange.
 	toolStackDeploy: color.RGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff},
+	// A lighter blue: stackctl still, with the classic builder.
+	toolStackctlClassic: color.RGBA{R: 0x8e, G: 0xbc, B: 0xe6, A: 0xff},
 }
 
 // toolLegend is how the charts' legends name each tool.
 var toolLegend = map[string]string{
-	"stackctl":      "stackctl",
-	"compose":       "Docker Compose",
-	floorTool:       "postgres alone (floor)",
-	toolStackDeploy: "docker stack deploy",
+	"stackctl":          "stackctl",
+	"compose":           "Docker Compose",
+	floorTool:           "postgres alone (floor)",
+	toolStackDeploy:     "docker stack deploy",
+	toolStackctlClassic: "stackctl, classic builder",
 }
 
-var chartTools = []string{"stackctl", "compose", floorTool, toolStackDeploy}
+var chartTools = []string{"stackctl", toolStackctlClassic, "compose", floorTool, toolStackDeploy}
 
 // chartLabels are the scenario charts' short names of the rows.
 var chartLabels = map[string]string{
@@ -82,6 +85,8 @@ var chartLabels = map[string]string{
 	metricLoadPlanWarm:       "load + plan\n(warm process)",
 	metricFloorTCP:           "postgres start\n(TCP probe)",
 	metricFloorExec:          "postgres start\n(exec probe)",
+	metricEditServing:        "one-line change ->\nnew version answers",
+	metricEditReturned:       "one-line change:\ncommand returned",
 }
 
 // scenarioChart is one bar chart: its rows and what its axis says.
@@ -158,7 +163,7 @@ func (r *Report) WriteCharts(dir string) ([]string, error) {
 		}
 		written = append(written, path)
 	}
-	for _, c := range slices.Concat(r.scenarioCharts(), r.swarmCharts()) {
+	for _, c := range slices.Concat(r.scenarioCharts(), r.editChart(), r.swarmCharts()) {
 		p, w, err := r.barChart(c)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("chart %s: %w", c.file, err))

@@ -72,7 +72,7 @@ func (r *Runner) floorSample(ctx context.Context, round int, probe string) error
 func (r *Runner) startFloor(ctx context.Context, probe string) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, floorTimeout)
 	defer cancel()
-	port, err := freePort()
+	port, err := r.freePort()
 	if err != nil {
 		return 0, err
 	}

@@ -24,7 +24,7 @@ func (r *Runner) setUpForeign(ctx context.Context) error {
 	projects := []string{r.cfg.ForeignStackctlProject, r.cfg.ForeignComposeProject}
 	var setups [2]StackSetup
 	for i, project := range projects {
-		port, err := freePort()
+		port, err := r.freePort()
 		if err != nil {
 			return err
 		}

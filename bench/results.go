@@ -283,7 +283,7 @@ func (r *Report) compute() {
 
 // checks judges the targets for stackctl.
 func (r *Report) checks() []Check {
-	return append(r.scenarioChecks(), r.growthChecks()...)
+	return slices.Concat(r.scenarioChecks(), r.growthChecks(), r.editChecks())
 }
 
 // scenarioChecks judges the targets for the load, built-in,
@@ -410,6 +410,7 @@ func (r *Report) PrintTable(w io.Writer) {
 		}
 	}
 	r.printGrowth(w)
+	r.printEdit(w)
 	if r.Soak != nil {
 		r.Soak.Print(w)
 	}

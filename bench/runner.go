@@ -54,6 +54,12 @@ type Config struct {
 	// LoadMax bounds the redeploy's client loop; 0 is DefaultLoadMax.
 	// It also bounds each of the soak's ups.
 	LoadMax time.Duration
+	// Ports, when set, is the range the stacks' host ports are taken
+	// from; otherwise the kernel picks free ones.
+	Ports PortRange
+	// EditProject is the prefix of the edit suite's projects:
+	// PREFIX-buildkit, PREFIX-classic and PREFIX-compose.
+	EditProject string
 	// SoakProject is the soak suite's project (stackctl only).
 	SoakProject string
 	// SoakRounds is how many rolling updates the soak runs; 0 is
@@ -65,6 +71,9 @@ type Config struct {
 	// Log receives progress lines.
 	Log io.Writer
 }
+
+// PortRange is a range of host ports, both ends included.
+type PortRange struct{ From, To int }
 
 // Baseline is another build of stackctl, timed beside the one under test
 // on the built-in stack, in the same rounds: a tool named "stackctl-" +
@@ -99,7 +108,7 @@ const (
 
 // Suites lists every suite, in the order a round runs them (SuiteGrowth:
 // see growth.go).
-var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteForeign, SuiteGrowth}
+var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteEdit, SuiteForeign, SuiteGrowth}
 
 // ParseSuites reads a comma-separated list of suites, OptionalSuites
 // included; an empty list is all of Suites.
@@ -141,6 +150,8 @@ type Runner struct {
 	foreign []*Tool
 	// growth is the growth suite's stacks, smallest first.
 	growth []*growthStack
+	// edit is the edit suite's tools.
+	edit []*editTool
 	// anonymous are the volumes the engine made for the stacks'
 	// containers (redis:7 declares /data a volume), by name, with their
 	// project.
@@ -149,7 +160,9 @@ type Runner struct {
 	// soakOverride, the file each round rewrites, as its second -f.
 	soak         *Tool
 	soakOverride string
-	report       *Report
+	// nextPort is the next port of cfg.Ports to try.
+	nextPort int
+	report   *Report
 }
 
 // Run measures every scenario of the selected suites cfg.Rounds times per
@@ -182,6 +195,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Baseline.Bin != "" && !cfg.Suites[SuiteBuiltin] {
 		return nil, fmt.Errorf("a baseline build is timed on the built-in stack: add %s to the suites", SuiteBuiltin)
+	}
+	if cfg.Suites[SuiteEdit] && cfg.EditProject == "" {
+		return nil, errors.New("the edit suite needs a project prefix")
 	}
 	if cfg.Suites[SuiteSoak] && cfg.SoakProject == "" {
 		return nil, errors.New("the soak suite needs a project name")
@@ -227,6 +243,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return r.report, err
 		}
 	}
+	if cfg.Suites[SuiteEdit] {
+		if err := r.setUpEdit(ctx, workspace); err != nil {
+			return r.report, err
+		}
+	}
 	if cfg.Suites[SuiteForeign] {
 		if err := r.setUpForeign(ctx); err != nil {
 			return r.report, err
@@ -250,6 +271,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	if cfg.Suites[SuiteBuiltin] {
 		if err := r.prepare(ctx); err != nil {
+			return r.report, err
+		}
+	}
+	if cfg.Suites[SuiteEdit] {
+		if err := r.prepareEdit(ctx); err != nil {
 			return r.report, err
 		}
 	}
@@ -293,6 +319,13 @@ func (r *Runner) checkPreconditions(ctx context.Context) error {
 			}
 		}
 	}
+	if r.cfg.Suites[SuiteEdit] {
+		for _, ref := range requiredImages {
+			if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
+				return fmt.Errorf("image %s must be present for the edit suite (the benchmark never pulls; `make images`): %w", ref, err)
+			}
+		}
+	}
 	if !r.cfg.Suites[SuiteBuiltin] {
 		return nil // the foreign file's images are checked with its tools
 	}
@@ -314,23 +347,19 @@ func (r *Runner) checkPreconditions(ctx context.Context) error {
 // edits it) and its own free host port: stackctl, Compose and, when the run
 // has one, the baseline build of stackctl.
 func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
+	if err := composeBuilds(ctx); err != nil {
+		return err
+	}
 	base := r.cfg.Baseline
 	setups := []StackSetup{{Project: r.cfg.StackctlProject}, {Project: r.cfg.ComposeProject}}
 	if base.Bin != "" {
 		setups = append(setups, StackSetup{Project: r.cfg.StackctlProject + "-" + base.Name})
 	}
-	appSrc := filepath.Join(r.cfg.RepoDir, "app")
 	for i := range setups {
-		s := &setups[i]
-		s.ComposeFile, s.AppDir = r.cfg.ComposeFile, filepath.Join(workspace, s.Project+"-app")
-		if err := copyDir(appSrc, s.AppDir); err != nil {
-			return fmt.Errorf("copy %s for the benchmark: %w", appSrc, err)
-		}
-		port, err := freePort()
-		if err != nil {
+		var err error
+		if setups[i], err = r.builtinSetup(workspace, setups[i].Project); err != nil {
 			return err
 		}
-		s.Port, s.Env = port, builtinEnv(r.cfg.RepoDir, s.AppDir, port)
 	}
 	stackctl, err := NewStackctl(ctx, r.cfg.StackctlBin, setups[0])
 	if err != nil {
@@ -357,9 +386,25 @@ func (r *Runner) setUpTools(ctx context.Context, workspace string) error {
 	return nil
 }
 
+// builtinSetup is one copy of the built-in stack in project: its own copy
+// of app/ in the workspace, and its own free host port.
+func (r *Runner) builtinSetup(workspace, project string) (StackSetup, error) {
+	appSrc := filepath.Join(r.cfg.RepoDir, "app")
+	s := StackSetup{Project: project, ComposeFile: r.cfg.ComposeFile, AppDir: filepath.Join(workspace, project+"-app")}
+	if err := copyDir(appSrc, s.AppDir); err != nil {
+		return s, fmt.Errorf("copy %s for the benchmark: %w", appSrc, err)
+	}
+	port, err := r.freePort()
+	if err != nil {
+		return s, err
+	}
+	s.Port, s.Env = port, builtinEnv(r.cfg.RepoDir, s.AppDir, port)
+	return s, nil
+}
+
 func (r *Runner) allResources() []resource {
 	var rs []resource
-	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools(), r.soakTools()) {
+	for _, t := range slices.Concat(r.tools, r.editTools(), r.foreign, r.growthTools(), r.soakTools()) {
 		rs = append(rs, t.resources()...)
 	}
 	if r.soak != nil {
@@ -398,6 +443,9 @@ func (r *Runner) runRound(ctx context.Context, round int) {
 	}
 	if r.cfg.Suites[SuiteBuiltin] && ctx.Err() == nil {
 		r.builtinRound(ctx, round)
+	}
+	if r.cfg.Suites[SuiteEdit] && ctx.Err() == nil {
+		r.editRound(ctx, round)
 	}
 	if r.cfg.Suites[SuiteForeign] && ctx.Err() == nil {
 		r.foreignRound(ctx, round)
@@ -461,7 +509,7 @@ func (r *Runner) cleanup(parent context.Context) {
 	} else {
 		r.logf("cleaning up: down -v for every project")
 	}
-	for _, t := range slices.Concat(r.tools, r.foreign, r.growthTools(), r.soakTools()) {
+	for _, t := range slices.Concat(r.tools, r.editTools(), r.foreign, r.growthTools(), r.soakTools()) {
 		if _, err := t.Down(ctx, true); err != nil {
 			r.fail(0, t.Name, fmt.Errorf("clean up %s: %w", t.Project, err))
 		}
@@ -478,7 +526,7 @@ func (r *Runner) cleanup(parent context.Context) {
 	if err != nil {
 		r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
 	}
-	for _, t := range slices.Concat(r.tools, r.growthTools()) {
+	for _, t := range slices.Concat(r.tools, r.editTools(), r.growthTools()) {
 		anon, err := r.anonymousLeft(ctx, t.Project)
 		if err != nil {
 			r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
@@ -505,9 +553,31 @@ func (r *Runner) logf(format string, args ...any) {
 	}
 }
 
-// freePort asks the kernel for a free port on the loopback interface. It is
-// closed again before use, so another process could take it in between;
-// the tools then fail to bind, which the benchmark reports.
+// freePort asks the kernel for a free port on the loopback interface, or,
+// with a port range (Config.Ports), takes the next port of it that nothing
+// listens on. The port is closed again before use, so another process
+// could take it in between; the tools then fail to bind, which the
+// benchmark reports.
+func (r *Runner) freePort() (int, error) {
+	if r.cfg.Ports.From == 0 {
+		return freePort()
+	}
+	for ; r.nextPort <= r.cfg.Ports.To; r.nextPort++ {
+		if r.nextPort < r.cfg.Ports.From {
+			r.nextPort = r.cfg.Ports.From
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", r.nextPort))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		r.nextPort++
+		return r.nextPort - 1, nil
+	}
+	return 0, fmt.Errorf("pick a free port: none left in %d-%d", r.cfg.Ports.From, r.cfg.Ports.To)
+}
+
+// freePort asks the kernel for a free port on the loopback interface.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -114,7 +114,7 @@ func (r *Runner) setUpSoak(ctx context.Context, workspace string) error {
 	if err := copyDir(appSrc, appDir); err != nil {
 		return fmt.Errorf("copy %s for the soak: %w", appSrc, err)
 	}
-	port, err := freePort()
+	port, err := r.freePort()
 	if err != nil {
 		return err
 	}

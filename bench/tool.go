@@ -255,9 +255,11 @@ func NewCompose(ctx context.Context, stackctlBin string, s StackSetup) (*Tool, e
 		Name: "compose", Version: version, Project: s.Project, Names: names,
 		OwnerLabel: composeProjectLabel, Port: s.Port, AppDir: s.AppDir,
 		argv: append(argv, "-p", s.Project, "-f", s.ComposeFile),
-		// No BuildKit here: build with the engine's classic builder, as
-		// stackctl does.
-		env: append(envList(s.Env), "DOCKER_BUILDKIT=0", "COMPOSE_BAKE=false"),
+		// Builds go through the buildx plugin to the engine's BuildKit,
+		// as stackctl's go to it directly (composeBuilds checks the
+		// plugin is there: without it Compose falls back to the classic
+		// builder, which refuses the app's RUN --mount).
+		env: envList(s.Env),
 		// The caller's COMPOSE_* settings (project, files, profiles) must
 		// not change which stack runs: -p and -f say that.
 		scrubComposeEnv: true,

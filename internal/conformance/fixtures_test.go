@@ -21,14 +21,7 @@ const fixtures = "testdata/fixtures"
 // with the start of the error it gets after the file's name (the first
 // key refused). The list is meant to shrink: a fixture listed here that
 // loads fails the test, as does one that fails and is not listed.
-var notLoading = map[string]string{
-	"build-dependencies/compose.yaml":                            "services.service.build.additional_contexts: not supported",
-	"build-test/entitlements/compose.yaml":                       "services.privileged-service.build.entitlements[0]: \"security.insecure\": not supported",
-	"build-test/platforms/compose-multiple-platform-builds.yaml": "services.serviceA.build.platforms: [\"linux/amd64\" \"linux/arm64\"]: one platform at most",
-	"build-test/platforms/compose-unsupported-platform.yml":      "services.platforms.build.platforms: [\"unsupported/unsupported\" \"linux/amd64\"]: one platform at most",
-	"build-test/platforms/compose.yaml":                          "services.platforms.build.platforms: [\"linux/amd64\" \"linux/arm64\"]: one platform at most",
-	"build-test/privileged/compose.yaml":                         "services.privileged-service.build.privileged: not supported",
-}
+var notLoading = map[string]string{}
 
 func isolate(t *testing.T) {
 	for _, k := range []string{"COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES"} {

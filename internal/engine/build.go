@@ -204,6 +204,12 @@ func classicCannot(spec BuildSpec) string {
 		return "ssh forwarding"
 	case spec.InlineCache:
 		return "an inline cache"
+	case len(spec.NamedContexts) > 0:
+		return "build.additional_contexts"
+	case len(spec.Platforms) > 1:
+		return "building several platforms"
+	case entitlementKey(spec) != "":
+		return entitlementKey(spec)
 	}
 	return ""
 }

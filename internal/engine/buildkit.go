@@ -18,8 +18,11 @@ import (
 // the build must fetch from this side (secrets, ssh). BuildKit reports its
 // steps as protobuf status messages, which become spec's step events.
 func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress func(BuildEvent)) (string, error) {
-	if err := c.buildKitTakes(spec); err != nil {
+	if err := c.buildKitTakes(ctx, spec); err != nil {
 		return "", err
+	}
+	if needsSolve(spec) {
+		return c.solveBuild(ctx, spec, progress)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,9 +84,33 @@ func (c *Client) buildKitBuild(ctx context.Context, spec BuildSpec, progress fun
 // ulimits to BuildKit's RUN steps (Docker 23); older ones drop them.
 const minRunSettingsAPI = "1.42"
 
-// buildKitTakes refuses what the engine's BuildKit would silently drop.
-func (c *Client) buildKitTakes(spec BuildSpec) error {
+// minNamedContextsAPI is the first API version whose engine's BuildKit
+// has a Dockerfile frontend with named contexts (Docker 23, BuildKit 0.10,
+// Dockerfile 1.4). Docker 20.10's ignores them: FROM or COPY --from a
+// context's name then looks for an image of that name in a registry.
+const minNamedContextsAPI = "1.42"
+
+// buildKitTakes refuses what the engine's BuildKit cannot build, or would
+// silently drop.
+func (c *Client) buildKitTakes(ctx context.Context, spec BuildSpec) error {
 	v := c.api.ClientVersion()
+	if len(spec.NamedContexts) > 0 && versions.LessThan(v, minNamedContextsAPI) {
+		return fmt.Errorf("build image %s: build.additional_contexts: the engine at %s (%s) builds with a BuildKit whose Dockerfile frontend "+
+			"has no named contexts: they need an engine of API %s (Docker Engine 23.0) or later; "+
+			"on this one, COPY from a stage of the Dockerfile, or build the other image first and name it in FROM",
+			spec.Tag, c.Host(), c.versionText(ctx), minNamedContextsAPI)
+	}
+	if len(spec.Platforms) > 1 {
+		containerd, err := c.ContainerdImageStore(ctx)
+		if err != nil {
+			return fmt.Errorf("build image %s: %w", spec.Tag, err)
+		}
+		if !containerd {
+			return fmt.Errorf("build image %s: build.platforms: %q: the engine at %s (%s) stores one platform's image per name: "+
+				"several need an engine with the containerd image store (Docker Engine 24.0 and later, the default from 29.0); "+
+				"name one platform here", spec.Tag, spec.Platforms, c.Host(), c.versionText(ctx))
+		}
+	}
 	if !versions.LessThan(v, minRunSettingsAPI) {
 		return nil
 	}

@@ -23,27 +23,12 @@ func (c *Client) openBuildSession(ctx context.Context, spec BuildSpec) (*session
 	if err != nil {
 		return nil, fmt.Errorf("build image %s: open a build session: %w", spec.Tag, err)
 	}
-	if len(spec.Secrets) > 0 {
-		sources := make([]secretsprovider.Source, 0, len(spec.Secrets))
-		for _, s := range spec.Secrets {
-			sources = append(sources, secretsprovider.Source{ID: s.ID, FilePath: s.File, Env: s.Env})
-		}
-		store, err := secretsprovider.NewStore(sources)
-		if err != nil {
-			return nil, fmt.Errorf("build image %s: build secrets: %w", spec.Tag, err)
-		}
-		sess.Allow(secretsprovider.NewSecretProvider(store))
+	attachables, err := sessionAttachables(spec)
+	if err != nil {
+		return nil, err
 	}
-	if len(spec.SSH) > 0 {
-		agents := make([]sshprovider.AgentConfig, 0, len(spec.SSH))
-		for _, s := range spec.SSH {
-			agents = append(agents, sshprovider.AgentConfig{ID: s.ID, Paths: s.Paths})
-		}
-		provider, err := sshprovider.NewSSHAgentProvider(agents)
-		if err != nil {
-			return nil, fmt.Errorf("build image %s: ssh: %w", spec.Tag, err)
-		}
-		sess.Allow(provider)
+	for _, a := range attachables {
+		sess.Allow(a)
 	}
 	go func() {
 		// The build fails, saying the session is missing, when it could
@@ -53,4 +38,32 @@ func (c *Client) openBuildSession(ctx context.Context, spec BuildSpec) (*session
 		})
 	}()
 	return sess, nil
+}
+
+// secretsProvider hands spec's build secrets to the RUN steps that mount
+// them.
+func secretsProvider(spec BuildSpec) (session.Attachable, error) {
+	sources := make([]secretsprovider.Source, 0, len(spec.Secrets))
+	for _, s := range spec.Secrets {
+		sources = append(sources, secretsprovider.Source{ID: s.ID, FilePath: s.File, Env: s.Env})
+	}
+	store, err := secretsprovider.NewStore(sources)
+	if err != nil {
+		return nil, fmt.Errorf("build image %s: build secrets: %w", spec.Tag, err)
+	}
+	return secretsprovider.NewSecretProvider(store), nil
+}
+
+// sshProvider forwards spec's SSH agents (or keys) to the RUN steps that
+// mount them.
+func sshProvider(spec BuildSpec) (session.Attachable, error) {
+	agents := make([]sshprovider.AgentConfig, 0, len(spec.SSH))
+	for _, s := range spec.SSH {
+		agents = append(agents, sshprovider.AgentConfig{ID: s.ID, Paths: s.Paths})
+	}
+	provider, err := sshprovider.NewSSHAgentProvider(agents)
+	if err != nil {
+		return nil, fmt.Errorf("build image %s: ssh: %w", spec.Tag, err)
+	}
+	return provider, nil
 }

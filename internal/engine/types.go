@@ -203,6 +203,16 @@ type BuildSpec struct {
 	// session the build opens with the engine (BuildKit only).
 	Secrets []stack.BuildSecret
 	SSH     []stack.BuildSSH
+	// NamedContexts are the build's additional contexts, by name: a
+	// directory (absolute), or a reference BuildKit resolves itself
+	// (docker-image://REF, a Git or tarball URL).
+	NamedContexts map[string]string
+	// Platforms, when there are several, are built into one image.
+	Platforms []string
+	// Entitlements are what the build asks BuildKit to allow; Privileged
+	// asks for security.insecure (build.privileged).
+	Entitlements []string
+	Privileged   bool
 }
 
 // BuildEvent is what a build reports while it runs: a step that started or

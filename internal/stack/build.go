@@ -3,28 +3,23 @@ package stack
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// Why the build keys the engine cannot honour are refused. stackctl builds
-// through the engine's /build endpoint (BuildKit where the engine has it),
-// and what that endpoint cannot carry on API 1.41 is refused here, before
-// anything is built.
+// What the engine's builder cannot take is refused when the build runs,
+// by the engine (internal/engine), not here: a file Compose accepts loads
+// and plans on every engine. Here only what no engine could build.
 const (
-	// NoAdditionalContexts is why additional_contexts are refused.
-	NoAdditionalContexts = "the engine's /build endpoint passes no named contexts to its BuildKit, " +
-		"and the Dockerfile frontend of Docker 20.10's BuildKit has none (they came with dockerfile 1.4); " +
-		"COPY from a stage of the Dockerfile, or build the other image first and name it in FROM"
-	// NoEntitlements is why privileged, and entitlements but network.host,
-	// are refused.
-	NoEntitlements = "the engine's /build endpoint takes no entitlements: it grants network.host itself to a build with network: host, " +
-		"and security.insecure cannot be asked for through it"
 	noAttestations   = "the engine's BuildKit (Docker 20.10) makes no attestations"
 	buildSecretMount = "a build secret is mounted as its RUN step's --mount=type=secret says"
 )
+
+// EntitlementInsecure is the entitlement build.privileged asks for.
+const EntitlementInsecure = "security.insecure"
 
 // fromBuild is the build of a service, with every key checked against what
 // the engine's builder can do.
@@ -71,8 +66,7 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 	case 1:
 		out.Platform = b.Platforms[0]
 	default:
-		return nil, fmt.Errorf("platforms: %q: one platform at most: the engine stores one image per name, "+
-			"and its /build endpoint builds one platform at a time", []string(b.Platforms))
+		out.Platforms = slices.Clone(b.Platforms)
 	}
 	for i, c := range b.CacheFrom {
 		ref, err := cacheFromRef(c)
@@ -89,9 +83,20 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 		out.InlineCache = true
 	}
 	for i, e := range b.Entitlements {
-		if e != "network.host" {
-			return nil, fmt.Errorf("entitlements[%d]: %q: not supported: %s", i, e, NoEntitlements)
+		if e != "network.host" && e != EntitlementInsecure {
+			return nil, fmt.Errorf("entitlements[%d]: %q: a build may ask for network.host or %s", i, e, EntitlementInsecure)
 		}
+		if !slices.Contains(out.Entitlements, e) {
+			out.Entitlements = append(out.Entitlements, e)
+		}
+	}
+	slices.Sort(out.Entitlements)
+	out.Privileged = b.Privileged
+	for name, value := range b.AdditionalContexts {
+		if out.AdditionalContexts == nil {
+			out.AdditionalContexts = map[string]string{}
+		}
+		out.AdditionalContexts[name] = additionalContext(p, value)
 	}
 	for i, s := range b.Secrets {
 		secret, err := fromBuildSecret(p, s)
@@ -114,6 +119,55 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 	}
 	return out, nil
 }
+
+// additionalContext is a named context as the builder takes it: a
+// directory absolute (compose-go resolves one against the project's
+// directory when it resolves paths; this covers a load that does not),
+// anything else as written.
+func additionalContext(p *types.Project, value string) string {
+	switch {
+	case strings.HasPrefix(value, ServiceContextPrefix), strings.Contains(value, "://"), isRemoteContext(value), filepath.IsAbs(value):
+		return value
+	}
+	return filepath.Join(p.WorkingDir, value)
+}
+
+// checkContextServices checks that none of the services whose images the
+// build of service takes as additional contexts ("service:NAME") is built,
+// however indirectly, on service's own image: they are built first.
+// (compose-go checks that they exist.)
+func checkContextServices(p *types.Project, service string) error {
+	seen := map[string]bool{}
+	var visit func(name string, path []string) error
+	visit = func(name string, path []string) error {
+		sc, ok := p.Services[name]
+		if !ok || sc.Build == nil {
+			return nil
+		}
+		for _, ctxName := range sortedKeys(sc.Build.AdditionalContexts) {
+			dep, ok := strings.CutPrefix(sc.Build.AdditionalContexts[ctxName], ServiceContextPrefix)
+			if !ok {
+				continue
+			}
+			if dep == service {
+				return fmt.Errorf("additional_contexts: %s is built on its own image: %s", service, strings.Join(append(path, dep), " -> "))
+			}
+			if seen[dep] {
+				continue
+			}
+			seen[dep] = true
+			if err := visit(dep, append(path, dep)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return visit(service, []string{service})
+}
+
+// ServiceContextPrefix starts a named context that is another service's
+// image.
+const ServiceContextPrefix = "service:"
 
 // fromBuildSecret is a build secret from the project's secrets: a file or
 // an environment variable, mounted under its target's name (else its own).

@@ -59,17 +59,21 @@ var engineNotes = map[string]string{
 	"configs.*.name":                                 "accepted, unused: a config from a file is named after its key",
 
 	// Builds: docs/builds.md.
-	"services.*.build.context":    "a directory, or a Git or tarball URL that the engine fetches",
-	"services.*.build.shm_size":   "yes; BuildKit on engines before API 1.42 would drop it, so it is refused there: build with DOCKER_BUILDKIT=0",
-	"services.*.build.ulimits":    "yes; BuildKit on engines before API 1.42 would drop them, so they are refused there: build with DOCKER_BUILDKIT=0",
-	"services.*.build.platforms":  "one platform; several are refused",
+	"services.*.build.context":  "a directory, or a Git or tarball URL that the engine fetches",
+	"services.*.build.shm_size": "yes; BuildKit on engines before API 1.42 would drop it, so it is refused there: build with DOCKER_BUILDKIT=0",
+	"services.*.build.ulimits":  "yes; BuildKit on engines before API 1.42 would drop them, so they are refused there: build with DOCKER_BUILDKIT=0",
+	"services.*.build.platforms": "one platform; several into one image where the engine has the containerd image store, " +
+		"refused when the build runs on another (naming the engine)",
 	"services.*.build.cache_from": "images (`IMAGE` or `type=registry,ref=IMAGE`), read from the engine's own store first; other types are refused",
 	"services.*.build.cache_to":   "`type=inline` only",
 	"services.*.build.secrets":    "from a file or an environment variable, through a build session (BuildKit only)",
 	"services.*.build.ssh":        "`default` (`$SSH_AUTH_SOCK`) and `ID=path`, through a build session (BuildKit only)",
 	"services.*.build.isolation":  "passed on; the engine decides (on Linux only `default`)",
-	"services.*.build.entitlements": "`network.host` only, which the engine grants itself to a build with `network: host`; " +
-		"the endpoint takes no entitlements, so `security.insecure` is refused",
+	"services.*.build.entitlements": "`network.host` and `security.insecure`, asked of the engine's BuildKit; " +
+		"an engine whose daemon.json does not allow one refuses the build, and the error says so",
+	"services.*.build.privileged": "yes: asks the engine's BuildKit for `security.insecure` (as `entitlements`)",
+	"services.*.build.additional_contexts": "a directory, `service:<name>` (that service's image, built first), or a reference BuildKit resolves " +
+		"(`docker-image://`, a URL); on engines of API 1.42 (Docker Engine 23.0) and later, refused when the build runs on older ones, naming the engine",
 }
 
 // swarmNotes say what a swarm does differently with keys the table

@@ -93,6 +93,9 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		if svc.Build, err = fromBuild(p, b); err != nil {
 			return Service{}, fmt.Errorf("build.%w", err)
 		}
+		if err := checkContextServices(p, sc.Name); err != nil {
+			return Service{}, fmt.Errorf("build.%w", err)
+		}
 		if svc.Image == "" {
 			svc.Image = defaultImage(p.Name, sc.Name)
 		}

@@ -139,6 +139,19 @@ type Build struct {
 	InlineCache bool
 	Secrets     []BuildSecret
 	SSH         []BuildSSH
+	// Platforms are the platforms of a build for several (Platform is
+	// the one of a build for one).
+	Platforms []string `json:",omitempty"`
+	// AdditionalContexts are the build's named contexts, by name: an
+	// absolute directory, "service:NAME" (the image of that service's
+	// build, built first), or a reference the builder resolves itself
+	// (docker-image://, a Git or tarball URL, oci-layout://).
+	AdditionalContexts map[string]string `json:",omitempty"`
+	// Entitlements are what the build asks its builder to allow
+	// (network.host, security.insecure); Privileged asks for
+	// security.insecure too.
+	Entitlements []string `json:",omitempty"`
+	Privileged   bool     `json:",omitempty"`
 }
 
 // BuildSecret is a secret the build's RUN steps may mount by ID: the

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -70,12 +71,25 @@ func run() error {
 	suites := flag.String("suites", strings.Join(bench.Suites, ","), "comma-separated suites to run: "+
 		bench.SuiteLoad+" (stackctl loading the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
+		bench.SuiteEdit+" (a one-line change of the app until the new version answers: stackctl with BuildKit, with the classic builder, Compose), "+
 		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
 		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services); not by default: "+
 		bench.SuiteSoak+" (stackctl only: rolling updates of 3 web replicas behind the edge under a client loop, once after the rounds)")
 	growthSizes := flag.String("growth-sizes", joinInts(bench.DefaultGrowthSizes), "comma-separated numbers of services the growth suite runs")
 	flag.StringVar(&cfg.GrowthStackctlProject, "growth-stackctl-project", "bench-gs", "prefix of stackctl's projects in the growth suite (one per size: PREFIX-N)")
 	flag.StringVar(&cfg.GrowthComposeProject, "growth-compose-project", "bench-gc", "prefix of Compose's projects in the growth suite (one per size: PREFIX-N)")
+	flag.Func("ports", "FROM-TO: take the stacks' host ports from this range (default: ports the kernel picks)", func(v string) error {
+		from, to, ok := strings.Cut(v, "-")
+		var err error
+		if cfg.Ports.From, err = strconv.Atoi(from); err != nil || !ok {
+			return fmt.Errorf("want FROM-TO, have %q", v)
+		}
+		if cfg.Ports.To, err = strconv.Atoi(to); err != nil || cfg.Ports.To < cfg.Ports.From || cfg.Ports.From < 1 {
+			return fmt.Errorf("want FROM-TO with 0 < FROM <= TO, have %q", v)
+		}
+		return nil
+	})
+	flag.StringVar(&cfg.EditProject, "edit-project", "bench-e", "prefix of the edit suite's projects: PREFIX-buildkit, PREFIX-classic, PREFIX-compose")
 	flag.StringVar(&cfg.SoakProject, "soak-project", "bench-soak", "stackctl's project name for the soak suite")
 	flag.IntVar(&cfg.SoakRounds, "soak-rounds", bench.DefaultSoakRounds, "rolling updates the soak suite runs, one after another")
 	flag.IntVar(&cfg.SoakBurn, "soak-burn", 0, "busy-loop goroutines that load the machine during the soak (stopped with it)")
@@ -105,6 +119,9 @@ func run() error {
 	projects := []string{cfg.StackctlProject, cfg.ComposeProject, cfg.ForeignStackctlProject, cfg.ForeignComposeProject, cfg.SoakProject}
 	if cfg.Baseline.Bin != "" {
 		projects = append(projects, cfg.StackctlProject+"-"+cfg.Baseline.Name)
+	}
+	for _, suffix := range []string{"buildkit", "classic", "compose"} {
+		projects = append(projects, cfg.EditProject+"-"+suffix)
 	}
 	for _, n := range cfg.GrowthSizes {
 		projects = append(projects, fmt.Sprintf("%s-%d", cfg.GrowthStackctlProject, n), fmt.Sprintf("%s-%d", cfg.GrowthComposeProject, n))

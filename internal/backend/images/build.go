@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
@@ -16,6 +17,9 @@ import (
 func (s *Store) Build(ctx context.Context, st *stack.Stack, services []string) error {
 	if err := backend.CheckServices(st, services); err != nil {
 		return fmt.Errorf("build: %w", err)
+	}
+	if len(services) > 0 {
+		services = withContextServices(st, services)
 	}
 	only := *st
 	only.Services = slices.DeleteFunc(slices.Clone(st.Services), func(svc stack.Service) bool {
@@ -40,4 +44,23 @@ func (s *Store) List(ctx context.Context, st *stack.Stack) ([]backend.ImageStatu
 		out = append(out, status)
 	}
 	return out, nil
+}
+
+// withContextServices is services and every service whose image one of
+// their builds takes as an additional context ("service:NAME"), and so on:
+// those are built first.
+func withContextServices(st *stack.Stack, services []string) []string {
+	out := slices.Clone(services)
+	for i := 0; i < len(out); i++ {
+		svc, ok := st.Service(out[i])
+		if !ok || svc.Build == nil {
+			continue
+		}
+		for _, value := range svc.Build.AdditionalContexts {
+			if dep, ok := strings.CutPrefix(value, stack.ServiceContextPrefix); ok && !slices.Contains(out, dep) {
+				out = append(out, dep)
+			}
+		}
+	}
+	return out
 }

@@ -67,6 +67,9 @@ type imageWork struct {
 	// sets one (see stack.Service.PullPolicy).
 	policy  string
 	refresh time.Duration
+	// contextIDs are the IDs of the images the build's additional
+	// contexts name ("service:NAME"), by context name.
+	contextIDs map[string]string
 }
 
 // Ensure makes every image of the stack present and returns their IDs
@@ -96,11 +99,50 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		errs    = make([]error, len(work))
 		changed atomic.Bool
 		built   atomic.Bool // an image was built, whether or not others failed
+		// done closes when work[i] is present (or failed): a build
+		// whose additional context is a service's image waits for it.
+		done = make([]chan struct{}, len(work))
 	)
+	for i := range work {
+		done[i] = make(chan struct{})
+	}
+	imageOf := map[string]string{}
+	for _, svc := range st.Services {
+		imageOf[svc.Name] = svc.Image
+	}
 	for i, w := range work {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer close(done[i])
+			if w.build != nil && len(w.build.AdditionalContexts) > 0 {
+				b, contextIDs, err := resolveServiceContexts(w, imageOf, func(ref string) (string, error) {
+					j, ok := index[ref]
+					if !ok {
+						return "", nil // not built here: the engine's image as it is
+					}
+					if j == i {
+						return "", fmt.Errorf("it is the image this build makes")
+					}
+					select {
+					case <-done[j]:
+					case <-ctx.Done():
+						return "", ctx.Err()
+					}
+					mu.Lock()
+					id, ok := ids[ref]
+					mu.Unlock()
+					if !ok {
+						return "", fmt.Errorf("its build failed")
+					}
+					return id, nil
+				})
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				w.build, w.contextIDs = b, contextIDs
+			}
 			id, fetched, err := s.ensureImage(ctx, st, w, forceBuild)
 			if w.build != nil && (fetched || err != nil) {
 				built.Store(true)
@@ -125,6 +167,40 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		return nil, false, err
 	}
 	return ids, changed.Load(), nil
+}
+
+// resolveServiceContexts is w's build with each additional context that
+// is a service's image ("service:NAME") as the image BuildKit reads,
+// docker-image://REF, once wait says that image is present (built first,
+// when this run makes it), and the IDs of those images by context name:
+// they count in the build's digest, so a new base rebuilds what is built
+// on it.
+func resolveServiceContexts(w imageWork, imageOf map[string]string,
+	wait func(ref string) (string, error)) (*stack.Build, map[string]string, error) {
+	b := *w.build
+	b.AdditionalContexts = make(map[string]string, len(w.build.AdditionalContexts))
+	ids := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(w.build.AdditionalContexts)) {
+		value := w.build.AdditionalContexts[name]
+		service, ok := strings.CutPrefix(value, stack.ServiceContextPrefix)
+		if !ok {
+			b.AdditionalContexts[name] = value
+			continue
+		}
+		ref, ok := imageOf[service]
+		if !ok {
+			return nil, nil, fmt.Errorf("services %s: build.additional_contexts.%s: %s: no such service",
+				strings.Join(w.services, ", "), name, value)
+		}
+		id, err := wait(ref)
+		if err != nil {
+			return nil, nil, fmt.Errorf("services %s: build.additional_contexts.%s: %s (image %s): %w",
+				strings.Join(w.services, ", "), name, value, ref, err)
+		}
+		b.AdditionalContexts[name] = "docker-image://" + ref
+		ids[name] = id
+	}
+	return &b, ids, nil
 }
 
 // ensureImage returns the image's ID, and whether it had to build or pull it.
@@ -173,7 +249,11 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 			return "", false, fmt.Errorf("build %s: %w", w.ref, err)
 		}
 	}
-	digest = buildDigest(digest, b)
+	extra, err := contextsDigest(b, w.contextIDs)
+	if err != nil {
+		return "", false, fmt.Errorf("build %s: %w", w.ref, err)
+	}
+	digest = buildDigest(digest, b, extra)
 	img, err := s.engine.ImageInspect(ctx, w.ref)
 	switch {
 	case err == nil && !force && img.Labels[stack.LabelContextHash] == digest:
@@ -292,6 +372,10 @@ func buildSpec(ref string, b *stack.Build, labels map[string]string) engine.Buil
 		Ulimits:          b.Ulimits,
 		Secrets:          b.Secrets,
 		SSH:              b.SSH,
+		NamedContexts:    b.AdditionalContexts,
+		Platforms:        b.Platforms,
+		Entitlements:     b.Entitlements,
+		Privileged:       b.Privileged,
 	}
 	return spec
 }
@@ -311,8 +395,8 @@ func ShortID(id string) string {
 // the secrets do not. A build with none of these keeps its context's
 // digest, and one with only arguments and a target the digest it had
 // before the others were honoured, so no image is rebuilt for nothing.
-func buildDigest(contextDigest string, b *stack.Build) string {
-	extra := buildExtras(b)
+func buildDigest(contextDigest string, b *stack.Build, contexts string) string {
+	extra := buildExtras(b) + contexts
 	if len(b.Args) == 0 && b.Target == "" && extra == "" {
 		return contextDigest
 	}
@@ -346,5 +430,29 @@ func buildExtras(b *stack.Build) string {
 	field("platform", b.Platform)
 	field("isolation", b.Isolation)
 	field("inline_cache", b.InlineCache)
+	field("platforms", b.Platforms)
+	field("entitlements", b.Entitlements)
+	field("privileged", b.Privileged)
 	return w.String()
+}
+
+// contextsDigest is the part of buildDigest the additional contexts make:
+// each one's name and value, and what it holds: a directory's digest, a
+// service's image's ID (ids). A reference the builder resolves counts by
+// its text.
+func contextsDigest(b *stack.Build, ids map[string]string) (string, error) {
+	var w strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(b.AdditionalContexts)) {
+		value := b.AdditionalContexts[name]
+		content := ids[name]
+		if filepath.IsAbs(value) {
+			d, err := engine.ContextDigest(value, "")
+			if err != nil {
+				return "", fmt.Errorf("additional context %s: %w", name, err)
+			}
+			content = d
+		}
+		fmt.Fprintf(&w, "context %s=%s %s\n", name, value, content)
+	}
+	return w.String(), nil
 }
