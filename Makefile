@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/stackctl
 
-.PHONY: up down test test-current engine-current engine-current-binaries bench-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose conformance
+.PHONY: up down test test-current engine-current engine-current-binaries bench-current test-unit docs engine images build vet unit bench bench-charts bench-docs bench-compare bench-soak bench-swarm compose buildx conformance
 
 # The built-in stack from nothing: the golang stand-in first (it needs no
 # rootfs), then the app's image built while the rootfs of the other
@@ -142,12 +142,15 @@ docs:
 	$(GO) generate ./internal/stack/
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark and the tests
-# that drive a stackctl project with it (make test), and the buildx plugin
-# it builds through (without it Compose falls back to the classic builder,
-# which refuses app/Dockerfile): each skipped when it already answers, else
-# built from the Go module proxy.
+# that drive a stackctl project with it (make test); and the buildx plugin
+# Compose builds through, for the benchmark (without it Compose falls back
+# to the classic builder, which refuses app/Dockerfile; no test has Compose
+# build). Each is skipped when it already answers, else built from the Go
+# module proxy.
 compose:
 	@bash scripts/compose.sh
+
+buildx:
 	@bash scripts/buildx.sh
 
 # stackctl against Docker Compose on the same stack and engine (see
@@ -161,7 +164,7 @@ STACKBENCH := $(GO) -C bench run ./cmd/stackbench -stackctl $(abspath $(BIN))
 # BENCH_BASELINE=NAME=/abs/path/stackctl times that other build beside
 # $(BIN) on the built-in stack (stackbench -baseline).
 BENCH_BASELINE ?=
-bench: images build compose
+bench: images build compose buildx
 	$(STACKBENCH) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) -json $(abspath $(BENCH_JSON)) -charts $(abspath $(BENCH_CHARTS))
 
 # The same on the current engine (scripts/engine-current.sh), started for
@@ -171,7 +174,7 @@ bench: images build compose
 # results-current.json, then make bench-docs.
 BENCH_CURRENT_JSON ?= bench-current.json
 BENCH_CURRENT_ENGINE := stackctl-bench-current
-bench-current: engine-current build compose
+bench-current: engine-current build compose buildx
 	@status=0; \
 	$(GO) -C bench build -o $(abspath bin/stackbench) ./cmd/stackbench || status=$$?; \
 	[ $$status -ne 0 ] || bash scripts/engine-current.sh start $(BENCH_CURRENT_ENGINE) >bin/$(BENCH_CURRENT_ENGINE).env || status=$$?; \

@@ -147,7 +147,7 @@ func (r *Runner) setUpEdit(ctx context.Context, workspace string) error {
 func composeBuilds(ctx context.Context) error {
 	if out, err := exec.CommandContext(ctx, "docker", "buildx", "version").CombinedOutput(); err != nil {
 		return fmt.Errorf("Compose builds the app through the buildx plugin, and `docker buildx version` fails "+
-			"(`make compose` builds it): %w\n%s", err, out)
+			"(`make buildx` builds it): %w\n%s", err, out)
 	}
 	return nil
 }
