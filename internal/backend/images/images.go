@@ -282,7 +282,7 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 			return "", false, ctx.Err()
 		}
 		s.report(resource, "build failed", "", "error")
-		return "", false, fmt.Errorf("service %s (%s): %w", strings.Join(w.services, ", "), dockerfileOf(b), err)
+		return "", false, fmt.Errorf("service %s (%s): %w", strings.Join(w.services, ", "), dockerfileOf(b), frontendError(b, err))
 	}
 	s.report(resource, "built", ShortID(id), "info")
 	// On BuildKit a build leaves no stage images: this removes the ones

@@ -335,6 +335,36 @@ func TestBuildKitFailingStepNamesTheServiceTheStepAndItsLog(t *testing.T) {
 	}
 }
 
+// A `# syntax=` directive whose frontend image the engine cannot pull fails
+// the build naming the service, the directive and the image, and what to do.
+func TestBuildKitUnreachableSyntaxFrontendSaysWhatToDo(t *testing.T) {
+	cli := enginetest.Connect(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	dir := t.TempDir()
+	// .invalid never resolves (RFC 2606): no engine pulls it.
+	frontend := "stackctl.invalid/" + project + "-frontend:1"
+	writeFiles(t, dir, map[string]string{
+		"Dockerfile": "# syntax=" + frontend + "\nFROM " + buildKitBase + "\nRUN true\n",
+	})
+	st := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile"})
+	err := images.New(cli, progress.NewRenderer(io.Discard, progress.Plain, false)).Build(ctx, st, nil)
+	if err == nil {
+		t.Fatal("the build succeeded")
+	}
+	t.Logf("the error:\n%v", err)
+	for _, want := range []string{
+		"service app (" + dir + "/Dockerfile): its directive `# syntax=" + frontend + "`",
+		"the Dockerfile frontend image " + frontend + ", which the engine could not pull",
+		"remove the directive to build with the engine's own Dockerfile frontend",
+		"failed at resolve image config for ",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q", want)
+		}
+	}
+}
+
 // With BuildKit turned off, a Dockerfile that needs it fails saying so,
 // and the progress says once which builder builds and why.
 func TestClassicBuilderRefusesADockerfileThatNeedsBuildKit(t *testing.T) {
