@@ -173,15 +173,17 @@ bench: images build compose buildx
 # results go beside the host engine's: copy them to bench/charts/ as
 # results-current.json, then make bench-docs.
 BENCH_CURRENT_JSON ?= bench-current.json
+# The suites of the page's per-engine section; the others have one section
+# each, the host engine's.
+BENCH_CURRENT_SUITES ?= load,builtin,foreign
 BENCH_CURRENT_ENGINE := stackctl-bench-current
 bench-current: engine-current build compose buildx
 	@status=0; \
-	$(GO) -C bench build -o $(abspath bin/stackbench) ./cmd/stackbench || status=$$?; \
+	$(GO) -C bench build -o /dev/null ./cmd/stackbench || status=$$?; \
 	[ $$status -ne 0 ] || bash scripts/engine-current.sh start $(BENCH_CURRENT_ENGINE) >bin/$(BENCH_CURRENT_ENGINE).env || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		( set -a; . bin/$(BENCH_CURRENT_ENGINE).env; set +a; \
-		nsenter --net=$$STACKCTL_ENGINE_NETNS -- bin/stackbench -stackctl $(abspath $(BIN)) \
-			-rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_CURRENT_JSON)) ) || status=$$?; \
+		nsenter --net=$$STACKCTL_ENGINE_NETNS -- $(STACKBENCH) -suites $(BENCH_CURRENT_SUITES) -rounds $(BENCH_ROUNDS) -json $(abspath $(BENCH_CURRENT_JSON)) ) || status=$$?; \
 	fi; \
 	bash scripts/engine-current.sh stop $(BENCH_CURRENT_ENGINE) || { [ $$status -ne 0 ] || status=$$?; }; \
 	exit $$status
