@@ -335,6 +335,35 @@ func TestBuildKitFailingStepNamesTheServiceTheStepAndItsLog(t *testing.T) {
 	}
 }
 
+// RUN --mount of the bind and tmpfs kinds: a file of the context and a
+// directory of another stage are read where they are mounted and are in no
+// layer; a tmpfs is empty at each step and gone after it.
+func TestBuildKitBindAndTmpfsMounts(t *testing.T) {
+	cli := enginetest.Connect(t)
+	api := rawAPI(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	project := bkProject(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"input.txt": "context-" + project + "\n",
+		"Dockerfile": "FROM " + buildKitBase + " AS data\n" +
+			"RUN mkdir /d && echo stage-" + project + " > /d/f\n" +
+			"FROM " + buildKitBase + "\n" +
+			"RUN --mount=type=bind,source=input.txt,target=/in/input.txt " +
+			"--mount=type=bind,from=data,source=/d,target=/fromstage " +
+			"--mount=type=tmpfs,target=/scratch " +
+			"sh -c 'cat /in/input.txt /fromstage/f > /out.txt && touch /scratch/x && mountpoint -q /scratch'\n" +
+			"RUN --mount=type=tmpfs,target=/scratch sh -c 'test ! -e /scratch/x && test ! -e /in/input.txt && test ! -e /fromstage/f'\n",
+	})
+	st := buildStack(project, &stack.Build{Context: dir, Dockerfile: "Dockerfile"})
+	if err := images.New(cli, progress.NewRenderer(io.Discard, progress.Plain, false)).Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readImageFile(t, ctx, api, project+"-app", "/out.txt"), "context-"+project+"\nstage-"+project; got != want {
+		t.Errorf("/out.txt = %q, want %q: what the bind mounts showed", got, want)
+	}
+}
+
 // A `# syntax=` directive whose frontend image the engine cannot pull fails
 // the build naming the service, the directive and the image, and what to do.
 func TestBuildKitUnreachableSyntaxFrontendSaysWhatToDo(t *testing.T) {
