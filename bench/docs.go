@@ -78,6 +78,17 @@ func (r *Report) engineAPI() string {
 
 var engineAPIPattern = regexp.MustCompile(`\(API ([0-9.]+)\)`)
 
+// engineVersion is the engine's version as its Engine line gives it
+// ("..., Docker Engine 20.10.24"), or "".
+func (r *Report) engineVersion() string {
+	if m := engineVersionPattern.FindStringSubmatch(r.Engine); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var engineVersionPattern = regexp.MustCompile(`Docker Engine (\S+)`)
+
 // versionOrder orders API versions as numbers (1.9 before 1.41).
 func versionOrder(a, b string) int {
 	switch {
@@ -327,7 +338,10 @@ func (p *docsPage) errorsList(r *Report) {
 func (p *docsPage) scenarios(s DocsSource) {
 	r := s.Report
 	title := "stackctl and Docker Compose on one engine"
-	if api := r.engineAPI(); api != "" {
+	switch version, api := r.engineVersion(), r.engineAPI(); {
+	case version != "" && api != "":
+		title += " (Docker Engine " + version + ", API " + api + ")"
+	case api != "":
 		title += " (API " + api + ")"
 	}
 	p.section(title, s, []string{"stackctl", "compose"}, toolLegend)

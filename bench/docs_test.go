@@ -85,7 +85,7 @@ func TestDocsPage(t *testing.T) {
 		t.Errorf("the growth no-op target is on the page %d times, want once", n)
 	}
 	var at []int
-	for _, heading := range []string{"## stackctl and Docker Compose on one engine (API ", "## Growth:", "## stackctl --swarm and docker stack deploy"} {
+	for _, heading := range []string{"## stackctl and Docker Compose on one engine (Docker Engine 20.10.24, API 1.41)", "## Growth:", "## stackctl --swarm and docker stack deploy"} {
 		at = append(at, strings.Index(page, "\n"+heading))
 	}
 	if slices.Contains(at, -1) || !slices.IsSorted(at) {
@@ -248,8 +248,8 @@ func TestDocsPageTwoEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	first := strings.Index(page, "\n## stackctl and Docker Compose on one engine (API 1.41)\n")
-	second := strings.Index(page, "\n## stackctl and Docker Compose on one engine (API 1.56)\n")
+	first := strings.Index(page, "\n## stackctl and Docker Compose on one engine (Docker Engine 20.10.24, API 1.41)\n")
+	second := strings.Index(page, "\n## stackctl and Docker Compose on one engine (Docker Engine 2.0.0-beta.24, API 1.56)\n")
 	growth := strings.Index(page, "\n## Growth:")
 	if first < 0 || second < first || growth < second {
 		t.Fatalf("scenario sections at %d (API 1.41) and %d (API 1.56), growth at %d: want both, in that order, before growth", first, second, growth)
