@@ -257,3 +257,24 @@ func TestWatchRebuildReplacesTheContainerWithTheNewImage(t *testing.T) {
 		t.Errorf("%d rebuilds reported, want 1", rebuilt)
 	}
 }
+
+// Ctrl-C ends `up --watch` with success, and the stack keeps running.
+func TestWatchCLIInterruptedLeavesTheStackRunning(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	st, file := e.composeStack(ctx, watchFile)
+	writeIn(t, filepath.Dir(file), "src/a.txt", "a")
+	cli := itgBuildCLI(t, e.project, nil)
+	cli.dir = filepath.Dir(file)
+	lines, err := cli.signalAt(t, ctx, os.Interrupt, []string{"stack " + st.ProjectName(), "watching", "src, hook.txt, restart.txt"}, "up", "--watch")
+	if err != nil {
+		t.Fatalf("up --watch interrupted: %v\n%s", err, strings.Join(lines, "\n"))
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), "watch ended") {
+		t.Errorf("up --watch did not say the watch ended:\n%s", strings.Join(lines, "\n"))
+	}
+	if c := e.inspect(ctx, e.project+"-app-1"); c.Status != "running" {
+		t.Errorf("after Ctrl-C, the container is %s, want running", c.Status)
+	}
+}
