@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,9 @@ func newWatchCmd(g *globalOptions, runF func(context.Context, *watchOptions) err
 // the first up, then for each batch of changes, so other commands run
 // between them.
 func runWatch(ctx context.Context, opts *watchOptions) error {
+	if opts.swarm {
+		return fmt.Errorf("watch runs on one engine: syncing into a swarm's tasks is not built; on a swarm, run stackctl --swarm up again after a change")
+	}
 	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err

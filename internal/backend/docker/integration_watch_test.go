@@ -256,6 +256,13 @@ func TestWatchRebuildReplacesTheContainerWithTheNewImage(t *testing.T) {
 	if rebuilt != 1 {
 		t.Errorf("%d rebuilds reported, want 1", rebuilt)
 	}
+
+	// A build that fails leaves the running container as it is.
+	writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nRUN false\n")
+	eventually(t, "the failed rebuild reported", func() bool { return e.reported("watch failed") })
+	if now := e.inspect(ctx, ref); now.ID != after.ID || now.Status != "running" {
+		t.Errorf("after a failed build, %s is %s %s, want %s running", ref, now.ID, now.Status, after.ID)
+	}
 }
 
 // Ctrl-C ends `up --watch` with success, and the stack keeps running.
