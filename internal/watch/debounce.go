@@ -32,12 +32,7 @@ func Debounce(ctx context.Context, in <-chan string, quiet time.Duration) <-chan
 			}
 			slices.Sort(batch)
 			pending = map[string]bool{}
-			select {
-			case out <- batch:
-				return true
-			case <-ctx.Done():
-				return false
-			}
+			return send(ctx, out, batch)
 		}
 		for {
 			select {
@@ -58,4 +53,15 @@ func Debounce(ctx context.Context, in <-chan string, quiet time.Duration) <-chan
 		}
 	}()
 	return out
+}
+
+// send sends v on out unless ctx ends first, and says whether it did: a
+// reader that is gone never holds up the watch's goroutines.
+func send[T any](ctx context.Context, out chan<- T, v T) bool {
+	select {
+	case out <- v:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

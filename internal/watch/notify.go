@@ -85,14 +85,6 @@ func (n *Notifier) watched(p string) bool {
 func (n *Notifier) Run(ctx context.Context, out chan<- string) error {
 	defer close(out)
 	defer n.fs.Close()
-	send := func(p string) bool {
-		select {
-		case out <- p:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -113,13 +105,13 @@ func (n *Notifier) Run(ctx context.Context, out chan<- string) error {
 						return fmt.Errorf("watch %s: %w", e.Name, err)
 					}
 					for _, p := range found {
-						if !send(p) {
+						if !send(ctx, out, p) {
 							return nil
 						}
 					}
 				}
 			}
-			if !send(e.Name) {
+			if !send(ctx, out, e.Name) {
 				return nil
 			}
 		}
