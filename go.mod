@@ -9,6 +9,7 @@ require (
 	github.com/docker/docker v28.5.2+incompatible
 	github.com/docker/go-connections v0.8.2
 	github.com/docker/go-units v0.5.0
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/mattn/go-shellwords v1.0.12
 	github.com/moby/buildkit v0.33.1
 	github.com/moby/go-archive v0.2.0

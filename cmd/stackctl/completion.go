@@ -18,7 +18,7 @@ import (
 var serviceArgs = map[string]string{
 	"up": "all", "create": "all", "ps": "all", "logs": "all", "stop": "all", "start": "all",
 	"restart": "all", "build": "all", "pause": "all", "unpause": "all", "top": "all", "rm": "all",
-	"wait": "all", "events": "all", "pull": "all", "push": "all",
+	"wait": "all", "events": "all", "pull": "all", "push": "all", "watch": "all",
 	"exec": "first", "run": "first", "attach": "first", "port": "first", "stats": "first", "kill": "first",
 	"cp": "service-path", "scale": "service=n",
 }

@@ -248,6 +248,7 @@ func newRootCmd(io *streams) *cobra.Command {
 		newAttachCmd(g, nil),
 		newPullCmd(g, nil),
 		newPushCmd(g, nil),
+		newWatchCmd(g, nil),
 		newVersionCmd(io),
 	)
 	addCompletions(cmd, g)

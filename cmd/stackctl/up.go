@@ -32,6 +32,8 @@ type upOptions struct {
 	// services limits up to these and, unless noDeps, their dependencies.
 	services                          []string
 	noDeps, forceRecreate, noRecreate bool
+	// watch follows develop.watch once the stack is up (up --watch).
+	watch bool
 }
 
 func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *cobra.Command {
@@ -69,7 +71,8 @@ func newUpCmd(g *globalOptions, runF func(context.Context, *upOptions) error) *c
 	cmd.Flags().BoolVar(&opts.quietPull, "quiet-pull", false, "pull without printing progress information")
 	cmd.Flags().Bool("no-color", false, "monochrome output, as up's progress always is")
 	addRefusedUpFlags(cmd, "abort-on-container-exit", "abort-on-container-failure", "exit-code-from", "attach", "no-attach",
-		"attach-dependencies", "timestamps", "no-log-prefix", "renew-anon-volumes", "no-build", "watch", "menu")
+		"attach-dependencies", "timestamps", "no-log-prefix", "renew-anon-volumes", "no-build", "menu")
+	cmd.Flags().BoolVarP(&opts.watch, "watch", "w", false, "once the stack is up, follow the services' develop.watch as stackctl watch does, until interrupted")
 	cmd.Flags().BoolVar(&opts.removeOrphans, "remove-orphans", false, "remove containers of services the compose file no longer has")
 	cmd.Flags().BoolVar(&opts.noWait, "no-wait", false, "return once services are started, without waiting for them to be healthy")
 	cmd.Flags().BoolVarP(&opts.detach, "detach", "d", false, "return once the stack is up, as up always does (Compose's habit; logs: stackctl logs -f)")
@@ -95,19 +98,28 @@ func addRolloutFlags(cmd *cobra.Command, opts *upOptions) {
 	cmd.Flags().DurationVar(&opts.minReady, "min-ready", 0, "how long a new replica must stay healthy before a rolling update goes on (default: the file's update_config.monitor)")
 }
 
+// backendOptions are the flags as up's options.
+func (opts *upOptions) backendOptions() backend.UpOptions {
+	return backend.UpOptions{
+		Build: opts.build, WaitTimeout: time.Duration(opts.waitTimeout), NoWait: opts.noWait,
+		NoStart: opts.noStart, StopTimeout: time.Duration(opts.stopTimeout),
+		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
+		Recreate: recreatePolicy(opts.forceRecreate, opts.noRecreate), Services: opts.services, NoDeps: opts.noDeps,
+	}
+}
+
 func runUp(ctx context.Context, opts *upOptions) error {
+	if opts.watch {
+		up := opts.backendOptions()
+		return runWatch(ctx, &watchOptions{globalOptions: opts.globalOptions, services: opts.services, up: &up})
+	}
 	began := time.Now()
 	orch, st, err := opts.openLocked(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
-	res, err := orch.Up(ctx, st, backend.UpOptions{
-		Build: opts.build, WaitTimeout: time.Duration(opts.waitTimeout), NoWait: opts.noWait,
-		NoStart: opts.noStart, StopTimeout: time.Duration(opts.stopTimeout),
-		BatchSize: opts.batchSize, MinReady: opts.minReady, RemoveOrphans: opts.removeOrphans,
-		Recreate: recreatePolicy(opts.forceRecreate, opts.noRecreate), Services: opts.services, NoDeps: opts.noDeps,
-	})
+	res, err := orch.Up(ctx, st, opts.backendOptions())
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,6 @@ var refusedUpFlags = map[string]string{
 	"no-log-prefix":              "up returns once the stack is up; stackctl logs -f --no-log-prefix shows the output without prefixes",
 	"renew-anon-volumes":         "up keeps a replaced container's unnamed volumes, named for the replica; stackctl rm -sfv SERVICE removes them, then up makes new ones",
 	"no-build":                   "up builds an image only when its build context changed, so an unchanged one is never rebuilt; leave the flag out",
-	"watch":                      "stackctl does not watch the sources; run stackctl up again after a change: it rebuilds what changed",
 	"menu":                       "up returns once the stack is up: there is no attached session to add shortcuts to",
 }
 
@@ -38,8 +37,6 @@ func addRefusedUpFlags(cmd *cobra.Command, names ...string) {
 			cmd.Flags().StringArray(name, nil, "refused: "+refusedUpFlags[name])
 		case "renew-anon-volumes":
 			cmd.Flags().BoolP(name, "V", false, "refused: "+refusedUpFlags[name])
-		case "watch":
-			cmd.Flags().BoolP(name, "w", false, "refused: "+refusedUpFlags[name])
 		default:
 			cmd.Flags().Bool(name, false, "refused: "+refusedUpFlags[name])
 		}

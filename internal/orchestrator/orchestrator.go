@@ -39,3 +39,7 @@ func (o *Orchestrator) report(resource, status, detail string) {
 func (o *Orchestrator) reportWarning(resource, status, detail string) {
 	o.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "warning"})
 }
+
+func (o *Orchestrator) reportError(resource, status, detail string) {
+	o.progress.Report(progress.Event{Time: time.Now(), Resource: resource, Status: status, Detail: detail, Level: "error"})
+}

@@ -21,7 +21,8 @@ var resolvedByLoader = map[string]string{
 // doc's word for them instead of a plain yes.
 var engineNotes = map[string]string{
 	"services.*.expose":                              "yes: exposed on the container (its ExposedPorts), published nowhere",
-	"services.*.develop":                             "accepted, unused: it is what a future `watch` acts on",
+	"services.*.develop":                             "yes: `stackctl watch` and `up --watch` follow `develop.watch`",
+	"services.*.develop.watch.exec.privileged":       "refused by `watch`, which runs hooks unprivileged",
 	"services.*.network_mode":                        "`host`, `none`, `bridge`, `service:<name>` (the namespace of its first replica, which starts first) or `container:<name>`",
 	"services.*.volumes_from":                        "yes: `<service>` and `service:<service>` (its first replica, which starts first) or `container:<name>`, with `:ro` or `:rw`",
 	"services.*.links":                               "yes: every replica of the linked service, which starts first, as Compose links them",
@@ -79,6 +80,7 @@ var engineNotes = map[string]string{
 // swarmNotes say what a swarm does differently with keys the table
 // honours; a key not named here is honoured on a swarm as on one engine.
 var swarmNotes = map[string]string{
+	"services.*.develop":                               "accepted, unused: `watch` runs on one engine, and is refused with `--swarm`",
 	"services.*.image":                                 "with `--registry`, pushed there and deployed by digest; without it every node must have the image",
 	"services.*.build":                                 "built on the manager's engine, then as `image`",
 	"services.*.container_name":                        "the tasks' hostname and a network alias: a swarm names task containers itself",

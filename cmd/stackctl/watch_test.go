@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestWatchFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		up   bool
+	}{
+		{[]string{"watch", "web", "worker"}, true},
+		{[]string{"watch", "--no-up", "web", "worker"}, false},
+	} {
+		io, _, _ := testIO()
+		g := &globalOptions{io: io}
+		var got *watchOptions
+		root := newTestRoot(t, g, newWatchCmd(g, func(_ context.Context, o *watchOptions) error { got = o; return nil }))
+		root.SetArgs(tt.args)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if got == nil {
+			t.Fatalf("%v: watch did not run", tt.args)
+		}
+		if !slices.Equal(got.services, []string{"web", "worker"}) {
+			t.Errorf("%v: services = %v", tt.args, got.services)
+		}
+		if (got.up != nil) != tt.up {
+			t.Errorf("%v: brings the stack up first = %v, want %v", tt.args, got.up != nil, tt.up)
+		}
+		if got.up != nil && !slices.Equal(got.up.Services, got.services) {
+			t.Errorf("%v: up brings %v up, want the watched services", tt.args, got.up.Services)
+		}
+	}
+}
+
+func TestWatchIsRefusedOnASwarm(t *testing.T) {
+	io, _, _ := testIO()
+	err := runWatch(context.Background(), &watchOptions{globalOptions: &globalOptions{io: io, swarm: true}})
+	if err == nil || !strings.Contains(err.Error(), "one engine") {
+		t.Errorf("watch on a swarm: %v, want a refusal saying it runs on one engine", err)
+	}
+}
