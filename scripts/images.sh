@@ -3,7 +3,8 @@
 # and its build need, the one the seed's example app builds from
 # (examples/day-34), docker:dind, the second engine some tests run
 # (internal/enginetest), and registry:2, the registry of the test swarm
-# (enginetest.Swarm). For each: keep the local image; else try a pull with a
+# (enginetest.Swarm), and busybox, which the watch tests build from. For
+# each: keep the local image; else try a pull with a
 # short timeout; else build an offline stand-in from one Debian bookworm
 # rootfs (made once with mmdebstrap) and a thin Dockerfile under images/,
 # tagged with the official name and labelled io.stackctl.standin=true.
@@ -32,12 +33,13 @@ readonly IMAGES=(
 	"python:3.11-slim=python"
 	"docker:dind=dind"
 	"registry:2=registry"
+	"busybox:latest=busybox"
 )
 
-# Built only when named: busybox and alpine stand-ins, Debian's static
-# busybox alone, for the Compose fixtures `make conformance` runs.
+# Built only when named: the alpine stand-in, Debian's static busybox
+# alone, for the Compose fixtures `make conformance` runs. (busybox's, the
+# same, is above: the watch tests build from it.)
 readonly ON_REQUEST=(
-	"busybox:latest=busybox"
 	"alpine:latest=alpine"
 )
 
