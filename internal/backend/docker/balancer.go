@@ -63,27 +63,56 @@ func (b *balancer) swap(ctx context.Context, add, drop []string) error {
 			next = append(next, a)
 		}
 	}
+	var before []string
+	if len(drop) > 0 {
+		var err error
+		if before, err = b.workers(ctx); err != nil {
+			return err
+		}
+	}
 	if err := b.configure(ctx, next, true); err != nil {
 		return err
 	}
 	if len(drop) == 0 {
 		return nil
 	}
-	return b.drained(ctx)
+	return b.drained(ctx, before)
 }
 
 // drainTimeout bounds the wait for old nginx workers; requests still in
 // flight after it are the replica's own graceful shutdown's to finish.
 const drainTimeout = 10 * time.Second
 
-// drained waits until no nginx worker is shutting down, that is, until
-// every request routed under the previous configuration has completed.
-func (b *balancer) drained(ctx context.Context) error {
+// workerList prints the PIDs of nginx's worker processes, one a line.
+const workerList = `for p in /proc/[0-9]*; do grep -qa '^nginx: worker process' "$p/cmdline" 2>/dev/null && echo "${p#/proc/}"; done; true`
+
+// workers are the PIDs of the edge's nginx workers: the ones that route
+// requests under the configuration now applied.
+func (b *balancer) workers(ctx context.Context) ([]string, error) {
+	res, err := b.backend.engine.Exec(ctx, b.id, []string{"sh", "-c", workerList})
+	if err != nil {
+		return nil, fmt.Errorf("load balancer %s: list nginx's workers: %w", b.name, err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("load balancer %s: list nginx's workers: exit %d: %s", b.name, res.ExitCode, strings.TrimSpace(res.Output))
+	}
+	return strings.Fields(res.Output), nil
+}
+
+// drained waits until the workers of the previous configuration, before,
+// have exited: each exits once the requests it routed have completed.
+// nginx -s reload only signals the master, which starts the new workers
+// and retires the old ones after it returns, so the old ones are waited
+// for by PID, not by whether a worker is shutting down at some moment.
+func (b *balancer) drained(ctx context.Context, before []string) error {
+	if len(before) == 0 {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	// "[s]hutting" keeps grep from matching its own command line.
-	idle := b.backend.execFails(b.id, []string{"sh", "-c", `grep -qa '[s]hutting down' /proc/[0-9]*/cmdline`}, drainTimeout)
-	if err := wait.Until(ctx, b.backend.probeGap, wait.Paced(idle, maxCheckGap)); err != nil {
+	gone := b.backend.execPasses(b.id, []string{"sh", "-c", `for p in "$@"; do [ -e "/proc/$p" ] && exit 1; done; exit 0`, "drained"}, drainTimeout)
+	gone.cmd = append(gone.cmd, before...)
+	if err := wait.Until(ctx, b.backend.probeGap, wait.Paced(gone, maxCheckGap)); err != nil {
 		b.backend.report("container "+b.name, "draining", "old workers still busy after "+drainTimeout.String())
 	}
 	return nil

@@ -484,3 +484,34 @@ func (e *rollEnv) edgeConfig(ctx context.Context) string {
 	}
 	return res.Output
 }
+
+// One replica behind its edge, replaced three times under a client loop,
+// drops no request: the edge routes to the new replica in one reload, and
+// the old one goes only once the nginx workers that routed to it have
+// exited. nginx -s reload retires them after it returns: an engine that
+// answers the next exec fast enough (Docker 29's did) found none retiring
+// yet, and the old replica went while they still routed to it.
+func TestRedeployOfOneReplicaBehindItsEdgeDropsNoRequest(t *testing.T) {
+	itgParallel(t)
+	e := newRollEnv(t)
+	ctx := enginetest.Context(t, 10*time.Minute)
+	res := e.mustUp(ctx, 1)
+	port := rollEdgePort(t, res)
+	greeting := "Hello"
+	for round := 1; round <= 3; round++ {
+		before := rollWebIDs(res.Containers)
+		next := fmt.Sprintf("Round %d", round)
+		e.rewrite("internal/server/handlers.go", `"`+greeting+` from the Go app`, `"`+next+` from the Go app`)
+		greeting = next
+		load := startLoad(port)
+		res = e.mustUp(ctx, 1)
+		load.Finish(t, fmt.Sprintf("redeploy %d of one replica behind the edge", round))
+		after := rollWebIDs(res.Containers)
+		if len(after) != 1 || maps.Equal(before, after) {
+			t.Errorf("redeploy %d: web's replicas %v, then %v: want one, replaced", round, before, after)
+		}
+		if body := rollGet(t, port); !strings.HasPrefix(body, next) {
+			t.Errorf("redeploy %d: the edge serves %q, want the new greeting %q", round, body, next)
+		}
+	}
+}
