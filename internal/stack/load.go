@@ -87,7 +87,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Stack, error) {
 		project, err = popts.LoadProject(ctx)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", describeFiles(files), err)
+		return nil, fmt.Errorf("load %s: %w", describeFiles(files), locateKey(err, contents))
 	}
 	st, err := fromProject(project, files)
 	if err != nil {

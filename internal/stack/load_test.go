@@ -192,6 +192,16 @@ func TestLoadErrors(t *testing.T) {
 		{"build entitlements", "services:\n  a:\n    build:\n      context: .\n      entitlements: [network.host, security.insecure]\n", []string{"services.a.build.entitlements[1]: \"security.insecure\": not supported: the engine's /build endpoint takes no entitlements"}},
 		{"build privileged", "services:\n  a:\n    build:\n      context: .\n      privileged: true\n", []string{"services.a.build.privileged: not supported: it asks for the security.insecure entitlement"}},
 		{"build secret undefined", "services:\n  a:\n    build:\n      context: .\n      secrets: [nope]\n", []string{"nope"}},
+		// compose-go's refusals that name a value and no key: the key is
+		// found where the value is written.
+		{"bad container port", "services:\n  a:\n    image: busybox\n    ports: [\"8080:80\", \"80:8a0\"]\n", []string{"services.a.ports[1]: invalid containerPort: 8a0"}},
+		{"bad host IP", "services:\n  a:\n    image: busybox\n    ports: [\"127.0.0.:80:80\"]\n", []string{"services.a.ports[0]: invalid IP address: 127.0.0."}},
+		{"device of three colons", "services:\n  a:\n    image: busybox\n    devices: [\"/dev/nul:l:/dev/x:rwm\"]\n", []string{"services.a.devices[0]: confusing device mapping"}},
+		{"env file not there", "services:\n  a:\n    image: busybox\n    env_file: [absent.env]\n", []string{"services.a.env_file[0]: env file", "absent.env not found"}},
+		{"extends file not there", "services:\n  a:\n    extends: {file: absent.yaml, service: b}\n", []string{"services.a.extends.file: open", "absent.yaml"}},
+		{"healthcheck test's first word", "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD-SHEL, \"true\"]}\n", []string{"services.a.healthcheck.test[0]: healthcheck.test must start"}},
+		{"bind without source", "services:\n  a:\n    image: busybox\n    volumes: [{type: bind, target: /t}]\n", []string{"services.a.volumes[0]: invalid mount config"}},
+		{"self dependency", "services:\n  a:\n    image: busybox\n    depends_on: [a]\n", []string{"services.a.depends_on: dependency cycle detected: a -> a"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {
