@@ -202,6 +202,11 @@ func TestLoadErrors(t *testing.T) {
 		{"healthcheck test's first word", "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD-SHEL, \"true\"]}\n", []string{"services.a.healthcheck.test[0]: healthcheck.test must start"}},
 		{"bind without source", "services:\n  a:\n    image: busybox\n    volumes: [{type: bind, target: /t}]\n", []string{"services.a.volumes[0]: invalid mount config"}},
 		{"self dependency", "services:\n  a:\n    image: busybox\n    depends_on: [a]\n", []string{"services.a.depends_on: dependency cycle detected: a -> a"}},
+		// What the engine request cannot read is refused at its key.
+		{"bad expose", "services:\n  a:\n    image: busybox\n    expose: [\"80\", \"9000-901/udp\"]\n", []string{"services.a.expose[1]: \"9000-901/udp\": invalid port range"}},
+		{"mac_address beside its network's", "services:\n  a:\n    image: busybox\n    mac_address: 02:42:ac:11:00:0a\n    networks:\n      n: {mac_address: 02:42:ac:11:00:0b}\nnetworks:\n  n: {}\n",
+			[]string{"services.a.mac_address: 02:42:ac:11:00:0a differs from networks.n.mac_address 02:42:ac:11:00:0b"}},
+		{"platform without an architecture", "services:\n  a:\n    image: busybox\n    platform: linux386\n", []string{"services.a.platform: \"linux386\": want os/arch[/variant]"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {
