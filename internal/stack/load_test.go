@@ -273,8 +273,8 @@ volumes:
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("scale %s=3: %v, want it allowed", service, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-			t.Errorf("scale %s=3: error %v, want %q", service, err, want)
+		case want != "" && (err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), want)):
+			t.Errorf("scale %s=3: error %v, want the file, then %q", service, err, want)
 		}
 	}
 }
