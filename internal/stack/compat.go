@@ -27,7 +27,7 @@ var engineNotes = map[string]string{
 	"services.*.links":                               "yes: every replica of the linked service, which starts first, as Compose links them",
 	"services.*.pid":                                 "yes; `service:<name>` is its first replica's, which starts first",
 	"services.*.ipc":                                 "yes; `service:<name>` is its first replica's, which starts first",
-	"services.*.hostname":                            "yes; without it a container's hostname is its name",
+	"services.*.hostname":                            "yes; without it a container's hostname is the engine's default, its short ID, as in Compose",
 	"services.*.annotations":                         "yes on engines of API 1.43 (Docker Engine 24.0) and later; refused before, naming the engine's API version",
 	"services.*.mac_address":                         "yes: the first network's MAC address",
 	"services.*.networks.*.mac_address":              "yes; before API 1.44 (Docker Engine 25.0) on the first network only (the container's MAC address), refused on others",
