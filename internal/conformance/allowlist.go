@@ -43,15 +43,6 @@ var Allowlist = []allowed{
 		stackctl: regexp.MustCompile(`^"no"$`),
 		reason:   "no restart policy, said two ways: the engine takes an empty name as \"no\"",
 	},
-
-	// Not yet fixed: stackctl should do as Compose does.
-	{
-		path:     regexp.MustCompile(`^up$`),
-		compose:  regexp.MustCompile(`exited \([1-9][0-9]*\)"$`),
-		stackctl: regexp.MustCompile(`^"up"$`),
-		reason: "to fix: a service with no healthcheck that nothing waits on is up for stackctl once started, so up succeeds when its container fails " +
-			"right after (cascade's fail, exit 111); Compose's up --wait fails on it",
-	},
 }
 
 // Explain returns the reason the allowlist gives for d.
