@@ -202,6 +202,9 @@ func TestLoadErrors(t *testing.T) {
 		{"healthcheck test's first word", "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD-SHEL, \"true\"]}\n", []string{"services.a.healthcheck.test[0]: healthcheck.test must start"}},
 		{"bind without source", "services:\n  a:\n    image: busybox\n    volumes: [{type: bind, target: /t}]\n", []string{"services.a.volumes[0]: invalid mount config"}},
 		{"self dependency", "services:\n  a:\n    image: busybox\n    depends_on: [a]\n", []string{"services.a.depends_on: dependency cycle detected: a -> a"}},
+		// compose-go's loader panics on these: they are refused first.
+		{"extends file a number", "services:\n  a:\n    image: busybox\n    extends: {file: 0, service: a}\n", []string{"services.a.extends.file: want the name of a compose file, not \"0\""}},
+		{"extends file a list", "services:\n  a:\n    image: busybox\n    extends: {file: [b.yaml], service: a}\n", []string{"services.a.extends.file: want the name of a compose file, not a list"}},
 		// What the engine request cannot read is refused at its key.
 		{"bad expose", "services:\n  a:\n    image: busybox\n    expose: [\"80\", \"9000-901/udp\"]\n", []string{"services.a.expose[1]: \"9000-901/udp\": invalid port range"}},
 		{"mac_address beside its network's", "services:\n  a:\n    image: busybox\n    mac_address: 02:42:ac:11:00:0a\n    networks:\n      n: {mac_address: 02:42:ac:11:00:0b}\nnetworks:\n  n: {}\n",
