@@ -20,6 +20,7 @@ var resolvedByLoader = map[string]string{
 // engineNotes qualify keys the table honours, on both backends: the
 // doc's word for them instead of a plain yes.
 var engineNotes = map[string]string{
+	"services.*.attach":                              "yes: `attach: false` leaves the service out of `stackctl logs` unless it is named, as `docker compose logs` does; `up` attaches to no service",
 	"services.*.expose":                              "yes: exposed on the container (its ExposedPorts), published nowhere",
 	"services.*.develop":                             "accepted, unused: it is what a future `watch` acts on",
 	"services.*.network_mode":                        "`host`, `none`, `bridge`, `service:<name>` (the namespace of its first replica, which starts first) or `container:<name>`",

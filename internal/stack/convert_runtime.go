@@ -28,6 +28,7 @@ func fromRuntime(p *types.Project, sc types.ServiceConfig, svc *Service) error {
 		svc.Logging = &Logging{Driver: l.Driver, Options: l.Options}
 	}
 	svc.Tty, svc.StdinOpen = sc.Tty, sc.StdinOpen
+	svc.NoAttach = sc.Attach != nil && !*sc.Attach
 	svc.Sysctls = map[string]string(sc.Sysctls)
 	svc.Annotations = map[string]string(sc.Annotations)
 	svc.GroupAdd = sc.GroupAdd

@@ -61,6 +61,7 @@ var (
 		"secrets":             {"source": anyValue, "target": anyValue},
 		"configs":             {"source": anyValue, "target": anyValue},
 		"profiles":            anyValue,
+		"attach":              anyValue,
 		"platform":            anyValue,
 		"runtime":             anyValue,
 		"hostname":            anyValue,
