@@ -46,7 +46,7 @@ func fuzzSeeds(f *testing.F) map[string][]string {
 // exception is a syntax error whose place the YAML parser itself loses (a
 // stray "," or ":" before the first key): compose-go's parser and yaml.v3
 // both give no line.
-var keyOrPlace = regexp.MustCompile(`\b(services|networks|volumes|configs|secrets|models|include|name|version|extends)\b|\bx-[\w.-]+|\bservice "[^"]*"|\btop[- ]level\b|\bnon-string key in \S+: |\badditional propert(y|ies) '|\bline \d+|\boffset \d+|: empty compose file$|yaml: while parsing a [a-z ]+ at <unknown position>: `)
+var keyOrPlace = regexp.MustCompile(`\b(services|networks|volumes|configs|secrets|models|include|name|version|extends)\b|\bx-[\w.-]+|\bservice "[^"]*"|\btop[- ]level\b|\bnon-string key in .+: |\badditional propert(y|ies) '|\bline \d+|\boffset \d+|: empty compose file$|yaml: while parsing a [a-z ]+ at <unknown position>: `)
 
 // namesFileAndKey says whether msg names the compose file at path and,
 // after it, a key or place in it.
