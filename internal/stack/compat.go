@@ -42,6 +42,7 @@ var engineNotes = map[string]string{
 	"services.*.pull_policy":                         "`missing` (the default), `always` (a failed pull fails), `never` (the image must be on the engine), `build`, and the timed `daily`, `weekly`, `every_<duration>` (pulled once the local image was tagged longer ago); `always` and the timed ones are refused with `build:`",
 	"services.*.post_start":                          "yes: run in the container (an exec) after it starts; a hook that fails fails the start",
 	"services.*.pre_stop":                            "yes: run in the container (an exec) before stackctl stops it; a hook that fails is reported and the container stopped",
+	"services.*.volumes.consistency":                 "accepted, unused, as Compose on Linux: it sends most mounts as bind strings, which carry none, and the engine ignores it on Linux",
 	"services.*.ports.mode":                          "accepted, unused: the backend decides how a port is published",
 	"services.*.ports.name":                          "accepted, unused: a name for people",
 	"services.*.ports.app_protocol":                  "accepted, unused: a hint for people",

@@ -44,7 +44,7 @@ var (
 		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue}},
 		"network_mode":        anyValue,
 		"extra_hosts":         anyValue,
-		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue, "labels": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}},
+		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "consistency": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue, "labels": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}},
 		"volumes_from":        anyValue,
 		"tmpfs":               anyValue,
 		"labels":              anyValue,
