@@ -40,13 +40,14 @@ func fuzzSeeds(f *testing.F) map[string][]string {
 
 // keyOrPlace is what an error must name after the file: a key path
 // (services.web.ports[0], networks.front, an extension, the top level;
-// compose-go's service "web", its "non-string key in a.b: c" and its
-// "additional properties 'x'" name keys too), or, for text that is no
+// compose-go's service "web", its "non-string key in a.b: c", "invalid
+// interpolation format for a.b" and "additional properties 'x'" name keys
+// too), or, for text that is no
 // YAML, the line or offset it fails at, or that the file is empty. The one
 // exception is a syntax error whose place the YAML parser itself loses (a
 // stray "," or ":" before the first key, a "[" never closed): compose-go's
 // parser and yaml.v3 both give no line.
-var keyOrPlace = regexp.MustCompile(`\b(services|networks|volumes|configs|secrets|models|include|name|version|extends)\b|\bx-[\w.-]+|\bservice "[^"]*"|\btop[- ]level\b|\bnon-string key in .+: |\badditional propert(y|ies) '|\bline \d+|\boffset \d+|: empty compose file$|yaml: (while parsing a [a-z ]+ at )?<unknown position>: `)
+var keyOrPlace = regexp.MustCompile(`\b(services|networks|volumes|configs|secrets|models|include|name|version|extends)\b|\bx-[\w.-]+|\bservice "[^"]*"|\btop[- ]level\b|\bnon-string key in .+: |\binvalid interpolation format for \S|\badditional propert(y|ies) '|\bline \d+|\boffset \d+|: empty compose file$|yaml: (while parsing a [a-z ]+ at )?<unknown position>: `)
 
 // namesFileAndKey says whether msg names the compose file at path and,
 // after it, a key or place in it.
