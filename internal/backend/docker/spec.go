@@ -96,8 +96,9 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 		spec.VolumesFrom = append(spec.VolumesFrom, strings.TrimPrefix(resolveServiceRef(st, v), stack.ContainerPrefix))
 	}
 	for _, n := range svc.Networks {
-		// Every service is reachable by its name, as in Compose.
-		aliases := append([]string{svc.Name}, n.Aliases...)
+		// The container is reachable by its name, and every service by
+		// its own, as Compose's getAliases has them.
+		aliases := append([]string{name, svc.Name}, n.Aliases...)
 		spec.Networks = append(spec.Networks, engine.Endpoint{Network: st.NetworkName(n.Name), Aliases: aliases, Address: n.Address})
 	}
 	return spec
