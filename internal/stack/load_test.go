@@ -201,6 +201,8 @@ func TestLoadErrors(t *testing.T) {
 		{"extends file not there", "services:\n  a:\n    extends: {file: absent.yaml, service: b}\n", []string{"services.a.extends.file: open", "absent.yaml"}},
 		{"healthcheck test's first word", "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD-SHEL, \"true\"]}\n", []string{"services.a.healthcheck.test[0]: healthcheck.test must start"}},
 		{"bind without source", "services:\n  a:\n    image: busybox\n    volumes: [{type: bind, target: /t}]\n", []string{"services.a.volumes[0]: invalid mount config"}},
+		{"empty volume", "services:\n  a:\n    image: busybox\n    volumes: [\"/x:/y\", \"\"]\n", []string{"services.a.volumes[1]: invalid empty volume spec"}},
+		{"volume of too many colons", "services:\n  a:\n    image: busybox\n    volumes: [\"/a:/b:ro:x\"]\n", []string{"services.a.volumes[0]: invalid spec: /a:/b:ro:x: too many colons"}},
 		{"self dependency", "services:\n  a:\n    image: busybox\n    depends_on: [a]\n", []string{"services.a.depends_on: dependency cycle detected: a -> a"}},
 		// compose-go's loader panics on these: they are refused first.
 		{"extends file a number", "services:\n  a:\n    image: busybox\n    extends: {file: 0, service: a}\n", []string{"services.a.extends.file: want the name of a compose file, not \"0\""}},

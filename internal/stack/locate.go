@@ -25,9 +25,12 @@ var keylessErrors = []struct {
 	// base: the value is a path, matched by its last element; part: the
 	// value is one of the scalar's parts (ip:host:container/protocol);
 	// first: the scalar is the first of a list, and not one of the
-	// words the message lists; else the scalar holds the value.
-	base, part, first bool
+	// words the message lists; empty: the scalar is an empty item of a
+	// list; else the scalar holds the value.
+	base, part, first, empty bool
 }{
+	{value: regexp.MustCompile(`^invalid empty volume spec()$`), under: "volumes", empty: true},
+	{value: regexp.MustCompile(`^invalid spec: (.+): `), under: "volumes"},
 	{value: regexp.MustCompile(`invalid (?:containerPort|hostPort): (.+)$`), under: "ports", part: true},
 	{value: regexp.MustCompile(`invalid IP address: (.+)$`), under: "ports"},
 	{value: regexp.MustCompile(`confusing device mapping, please use long syntax: (.+)$`), under: "devices"},
@@ -59,6 +62,8 @@ func locateKey(err error, contents [][]byte) error {
 		}
 		match := func(at, s string) bool { return strings.Contains(s, m[1]) }
 		switch {
+		case k.empty:
+			match = func(at, s string) bool { return strings.HasSuffix(at, "]") && s == "" }
 		case k.first:
 			match = func(at, s string) bool {
 				return strings.HasSuffix(at, "[0]") && !strings.Contains(m[0], strconv.Quote(s))
