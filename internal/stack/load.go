@@ -89,7 +89,8 @@ func Load(ctx context.Context, opts LoadOptions) (*Stack, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", describeFiles(files), locateKey(err, contents))
+		dir, _ := popts.GetWorkingDir()
+		return nil, fmt.Errorf("load %s: %w", describeFiles(files), locateKey(err, contents, dir))
 	}
 	st, err := fromProject(project, files)
 	if err != nil {

@@ -22,7 +22,8 @@ import (
 var keylessErrors = []struct {
 	value *regexp.Regexp // its first group is the value
 	under string         // a key on the path to the value
-	// base: the value is a path, matched by its last element; part: the
+	// base: the value is a path, the scalar's from the project directory
+	// or ending in its last element; part: the
 	// value is one of the scalar's parts (ip:host:container/protocol);
 	// first: the scalar is the first of a list, and not one of the
 	// words the message lists; empty: the scalar is an empty item of a
@@ -35,6 +36,7 @@ var keylessErrors = []struct {
 	{value: regexp.MustCompile(`invalid IP address: (.+)$`), under: "ports"},
 	{value: regexp.MustCompile(`confusing device mapping, please use long syntax: (.+)$`), under: "devices"},
 	{value: regexp.MustCompile(`^env file (.+) not found: `), under: "env_file", base: true},
+	{value: regexp.MustCompile(`^failed to read (.+?): `), under: "env_file", base: true},
 	{value: regexp.MustCompile(`^open (.+): no such file or directory$`), under: "extends", base: true},
 	{value: regexp.MustCompile(`^healthcheck\.test must start either by "CMD", "CMD-SHELL" or "NONE"()`), under: "test", first: true},
 }
@@ -42,8 +44,9 @@ var keylessErrors = []struct {
 var dependencyCycle = regexp.MustCompile(`^dependency cycle detected: ([^ ]+) -> `)
 
 // locateKey returns err with the key path of the value it names in front,
-// when err names no key and the value is written in one of contents.
-func locateKey(err error, contents [][]byte) error {
+// when err names no key and the value is written in one of contents; dir
+// is the project directory, that relative paths are from.
+func locateKey(err error, contents [][]byte, dir string) error {
 	msg := err.Error()
 	if m := dependencyCycle.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("services.%s.depends_on: %w", m[1], err)
@@ -69,7 +72,13 @@ func locateKey(err error, contents [][]byte) error {
 				return strings.HasSuffix(at, "[0]") && !strings.Contains(m[0], strconv.Quote(s))
 			}
 		case k.base:
-			match = func(at, s string) bool { return strings.HasSuffix(s, filepath.Base(m[1])) }
+			match = func(at, s string) bool {
+				abs := s
+				if !filepath.IsAbs(abs) {
+					abs = filepath.Join(dir, s)
+				}
+				return filepath.Clean(abs) == filepath.Clean(m[1]) || strings.HasSuffix(s, filepath.Base(m[1]))
+			}
 		case k.part:
 			match = func(at, s string) bool {
 				return slices.Contains(strings.FieldsFunc(s, func(r rune) bool { return r == ':' || r == '/' }), m[1])
