@@ -198,6 +198,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad host IP", "services:\n  a:\n    image: busybox\n    ports: [\"127.0.0.:80:80\"]\n", []string{"services.a.ports[0]: invalid IP address: 127.0.0."}},
 		{"device of three colons", "services:\n  a:\n    image: busybox\n    devices: [\"/dev/nul:l:/dev/x:rwm\"]\n", []string{"services.a.devices[0]: confusing device mapping"}},
 		{"env file not there", "services:\n  a:\n    image: busybox\n    env_file: [absent.env]\n", []string{"services.a.env_file[0]: env file", "absent.env not found"}},
+		{"build ssh key", "services:\n  a:\n    build:\n      context: .\n      ssh: [\"default\", \"mykey\"]\n", []string{"services.a.build.ssh[1]: invalid ssh key"}},
 		{"env file a directory", "services:\n  a:\n    image: busybox\n    env_file: [\".\"]\n", []string{"services.a.env_file[0]: failed to read"}},
 		{"extends file not there", "services:\n  a:\n    extends: {file: absent.yaml, service: b}\n", []string{"services.a.extends.file: open", "absent.yaml"}},
 		{"healthcheck test's first word", "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD-SHEL, \"true\"]}\n", []string{"services.a.healthcheck.test[0]: healthcheck.test must start"}},

@@ -34,6 +34,7 @@ var keylessErrors = []struct {
 	{value: regexp.MustCompile(`^invalid spec: (.+): `), under: "volumes"},
 	{value: regexp.MustCompile(`invalid (?:containerPort|hostPort): (.+)$`), under: "ports", part: true},
 	{value: regexp.MustCompile(`invalid IP address: (.+)$`), under: "ports"},
+	{value: regexp.MustCompile(`^invalid ssh key "(.*)"$`), under: "ssh"},
 	{value: regexp.MustCompile(`confusing device mapping, please use long syntax: (.+)$`), under: "devices"},
 	{value: regexp.MustCompile(`^env file (.+) not found: `), under: "env_file", base: true},
 	{value: regexp.MustCompile(`^failed to read (.+?): `), under: "env_file", base: true},
