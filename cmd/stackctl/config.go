@@ -53,7 +53,7 @@ func runConfig(ctx context.Context, opts *configOptions) error {
 		return err
 	}
 	if err := st.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", strings.Join(st.Files, ", "), err)
+		return err
 	}
 	lines, listed, err := configLines(st, opts)
 	if err != nil || listed {

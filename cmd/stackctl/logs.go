@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 type logsOptions struct {
@@ -57,9 +58,28 @@ func runLogs(ctx context.Context, opts *logsOptions) error {
 	}
 	defer orch.close()
 	return orch.Logs(ctx, st, backend.LogsOptions{
-		Services: opts.services, Follow: opts.follow, Tail: opts.tail,
+		Services: logged(st, opts.services), Follow: opts.follow, Tail: opts.tail,
 		Since: since, Until: until, Timestamps: opts.timestamps, NoPrefix: opts.noPrefix, Index: opts.index,
 	}, opts.io.Out)
+}
+
+// logged are the services whose output logs shows: those named, else
+// every one but those with attach: false, as Compose's logs has it (and,
+// as there, every one when all have it).
+func logged(st *stack.Stack, named []string) []string {
+	if len(named) > 0 {
+		return named
+	}
+	var out []string
+	for _, svc := range st.Services {
+		if !svc.NoAttach {
+			out = append(out, svc.Name)
+		}
+	}
+	if len(out) == len(st.Services) {
+		return nil
+	}
+	return out
 }
 
 // parseLogTime reads a --since or --until value as the docker CLI does: a

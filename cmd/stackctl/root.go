@@ -83,7 +83,7 @@ func (g *globalOptions) shapeStack(st *stack.Stack, scale map[string]int, deploy
 		return nil, err
 	}
 	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", strings.Join(st.Files, ", "), err)
+		return nil, err
 	}
 	return st, nil
 }

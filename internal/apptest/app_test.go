@@ -158,16 +158,16 @@ func testVisits(t *testing.T, ctx context.Context, s *appStack) {
 	if status != http.StatusOK || after.Visits == nil || *after.Visits != want {
 		t.Errorf("GET /api/stats after %d visits = %d %s, want visits=%d", n, status, after, want)
 	}
-	if after.ServedBy != s.web || after.Postgres != "ok" || after.Redis != "ok" {
-		t.Errorf("GET /api/stats = %s, want served_by=%s and both dependencies ok", after, s.web)
+	if after.ServedBy != s.webHost || after.Postgres != "ok" || after.Redis != "ok" {
+		t.Errorf("GET /api/stats = %s, want served_by=%s and both dependencies ok", after, s.webHost)
 	}
 
 	if pg := s.pgVisits(t, ctx); pg != want {
 		t.Errorf("PostgreSQL has %d rows in visits, want %d", pg, want)
 	}
-	byWeb := s.mustPsql(t, ctx, fmt.Sprintf("select count(*) from visits where served_by = '%s'", s.web))
+	byWeb := s.mustPsql(t, ctx, fmt.Sprintf("select count(*) from visits where served_by = '%s'", s.webHost))
 	if byWeb != strconv.FormatInt(want, 10) {
-		t.Errorf("%s rows in visits are served_by %s, want all %d", byWeb, s.web, want)
+		t.Errorf("%s rows in visits are served_by %s, want all %d", byWeb, s.webHost, want)
 	}
 	if total := s.mustPsql(t, ctx, "select total from visit_totals"); total != strconv.FormatInt(want, 10) {
 		t.Errorf("visit_totals.total = %s, want %d (the row count)", total, want)

@@ -30,6 +30,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/docker"
+	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -71,9 +72,11 @@ type appStack struct {
 	image       string
 	imageID     string
 	stageImages []string
-	// Container names of the services; web's is also its hostname, which
-	// the app reports as served_by.
+	// Container names of the services, and web's hostname, which the app
+	// reports as served_by: the engine's default, its short ID, as
+	// Compose leaves it.
 	web, db, cache string
+	webHost        string
 	network        string
 	// port is the host port on 127.0.0.1 that web's 5000 is published on.
 	port int
@@ -145,6 +148,7 @@ func launch(ctx context.Context, cli *engine.Client, project string, logf func(s
 		switch c.Service {
 		case "web":
 			s.web = c.Name
+			s.webHost = images.ShortID(c.ID)
 			for _, p := range c.Ports {
 				if p.ContainerPort == appPort && p.HostPort > 0 {
 					if p.HostIP != "127.0.0.1" {
@@ -319,8 +323,8 @@ func (s *appStack) visit(t *testing.T, ctx context.Context) int64 {
 	if r.status != http.StatusOK || !ok {
 		t.Fatalf("GET / = %d %q, want 200 with %q visits=N served_by=NAME", r.status, r.body, greeting)
 	}
-	if servedBy != s.web {
-		t.Fatalf("GET / served_by=%s, want %s (web's hostname)", servedBy, s.web)
+	if servedBy != s.webHost {
+		t.Fatalf("GET / served_by=%s, want %s (web's hostname, its short ID)", servedBy, s.webHost)
 	}
 	return n
 }

@@ -43,21 +43,6 @@ var Allowlist = []allowed{
 		stackctl: regexp.MustCompile(`^"no"$`),
 		reason:   "no restart policy, said two ways: the engine takes an empty name as \"no\"",
 	},
-
-	// Not yet fixed: stackctl should do as Compose does.
-	{
-		path:     regexp.MustCompile(`^up$`),
-		compose:  regexp.MustCompile(`exited \([1-9][0-9]*\)"$`),
-		stackctl: regexp.MustCompile(`^"up"$`),
-		reason: "to fix: a service with no healthcheck that nothing waits on is up for stackctl once started, so up succeeds when its container fails " +
-			"right after (cascade's fail, exit 111); Compose's up --wait fails on it",
-	},
-	{
-		path:     regexp.MustCompile(`^containers/[^/]+/Config/Hostname$`),
-		compose:  regexp.MustCompile(`^$`),
-		stackctl: regexp.MustCompile(`^"\{project\}-[^"]+"$`),
-		reason:   "to fix: stackctl sets a container's host name to its name; Compose leaves the engine's default (the short ID) unless the file gives hostname:",
-	},
 }
 
 // Explain returns the reason the allowlist gives for d.

@@ -20,6 +20,7 @@ var resolvedByLoader = map[string]string{
 // engineNotes qualify keys the table honours, on both backends: the
 // doc's word for them instead of a plain yes.
 var engineNotes = map[string]string{
+	"services.*.attach":                              "yes: `attach: false` leaves the service out of `stackctl logs` unless it is named, as `docker compose logs` does; `up` attaches to no service",
 	"services.*.expose":                              "yes: exposed on the container (its ExposedPorts), published nowhere",
 	"services.*.develop":                             "yes: `stackctl watch` and `up --watch` follow `develop.watch`",
 	"services.*.develop.watch.exec.privileged":       "refused by `watch`, which runs hooks unprivileged",
@@ -28,7 +29,7 @@ var engineNotes = map[string]string{
 	"services.*.links":                               "yes: every replica of the linked service, which starts first, as Compose links them",
 	"services.*.pid":                                 "yes; `service:<name>` is its first replica's, which starts first",
 	"services.*.ipc":                                 "yes; `service:<name>` is its first replica's, which starts first",
-	"services.*.hostname":                            "yes; without it a container's hostname is its name",
+	"services.*.hostname":                            "yes; without it a container's hostname is the engine's default, its short ID, as in Compose",
 	"services.*.annotations":                         "yes on engines of API 1.43 (Docker Engine 24.0) and later; refused before, naming the engine's API version",
 	"services.*.mac_address":                         "yes: the first network's MAC address",
 	"services.*.networks.*.mac_address":              "yes; before API 1.44 (Docker Engine 25.0) on the first network only (the container's MAC address), refused on others",
@@ -42,6 +43,7 @@ var engineNotes = map[string]string{
 	"services.*.pull_policy":                         "`missing` (the default), `always` (a failed pull fails), `never` (the image must be on the engine), `build`, and the timed `daily`, `weekly`, `every_<duration>` (pulled once the local image was tagged longer ago); `always` and the timed ones are refused with `build:`",
 	"services.*.post_start":                          "yes: run in the container (an exec) after it starts; a hook that fails fails the start",
 	"services.*.pre_stop":                            "yes: run in the container (an exec) before stackctl stops it; a hook that fails is reported and the container stopped",
+	"services.*.volumes.consistency":                 "accepted, unused, as Compose on Linux: it sends most mounts as bind strings, which carry none, and the engine ignores it on Linux",
 	"services.*.ports.mode":                          "accepted, unused: the backend decides how a port is published",
 	"services.*.ports.name":                          "accepted, unused: a name for people",
 	"services.*.ports.app_protocol":                  "accepted, unused: a hint for people",

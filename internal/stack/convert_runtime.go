@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/go-connections/nat"
 )
 
 // fromRuntime reads the keys that say how a service's containers run
@@ -27,10 +28,28 @@ func fromRuntime(p *types.Project, sc types.ServiceConfig, svc *Service) error {
 		svc.Logging = &Logging{Driver: l.Driver, Options: l.Options}
 	}
 	svc.Tty, svc.StdinOpen = sc.Tty, sc.StdinOpen
+	svc.NoAttach = sc.Attach != nil && !*sc.Attach
 	svc.Sysctls = map[string]string(sc.Sysctls)
 	svc.Annotations = map[string]string(sc.Annotations)
 	svc.GroupAdd = sc.GroupAdd
+	// What the engine request cannot read is refused here, at its key,
+	// not when a container is made.
+	for i, e := range sc.Expose {
+		_, ports := nat.SplitProtoPort(e)
+		if _, _, err := nat.ParsePortRangeToInt(ports); err != nil {
+			return fmt.Errorf("expose[%d]: %q: %w", i, e, err)
+		}
+	}
 	svc.Expose = sc.Expose
+	if parts := strings.Split(sc.Platform, "/"); sc.Platform != "" && (len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "") {
+		return fmt.Errorf("platform: %q: want os/arch[/variant]", sc.Platform)
+	}
+	// The service's mac_address is its primary network's, as in Compose.
+	if mac := sc.MacAddress; mac != "" && len(svc.Networks) > 0 {
+		if n := svc.Networks[0]; n.Address.MacAddress != "" && n.Address.MacAddress != mac {
+			return fmt.Errorf("mac_address: %s differs from networks.%s.mac_address %s, its primary network's", mac, n.Name, n.Address.MacAddress)
+		}
+	}
 	svc.ExternalLinks = sc.ExternalLinks
 	for i, l := range sc.Links {
 		name, alias, _ := strings.Cut(l, ":")

@@ -84,10 +84,13 @@ func Load(ctx context.Context, opts LoadOptions) (*Stack, error) {
 		project, err = loadBuiltin(ctx, popts, options)
 		files = []string{BuiltinFile}
 	} else if err = cli.WithLoadOptions(options...)(popts); err == nil {
-		project, err = popts.LoadProject(ctx)
+		if err = checkExtendsFiles(contents); err == nil {
+			project, err = loadGuarded(func() (*types.Project, error) { return popts.LoadProject(ctx) })
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", describeFiles(files), err)
+		dir, _ := popts.GetWorkingDir()
+		return nil, fmt.Errorf("load %s: %w", describeFiles(files), locateKey(err, contents, dir))
 	}
 	st, err := fromProject(project, files)
 	if err != nil {

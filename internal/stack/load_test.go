@@ -172,9 +172,9 @@ func TestLoadErrors(t *testing.T) {
 		{"required variable unset", "services:\n  a:\n    image: ${IMAGE:?set IMAGE to the image to run}\n", []string{"set IMAGE to the image to run"}},
 		{"unsupported key", "services:\n  a:\n    image: busybox\n    credential_spec: {file: x.json}\n", []string{"services.a.credential_spec: not supported"}},
 		{"unsupported nested key", "services:\n  a:\n    image: busybox\n    deploy:\n      placement:\n        constraints: [node.role==manager]\n", []string{"services.a.deploy.placement: not supported: placement is for a swarm"}},
-		{"key of a list item", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t, consistency: cached}\n", []string{"services.a.volumes[0].consistency: not supported"}},
+		{"key of a list item", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t, image: {subpath: x}}\n", []string{"services.a.volumes[0].image: not supported"}},
 		{"key of a list item's map", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t, bind: {recursive: readonly}}\n", []string{"services.a.volumes[0].bind.recursive: not supported"}},
-		{"key of a second list item", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t}\n      - {type: bind, source: /tmp, target: /u, consistency: cached}\n", []string{"services.a.volumes[1].consistency: not supported"}},
+		{"key of a second list item", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t}\n      - {type: bind, source: /tmp, target: /u, image: {subpath: x}}\n", []string{"services.a.volumes[1].image: not supported"}},
 		{"global mode", "services:\n  a:\n    image: busybox\n    deploy:\n      mode: global\n", []string{"services.a.deploy.mode: \"global\" is not supported: " + "only replicated services run on one engine"}},
 		{"yaml syntax", "services:\n  a:\n    image: [busybox\n", []string{"yaml"}},
 		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
@@ -189,6 +189,28 @@ func TestLoadErrors(t *testing.T) {
 		{"build additional_contexts in a cycle", "services:\n  a:\n    build:\n      context: .\n      additional_contexts: {base: \"service:b\"}\n  b:\n    build:\n      context: .\n      additional_contexts: {top: \"service:a\"}\n", []string{"services.a.build.additional_contexts: a is built on its own image: a -> b -> a"}},
 		{"build entitlements", "services:\n  a:\n    build:\n      context: .\n      entitlements: [network.host, device]\n", []string{"services.a.build.entitlements[1]: \"device\": a build may ask for network.host or security.insecure"}},
 		{"build secret undefined", "services:\n  a:\n    build:\n      context: .\n      secrets: [nope]\n", []string{"nope"}},
+		// compose-go's refusals that name a value and no key: the key is
+		// found where the value is written.
+		{"bad container port", "services:\n  a:\n    image: busybox\n    ports: [\"8080:80\", \"80:8a0\"]\n", []string{"services.a.ports[1]: invalid containerPort: 8a0"}},
+		{"bad host IP", "services:\n  a:\n    image: busybox\n    ports: [\"127.0.0.:80:80\"]\n", []string{"services.a.ports[0]: invalid IP address: 127.0.0."}},
+		{"device of three colons", "services:\n  a:\n    image: busybox\n    devices: [\"/dev/nul:l:/dev/x:rwm\"]\n", []string{"services.a.devices[0]: confusing device mapping"}},
+		{"env file not there", "services:\n  a:\n    image: busybox\n    env_file: [absent.env]\n", []string{"services.a.env_file[0]: env file", "absent.env not found"}},
+		{"build ssh key", "services:\n  a:\n    build:\n      context: .\n      ssh: [\"default\", \"mykey\"]\n", []string{"services.a.build.ssh[1]: invalid ssh key"}},
+		{"env file a directory", "services:\n  a:\n    image: busybox\n    env_file: [\".\"]\n", []string{"services.a.env_file[0]: failed to read"}},
+		{"extends file not there", "services:\n  a:\n    extends: {file: absent.yaml, service: b}\n", []string{"services.a.extends.file: open", "absent.yaml"}},
+		{"healthcheck test's first word", "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD-SHEL, \"true\"]}\n", []string{"services.a.healthcheck.test[0]: healthcheck.test must start"}},
+		{"bind without source", "services:\n  a:\n    image: busybox\n    volumes: [{type: bind, target: /t}]\n", []string{"services.a.volumes[0]: invalid mount config"}},
+		{"empty volume", "services:\n  a:\n    image: busybox\n    volumes: [\"/x:/y\", \"\"]\n", []string{"services.a.volumes[1]: invalid empty volume spec"}},
+		{"volume of too many colons", "services:\n  a:\n    image: busybox\n    volumes: [\"/a:/b:ro:x\"]\n", []string{"services.a.volumes[0]: invalid spec: /a:/b:ro:x: too many colons"}},
+		{"self dependency", "services:\n  a:\n    image: busybox\n    depends_on: [a]\n", []string{"services.a.depends_on: dependency cycle detected: a -> a"}},
+		// compose-go's loader panics on these: they are refused first.
+		{"extends file a number", "services:\n  a:\n    image: busybox\n    extends: {file: 0, service: a}\n", []string{"services.a.extends.file: want the name of a compose file, not \"0\""}},
+		{"extends file a list", "services:\n  a:\n    image: busybox\n    extends: {file: [b.yaml], service: a}\n", []string{"services.a.extends.file: want the name of a compose file, not a list"}},
+		// What the engine request cannot read is refused at its key.
+		{"bad expose", "services:\n  a:\n    image: busybox\n    expose: [\"80\", \"9000-901/udp\"]\n", []string{"services.a.expose[1]: \"9000-901/udp\": invalid port range"}},
+		{"mac_address beside its network's", "services:\n  a:\n    image: busybox\n    mac_address: 02:42:ac:11:00:0a\n    networks:\n      n: {mac_address: 02:42:ac:11:00:0b}\nnetworks:\n  n: {}\n",
+			[]string{"services.a.mac_address: 02:42:ac:11:00:0a differs from networks.n.mac_address 02:42:ac:11:00:0b"}},
+		{"platform without an architecture", "services:\n  a:\n    image: busybox\n    platform: linux386\n", []string{"services.a.platform: \"linux386\": want os/arch[/variant]"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {
@@ -255,8 +277,8 @@ volumes:
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("scale %s=3: %v, want it allowed", service, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-			t.Errorf("scale %s=3: error %v, want %q", service, err, want)
+		case want != "" && (err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), want)):
+			t.Errorf("scale %s=3: error %v, want the file, then %q", service, err, want)
 		}
 	}
 }

@@ -52,17 +52,17 @@ func (s *Stack) ApplyShape(shape Shape) error {
 			(svc.Edge == EdgeAuto && (svc.Replicas > 1 || shape.Edge || shape.Deployed.Edges[svc.Name]))
 		if behindEdge {
 			if svc.Update.Order == "stop-first" {
-				return fmt.Errorf("services.%s.deploy.update_config.order: stop-first would drop requests; behind the edge replicas are replaced start-first", svc.Name)
+				return s.inFiles(fmt.Errorf("services.%s.deploy.update_config.order: stop-first would drop requests; behind the edge replicas are replaced start-first", svc.Name))
 			}
 			edge, err := s.edgeFor(svc)
 			if err != nil {
-				return err
+				return s.inFiles(err)
 			}
 			edges = append(edges, edge)
 			svc.Ports = nil
 		}
 		if err := s.canScale(svc, shape.Distributed); err != nil {
-			return err
+			return s.inFiles(err)
 		}
 	}
 	s.Services = append(s.Services, edges...)

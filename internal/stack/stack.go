@@ -87,6 +87,9 @@ type Service struct {
 	Isolation Isolation `json:",omitzero"`
 	Naming    Naming    `json:",omitzero"`
 	Logging   *Logging  `json:",omitzero"`
+	// NoAttach is attach: false: logs leaves the service's output out
+	// unless it is named, as Compose's does.
+	NoAttach bool `json:",omitzero"`
 	// Tty and StdinOpen are tty and stdin_open.
 	Tty         bool              `json:",omitzero"`
 	StdinOpen   bool              `json:",omitzero"`

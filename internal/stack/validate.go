@@ -3,6 +3,7 @@ package stack
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Validate checks what compose-go's own validation leaves to the stack:
@@ -72,7 +73,16 @@ func (s *Stack) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return s.inFiles(errors.Join(errs...))
+}
+
+// inFiles puts the compose files in front of err: the stack's refusals
+// name the file, as the loader's do. A stack made in code has none.
+func (s *Stack) inFiles(err error) error {
+	if err == nil || len(s.Files) == 0 {
+		return err
+	}
+	return fmt.Errorf("%s: %w", strings.Join(s.Files, ", "), err)
 }
 
 func normalizeProject(name string) string {

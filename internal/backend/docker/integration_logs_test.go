@@ -1,11 +1,13 @@
 package docker_test
 
 // Integration tests of Logs against the real engine: following a container
-// through its restarts.
+// through its restarts, and leaving out the services with attach: false.
 
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -116,5 +118,44 @@ func TestLogsFollowsAContainerThroughItsRestarts(t *testing.T) {
 	}
 	if want := []string{prefix + "boot 1", prefix + "boot 2", prefix + "boot 3"}; !slices.Equal(bootLines, want) {
 		t.Errorf("the followed boot lines are %q, want each start's once, in order: %q", bootLines, want)
+	}
+}
+
+// `stackctl logs` leaves out the output of a service with attach: false
+// unless it is named, as `docker compose logs` does.
+func TestLogsLeavesOutServicesWithAttachFalse(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 2*time.Minute)
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	if err := os.WriteFile(file, []byte(`services:
+  loud:
+    image: redis:7
+    command: ["sh", "-c", "echo loud-line; exec sleep 600"]
+  quiet:
+    image: redis:7
+    attach: false
+    command: ["sh", "-c", "echo quiet-line; exec sleep 600"]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := itgBuildCLI(t, e.project, nil)
+	t.Cleanup(func() {
+		if _, stderr, err := cli.run(context.WithoutCancel(ctx), "-f", file, "down", "-t", "0"); err != nil {
+			t.Errorf("down: %v\n%s", err, stderr)
+		}
+	})
+	cli.mustRun(t, ctx, "-f", file, "up")
+	enginetest.Eventually(t, 30*time.Second, "both services' lines logged", func() error {
+		if out, _ := cli.mustRun(t, ctx, "-f", file, "logs", "quiet", "loud"); !strings.Contains(out, "quiet-line") || !strings.Contains(out, "loud-line") {
+			return fmt.Errorf("logs quiet loud = %q", out)
+		}
+		return nil
+	})
+	if out, _ := cli.mustRun(t, ctx, "-f", file, "logs"); !strings.Contains(out, "loud-line") || strings.Contains(out, "quiet-line") {
+		t.Errorf("logs = %q, want loud's line and not quiet's", out)
+	}
+	if out, _ := cli.mustRun(t, ctx, "-f", file, "logs", "quiet"); !strings.Contains(out, "quiet-line") {
+		t.Errorf("logs quiet = %q, want quiet's line: named, it is shown", out)
 	}
 }

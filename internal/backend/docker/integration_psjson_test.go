@@ -30,7 +30,7 @@ const psJSONCompose = `services:
     deploy: {replicas: 2}
   job:
     image: python:3.11-slim
-    command: ["python", "-c", "import sys; sys.exit(3)"]
+    command: ["python", "-c", "import sys, time; time.sleep(2); sys.exit(3)"]
 volumes:
   data: {}
 `
@@ -51,12 +51,15 @@ func TestPsJSONIsDockerComposes(t *testing.T) {
 	cli := itgBuildCLI(t, e.project, nil)
 	cli.mustRun(t, ctx, "-f", file, "up")
 
-	// Health moves from starting to healthy on its own: compare once the
-	// engine says healthy, so both read the same.
-	for !strings.Contains(dockerCompose(t, ctx, e.project, "ps", "web", "--format", "{{.Health}}"), "healthy") {
+	// Health moves from starting to healthy on its own, and job fails
+	// after up (exiting before, it fails up, as it fails Compose's up
+	// --wait): compare once the engine says web is healthy and job exited,
+	// so both read the same.
+	for !strings.Contains(dockerCompose(t, ctx, e.project, "ps", "web", "--format", "{{.Health}}"), "healthy") ||
+		!strings.Contains(dockerCompose(t, ctx, e.project, "ps", "-a", "job", "--format", "{{.State}}"), "exited") {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("web never became healthy: %v", ctx.Err())
+			t.Fatalf("web never became healthy, or job never exited: %v", ctx.Err())
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/backend/images"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -254,9 +255,10 @@ func (e *rollEnv) checkSpread(ctx context.Context, when string, port int) {
 			seen[m[1]]++
 		}
 	}
-	for name := range rollPublished(e.ps(ctx), "web") {
-		if seen[name] == 0 {
-			e.t.Errorf("%s: replica %s served none of 60 requests (spread: %v)", when, name, seen)
+	// The app reports its hostname, the engine's default: the short ID.
+	for _, c := range e.ps(ctx) {
+		if c.Service == "web" && seen[images.ShortID(c.ID)] == 0 {
+			e.t.Errorf("%s: replica %s (%s) served none of 60 requests (spread: %v)", when, c.Name, images.ShortID(c.ID), seen)
 		}
 	}
 }
@@ -341,22 +343,41 @@ func rollWebIDs(containers []backend.ContainerStatus) map[string]string {
 	return ids
 }
 
-// rollUnsteady is new code that is unsteady on replica 2 only (its
-// container's hostname ends in -web-2): its liveness check passes until it
-// has answered a readiness check, and fails from then on. It passes the
-// checks a new replica must pass to take traffic, and fails the one
-// --min-ready adds.
+// rollUnsteady is new code that is unsteady on replica 2 only (the
+// container that the project's network resolves <project>-web-2 to is
+// itself): its liveness check passes until it has answered a readiness
+// check, and fails from then on. It passes the checks a new replica must
+// pass to take traffic, and fails the one --min-ready adds. Its hostname,
+// the short ID Compose leaves, does not say which replica it is.
 const rollUnsteady = `package server
 
 import (
-	"strings"
+	"net"
+	"slices"
 	"sync/atomic"
 )
 
 var answeredReady atomic.Bool
 
-func unsteady(hostname string) bool {
-	return strings.HasSuffix(hostname, "-web-2") && answeredReady.Load()
+func unsteady(string) bool {
+	return answeredReady.Load() && isReplica2()
+}
+
+func isReplica2() bool {
+	addrs, err := net.LookupHost(replica2)
+	if err != nil {
+		return false
+	}
+	own, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range own {
+		if ip, ok := a.(*net.IPNet); ok && slices.Contains(addrs, ip.IP.String()) {
+			return true
+		}
+	}
+	return false
 }
 `
 
@@ -413,7 +434,7 @@ func TestRollingUpdateInBatchesDropsNoRequestAndRollsBack(t *testing.T) {
 		t.Errorf("after the rolling update the edge serves %q, want the new greeting", body)
 	}
 
-	e.writeFile("internal/server/unsteady.go", rollUnsteady)
+	e.writeFile("internal/server/unsteady.go", rollUnsteady+fmt.Sprintf("\nconst replica2 = %q\n", replica(2)))
 	e.rewrite("internal/server/handlers.go", "func (h handlers) healthz(w http.ResponseWriter, _ *http.Request) {\n",
 		"func (h handlers) healthz(w http.ResponseWriter, _ *http.Request) {\n\tif unsteady(h.hostname) {\n\t\twriteText(w, http.StatusInternalServerError, \"deliberately unsteady\")\n\t\treturn\n\t}\n")
 	e.rewrite("internal/server/handlers.go", "\twriteJSON(w, status, response)\n}\n\nfunc state(",

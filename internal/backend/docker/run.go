@@ -99,8 +99,9 @@ func oneOffSpec(st *stack.Stack, svc *stack.Service, name, imageID string, opts 
 	}
 	spec.Env = overrideEnv(spec.Env, opts.Env)
 	if !opts.UseAliases {
+		// The one-off's own name only, as Compose's run.
 		for i := range spec.Networks {
-			spec.Networks[i].Aliases = nil
+			spec.Networks[i].Aliases = []string{name}
 		}
 	}
 	spec.Tty = opts.Stdio.TTY

@@ -154,8 +154,8 @@ func TestRunContainerSpec(t *testing.T) {
 			t.Errorf("env keeps the service's %s next to the override", kv)
 		}
 	}
-	if len(spec.Networks) != 1 || spec.Networks[0].Network != "stackctl_app-network" || len(spec.Networks[0].Aliases) != 0 {
-		t.Errorf("networks %+v, want stackctl_app-network without aliases", spec.Networks)
+	if len(spec.Networks) != 1 || spec.Networks[0].Network != "stackctl_app-network" || !slices.Equal(spec.Networks[0].Aliases, []string{spec.Name}) {
+		t.Errorf("networks %+v, want stackctl_app-network with the one-off's own name only, as Compose's run", spec.Networks)
 	}
 
 	res = mustRun(t, o, st, backend.RunOptions{Service: "web", NoDeps: true, UseAliases: true})

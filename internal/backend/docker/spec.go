@@ -52,13 +52,11 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 	iso.NetworkMode = resolveServiceRef(st, iso.NetworkMode)
 	iso.Pid = resolveServiceRef(st, iso.Pid)
 	iso.Ipc = resolveServiceRef(st, iso.Ipc)
-	hostname := svc.Naming.Hostname
-	if hostname == "" && ownsUTS(iso.NetworkMode, iso.Uts) {
-		hostname = name
-	}
+	// Without hostname: the engine's default, the short container ID, as
+	// Compose leaves it.
 	spec := engine.ContainerSpec{
 		Name:           name,
-		Hostname:       hostname,
+		Hostname:       svc.Naming.Hostname,
 		Image:          svc.Image,
 		Entrypoint:     svc.Entrypoint,
 		Cmd:            svc.Command,
@@ -98,8 +96,9 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 		spec.VolumesFrom = append(spec.VolumesFrom, strings.TrimPrefix(resolveServiceRef(st, v), stack.ContainerPrefix))
 	}
 	for _, n := range svc.Networks {
-		// Every service is reachable by its name, as in Compose.
-		aliases := append([]string{svc.Name}, n.Aliases...)
+		// The container is reachable by its name, and every service by
+		// its own, as Compose's getAliases has them.
+		aliases := append([]string{name, svc.Name}, n.Aliases...)
 		spec.Networks = append(spec.Networks, engine.Endpoint{Network: st.NetworkName(n.Name), Aliases: aliases, Address: n.Address})
 	}
 	return spec
@@ -123,14 +122,6 @@ func resolveServiceRef(st *stack.Stack, ref string) string {
 		out += ":" + suffix
 	}
 	return out
-}
-
-// ownsUTS says whether a container in network mode mode and UTS mode uts
-// has a hostname of its own to set: one that joins another's namespace,
-// or the host's, takes theirs (the engine refuses a hostname beside
-// them).
-func ownsUTS(mode, uts string) bool {
-	return mode != "host" && uts != "host" && !strings.HasPrefix(mode, stack.ContainerPrefix)
 }
 
 // links are the service's links as Compose's getLinks makes them: each

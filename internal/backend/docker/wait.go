@@ -39,14 +39,19 @@ func (r *dockerRun) waitReady(ctx context.Context, plan backend.ServicePlan, ids
 				errs[i] = r.b.waitCompleted(ctx, svc, id, name, r.opts.WaitTimeout)
 				return
 			}
+			began := time.Now()
 			err := r.b.waitHealthy(ctx, svc, id, name, r.opts.WaitTimeout)
 			if errors.Is(err, errNoHealthcheck) {
 				// Started is all a service without any healthcheck can
-				// be, unless a dependent waits for it to be healthy.
-				if dependent := plan.HealthyFor; dependent != "" {
+				// be, unless a dependent waits for it to be healthy; one
+				// this up started must still run at Compose's first look.
+				switch dependent := plan.HealthyFor; {
+				case dependent != "":
 					err = r.b.failure(svc, id, name, fmt.Sprintf("has no healthcheck, in the file or its image, but service %s depends on it with condition service_healthy", dependent), nil, "")
-				} else {
+				case plan.Steps[i].Action == backend.Keep:
 					err = nil
+				default:
+					err = r.b.stillRunning(ctx, svc, id, name, began)
 				}
 			}
 			errs[i] = err
@@ -98,6 +103,11 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 			// It died and its policy restarted it while we waited: a
 			// crash loop, which waiting longer will not cure.
 			return false, b.failure(svc, id, name, fmt.Sprintf("crashed while starting (%s, restarted by its policy)", exitReason(c)), c.HealthLog, lastProbe())
+		case c.Status == "exited" && c.ExitCode == 0 && c.Health == "" && probe == nil:
+			// Without a healthcheck, a container that ran to completion
+			// is done, where Compose's up --wait fails it
+			// (docs/behaviour.md).
+			return false, errNoHealthcheck
 		case !c.Running() && !willRestart(c):
 			// Before the health verdict: the engine marks a stopped
 			// container unhealthy, and the stop is what happened.
@@ -124,6 +134,34 @@ func (b *Backend) awaitHealthy(ctx context.Context, svc *stack.Service, id, name
 		return err
 	}
 	return b.waitError(ctx, svc, id, name, err, lastProbe(), timeout)
+}
+
+// firstLook is when Compose's up --wait first looks at a container with
+// no healthcheck, polling every 500 ms: one that runs then is up, one that
+// exited has failed.
+const firstLook = 500 * time.Millisecond
+
+// stillRunning returns once the container, which has no healthcheck and
+// was started by this up, is seen firstLook after its wait began: running,
+// to be restarted by its policy, or run to completion (exit 0) is up; any
+// other exit fails the up, with the service, the exit code and the last
+// lines of the container's log.
+func (b *Backend) stillRunning(ctx context.Context, svc *stack.Service, id, name string, began time.Time) error {
+	t := time.NewTimer(time.Until(began.Add(firstLook)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return fmt.Errorf("container %s: %w", name, ctx.Err())
+	}
+	c, err := b.engine.ContainerInspect(ctx, id)
+	if err != nil {
+		return fmt.Errorf("container %s: %w", name, err)
+	}
+	if c.Running() || willRestart(c) || (c.Status == "exited" && c.ExitCode == 0) {
+		return nil
+	}
+	return b.failure(svc, id, name, exitReason(c), nil, "")
 }
 
 // verdictSince says the engine's last health check began at or after t.
