@@ -103,7 +103,7 @@ engine-current: images engine-current-binaries
 # current engine as manager and two current engines in it as workers. The
 # tests run in that container's network namespace, where the ports it
 # publishes on 127.0.0.1 are.
-CURRENT_PKGS := ./internal/engine/ ./internal/backend/docker/
+CURRENT_PKGS := ./internal/engine/ ./internal/backend/images/ ./internal/backend/docker/
 CURRENT_SWARM := -run '^TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown$$' ./internal/backend/swarm/
 CURRENT_ENGINE := stackctl-test-current
 test-current: engine-current build

@@ -3,7 +3,6 @@ package images_test
 import (
 	"archive/tar"
 	"bytes"
-	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -118,29 +117,8 @@ func TestBuildKitInlineCacheAndPlatform(t *testing.T) {
 	if inspect.Os != "linux" || inspect.Architecture != "amd64" {
 		t.Errorf("the image is %s/%s, want linux/amd64", inspect.Os, inspect.Architecture)
 	}
-	saved, err := api.ImageSave(ctx, []string{ref})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer saved.Close()
-	config := strings.TrimPrefix(inspect.ID, "sha256:") + ".json"
-	tr := tar.NewReader(saved)
-	for {
-		hdr, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no %s in the saved image: %v", config, err)
-		}
-		if hdr.Name != config && hdr.Name != "blobs/sha256/"+strings.TrimSuffix(config, ".json") {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Contains(b, []byte(`"moby.buildkit.cache.v0"`)) {
-			t.Errorf("the image's config holds no inline cache:\n%s", b)
-		}
-		break
+	if config := saveImage(t, ctx, api, ref).config; !bytes.Contains(config, []byte(`"moby.buildkit.cache.v0"`)) {
+		t.Errorf("the image's config holds no inline cache:\n%s", config)
 	}
 
 	// Another image of the same context, with the first as its cache.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -197,34 +198,14 @@ func TestBuildKitSecretIsReadableInItsStepAndInNoLayer(t *testing.T) {
 			t.Errorf("the image's history holds a secret: %q", h.CreatedBy)
 		}
 	}
-	saved, err := api.ImageSave(ctx, []string{ref})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer saved.Close()
-	layers := 0
-	tr := tar.NewReader(saved)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(hdr.Name, "layer.tar") {
-			layers++
-		}
-		if bytes.Contains(b, []byte(fileSecret)) || bytes.Contains(b, []byte(envSecret)) {
-			t.Errorf("%s of the saved image holds a secret", hdr.Name)
+	saved := saveImage(t, ctx, api, ref)
+	for i, layer := range append([][]byte{saved.config}, saved.layers...) {
+		if bytes.Contains(layer, []byte(fileSecret)) || bytes.Contains(layer, []byte(envSecret)) {
+			t.Errorf("the saved image's %s holds a secret", map[bool]string{true: "configuration", false: fmt.Sprintf("layer %d", i)}[i == 0])
 		}
 	}
-	if layers < 2 {
-		t.Errorf("the saved image has %d layers, want the base's and the RUN step's", layers)
+	if len(saved.layers) < 2 {
+		t.Errorf("the saved image has %d layers, want the base's and the RUN step's", len(saved.layers))
 	}
 }
 
