@@ -141,7 +141,7 @@ func TestLogsLeavesOutServicesWithAttachFalse(t *testing.T) {
 	}
 	cli := itgBuildCLI(t, e.project, nil)
 	t.Cleanup(func() {
-		if _, stderr, err := cli.run(context.WithoutCancel(ctx), "-f", file, "down", "-t", "0"); err != nil {
+		if _, stderr, err := cli.run(context.WithoutCancel(ctx), "-f", file, "down", "-v", "-t", "0"); err != nil {
 			t.Errorf("down: %v\n%s", err, stderr)
 		}
 	})
