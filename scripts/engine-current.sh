@@ -51,7 +51,10 @@ IMAGE=stackctl/engine-current:$MOBY_VERSION-$(cat "$root"/images/engine-current/
 readonly IMAGE
 readonly RUN_ROOT=/run/stackctl-engines
 readonly READY_TIMEOUT=180
-readonly DEFAULT_IMAGES="postgres:15 redis:7 nginx:1.22 python:3.11-slim golang:1.26 busybox:latest stackctl/bookworm-base:latest docker:dind registry:2"
+readonly DEFAULT_IMAGES="postgres:15 redis:7 nginx:1.22 python:3.11-slim golang:1.26 busybox:latest docker:dind registry:2"
+# The stand-ins' own base, which the build tests build from; images.sh
+# makes it with the first stand-in.
+readonly BASE_IMAGE=stackctl/bookworm-base:latest
 readonly GO=${GO:-go}
 
 say() { echo "engine-current: $*" >&2; }
@@ -160,7 +163,7 @@ start() {
 	local images=${STACKCTL_ENGINE_IMAGES:-$DEFAULT_IMAGES}
 	# shellcheck disable=SC2086 # a list of references
 	bash "$root/scripts/images.sh" $images
-	images+=" $IMAGE"
+	images+=" $BASE_IMAGE $IMAGE"
 	say "copying ${images} into it"
 	# shellcheck disable=SC2086
 	docker save $images | DOCKER_HOST=$host docker load -q >/dev/null ||

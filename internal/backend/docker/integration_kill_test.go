@@ -55,10 +55,11 @@ func killHelperMethod(pid int) string {
 	return fmt.Sprintf("SIGKILL to host PID %d from a helper container", pid)
 }
 
-// killMethod is the method a crash of container id takes: direct when the
-// PID the engine gives is this machine's (its cgroup names the container),
-// from a helper container when the engine's PIDs are another namespace's
-// (an engine in a container, as make test-current runs).
+// killMethod is the method a crash of container id takes, asked while its
+// process lives: direct when the PID the engine gives is this machine's
+// (its cgroup names the container), from a helper container when the
+// engine's PIDs are another namespace's (an engine in a container, as make
+// test-current runs).
 func killMethod(pid int, id string) string {
 	cgroup, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 	if err == nil && strings.Contains(string(cgroup), id) {
@@ -195,6 +196,8 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 	}
 	before := itgByService(t, ps)
 	db, web := before["db"], before["web"]
+	// Read while db's process lives: its cgroup tells whose PID it is.
+	wantMethod := killMethod(db.Pid, db.ID)
 	port := itgWebPort(t, web)
 	itgVisit(t, ctx, port)
 	rowsBefore := e.killVisitRows(ctx, db.ID)
@@ -237,8 +240,8 @@ func TestCrashDBWhileVisiting(t *testing.T) {
 	if report.Service != "db" || report.Container != db.Name || report.RestartPolicy != "always" {
 		t.Errorf("report names service %q container %q policy %q, want db %q always", report.Service, report.Container, report.RestartPolicy, db.Name)
 	}
-	if want := killMethod(db.Pid, db.ID); report.Method != want {
-		t.Errorf("crash method %q, want %q", report.Method, want)
+	if report.Method != wantMethod {
+		t.Errorf("crash method %q, want %q", report.Method, wantMethod)
 	}
 	killCheckTimeline(t, report, killCrashed, killRestarted("always"), "healthy", "web serving again")
 
@@ -303,6 +306,8 @@ func killCrashRestarts(t *testing.T, policy stack.RestartPolicy) {
 	ctx := enginetest.Context(t, 3*time.Minute)
 	st := e.killUp(ctx, killService("server", policy, "redis-server"))
 	before := e.killContainer(ctx, st, "server")
+	// Read while the process lives: its cgroup tells whose PID it is.
+	wantMethod := killMethod(before.Pid, before.ID)
 
 	report, err := e.orch.Crash(ctx, st, backend.CrashOptions{Service: "server", WaitTimeout: time.Minute})
 	t.Logf("crash report: %+v", report)
@@ -312,8 +317,8 @@ func killCrashRestarts(t *testing.T, policy stack.RestartPolicy) {
 	if report.RestartPolicy != policy.String() {
 		t.Errorf("report says policy %q, want %q", report.RestartPolicy, policy)
 	}
-	if want := killMethod(before.Pid, before.ID); report.Method != want {
-		t.Errorf("crash method %q, want %q", report.Method, want)
+	if report.Method != wantMethod {
+		t.Errorf("crash method %q, want %q", report.Method, wantMethod)
 	}
 	killCheckTimeline(t, report, killCrashed, killRestarted(policy.String()))
 
