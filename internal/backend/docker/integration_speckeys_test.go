@@ -45,7 +45,7 @@ services:
       - command: ["sh", "-c", "redis-cli save && touch /data/pre_stop"]
     volumes: [data:/data]
     networks:
-      inner: {ipv4_address: 172.28.231.10}
+      inner: {ipv4_address: 10.231.28.10}
   sidecar:
     image: python:3.11-slim
     command: ["sleep", "infinity"]
@@ -74,8 +74,10 @@ networks:
   inner:
     internal: true
     labels: {com.example.net: inner}
+    # Outside the engines' default address pools (172.17-31.0.0/16,
+    # 192.168.0.0/16), which the networks of tests beside it draw from.
     ipam:
-      config: [{subnet: 172.28.231.0/24, gateway: 172.28.231.1}]
+      config: [{subnet: 10.231.28.0/24, gateway: 10.231.28.1}]
 volumes:
   data:
     driver: local
@@ -152,7 +154,7 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	check("logging", host.LogConfig.Type == "json-file" && host.LogConfig.Config["max-size"] == "1m", host.LogConfig)
 	inner := e.project + "_inner"
 	ep := base.NetworkSettings.Networks[inner]
-	check("ipv4_address", ep != nil && ep.IPAddress == "172.28.231.10" && ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address == "172.28.231.10", ep)
+	check("ipv4_address", ep != nil && ep.IPAddress == "10.231.28.10" && ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address == "10.231.28.10", ep)
 	if got := e.exec(ctx, base.ID, "cat", "/tmp/post_start"); got != "ran" {
 		t.Errorf("post_start: /tmp/post_start holds %q, want ran", got)
 	}
@@ -207,8 +209,8 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	// On a network of its own the engine keeps links on the endpoint.
 	readerEP := reader.NetworkSettings.Networks[e.project+"_inner"]
 	check("links", readerEP != nil && slices.Contains(readerEP.Links, name("base")+":db"), readerEP)
-	if got := e.exec(ctx, reader.ID, "python3", "-c", "import socket; print(socket.gethostbyname('db'))"); got != "172.28.231.10" {
-		t.Errorf("reader resolves its link db to %q, want base's 172.28.231.10", got)
+	if got := e.exec(ctx, reader.ID, "python3", "-c", "import socket; print(socket.gethostbyname('db'))"); got != "10.231.28.10" {
+		t.Errorf("reader resolves its link db to %q, want base's 10.231.28.10", got)
 	}
 
 	net, err := e.api.NetworkInspect(ctx, inner, network.InspectOptions{})
@@ -217,7 +219,7 @@ func TestSpecKeysOnTheEngine(t *testing.T) {
 	}
 	check("network internal", net.Internal, net.Internal)
 	check("network labels", net.Labels["com.example.net"] == "inner", net.Labels)
-	check("network ipam", len(net.IPAM.Config) == 1 && net.IPAM.Config[0].Subnet == "172.28.231.0/24" && net.IPAM.Config[0].Gateway == "172.28.231.1", net.IPAM.Config)
+	check("network ipam", len(net.IPAM.Config) == 1 && net.IPAM.Config[0].Subnet == "10.231.28.0/24" && net.IPAM.Config[0].Gateway == "10.231.28.1", net.IPAM.Config)
 
 	vol, err := e.api.VolumeInspect(ctx, e.project+"_data")
 	if err != nil {
