@@ -62,6 +62,7 @@ func (o *Orchestrator) Watch(ctx context.Context, st *stack.Stack, opts WatchOpt
 	if len(rules) == 0 {
 		return fmt.Errorf("none of the services %s has develop.watch: nothing to watch", strings.Join(watchedNames(st, opts.Services), ", "))
 	}
+	o.warnUnprobedRebuilds(st, rules)
 	if err := o.initialSync(ctx, st, rules, opts); err != nil {
 		return err
 	}
@@ -94,6 +95,22 @@ func (o *Orchestrator) Watch(ctx context.Context, st *stack.Stack, opts WatchOpt
 	}
 	o.report("stack "+st.Project, "watch ended", "the stack is left running")
 	return nil
+}
+
+// warnUnprobedRebuilds says, once per service, that a rebuild replaces a
+// service with no healthcheck or readiness probe as Compose replaces it:
+// nothing tells when a new container can serve, so requests may fail.
+func (o *Orchestrator) warnUnprobedRebuilds(st *stack.Stack, rules []watch.Rule) {
+	warned := map[string]bool{}
+	for _, r := range rules {
+		svc, ok := st.Service(r.Service)
+		if r.Action != types.WatchActionRebuild || !ok || warned[r.Service] || svc.Healthcheck != nil || len(svc.Readiness) > 0 {
+			continue
+		}
+		warned[r.Service] = true
+		o.reportWarning("service "+r.Service, "rebuilds unprobed",
+			"the file gives it no healthcheck or readiness probe: a rebuild replaces its containers as Compose does, and requests may fail meanwhile")
+	}
 }
 
 // watchRules are the services' rules, less the sync rules whose path a

@@ -232,6 +232,11 @@ func TestWatchRebuildReplacesTheContainerWithTheNewImage(t *testing.T) {
 	ref := e.project + "-app-1"
 	before := e.inspect(ctx, ref)
 	e.watching(ctx, st)
+	// app has no healthcheck: the output says, before any change, that a
+	// rebuild may fail requests.
+	if !e.reported("rebuilds unprobed") {
+		t.Error("watch did not warn that app's rebuilds are unprobed")
+	}
 
 	writeIn(t, dir, "notes/todo.txt", "ignored: no rebuild")
 	writeIn(t, dir, "version.txt", "v2")
