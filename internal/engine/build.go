@@ -206,6 +206,8 @@ func classicCannot(spec BuildSpec) string {
 		return "an inline cache"
 	case len(spec.NamedContexts) > 0:
 		return "build.additional_contexts"
+	case len(spec.NoCacheFilter) > 0:
+		return "build.no_cache_filter"
 	case len(spec.Platforms) > 1:
 		return "building several platforms"
 	case entitlementKey(spec) != "":

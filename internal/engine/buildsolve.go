@@ -78,7 +78,7 @@ func (c *Client) solveBuild(ctx context.Context, spec BuildSpec, progress func(B
 // needsSolve says whether spec asks for what only BuildKit's own API
 // carries.
 func needsSolve(spec BuildSpec) bool {
-	return len(spec.NamedContexts) > 0 || len(spec.Platforms) > 1 || len(spec.Entitlements) > 0 || spec.Privileged
+	return len(spec.NamedContexts) > 0 || len(spec.NoCacheFilter) > 0 || len(spec.Platforms) > 1 || len(spec.Entitlements) > 0 || spec.Privileged
 }
 
 // entitlementKey is the build key that asks for security.insecure ("" for
@@ -161,8 +161,11 @@ func solveOptions(spec BuildSpec) (bkclient.SolveOpt, func(), error) {
 	for k, v := range spec.Labels {
 		attrs["label:"+k] = v
 	}
-	if spec.NoCache {
+	switch {
+	case spec.NoCache:
 		attrs["no-cache"] = ""
+	case len(spec.NoCacheFilter) > 0:
+		attrs["no-cache"] = strings.Join(spec.NoCacheFilter, ",")
 	}
 	if spec.Pull {
 		attrs["image-resolve-mode"] = "pull"

@@ -59,6 +59,33 @@ func TestSolveOptionsCarryNamedContextsPlatformsAndEntitlements(t *testing.T) {
 	}
 }
 
+// A per-stage no-cache goes through BuildKit's API as buildx passes
+// --no-cache-filter: the frontend's no-cache attribute, naming the stages.
+// no_cache, all stages, wins over it.
+func TestSolveOptionsCarryTheNoCacheFilter(t *testing.T) {
+	spec := BuildSpec{ContextDir: t.TempDir(), Tag: "p-ncf", NoCacheFilter: []string{"deps", "app"}}
+	if !needsSolve(spec) {
+		t.Fatal("needsSolve = false for a no-cache filter")
+	}
+	opt, cleanup, err := solveOptions(spec)
+	defer cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := opt.FrontendAttrs["no-cache"]; !ok || got != "deps,app" {
+		t.Errorf("attribute no-cache = %q (set %v), want \"deps,app\"", got, ok)
+	}
+	spec.NoCache = true
+	opt, cleanup2, err := solveOptions(spec)
+	defer cleanup2()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := opt.FrontendAttrs["no-cache"]; !ok || got != "" {
+		t.Errorf("with no_cache too, attribute no-cache = %q (set %v), want \"\" (every stage)", got, ok)
+	}
+}
+
 func TestSolveOptionsWriteAnInlineDockerfileAndRemoveIt(t *testing.T) {
 	spec := BuildSpec{ContextDir: t.TempDir(), DockerfileInline: "FROM scratch\n", Tag: "p-inline", Platforms: []string{"linux/amd64", "linux/arm64"}}
 	opt, cleanup, err := solveOptions(spec)
@@ -104,6 +131,7 @@ func TestTheClassicBuilderRefusesWhatOnlyBuildKitsAPICarries(t *testing.T) {
 	}{
 		{BuildSpec{Tag: "p", NamedContexts: map[string]string{"a": "/x"}}, "build.additional_contexts needs BuildKit"},
 		{BuildSpec{Tag: "p", Platforms: []string{"linux/amd64", "linux/arm64"}}, "building several platforms needs BuildKit"},
+		{BuildSpec{Tag: "p", NoCacheFilter: []string{"app"}}, "build.no_cache_filter needs BuildKit"},
 		{BuildSpec{Tag: "p", Privileged: true}, "build.privileged needs BuildKit"},
 		{BuildSpec{Tag: "p", Entitlements: []string{stack.EntitlementInsecure}}, "build.entitlements needs BuildKit"},
 	} {

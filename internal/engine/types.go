@@ -183,18 +183,20 @@ type BuildSpec struct {
 	DockerfileInline string
 	Tag              string
 	// ExtraTags are more names for the same image.
-	ExtraTags  []string
-	Labels     map[string]string
-	Args       map[string]string
-	Target     string
-	NoCache    bool
-	Pull       bool
-	Network    string
-	ExtraHosts []string // "host:ip"
-	ShmSize    int64
-	Ulimits    []stack.Ulimit
-	Platform   string
-	Isolation  string
+	ExtraTags []string
+	Labels    map[string]string
+	Args      map[string]string
+	Target    string
+	NoCache   bool
+	// NoCacheFilter are the stages that take nothing from the cache.
+	NoCacheFilter []string
+	Pull          bool
+	Network       string
+	ExtraHosts    []string // "host:ip"
+	ShmSize       int64
+	Ulimits       []stack.Ulimit
+	Platform      string
+	Isolation     string
 	// CacheFrom are images whose inline cache the build may use;
 	// InlineCache writes this build's cache into its image.
 	CacheFrom   []string

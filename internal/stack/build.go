@@ -31,6 +31,7 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 		Labels:           map[string]string(b.Labels),
 		Tags:             slices.Clone(b.Tags),
 		NoCache:          b.NoCache,
+		NoCacheFilter:    slices.Clone(b.NoCacheFilter),
 		Pull:             b.Pull,
 		Network:          b.Network,
 		ShmSize:          int64(b.ShmSize),

@@ -74,6 +74,8 @@ var engineNotes = map[string]string{
 	"services.*.build.isolation":  "passed on; the engine decides (on Linux only `default`)",
 	"services.*.build.entitlements": "`network.host` and `security.insecure`, asked of the engine's BuildKit; " +
 		"an engine whose daemon.json does not allow one refuses the build, and the error says so",
+	"services.*.build.no_cache_filter": "yes: the named stages take nothing from the cache; the build goes through BuildKit's API " +
+		"(its Dockerfile frontend's `no-cache` attribute, as buildx passes it); refused with the classic builder (DOCKER_BUILDKIT=0)",
 	"services.*.build.privileged": "yes: asks the engine's BuildKit for `security.insecure` (as `entitlements`)",
 	"services.*.build.additional_contexts": "a directory, `service:<name>` (that service's image, built first), or a reference BuildKit resolves " +
 		"(`docker-image://`, a URL); on engines of API 1.42 (Docker Engine 23.0) and later, refused when the build runs on older ones, naming the engine",

@@ -34,6 +34,20 @@ func TestBuildSSHWithAKeysPathLoads(t *testing.T) {
 	}
 }
 
+// build.no_cache_filter loads as the list of stages, in the file's order;
+// whether the engine can build it is decided when the build runs.
+func TestBuildNoCacheFilterLoads(t *testing.T) {
+	isolate(t)
+	st, _, err := loadString(t, "services:\n  a:\n    build:\n      context: .\n      no_cache_filter: [deps, app]\n")
+	if err != nil {
+		t.Fatalf("build.no_cache_filter: %v", err)
+	}
+	a, _ := st.Service("a")
+	if got := a.Build.NoCacheFilter; !reflect.DeepEqual(got, []string{"deps", "app"}) {
+		t.Errorf("build.no_cache_filter = %q, want [deps app]", got)
+	}
+}
+
 // A key inside a list item is refused with the item's index, and the reason
 // is looked up by the key's path in the schema, not in the file.
 func TestKeyInAListItemIsRefusedWithItsFullPath(t *testing.T) {

@@ -126,15 +126,18 @@ type Build struct {
 	Target           string
 	Labels           map[string]string
 	// Tags are more names for the built image.
-	Tags       []string
-	NoCache    bool
-	Pull       bool
-	Network    string
-	ExtraHosts []string // "host:ip"
-	ShmSize    int64
-	Ulimits    []Ulimit
-	Platform   string
-	Isolation  string
+	Tags    []string
+	NoCache bool
+	// NoCacheFilter are the stages the build takes nothing of from the
+	// cache (no_cache is all of them).
+	NoCacheFilter []string `json:",omitempty"`
+	Pull          bool
+	Network       string
+	ExtraHosts    []string // "host:ip"
+	ShmSize       int64
+	Ulimits       []Ulimit
+	Platform      string
+	Isolation     string
 	// CacheFrom are images whose inline cache the build may use;
 	// InlineCache writes the build's cache into its image (cache_to:
 	// type=inline).

@@ -23,7 +23,7 @@ var (
 			"labels": anyValue, "tags": anyValue, "no_cache": anyValue, "pull": anyValue, "network": anyValue,
 			"extra_hosts": anyValue, "shm_size": anyValue, "ulimits": anyValue, "platforms": anyValue,
 			"cache_from": anyValue, "cache_to": anyValue, "isolation": anyValue, "entitlements": anyValue,
-			"additional_contexts": anyValue, "privileged": anyValue,
+			"additional_contexts": anyValue, "privileged": anyValue, "no_cache_filter": anyValue,
 			"secrets": {"source": anyValue, "target": anyValue}, "ssh": anyValue,
 		},
 		"image":               anyValue,
@@ -148,12 +148,11 @@ var reasons = map[string]string{
 	"services.*.secrets.mode":                                    secretOwner,
 
 	// What the engine's /build endpoint cannot carry (see build.go).
-	"services.*.build.no_cache_filter": "the engine's /build endpoint has no per-stage no-cache; use no_cache",
-	"services.*.build.provenance":      noAttestations,
-	"services.*.build.sbom":            noAttestations,
-	"services.*.build.secrets.uid":     buildSecretMount,
-	"services.*.build.secrets.gid":     buildSecretMount,
-	"services.*.build.secrets.mode":    buildSecretMount,
+	"services.*.build.provenance":   noAttestations,
+	"services.*.build.sbom":         noAttestations,
+	"services.*.build.secrets.uid":  buildSecretMount,
+	"services.*.build.secrets.gid":  buildSecretMount,
+	"services.*.build.secrets.mode": buildSecretMount,
 }
 
 // secretOwner is how secrets are written, whatever the file asks.

@@ -361,6 +361,7 @@ func buildSpec(ref string, b *stack.Build, labels map[string]string) engine.Buil
 		Args:             b.Args,
 		Target:           b.Target,
 		NoCache:          b.NoCache,
+		NoCacheFilter:    b.NoCacheFilter,
 		Pull:             b.Pull,
 		Network:          b.Network,
 		ExtraHosts:       b.ExtraHosts,
