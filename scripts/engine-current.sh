@@ -125,7 +125,12 @@ remove_cgroups() {
 start() {
 	local name=$1
 	if docker inspect "$name" >/dev/null 2>&1; then
-		die "a container named ${name} already exists; stop it first: $0 stop ${name}"
+		# One this script started, left by a run that was cut short, goes;
+		# anything else of that name is someone else's.
+		[[ $(docker inspect --format '{{index .Config.Labels "io.stackctl.test"}}' "$name") == engine-current ]] ||
+			die "a container named ${name} already exists, and this script did not start it"
+		say "removing ${name}, left by an earlier run"
+		stop "$name"
 	fi
 	build_image
 	local dir
