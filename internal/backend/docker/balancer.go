@@ -110,8 +110,8 @@ func (b *balancer) drained(ctx context.Context, before []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	gone := b.backend.execPasses(b.id, []string{"sh", "-c", `for p in "$@"; do [ -e "/proc/$p" ] && exit 1; done; exit 0`, "drained"}, drainTimeout)
-	gone.cmd = append(gone.cmd, before...)
+	cmd := append([]string{"sh", "-c", `for p in "$@"; do [ -e "/proc/$p" ] && exit 1; done; exit 0`, "drained"}, before...)
+	gone := b.backend.execPasses(b.id, cmd, drainTimeout)
 	if err := wait.Until(ctx, b.backend.probeGap, wait.Paced(gone, maxCheckGap)); err != nil {
 		b.backend.report("container "+b.name, "draining", "old workers still busy after "+drainTimeout.String())
 	}
