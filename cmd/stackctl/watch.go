@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,7 +27,9 @@ func newWatchCmd(g *globalOptions, runF func(context.Context, *watchOptions) err
 			"triggers until interrupted: changed files are synced into the running containers\n" +
 			"through the engine's archive API (deleted ones deleted there), the containers\n" +
 			"restarted or sent an exec, or the image rebuilt and the containers replaced as\n" +
-			"up replaces them. Interrupting it leaves the stack running.",
+			"up replaces them. Interrupting it leaves the stack running. On a swarm\n" +
+			"(--swarm --registry R) a rebuild pushes the image and updates the service\n" +
+			"start-first, a restart replaces its tasks, and sync triggers are refused.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.services = args
 			if !noUp {
@@ -46,16 +47,17 @@ func newWatchCmd(g *globalOptions, runF func(context.Context, *watchOptions) err
 
 // runWatch holds the project's lock only while it changes the stack: for
 // the first up, then for each batch of changes, so other commands run
-// between them.
+// between them. Triggers the backend cannot carry out (a swarm's syncs)
+// are refused before the stack is brought up.
 func runWatch(ctx context.Context, opts *watchOptions) error {
-	if opts.swarm {
-		return fmt.Errorf("watch runs on one engine: syncing into a swarm's tasks is not built; on a swarm, run stackctl --swarm up again after a change")
-	}
 	orch, st, err := opts.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer orch.close()
+	if err := orch.CheckWatch(st, opts.services); err != nil {
+		return err
+	}
 	if opts.up != nil {
 		began := time.Now()
 		unlock, err := orch.Lock(ctx, st.Project, opts.lockWait)

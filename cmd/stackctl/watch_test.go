@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -35,13 +34,5 @@ func TestWatchFlags(t *testing.T) {
 		if got.up != nil && !slices.Equal(got.up.Services, got.services) {
 			t.Errorf("%v: up brings %v up, want the watched services", tt.args, got.up.Services)
 		}
-	}
-}
-
-func TestWatchIsRefusedOnASwarm(t *testing.T) {
-	io, _, _ := testIO()
-	err := runWatch(context.Background(), &watchOptions{globalOptions: &globalOptions{io: io, swarm: true}})
-	if err == nil || !strings.Contains(err.Error(), "one engine") {
-		t.Errorf("watch on a swarm: %v, want a refusal saying it runs on one engine", err)
 	}
 }

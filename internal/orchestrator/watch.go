@@ -49,6 +49,9 @@ func (o *Orchestrator) Watch(ctx context.Context, st *stack.Stack, opts WatchOpt
 	if err := backend.CheckServices(st, opts.Services); err != nil {
 		return err
 	}
+	if err := o.CheckWatch(st, opts.Services); err != nil {
+		return err
+	}
 	if opts.Quiet <= 0 {
 		opts.Quiet = watch.QuietPeriod
 	}

@@ -35,3 +35,14 @@ func (b *Backend) Pull(ctx context.Context, st *stack.Stack, opts backend.PullOp
 func (b *Backend) Push(ctx context.Context, st *stack.Stack, opts backend.PushOptions) error {
 	return b.images.Push(ctx, b.engine, st, opts)
 }
+
+// SyncRefusal refuses develop.watch's sync triggers: a swarm's tasks run
+// on nodes whose engines stackctl does not reach, and a file copied into
+// one task is lost when the swarm replaces it. A rebuild trigger reaches
+// every node: the image is pushed to the registry and the service updated.
+func (b *Backend) SyncRefusal() error {
+	return fmt.Errorf("%w: a swarm's tasks run on its nodes' engines, which stackctl does not reach, and the swarm replaces them with tasks of the image; "+
+		"use action: rebuild, which builds the image, pushes it to --registry and updates the service start-first", ErrNotOnSwarm)
+}
+
+var _ backend.FileSyncer = (*Backend)(nil)

@@ -35,3 +35,12 @@ func TestComposeCommandsASwarmCannotDoAreRefusedNamingTheAlternative(t *testing.
 		}
 	}
 }
+
+// watch's sync triggers are refused on a swarm, saying to rebuild
+// instead; the backend says so without asking the engine.
+func TestSyncIntoTasksIsRefusedNamingRebuild(t *testing.T) {
+	err := New(nil, nil).SyncRefusal()
+	if !errors.Is(err, ErrNotOnSwarm) || !strings.Contains(err.Error(), "action: rebuild") || !strings.Contains(err.Error(), "--registry") {
+		t.Errorf("sync on a swarm: %v, want ErrNotOnSwarm naming action: rebuild and --registry", err)
+	}
+}
