@@ -24,8 +24,8 @@ import (
 )
 
 // watchSwarmFile is one busybox web server built from site/, rebuilt when
-// a file there changes; its healthcheck tells the swarm when a new task
-// serves. Its port is published where the swarm chooses, so that a new
+// a file there changes and restarted when one in conf/ does; its
+// healthcheck tells the swarm when a new task serves. Its port is published where the swarm chooses, so that a new
 // task can start beside the old one.
 const watchSwarmFile = `
 services:
@@ -41,6 +41,8 @@ services:
       watch:
         - path: ./site
           action: rebuild
+        - path: ./conf
+          action: restart
 `
 
 const watchSwarmDockerfile = `FROM busybox:latest
@@ -54,21 +56,22 @@ const watchSwarmSyncFile = watchSwarmFile + `        - path: ./static
           action: sync
 `
 
-// TestSwarmWatchRebuildPushesAndUpdatesTheServiceStartFirst runs
+// TestSwarmWatchRebuildsThroughTheRegistryAndRestartsStartFirst runs
 // `stackctl --swarm --registry R watch` on a swarm of one node: a change
 // under a rebuild trigger's path builds the image, pushes it to the
 // registry, and updates the service to it by digest, its new task started
-// before the old one stops; Ctrl-C ends the watch with success and leaves
-// the service running. A file with a sync trigger is refused before
+// before the old one stops; a change under a restart trigger's path
+// replaces the task with one of the same image, start-first too. Ctrl-C
+// ends the watch with success and leaves the service running. A file with a sync trigger is refused before
 // anything is deployed, naming the trigger.
-func TestSwarmWatchRebuildPushesAndUpdatesTheServiceStartFirst(t *testing.T) {
+func TestSwarmWatchRebuildsThroughTheRegistryAndRestartsStartFirst(t *testing.T) {
 	cluster := enginetest.Swarm(t, 0)
 	ctx := enginetest.Context(t, 5*time.Minute)
 	bin := stacktest.StaticStackctl(t)
 	dir := t.TempDir()
 	for name, content := range map[string]string{
 		"compose.yaml": watchSwarmFile, "sync.yaml": watchSwarmSyncFile, "Dockerfile": watchSwarmDockerfile,
-		"site/index.html": "before\n", "static/app.css": "",
+		"site/index.html": "before\n", "static/app.css": "", "conf/web.conf": "",
 	} {
 		writeFile(t, filepath.Join(dir, name), content)
 	}
@@ -124,17 +127,17 @@ func TestSwarmWatchRebuildPushesAndUpdatesTheServiceStartFirst(t *testing.T) {
 	if image == imageBefore || !strings.HasPrefix(image, cluster.Registry.Addr+"/") || !strings.Contains(image, "@sha256:") {
 		t.Errorf("web's image after the rebuild is %s (before: %s), want a new digest in the registry %s", image, imageBefore, cluster.Registry.Addr)
 	}
-	after := runningTasks(t, ctx, cluster, st)
-	all := serviceTasks(t, ctx, cluster, st, "web")
-	old := slices.IndexFunc(all, func(tk engine.Task) bool { return tk.ID == before[0].ID })
-	switch {
-	case len(after) != 1 || after[0].ID == before[0].ID:
-		t.Errorf("web's running tasks after the rebuild: %+v; want one new task", after)
-	case old < 0 || all[old].DesiredState == "running":
-		t.Errorf("web's first task after the rebuild: %+v; want it shut down", all)
-	case all[old].StatusAt.Before(after[0].StatusAt):
-		t.Errorf("web's first task stopped at %s, before the new one ran at %s; want start-first",
-			all[old].StatusAt.Format(time.StampMilli), after[0].StatusAt.Format(time.StampMilli))
+	rebuilt := assertReplacedStartFirst(t, ctx, cluster, st, "rebuild", before[0])
+
+	written = time.Now()
+	writeFile(t, filepath.Join(dir, "conf", "web.conf"), "changed\n")
+	if !lines.await(ctx, "restarted", "conf/web.conf") {
+		t.Fatalf("watch never said it restarted web for conf/web.conf:\n%s", lines)
+	}
+	t.Logf("the restart was done (the new task healthy) %s after the file was written", time.Since(written).Round(time.Millisecond))
+	after := assertReplacedStartFirst(t, ctx, cluster, st, "restart", rebuilt)
+	if now := serviceImage(t, ctx, cluster, st); now != image {
+		t.Errorf("web's image after the restart is %s, want the rebuilt %s", now, image)
 	}
 
 	if err := watch.Process.Signal(os.Interrupt); err != nil {
@@ -143,9 +146,29 @@ func TestSwarmWatchRebuildPushesAndUpdatesTheServiceStartFirst(t *testing.T) {
 	if err := lines.wait(); err != nil {
 		t.Errorf("watch ended by Ctrl-C: %v\n%s", err, lines)
 	}
-	if running := runningTasks(t, ctx, cluster, st); len(running) != 1 || running[0].ID != after[0].ID {
+	if running := runningTasks(t, ctx, cluster, st); len(running) != 1 || running[0].ID != after.ID {
 		t.Errorf("after Ctrl-C web runs %+v, want its task of the rebuilt image, left running", running)
 	}
+}
+
+// assertReplacedStartFirst checks that web runs one task, not old, and
+// that old stopped only once it ran; it returns the task.
+func assertReplacedStartFirst(t *testing.T, ctx context.Context, cluster *enginetest.SwarmCluster, st *stack.Stack, what string, old engine.Task) engine.Task {
+	t.Helper()
+	running := runningTasks(t, ctx, cluster, st)
+	if len(running) != 1 || running[0].ID == old.ID {
+		t.Fatalf("web's running tasks after the %s: %+v; want one new task", what, running)
+	}
+	all := serviceTasks(t, ctx, cluster, st, "web")
+	i := slices.IndexFunc(all, func(tk engine.Task) bool { return tk.ID == old.ID })
+	switch {
+	case i < 0 || all[i].DesiredState == "running":
+		t.Errorf("web's tasks after the %s: %+v; want task %s shut down", what, all, old.ID)
+	case all[i].StatusAt.Before(running[0].StatusAt):
+		t.Errorf("the %s stopped web's task at %s, before the new one ran at %s; want start-first",
+			what, all[i].StatusAt.Format(time.StampMilli), running[0].StatusAt.Format(time.StampMilli))
+	}
+	return running[0]
 }
 
 func writeFile(t *testing.T, path, content string) {
