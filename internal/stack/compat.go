@@ -84,7 +84,11 @@ var engineNotes = map[string]string{
 // swarmNotes say what a swarm does differently with keys the table
 // honours; a key not named here is honoured on a swarm as on one engine.
 var swarmNotes = map[string]string{
-	"services.*.develop":                               "accepted, unused: `watch` runs on one engine, and is refused with `--swarm`",
+	"services.*.develop":                               "`stackctl --swarm watch` follows its `rebuild` and `restart` triggers; it refuses its sync triggers",
+	"services.*.develop.watch.action":                  "`rebuild` builds, pushes to `--registry` and updates the service start-first; `restart` replaces its tasks; `sync`, `sync+restart` and `sync+exec` are refused when `watch` starts, each named: a swarm's tasks run on other nodes' engines",
+	"services.*.develop.watch.exec":                    "refused by `watch`, with `sync+exec`",
+	"services.*.develop.watch.initial_sync":            "refused by `watch`, with the sync actions",
+	"services.*.develop.watch.target":                  "refused by `watch`, with the sync actions",
 	"services.*.image":                                 "with `--registry`, pushed there and deployed by digest; without it every node must have the image",
 	"services.*.build":                                 "built on the manager's engine, then as `image`",
 	"services.*.container_name":                        "the tasks' hostname and a network alias: a swarm names task containers itself",
