@@ -100,11 +100,11 @@ engine-current: images engine-current-binaries
 # The integration tests of the engine adapter and the Docker backend on the
 # current engine, started for them in a container of the host engine and
 # removed after, whatever the outcome; then the swarm's main test, with the
-# current engine as manager and two current engines in it as workers. The
-# tests run in that container's network namespace, where the ports it
+# current engine as manager and two current engines in it as workers, and
+# its watch test, with that engine alone as the swarm. The tests run in that container's network namespace, where the ports it
 # publishes on 127.0.0.1 are.
 CURRENT_PKGS := ./internal/engine/ ./internal/backend/images/ ./internal/backend/docker/
-CURRENT_SWARM := -run '^TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown$$' ./internal/backend/swarm/
+CURRENT_SWARM := -run '^(TestSwarmUpGatesOnHealthSpreadsWebAndGoesDown|TestSwarmWatchRebuildsThroughTheRegistryAndRestartsStartFirst)$$' ./internal/backend/swarm/
 CURRENT_ENGINE := stackctl-test-current
 test-current: engine-current build
 	@status=0; \
