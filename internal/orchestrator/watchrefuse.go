@@ -37,5 +37,5 @@ func (o *Orchestrator) CheckWatch(st *stack.Stack, services []string) error {
 	if len(refused) == 0 {
 		return nil
 	}
-	return fmt.Errorf("watch cannot sync files here (%s): %w", strings.Join(refused, "; "), refusal)
+	return fmt.Errorf("watch refuses the sync triggers (%s): %w", strings.Join(refused, "; "), refusal)
 }
