@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +88,7 @@ type watchKind struct {
 
 var (
 	watchGo = &watchKind{name: "go", serving: metricWatchGoServing, failed: metricWatchGoFailed, gap: metricWatchGoGap,
-		file: editFile, line: editLine, anchor: "Redis!"}
+		file: editFile, line: editLine, anchor: editAnchor}
 	watchPy = &watchKind{name: "python", serving: metricWatchPyServing, failed: metricWatchPyFailed, gap: metricWatchPyGap,
 		file: "app/greeting.py", line: `GREETING = "Hello from the Python app"`, anchor: "Python app"}
 )
@@ -105,19 +106,6 @@ var watchPython embed.FS
 // its anchor: one line changed.
 func (k *watchKind) markedSource(source []byte, marker string) ([]byte, error) {
 	return markLine(source, k.file, k.line, k.anchor, marker)
-}
-
-// markLine changes line, which must occur once in source (the file
-// named), putting " edit=marker" after anchor.
-func markLine(source []byte, file, line, anchor, marker string) ([]byte, error) {
-	if n := strings.Count(string(source), line); n != 1 {
-		return nil, fmt.Errorf("%s holds the line %s %d times, not once: the benchmark changes that line", file, line, n)
-	}
-	if !strings.Contains(line, anchor) {
-		return nil, fmt.Errorf("the line %s of %s lacks %q, after which the benchmark puts its marker", line, file, anchor)
-	}
-	changed := strings.Replace(line, anchor, anchor+" edit="+marker, 1)
-	return []byte(strings.Replace(string(source), line, changed, 1)), nil
 }
 
 // watchTool is one tool on one of the suite's stacks.
@@ -172,7 +160,7 @@ func (r *Runner) setUpWatch(ctx context.Context, workspace string) error {
 	for _, name := range []string{"s", "c"} {
 		project := r.cfg.WatchProject + "-py-" + name
 		dir := filepath.Join(workspace, project)
-		if err := copyEmbedded(watchPython, "watch/python", dir); err != nil {
+		if err := copyPythonStack(dir); err != nil {
 			return fmt.Errorf("the watch suite: copy the Python stack: %w", err)
 		}
 		port, err := r.freePort()
@@ -233,26 +221,14 @@ func (r *Runner) watchTool(ctx context.Context, which string, s StackSetup, file
 	return w, nil
 }
 
-// copyEmbedded copies the files under root of fsys into dir.
-func copyEmbedded(fsys embed.FS, root, dir string) error {
-	return fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dir, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := fsys.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
+// copyPythonStack copies the Python stack's files into dir, which must
+// not exist yet.
+func copyPythonStack(dir string) error {
+	files, err := fs.Sub(watchPython, "watch/python")
+	if err != nil {
+		return err
+	}
+	return os.CopyFS(dir, files)
 }
 
 // stackctlWatching is stackctl's progress event saying the watch began.
@@ -310,23 +286,14 @@ func (r *Runner) watchResources() []resource {
 func (r *Runner) prepareWatch(ctx context.Context) error {
 	for _, t := range r.watch {
 		r.logf("preparing the watch suite's %s on the %s app: down -v, %s", t.Name, t.kind.name, strings.Join(t.up, " "))
-		if _, err := t.Down(ctx, true); err != nil {
-			return fmt.Errorf("clear %s's previous stack %s: %w", t.Name, t.Project, err)
-		}
-		upCtx, cancel := context.WithTimeout(ctx, editPrepareTimeout)
-		_, err := t.run(upCtx, t.up)
-		cancel()
-		if err != nil {
+		if err := r.upFromNothing(ctx, t.Tool, t.up); err != nil {
 			return fmt.Errorf("the watch suite's first up of %s (%s app): %w", t.Name, t.kind.name, err)
 		}
 		waitCtx, cancelWait := context.WithTimeout(ctx, servingAgainMax)
-		_, err = waitWeb(waitCtx, r.probe, t.URL())
+		_, err := waitWeb(waitCtx, r.probe, t.URL())
 		cancelWait()
 		if err != nil {
 			return fmt.Errorf("the watch suite's %s stack of %s: %w", t.kind.name, t.Name, err)
-		}
-		if err := r.noteAnonymousVolumes(ctx, t.Tool); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -792,6 +759,42 @@ func (r *Report) watchCharts() []scenarioChart {
 	return charts
 }
 
+// watchStepStatuses are the progress events of stackctl's that mark a step
+// of a change: the rest (each build step's line) is detail.
+var watchStepStatuses = []string{"built", "creating", "started", "healthy", "upstream", "stopping", "stopped", "removed",
+	"rebuilt", "synced, restarted", "restarted", "the change answered"}
+
+// composeStep matches Compose's lines that mark a step of a change.
+var composeStep = regexp.MustCompile(`after changes were detected|Image \S+ Built|Container \S+-web-1 (Recreated|Started|Restarting)|restarted$`)
+
+// watchSteps are a watch timeline's steps: the first build line and those
+// that mark a step.
+func watchSteps(tl []TimedEvent) []TimedEvent {
+	var out []TimedEvent
+	building := false
+	for _, e := range tl {
+		switch {
+		case e.Status == "building" && !building:
+			building = true
+			out = append(out, e)
+		case e.Resource == "output" && composeStep.MatchString(e.Status):
+			out = append(out, e)
+		case e.Resource != "output" && slices.Contains(watchStepStatuses, e.Status):
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// watchStepLabel names a step shortly: stackctl's resource and status,
+// Compose's line.
+func watchStepLabel(e TimedEvent) string {
+	if e.Resource == "output" {
+		return e.Status
+	}
+	return strings.TrimSpace(e.Resource + " " + e.Status)
+}
+
 // watchSection is the watch suite's section of the page.
 func (p *docsPage) watchSection(s DocsSource) {
 	r := s.Report
@@ -813,6 +816,25 @@ func (p *docsPage) watchSection(s DocsSource) {
 		}
 	}
 	p.table(rows)
+	p.heading(3, "Where the time goes")
+	p.line("The steps of each tool's median run, in seconds from the write: stackctl's progress events, Compose's lines as read, " +
+		"and the client's first answer with the change.")
+	p.line()
+	var steps []string
+	for _, m := range []struct{ metric, name string }{{metricWatchGoServing, "Go app"}, {metricWatchPyServing, "Python app"}} {
+		for _, tool := range []string{"stackctl", "compose"} {
+			s, ok := r.medianSample(m.metric, tool)
+			if !ok || len(s.Timeline) == 0 {
+				continue
+			}
+			var parts []string
+			for _, e := range watchSteps(s.Timeline) {
+				parts = append(parts, fmt.Sprintf("+%.2f %s", e.After, watchStepLabel(e)))
+			}
+			steps = append(steps, fmt.Sprintf("%s, %s (round %d, %.2f s): %s", toolLegend[tool], m.name, s.Round, s.Value, strings.Join(parts, "; ")))
+		}
+	}
+	p.list(steps)
 	p.heading(3, "Targets")
 	p.checksTable(r.watchChecks())
 	p.errorsList(r)

@@ -48,11 +48,6 @@ func TestWatchMarkedSourceChangesOneLine(t *testing.T) {
 			t.Errorf("%s: changed lines = %q, want one holding %q", tc.kind.name, changed, tc.kind.anchor+" edit=m-1")
 		}
 	}
-	// The Go app's change is the edit suite's, so the two stay one change.
-	edited, _ := watchGo.markedSource(goSource, "m-2")
-	if edit, err := editedSource(goSource, "m-2"); err != nil || !bytes.Equal(edit, edited) {
-		t.Errorf("the watch suite's change of the Go app differs from the edit suite's (%v)", err)
-	}
 	if _, err := watchPy.markedSource([]byte("GREETING = 'hi'\n"), "m-3"); err == nil {
 		t.Error("a source without the line was changed")
 	}
@@ -274,7 +269,7 @@ func TestWatchFilesDeclareTheirActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	py := filepath.Join(dir, "py")
-	if err := copyEmbedded(watchPython, "watch/python", py); err != nil {
+	if err := copyPythonStack(py); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"compose.yaml", "Dockerfile", "app/server.py", "app/greeting.py"} {
@@ -320,5 +315,33 @@ func TestWatchFilesDeclareTheirActions(t *testing.T) {
 	want := watchRule{Action: "sync+restart", Path: filepath.Join(py, "app"), Target: "/srv/app"}
 	if len(pyRules) != 1 || len(pyRules["web"]) != 1 || pyRules["web"][0] != want {
 		t.Errorf("the Python app's watch rules = %+v, want web: %+v", pyRules, want)
+	}
+}
+
+// The page's steps of a change: the first build line and the lines that
+// mark a step, each tool's own.
+func TestWatchSteps(t *testing.T) {
+	tl := []TimedEvent{
+		{After: 0.5, Resource: "image p-app:latest", Status: "building", Detail: "/tmp/app"},
+		{After: 0.6, Resource: "image p-app:latest", Status: "building", Detail: "[build 5/6] COPY . ."},
+		{After: 8.7, Resource: "image p-app:latest", Status: "built", Detail: "0edd38fc0117"},
+		{After: 9.8, Resource: "container p-web-1", Status: "started"},
+		{After: 11, Resource: "container p-web-edge-1", Status: "upstream", Detail: "web: 1 replicas"},
+		{After: 0.5, Resource: "output", Status: `Rebuilding service(s) ["web"] after changes were detected...`},
+		{After: 1.2, Resource: "output", Status: "#11 [build 6/6] RUN go build"},
+		{After: 5.7, Resource: "output", Status: "Image p-app:latest Built"},
+		{After: 5.8, Resource: "output", Status: "Container p-migrate-1 Recreated"},
+		{After: 6.4, Resource: "output", Status: "Container p-web-1 Started"},
+		{After: 7.1, Resource: "client", Status: "the change answered"},
+	}
+	var got []string
+	for _, e := range watchSteps(tl) {
+		got = append(got, watchStepLabel(e))
+	}
+	want := []string{"image p-app:latest building", "image p-app:latest built", "container p-web-1 started",
+		"container p-web-edge-1 upstream", `Rebuilding service(s) ["web"] after changes were detected...`,
+		"Image p-app:latest Built", "Container p-web-1 Started", "client the change answered"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("steps =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
