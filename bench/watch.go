@@ -765,7 +765,7 @@ var watchStepStatuses = []string{"built", "creating", "started", "healthy", "ups
 	"rebuilt", "synced, restarted", "restarted", "the change answered"}
 
 // composeStep matches Compose's lines that mark a step of a change.
-var composeStep = regexp.MustCompile(`after changes were detected|Image \S+ Built|Container \S+-web-1 (Recreated|Started|Restarting)|restarted$`)
+var composeStep = regexp.MustCompile(`after (\d+ )?changes were detected|Image \S+ Built|Container \S+-web-1 (Recreated|Started|Restarting)|restarted$`)
 
 // watchSteps are a watch timeline's steps: the first build line and those
 // that mark a step.
@@ -817,7 +817,9 @@ func (p *docsPage) watchSection(s DocsSource) {
 	}
 	p.table(rows)
 	p.heading(3, "Where the time goes")
-	p.line("The steps of each tool's median run, in seconds from the write: stackctl's progress events, Compose's lines as read, " +
+	p.line("Both tools build `app/Dockerfile` with the engine's BuildKit and the same cache mounts, and both restart the Python " +
+		"app's container through the engine: the steps show how much of each change is that shared work. " +
+		"They are each tool's median run, in seconds from the write: stackctl's progress events, Compose's lines as read, " +
 		"and the client's first answer with the change.")
 	p.line()
 	var steps []string

@@ -329,6 +329,7 @@ func TestWatchSteps(t *testing.T) {
 		{After: 11, Resource: "container p-web-edge-1", Status: "upstream", Detail: "web: 1 replicas"},
 		{After: 0.5, Resource: "output", Status: `Rebuilding service(s) ["web"] after changes were detected...`},
 		{After: 1.2, Resource: "output", Status: "#11 [build 6/6] RUN go build"},
+		{After: 0.5, Resource: "output", Status: `Syncing service "web" after 1 changes were detected`},
 		{After: 5.7, Resource: "output", Status: "Image p-app:latest Built"},
 		{After: 5.8, Resource: "output", Status: "Container p-migrate-1 Recreated"},
 		{After: 6.4, Resource: "output", Status: "Container p-web-1 Started"},
@@ -340,7 +341,7 @@ func TestWatchSteps(t *testing.T) {
 	}
 	want := []string{"image p-app:latest building", "image p-app:latest built", "container p-web-1 started",
 		"container p-web-edge-1 upstream", `Rebuilding service(s) ["web"] after changes were detected...`,
-		"Image p-app:latest Built", "Container p-web-1 Started", "client the change answered"}
+		`Syncing service "web" after 1 changes were detected`, "Image p-app:latest Built", "Container p-web-1 Started", "client the change answered"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("steps =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
