@@ -75,6 +75,10 @@ func TestReportChecks(t *testing.T) {
 		"growth: max RSS <= 40 MiB at 40 services":    false,
 		// Nor did the edit suite.
 		"edit -> serving: BuildKit <= 0.4x the classic builder": false,
+		// Nor did the watch suite.
+		"watch, Go app (rebuild): stackctl <= 0.5x Compose":                 false,
+		"watch, Python app (sync+restart): stackctl <= 0.5x Compose":        false,
+		"watch, Go app: 0 failed requests in every rebuild behind the edge": false,
 	}
 	if len(r.Checks) != len(want) {
 		t.Fatalf("checks = %+v, want %d", r.Checks, len(want))

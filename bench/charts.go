@@ -87,6 +87,12 @@ var chartLabels = map[string]string{
 	metricFloorExec:          "postgres start\n(exec probe)",
 	metricEditServing:        "one-line change ->\nnew version answers",
 	metricEditReturned:       "one-line change:\ncommand returned",
+	metricWatchGoServing:     "Go app, rebuild:\nchange answers",
+	metricWatchGoFailed:      "Go app, rebuild",
+	metricWatchGoGap:         "Go app, rebuild:\nlongest gap",
+	metricWatchPyServing:     "Python app,\nsync+restart:\nchange answers",
+	metricWatchPyFailed:      "Python app,\nsync+restart",
+	metricWatchPyGap:         "Python app,\nsync+restart:\nlongest gap",
 }
 
 // scenarioChart is one bar chart: its rows and what its axis says.
@@ -163,7 +169,7 @@ func (r *Report) WriteCharts(dir string) ([]string, error) {
 		}
 		written = append(written, path)
 	}
-	for _, c := range slices.Concat(r.scenarioCharts(), r.editChart(), r.swarmCharts()) {
+	for _, c := range slices.Concat(r.scenarioCharts(), r.editChart(), r.watchCharts(), r.swarmCharts()) {
 		p, w, err := r.barChart(c)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("chart %s: %w", c.file, err))

@@ -52,6 +52,9 @@ var docsSections = []struct {
 }{
 	{(*Report).hasScenarios, (*docsPage).scenarios},
 	{func(r *Report) bool { return r.Swarm == nil && r.measured(metricEditServing) }, (*docsPage).edit},
+	{func(r *Report) bool {
+		return r.Swarm == nil && (r.measured(metricWatchGoServing) || r.measured(metricWatchPyServing))
+	}, (*docsPage).watchSection},
 	{func(r *Report) bool { return r.Soak != nil && len(r.Soak.Rounds) > 0 }, (*docsPage).soak},
 	{func(r *Report) bool { return r.Swarm == nil && len(r.growthSizes()) > 0 }, (*docsPage).growth},
 	{func(r *Report) bool { return r.Swarm != nil && len(r.Samples) > 0 }, (*docsPage).swarm},

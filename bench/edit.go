@@ -80,12 +80,23 @@ type editTool struct {
 // editedSource is source with editLine's greeting carrying marker: one
 // line changed.
 func editedSource(source []byte, marker string) ([]byte, error) {
-	if bytes.Count(source, []byte(editLine)) != 1 {
-		return nil, fmt.Errorf("%s holds the line %s %d times, not once: the edit suite changes that line (bench/edit.go)",
-			editFile, editLine, bytes.Count(source, []byte(editLine)))
+	return markLine(source, editFile, editLine, editAnchor, marker)
+}
+
+// editAnchor is the words of editLine the marker is put after.
+const editAnchor = "Redis!"
+
+// markLine changes line, which must occur once in source (the file
+// named), putting " edit=marker" after anchor.
+func markLine(source []byte, file, line, anchor, marker string) ([]byte, error) {
+	if n := bytes.Count(source, []byte(line)); n != 1 {
+		return nil, fmt.Errorf("%s holds the line %s %d times, not once: the benchmark changes that line", file, line, n)
 	}
-	changed := strings.Replace(editLine, "Redis!", "Redis! edit="+marker, 1)
-	return bytes.Replace(source, []byte(editLine), []byte(changed), 1), nil
+	if !strings.Contains(line, anchor) {
+		return nil, fmt.Errorf("the line %s of %s lacks %q, after which the benchmark puts its marker", line, file, anchor)
+	}
+	changed := strings.Replace(line, anchor, anchor+" edit="+marker, 1)
+	return bytes.Replace(source, []byte(line), []byte(changed), 1), nil
 }
 
 // setUpEdit makes the three tools' copies of the stack.
@@ -166,20 +177,26 @@ func (r *Runner) editTools() []*Tool {
 func (r *Runner) prepareEdit(ctx context.Context) error {
 	for _, t := range r.edit {
 		r.logf("preparing the edit suite's %s: down -v, the first build and up", t.Name)
-		if _, err := t.Down(ctx, true); err != nil {
-			return fmt.Errorf("clear %s's previous stack %s: %w", t.Name, t.Project, err)
-		}
-		upCtx, cancel := context.WithTimeout(ctx, editPrepareTimeout)
-		_, err := t.run(upCtx, t.up)
-		cancel()
-		if err != nil {
+		if err := r.upFromNothing(ctx, t.Tool, t.up); err != nil {
 			return fmt.Errorf("the edit suite's first up of %s: %w", t.Name, err)
-		}
-		if err := r.noteAnonymousVolumes(ctx, t.Tool); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// upFromNothing takes t's stack down, volumes too, and runs up (bounded
+// by editPrepareTimeout: the first build may download and compile every
+// module), noting the anonymous volumes the engine made.
+func (r *Runner) upFromNothing(ctx context.Context, t *Tool, up []string) error {
+	if _, err := t.Down(ctx, true); err != nil {
+		return fmt.Errorf("clear the previous stack %s: %w", t.Project, err)
+	}
+	upCtx, cancel := context.WithTimeout(ctx, editPrepareTimeout)
+	defer cancel()
+	if _, err := t.run(upCtx, up); err != nil {
+		return err
+	}
+	return r.noteAnonymousVolumes(ctx, t)
 }
 
 // editRound changes each tool's copy once, taking turns.

@@ -283,7 +283,7 @@ func (r *Report) compute() {
 
 // checks judges the targets for stackctl.
 func (r *Report) checks() []Check {
-	return slices.Concat(r.scenarioChecks(), r.growthChecks(), r.editChecks())
+	return slices.Concat(r.scenarioChecks(), r.growthChecks(), r.editChecks(), r.watchChecks())
 }
 
 // scenarioChecks judges the targets for the load, built-in,
@@ -411,6 +411,7 @@ func (r *Report) PrintTable(w io.Writer) {
 	}
 	r.printGrowth(w)
 	r.printEdit(w)
+	r.printWatch(w)
 	if r.Soak != nil {
 		r.Soak.Print(w)
 	}
@@ -447,7 +448,8 @@ func (c Check) verdict() string {
 // PrintTimelines writes, for each stackctl up-like metric, the progress
 // timeline of its median run: where stackctl's time goes.
 func (r *Report) PrintTimelines(w io.Writer) {
-	for _, metric := range []string{metricColdUp, metricFirstUp, metricNoopUp, metricRedeploy, metricDown, metricForeignUp} {
+	for _, metric := range []string{metricColdUp, metricFirstUp, metricNoopUp, metricRedeploy, metricDown, metricForeignUp,
+		metricWatchGoServing, metricWatchPyServing} {
 		s, ok := r.medianSample(metric, "stackctl")
 		if !ok || len(s.Timeline) == 0 {
 			continue

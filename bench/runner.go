@@ -60,6 +60,10 @@ type Config struct {
 	// EditProject is the prefix of the edit suite's projects:
 	// PREFIX-buildkit, PREFIX-classic and PREFIX-compose.
 	EditProject string
+	// WatchProject is the prefix of the watch suite's projects:
+	// PREFIX-go-s and PREFIX-py-s (stackctl), PREFIX-go-c and PREFIX-py-c
+	// (Compose).
+	WatchProject string
 	// SoakProject is the soak suite's project (stackctl only).
 	SoakProject string
 	// SoakRounds is how many rolling updates the soak runs; 0 is
@@ -108,7 +112,7 @@ const (
 
 // Suites lists every suite, in the order a round runs them (SuiteGrowth:
 // see growth.go).
-var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteEdit, SuiteForeign, SuiteGrowth}
+var Suites = []string{SuiteLoad, SuiteBuiltin, SuiteEdit, SuiteWatch, SuiteForeign, SuiteGrowth}
 
 // ParseSuites reads a comma-separated list of suites, OptionalSuites
 // included; an empty list is all of Suites.
@@ -152,6 +156,8 @@ type Runner struct {
 	growth []*growthStack
 	// edit is the edit suite's tools.
 	edit []*editTool
+	// watch is the watch suite's tools, each on one of its stacks.
+	watch []*watchTool
 	// anonymous are the volumes the engine made for the stacks'
 	// containers (redis:7 declares /data a volume), by name, with their
 	// project.
@@ -198,6 +204,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Suites[SuiteEdit] && cfg.EditProject == "" {
 		return nil, errors.New("the edit suite needs a project prefix")
+	}
+	if cfg.Suites[SuiteWatch] && cfg.WatchProject == "" {
+		return nil, errors.New("the watch suite needs a project prefix")
 	}
 	if cfg.Suites[SuiteSoak] && cfg.SoakProject == "" {
 		return nil, errors.New("the soak suite needs a project name")
@@ -248,6 +257,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return r.report, err
 		}
 	}
+	if cfg.Suites[SuiteWatch] {
+		if err := r.setUpWatch(ctx, workspace); err != nil {
+			return r.report, err
+		}
+	}
 	if cfg.Suites[SuiteForeign] {
 		if err := r.setUpForeign(ctx); err != nil {
 			return r.report, err
@@ -276,6 +290,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Suites[SuiteEdit] {
 		if err := r.prepareEdit(ctx); err != nil {
+			return r.report, err
+		}
+	}
+	if cfg.Suites[SuiteWatch] {
+		if err := r.prepareWatch(ctx); err != nil {
 			return r.report, err
 		}
 	}
@@ -316,6 +335,13 @@ func (r *Runner) checkPreconditions(ctx context.Context) error {
 		for _, ref := range append(slices.Clone(requiredImages), edgeImage) {
 			if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
 				return fmt.Errorf("image %s must be present for the soak (the benchmark never pulls; `make images`): %w", ref, err)
+			}
+		}
+	}
+	if r.cfg.Suites[SuiteWatch] {
+		for _, ref := range append(slices.Clone(requiredImages), edgeImage, watchPythonImage) {
+			if _, err := r.eng.ImageInspect(ctx, ref); err != nil {
+				return fmt.Errorf("image %s must be present for the watch suite (the benchmark never pulls; `make images`): %w", ref, err)
 			}
 		}
 	}
@@ -404,9 +430,10 @@ func (r *Runner) builtinSetup(workspace, project string) (StackSetup, error) {
 
 func (r *Runner) allResources() []resource {
 	var rs []resource
-	for _, t := range slices.Concat(r.tools, r.editTools(), r.foreign, r.growthTools(), r.soakTools()) {
+	for _, t := range slices.Concat(r.tools, r.editTools(), r.watchTools(), r.foreign, r.growthTools(), r.soakTools()) {
 		rs = append(rs, t.resources()...)
 	}
+	rs = append(rs, r.watchResources()...)
 	if r.soak != nil {
 		rs = append(rs, soakResources(r.soak)...)
 	}
@@ -446,6 +473,9 @@ func (r *Runner) runRound(ctx context.Context, round int) {
 	}
 	if r.cfg.Suites[SuiteEdit] && ctx.Err() == nil {
 		r.editRound(ctx, round)
+	}
+	if r.cfg.Suites[SuiteWatch] && ctx.Err() == nil {
+		r.watchRound(ctx, round)
 	}
 	if r.cfg.Suites[SuiteForeign] && ctx.Err() == nil {
 		r.foreignRound(ctx, round)
@@ -509,7 +539,7 @@ func (r *Runner) cleanup(parent context.Context) {
 	} else {
 		r.logf("cleaning up: down -v for every project")
 	}
-	for _, t := range slices.Concat(r.tools, r.editTools(), r.foreign, r.growthTools(), r.soakTools()) {
+	for _, t := range slices.Concat(r.tools, r.editTools(), r.watchTools(), r.foreign, r.growthTools(), r.soakTools()) {
 		if _, err := t.Down(ctx, true); err != nil {
 			r.fail(0, t.Name, fmt.Errorf("clean up %s: %w", t.Project, err))
 		}
@@ -526,7 +556,7 @@ func (r *Runner) cleanup(parent context.Context) {
 	if err != nil {
 		r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))
 	}
-	for _, t := range slices.Concat(r.tools, r.editTools(), r.growthTools()) {
+	for _, t := range slices.Concat(r.tools, r.editTools(), r.watchTools(), r.growthTools()) {
 		anon, err := r.anonymousLeft(ctx, t.Project)
 		if err != nil {
 			r.fail(0, "", fmt.Errorf("check for leftovers: %w", err))

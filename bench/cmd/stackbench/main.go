@@ -72,6 +72,7 @@ func run() error {
 		bench.SuiteLoad+" (stackctl loading the built-in file), "+
 		bench.SuiteBuiltin+" (the built-in stack's scenarios and the postgres floor), "+
 		bench.SuiteEdit+" (a one-line change of the app until the new version answers: stackctl with BuildKit, with the classic builder, Compose), "+
+		bench.SuiteWatch+" (a one-line change under stackctl watch and docker compose watch until the change answers: a Go app rebuilt, a Python app synced and restarted), "+
 		bench.SuiteForeign+" (the foreign file: up from nothing, down -v), "+
 		bench.SuiteGrowth+" (cold and no-op up of generated stacks of more and more services); not by default: "+
 		bench.SuiteSoak+" (stackctl only: rolling updates of 3 web replicas behind the edge under a client loop, once after the rounds)")
@@ -90,6 +91,7 @@ func run() error {
 		return nil
 	})
 	flag.StringVar(&cfg.EditProject, "edit-project", "bench-e", "prefix of the edit suite's projects: PREFIX-buildkit, PREFIX-classic, PREFIX-compose")
+	flag.StringVar(&cfg.WatchProject, "watch-project", "bench-w", "prefix of the watch suite's projects: PREFIX-go-s, PREFIX-go-c, PREFIX-py-s, PREFIX-py-c")
 	flag.StringVar(&cfg.SoakProject, "soak-project", "bench-soak", "stackctl's project name for the soak suite")
 	flag.IntVar(&cfg.SoakRounds, "soak-rounds", bench.DefaultSoakRounds, "rolling updates the soak suite runs, one after another")
 	flag.IntVar(&cfg.SoakBurn, "soak-burn", 0, "busy-loop goroutines that load the machine during the soak (stopped with it)")
@@ -122,6 +124,9 @@ func run() error {
 	}
 	for _, suffix := range []string{"buildkit", "classic", "compose"} {
 		projects = append(projects, cfg.EditProject+"-"+suffix)
+	}
+	for _, suffix := range []string{"go-s", "go-c", "py-s", "py-c"} {
+		projects = append(projects, cfg.WatchProject+"-"+suffix)
 	}
 	for _, n := range cfg.GrowthSizes {
 		projects = append(projects, fmt.Sprintf("%s-%d", cfg.GrowthStackctlProject, n), fmt.Sprintf("%s-%d", cfg.GrowthComposeProject, n))

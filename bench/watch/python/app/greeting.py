@@ -1,0 +1,2 @@
+# The line the watch suite changes: what GET / answers.
+GREETING = "Hello from the Python app"
