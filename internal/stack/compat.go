@@ -54,6 +54,12 @@ var engineNotes = map[string]string{
 	"services.*.volumes.type":                        "`volume`, `bind` or `tmpfs`",
 	"services.*.volumes.bind.create_host_path":       "accepted; the engine's mount API creates no missing path, so the host path must exist",
 	"services.*.secrets.target":                      "a file name in `" + SecretsDir + "`",
+	"services.*.secrets.uid":                         "yes: the file's owner, a number (root unset)",
+	"services.*.secrets.gid":                         "yes: the file's group, a number (root unset)",
+	"services.*.secrets.mode":                        "yes: the file's mode (0444 unset)",
+	"services.*.configs.uid":                         configAccess,
+	"services.*.configs.gid":                         configAccess,
+	"services.*.configs.mode":                        configAccess,
 	"services.*.configs":                             "yes: bind-mounted read-only from its file, which the engine reads on its own host",
 	"secrets.*.environment":                          "yes: the variable's value in stackctl's environment (or .env), written as a file secret is; a build reads it too (`build.secrets`)",
 	"configs.*.environment":                          "yes: the variable's value, copied into each container before it starts",
@@ -102,8 +108,11 @@ var swarmNotes = map[string]string{
 	"services.*.volumes":                               "a named volume lives on one node: its service is pinned to the node labelled `io.stackctl.data.<project>`; a bind path must exist on the task's node",
 	"services.*.deploy.update_config":                  "the service's update and rollback config: one task at a time, start-first (stop-first when it writes a named volume or binds a fixed host port), rolled back on failure, watched at least one healthcheck interval",
 	"services.*.deploy.update_config.order":            "`start-first` is refused for a service that writes a `single_writer` volume",
-	"services.*.secrets":                               "swarm secrets, owned by root, mode 0444; a secret whose file changed is refused until `down` (a swarm secret cannot change)",
-	"services.*.configs":                               "swarm configs, owned by root, mode 0444; a config whose file changed is refused until `down` (a swarm config cannot change)",
+	"services.*.secrets":                               "swarm secrets, with their uid, gid and mode (root, 0444 unset); a secret whose file changed is refused until `down` (a swarm secret cannot change)",
+	"services.*.configs":                               "swarm configs, with their uid, gid and mode (root, 0444 unset); a config whose file changed is refused until `down` (a swarm config cannot change)",
+	"services.*.configs.uid":                           "yes, for every config: a swarm config is no bind mount",
+	"services.*.configs.gid":                           "yes, for every config: a swarm config is no bind mount",
+	"services.*.configs.mode":                          "yes, for every config: a swarm config is no bind mount",
 	"networks.*.driver":                                "`bridge` or `overlay`, either made an attachable overlay; others are refused",
 	"networks.*.attachable":                            "always: stackctl's one-off runs join the services' networks",
 	"services.*.expose":                                "accepted, unused: a swarm's task exposes no port, and its networks reach every one",
@@ -156,6 +165,11 @@ var swarmNotes = map[string]string{
 	"services.*.pre_stop":                              swarmNo + "a swarm stops its tasks itself, with no hook",
 	"networks.*.external":                              "the network must exist and be swarm-scoped",
 }
+
+// configAccess is what one engine does with a config's owner and mode:
+// what Compose does.
+const configAccess = "for a config from `content` or `environment`, copied with it (root, 0444 unset); " +
+	"a config from a file is bind-mounted with the file's own, and `up` warns that it is ignored, as Compose does"
 
 // swarmNo starts the note of a key a swarm refuses; swarmNoField is the
 // usual reason.

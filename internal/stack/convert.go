@@ -335,11 +335,42 @@ func objectValue(p *types.Project, kind string, obj types.FileObjectConfig, ref 
 	return nil, fmt.Errorf("source: %s %q: give it a file:, content: or environment:", kind, ref.Source)
 }
 
+// fileAccess is the owner and mode a reference asks for. Compose reads
+// uid and gid as numbers (no name: the engine copies a tar archive, whose
+// owner is numeric), and fails on another value; so does this.
+func fileAccess(ref types.FileReferenceConfig) (FileAccess, error) {
+	var a FileAccess
+	for _, id := range []struct {
+		key, value string
+		into       *int
+	}{{"uid", ref.UID, &a.UID}, {"gid", ref.GID, &a.GID}} {
+		if id.value == "" {
+			continue
+		}
+		n, err := strconv.Atoi(id.value)
+		if err != nil || n < 0 {
+			return FileAccess{}, fmt.Errorf("%s: %q: give a numeric ID", id.key, id.value)
+		}
+		*id.into = n
+	}
+	if ref.Mode != nil {
+		if *ref.Mode < 0 || *ref.Mode > 0o7777 {
+			return FileAccess{}, fmt.Errorf("mode: %#o: give a file mode, 0 to 07777", *ref.Mode)
+		}
+		m := uint32(*ref.Mode)
+		a.Mode = &m
+	}
+	return a, nil
+}
+
 // fromSecret is a secret from a file, content or the environment, written
-// to SecretsDir/<target> (its uid, gid and mode are refused before: see
-// secretOwner).
+// to SecretsDir/<target> with the owner and mode its reference asks for.
 func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileReferenceConfig) (Secret, error) {
 	value, err := objectValue(p, "secret", obj, ref)
+	if err != nil {
+		return Secret{}, err
+	}
+	access, err := fileAccess(ref)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -353,13 +384,18 @@ func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileRefe
 	if target != path.Base(target) || target == "." || target == ".." {
 		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
 	}
-	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value}, nil
+	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access}, nil
 }
 
 // fileMount is a config from a file, mounted read-only where Compose
-// mounts it, or from content or the environment, copied there.
+// mounts it, or from content or the environment, copied there with the
+// owner and mode its reference asks for.
 func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, ref types.FileReferenceConfig) (FileMount, error) {
 	value, err := objectValue(p, kind, obj, ref)
+	if err != nil {
+		return FileMount{}, err
+	}
+	access, err := fileAccess(ref)
 	if err != nil {
 		return FileMount{}, err
 	}
@@ -370,7 +406,7 @@ func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, r
 	case !path.IsAbs(target):
 		target = path.Join(dir, target)
 	}
-	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value}
+	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access}
 	if value != nil {
 		sum := sha256.Sum256(value)
 		f.Digest = hex.EncodeToString(sum[:])

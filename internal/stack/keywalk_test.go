@@ -62,11 +62,13 @@ func TestKeyInAListItemIsRefusedWithItsFullPath(t *testing.T) {
         target: /b
         bind:
           recursive: enabled
-    secrets:
-      - s
-      - source: s
-        target: other
-        mode: 0400
+    build:
+      context: .
+      secrets:
+        - s
+        - source: s
+          target: other
+          mode: 0400
 secrets:
   s:
     file: ./s
@@ -74,11 +76,11 @@ volumes:
   v: {}
 `)
 	if err == nil {
-		t.Fatal("loaded; want volumes[1].bind.recursive and secrets[1].mode refused")
+		t.Fatal("loaded; want volumes[1].bind.recursive and build.secrets[1].mode refused")
 	}
 	for _, want := range []string{
 		"services.a.volumes[1].bind.recursive: not supported: stackctl does not support it yet",
-		"services.a.secrets[1].mode: not supported: secrets are written readable by all, owned by root",
+		"services.a.build.secrets[1].mode: not supported: a build secret is mounted as its RUN step's --mount=type=secret says",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not contain %q: %v", want, err)

@@ -10,6 +10,13 @@ import (
 func notices(st *Stack) []string {
 	var out []string
 	for _, svc := range st.Services {
+		for _, f := range svc.Files {
+			if f.Source != "" && f.Access != (FileAccess{}) {
+				// Compose warns the same and ignores them: the file is
+				// bind-mounted, with its own owner and mode.
+				out = append(out, fmt.Sprintf("services.%s.configs: config %s is bind-mounted from its file, with the file's owner and mode: its uid, gid and mode are ignored on one engine, as Compose ignores them", svc.Name, f.Name))
+			}
+		}
 		hc := svc.Healthcheck
 		if !hc.Enabled() {
 			continue

@@ -296,6 +296,26 @@ type FileMount struct {
 	// fingerprints it, so a changed content recreates the containers.
 	Value  []byte `json:"-"`
 	Digest string `json:",omitempty"`
+	// Access is the owner and mode of a copied config; a config from a
+	// file is bind-mounted as the file is, as Compose mounts it.
+	Access FileAccess `json:",omitzero"`
+}
+
+// FileAccess is the owner and mode a secret or config file is written
+// with: uid, gid and mode of its reference. Unset, it is owned by root
+// and readable by all (0444), as Compose copies it.
+type FileAccess struct {
+	UID  int     `json:",omitempty"`
+	GID  int     `json:",omitempty"`
+	Mode *uint32 `json:",omitempty"`
+}
+
+// FileMode is the mode the file is written with.
+func (a FileAccess) FileMode() uint32 {
+	if a.Mode == nil {
+		return 0o444
+	}
+	return *a.Mode
 }
 
 // SecretsDir is where a service finds its secrets, as in Compose.
@@ -314,6 +334,8 @@ type Secret struct {
 	// value is never marshalled.
 	Source string
 	Value  []byte `json:"-"`
+	// Access is the file's owner and mode.
+	Access FileAccess `json:",omitzero"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.

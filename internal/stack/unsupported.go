@@ -59,8 +59,8 @@ var (
 		"init":                anyValue,
 		"stop_signal":         anyValue,
 		"stop_grace_period":   anyValue,
-		"secrets":             {"source": anyValue, "target": anyValue},
-		"configs":             {"source": anyValue, "target": anyValue},
+		"secrets":             fileReferenceKeys,
+		"configs":             fileReferenceKeys,
 		"profiles":            anyValue,
 		"attach":              anyValue,
 		"platform":            anyValue,
@@ -116,8 +116,10 @@ var (
 	// reservations.
 	limitKeys       = keys{"cpus": anyValue, "memory": anyValue, "pids": anyValue}
 	reservationKeys = keys{"cpus": anyValue, "memory": anyValue, "devices": {"capabilities": anyValue, "driver": anyValue, "count": anyValue, "device_ids": anyValue, "options": anyValue}}
-	hookKeys        = keys{"command": anyValue, "user": anyValue, "privileged": anyValue, "working_dir": anyValue, "environment": anyValue}
-	projectKeys     = keys{
+	// fileReferenceKeys are a service's reference to a secret or config.
+	fileReferenceKeys = keys{"source": anyValue, "target": anyValue, "uid": anyValue, "gid": anyValue, "mode": anyValue}
+	hookKeys          = keys{"command": anyValue, "user": anyValue, "privileged": anyValue, "working_dir": anyValue, "environment": anyValue}
+	projectKeys       = keys{
 		"name":     anyValue,
 		"services": {"*": serviceKeys},
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
@@ -143,9 +145,6 @@ func (allowed keys) lookup(k string) (sub keys, known string, ok bool) {
 var reasons = map[string]string{
 	"services.*.deploy.placement":                                "placement is for a swarm",
 	"services.*.deploy.resources.reservations.generic_resources": "generic resources are advertised by a swarm's nodes; stackctl does not schedule on them",
-	"services.*.secrets.uid":                                     secretOwner,
-	"services.*.secrets.gid":                                     secretOwner,
-	"services.*.secrets.mode":                                    secretOwner,
 
 	// What the engine's /build endpoint cannot carry (see build.go).
 	"services.*.build.provenance":   noAttestations,
@@ -154,9 +153,6 @@ var reasons = map[string]string{
 	"services.*.build.secrets.gid":  buildSecretMount,
 	"services.*.build.secrets.mode": buildSecretMount,
 }
-
-// secretOwner is how secrets are written, whatever the file asks.
-const secretOwner = "secrets are written readable by all, owned by root"
 
 // onlyReplicated refuses a deploy.mode other than replicated.
 const onlyReplicated = "only replicated services run on one engine"

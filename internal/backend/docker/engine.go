@@ -56,6 +56,8 @@ type Containers interface {
 	ContainerKill(ctx context.Context, ref, signal string) error
 	ContainerRename(ctx context.Context, ref, newName string) error
 	CopyFiles(ctx context.Context, ref, dir string, files map[string][]byte) error
+	// WriteFiles is CopyFiles with each file's owner and mode.
+	WriteFiles(ctx context.Context, ref, dir string, files map[string]engine.File) error
 	ContainerLogs(ctx context.Context, ref string, opts engine.LogsOptions, stdout, stderr io.Writer) error
 	Exec(ctx context.Context, ref string, cmd []string) (engine.ExecResult, error)
 	ExecWith(ctx context.Context, ref string, spec engine.ExecSpec) (engine.ExecResult, error)

@@ -90,8 +90,9 @@ type madeImage struct {
 type fakeContainer struct {
 	engine.Container
 	spec   engine.ContainerSpec
-	probed int               // exec probes run so far
-	files  map[string][]byte // copied in, by path
+	probed int                    // exec probes run so far
+	files  map[string][]byte      // copied in, by path
+	access map[string]engine.File // owner and mode of files written with WriteFiles, by path
 }
 
 // probeScript answers a container's n-th (0-based) exec probe.
@@ -784,6 +785,25 @@ func (f *fakeEngine) CopyFiles(ctx context.Context, ref, dir string, files map[s
 		}
 		for name, content := range files {
 			c.files[path.Join(dir, name)] = append([]byte{}, content...)
+		}
+		return nil
+	})
+}
+
+// WriteFiles keeps the files' content, by path, with the container, and
+// their owner and mode beside it.
+func (f *fakeEngine) WriteFiles(ctx context.Context, ref, dir string, files map[string]engine.File) error {
+	return f.onContainer(ctx, ref, func(c *fakeContainer) error {
+		f.record("copy %s %s", c.Name, dir)
+		if c.files == nil {
+			c.files = map[string][]byte{}
+		}
+		if c.access == nil {
+			c.access = map[string]engine.File{}
+		}
+		for name, file := range files {
+			c.files[path.Join(dir, name)] = append([]byte{}, file.Content...)
+			c.access[path.Join(dir, name)] = engine.File{UID: file.UID, GID: file.GID, Mode: file.Mode}
 		}
 		return nil
 	})

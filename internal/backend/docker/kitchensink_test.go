@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,9 +39,9 @@ func TestKitchenSinkRequests(t *testing.T) {
 		PreStop    []stack.Hook       `json:",omitempty"`
 		DependsOn  []stack.Dependency `json:",omitempty"`
 		// CopiedConfigs are the configs copied in after creation, by
-		// target; Secrets the files written into its secrets volume.
-		CopiedConfigs map[string]string `json:",omitempty"`
-		Secrets       map[string]string `json:",omitempty"`
+		// path; Secrets the files written into its secrets volume.
+		CopiedConfigs map[string]writtenFile `json:",omitempty"`
+		Secrets       map[string]writtenFile `json:",omitempty"`
 	}
 	out := struct {
 		Networks map[string]network.CreateOptions
@@ -71,23 +72,15 @@ func TestKitchenSinkRequests(t *testing.T) {
 			pull += " every " + svc.PullRefresh.String()
 		}
 		sr := serviceRequests{Create: req, PullPolicy: pull, PostStart: svc.PostStart, PreStop: svc.PreStop, DependsOn: svc.DependsOn}
-		for _, f := range svc.Files {
-			if f.Source == "" {
-				if sr.CopiedConfigs == nil {
-					sr.CopiedConfigs = map[string]string{}
-				}
-				sr.CopiedConfigs[f.Target] = string(f.Value)
-			}
+		if files := copiedConfigs(svc); len(files) > 0 {
+			sr.CopiedConfigs = writtenFiles(files)
 		}
 		if len(svc.Secrets) > 0 {
 			files, err := secretFiles(svc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sr.Secrets = map[string]string{}
-			for target, v := range files {
-				sr.Secrets[target] = string(v)
-			}
+			sr.Secrets = writtenFiles(files)
 		}
 		out.Services[svc.Name] = sr
 	}
@@ -98,4 +91,19 @@ func TestKitchenSinkRequests(t *testing.T) {
 	got := strings.ReplaceAll(string(b)+"\n", dir, "$DIR")
 	path := filepath.Join("testdata", "kitchensink.golden")
 	golden.Check(t, path, got, "the requests the kitchen sink makes")
+}
+
+// writtenFile is a file written into a container, as the golden shows it.
+type writtenFile struct {
+	Content  string
+	UID, GID int
+	Mode     string
+}
+
+func writtenFiles(files map[string]engine.File) map[string]writtenFile {
+	out := make(map[string]writtenFile, len(files))
+	for name, f := range files {
+		out[name] = writtenFile{Content: string(f.Content), UID: f.UID, GID: f.GID, Mode: fmt.Sprintf("%#o", f.Mode)}
+	}
+	return out
 }

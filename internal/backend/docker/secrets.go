@@ -45,21 +45,26 @@ func (b *Backend) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.
 	return made, b.writeThroughWriter(ctx, svc, volume, files)
 }
 
-// secretFiles reads the values of the service's secrets, by target.
-func secretFiles(svc *stack.Service) (map[string][]byte, error) {
-	files := make(map[string][]byte, len(svc.Secrets))
+// secretFiles reads the values of the service's secrets, by target, with
+// the owner and mode each reference asks for.
+func secretFiles(svc *stack.Service) (map[string]engine.File, error) {
+	files := make(map[string]engine.File, len(svc.Secrets))
 	for _, s := range svc.Secrets {
-		if s.Source == "" {
-			files[s.Target] = s.Value // from content: or environment:
-			continue
+		value := s.Value // from content: or environment:
+		if s.Source != "" {
+			var err error
+			if value, err = os.ReadFile(s.Source); err != nil {
+				return nil, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
+			}
 		}
-		value, err := os.ReadFile(s.Source)
-		if err != nil {
-			return nil, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
-		}
-		files[s.Target] = value
+		files[s.Target] = ownedFile(value, s.Access)
 	}
 	return files, nil
+}
+
+// ownedFile is content with the owner and mode of access.
+func ownedFile(content []byte, access stack.FileAccess) engine.File {
+	return engine.File{Content: content, UID: access.UID, GID: access.GID, Mode: int64(access.FileMode())}
 }
 
 // ensureSecretsVolume makes the project's volume of a container's secrets
@@ -79,7 +84,7 @@ func (b *Backend) ensureSecretsVolume(ctx context.Context, st *stack.Stack, volu
 
 // writeThroughWriter writes the files into the volume through a container
 // that mounts it writable and is never started.
-func (b *Backend) writeThroughWriter(ctx context.Context, svc *stack.Service, volume string, files map[string][]byte) error {
+func (b *Backend) writeThroughWriter(ctx context.Context, svc *stack.Service, volume string, files map[string]engine.File) error {
 	if err := b.ensureEmptyImage(ctx); err != nil {
 		return err
 	}
@@ -91,26 +96,33 @@ func (b *Backend) writeThroughWriter(ctx context.Context, svc *stack.Service, vo
 		return fmt.Errorf("service %s: write secrets: %w", svc.Name, err)
 	}
 	defer func() { _ = b.engine.ContainerRemove(context.WithoutCancel(ctx), writer) }()
-	if err := b.engine.CopyFiles(ctx, writer, secretsWriterDir, files); err != nil {
+	if err := b.engine.WriteFiles(ctx, writer, secretsWriterDir, files); err != nil {
 		return fmt.Errorf("service %s: write secrets into volume %s: %w", svc.Name, volume, err)
 	}
 	return nil
 }
 
-// copyConfigs copies the service's configs from content: or environment:
-// into a created container, where the others are bind-mounted; the engine
-// makes the directories they are in.
-func (b *Backend) copyConfigs(ctx context.Context, svc *stack.Service, id string) error {
-	files := map[string][]byte{}
+// copiedConfigs are the service's configs from content: or environment:,
+// by path below /, with their owner and mode; the others are bind-mounted.
+func copiedConfigs(svc *stack.Service) map[string]engine.File {
+	files := map[string]engine.File{}
 	for _, f := range svc.Files {
 		if f.Source == "" {
-			files[strings.TrimPrefix(path.Clean(f.Target), "/")] = f.Value
+			files[strings.TrimPrefix(path.Clean(f.Target), "/")] = ownedFile(f.Value, f.Access)
 		}
 	}
+	return files
+}
+
+// copyConfigs copies the service's configs from content: or environment:
+// into a created container, as Compose copies them; the engine makes the
+// directories they are in.
+func (b *Backend) copyConfigs(ctx context.Context, svc *stack.Service, id string) error {
+	files := copiedConfigs(svc)
 	if len(files) == 0 {
 		return nil
 	}
-	if err := b.engine.CopyFiles(ctx, id, "/", files); err != nil {
+	if err := b.engine.WriteFiles(ctx, id, "/", files); err != nil {
 		return fmt.Errorf("service %s: copy configs: %w", svc.Name, err)
 	}
 	return nil

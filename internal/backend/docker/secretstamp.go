@@ -33,6 +33,9 @@ func secretsStamp(svc *stack.Service) (string, error) {
 	slices.SortFunc(secrets, func(a, b stack.Secret) int { return strings.Compare(a.Target, b.Target) })
 	h := sha256.New()
 	for _, s := range secrets {
+		// The owner and mode the file is written with are part of what
+		// the volume holds.
+		fmt.Fprintf(h, "%s\x00access\x00%d\x00%d\x00%o\n", s.Target, s.Access.UID, s.Access.GID, s.Access.FileMode())
 		if s.Source == "" {
 			// A value from content: or environment: is stamped by its
 			// digest: whoever reads the marker's name can read the

@@ -18,8 +18,9 @@
 //	named volume v                 volume mount p_v (local, on the task's node),
 //	                               labelled like the docker backend's
 //	bind, anonymous, tmpfs, ro     the same mounts; tmpfs size, mode, exec, noexec
-//	secrets                        SecretReferences, /run/secrets/<target>, root, 0444
-//	configs                        ConfigReferences at their target, root, 0444
+//	secrets                        SecretReferences, /run/secrets/<target>, with their
+//	                               uid, gid and mode (root, 0444 unset)
+//	configs                        ConfigReferences at their target, likewise
 //	healthcheck                    the same, StartInterval included (engines before
 //	                               API 1.44 drop it; stackctl's own probe covers them)
 //	security_opt                   Privileges: no-new-privileges, seccomp:unconfined,
@@ -478,7 +479,7 @@ func (b *builder) secrets() []*swarmapi.SecretReference {
 			b.fail(fmt.Sprintf("secrets[%d]", i), "secret %s has no swarm ID: create it before the service", s.Name)
 		}
 		out = append(out, &swarmapi.SecretReference{
-			File:     &swarmapi.SecretReferenceFileTarget{Name: s.Target, UID: "0", GID: "0", Mode: 0o444},
+			File:     &swarmapi.SecretReferenceFileTarget{Name: s.Target, UID: strconv.Itoa(s.Access.UID), GID: strconv.Itoa(s.Access.GID), Mode: os.FileMode(s.Access.FileMode())},
 			SecretID: id, SecretName: ObjectName(b.st.Project, s.Name),
 		})
 	}
@@ -493,7 +494,7 @@ func (b *builder) configs() []*swarmapi.ConfigReference {
 			b.fail(fmt.Sprintf("configs[%d]", i), "config %s has no swarm ID: create it before the service", f.Name)
 		}
 		out = append(out, &swarmapi.ConfigReference{
-			File:     &swarmapi.ConfigReferenceFileTarget{Name: f.Target, UID: "0", GID: "0", Mode: 0o444},
+			File:     &swarmapi.ConfigReferenceFileTarget{Name: f.Target, UID: strconv.Itoa(f.Access.UID), GID: strconv.Itoa(f.Access.GID), Mode: os.FileMode(f.Access.FileMode())},
 			ConfigID: id, ConfigName: ObjectName(b.st.Project, f.Name),
 		})
 	}

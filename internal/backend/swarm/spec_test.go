@@ -292,8 +292,8 @@ volumes:
 services:
   a:
     image: busybox
-    secrets: [s, {source: s2, target: other}]
-    configs: [c, {source: c, target: /etc/app.conf}]
+    secrets: [s, {source: s2, target: other, uid: "1000", gid: "1001", mode: 0400}]
+    configs: [c, {source: c, target: /etc/app.conf, uid: "33", mode: 0440}]
 secrets:
   s: {file: ./s.txt}
   s2: {file: ./s.txt}
@@ -301,11 +301,13 @@ configs:
   c: {file: ./c.txt}
 `, vip, func(t *testing.T, s swarmapi.ServiceSpec) {
 			sec := s.TaskTemplate.ContainerSpec.Secrets
-			if len(sec) != 2 || sec[0].SecretName != "p_s" || sec[0].SecretID != "id-p_s" || sec[0].File.Name != "s" || sec[0].File.Mode != 0o444 || sec[1].File.Name != "other" {
+			if len(sec) != 2 || sec[0].SecretName != "p_s" || sec[0].SecretID != "id-p_s" || sec[0].File.Name != "s" || sec[0].File.Mode != 0o444 || sec[0].File.UID != "0" ||
+				sec[1].File.Name != "other" || sec[1].File.UID != "1000" || sec[1].File.GID != "1001" || sec[1].File.Mode != 0o400 {
 				t.Errorf("secrets %s", jsonOf(sec))
 			}
 			cfg := s.TaskTemplate.ContainerSpec.Configs
-			if len(cfg) != 2 || cfg[0].ConfigName != "p_c" || cfg[0].ConfigID != "id-p_c" || cfg[0].File.Name != "/c" || cfg[1].File.Name != "/etc/app.conf" || cfg[1].File.Mode != 0o444 {
+			if len(cfg) != 2 || cfg[0].ConfigName != "p_c" || cfg[0].ConfigID != "id-p_c" || cfg[0].File.Name != "/c" || cfg[0].File.Mode != 0o444 ||
+				cfg[1].File.Name != "/etc/app.conf" || cfg[1].File.UID != "33" || cfg[1].File.GID != "0" || cfg[1].File.Mode != 0o440 {
 				t.Errorf("configs %s", jsonOf(cfg))
 			}
 		}},
