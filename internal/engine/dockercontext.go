@@ -35,7 +35,9 @@ type Connection struct {
 // directory ($DOCKER_CONFIG, else ~/.docker).
 type contextFiles struct{ dir string }
 
-func configDir(getenv func(string) string) string {
+// ConfigDir is the docker CLI's config directory: $DOCKER_CONFIG, else
+// ~/.docker.
+func ConfigDir(getenv func(string) string) string {
 	if dir := getenv("DOCKER_CONFIG"); dir != "" {
 		return dir
 	}
@@ -52,7 +54,7 @@ func configDir(getenv func(string) string) string {
 // the environment's ("default"). A context that cannot be read is an error
 // naming it and the file.
 func ResolveConnection(flag string, getenv func(string) string) (Connection, error) {
-	files := contextFiles{dir: configDir(getenv)}
+	files := contextFiles{dir: ConfigDir(getenv)}
 	name, err := files.contextName(flag, getenv)
 	if err != nil {
 		return Connection{}, err
