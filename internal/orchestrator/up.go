@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/provider"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/walk"
 )
@@ -29,14 +30,32 @@ var ErrDependencyFailed = walk.ErrDependencyFailed
 // missing instance created, then each service started once its
 // dependencies meet their conditions, independent services in parallel.
 // Only what differs from the wanted state changes.
+//
+// The provider services among them, or that they depend on, run first
+// (see provider.go), so that their dependents are made with their
+// variables.
 func (o *Orchestrator) Up(ctx context.Context, st *stack.Stack, opts backend.UpOptions) (UpResult, error) {
 	if len(opts.Services) == 0 {
+		if err := o.runProviders(ctx, st, st.ProvidersFor(nil), provider.Up); err != nil {
+			return UpResult{}, err
+		}
 		return o.up(ctx, st, opts, true)
 	}
-	if err := backend.CheckServices(st, opts.Services); err != nil {
+	services, providers := splitProviders(st, opts.Services)
+	if err := backend.CheckServices(st, services); err != nil {
 		return UpResult{}, err
 	}
-	return o.up(ctx, st.Select(opts.Services, !opts.NoDeps), opts, false)
+	if !opts.NoDeps {
+		providers = append(providers, st.Select(services, true).ServiceNames()...)
+	}
+	if err := o.runProviders(ctx, st, st.ProvidersFor(providers), provider.Up); err != nil {
+		return UpResult{}, err
+	}
+	if len(services) == 0 {
+		return UpResult{Changed: true}, nil // providers only: nothing of the backend's to converge
+	}
+	opts.Services = services
+	return o.up(ctx, st.Select(services, !opts.NoDeps), opts, false)
 }
 
 // up is Up; a stack that is part of its project (some of its services, or

@@ -38,6 +38,14 @@ func fromProject(p *types.Project, files []string) (*Stack, error) {
 		})
 	}
 	for _, name := range sortedKeys(p.Services) {
+		if sc := p.Services[name]; sc.Provider != nil {
+			prov, err := fromProvider(p, sc)
+			if err != nil {
+				return nil, fmt.Errorf("services.%s.%w", name, err)
+			}
+			st.Providers = append(st.Providers, prov)
+			continue
+		}
 		svc, err := fromService(p, p.Services[name])
 		if err != nil {
 			return nil, fmt.Errorf("services.%s.%w", name, err)
@@ -115,6 +123,11 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		d := sc.DependsOn[dep]
 		if _, ok := p.Services[dep]; !ok && !d.Required {
 			continue // an optional dependency a profile left out
+		}
+		if p.Services[dep].Provider != nil {
+			// Run before its dependents are made, waited for by none.
+			svc.Providers = append(svc.Providers, dep)
+			continue
 		}
 		svc.DependsOn = append(svc.DependsOn, Dependency{
 			Service: dep, Condition: Condition(cmp.Or(d.Condition, string(ServiceStarted))), Required: d.Required, Restart: d.Restart,

@@ -17,8 +17,11 @@ type Stack struct {
 	// and resources without a name of their own are named after it.
 	Project  string
 	Services []Service
-	Networks []Network
-	Volumes  []Volume
+	// Providers are the services a provider executable stands for (see
+	// provider.go): they have no container.
+	Providers []Provider
+	Networks  []Network
+	Volumes   []Volume
 	// Source is the resolved Compose project the stack was built from,
 	// for rendering it back as a Compose file.
 	Source *types.Project
@@ -47,6 +50,9 @@ type Service struct {
 	// says the process is alive). Optional (x-stackctl.readiness).
 	Readiness []string
 	DependsOn []Dependency
+	// Providers name the provider services it depends on, whose
+	// variables it gets (see provider.go).
+	Providers []string `json:",omitempty"`
 	Restart   RestartPolicy
 	Ports     []Port
 	Mounts    []Mount

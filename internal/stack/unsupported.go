@@ -109,6 +109,7 @@ var (
 		"links":               anyValue,
 		"external_links":      anyValue,
 		"pull_policy":         anyValue,
+		"provider":            {"type": anyValue, "options": anyValue},
 		"post_start":          hookKeys,
 		"pre_stop":            hookKeys,
 	}

@@ -1,0 +1,95 @@
+package docker_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// A provider service runs its executable (here a script on the project's
+// PATH) as Compose runs it, and the container of the service that depends
+// on it is made with the variables it answered; down runs it again.
+func TestProviderServiceGivesItsDependentsItsVariables(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	writeIn(t, dir, "cloud", `#!/bin/sh
+echo "$@" >> `+calls+`
+[ "$2" = metadata ] && exit 1
+[ "$3" = up ] || exit 0
+echo '{"type":"info","message":"making the database"}'
+echo '{"type":"setenv","message":"URL=postgres://db.example:5432/'"${4#--name=}"'"}'
+echo '{"type":"setenv","message":"TOKEN='"$CLOUD_TOKEN"'"}'
+`)
+	if err := os.Chmod(filepath.Join(dir, "cloud"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeIn(t, dir, "compose.yaml", `
+services:
+  database:
+    provider:
+      type: cloud
+      options: {tier: [small], name: [orders]}
+  app:
+    image: busybox:latest
+    command: ["sleep", "infinity"]
+    stop_signal: SIGKILL
+    depends_on: [database]
+`)
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{filepath.Join(dir, "compose.yaml")}, ProjectName: e.project,
+		Environment: map[string]string{"PATH": dir + ":" + os.Getenv("PATH"), "CLOUD_TOKEN": "t-" + e.project}})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := st.ApplyShape(stack.Shape{}); err != nil {
+		t.Fatal(err)
+	}
+	e.cleanupProject(st)
+	e.up(ctx, st, backend.UpOptions{})
+
+	raw, err := e.api.ContainerInspect(ctx, e.project+"-app-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := raw.Config.Env
+	for _, want := range []string{"DATABASE_URL=postgres://db.example:5432/orders", "DATABASE_TOKEN=t-" + e.project} {
+		if !slices.Contains(env, want) {
+			t.Errorf("app's environment %q lacks %s", env, want)
+		}
+	}
+	var lines []string
+	for _, ev := range e.events.Events() {
+		if ev.Resource == "service database" {
+			lines = append(lines, ev.Status+" "+ev.Detail)
+		}
+	}
+	if len(lines) != 3 || lines[0] != "creating provider cloud" || lines[1] != "working making the database" || !strings.HasPrefix(lines[2], "created ") {
+		t.Errorf("the provider's progress %q, want creating, working and created", lines)
+	}
+
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("compose metadata\ncompose --project-name=%[1]s up --name=orders --tier=small database\n"+
+		"compose metadata\ncompose --project-name=%[1]s down --name=orders --tier=small database\n", e.project)
+	if string(got) != want {
+		t.Errorf("the provider ran as\n%s\nwant\n%s", got, want)
+	}
+	if c := e.projectContainers(ctx); len(c) != 0 {
+		t.Errorf("down left %q", c)
+	}
+}
