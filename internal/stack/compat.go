@@ -41,6 +41,10 @@ var engineNotes = map[string]string{
 	"services.*.volumes.bind.selinux":               "yes, as a bind string (`src:dst:rw,z`): the mount API does not relabel",
 	"services.*.deploy.resources.reservations.cpus": "accepted, unused: one engine reserves no CPU (a swarm does)",
 	"services.*.pull_policy":                        "`missing` (the default), `always` (a failed pull fails), `never` (the image must be on the engine), `build`, and the timed `daily`, `weekly`, `every_<duration>` (pulled once the local image was tagged longer ago); `always` and the timed ones are refused with `build:`",
+	"services.*.use_api_socket": "yes, as Compose gives it: the engine's host's `/var/run/docker.sock` bound at the same path, and the docker CLI's registry " +
+		"credentials (its config file's, credential store's and helpers') written as a secret to `/run/secrets/docker/config.json`, with " +
+		"`DOCKER_CONFIG=/run/secrets/docker` unless the service sets it; refused for an engine not reached through a local unix socket " +
+		"(its host's socket may be another engine's) and, as Compose refuses it, for a Windows engine",
 	"services.*.provider": "yes, as Compose runs one: `up` runs the docker CLI plugin `docker-<type>` (else `<type>` on PATH) as " +
 		"`compose --project-name=<project> up --<option>=<value>... <service>` before the services that depend on it are made, and gives them " +
 		"each `setenv` it answers as `<SERVICE>_<KEY>` (`rawsetenv` as written); `down` runs it with `down` once the containers are gone, " +
@@ -167,6 +171,7 @@ var swarmNotes = map[string]string{
 	"services.*.external_links":                        swarmNo + "services reach each other by name on their networks",
 	"services.*.post_start":                            swarmNo + "a swarm starts its tasks itself, with no hook",
 	"services.*.pre_stop":                              swarmNo + "a swarm stops its tasks itself, with no hook",
+	"services.*.use_api_socket":                        swarmNo + "a task runs on any node, whose engine socket and registry credentials are not this machine's",
 	"networks.*.external":                              "the network must exist and be swarm-scoped",
 }
 

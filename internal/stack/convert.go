@@ -177,6 +177,9 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 		}
 		svc.Files = append(svc.Files, f)
 	}
+	if sc.UseAPISocket {
+		useAPISocket(&svc)
+	}
 	if err := fromRuntime(p, sc, &svc); err != nil {
 		return Service{}, err
 	}

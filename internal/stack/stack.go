@@ -116,6 +116,9 @@ type Service struct {
 	PullRefresh time.Duration `json:",omitzero"`
 	PostStart   []Hook        `json:",omitzero"`
 	PreStop     []Hook        `json:",omitzero"`
+	// UseAPISocket gives the containers the engine's socket and the
+	// docker CLI's registry credentials (see apisocket.go).
+	UseAPISocket bool `json:",omitzero"`
 }
 
 // Build says how to build a service's image (see build.go).
@@ -342,6 +345,9 @@ type Secret struct {
 	Value  []byte `json:"-"`
 	// Access is the file's owner and mode.
 	Access FileAccess `json:",omitzero"`
+	// Credentials marks the docker CLI's registry credentials, which
+	// are read as the secret is written (see apisocket.go).
+	Credentials bool `json:",omitzero"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.

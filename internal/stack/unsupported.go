@@ -110,6 +110,7 @@ var (
 		"external_links":      anyValue,
 		"pull_policy":         anyValue,
 		"provider":            {"type": anyValue, "options": anyValue},
+		"use_api_socket":      anyValue,
 		"post_start":          hookKeys,
 		"pre_stop":            hookKeys,
 	}

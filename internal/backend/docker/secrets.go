@@ -34,7 +34,7 @@ func (b *Backend) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.
 	if len(svc.Secrets) == 0 {
 		return false, nil
 	}
-	files, err := secretFiles(svc)
+	files, err := secretFiles(svc, b.apiSocketCredentials(ctx, svc))
 	if err != nil {
 		return false, err
 	}
@@ -46,20 +46,58 @@ func (b *Backend) writeSecrets(ctx context.Context, st *stack.Stack, svc *stack.
 }
 
 // secretFiles reads the values of the service's secrets, by target, with
-// the owner and mode each reference asks for.
-func secretFiles(svc *stack.Service) (map[string]engine.File, error) {
+// the owner and mode each reference asks for; credentials reads the
+// docker CLI's registry credentials (use_api_socket).
+func secretFiles(svc *stack.Service, credentials func() ([]byte, error)) (map[string]engine.File, error) {
 	files := make(map[string]engine.File, len(svc.Secrets))
 	for _, s := range svc.Secrets {
-		value := s.Value // from content: or environment:
-		if s.Source != "" {
-			var err error
-			if value, err = os.ReadFile(s.Source); err != nil {
-				return nil, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
-			}
+		value, err := secretValue(svc, s, credentials)
+		if err != nil {
+			return nil, err
 		}
 		files[s.Target] = ownedFile(value, s.Access)
 	}
 	return files, nil
+}
+
+// secretValue is the value of one of the service's secrets.
+func secretValue(svc *stack.Service, s stack.Secret, credentials func() ([]byte, error)) ([]byte, error) {
+	switch {
+	case s.Credentials:
+		return credentials()
+	case s.Source == "":
+		return s.Value, nil // from content: or environment:
+	}
+	value, err := os.ReadFile(s.Source)
+	if err != nil {
+		return nil, fmt.Errorf("service %s: read secret %s: %w", svc.Name, s.Name, err)
+	}
+	return value, nil
+}
+
+// apiSocketCredentials reads the docker CLI's registry credentials for a
+// service with use_api_socket. The socket bound is the one of the
+// engine's host: stackctl binds it only for an engine it reaches through
+// a local unix socket, which is that host's own; Compose refuses a
+// Windows engine, and so does this.
+func (b *Backend) apiSocketCredentials(ctx context.Context, svc *stack.Service) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		if !b.engine.IsLocal() {
+			return nil, fmt.Errorf("service %s: use_api_socket: the engine is not reached through a local unix socket, so %s on its host may be another engine's or none; run stackctl on the engine's host", svc.Name, stack.APISocket)
+		}
+		platform, err := b.engine.Platform(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: use_api_socket: %w", svc.Name, err)
+		}
+		if strings.HasPrefix(platform, "windows/") {
+			return nil, fmt.Errorf("service %s: use_api_socket can't be used with a Windows Docker Engine", svc.Name)
+		}
+		creds, err := engine.RegistryCredentials(os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: use_api_socket: %w", svc.Name, err)
+		}
+		return creds, nil
+	}
 }
 
 // ownedFile is content with the owner and mode of access.

@@ -28,7 +28,7 @@ const labelSecretsOf = "io.stackctl.secrets-of"
 
 // secretsStamp fingerprints the service's secret files as they are on
 // disk.
-func secretsStamp(svc *stack.Service) (string, error) {
+func secretsStamp(svc *stack.Service, credentials func() ([]byte, error)) (string, error) {
 	secrets := slices.Clone(svc.Secrets)
 	slices.SortFunc(secrets, func(a, b stack.Secret) int { return strings.Compare(a.Target, b.Target) })
 	h := sha256.New()
@@ -37,10 +37,14 @@ func secretsStamp(svc *stack.Service) (string, error) {
 		// the volume holds.
 		fmt.Fprintf(h, "%s\x00access\x00%d\x00%d\x00%o\n", s.Target, s.Access.UID, s.Access.GID, s.Access.FileMode())
 		if s.Source == "" {
-			// A value from content: or environment: is stamped by its
-			// digest: whoever reads the marker's name can read the
-			// volume it speaks for.
-			sum := sha256.Sum256(s.Value)
+			// A value from content: or environment: (or the registry
+			// credentials) is stamped by its digest: whoever reads the
+			// marker's name can read the volume it speaks for.
+			value, err := secretValue(svc, s, credentials)
+			if err != nil {
+				return "", err
+			}
+			sum := sha256.Sum256(value)
 			fmt.Fprintf(h, "%s\x00value\x00%x\n", s.Target, sum)
 			continue
 		}
@@ -67,7 +71,7 @@ func (b *Backend) ensureSecrets(ctx context.Context, st *stack.Stack, svc *stack
 	if len(svc.Secrets) == 0 {
 		return nil
 	}
-	stamp, err := secretsStamp(svc)
+	stamp, err := secretsStamp(svc, b.apiSocketCredentials(ctx, svc))
 	if err != nil {
 		return err
 	}

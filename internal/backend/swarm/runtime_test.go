@@ -131,6 +131,7 @@ services:
     external_links: [other]
     post_start: [{command: ["true"]}]
     pre_stop: [{command: ["true"]}]
+    use_api_socket: true
     networks:
       n: {ipv4_address: 172.30.0.10, gw_priority: 1, interface_name: eth9}
     volumes:
@@ -146,7 +147,7 @@ networks:
 		"a": {"privileged", "pid", "ipc", "uts", "userns_mode", "cgroup", "cgroup_parent", "runtime", "domainname", "mac_address",
 			"cpu_shares", "cpu_quota", "cpu_period", "cpuset", "cpu_count", "cpu_rt_runtime", "blkio_config", "memswap_limit", "mem_swappiness", "shm_size", "oom_score_adj", "oom_kill_disable",
 			"devices", "device_cgroup_rules", "deploy.resources.reservations.devices", "storage_opt", "annotations", "volumes_from", "links",
-			"external_links", "post_start", "pre_stop", "networks.n.ipv4_address", "networks.n.gw_priority", "networks.n.interface_name", "volumes[0].bind.selinux"},
+			"external_links", "post_start", "pre_stop", "use_api_socket", "networks.n.ipv4_address", "networks.n.gw_priority", "networks.n.interface_name", "volumes[0].bind.selinux"},
 		"b": {"network_mode"},
 	} {
 		svc, _ := st.Service(name)
