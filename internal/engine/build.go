@@ -212,6 +212,8 @@ func classicCannot(spec BuildSpec) string {
 		return "building several platforms"
 	case entitlementKey(spec) != "":
 		return entitlementKey(spec)
+	case attestKey(spec) != "":
+		return attestKey(spec)
 	}
 	return ""
 }

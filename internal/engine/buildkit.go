@@ -100,6 +100,19 @@ func (c *Client) buildKitTakes(ctx context.Context, spec BuildSpec) error {
 			"on this one, COPY from a stage of the Dockerfile, or build the other image first and name it in FROM",
 			spec.Tag, c.Host(), c.versionText(ctx), minNamedContextsAPI)
 	}
+	if key := attestKey(spec); key != "" {
+		// As buildx's docker driver: the moby exporter of an engine
+		// without the containerd image store keeps no attestation.
+		containerd, err := c.ContainerdImageStore(ctx)
+		if err != nil {
+			return fmt.Errorf("build image %s: %w", spec.Tag, err)
+		}
+		if !containerd {
+			return fmt.Errorf("build image %s: %s: the engine at %s (%s) stores its images outside the containerd image store, "+
+				"where an image keeps no attestation: attestations need an engine with the containerd image store "+
+				"(Docker Engine 24.0 and later, the default from 29.0), as buildx's docker driver says", spec.Tag, key, c.Host(), c.versionText(ctx))
+		}
+	}
 	if len(spec.Platforms) > 1 {
 		containerd, err := c.ContainerdImageStore(ctx)
 		if err != nil {

@@ -78,7 +78,18 @@ func (c *Client) solveBuild(ctx context.Context, spec BuildSpec, progress func(B
 // needsSolve says whether spec asks for what only BuildKit's own API
 // carries.
 func needsSolve(spec BuildSpec) bool {
-	return len(spec.NamedContexts) > 0 || len(spec.NoCacheFilter) > 0 || len(spec.Platforms) > 1 || len(spec.Entitlements) > 0 || spec.Privileged
+	return len(spec.NamedContexts) > 0 || len(spec.NoCacheFilter) > 0 || len(spec.Platforms) > 1 || len(spec.Entitlements) > 0 || spec.Privileged ||
+		len(spec.Attests) > 0
+}
+
+// attestKey is the build key of spec's first attestation ("" for none).
+func attestKey(spec BuildSpec) string {
+	for _, typ := range []string{"provenance", "sbom"} {
+		if _, ok := spec.Attests[typ]; ok {
+			return "build." + typ
+		}
+	}
+	return ""
 }
 
 // entitlementKey is the build key that asks for security.insecure ("" for
@@ -169,6 +180,9 @@ func solveOptions(spec BuildSpec) (bkclient.SolveOpt, func(), error) {
 	}
 	if spec.Pull {
 		attrs["image-resolve-mode"] = "pull"
+	}
+	for typ, attest := range spec.Attests {
+		attrs["attest:"+typ] = attest
 	}
 	if platforms := spec.Platforms; len(platforms) > 0 {
 		attrs["platform"] = strings.Join(platforms, ",")

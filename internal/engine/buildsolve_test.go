@@ -141,3 +141,25 @@ func TestTheClassicBuilderRefusesWhatOnlyBuildKitsAPICarries(t *testing.T) {
 		}
 	}
 }
+
+// Attestations go to BuildKit as buildx passes them: the frontend's
+// attest:<type> attributes; the classic builder cannot make them.
+func TestSolveOptionsCarryTheAttestations(t *testing.T) {
+	spec := BuildSpec{ContextDir: t.TempDir(), Tag: "p-att", Attests: map[string]string{"provenance": "type=provenance,mode=max", "sbom": "type=sbom"}}
+	if !needsSolve(spec) {
+		t.Fatal("needsSolve = false for attestations")
+	}
+	if got := classicCannot(spec); got != "build.provenance" {
+		t.Errorf("classicCannot = %q, want build.provenance", got)
+	}
+	opt, cleanup, err := solveOptions(spec)
+	defer cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"attest:provenance": "type=provenance,mode=max", "attest:sbom": "type=sbom"} {
+		if got, ok := opt.FrontendAttrs[k]; !ok || got != v {
+			t.Errorf("attribute %s = %q (set %v), want %q", k, got, ok, v)
+		}
+	}
+}

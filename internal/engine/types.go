@@ -215,6 +215,9 @@ type BuildSpec struct {
 	// asks for security.insecure (build.privileged).
 	Entitlements []string
 	Privileged   bool
+	// Attests are the attestations to make, by type: BuildKit's
+	// attest:<type> attributes (stack.Build.Attests).
+	Attests map[string]string
 }
 
 // BuildEvent is what a build reports while it runs: a step that started or

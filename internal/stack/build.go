@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -13,10 +14,7 @@ import (
 // What the engine's builder cannot take is refused when the build runs,
 // by the engine (internal/engine), not here: a file Compose accepts loads
 // and plans on every engine. Here only what no engine could build.
-const (
-	noAttestations   = "the engine's BuildKit (Docker 20.10) makes no attestations"
-	buildSecretMount = "a build secret is mounted as its RUN step's --mount=type=secret says"
-)
+const buildSecretMount = "a build secret is mounted as its RUN step's --mount=type=secret says"
 
 // EntitlementInsecure is the entitlement build.privileged asks for.
 const EntitlementInsecure = "security.insecure"
@@ -93,6 +91,18 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 	}
 	slices.Sort(out.Entitlements)
 	out.Privileged = b.Privileged
+	for _, a := range []struct{ typ, value string }{{"provenance", b.Provenance}, {"sbom", b.SBOM}} {
+		attest, err := attestOf(a.typ, a.value)
+		if err != nil {
+			return nil, err
+		}
+		if attest != "" {
+			if out.Attests == nil {
+				out.Attests = map[string]string{}
+			}
+			out.Attests[a.typ] = attest
+		}
+	}
 	for name, value := range b.AdditionalContexts {
 		if out.AdditionalContexts == nil {
 			out.AdditionalContexts = map[string]string{}
@@ -117,6 +127,39 @@ func fromBuild(p *types.Project, b *types.BuildConfig) (*Build, error) {
 	slices.SortFunc(out.SSH, func(a, b BuildSSH) int { return strings.Compare(a.ID, b.ID) })
 	if out.ContextURL != "" && out.DockerfileInline != "" {
 		return nil, fmt.Errorf("dockerfile_inline: goes into the build context, and %s is fetched by the engine", out.ContextURL)
+	}
+	return out, nil
+}
+
+// attestOf is the attest:<typ> attribute of build.provenance or
+// build.sbom, as Compose hands them to buildx and buildx to BuildKit:
+// "true" is the type alone, "false" (or nothing) none, anything else the
+// type's options ("mode=max"), written sorted.
+func attestOf(typ, value string) (string, error) {
+	switch value {
+	case "", "false":
+		return "", nil
+	case "true":
+		return "type=" + typ, nil
+	}
+	opts := map[string]string{}
+	for _, field := range strings.Split(value, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok || k == "" {
+			return "", fmt.Errorf("%s: %q: give options as key=value, comma-separated (mode=max), or true", typ, value)
+		}
+		opts[k] = v
+	}
+	if d, ok := opts["disabled"]; ok {
+		if disabled, err := strconv.ParseBool(d); err == nil && disabled {
+			return "", nil
+		}
+		delete(opts, "disabled")
+	}
+	delete(opts, "type")
+	out := "type=" + typ
+	for _, k := range sortedKeys(opts) {
+		out += "," + k + "=" + opts[k]
 	}
 	return out, nil
 }

@@ -90,6 +90,9 @@ var engineNotes = map[string]string{
 		"an engine whose daemon.json does not allow one refuses the build, and the error says so",
 	"services.*.build.no_cache_filter": "yes: the named stages take nothing from the cache; the build goes through BuildKit's API " +
 		"(its Dockerfile frontend's `no-cache` attribute, as buildx passes it); refused with the classic builder (DOCKER_BUILDKIT=0)",
+	"services.*.build.provenance": attestNote,
+	"services.*.build.sbom": attestNote + "; the SBOM's scanner image (docker/buildkit-syft-scanner, unless `generator=IMAGE` names another) " +
+		"is the engine's, or pulled by its BuildKit",
 	"services.*.build.privileged": "yes: asks the engine's BuildKit for `security.insecure` (as `entitlements`)",
 	"services.*.build.additional_contexts": "a directory, `service:<name>` (that service's image, built first), or a reference BuildKit resolves " +
 		"(`docker-image://`, a URL); on engines of API 1.42 (Docker Engine 23.0) and later, refused when the build runs on older ones, naming the engine",
@@ -174,6 +177,11 @@ var swarmNotes = map[string]string{
 	"services.*.use_api_socket":                        swarmNo + "a task runs on any node, whose engine socket and registry credentials are not this machine's",
 	"networks.*.external":                              "the network must exist and be swarm-scoped",
 }
+
+// attestNote is what becomes of an attestation a build asks for.
+const attestNote = "yes, through BuildKit's API as buildx passes it (the Dockerfile frontend's `attest:` attribute), kept with the image " +
+	"where the engine has the containerd image store (Docker Engine 24.0 and later, the default from 29.0); refused on another, " +
+	"whose images keep no attestation, as buildx's docker driver refuses it"
 
 // configAccess is what one engine does with a config's owner and mode:
 // what Compose does.

@@ -167,6 +167,10 @@ type Build struct {
 	// security.insecure too.
 	Entitlements []string `json:",omitempty"`
 	Privileged   bool     `json:",omitempty"`
+	// Attests are the attestations the build makes, by type
+	// ("provenance", "sbom"): each BuildKit's attest:<type> attribute, as
+	// buildx writes it ("type=provenance,mode=max").
+	Attests map[string]string `json:",omitempty"`
 }
 
 // BuildSecret is a secret the build's RUN steps may mount by ID: the

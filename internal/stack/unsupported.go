@@ -23,7 +23,7 @@ var (
 			"labels": anyValue, "tags": anyValue, "no_cache": anyValue, "pull": anyValue, "network": anyValue,
 			"extra_hosts": anyValue, "shm_size": anyValue, "ulimits": anyValue, "platforms": anyValue,
 			"cache_from": anyValue, "cache_to": anyValue, "isolation": anyValue, "entitlements": anyValue,
-			"additional_contexts": anyValue, "privileged": anyValue, "no_cache_filter": anyValue,
+			"additional_contexts": anyValue, "privileged": anyValue, "no_cache_filter": anyValue, "provenance": anyValue, "sbom": anyValue,
 			"secrets": {"source": anyValue, "target": anyValue}, "ssh": anyValue,
 		},
 		"image":               anyValue,
@@ -149,8 +149,6 @@ var reasons = map[string]string{
 	"services.*.deploy.resources.reservations.generic_resources": "generic resources are advertised by a swarm's nodes; stackctl does not schedule on them",
 
 	// What the engine's /build endpoint cannot carry (see build.go).
-	"services.*.build.provenance":   noAttestations,
-	"services.*.build.sbom":         noAttestations,
 	"services.*.build.secrets.uid":  buildSecretMount,
 	"services.*.build.secrets.gid":  buildSecretMount,
 	"services.*.build.secrets.mode": buildSecretMount,

@@ -377,6 +377,7 @@ func buildSpec(ref string, b *stack.Build, labels map[string]string) engine.Buil
 		Platforms:        b.Platforms,
 		Entitlements:     b.Entitlements,
 		Privileged:       b.Privileged,
+		Attests:          b.Attests,
 	}
 	return spec
 }
@@ -434,6 +435,9 @@ func buildExtras(b *stack.Build) string {
 	field("platforms", b.Platforms)
 	field("entitlements", b.Entitlements)
 	field("privileged", b.Privileged)
+	for _, k := range slices.Sorted(maps.Keys(b.Attests)) {
+		field("attest "+k, b.Attests[k])
+	}
 	return w.String()
 }
 
