@@ -148,11 +148,21 @@ var reasons = map[string]string{
 	"services.*.deploy.placement":                                "placement is for a swarm",
 	"services.*.deploy.resources.reservations.generic_resources": "generic resources are advertised by a swarm's nodes; stackctl does not schedule on them",
 
+	"services.*.credential_spec": "it is a Windows container's gMSA credential spec, which a Linux container has no use for; " +
+		"Docker Compose passes it to no container either (only a swarm's Windows services take one): remove it",
+	"models":            noModels,
+	"services.*.models": noModels,
+
 	// What the engine's /build endpoint cannot carry (see build.go).
 	"services.*.build.secrets.uid":  buildSecretMount,
 	"services.*.build.secrets.gid":  buildSecretMount,
 	"services.*.build.secrets.mode": buildSecretMount,
 }
+
+// noModels is why models are refused: Compose runs them with Docker
+// Model Runner, through its docker CLI plugin, which no engine API offers.
+const noModels = "models run in Docker Model Runner, which Docker Compose drives through the docker CLI plugin `docker model` " +
+	"(no Docker Engine API serves them); stackctl does not: run the file with Docker Compose where Docker Model Runner is installed"
 
 // onlyReplicated refuses a deploy.mode other than replicated.
 const onlyReplicated = "only replicated services run on one engine"
