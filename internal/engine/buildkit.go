@@ -90,6 +90,32 @@ const minRunSettingsAPI = "1.42"
 // context's name then looks for an image of that name in a registry.
 const minNamedContextsAPI = "1.42"
 
+// containerdStoreTakes refuses what only an engine with the containerd
+// image store keeps: an image of several platforms, and attestations
+// (the moby exporter of another keeps none, and buildx's docker driver
+// refuses them there).
+func (c *Client) containerdStoreTakes(ctx context.Context, spec BuildSpec) error {
+	key := attestKey(spec)
+	if key == "" && len(spec.Platforms) < 2 {
+		return nil
+	}
+	containerd, err := c.ContainerdImageStore(ctx)
+	if err != nil {
+		return fmt.Errorf("build image %s: %w", spec.Tag, err)
+	}
+	switch {
+	case containerd:
+		return nil
+	case len(spec.Platforms) > 1:
+		return fmt.Errorf("build image %s: build.platforms: %q: the engine at %s (%s) stores one platform's image per name: "+
+			"several need an engine with the containerd image store (Docker Engine 24.0 and later, the default from 29.0); "+
+			"name one platform here", spec.Tag, spec.Platforms, c.Host(), c.versionText(ctx))
+	}
+	return fmt.Errorf("build image %s: %s: the engine at %s (%s) stores its images outside the containerd image store, "+
+		"where an image keeps no attestation: attestations need an engine with the containerd image store "+
+		"(Docker Engine 24.0 and later, the default from 29.0), as buildx's docker driver says", spec.Tag, key, c.Host(), c.versionText(ctx))
+}
+
 // buildKitTakes refuses what the engine's BuildKit cannot build, or would
 // silently drop.
 func (c *Client) buildKitTakes(ctx context.Context, spec BuildSpec) error {
@@ -100,29 +126,8 @@ func (c *Client) buildKitTakes(ctx context.Context, spec BuildSpec) error {
 			"on this one, COPY from a stage of the Dockerfile, or build the other image first and name it in FROM",
 			spec.Tag, c.Host(), c.versionText(ctx), minNamedContextsAPI)
 	}
-	if key := attestKey(spec); key != "" {
-		// As buildx's docker driver: the moby exporter of an engine
-		// without the containerd image store keeps no attestation.
-		containerd, err := c.ContainerdImageStore(ctx)
-		if err != nil {
-			return fmt.Errorf("build image %s: %w", spec.Tag, err)
-		}
-		if !containerd {
-			return fmt.Errorf("build image %s: %s: the engine at %s (%s) stores its images outside the containerd image store, "+
-				"where an image keeps no attestation: attestations need an engine with the containerd image store "+
-				"(Docker Engine 24.0 and later, the default from 29.0), as buildx's docker driver says", spec.Tag, key, c.Host(), c.versionText(ctx))
-		}
-	}
-	if len(spec.Platforms) > 1 {
-		containerd, err := c.ContainerdImageStore(ctx)
-		if err != nil {
-			return fmt.Errorf("build image %s: %w", spec.Tag, err)
-		}
-		if !containerd {
-			return fmt.Errorf("build image %s: build.platforms: %q: the engine at %s (%s) stores one platform's image per name: "+
-				"several need an engine with the containerd image store (Docker Engine 24.0 and later, the default from 29.0); "+
-				"name one platform here", spec.Tag, spec.Platforms, c.Host(), c.versionText(ctx))
-		}
+	if err := c.containerdStoreTakes(ctx, spec); err != nil {
+		return err
 	}
 	if !versions.LessThan(v, minRunSettingsAPI) {
 		return nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // A secret's and a copied config's uid, gid and mode are the owner and
@@ -29,7 +28,6 @@ func TestSecretAndConfigFilesHaveTheirOwnerAndMode(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "plain.conf"), []byte("plain"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(dir, "compose.yaml")
 	writeIn(t, dir, "compose.yaml", fmt.Sprintf(`
 services:
   app:
@@ -51,14 +49,7 @@ configs:
   inline: {content: "inline"}
   plain: {file: %s}
 `, filepath.Join(dir, "key.txt"), filepath.Join(dir, "plain.conf")))
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project,
-		Environment: map[string]string{"ACCESS_TOKEN": "token-" + e.project}})
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	if err := st.ApplyShape(stack.Shape{}); err != nil {
-		t.Fatal(err)
-	}
+	st := e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), map[string]string{"ACCESS_TOKEN": "token-" + e.project})
 	e.cleanupProject(st)
 	if want := "config plain is bind-mounted from its file"; !strings.Contains(strings.Join(st.Notices, "\n"), want) {
 		t.Errorf("notices %q, want one saying %q", st.Notices, want)

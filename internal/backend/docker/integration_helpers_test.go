@@ -195,14 +195,21 @@ func (e *itgEnv) writeAndLoad(ctx context.Context, content string) (*stack.Stack
 	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
 		e.t.Fatal(err)
 	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project})
+	return e.loadPath(ctx, file, nil), file
+}
+
+// loadPath loads file under the test's project, with env set on top of
+// the process's environment.
+func (e *itgEnv) loadPath(ctx context.Context, file string, env map[string]string) *stack.Stack {
+	e.t.Helper()
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, ProjectName: e.project, Environment: env})
 	if err != nil {
 		e.t.Fatalf("load: %v", err)
 	}
 	if err := st.ApplyShape(stack.Shape{}); err != nil {
 		e.t.Fatal(err)
 	}
-	return st, file
+	return st
 }
 
 // composeStack is writeAndLoad's stack, taken down with its volumes when

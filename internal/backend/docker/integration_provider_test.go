@@ -11,7 +11,6 @@ import (
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
-	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // A provider service runs its executable (here a script on the project's
@@ -46,14 +45,7 @@ services:
     stop_signal: SIGKILL
     depends_on: [database]
 `)
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{filepath.Join(dir, "compose.yaml")}, ProjectName: e.project,
-		Environment: map[string]string{"PATH": dir + ":" + os.Getenv("PATH"), "CLOUD_TOKEN": "t-" + e.project}})
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	if err := st.ApplyShape(stack.Shape{}); err != nil {
-		t.Fatal(err)
-	}
+	st := e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), map[string]string{"PATH": dir + ":" + os.Getenv("PATH"), "CLOUD_TOKEN": "t-" + e.project})
 	e.cleanupProject(st)
 	e.up(ctx, st, backend.UpOptions{})
 
