@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,12 +11,14 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
 )
 
 // A provider service runs its executable (here a script on the project's
 // PATH) as Compose runs it, and the container of the service that depends
-// on it is made with the variables it answered; down runs it again.
+// on it is made with the variables it answered, as is a one-off of that
+// service (run); down runs it again.
 func TestProviderServiceGivesItsDependentsItsVariables(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
@@ -47,6 +50,18 @@ services:
 `)
 	st := e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), map[string]string{"PATH": dir + ":" + os.Getenv("PATH"), "CLOUD_TOKEN": "t-" + e.project})
 	e.cleanupProject(st)
+
+	// run of a service that depends on it runs it first too.
+	var out bytes.Buffer
+	res, err := e.orch.Run(ctx, st, backend.RunOptions{Service: "app", Remove: true,
+		Cmd: []string{"sh", "-c", "echo $DATABASE_URL"}, Stdio: engine.Stdio{Out: &out}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("run = %+v, %v; output %s", res, err, out.String())
+	}
+	if got := strings.TrimSpace(out.String()); got != "postgres://db.example:5432/orders" {
+		t.Errorf("run's DATABASE_URL %q, want the provider's", got)
+	}
+
 	e.up(ctx, st, backend.UpOptions{})
 
 	raw, err := e.api.ContainerInspect(ctx, e.project+"-app-1")
@@ -65,8 +80,8 @@ services:
 			lines = append(lines, ev.Status+" "+ev.Detail)
 		}
 	}
-	if len(lines) != 3 || lines[0] != "creating provider cloud" || lines[1] != "working making the database" || !strings.HasPrefix(lines[2], "created ") {
-		t.Errorf("the provider's progress %q, want creating, working and created", lines)
+	if len(lines) != 6 || lines[3] != "creating provider cloud" || lines[4] != "working making the database" || !strings.HasPrefix(lines[5], "created ") {
+		t.Errorf("the provider's progress %q, want creating, working and created for run, then for up", lines)
 	}
 
 	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
@@ -76,8 +91,8 @@ services:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("compose metadata\ncompose --project-name=%[1]s up --name=orders --tier=small database\n"+
-		"compose metadata\ncompose --project-name=%[1]s down --name=orders --tier=small database\n", e.project)
+	up := fmt.Sprintf("compose metadata\ncompose --project-name=%s up --name=orders --tier=small database\n", e.project)
+	want := up + up + fmt.Sprintf("compose metadata\ncompose --project-name=%[1]s down --name=orders --tier=small database\n", e.project)
 	if string(got) != want {
 		t.Errorf("the provider ran as\n%s\nwant\n%s", got, want)
 	}
