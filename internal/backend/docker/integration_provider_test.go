@@ -100,3 +100,53 @@ services:
 		t.Errorf("down left %q", c)
 	}
 }
+
+// A provider that declares its verbs' parameters (compose metadata) is
+// passed only those, and is run with stop, which it declares, by stop.
+func TestProviderServiceFollowsItsMetadata(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	writeIn(t, dir, "cloud", `#!/bin/sh
+[ "$2" = metadata ] && { echo '{"description":"a database","up":{"parameters":[{"name":"name","required":true},{"name":"tier"}]},`+
+		`"down":{"parameters":[{"name":"name"}]},"stop":{"parameters":[{"name":"name"}]}}'; exit 0; }
+echo "$@" >> `+calls+`
+[ "$3" = up ] && echo '{"type":"setenv","message":"NAME='"${4#--name=}"'"}'
+exit 0
+`)
+	if err := os.Chmod(filepath.Join(dir, "cloud"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeIn(t, dir, "compose.yaml", `
+services:
+  database:
+    provider:
+      type: cloud
+      options: {tier: [small], name: [orders], region: [far]}
+  app:
+    image: busybox:latest
+    command: ["sleep", "infinity"]
+    stop_signal: SIGKILL
+    depends_on: [database]
+`)
+	st := e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), map[string]string{"PATH": dir + ":" + os.Getenv("PATH")})
+	e.cleanupProject(st)
+	e.up(ctx, st, backend.UpOptions{})
+	if err := e.orch.Stop(ctx, st, nil, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("compose --project-name=%[1]s up --name=orders --tier=small database\n"+
+		"compose --project-name=%[1]s stop --name=orders database\ncompose --project-name=%[1]s down --name=orders database\n", e.project)
+	if string(got) != want {
+		t.Errorf("the provider ran as\n%s\nwant\n%s", got, want)
+	}
+}
