@@ -49,10 +49,16 @@ func (o *Orchestrator) runProviders(ctx context.Context, st *stack.Stack, provid
 			return fmt.Errorf("service %s: %w", p.Name, err)
 		}
 		began := time.Now()
-		o.report(resource, doing, "provider "+p.Type)
-		vars, err := provider.Run(ctx, provider.Command{
-			Path: path, Type: p.Type, Project: st.ProjectName(), Service: p.Name, Verb: verb, Options: p.Options, Env: envList,
-		}, func(detail string) { o.report(resource, "working", detail) })
+		cmd := provider.Command{Path: path, Type: p.Type, Project: st.ProjectName(), Service: p.Name, Verb: verb, Options: p.Options, Env: envList}
+		args, run, err := provider.Args(ctx, cmd)
+		if err == nil && !run {
+			continue // a verb it does not declare (stop), as Compose skips it
+		}
+		var vars provider.Variables
+		if err == nil {
+			o.report(resource, doing, "provider "+p.Type)
+			vars, err = provider.Run(ctx, cmd, args, func(detail string) { o.report(resource, "working", detail) })
+		}
 		if err != nil {
 			o.reportError(resource, "failed", err.Error())
 			return err

@@ -19,6 +19,17 @@ func script(t *testing.T, dir, name, body string) string {
 	return path
 }
 
+// run is Args then Run, as a caller does: a verb the provider does not
+// declare runs nothing.
+func run(t *testing.T, c Command, report func(string)) (Variables, error) {
+	t.Helper()
+	args, ok, err := Args(context.Background(), c)
+	if err != nil || !ok {
+		return Variables{}, err
+	}
+	return Run(context.Background(), c, args, report)
+}
+
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
@@ -68,7 +79,7 @@ echo '{"type":"setenv","message":"URL=db://x?a=b"}'
 echo '{"type":"rawsetenv","message":"PLAIN=1"}'
 `)
 	var infos []string
-	vars, err := Run(context.Background(), Command{Path: path, Type: "cloud", Project: "p", Service: "db", Verb: Up,
+	vars, err := run(t, Command{Path: path, Type: "cloud", Project: "p", Service: "db", Verb: Up,
 		Options: map[string][]string{"tier": {"small"}, "tag": {"a", "b"}}}, func(d string) { infos = append(infos, d) })
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +108,11 @@ func TestRunFollowsTheProvidersMetadata(t *testing.T) {
 echo "$@" >> `+calls+`
 `)
 	c := Command{Path: path, Type: "cloud", Project: "p", Service: "db", Verb: Up, Options: map[string][]string{"tier": {"small"}, "other": {"x"}}}
-	if _, err := Run(context.Background(), c, func(string) {}); err != nil {
+	if _, err := run(t, c, func(string) {}); err != nil {
 		t.Fatal(err)
 	}
 	c.Verb = Stop
-	if _, err := Run(context.Background(), c, func(string) {}); err != nil {
+	if _, err := run(t, c, func(string) {}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(calls)
@@ -109,7 +120,7 @@ echo "$@" >> `+calls+`
 		t.Errorf("the provider ran as\n%s\nwant\n%s (no undeclared option, no undeclared stop)", got, want)
 	}
 	c.Verb, c.Options = Up, nil
-	_, err := Run(context.Background(), c, func(string) {})
+	_, err := run(t, c, func(string) {})
 	if err == nil || !strings.Contains(err.Error(), `service db: provider cloud (`+path+`) up: required parameter "tier" is missing from provider "cloud" definition`) {
 		t.Errorf("error %v, want the missing parameter named", err)
 	}
@@ -129,7 +140,7 @@ func TestRunFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := script(t, t.TempDir(), "cloud", `[ "$2" = metadata ] && exit 1
 `+tc.body+"\n")
-			_, err := Run(context.Background(), Command{Path: path, Type: "cloud", Project: "p", Service: "db", Verb: Up}, func(string) {})
+			_, err := run(t, Command{Path: path, Type: "cloud", Project: "p", Service: "db", Verb: Up}, func(string) {})
 			if want := strings.ReplaceAll(tc.want, "PATH", path); err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("error %v, want %q", err, want)
 			}

@@ -49,17 +49,12 @@ type message struct {
 	Message string `json:"message"`
 }
 
-// Run runs the command and reads its messages: an info is reported as
-// it comes (report's detail), an error fails the run, setenv and
-// rawsetenv make the variables; debug lines are dropped, as Compose drops
-// them without --debug. A run whose verb the provider's metadata does not
-// declare (only Stop may be missing) is skipped.
-func Run(ctx context.Context, c Command, report func(detail string)) (Variables, error) {
+// Run runs the command with args (see Args) and reads its messages: an
+// info is reported as it comes (report's detail), an error fails the run,
+// setenv and rawsetenv make the variables; debug lines are dropped, as
+// Compose drops them without --debug.
+func Run(ctx context.Context, c Command, args []string, report func(detail string)) (Variables, error) {
 	vars := Variables{Prefixed: map[string]string{}, Raw: map[string]string{}}
-	args, run, err := c.args(ctx)
-	if err != nil || !run {
-		return vars, err
-	}
 	cmd := exec.CommandContext(ctx, c.Path, args...)
 	cmd.Env = c.Env
 	var stderr bytes.Buffer
@@ -122,9 +117,10 @@ func read(out io.Reader, vars Variables, report func(string)) error {
 	}
 }
 
-// args are the command's arguments, as Compose passes them; run is false
-// when the provider declares no such verb.
-func (c Command) args(ctx context.Context) (args []string, run bool, err error) {
+// Args are the command's arguments, as Compose passes them, after it
+// asked the provider its metadata; run is false when the provider
+// declares no such verb (only Stop may be missing), and is not run then.
+func Args(ctx context.Context, c Command) (args []string, run bool, err error) {
 	meta := metadataOf(ctx, c.Path, c.Env)
 	verb, declared := meta.verb(c.Verb)
 	if !declared {
