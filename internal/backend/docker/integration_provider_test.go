@@ -2,7 +2,9 @@ package docker_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // A provider service runs its executable (here a script on the project's
@@ -23,32 +26,13 @@ func TestProviderServiceGivesItsDependentsItsVariables(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 3*time.Minute)
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
-	writeIn(t, dir, "cloud", `#!/bin/sh
-echo "$@" >> `+calls+`
+	st, calls := e.providerProject(ctx, `echo "$@" >> "$CALLS"
 [ "$2" = metadata ] && exit 1
 [ "$3" = up ] || exit 0
 echo '{"type":"info","message":"making the database"}'
 echo '{"type":"setenv","message":"URL=postgres://db.example:5432/'"${4#--name=}"'"}'
 echo '{"type":"setenv","message":"TOKEN='"$CLOUD_TOKEN"'"}'
-`)
-	if err := os.Chmod(filepath.Join(dir, "cloud"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeIn(t, dir, "compose.yaml", `
-services:
-  database:
-    provider:
-      type: cloud
-      options: {tier: [small], name: [orders]}
-  app:
-    image: busybox:latest
-    command: ["sleep", "infinity"]
-    stop_signal: SIGKILL
-    depends_on: [database]
-`)
-	st := e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), map[string]string{"PATH": dir + ":" + os.Getenv("PATH"), "CLOUD_TOKEN": "t-" + e.project})
+`, "{tier: [small], name: [orders]}", map[string]string{"CLOUD_TOKEN": "t-" + e.project})
 	e.cleanupProject(st)
 
 	// run of a service that depends on it runs it first too.
@@ -107,31 +91,12 @@ func TestProviderServiceFollowsItsMetadata(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 3*time.Minute)
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
-	writeIn(t, dir, "cloud", `#!/bin/sh
-[ "$2" = metadata ] && { echo '{"description":"a database","up":{"parameters":[{"name":"name","required":true},{"name":"tier"}]},`+
+	st, calls := e.providerProject(ctx, `[ "$2" = metadata ] && { echo '{"description":"a database","up":{"parameters":[{"name":"name","required":true},{"name":"tier"}]},`+
 		`"down":{"parameters":[{"name":"name"}]},"stop":{"parameters":[{"name":"name"}]}}'; exit 0; }
-echo "$@" >> `+calls+`
+echo "$@" >> "$CALLS"
 [ "$3" = up ] && echo '{"type":"setenv","message":"NAME='"${4#--name=}"'"}'
 exit 0
-`)
-	if err := os.Chmod(filepath.Join(dir, "cloud"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeIn(t, dir, "compose.yaml", `
-services:
-  database:
-    provider:
-      type: cloud
-      options: {tier: [small], name: [orders], region: [far]}
-  app:
-    image: busybox:latest
-    command: ["sleep", "infinity"]
-    stop_signal: SIGKILL
-    depends_on: [database]
-`)
-	st := e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), map[string]string{"PATH": dir + ":" + os.Getenv("PATH")})
+`, "{tier: [small], name: [orders], region: [far]}", nil)
 	e.cleanupProject(st)
 	e.up(ctx, st, backend.UpOptions{})
 	if err := e.orch.Stop(ctx, st, nil, time.Second); err != nil {
@@ -149,4 +114,32 @@ services:
 	if string(got) != want {
 		t.Errorf("the provider ran as\n%s\nwant\n%s", got, want)
 	}
+}
+
+// providerProject is a project of a provider service, database, of the
+// provider cloud (a shell script of body on the project's PATH, which
+// finds in $CALLS the file to append its calls to, returned), with
+// options, and a service app that depends on it; env is set on top.
+func (e *itgEnv) providerProject(ctx context.Context, body, options string, env map[string]string) (*stack.Stack, string) {
+	e.t.Helper()
+	dir := e.t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	if err := os.WriteFile(filepath.Join(dir, "cloud"), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	writeIn(e.t, dir, "compose.yaml", `
+services:
+  database:
+    provider:
+      type: cloud
+      options: `+options+`
+  app:
+    image: busybox:latest
+    command: ["sleep", "infinity"]
+    stop_signal: SIGKILL
+    depends_on: [database]
+`)
+	all := map[string]string{"PATH": dir + ":" + os.Getenv("PATH"), "CALLS": calls}
+	maps.Copy(all, env)
+	return e.loadPath(ctx, filepath.Join(dir, "compose.yaml"), all), calls
 }
