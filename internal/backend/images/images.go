@@ -262,9 +262,11 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 		return "", false, err
 	}
 	s.report(resource, "building", cmp.Or(b.ContextURL, filepath.Clean(b.Context)), "info")
-	// The file's labels, then stackctl's own, which it takes the image by.
+	// The file's labels, then Compose's, then stackctl's own, which it
+	// takes the image by.
 	labels := map[string]string{}
 	maps.Copy(labels, b.Labels)
+	maps.Copy(labels, st.ComposeImageLabels(w.services[0]))
 	maps.Copy(labels, st.ProjectLabels())
 	labels[stack.LabelContextHash] = digest
 	var stages engine.BuildStages
