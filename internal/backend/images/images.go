@@ -110,11 +110,20 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 	for _, svc := range st.Services {
 		imageOf[svc.Name] = svc.Image
 	}
+	after := buildsFirst(st, work, index)
 	for i, w := range work {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
+			for _, j := range after[i] {
+				select {
+				case <-done[j]:
+				case <-ctx.Done():
+					errs[i] = ctx.Err()
+					return
+				}
+			}
 			if w.build != nil && len(w.build.AdditionalContexts) > 0 {
 				b, contextIDs, err := resolveServiceContexts(w, imageOf, func(ref string) (string, error) {
 					j, ok := index[ref]
@@ -167,6 +176,54 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		return nil, false, err
 	}
 	return ids, changed.Load(), nil
+}
+
+// buildsFirst says, for each build of work, the builds it waits for: those
+// of the services its services depend on, as Compose's classic builder
+// builds in dependency order, so that a Dockerfile FROM another service's
+// image finds it built. The others run side by side. Where services
+// sharing an image make the waits circular, no build waits.
+func buildsFirst(st *stack.Stack, work []imageWork, index map[string]int) [][]int {
+	after := make([][]int, len(work))
+	for i, w := range work {
+		if w.build == nil {
+			continue
+		}
+		for _, name := range w.services {
+			svc, ok := st.Service(name)
+			if !ok {
+				continue
+			}
+			for _, d := range svc.DependsOn {
+				dep, ok := st.Service(d.Service)
+				if !ok {
+					continue
+				}
+				if j := index[dep.Image]; j != i && work[j].build != nil && !slices.Contains(after[i], j) {
+					after[i] = append(after[i], j)
+				}
+			}
+		}
+	}
+	// A wait cycle: 0 unvisited, 1 on the path, 2 done.
+	state := make([]int, len(work))
+	var cyclic func(int) bool
+	cyclic = func(i int) bool {
+		state[i] = 1
+		for _, j := range after[i] {
+			if state[j] == 1 || state[j] == 0 && cyclic(j) {
+				return true
+			}
+		}
+		state[i] = 2
+		return false
+	}
+	for i := range work {
+		if state[i] == 0 && cyclic(i) {
+			return make([][]int, len(work))
+		}
+	}
+	return after
 }
 
 // resolveServiceContexts is w's build with each additional context that
