@@ -36,11 +36,14 @@ readonly IMAGES=(
 	"busybox:latest=busybox"
 )
 
-# Built only when named: the alpine stand-in, Debian's static busybox
-# alone, for the Compose fixtures `make conformance` runs. (busybox's, the
-# same, is above: the watch tests build from it.)
+# Built only when named, for the Compose fixtures `make conformance` runs:
+# the alpine stand-in, Debian's static busybox alone (busybox's, the same,
+# is above: the watch tests build from it); nginx:alpine and nginx:latest,
+# the nginx:1.22 stand-in under the names the fixtures run and build FROM.
 readonly ON_REQUEST=(
 	"alpine:latest=alpine"
+	"nginx:alpine=nginx"
+	"nginx:latest=nginx"
 )
 
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
