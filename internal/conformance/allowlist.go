@@ -22,11 +22,11 @@ var Allowlist = []allowed{
 		reason: "stackctl's own labels: ownership, service, replica and configuration hash are written down, never guessed (docs/design.md)",
 	},
 	{
-		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+_completed-[^/]+/`),
+		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+_completed-[^/]+(/|$)`),
 		reason: "the marker volume by which stackctl remembers a one-shot that completed with this configuration on this data (docs/behaviour.md)",
 	},
 	{
-		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+-[0-9]+_run-secrets/`),
+		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+-[0-9]+_run-secrets(/|$)`),
 		reason: "a service's secrets are written into a volume of the project's, mounted read-only at /run/secrets, so they reach a remote engine; Compose bind-mounts each file (docs/behaviour.md)",
 	},
 	{
@@ -34,7 +34,7 @@ var Allowlist = []allowed{
 		reason: "the same secrets: one volume at /run/secrets, where Compose mounts /run/secrets/NAME",
 	},
 	{
-		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+-[0-9]+_[^/]+/`),
+		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+-[0-9]+_[^/]+(/|$)`),
 		reason: "an anonymous volume of the file is the project's volume <project>_<service>-<replica>_<path>, which a replaced container and down keep and down -v removes; Compose's is anonymous and unlabelled (docs/behaviour.md)",
 	},
 	{
@@ -51,6 +51,12 @@ var Allowlist = []allowed{
 		path:     regexp.MustCompile(`^containers/[^/]+/Mounts/.+/(Mode|Propagation)$`),
 		stackctl: regexp.MustCompile(`^$|^"z"$`),
 		reason:   "the engine reports a Binds mount's mode (rw, ro) and a bind's propagation, and for the same mount made through the Mounts API no mode (z for a volume) and no propagation: read-only is compared in RW",
+	},
+	{
+		path:     regexp.MustCompile(`^images/[^/]+$`),
+		compose:  regexp.MustCompile(`^$`),
+		stackctl: regexp.MustCompile(`^"present"$`),
+		reason:   "an image stackctl built in an up that then failed on another build: it keeps each image that built, so the next up need not build it again; Compose builds the project's images in one bake and keeps none when one fails (Compose's up builds every image it runs, so this is only after a failed up)",
 	},
 	{
 		path:     regexp.MustCompile(`^(images/[^/]+|containers/[^/]+/Config)/Labels/com\.docker\.compose\.image\.builder$`),

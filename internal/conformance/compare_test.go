@@ -86,9 +86,7 @@ func TestNormalizeKeepsOfAnImageItsNamesAndConfig(t *testing.T) {
 	b.Images["sha256:"+id2]["Config"].(map[string]any)["Cmd"] = []any{"true"}
 	got := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x"))
 	want := []string{
-		`images/extra:1/Cmd[0]: compose "cat", stackctl (absent)`,
-		`images/extra:1/Cmd[1]: compose "/hello.txt", stackctl (absent)`,
-		`images/extra:1/Labels/com.docker.compose.project: compose "{project}", stackctl (absent)`,
+		`images/extra:1: compose "present", stackctl (absent)`,
 		`images/{project}-web:latest/Cmd[0]: compose "cat", stackctl "true"`,
 		`images/{project}-web:latest/Cmd[1]: compose "/hello.txt", stackctl (absent)`,
 	}
@@ -157,6 +155,11 @@ func TestAllowlistExplainsOnlyWhatItLists(t *testing.T) {
 		{Difference{Path: "containers/{project}-web-1/Mounts//data/Mode", Compose: `"rw"`, Stackctl: `"z"`}, true},
 		{Difference{Path: "containers/{project}-web-1/Mounts//data/RW", Compose: `true`, Stackctl: `false`}, false},
 		{Difference{Path: "containers/{project}-web-1/Mounts//run/secrets/Type", Stackctl: `"volume"`}, true},
+		{Difference{Path: "volumes/{project}_web-1_data", Stackctl: Present}, true},
+		{Difference{Path: "volumes/{project}_data", Stackctl: Present}, false},
+		{Difference{Path: "images/{project}-web:latest", Stackctl: Present}, true},
+		{Difference{Path: "images/{project}-web:latest", Compose: Present}, false},
+		{Difference{Path: "containers/{project}-web-1", Stackctl: Present}, false},
 	} {
 		if _, ok := Explain(tt.d); ok != tt.want {
 			t.Errorf("Explain(%s) allowed = %v, want %v", tt.d, ok, tt.want)
