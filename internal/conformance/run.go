@@ -477,8 +477,14 @@ func report(opts RunOptions, all []Fixture, notRun map[string]string, results []
 			fmt.Fprintf(out, "--    %s: not run: %s\n", f.Name, why)
 		}
 	}
-	fmt.Fprintf(out, "%d fixtures, %d run: %d the same, %d differing only as the allowlist says, %d failed or differing\n",
-		len(all), len(results), clean, onlyAllowed, failed)
+	neither := 0
+	for _, r := range results {
+		if r.neitherUp != "" && r.err == nil && len(r.unexplained) == 0 {
+			neither++
+		}
+	}
+	fmt.Fprintf(out, "%d fixtures, %d run: %d the same, %d differing only as the allowlist says (%d of these %d brought up by neither tool), %d failed or differing; %d not run\n",
+		len(all), len(results), clean, onlyAllowed, neither, clean+onlyAllowed, failed, len(notRun))
 	if cancelled != nil {
 		return cancelled
 	}
