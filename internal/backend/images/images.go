@@ -77,20 +77,7 @@ type imageWork struct {
 // context changed since it was built (the context digest is a label on the
 // image), so an unchanged `up` never builds.
 func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
-	var work []imageWork
-	index := map[string]int{}
-	for _, svc := range st.Services {
-		i, seen := index[svc.Image]
-		if !seen {
-			i = len(work)
-			index[svc.Image] = i
-			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
-		}
-		work[i].services = append(work[i].services, svc.Name)
-		if work[i].policy == "" {
-			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
-		}
-	}
+	work, index := workOf(st)
 
 	ids := make(map[string]string, len(work))
 	var (
@@ -176,6 +163,26 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		return nil, false, err
 	}
 	return ids, changed.Load(), nil
+}
+
+// workOf is the images st's services need, one each, in the order the
+// services first name them, and each one's place by reference.
+func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
+	var work []imageWork
+	index := map[string]int{}
+	for _, svc := range st.Services {
+		i, seen := index[svc.Image]
+		if !seen {
+			i = len(work)
+			index[svc.Image] = i
+			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+		}
+		work[i].services = append(work[i].services, svc.Name)
+		if work[i].policy == "" {
+			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
+		}
+	}
+	return work, index
 }
 
 // buildsFirst says, for each build of work, the builds it waits for: those

@@ -9,12 +9,7 @@ import (
 
 // order is buildsFirst of st's services, one image each, by service name.
 func order(st *stack.Stack) map[string][]string {
-	var work []imageWork
-	index := map[string]int{}
-	for _, svc := range st.Services {
-		index[svc.Image] = len(work)
-		work = append(work, imageWork{ref: svc.Image, build: svc.Build, services: []string{svc.Name}})
-	}
+	work, index := workOf(st)
 	out := map[string][]string{}
 	for i, after := range buildsFirst(st, work, index) {
 		for _, j := range after {
@@ -50,17 +45,7 @@ func TestCircularWaitsAreDropped(t *testing.T) {
 		{Name: "c", Image: "y", Build: &stack.Build{}, DependsOn: []stack.Dependency{{Service: "d"}}},
 		{Name: "d", Image: "x", Build: &stack.Build{}},
 	}}
-	var work []imageWork
-	index := map[string]int{}
-	for _, svc := range st.Services {
-		i, seen := index[svc.Image]
-		if !seen {
-			i = len(work)
-			index[svc.Image] = i
-			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
-		}
-		work[i].services = append(work[i].services, svc.Name)
-	}
+	work, index := workOf(st)
 	for i, after := range buildsFirst(st, work, index) {
 		if len(after) > 0 {
 			t.Errorf("the build of %s waits for %v: the waits are circular", work[i].ref, after)
