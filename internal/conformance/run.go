@@ -303,7 +303,7 @@ func runFixture(ctx context.Context, f Fixture, opts RunOptions) (r result) {
 	// enough: stackctl failing there differs.
 	composeExited0 := composeUp != nil && exited0.MatchString(composeUp.Error())
 	if composeUp != nil && stackctlUp != nil && !composeExited0 {
-		r.neitherUp = fmt.Sprintf("compose: %v; stackctl: %v", lastLine(composeUp), lastLine(stackctlUp))
+		r.neitherUp = fmt.Sprintf("compose: %v; stackctl: %v", lastLine(composeUp, opts.Fixtures), lastLine(stackctlUp, opts.Fixtures))
 	}
 	if (composeUp == nil) != (stackctlUp == nil) || composeExited0 && stackctlUp != nil {
 		diffs = append([]Difference{{Path: "up", Compose: outcome(composeUp), Stackctl: outcome(stackctlUp)}}, diffs...)
@@ -323,13 +323,18 @@ func runFixture(ctx context.Context, f Fixture, opts RunOptions) (r result) {
 // completion.
 var exited0 = regexp.MustCompile(`exited \(0\)$`)
 
-// lastLine is the last of the lines step's error carries.
-func lastLine(err error) string {
-	msg := err.Error()
+// lastLine is the last of the lines step's error carries, cut short, the
+// fixtures' directory left out of its paths.
+func lastLine(err error, fixtures string) string {
+	msg := strings.ReplaceAll(err.Error(), fixtures+string(filepath.Separator), "")
 	if i := strings.LastIndex(msg, " | "); i >= 0 {
 		msg = msg[i+len(" | "):]
 	}
-	return strings.TrimSpace(msg)
+	msg = strings.TrimSpace(msg)
+	if r := []rune(msg); len(r) > 200 {
+		msg = string(r[:200]) + "..."
+	}
+	return msg
 }
 
 func outcome(err error) string {
