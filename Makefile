@@ -68,7 +68,7 @@ CURRENT_LOG := bin/test-current.log
 # network and the disk while the Go builds (Compose, the current engine,
 # vet) keep the cores busy.
 test: engine
-	$(MAKE) --no-print-directory -j4 --output-sync=target images vet compose build engine-current-binaries
+	$(MAKE) --no-print-directory -j4 --output-sync=target images vet compose buildx build engine-current-binaries
 	$(MAKE) --no-print-directory engine-current
 	$(GO) build -o $(LEAKCHECK) ./internal/enginetest/cmd/leakcheck
 	./$(LEAKCHECK) snapshot $(LEAK_SNAPSHOT)
@@ -120,13 +120,13 @@ test-current: engine-current build
 
 # stackctl against Docker Compose on Compose's own e2e fixtures
 # (internal/conformance): each fixture it can run is brought up by both, in
-# turn, under one project name, and what the engine holds after each is
-# compared field by field; a difference not in
-# internal/conformance/allowlist.go fails it, as does a missing Compose or
-# engine. make test runs it after the other engine tests, before the
-# swarm's.
+# turn, under one project name, and what the engine holds after each
+# (the images each tool built included) is compared field by field; a
+# difference not in internal/conformance/allowlist.go fails it, as does a
+# missing Compose, buildx (Compose builds through it) or engine. make test
+# runs it after the other engine tests, before the swarm's.
 CONFORMANCE := $(GO) run ./internal/conformance/cmd/conformance -stackctl $(BIN)
-conformance: engine compose build
+conformance: engine compose buildx build
 	$(CONFORMANCE)
 
 # The inner loop: the unit and fake-engine tests, no engine needed (the
@@ -143,10 +143,10 @@ docs:
 
 # Docker Compose v2+ as a Docker CLI plugin, for the benchmark and the tests
 # that drive a stackctl project with it (make test); and the buildx plugin
-# Compose builds through, for the benchmark (without it Compose falls back
-# to the classic builder, which refuses app/Dockerfile; no test has Compose
-# build). Each is skipped when it already answers, else built from the Go
-# module proxy.
+# Compose builds through, for the benchmark and the conformance run's
+# build fixtures (without it Compose falls back to the classic builder,
+# which refuses app/Dockerfile). Each is skipped when it already answers,
+# else built from the Go module proxy.
 compose:
 	@bash scripts/compose.sh
 

@@ -36,11 +36,15 @@ readonly IMAGES=(
 	"busybox:latest=busybox"
 )
 
-# Built only when named: the alpine stand-in, Debian's static busybox
-# alone, for the Compose fixtures `make conformance` runs. (busybox's, the
-# same, is above: the watch tests build from it.)
+# Built only when named, for the Compose fixtures `make conformance` runs:
+# the alpine stand-in, Debian's static busybox alone (busybox's, the same,
+# is above: the watch tests build from it); nginx:latest, the nginx:1.22
+# stand-in under the name the fixtures run and build FROM; nginx:alpine,
+# that stand-in with busybox's nc and wget, as Alpine's image has them.
 readonly ON_REQUEST=(
 	"alpine:latest=alpine"
+	"nginx:alpine=nginx-alpine"
+	"nginx:latest=nginx"
 )
 
 export DOCKER_BUILDKIT=0 # the classic builder: what every engine we support has
@@ -70,8 +74,11 @@ standin_hash() {
 			go version
 			sha256sum </etc/ssl/certs/ca-certificates.crt
 		fi
-		if [[ $dir == golang || $dir == busybox || $dir == alpine ]]; then
+		if [[ $dir == golang || $dir == busybox || $dir == alpine || $dir == nginx-alpine ]]; then
 			sha256sum <"$BUSYBOX"
+		fi
+		if [[ $dir == nginx-alpine ]]; then
+			standin_hash nginx # built FROM it
 		fi
 	} | sha256sum | cut -c1-16
 }
@@ -153,8 +160,11 @@ build_standin() {
 		cp /etc/ssl/certs/ca-certificates.crt "$tmp/"
 		cp "$BUSYBOX" "$tmp/busybox"
 		context=$tmp
-	elif [[ $dir == busybox || $dir == alpine ]]; then
+	elif [[ $dir == busybox || $dir == alpine || $dir == nginx-alpine ]]; then
 		# No rootfs either: busybox goes into the build context.
+		if [[ $dir == nginx-alpine ]]; then
+			bash "${BASH_SOURCE[0]}" nginx:1.22 # its base, up to date
+		fi
 		tmp=$(mktemp -d)
 		cp -a "$context/." "$tmp/"
 		cp "$BUSYBOX" "$tmp/busybox"
@@ -179,6 +189,7 @@ build_standin() {
 	redis) smoke_test "$ref" redis-server --version ;;
 	golang) smoke_test "$ref" go version ;;
 	nginx) smoke_test "$ref" nginx -t ;;
+	nginx-alpine) smoke_test "$ref" sh -c 'nginx -t && nc --help 2>&1 | grep -q nc' ;;
 	python) smoke_test "$ref" python -c 'import flask, psycopg2, redis' ;;
 	dind) smoke_test "$ref" dockerd --version ;;
 	registry) smoke_test "$ref" registry --version ;;
@@ -186,7 +197,7 @@ build_standin() {
 	esac
 }
 
-if [[ " $* " == *" golang:1.26 "* || " $* " == *" busybox:latest "* || " $* " == *" alpine:latest "* || $# -eq 0 ]] && ! file_is_static_busybox; then
+if [[ " $* " == *" golang:1.26 "* || " $* " == *" busybox:latest "* || " $* " == *" alpine:latest "* || " $* " == *" nginx:alpine "* || $# -eq 0 ]] && ! file_is_static_busybox; then
 	[[ $(id -u) -eq 0 ]] || die "Debian's busybox-static is missing and installing it needs root: apt-get install busybox-static"
 	say "installing busybox-static"
 	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends busybox-static >/dev/null

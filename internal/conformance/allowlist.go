@@ -18,12 +18,56 @@ type allowed struct {
 var Allowlist = []allowed{
 	// By design.
 	{
-		path:   regexp.MustCompile(`^(containers|networks|volumes)/[^/]+/(Config/)?Labels/io\.stackctl\.`),
+		path:   regexp.MustCompile(`^(containers|networks|volumes|images)/[^/]+/(Config/)?Labels/io\.stackctl\.`),
 		reason: "stackctl's own labels: ownership, service, replica and configuration hash are written down, never guessed (docs/design.md)",
 	},
 	{
-		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+_completed-[^/]+/`),
+		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+_completed-[^/]+(/|$)`),
 		reason: "the marker volume by which stackctl remembers a one-shot that completed with this configuration on this data (docs/behaviour.md)",
+	},
+	{
+		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+-[0-9]+_run-secrets(/|$)`),
+		reason: "a service's secrets are written into a volume of the project's, mounted read-only at /run/secrets, so they reach a remote engine; Compose bind-mounts each file (docs/behaviour.md)",
+	},
+	{
+		path:   regexp.MustCompile(`^containers/[^/]+/Mounts//run/secrets(/[^/]+)?/[A-Za-z]+$`),
+		reason: "the same secrets: one volume at /run/secrets, where Compose mounts /run/secrets/NAME",
+	},
+	{
+		path:   regexp.MustCompile(`^volumes/\{project\}_[^/]+-[0-9]+_[^/]+(/|$)`),
+		reason: "an anonymous volume of the file is the project's volume <project>_<service>-<replica>_<path>, which a replaced container and down keep and down -v removes; Compose's is anonymous and unlabelled (docs/behaviour.md)",
+	},
+	{
+		path:     regexp.MustCompile(`^containers/[^/]+/Mounts/.+/(Name|Source)$`),
+		compose:  regexp.MustCompile(`\{anonymous\}`),
+		stackctl: regexp.MustCompile(`\{project\}_[^/]+-[0-9]+_`),
+		reason:   "the same anonymous volume, mounted under its name (above)",
+	},
+	{
+		path:   regexp.MustCompile(`^containers/[^/]+/HostConfig/(Binds\[[0-9]+\]|Mounts\[[0-9]+\]/[A-Za-z]+)$`),
+		reason: "how the request says it: Compose asks for a file's volumes and bind mounts as Binds, stackctl for every mount through the Mounts API; what is mounted, and how, is compared in the container's Mounts",
+	},
+	{
+		path:     regexp.MustCompile(`^containers/[^/]+/Mounts/.+/(Mode|Propagation)$`),
+		stackctl: regexp.MustCompile(`^$|^"z"$`),
+		reason:   "the engine reports a Binds mount's mode (rw, ro) and a bind's propagation, and for the same mount made through the Mounts API no mode (z for a volume) and no propagation: read-only is compared in RW",
+	},
+	{
+		path:     regexp.MustCompile(`^images/[^/]+$`),
+		compose:  regexp.MustCompile(`^$`),
+		stackctl: regexp.MustCompile(`^"present"$`),
+		reason:   "an image stackctl built in an up that then failed on another build: it keeps each image that built, so the next up need not build it again; Compose builds the project's images in one bake and keeps none when one fails (Compose's up builds every image it runs, so this is only after a failed up)",
+	},
+	{
+		path:     regexp.MustCompile(`^(images/[^/]+|containers/[^/]+/Config)/Labels/com\.docker\.compose\.image\.builder$`),
+		compose:  regexp.MustCompile(`^"classic"$`),
+		stackctl: regexp.MustCompile(`^$`),
+		reason:   "Compose's note on an image its classic builder made, for its own use; stackctl notes what it built from in io.stackctl.context-hash",
+	},
+	{
+		path:    regexp.MustCompile(`^images/[^/]+/Labels/com\.docker\.compose\.(project|service|version)$`),
+		compose: regexp.MustCompile(`^$`),
+		reason:  "Compose's classic builder labels no image with its project; stackctl labels its images alike whichever builder makes them",
 	},
 	{
 		path:     regexp.MustCompile(`^up$`),

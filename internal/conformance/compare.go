@@ -26,14 +26,38 @@ func orAbsent(v string) string {
 	return v
 }
 
+// Present is the value of a resource that only one side has.
+const Present = `"present"`
+
 // Compare lists, in path order, the fields of two normalized states that
-// differ. A null, an empty string, list or map is the same as no field:
-// the engine reports an unset field either way, depending on who set it.
+// differ. A resource (container, network, volume, image) only one side
+// has is one difference, at its path, "present" on that side. A null, an
+// empty string, list or map is the same as no field: the engine reports
+// an unset field either way, depending on who set it.
 func Compare(compose, stackctl map[string]any) []Difference {
+	var out []Difference
+	compose, stackctl = clone(compose), clone(stackctl)
+	for _, kind := range sortedNames(compose) {
+		x, _ := compose[kind].(map[string]any)
+		y, _ := stackctl[kind].(map[string]any)
+		x, y = clone(x), clone(y)
+		for name := range x {
+			if _, ok := y[name]; !ok {
+				out = append(out, Difference{Path: kind + "/" + name, Compose: Present})
+				delete(x, name)
+			}
+		}
+		for name := range y {
+			if _, ok := x[name]; !ok {
+				out = append(out, Difference{Path: kind + "/" + name, Stackctl: Present})
+				delete(y, name)
+			}
+		}
+		compose[kind], stackctl[kind] = x, y
+	}
 	a, b := map[string]string{}, map[string]string{}
 	flatten(compose, "", a)
 	flatten(stackctl, "", b)
-	var out []Difference
 	for path, v := range a {
 		if b[path] != v {
 			out = append(out, Difference{Path: path, Compose: v, Stackctl: b[path]})

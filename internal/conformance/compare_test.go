@@ -67,6 +67,65 @@ func TestCompareNamesEachDifferingField(t *testing.T) {
 	}
 }
 
+// An image the project built is compared by its names and the Config its
+// build gave it; its ID, layers and creation time differ between any two
+// builds, and one without a name is still there to compare.
+func TestNormalizeKeepsOfAnImageItsNamesAndConfig(t *testing.T) {
+	image := func(id, created string, tags ...any) map[string]any {
+		return map[string]any{
+			"Id": id, "Created": created, "RepoTags": tags, "RootFS": map[string]any{"Layers": []any{id}},
+			"Config": map[string]any{"Cmd": []any{"cat", "/hello.txt"}, "Image": id, "Labels": map[string]any{"com.docker.compose.project": "conf-x"}},
+		}
+	}
+	a := State{Images: map[string]map[string]any{"sha256:" + id1: image("sha256:"+id1, "today", "conf-x-web:latest", "extra:1")}}
+	b := State{Images: map[string]map[string]any{"sha256:" + id2: image("sha256:"+id2, "tomorrow", "conf-x-web:latest", "extra:1")}}
+	if diffs := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x")); len(diffs) != 0 {
+		t.Errorf("differences between two builds of one image: %v", diffs)
+	}
+	b.Images["sha256:"+id2]["RepoTags"] = []any{"conf-x-web:latest"}
+	b.Images["sha256:"+id2]["Config"].(map[string]any)["Cmd"] = []any{"true"}
+	got := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x"))
+	want := []string{
+		`images/extra:1: compose "present", stackctl (absent)`,
+		`images/{project}-web:latest/Cmd[0]: compose "cat", stackctl "true"`,
+		`images/{project}-web:latest/Cmd[1]: compose "/hello.txt", stackctl (absent)`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("differences = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("difference %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+	b.Images["sha256:"+id2]["RepoTags"] = []any{}
+	if n := Normalize(b, "conf-x")["images"].(map[string]any); n["{untagged}#1"] == nil {
+		t.Errorf("an untagged image is not compared: %v", n)
+	}
+}
+
+// Mounts are compared by destination: a mount only one side has is that
+// mount's difference, not every later one's.
+func TestMountsAreComparedByDestination(t *testing.T) {
+	a := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id1, "conf-x-web-1", anon1, nil)}}
+	b := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id2, "conf-x-web-1", anon2, nil)}}
+	c := b.Containers["conf-x-web-1"]
+	c["Mounts"] = append([]any{map[string]any{"Type": "volume", "Destination": "/run/secrets"}}, c["Mounts"].([]any)...)
+	got := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x"))
+	want := []string{
+		`containers/{project}-web-1/Mounts//run/secrets/Destination: compose (absent), stackctl "/run/secrets"`,
+		`containers/{project}-web-1/Mounts//run/secrets/Type: compose (absent), stackctl "volume"`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("differences = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("difference %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+}
+
 // The allowlist accepts what it says, on the side it says, and nothing
 // else; each entry says why.
 func TestAllowlistExplainsOnlyWhatItLists(t *testing.T) {
@@ -87,6 +146,20 @@ func TestAllowlistExplainsOnlyWhatItLists(t *testing.T) {
 		{Difference{Path: "up", Compose: `"failed: ... container x exited (111)"`, Stackctl: `"up"`}, false},
 		{Difference{Path: "up", Compose: `"up"`, Stackctl: `"failed: timeout"`}, false},
 		{Difference{Path: "containers/{project}-web-1/HostConfig/RestartPolicy/Name", Compose: `"always"`, Stackctl: `"no"`}, false},
+		{Difference{Path: "images/{project}-web:latest/Labels/io.stackctl.context-hash", Stackctl: `"ab"`}, true},
+		{Difference{Path: "images/{project}-web:latest/Labels/com.docker.compose.project", Stackctl: `"{project}"`}, true},
+		{Difference{Path: "images/{project}-web:latest/Labels/com.docker.compose.project", Compose: `"{project}"`}, false},
+		{Difference{Path: "images/{project}-web:latest/Cmd[0]", Compose: `"cat"`}, false},
+		{Difference{Path: "containers/{project}-web-1/Mounts//data/Name", Compose: `"{anonymous}"`, Stackctl: `"{project}_web-1_data"`}, true},
+		{Difference{Path: "containers/{project}-web-1/Mounts//data/Name", Compose: `"{project}_data"`, Stackctl: `"{project}_web-1_data"`}, false},
+		{Difference{Path: "containers/{project}-web-1/Mounts//data/Mode", Compose: `"rw"`, Stackctl: `"z"`}, true},
+		{Difference{Path: "containers/{project}-web-1/Mounts//data/RW", Compose: `true`, Stackctl: `false`}, false},
+		{Difference{Path: "containers/{project}-web-1/Mounts//run/secrets/Type", Stackctl: `"volume"`}, true},
+		{Difference{Path: "volumes/{project}_web-1_data", Stackctl: Present}, true},
+		{Difference{Path: "volumes/{project}_data", Stackctl: Present}, false},
+		{Difference{Path: "images/{project}-web:latest", Stackctl: Present}, true},
+		{Difference{Path: "images/{project}-web:latest", Compose: Present}, false},
+		{Difference{Path: "containers/{project}-web-1", Stackctl: Present}, false},
 	} {
 		if _, ok := Explain(tt.d); ok != tt.want {
 			t.Errorf("Explain(%s) allowed = %v, want %v", tt.d, ok, tt.want)

@@ -15,6 +15,9 @@ type Fixture struct {
 	// the overrides after a "+".
 	Name  string
 	Files []string
+	// Builds are the images the fixture's builds tag, set by the
+	// differential run when it picks the fixture.
+	Builds []string
 }
 
 // overrides are files that override another, loaded after it as their

@@ -19,18 +19,39 @@ var anonymous = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 // runs of the same file on the same engine give equally:
 //   - of a container: its Config, HostConfig, network attachments (aliases,
 //     links, IPAM and driver options: not the addresses the engine chose)
-//     and mounts, sorted by destination; its ID written "{id}", its host
-//     name left out when it is the engine's default (the short ID);
+//     and mounts, by destination (Mounts//data/Type); its ID written
+//     "{id}", its host name left out when it is the engine's default (the
+//     short ID);
 //   - of a network: name, driver, options, labels, and flags; not its ID,
 //     creation time, subnets the engine chose, or containers;
 //   - of a volume: name, driver, options, labels; not its mount point;
+//   - of an image the project built: under each of its names, the Config
+//     the build gave it (command, entrypoint, environment, labels, user,
+//     working directory, ports, volumes, stop signal, healthcheck); not its
+//     ID, layers, creation time or size, which differ between any two
+//     builds; an image without a name under "{untagged}#N";
 //   - anonymous volumes' names written "{anonymous}", the project's name
 //     ProjectToken wherever it occurs (the run's names, conf-<fixture>, are
 //     too long to occur by chance), and the lists whose order means
 //     nothing sorted.
 func Normalize(s State, project string) map[string]any {
-	out := map[string]any{"containers": map[string]any{}, "networks": map[string]any{}, "volumes": map[string]any{}}
+	out := map[string]any{"containers": map[string]any{}, "networks": map[string]any{}, "volumes": map[string]any{}, "images": map[string]any{}}
 	containers, networks, volumes := out["containers"].(map[string]any), out["networks"].(map[string]any), out["volumes"].(map[string]any)
+	images := out["images"].(map[string]any)
+	untagged := 0
+	for _, id := range sortedNames(s.Images) {
+		img := s.Images[id]
+		config, _ := img["Config"].(map[string]any)
+		config = pick(config, "Cmd", "Entrypoint", "Env", "Labels", "User", "WorkingDir", "ExposedPorts", "Volumes", "StopSignal", "Healthcheck", "OnBuild", "Shell")
+		tags, _ := img["RepoTags"].([]any)
+		if len(tags) == 0 {
+			untagged++
+			images[fmt.Sprintf("{untagged}#%d", untagged)] = config
+		}
+		for _, tag := range tags {
+			images[fmt.Sprint(tag)] = config
+		}
+	}
 	for name, c := range s.Containers {
 		containers[name] = normalizeContainer(c)
 	}
@@ -98,10 +119,14 @@ func normalizeContainer(c map[string]any) map[string]any {
 	for _, a := range out["Networks"].(map[string]any) {
 		sortStrings(a.(map[string]any), "Aliases", "Links", "DNSNames")
 	}
+	// By destination, so that one side's extra mount shows as that mount,
+	// not as every later one shifted.
 	if mounts, ok := out["Mounts"].([]any); ok {
-		slices.SortFunc(mounts, func(a, b any) int {
-			return cmp.Compare(fmt.Sprint(a.(map[string]any)["Destination"]), fmt.Sprint(b.(map[string]any)["Destination"]))
-		})
+		byDest := map[string]any{}
+		for _, m := range mounts {
+			byDest[fmt.Sprint(m.(map[string]any)["Destination"])] = m
+		}
+		out["Mounts"] = byDest
 	}
 	return out
 }

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +31,7 @@ type RunOptions struct {
 
 // standins are the images the run may build offline stand-ins of, with
 // ImagesScript, when a fixture it runs needs one.
-var standins = []string{"busybox:latest", "alpine:latest"}
+var standins = []string{"busybox:latest", "alpine:latest", "nginx:alpine", "nginx:latest"}
 
 // stepTimeout bounds each tool's up and down of one fixture.
 const stepTimeout = 3 * time.Minute
@@ -40,7 +43,10 @@ type result struct {
 	allowed     []Difference
 	reasons     []string
 	unexplained []Difference
-	err         error
+	// neitherUp says why, when both tools failed to bring the fixture up:
+	// the states then agree on what a failed up leaves.
+	neitherUp string
+	err       error
 }
 
 // Run runs every fixture it can with both tools and reports on Out. It
@@ -67,9 +73,12 @@ func Run(ctx context.Context, opts RunOptions) error {
 	if err != nil {
 		return err
 	}
-	runnable, notRun, err := selectFixtures(ctx, all, opts)
+	runnable, notRun, building, err := selectFixtures(ctx, all, opts)
 	if err != nil {
 		return err
+	}
+	if _, err := docker(ctx, "buildx", "version"); building && err != nil {
+		return fmt.Errorf("Docker Buildx as a Docker CLI plugin, through which Compose builds (make buildx installs it): %w", err)
 	}
 	var results []result
 	for _, f := range runnable {
@@ -82,16 +91,37 @@ func Run(ctx context.Context, opts RunOptions) error {
 	return report(opts, all, notRun, results, ctx.Err())
 }
 
+// skip are the fixtures the run cannot compare for a reason it cannot see
+// in the file, with that reason.
+var skip = map[string]string{
+	"build-infinite/compose.yaml": "its build never ends (RUN sleep infinity), as its upstream test wants",
+}
+
+// environments are what a fixture's upstream test sets for it; the run
+// gives it to both tools.
+var environments = map[string][]string{
+	// Its upstream test builds it with the classic builder, which builds
+	// base before the service FROM it; BuildKit builds them side by side.
+	"build-dependencies/classic.yaml": {"DOCKER_BUILDKIT=0"},
+}
+
 // selectFixtures picks the fixtures the run can compare: they load in
-// stackctl, build nothing, need no external network or volume, and use
-// only images on the engine, or that a stand-in stands for (built here
-// when missing). The others are returned with the reason.
-func selectFixtures(ctx context.Context, all []Fixture, opts RunOptions) ([]Fixture, map[string]string, error) {
-	notRun := map[string]string{}
+// stackctl, need no external network or volume, use only images on the
+// engine or that a stand-in stands for (built here when missing), and
+// build only from such images, under names no image on the engine has
+// yet. The others are returned with the reason. building says whether a
+// fixture picked builds an image.
+func selectFixtures(ctx context.Context, all []Fixture, opts RunOptions) (runnable []Fixture, notRun map[string]string, building bool, err error) {
+	notRun = map[string]string{}
 	images := map[string][]string{}
+	builds := map[string][]string{}
 	missing := map[string]bool{}
 	for _, f := range all {
 		if opts.Only != "" && f.Name != opts.Only {
+			continue
+		}
+		if why, ok := skip[f.Name]; ok {
+			notRun[f.Name] = why
 			continue
 		}
 		st, err := stack.Load(ctx, stack.LoadOptions{Files: f.Files, ProjectName: f.ProjectName(opts.Prefix)})
@@ -104,13 +134,12 @@ func selectFixtures(ctx context.Context, all []Fixture, opts RunOptions) ([]Fixt
 			notRun[f.Name] = why
 			continue
 		}
-		for _, svc := range st.Services {
-			ref := fullReference(svc.Image)
-			images[f.Name] = append(images[f.Name], ref)
-			if _, err := docker(ctx, "image", "inspect", ref); err != nil {
-				missing[ref] = true
-			}
+		refs, built, why := needs(ctx, st, missing)
+		if why != "" {
+			notRun[f.Name] = why
+			continue
 		}
+		images[f.Name], builds[f.Name] = refs, built
 	}
 	var build []string
 	for _, ref := range standins {
@@ -123,34 +152,74 @@ func selectFixtures(ctx context.Context, all []Fixture, opts RunOptions) ([]Fixt
 		cmd := exec.CommandContext(ctx, "bash", append([]string{opts.ImagesScript}, build...)...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return nil, nil, fmt.Errorf("build the stand-ins %s: %w", strings.Join(build, ", "), err)
+			return nil, nil, false, fmt.Errorf("build the stand-ins %s: %w", strings.Join(build, ", "), err)
 		}
 	}
-	var runnable []Fixture
 	for _, f := range all {
-		refs, ok := images[f.Name]
-		if !ok {
+		if _, ok := images[f.Name]; !ok {
 			continue
 		}
-		for _, ref := range refs {
+		for _, ref := range images[f.Name] {
 			if missing[ref] {
 				notRun[f.Name] = "image " + ref + " is not on the engine, and no registry is reachable"
 			}
 		}
 		if _, skipped := notRun[f.Name]; !skipped {
+			f.Builds = builds[f.Name]
 			runnable = append(runnable, f)
+			building = building || len(f.Builds) > 0
 		}
 	}
-	return runnable, notRun, nil
+	return runnable, notRun, building, nil
+}
+
+// needs returns the images st needs, those it runs and those its builds
+// start FROM, but for the images it builds itself; the ones not on the
+// engine are added to missing. Then the images it builds. Or it says why
+// st cannot run here: a build whose base images cannot be told, or one
+// that would tag an image already on the engine (or a stand-in), which
+// the run must not replace.
+func needs(ctx context.Context, st *stack.Stack, missing map[string]bool) (needed, builds []string, why string) {
+	built := map[string]bool{}
+	for _, svc := range st.Services {
+		if svc.Build != nil {
+			built[fullReference(svc.Image)] = true
+			for _, tag := range svc.Build.Tags {
+				built[fullReference(tag)] = true
+			}
+		}
+	}
+	for ref := range built {
+		if _, err := docker(ctx, "image", "inspect", ref); err == nil || slices.Contains(standins, ref) {
+			return nil, nil, "its build would tag " + ref + ", which is on the engine already or a stand-in"
+		}
+	}
+	var refs []string
+	for _, svc := range st.Services {
+		if svc.Build == nil {
+			refs = append(refs, fullReference(svc.Image))
+			continue
+		}
+		base, err := baseImages(svc.Build)
+		if err != nil {
+			return nil, nil, "services." + svc.Name + ".build: " + err.Error()
+		}
+		refs = append(refs, base...)
+	}
+	for _, ref := range refs {
+		if built[ref] {
+			continue
+		}
+		needed = append(needed, ref)
+		if _, err := docker(ctx, "image", "inspect", ref); err != nil {
+			missing[ref] = true
+		}
+	}
+	return needed, slices.Sorted(maps.Keys(built)), ""
 }
 
 // unrunnable says why the run cannot compare st, or "".
 func unrunnable(st *stack.Stack) string {
-	for _, svc := range st.Services {
-		if svc.Build != nil {
-			return "builds an image (services." + svc.Name + ".build)"
-		}
-	}
 	for _, n := range st.Networks {
 		if n.External {
 			return "needs the external network " + n.Name
@@ -185,42 +254,58 @@ func runFixture(ctx context.Context, f Fixture, opts RunOptions) (r result) {
 	compose := append([]string{"compose", "-p", r.project}, files...)
 	ours := append([]string{"-p", r.project}, files...)
 	defer func() {
-		if err := sweep(context.WithoutCancel(ctx), r.project); err != nil {
+		if err := sweep(context.WithoutCancel(ctx), r.project, f.Builds); err != nil {
 			r.err = errors.Join(r.err, err)
 		}
 	}()
 
-	composeUp := step(ctx, "docker", append(compose, "up", "-d", "--wait")...)
-	composeState, err := Snapshot(ctx, r.project)
+	env := environments[f.Name]
+	composeUp := step(ctx, env, "docker", append(compose, "up", "-d", "--wait")...)
+	composeState, err := Snapshot(ctx, r.project, f.Builds...)
 	if err != nil {
 		r.err = err
 		return r
 	}
-	if err := step(ctx, "docker", append(compose, "down", "-v", "-t", "1", "--remove-orphans")...); err != nil {
+	if err := step(ctx, env, "docker", append(compose, "down", "-v", "-t", "1", "--remove-orphans")...); err != nil {
 		r.err = fmt.Errorf("compose down: %w", err)
 		return r
 	}
-	if err := empty(ctx, r.project, "docker compose down -v"); err != nil {
+	// So that stackctl builds its own images, and none is left behind.
+	if err := removeImages(ctx, r.project, f.Builds); err != nil {
 		r.err = err
 		return r
 	}
-	stackctlUp := step(ctx, opts.Stackctl, append(ours, "--progress", "plain", "up")...)
-	stackctlState, err := Snapshot(ctx, r.project)
+	if err := empty(ctx, r.project, f.Builds, "docker compose down -v"); err != nil {
+		r.err = err
+		return r
+	}
+	stackctlUp := step(ctx, env, opts.Stackctl, append(ours, "--progress", "plain", "up")...)
+	stackctlState, err := Snapshot(ctx, r.project, f.Builds...)
 	if err != nil {
 		r.err = err
 		return r
 	}
-	if err := step(ctx, opts.Stackctl, append(ours, "--progress", "plain", "down", "-v", "-t", "1")...); err != nil {
+	if err := step(ctx, env, opts.Stackctl, append(ours, "--progress", "plain", "down", "-v", "-t", "1")...); err != nil {
 		r.err = fmt.Errorf("stackctl down: %w", err)
 		return r
 	}
-	if err := empty(ctx, r.project, "stackctl down -v"); err != nil {
+	if err := removeImages(ctx, r.project, f.Builds); err != nil {
+		r.err = err
+		return r
+	}
+	if err := empty(ctx, r.project, f.Builds, "stackctl down -v"); err != nil {
 		r.err = err
 		return r
 	}
 
 	diffs := Compare(Normalize(composeState, r.project), Normalize(stackctlState, r.project))
-	if (composeUp == nil) != (stackctlUp == nil) {
+	// Compose's up --wait fails on a container that exited 0, which is up
+	// enough: stackctl failing there differs.
+	composeExited0 := composeUp != nil && exited0.MatchString(composeUp.Error())
+	if composeUp != nil && stackctlUp != nil && !composeExited0 {
+		r.neitherUp = fmt.Sprintf("compose: %v; stackctl: %v", lastLine(composeUp, opts.Fixtures), lastLine(stackctlUp, opts.Fixtures))
+	}
+	if (composeUp == nil) != (stackctlUp == nil) || composeExited0 && stackctlUp != nil {
 		diffs = append([]Difference{{Path: "up", Compose: outcome(composeUp), Stackctl: outcome(stackctlUp)}}, diffs...)
 	}
 	for _, d := range diffs {
@@ -234,6 +319,24 @@ func runFixture(ctx context.Context, f Fixture, opts RunOptions) (r result) {
 	return r
 }
 
+// exited0 is how Compose's up --wait fails on a container that ran to
+// completion.
+var exited0 = regexp.MustCompile(`exited \(0\)$`)
+
+// lastLine is the last of the lines step's error carries, cut short, the
+// fixtures' directory left out of its paths.
+func lastLine(err error, fixtures string) string {
+	msg := strings.ReplaceAll(err.Error(), fixtures+string(filepath.Separator), "")
+	if i := strings.LastIndex(msg, " | "); i >= 0 {
+		msg = msg[i+len(" | "):]
+	}
+	msg = strings.TrimSpace(msg)
+	if r := []rune(msg); len(r) > 200 {
+		msg = string(r[:200]) + "..."
+	}
+	return msg
+}
+
 func outcome(err error) string {
 	if err == nil {
 		return `"up"`
@@ -241,12 +344,13 @@ func outcome(err error) string {
 	return fmt.Sprintf("%q", "failed: "+err.Error())
 }
 
-// step runs one tool's command, bounded by stepTimeout; its error carries
-// the last lines the tool wrote.
-func step(ctx context.Context, name string, args ...string) error {
+// step runs one tool's command with env added to the environment, bounded
+// by stepTimeout; its error carries the last lines the tool wrote.
+func step(ctx context.Context, env []string, name string, args ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -258,23 +362,66 @@ func step(ctx context.Context, name string, args ...string) error {
 
 // empty fails when the project still has something on the engine after
 // what took it down.
-func empty(ctx context.Context, project, after string) error {
-	s, err := Snapshot(ctx, project)
+func empty(ctx context.Context, project string, builds []string, after string) error {
+	s, err := Snapshot(ctx, project, builds...)
 	if err != nil {
 		return err
 	}
-	if n := len(s.Containers) + len(s.Networks) + len(s.Volumes); n > 0 {
-		return fmt.Errorf("%s left %d of project %s's resources: containers %v, networks %v, volumes %v",
-			after, n, project, sortedNames(s.Containers), sortedNames(s.Networks), sortedNames(s.Volumes))
+	if n := len(s.Containers) + len(s.Networks) + len(s.Volumes) + len(s.Images); n > 0 {
+		return fmt.Errorf("%s left %d of project %s's resources: containers %v, networks %v, volumes %v, images %v",
+			after, n, project, sortedNames(s.Containers), sortedNames(s.Networks), sortedNames(s.Volumes), sortedNames(s.Images))
 	}
 	return nil
 }
 
+// projectLabels are the labels either tool marks a project's resources
+// with.
+func projectLabels(project string) []string {
+	return []string{"com.docker.compose.project=" + project, "io.stackctl.project=" + project}
+}
+
+// removeImages removes the images the project's builds made: by either
+// tool's project label, and by the names they tag (Compose's classic
+// builder labels none). An image a classic build made FROM another of
+// them is its child, which must go first: each round removes what it can,
+// until a round removes nothing.
+func removeImages(ctx context.Context, project string, builds []string) error {
+	for {
+		var errs []error
+		var left []string
+		for _, label := range projectLabels(project) {
+			out, err := docker(ctx, "image", "ls", "-q", "--no-trunc", "--filter", "label="+label)
+			if err != nil {
+				return err
+			}
+			left = append(left, strings.Fields(string(out))...)
+		}
+		for _, ref := range builds {
+			if out, err := docker(ctx, "image", "inspect", "--format", "{{.Id}}", ref); err == nil {
+				left = append(left, strings.TrimSpace(string(out)))
+			}
+		}
+		slices.Sort(left)
+		left = slices.Compact(left)
+		removed := 0
+		for _, id := range left {
+			if _, err := docker(ctx, "image", "rm", "-f", id); err != nil {
+				errs = append(errs, err)
+			} else {
+				removed++
+			}
+		}
+		if len(errs) == 0 || removed == 0 {
+			return errors.Join(errs...)
+		}
+	}
+}
+
 // sweep removes whatever of project is left, by either tool's project
-// label: containers, then networks and volumes.
-func sweep(ctx context.Context, project string) error {
+// label: containers, then networks, volumes and images.
+func sweep(ctx context.Context, project string, builds []string) error {
 	var errs []error
-	for _, label := range []string{"com.docker.compose.project=" + project, "io.stackctl.project=" + project} {
+	for _, label := range projectLabels(project) {
 		for _, kind := range []struct{ list, remove []string }{
 			{[]string{"ps", "-aq"}, []string{"rm", "-f", "-v"}},
 			{[]string{"network", "ls", "-q"}, []string{"network", "rm"}},
@@ -291,6 +438,9 @@ func sweep(ctx context.Context, project string) error {
 				}
 			}
 		}
+	}
+	if err := removeImages(ctx, project, builds); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -318,6 +468,9 @@ func report(opts RunOptions, all []Fixture, notRun map[string]string, results []
 			clean++
 			fmt.Fprintf(out, "SAME  %s\n", r.fixture.Name)
 		}
+		if r.neitherUp != "" && r.err == nil {
+			fmt.Fprintf(out, "        neither came up: %s\n", r.neitherUp)
+		}
 		if opts.Verbose && r.err == nil {
 			for i, d := range r.allowed {
 				fmt.Fprintf(out, "        allowed: %s (%s)\n", d, r.reasons[i])
@@ -329,8 +482,14 @@ func report(opts RunOptions, all []Fixture, notRun map[string]string, results []
 			fmt.Fprintf(out, "--    %s: not run: %s\n", f.Name, why)
 		}
 	}
-	fmt.Fprintf(out, "%d fixtures, %d run: %d the same, %d differing only as the allowlist says, %d failed or differing\n",
-		len(all), len(results), clean, onlyAllowed, failed)
+	neither := 0
+	for _, r := range results {
+		if r.neitherUp != "" && r.err == nil && len(r.unexplained) == 0 {
+			neither++
+		}
+	}
+	fmt.Fprintf(out, "%d fixtures, %d run: %d the same, %d differing only as the allowlist says (%d of these %d brought up by neither tool), %d failed or differing; %d not run\n",
+		len(all), len(results), clean, onlyAllowed, neither, clean+onlyAllowed, failed, len(notRun))
 	if cancelled != nil {
 		return cancelled
 	}

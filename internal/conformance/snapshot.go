@@ -10,19 +10,20 @@ import (
 )
 
 // State is what the engine holds of one project, as `docker inspect`
-// shows it: containers, networks and volumes by name, each the decoded
-// JSON of its inspect output.
+// shows it: containers, networks and volumes by name, images by ID, each
+// the decoded JSON of its inspect output.
 type State struct {
 	Containers map[string]map[string]any
 	Networks   map[string]map[string]any
 	Volumes    map[string]map[string]any
+	Images     map[string]map[string]any
 }
 
 // Snapshot reads the engine's resources labelled with Compose's project
-// label for project (stackctl writes it beside its own), through the
-// docker CLI: the harness holds the engine's own account, taken by neither
-// tool under test.
-func Snapshot(ctx context.Context, project string) (State, error) {
+// label for project (stackctl writes it beside its own), and the images
+// named builds, through the docker CLI: the harness holds the engine's own
+// account, taken by neither tool under test.
+func Snapshot(ctx context.Context, project string, builds ...string) (State, error) {
 	s := State{}
 	label := "label=com.docker.compose.project=" + project
 	var err error
@@ -38,11 +39,31 @@ func Snapshot(ctx context.Context, project string) (State, error) {
 		[]string{"volume", "ls", "-q", "--filter", label}); err != nil {
 		return s, err
 	}
+	// The images the project's builds made: labelled, but for those of
+	// Compose's classic builder, and under the names the builds tag.
+	if s.Images, err = inspectAll(ctx, project, "image",
+		[]string{"image", "ls", "-q", "--no-trunc", "--filter", label}); err != nil {
+		return s, err
+	}
+	for _, ref := range builds {
+		raw, err := docker(ctx, "image", "inspect", ref)
+		if err != nil {
+			continue // not built
+		}
+		var items []map[string]any
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return s, fmt.Errorf("inspect the image %s of project %s: %w", ref, project, err)
+		}
+		for _, item := range items {
+			id, _ := item["Id"].(string)
+			s.Images[id] = item
+		}
+	}
 	return s, nil
 }
 
 // inspectAll lists the resources with list and inspects them all, by
-// name.
+// name (an image by ID).
 func inspectAll(ctx context.Context, project, kind string, list []string) (map[string]map[string]any, error) {
 	ids, err := docker(ctx, list...)
 	if err != nil {
@@ -63,6 +84,9 @@ func inspectAll(ctx context.Context, project, kind string, list []string) (map[s
 	}
 	for _, item := range items {
 		name, _ := item["Name"].(string)
+		if kind == "image" {
+			name, _ = item["Id"].(string)
+		}
 		out[strings.TrimPrefix(name, "/")] = item
 	}
 	return out, nil

@@ -41,6 +41,15 @@ func (s *Stack) ComposeProjectLabels() map[string]string {
 	return map[string]string{LabelComposeProject: s.Project, LabelComposeVersion: ComposeVersion}
 }
 
+// ComposeImageLabels are the Compose labels of an image built for the
+// service (pkg/compose/build.go), over the file's build labels, so that
+// Compose's listings and down --rmi take the image as the project's.
+func (s *Stack) ComposeImageLabels(service string) map[string]string {
+	labels := s.ComposeProjectLabels()
+	labels[LabelComposeService] = service
+	return labels
+}
+
 // ComposeServiceLabels are the Compose labels of a container of svc made
 // from imageID: replica is its container number, 0 for a one-off (Compose
 // numbers no one-off).

@@ -77,20 +77,7 @@ type imageWork struct {
 // context changed since it was built (the context digest is a label on the
 // image), so an unchanged `up` never builds.
 func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
-	var work []imageWork
-	index := map[string]int{}
-	for _, svc := range st.Services {
-		i, seen := index[svc.Image]
-		if !seen {
-			i = len(work)
-			index[svc.Image] = i
-			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
-		}
-		work[i].services = append(work[i].services, svc.Name)
-		if work[i].policy == "" {
-			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
-		}
-	}
+	work, index := workOf(st)
 
 	ids := make(map[string]string, len(work))
 	var (
@@ -110,11 +97,20 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 	for _, svc := range st.Services {
 		imageOf[svc.Name] = svc.Image
 	}
+	after := buildsFirst(st, work, index)
 	for i, w := range work {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
+			for _, j := range after[i] {
+				select {
+				case <-done[j]:
+				case <-ctx.Done():
+					errs[i] = ctx.Err()
+					return
+				}
+			}
 			if w.build != nil && len(w.build.AdditionalContexts) > 0 {
 				b, contextIDs, err := resolveServiceContexts(w, imageOf, func(ref string) (string, error) {
 					j, ok := index[ref]
@@ -167,6 +163,74 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 		return nil, false, err
 	}
 	return ids, changed.Load(), nil
+}
+
+// workOf is the images st's services need, one each, in the order the
+// services first name them, and each one's place by reference.
+func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
+	var work []imageWork
+	index := map[string]int{}
+	for _, svc := range st.Services {
+		i, seen := index[svc.Image]
+		if !seen {
+			i = len(work)
+			index[svc.Image] = i
+			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+		}
+		work[i].services = append(work[i].services, svc.Name)
+		if work[i].policy == "" {
+			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
+		}
+	}
+	return work, index
+}
+
+// buildsFirst says, for each build of work, the builds it waits for: those
+// of the services its services depend on, as Compose's classic builder
+// builds in dependency order, so that a Dockerfile FROM another service's
+// image finds it built. The others run side by side. Where services
+// sharing an image make the waits circular, no build waits.
+func buildsFirst(st *stack.Stack, work []imageWork, index map[string]int) [][]int {
+	after := make([][]int, len(work))
+	for i, w := range work {
+		if w.build == nil {
+			continue
+		}
+		for _, name := range w.services {
+			svc, ok := st.Service(name)
+			if !ok {
+				continue
+			}
+			for _, d := range svc.DependsOn {
+				dep, ok := st.Service(d.Service)
+				if !ok {
+					continue
+				}
+				if j := index[dep.Image]; j != i && work[j].build != nil && !slices.Contains(after[i], j) {
+					after[i] = append(after[i], j)
+				}
+			}
+		}
+	}
+	// A wait cycle: 0 unvisited, 1 on the path, 2 done.
+	state := make([]int, len(work))
+	var cyclic func(int) bool
+	cyclic = func(i int) bool {
+		state[i] = 1
+		for _, j := range after[i] {
+			if state[j] == 1 || state[j] == 0 && cyclic(j) {
+				return true
+			}
+		}
+		state[i] = 2
+		return false
+	}
+	for i := range work {
+		if state[i] == 0 && cyclic(i) {
+			return make([][]int, len(work))
+		}
+	}
+	return after
 }
 
 // resolveServiceContexts is w's build with each additional context that
@@ -262,9 +326,11 @@ func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, 
 		return "", false, err
 	}
 	s.report(resource, "building", cmp.Or(b.ContextURL, filepath.Clean(b.Context)), "info")
-	// The file's labels, then stackctl's own, which it takes the image by.
+	// The file's labels, then Compose's, then stackctl's own, which it
+	// takes the image by.
 	labels := map[string]string{}
 	maps.Copy(labels, b.Labels)
+	maps.Copy(labels, st.ComposeImageLabels(w.services[0]))
 	maps.Copy(labels, st.ProjectLabels())
 	labels[stack.LabelContextHash] = digest
 	var stages engine.BuildStages

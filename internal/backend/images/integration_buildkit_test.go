@@ -260,8 +260,10 @@ func TestBuildKitInlineDockerfileTargetLabelsTagsAndNoCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Labels["org.example.bk"] != project || img.Labels[stack.LabelProject] != project {
-		t.Errorf("labels %v, want the file's and the project's", img.Labels)
+	if img.Labels["org.example.bk"] != project || img.Labels[stack.LabelProject] != project ||
+		img.Labels[stack.LabelComposeProject] != project || img.Labels[stack.LabelComposeService] != st.Services[0].Name ||
+		img.Labels[stack.LabelComposeVersion] != stack.ComposeVersion {
+		t.Errorf("labels %v, want the file's, the project's and Compose's project, service and version", img.Labels)
 	}
 	extra, err := cli.ImageInspect(ctx, project+"-extra:1")
 	if err != nil || extra.ID != img.ID {

@@ -25,7 +25,8 @@ const StandinLabel = "io.stackctl.standin"
 // them equal.
 var Standins = []string{
 	"postgres:15", "redis:7", "golang:1.26", "nginx:1.22", "python:3.11-slim",
-	"docker:dind", "registry:2", "busybox:latest", "alpine:latest", "stackctl/bookworm-base:latest",
+	"docker:dind", "registry:2", "busybox:latest", "alpine:latest", "nginx:alpine", "nginx:latest",
+	"stackctl/bookworm-base:latest",
 }
 
 // Accounted is what `make test` may leave without it being a leak. Only

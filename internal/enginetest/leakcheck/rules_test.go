@@ -15,7 +15,7 @@ func TestStandinsAreThoseOfImagesScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, m := range regexp.MustCompile(`(?m)^\s+"([^"=]+)=[a-z0-9]+"$`).FindAllSubmatch(script, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\s+"([^"=]+)=[a-z0-9-]+"$`).FindAllSubmatch(script, -1) {
 		want = append(want, string(m[1]))
 	}
 	base := regexp.MustCompile(`(?m)^readonly BASE_IMAGE=(\S+)$`).FindSubmatch(script)
