@@ -1,0 +1,175 @@
+package docker_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/image"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/progress"
+)
+
+// watchEdgeFile is a web server behind stackctl's edge, with a
+// healthcheck, rebuilt by watch when its page or its Dockerfile changes.
+const watchEdgeFile = `
+services:
+  web:
+    build: .
+    init: true
+    ports: ["0:8080"]
+    stop_grace_period: 2s
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+      interval: 1s
+      timeout: 2s
+      retries: 3
+    x-stackctl:
+      edge: always
+    develop:
+      watch:
+        - path: ./www
+          action: rebuild
+        - path: ./Dockerfile
+          action: rebuild
+`
+
+const watchEdgeDockerfile = "FROM busybox:latest\nCOPY www /www\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n"
+
+// A rebuild behind the edge replaces web start-first under a client loop
+// that sees no failed request, reports the change with its files, action
+// and time, and removes the image it replaced; a build that fails keeps
+// the running container serving and reports the failing step; fixing the
+// file rebuilds again, and an image that still has a tag is kept.
+func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 8*time.Minute)
+	st, file := e.composeStack(ctx, watchEdgeFile)
+	dir := filepath.Dir(file)
+	writeIn(t, dir, "Dockerfile", watchEdgeDockerfile)
+	writeIn(t, dir, "www/index.html", "v1")
+	port := rollEdgePort(t, e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second}))
+	web := e.project + "-web-1"
+	e.watching(ctx, st)
+	serves := func(want string) func() bool {
+		return func() bool { return edgeBody(port) == want }
+	}
+
+	first := e.inspect(ctx, web)
+	t.Run("rebuild under load", func(t *testing.T) {
+		load := startLoad(port)
+		written := time.Now()
+		writeIn(t, dir, "www/index.html", "v2")
+		eventually(t, "the edge serves the rebuilt page", serves("v2"))
+		t.Logf("from the write to the first answer with the change: %s", time.Since(written).Round(time.Millisecond))
+		change := e.awaitChange(t, "web", 1)
+		load.Finish(t, "a watch rebuild behind the edge")
+		if change.Outcome != progress.Serving || change.Action != "rebuild" || strings.Join(change.Files, ",") != "www/index.html" || change.DurationMS <= 0 {
+			t.Errorf("the rebuild's change event is %+v, want web's rebuild of www/index.html, serving, with its duration", change)
+		}
+		t.Logf("the rebuild's change event: %+v", change)
+		now := e.inspect(ctx, web)
+		if now.ID == first.ID || now.ImageID == first.ImageID {
+			t.Errorf("web kept container %s / image %s", now.ID, now.ImageID)
+		}
+		if _, _, err := e.api.ImageInspectWithRaw(ctx, first.ImageID); !cerrdefs.IsNotFound(err) {
+			t.Errorf("the replaced image %s, dangling and the project's own, is still there (%v)", first.ImageID, err)
+		}
+		pruned := slices.ContainsFunc(e.events.Events(), func(ev progress.Event) bool {
+			return ev.Resource == "service web" && ev.Status == "image pruned" && strings.Contains(ev.Detail, strings.TrimPrefix(first.ImageID, "sha256:")[:12])
+		})
+		if !pruned {
+			t.Errorf("no progress line says the replaced image %s was pruned", first.ImageID)
+		}
+	})
+
+	second := e.inspect(ctx, web)
+	t.Run("failed build keeps serving", func(t *testing.T) {
+		load := startLoad(port)
+		writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY www /www\nRUN echo breaking-step && exit 3\n")
+		change := e.awaitChange(t, "web", 2)
+		if change.Outcome != progress.Failed || !strings.Contains(change.Error, "RUN echo breaking-step") {
+			t.Errorf("the failed build's change event is %+v, want failed, naming the step RUN echo breaking-step", change)
+		}
+		var line string
+		for _, ev := range e.events.Events() {
+			if ev.Change == change {
+				line = ev.Status + "  " + strings.SplitN(ev.Detail, "\n", 2)[0]
+			}
+		}
+		if !strings.Contains(line, "watch failed") || !strings.Contains(line, "Dockerfile: ") || !strings.Contains(line, "RUN echo breaking-step") {
+			t.Errorf("the failure's line (its first line, as a pipe shows it) is %q, want the file and the failing step", line)
+		}
+		t.Logf("the failure's line: %s", line)
+		time.Sleep(2 * time.Second) // keep the load on the old container a while
+		load.Finish(t, "a failed watch rebuild behind the edge")
+		if now := e.inspect(ctx, web); now.ID != second.ID || now.Status != "running" {
+			t.Errorf("after a failed build web is %s %s, want %s running", now.ID, now.Status, second.ID)
+		}
+		if body := edgeBody(port); body != "v2" {
+			t.Errorf("after a failed build the edge serves %q, want v2", body)
+		}
+	})
+
+	t.Run("fixed build goes through", func(t *testing.T) {
+		// An image with a tag of its own is no longer dangling once the
+		// rebuild moves the service's: it must be kept.
+		keep := "wedge-keep-" + e.project + ":1"
+		if err := e.api.ImageTag(ctx, second.ImageID, keep); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = e.api.ImageRemove(context.Background(), keep, image.RemoveOptions{}) })
+		load := startLoad(port)
+		writeIn(t, dir, "www/index.html", "v3")
+		writeIn(t, dir, "Dockerfile", watchEdgeDockerfile)
+		eventually(t, "the edge serves the page of the fixed build", serves("v3"))
+		change := e.awaitChange(t, "web", 3)
+		load.Finish(t, "the rebuild after the fix")
+		if change.Outcome != progress.Serving {
+			t.Errorf("the fixed build's change event is %+v, want serving", change)
+		}
+		if _, _, err := e.api.ImageInspectWithRaw(ctx, second.ImageID); err != nil {
+			t.Errorf("the replaced image %s, tagged %s, was removed: %v", second.ImageID, keep, err)
+		}
+	})
+}
+
+// awaitChange waits for the service's n-th change event and returns it.
+func (e *itgEnv) awaitChange(t *testing.T, service string, n int) *progress.Change {
+	t.Helper()
+	var found *progress.Change
+	eventually(t, fmt.Sprintf("change %d of service %s reported", n, service), func() bool {
+		seen := 0
+		for _, ev := range e.events.Events() {
+			if ev.Change != nil && ev.Change.Service == service {
+				if seen++; seen == n {
+					found = ev.Change
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// edgeBody is what GET / through the edge answers, or the error.
+func edgeBody(port int) string {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
