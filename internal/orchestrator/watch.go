@@ -224,23 +224,12 @@ func changeEvent(st *stack.Stack, c watch.Change, done []string, took time.Durat
 	return ev
 }
 
-// actionOf names what a change carries out as develop.watch names the
-// actions.
+// actionOf names the actions of the rules a change's files matched, as
+// develop.watch names them.
 func actionOf(c watch.Change) string {
-	var actions []string
-	if c.Rebuild {
-		actions = append(actions, "rebuild")
-	}
-	switch {
-	case len(c.Sync) > 0 && c.Restart:
-		actions = append(actions, "sync+restart")
-	case len(c.Sync) > 0 && len(c.Execs) == 0:
-		actions = append(actions, "sync")
-	case len(c.Sync) == 0 && c.Restart:
-		actions = append(actions, "restart")
-	}
-	if len(c.Execs) > 0 {
-		actions = append(actions, "sync+exec")
+	actions := make([]string, len(c.Actions))
+	for i, a := range c.Actions {
+		actions[i] = string(a)
 	}
 	return strings.Join(actions, ",")
 }

@@ -32,14 +32,14 @@ func TestChangeEventSaysFilesActionAndTime(t *testing.T) {
 	}{
 		{
 			name:   "rebuild",
-			change: watch.Change{Service: "web", Paths: []string{"/p/main.go"}, Rebuild: true},
+			change: watch.Change{Service: "web", Paths: []string{"/p/main.go"}, Actions: []types.WatchAction{types.WatchActionRebuild}, Rebuild: true},
 			done:   []string{"rebuilt"}, took: 4240 * time.Millisecond,
 			status: "rebuilt", detail: "main.go: serving again after 4.2s", level: "info",
 			want: progress.Change{Service: "web", Action: "rebuild", Files: []string{"main.go"}, DurationMS: 4240, Outcome: progress.Serving},
 		},
 		{
 			name: "sync of five files",
-			change: watch.Change{Service: "web", Paths: []string{"/p/s/a", "/p/s/b", "/p/s/c", "/p/s/d", "/p/s/e"},
+			change: watch.Change{Service: "web", Paths: []string{"/p/s/a", "/p/s/b", "/p/s/c", "/p/s/d", "/p/s/e"}, Actions: []types.WatchAction{types.WatchActionSync},
 				Sync: []watch.Mapping{{HostPath: "/p/s/a", ContainerPath: "/a"}}},
 			done: []string{"synced"}, took: 42 * time.Millisecond,
 			status: "synced", detail: "s/a, s/b, s/c +2 more: in 42ms", level: "info",
@@ -47,7 +47,7 @@ func TestChangeEventSaysFilesActionAndTime(t *testing.T) {
 		},
 		{
 			name: "sync+restart and sync+exec, a file outside the project",
-			change: watch.Change{Service: "api", Paths: []string{"/elsewhere/x"},
+			change: watch.Change{Service: "api", Paths: []string{"/elsewhere/x"}, Actions: []types.WatchAction{types.WatchActionSyncRestart, types.WatchActionSyncExec},
 				Sync: []watch.Mapping{{HostPath: "/elsewhere/x", ContainerPath: "/x"}}, Restart: true, Execs: []types.ServiceHook{hook}},
 			done: []string{"synced", "restarted", "ran true"}, took: 1500 * time.Millisecond,
 			status: "synced, restarted, ran true", detail: "/elsewhere/x: serving again after 1.5s", level: "info",
@@ -55,7 +55,7 @@ func TestChangeEventSaysFilesActionAndTime(t *testing.T) {
 		},
 		{
 			name:   "failed build",
-			change: watch.Change{Service: "web", Paths: []string{"/p/Dockerfile"}, Rebuild: true},
+			change: watch.Change{Service: "web", Paths: []string{"/p/Dockerfile"}, Actions: []types.WatchAction{types.WatchActionRebuild}, Rebuild: true},
 			took:   900 * time.Millisecond, err: errors.New("rebuild: build image web failed at Step 2/2 : RUN false: exit 1"),
 			status: "watch failed", detail: "Dockerfile: rebuild: build image web failed at Step 2/2 : RUN false: exit 1", level: "error",
 			want: progress.Change{Service: "web", Action: "rebuild", Files: []string{"Dockerfile"}, DurationMS: 900, Outcome: progress.Failed,

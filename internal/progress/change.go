@@ -5,9 +5,9 @@ package progress
 // script reads these fields instead of parsing the line.
 type Change struct {
 	Service string `json:"service"`
-	// Action is what was carried out, as develop.watch names the actions
-	// ("rebuild", "sync", "sync+restart", "sync+exec", "restart"); a batch
-	// that matched several rules of the service names each, joined by ",".
+	// Action is the develop.watch action of the rules the files matched
+	// ("rebuild", "sync", "sync+restart", "sync+exec", "restart"); files
+	// that matched rules of several actions name each, joined by ",".
 	Action string `json:"action"`
 	// Files are the changed files, relative to the project directory.
 	Files []string `json:"files"`
