@@ -21,11 +21,22 @@ import (
 func (r *dockerRun) applyAll(ctx context.Context, plan backend.ServicePlan, created []string, upstream map[string]backend.Applied) (backend.Applied, error) {
 	ids := make([]string, len(plan.Steps))
 	changed := make([]bool, len(plan.Steps))
+	inTurn := replacesInTurn(plan)
 	err := walk.Each(indices(plan.Steps), func(i int) error {
+		if inTurn && plan.Steps[i].Action == backend.Recreate {
+			return nil
+		}
 		var err error
 		ids[i], changed[i], err = r.apply(ctx, plan, plan.Steps[i], created[i], upstream)
 		return err
 	})
+	for i, s := range plan.Steps {
+		if err != nil || !inTurn || s.Action != backend.Recreate {
+			continue
+		}
+		ids[i], err = r.replaceStartFirst(ctx, plan, s)
+		changed[i] = true
+	}
 	applied := backend.Applied{IDs: ids, Changed: slices.Contains(changed, true)}
 	if err != nil || len(plan.Surplus) == 0 {
 		return applied, err
@@ -124,6 +135,46 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 		return fail(err)
 	}
 	if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
+		return fail(err)
+	}
+	return w.newID, w.finish(ctx)
+}
+
+// replacesInTurn says whether a service's out-of-date replicas are
+// replaced one at a time, start-first: a service of several replicas with
+// no edge, which its clients reach by its name. The engine's DNS answers
+// that name with the running replicas, so while one is replaced the
+// others, and then the new one, answer. (Behind an edge, rollOut replaces
+// them; one replica alone is replaced stop-first, as Compose does, as it
+// may hold a port or a volume only one container can.)
+func replacesInTurn(plan backend.ServicePlan) bool {
+	return len(plan.Steps) > 1 && !plan.Service.OneShot && plan.Service.LoadBalancer == nil
+}
+
+// replaceStartFirst replaces one replica of a service that runs several:
+// the new container starts beside the old one, parked under another name,
+// and the old one stops only once the new one is healthy and ready. If the
+// new one fails, it is removed and the old one, which never stopped, gets
+// its name back.
+func (r *dockerRun) replaceStartFirst(ctx context.Context, plan backend.ServicePlan, s backend.Step) (string, error) {
+	svc := plan.Service
+	w, err := r.park(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	fail := func(err error) (string, error) { return "", errors.Join(err, w.undo(ctx)) }
+	if err := w.create(ctx, plan, s); err != nil {
+		return fail(err)
+	}
+	if err := r.b.startContainer(ctx, svc, w.newID, s.Name); err != nil {
+		return fail(err)
+	}
+	if err := r.waitStable(ctx, plan, w.newID, s.Name); err != nil {
+		return fail(err)
+	}
+	r.b.report("container "+w.parked, "stopping", "replaced by a new "+s.Name)
+	r.b.preStop(ctx, svc, w.old.ID, w.parked)
+	if err := r.b.engine.ContainerStop(ctx, w.old.ID, r.grace(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return fail(err)
 	}
 	return w.newID, w.finish(ctx)
