@@ -34,8 +34,7 @@ func (r *dockerRun) applyAll(ctx context.Context, plan backend.ServicePlan, crea
 		if err != nil || !inTurn || s.Action != backend.Recreate {
 			continue
 		}
-		ids[i], err = r.replaceStartFirst(ctx, plan, s)
-		changed[i] = true
+		ids[i], changed[i], err = r.apply(ctx, plan, s, created[i], upstream)
 	}
 	applied := backend.Applied{IDs: ids, Changed: slices.Contains(changed, true)}
 	if err != nil || len(plan.Surplus) == 0 {
@@ -75,7 +74,7 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 		}
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
 	case backend.Recreate:
-		id, err := r.replace(ctx, plan, s, upstream)
+		id, err := r.replace(ctx, plan, s, upstream, replacesInTurn(plan))
 		return id, true, err
 	}
 	// A container is one replica: reconcile never scales one.
@@ -112,11 +111,14 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 	return id, nil
 }
 
-// replace recreates an out-of-date container with the least downtime a
-// single container allows: the new one is created while the old one still
-// runs (under a parked name), the old one stops, the new one starts. If the
-// new one cannot start, the old one is put back.
-func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied) (string, error) {
+// replace recreates an out-of-date container under its name, the old one
+// parked under another meanwhile. Stop-first, the least downtime a single
+// container allows: the new one is created while the old one still runs,
+// the old one stops, the new one starts. Start-first (a replica of
+// several, see replacesInTurn): the new one starts, and is healthy and
+// ready, before the old one stops. If the new one fails, it is removed and
+// the old one gets its name back, running again if it ran.
+func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied, startFirst bool) (string, error) {
 	svc := plan.Service
 	if s.Current.MadeBy != "" {
 		r.b.report("container "+s.Name, "replacing", s.Why)
@@ -129,13 +131,23 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 	if err := w.create(ctx, plan, s); err != nil {
 		return fail(err)
 	}
+	if startFirst {
+		if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
+			return fail(err)
+		}
+		if err := r.waitStable(ctx, plan, w.newID, s.Name); err != nil {
+			return fail(err)
+		}
+	}
 	r.b.report("container "+w.parked, "stopping", "replaced by a new "+s.Name)
 	r.b.preStop(ctx, svc, w.old.ID, w.parked)
 	if err := r.b.engine.ContainerStop(ctx, w.old.ID, r.grace(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return fail(err)
 	}
-	if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
-		return fail(err)
+	if !startFirst {
+		if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
+			return fail(err)
+		}
 	}
 	return w.newID, w.finish(ctx)
 }
@@ -149,35 +161,6 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 // may hold a port or a volume only one container can.)
 func replacesInTurn(plan backend.ServicePlan) bool {
 	return len(plan.Steps) > 1 && !plan.Service.OneShot && plan.Service.LoadBalancer == nil
-}
-
-// replaceStartFirst replaces one replica of a service that runs several:
-// the new container starts beside the old one, parked under another name,
-// and the old one stops only once the new one is healthy and ready. If the
-// new one fails, it is removed and the old one, which never stopped, gets
-// its name back.
-func (r *dockerRun) replaceStartFirst(ctx context.Context, plan backend.ServicePlan, s backend.Step) (string, error) {
-	svc := plan.Service
-	w, err := r.park(ctx, s)
-	if err != nil {
-		return "", err
-	}
-	fail := func(err error) (string, error) { return "", errors.Join(err, w.undo(ctx)) }
-	if err := w.create(ctx, plan, s); err != nil {
-		return fail(err)
-	}
-	if err := r.b.startContainer(ctx, svc, w.newID, s.Name); err != nil {
-		return fail(err)
-	}
-	if err := r.waitStable(ctx, plan, w.newID, s.Name); err != nil {
-		return fail(err)
-	}
-	r.b.report("container "+w.parked, "stopping", "replaced by a new "+s.Name)
-	r.b.preStop(ctx, svc, w.old.ID, w.parked)
-	if err := r.b.engine.ContainerStop(ctx, w.old.ID, r.grace(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
-		return fail(err)
-	}
-	return w.newID, w.finish(ctx)
 }
 
 // start starts a container; a load balancer gets its configuration first,

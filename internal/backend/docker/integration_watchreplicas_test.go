@@ -93,11 +93,13 @@ func TestWatchRebuildOfReplicasWithoutAnEdgeReplacesThemOneAtATimeStartFirst(t *
 	// Running replicas, from the events since the change began: each new
 	// one started adds one, each old one stopping takes one away.
 	running, least, started := 3, 3, 0
+	var seen []string
 	for _, ev := range e.events.Events()[from:] {
 		name, ok := strings.CutPrefix(ev.Resource, "container "+e.project+"-web-")
 		if !ok {
 			continue
 		}
+		seen = append(seen, name+" "+ev.Status)
 		switch {
 		case ev.Status == "started":
 			running++
@@ -108,7 +110,7 @@ func TestWatchRebuildOfReplicasWithoutAnEdgeReplacesThemOneAtATimeStartFirst(t *
 		}
 	}
 	if started != 3 || least < 3 {
-		t.Errorf("the rebuild started %d new replicas and left as few as %d running, want 3 started, never fewer than 3 running", started, least)
+		t.Errorf("the rebuild started %d new replicas and left as few as %d running, want 3 started, never fewer than 3 running:\n%s", started, least, strings.Join(seen, "\n"))
 	}
 	for n := 1; n <= 3; n++ {
 		name := e.project + "-web-" + string(rune('0'+n))
