@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -69,7 +70,7 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 	t.Run("rebuild under load", func(t *testing.T) {
 		load := startLoad(port)
 		written := time.Now()
-		writeIn(t, dir, "www/index.html", "v2")
+		moveIn(t, dir, "www/index.html", "v2")
 		eventually(t, "the edge serves the rebuilt page", serves("v2"))
 		t.Logf("from the write to the first answer with the change: %s", time.Since(written).Round(time.Millisecond))
 		change := e.awaitChange(t, "web", 1)
@@ -96,7 +97,7 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 	second := e.inspect(ctx, web)
 	t.Run("failed build keeps serving", func(t *testing.T) {
 		load := startLoad(port)
-		writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY www /www\nRUN echo breaking-step && exit 3\n")
+		moveIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY www /www\nRUN echo breaking-step && exit 3\n")
 		change := e.awaitChange(t, "web", 2)
 		if change.Outcome != progress.Failed || !strings.Contains(change.Error, "RUN echo breaking-step") {
 			t.Errorf("the failed build's change event is %+v, want failed, naming the step RUN echo breaking-step", change)
@@ -130,8 +131,8 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 		}
 		t.Cleanup(func() { _, _ = e.api.ImageRemove(context.Background(), keep, image.RemoveOptions{}) })
 		load := startLoad(port)
-		writeIn(t, dir, "www/index.html", "v3")
-		writeIn(t, dir, "Dockerfile", watchEdgeDockerfile)
+		moveIn(t, dir, "www/index.html", "v3")
+		moveIn(t, dir, "Dockerfile", watchEdgeDockerfile)
 		eventually(t, "the edge serves the page of the fixed build", serves("v3"))
 		change := e.awaitChange(t, "web", 3)
 		load.Finish(t, "the rebuild after the fix")
@@ -172,4 +173,16 @@ func edgeBody(port int) string {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return string(body)
+}
+
+// moveIn writes the file under dir by moving a whole new one onto it, so
+// that a watch never sees it emptied, which a write in place shows for a
+// moment (a change, and a rebuild, of its own).
+func moveIn(t *testing.T, dir, name, content string) {
+	t.Helper()
+	staged := filepath.Join(dir, ".staged", filepath.Base(name))
+	writeIn(t, dir, filepath.Join(".staged", filepath.Base(name)), content)
+	if err := os.Rename(staged, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
 }

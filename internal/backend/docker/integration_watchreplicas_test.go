@@ -79,7 +79,7 @@ func TestWatchRebuildOfReplicasWithoutAnEdgeReplacesThemOneAtATimeStartFirst(t *
 	okBefore, _ := tally()
 
 	from := len(e.events.Events())
-	writeIn(t, dir, "www/index.html", "v2")
+	moveIn(t, dir, "www/index.html", "v2")
 	change := e.awaitChange(t, "web", 1)
 	if change.Outcome != progress.Serving {
 		t.Fatalf("the rebuild's change is %+v, want serving", change)
