@@ -173,8 +173,9 @@ func (o *Orchestrator) initialSync(ctx context.Context, st *stack.Stack, rules [
 
 // applyBatch carries out what one batch asks of each service, under the
 // project's lock, and reports one line per service: the files, what was
-// done, and how long until it was done. A failure is reported, and the
-// next batch is tried anew.
+// done, and how long until it was done; then it removes the image a
+// rebuild replaced, which the service no longer waits on. A failure is
+// reported, and the next batch is tried anew.
 func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []watch.Rule, batch []string, opts WatchOptions) {
 	changes := watch.Plan(batch, rules)
 	if len(changes) == 0 {
@@ -189,12 +190,19 @@ func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []
 	}
 	defer unlock()
 	for _, c := range changes {
+		var previous string
+		if c.Rebuild {
+			previous = o.imageOf(ctx, st, c.Service)
+		}
 		began := time.Now()
 		done, err := o.applyChange(ctx, st, c, opts)
 		if err != nil && ctx.Err() != nil {
 			return
 		}
 		o.progress.Report(changeEvent(st, c, done, time.Since(began), err))
+		if c.Rebuild && err == nil {
+			o.pruneReplaced(ctx, st, c.Service, previous)
+		}
 	}
 }
 
@@ -247,12 +255,10 @@ func seconds(d time.Duration) string {
 func (o *Orchestrator) applyChange(ctx context.Context, st *stack.Stack, c watch.Change, opts WatchOptions) ([]string, error) {
 	var done []string
 	if c.Rebuild {
-		previous := o.imageOf(ctx, st, c.Service)
 		if _, err := o.Up(ctx, st, backend.UpOptions{Build: true, Services: []string{c.Service}, NoDeps: true, WaitTimeout: opts.WaitTimeout}); err != nil {
 			return done, fmt.Errorf("rebuild: %w", err)
 		}
 		done = append(done, "rebuilt")
-		o.pruneReplaced(ctx, st, c.Service, previous)
 	}
 	if len(c.Sync) > 0 {
 		if err := o.sync(ctx, st, c.Service, c.Sync); err != nil {

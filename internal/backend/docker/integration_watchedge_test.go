@@ -83,14 +83,14 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 		if now.ID == first.ID || now.ImageID == first.ImageID {
 			t.Errorf("web kept container %s / image %s", now.ID, now.ImageID)
 		}
+		// The replaced image goes once the change is reported.
+		eventually(t, "a progress line saying the replaced image was pruned", func() bool {
+			return slices.ContainsFunc(e.events.Events(), func(ev progress.Event) bool {
+				return ev.Resource == "service web" && ev.Status == "image pruned" && strings.Contains(ev.Detail, strings.TrimPrefix(first.ImageID, "sha256:")[:12])
+			})
+		})
 		if _, _, err := e.api.ImageInspectWithRaw(ctx, first.ImageID); !cerrdefs.IsNotFound(err) {
 			t.Errorf("the replaced image %s, dangling and the project's own, is still there (%v)", first.ImageID, err)
-		}
-		pruned := slices.ContainsFunc(e.events.Events(), func(ev progress.Event) bool {
-			return ev.Resource == "service web" && ev.Status == "image pruned" && strings.Contains(ev.Detail, strings.TrimPrefix(first.ImageID, "sha256:")[:12])
-		})
-		if !pruned {
-			t.Errorf("no progress line says the replaced image %s was pruned", first.ImageID)
 		}
 	})
 
@@ -139,6 +139,12 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 		if change.Outcome != progress.Serving {
 			t.Errorf("the fixed build's change event is %+v, want serving", change)
 		}
+		// The batch holds the project's lock until its prune is done.
+		unlock, err := e.orch.Lock(ctx, st.Project, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unlock()
 		if _, _, err := e.api.ImageInspectWithRaw(ctx, second.ImageID); err != nil {
 			t.Errorf("the replaced image %s, tagged %s, was removed: %v", second.ImageID, keep, err)
 		}
