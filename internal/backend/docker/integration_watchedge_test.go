@@ -17,7 +17,9 @@ import (
 
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/orchestrator"
 	"github.com/stackctl/stackctl/internal/progress"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // watchEdgeFile is a web server behind stackctl's edge, with a
@@ -55,11 +57,8 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 8*time.Minute)
-	st, file := e.composeStack(ctx, watchEdgeFile)
-	dir := filepath.Dir(file)
-	writeIn(t, dir, "Dockerfile", watchEdgeDockerfile)
-	writeIn(t, dir, "www/index.html", "v1")
-	port := rollEdgePort(t, e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second}))
+	st, dir, res := e.upBuiltWeb(ctx, watchEdgeFile)
+	port := rollEdgePort(t, res)
 	web := e.project + "-web-1"
 	e.watching(ctx, st)
 	serves := func(want string) func() bool {
@@ -149,6 +148,18 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 			t.Errorf("the replaced image %s, tagged %s, was removed: %v", second.ImageID, keep, err)
 		}
 	})
+}
+
+// upBuiltWeb loads content, whose web builds watchEdgeDockerfile, writes
+// that and a first page (v1) beside it, and brings the stack up; it
+// returns the project's directory too.
+func (e *itgEnv) upBuiltWeb(ctx context.Context, content string) (*stack.Stack, string, orchestrator.UpResult) {
+	e.t.Helper()
+	st, file := e.composeStack(ctx, content)
+	dir := filepath.Dir(file)
+	writeIn(e.t, dir, "Dockerfile", watchEdgeDockerfile)
+	writeIn(e.t, dir, "www/index.html", "v1")
+	return st, dir, e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second})
 }
 
 // awaitChange waits for the service's n-th change event and returns it.

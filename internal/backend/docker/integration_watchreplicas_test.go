@@ -1,12 +1,10 @@
 package docker_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/progress"
 )
@@ -60,11 +58,7 @@ func TestWatchRebuildOfReplicasWithoutAnEdgeReplacesThemOneAtATimeStartFirst(t *
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 8*time.Minute)
-	st, file := e.composeStack(ctx, watchReplicasFile)
-	dir := filepath.Dir(file)
-	writeIn(t, dir, "Dockerfile", watchEdgeDockerfile)
-	writeIn(t, dir, "www/index.html", "v1")
-	e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second})
+	st, dir, _ := e.upBuiltWeb(ctx, watchReplicasFile)
 	client := e.project + "-client-1"
 	tally := func() (ok, failed int) {
 		got, _ := e.readIn(ctx, client, "/tally")
