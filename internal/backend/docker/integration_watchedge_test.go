@@ -82,14 +82,21 @@ func TestWatchRebuildBehindTheEdgeDropsNoRequestAndAFailedBuildKeepsServing(t *t
 		if now.ID == first.ID || now.ImageID == first.ImageID {
 			t.Errorf("web kept container %s / image %s", now.ID, now.ImageID)
 		}
-		// The replaced image goes once the change is reported.
-		eventually(t, "a progress line saying the replaced image was pruned", func() bool {
-			return slices.ContainsFunc(e.events.Events(), func(ev progress.Event) bool {
-				return ev.Resource == "service web" && ev.Status == "image pruned" && strings.Contains(ev.Detail, strings.TrimPrefix(first.ImageID, "sha256:")[:12])
-			})
+		// The replaced image goes once the change is reported: watch
+		// removes it where the engine keeps a dangling image (its own
+		// image store); the containerd image store drops it itself once
+		// no container uses it.
+		eventually(t, "the replaced image gone", func() bool {
+			_, _, err := e.api.ImageInspectWithRaw(ctx, first.ImageID)
+			return cerrdefs.IsNotFound(err)
 		})
-		if _, _, err := e.api.ImageInspectWithRaw(ctx, first.ImageID); !cerrdefs.IsNotFound(err) {
-			t.Errorf("the replaced image %s, dangling and the project's own, is still there (%v)", first.ImageID, err)
+		pruned := slices.ContainsFunc(e.events.Events(), func(ev progress.Event) bool {
+			return ev.Resource == "service web" && ev.Status == "image pruned" && strings.Contains(ev.Detail, strings.TrimPrefix(first.ImageID, "sha256:")[:12])
+		})
+		if containerdStore := e.containerdImageStore(ctx); !pruned && !containerdStore {
+			t.Errorf("no progress line says the replaced image %s was pruned", first.ImageID)
+		} else {
+			t.Logf("the replaced image is gone (the containerd image store: %v; pruned by watch: %v)", containerdStore, pruned)
 		}
 	})
 
@@ -160,6 +167,20 @@ func (e *itgEnv) upBuiltWeb(ctx context.Context, content string) (*stack.Stack, 
 	writeIn(e.t, dir, "Dockerfile", watchEdgeDockerfile)
 	writeIn(e.t, dir, "www/index.html", "v1")
 	return st, dir, e.up(ctx, st, backend.UpOptions{WaitTimeout: 90 * time.Second})
+}
+
+// containerdImageStore says whether the engine keeps its images in
+// containerd's store (Docker 29's default), where a tag moved off an
+// image leaves no dangling image once no container uses it.
+func (e *itgEnv) containerdImageStore(ctx context.Context) bool {
+	e.t.Helper()
+	info, err := e.api.Info(ctx)
+	if err != nil {
+		e.t.Fatalf("engine info: %v", err)
+	}
+	return slices.ContainsFunc(info.DriverStatus, func(kv [2]string) bool {
+		return kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1"
+	})
 }
 
 // awaitChange waits for the service's n-th change event and returns it.
