@@ -74,7 +74,7 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 		}
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
 	case backend.Recreate:
-		id, err := r.replace(ctx, plan, s, upstream, replacesInTurn(plan))
+		id, err := r.replace(ctx, plan, s, upstream, replacesInTurn(plan) && !bindsHostPorts(svc))
 		return id, true, err
 	}
 	// A container is one replica: reconcile never scales one.
@@ -115,8 +115,8 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 // parked under another meanwhile. Stop-first, the least downtime a single
 // container allows: the new one is created while the old one still runs,
 // the old one stops, the new one starts. Start-first (a replica of
-// several, see replacesInTurn): the new one starts, and is healthy and
-// ready, before the old one stops. If the new one fails, it is removed and
+// several that binds no host port, see replacesInTurn): the new one
+// starts, and is healthy and ready, before the old one stops. If the new one fails, it is removed and
 // the old one gets its name back, running again if it ran.
 func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied, startFirst bool) (string, error) {
 	svc := plan.Service
@@ -132,10 +132,20 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 		return fail(err)
 	}
 	if startFirst {
+		began := time.Now()
 		if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
 			return fail(err)
 		}
-		if err := r.waitStable(ctx, plan, w.newID, s.Name); err != nil {
+		err := r.waitStable(ctx, plan, w.newID, s.Name)
+		if errors.Is(err, errNoHealthcheck) {
+			// Started is all a container without any healthcheck can
+			// be: it must still run at Compose's first look, and pass
+			// its readiness probe if it has one.
+			if err = r.b.stillRunning(ctx, svc, w.newID, s.Name, began); err == nil {
+				err = r.b.waitReadiness(ctx, svc, w.newID, s.Name, r.opts.WaitTimeout)
+			}
+		}
+		if err != nil {
 			return fail(err)
 		}
 	}
@@ -153,14 +163,20 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 }
 
 // replacesInTurn says whether a service's out-of-date replicas are
-// replaced one at a time, start-first: a service of several replicas with
-// no edge, which its clients reach by its name. The engine's DNS answers
-// that name with the running replicas, so while one is replaced the
-// others, and then the new one, answer. (Behind an edge, rollOut replaces
-// them; one replica alone is replaced stop-first, as Compose does, as it
-// may hold a port or a volume only one container can.)
+// replaced one at a time: a service of several replicas with no edge,
+// which its clients reach by its name. The engine's DNS answers that name
+// with the running replicas, so while one is replaced the others answer.
+// Each is replaced start-first unless the service binds host ports (its
+// range may have no port free for one more container). (Behind an edge,
+// rollOut replaces them; one replica alone is replaced stop-first, as
+// Compose does, as it may hold a port or a volume only one container can.)
 func replacesInTurn(plan backend.ServicePlan) bool {
 	return len(plan.Steps) > 1 && !plan.Service.OneShot && plan.Service.LoadBalancer == nil
+}
+
+// bindsHostPorts says whether the service publishes a port on the host.
+func bindsHostPorts(svc *stack.Service) bool {
+	return slices.ContainsFunc(svc.Ports, func(p stack.Port) bool { return p.HostPort != 0 })
 }
 
 // start starts a container; a load balancer gets its configuration first,
