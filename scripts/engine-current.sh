@@ -51,7 +51,7 @@ IMAGE=stackctl/engine-current:$MOBY_VERSION-$(cat "$root"/images/engine-current/
 readonly IMAGE
 readonly RUN_ROOT=/run/stackctl-engines
 readonly READY_TIMEOUT=180
-readonly DEFAULT_IMAGES="postgres:15 redis:7 nginx:1.22 python:3.11-slim golang:1.26 busybox:latest docker:dind registry:2"
+readonly DEFAULT_IMAGES="postgres:15 redis:7 nginx:1.22 python:3.11-slim golang:1.26 busybox:latest alpine:latest docker:dind registry:2"
 # The stand-ins' own base, which the build tests build from; images.sh
 # makes it with the first stand-in.
 readonly BASE_IMAGE=stackctl/bookworm-base:latest

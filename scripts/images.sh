@@ -3,13 +3,14 @@
 # and its build need, the one the seed's example app builds from
 # (examples/day-34), docker:dind, the second engine some tests run
 # (internal/enginetest), and registry:2, the registry of the test swarm
-# (enginetest.Swarm), and busybox, which the watch tests build from. For
+# (enginetest.Swarm), and busybox and alpine, which the watch tests build
+# from (and Compose's fixtures that `make conformance` runs). For
 # each: keep the local image; else try a pull with a
 # short timeout; else build an offline stand-in from one Debian bookworm
 # rootfs (made once with mmdebstrap) and a thin Dockerfile under images/,
 # tagged with the official name and labelled io.stackctl.standin=true.
 #
-# With arguments (image references from the lists below), only those.
+# With arguments (image references from the list below), only those.
 #
 # Environment: STACKCTL_PULL=0 skips pull attempts; STACKCTL_PULL_TIMEOUT
 # (seconds, default 15) bounds each one.
@@ -34,15 +35,14 @@ readonly IMAGES=(
 	"docker:dind=dind"
 	"registry:2=registry"
 	"busybox:latest=busybox"
+	"alpine:latest=alpine"
 )
 
 # Built only when named, for the Compose fixtures `make conformance` runs:
-# the alpine stand-in, Debian's static busybox alone (busybox's, the same,
-# is above: the watch tests build from it); nginx:latest, the nginx:1.22
-# stand-in under the name the fixtures run and build FROM; nginx:alpine,
-# that stand-in with busybox's nc and wget, as Alpine's image has them.
+# nginx:latest, the nginx:1.22 stand-in under the name the fixtures run and
+# build FROM; nginx:alpine, that stand-in with busybox's nc and wget, as
+# Alpine's image has them.
 readonly ON_REQUEST=(
-	"alpine:latest=alpine"
 	"nginx:alpine=nginx-alpine"
 	"nginx:latest=nginx"
 )
@@ -208,10 +208,10 @@ if [[ $# -gt 0 ]]; then
 	selected=()
 	for want in "$@"; do
 		found=""
-		for entry in "${IMAGES[@]}" "${ON_REQUEST[@]}"; do
+		for entry in "${IMAGES[@]}"; do
 			[[ ${entry%%=*} == "$want" ]] && found=$entry
 		done
-		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}" "${ON_REQUEST[@]%%=*}")"
+		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}")"
 		selected+=("$found")
 	done
 fi

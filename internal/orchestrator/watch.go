@@ -12,6 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/progress"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/watch"
 )
@@ -69,10 +70,13 @@ func (o *Orchestrator) Watch(ctx context.Context, st *stack.Stack, opts WatchOpt
 	if err := o.initialSync(ctx, st, rules, opts); err != nil {
 		return err
 	}
-	var roots []string
+	var roots, services []string
 	for _, r := range rules {
 		if !slices.Contains(roots, r.Path) {
 			roots = append(roots, r.Path)
+		}
+		if !slices.Contains(services, r.Service) {
+			services = append(services, r.Service)
 		}
 	}
 	notifier, err := watch.NewNotifier(roots)
@@ -85,7 +89,7 @@ func (o *Orchestrator) Watch(ctx context.Context, st *stack.Stack, opts WatchOpt
 	failed := make(chan error, 1)
 	go func() { failed <- notifier.Run(ctx, paths) }()
 	batches := watch.Debounce(ctx, paths, opts.Quiet)
-	o.report("stack "+st.Project, "watching", strings.Join(relativeAll(st, roots), ", "))
+	o.report("stack "+st.Project, "watching", fmt.Sprintf("%s (%s)", strings.Join(relativeAll(st, roots), ", "), strings.Join(services, ", ")))
 	if opts.Watching != nil {
 		opts.Watching()
 	}
@@ -169,8 +173,9 @@ func (o *Orchestrator) initialSync(ctx context.Context, st *stack.Stack, rules [
 
 // applyBatch carries out what one batch asks of each service, under the
 // project's lock, and reports one line per service: the files, what was
-// done, and how long until it was done. A failure is reported, and the
-// next batch is tried anew.
+// done, and how long until it was done; then it removes the image a
+// rebuild replaced, which the service no longer waits on. A failure is
+// reported, and the next batch is tried anew.
 func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []watch.Rule, batch []string, opts WatchOptions) {
 	changes := watch.Plan(batch, rules)
 	if len(changes) == 0 {
@@ -185,18 +190,64 @@ func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []
 	}
 	defer unlock()
 	for _, c := range changes {
+		var previous string
+		if c.Rebuild {
+			previous = o.imageOf(ctx, st, c.Service)
+		}
 		began := time.Now()
 		done, err := o.applyChange(ctx, st, c, opts)
-		files := describeFiles(st, c.Paths)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			o.reportError("service "+c.Service, "watch failed", fmt.Sprintf("%s: %v", files, err))
-			continue
+		if err != nil && ctx.Err() != nil {
+			return
 		}
-		o.report("service "+c.Service, strings.Join(done, ", "), fmt.Sprintf("%s in %s", files, since(began)))
+		o.progress.Report(changeEvent(st, c, done, time.Since(began), err))
+		if c.Rebuild && err == nil {
+			o.pruneReplaced(ctx, st, c.Service, previous)
+		}
 	}
+}
+
+// changeEvent is the one line a service's change gets: the files (a few,
+// then how many more), what was done, and how long until the service
+// served again (a rebuild or a restart) or the files were in place (a
+// sync); or, when it failed, why. It carries the same as fields for
+// --progress json.
+func changeEvent(st *stack.Stack, c watch.Change, done []string, took time.Duration, err error) progress.Event {
+	files := relativeAll(st, c.Paths)
+	change := &progress.Change{
+		Service: c.Service, Action: actionOf(c), Files: files, DurationMS: took.Milliseconds(), Outcome: progress.Serving,
+	}
+	ev := progress.Event{Time: time.Now(), Resource: "service " + c.Service, Level: "info", Change: change}
+	if err != nil {
+		change.Outcome, change.Error = progress.Failed, err.Error()
+		ev.Status, ev.Level = "watch failed", "error"
+		ev.Detail = fmt.Sprintf("%s: %v", describeFiles(files), err)
+		return ev
+	}
+	ev.Status = strings.Join(done, ", ")
+	if c.Rebuild || c.Restart {
+		ev.Detail = fmt.Sprintf("%s: serving again after %s", describeFiles(files), seconds(took))
+	} else {
+		ev.Detail = fmt.Sprintf("%s: in %s", describeFiles(files), seconds(took))
+	}
+	return ev
+}
+
+// actionOf names the actions of the rules a change's files matched, as
+// develop.watch names them.
+func actionOf(c watch.Change) string {
+	actions := make([]string, len(c.Actions))
+	for i, a := range c.Actions {
+		actions[i] = string(a)
+	}
+	return strings.Join(actions, ",")
+}
+
+// seconds is d as a person reads it: 4.2s, or 40ms under a second.
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
 }
 
 // applyChange does the change in Compose's order: rebuild, sync,
@@ -228,6 +279,41 @@ func (o *Orchestrator) applyChange(ctx context.Context, st *stack.Stack, c watch
 		done = append(done, "ran "+strings.Join(hook.Command, " "))
 	}
 	return done, nil
+}
+
+// imageOf is the ID of the image the service's name points at before a
+// rebuild moves it ("" when there is none, or the backend cannot say).
+func (o *Orchestrator) imageOf(ctx context.Context, st *stack.Stack, service string) string {
+	if _, ok := o.Backend.(backend.ReplacedImagePruner); !ok {
+		return ""
+	}
+	images, err := o.Images(ctx, st)
+	if err != nil {
+		return ""
+	}
+	for _, img := range images {
+		if img.Service == service {
+			return img.ID
+		}
+	}
+	return ""
+}
+
+// pruneReplaced removes the image a rebuild replaced, where the backend
+// can and the image is the project's own build, dangling and unused. The
+// rebuild succeeded whatever this does: a failure is only a warning.
+func (o *Orchestrator) pruneReplaced(ctx context.Context, st *stack.Stack, service, previous string) {
+	pruner, ok := o.Backend.(backend.ReplacedImagePruner)
+	if !ok || previous == "" {
+		return
+	}
+	removed, err := pruner.PruneReplacedImage(ctx, st, previous)
+	switch {
+	case err != nil:
+		o.reportWarning("service "+service, "image kept", fmt.Sprintf("the replaced image %s: %v", previous, err))
+	case removed:
+		o.report("service "+service, "image pruned", "the replaced image "+previous)
+	}
 }
 
 // sync deletes in every running replica the paths gone from the host
@@ -328,12 +414,10 @@ func watchedNames(st *stack.Stack, services []string) []string {
 	return st.Source.ServiceNames()
 }
 
-// describeFiles names up to three files, relative to the project, and how
-// many more changed.
-func describeFiles(st *stack.Stack, paths []string) string {
-	names := relativeAll(st, paths)
+// describeFiles names up to three files and how many more changed.
+func describeFiles(names []string) string {
 	if len(names) > 3 {
-		return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
+		return fmt.Sprintf("%s +%d more", strings.Join(names[:3], ", "), len(names)-3)
 	}
 	return strings.Join(names, ", ")
 }

@@ -17,6 +17,9 @@ type Event struct {
 	Detail string `json:"detail,omitempty"`
 	// Level is "info" or, for a problem, "error".
 	Level string `json:"level,omitempty"`
+	// Change, on a watch's event about one batch of changes, is what was
+	// done, as fields.
+	Change *Change `json:"change,omitempty"`
 }
 
 // Reporter receives events. Implementations must be safe for concurrent use.

@@ -86,23 +86,33 @@ func (r *ttyRenderer) Report(e Event) {
 	switch {
 	case e.Level == "error":
 		mark = "✗"
-	case isSettled(e.Status):
+	case isSettled(e.Status), e.Change != nil && e.Change.Outcome == Serving:
 		mark = "✔"
 	}
 	line := fmt.Sprintf(" %s %-28s %-10s %7s", mark, e.Resource, e.Status, elapsed(r.start, e.Time))
-	if e.Detail != "" {
-		line += "  " + truncate(firstLine(e.Detail), 60)
-	}
-	i, ok := r.index[e.Resource]
-	if !ok {
-		i = len(r.lines)
-		r.index[e.Resource] = i
-		r.lines = append(r.lines, "")
-	}
-	r.lines[i] = line
 	var b strings.Builder
 	if r.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", r.drawn)
+	}
+	if e.Change != nil {
+		// A watch's change is history, not a state: it is written once,
+		// whole, above the live lines, which are redrawn below it, so the
+		// changes scroll up while the status lines stay in view.
+		if e.Detail != "" {
+			line += "  " + firstLine(e.Detail)
+		}
+		b.WriteString("\x1b[2K" + line + "\n")
+	} else {
+		if e.Detail != "" {
+			line += "  " + truncate(firstLine(e.Detail), 60)
+		}
+		i, ok := r.index[e.Resource]
+		if !ok {
+			i = len(r.lines)
+			r.index[e.Resource] = i
+			r.lines = append(r.lines, "")
+		}
+		r.lines[i] = line
 	}
 	for _, l := range r.lines {
 		b.WriteString("\x1b[2K" + l + "\n")

@@ -226,3 +226,50 @@ func TestRecorderKeepsEveryEventInOrder(t *testing.T) {
 		t.Error("Events shares its slice with the recorder")
 	}
 }
+
+// On a terminal, a watch's change is written once above the live lines,
+// which are redrawn under it: the changes scroll up as history while the
+// status line of what is watched stays at the bottom.
+func TestTTYRendererWritesChangesAboveTheLiveLines(t *testing.T) {
+	var out bytes.Buffer
+	r := NewRenderer(&out, TTY, false).(*ttyRenderer)
+	r.start = t0
+	const (
+		up1   = "\x1b[1A"
+		clear = "\x1b[2K"
+	)
+	watching := clear + " · stack demo                   watching      0.5s  src, Dockerfile (app)\n"
+	long := strings.Repeat("f", 70)
+	play(t, r, &out, []step{
+		{
+			Event{Time: at(500 * time.Millisecond), Resource: "stack demo", Status: "watching", Detail: "src, Dockerfile (app)", Level: "info"},
+			watching,
+		},
+		{
+			Event{Time: at(4 * time.Second), Resource: "service app", Status: "rebuilt", Detail: "src/a.go: serving again after 3.2s", Level: "info",
+				Change: &Change{Service: "app", Action: "rebuild", Files: []string{"src/a.go"}, DurationMS: 3200, Outcome: Serving}},
+			up1 + clear + " ✔ service app                  rebuilt       4.0s  src/a.go: serving again after 3.2s\n" + watching,
+		},
+		{
+			// A failure is marked, shows the first line of its detail and,
+			// unlike a live line, is not cut.
+			Event{Time: at(9 * time.Second), Resource: "service app", Status: "watch failed", Detail: long + "\n--- output ---", Level: "error",
+				Change: &Change{Service: "app", Action: "rebuild", Files: []string{"src/a.go"}, DurationMS: 900, Outcome: Failed, Error: "boom"}},
+			up1 + clear + " ✗ service app                  watch failed    9.0s  " + long + "\n" + watching,
+		},
+	})
+}
+
+// A change on a pipe is one plain line, as any event; in JSON it carries
+// its fields whole.
+func TestPlainAndJSONRenderersWriteAChange(t *testing.T) {
+	ev := Event{Time: at(2 * time.Second), Resource: "service app", Status: "synced", Detail: "a.txt, b.txt, c.txt +2 more: in 40ms", Level: "info",
+		Change: &Change{Service: "app", Action: "sync", Files: []string{"a.txt", "b.txt", "c.txt", "d.txt", "e.txt"}, DurationMS: 40, Outcome: Serving}}
+	var out bytes.Buffer
+	plain := NewRenderer(&out, Plain, false).(*plainRenderer)
+	plain.start = t0
+	play(t, plain, &out, []step{{ev, "   2.0s  service app                  synced  a.txt, b.txt, c.txt +2 more: in 40ms\n"}})
+	play(t, NewRenderer(&out, JSON, false), &out, []step{{ev,
+		`{"time":"2025-01-01T12:00:02Z","resource":"service app","status":"synced","detail":"a.txt, b.txt, c.txt +2 more: in 40ms","level":"info",` +
+			`"change":{"service":"app","action":"sync","files":["a.txt","b.txt","c.txt","d.txt","e.txt"],"duration_ms":40,"outcome":"serving"}}` + "\n"}})
+}

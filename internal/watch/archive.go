@@ -14,12 +14,18 @@ import (
 // that exist, named by their container paths relative to "/" so the engine
 // unpacks it at the root (making missing directories), and the container
 // paths of the host paths that are gone, for `rm -rf` in the container, as
-// Compose syncs. A directory goes as its own entry: its files are changes
-// of their own.
+// Compose syncs. A directory goes as its own entry (its files are changes
+// of their own) only when no other entry lies under it: the engine makes
+// the directories an entry's path implies, and it refuses a directory
+// entry where the container has a symlink (Compose's symlink fixture
+// links a synced directory elsewhere), while a file goes through the link.
 func Archive(mappings []Mapping) (archive []byte, deleted []string, err error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, m := range mappings {
+		if impliedByOthers(m, mappings) {
+			continue
+		}
 		info, err := os.Lstat(m.HostPath)
 		if errors.Is(err, fs.ErrNotExist) {
 			deleted = append(deleted, m.ContainerPath)
@@ -72,4 +78,23 @@ func addEntry(tw *tar.Writer, m Mapping, info fs.FileInfo) error {
 	}
 	_, err = tw.Write(content)
 	return err
+}
+
+// impliedByOthers says whether m's path is a directory that another
+// mapping's container path lies under, so that unpacking that one makes
+// it.
+func impliedByOthers(m Mapping, mappings []Mapping) bool {
+	info, err := os.Lstat(m.HostPath)
+	if err != nil || !info.IsDir() {
+		return false
+	}
+	prefix := strings.TrimSuffix(m.ContainerPath, "/") + "/"
+	for _, other := range mappings {
+		if strings.HasPrefix(other.ContainerPath, prefix) {
+			if _, err := os.Lstat(other.HostPath); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -16,7 +16,10 @@ type Mapping struct {
 type Change struct {
 	Service string
 	// Paths are the batch's paths that matched a rule of the service.
-	Paths   []string
+	Paths []string
+	// Actions are the actions of the rules they matched, in the rules'
+	// order, each once.
+	Actions []types.WatchAction
 	Rebuild bool
 	Sync    []Mapping
 	Restart bool
@@ -49,6 +52,9 @@ func Plan(batch []string, rules []Rule) []Change {
 			c := &changes[n]
 			if !slices.Contains(c.Paths, p) {
 				c.Paths = append(c.Paths, p)
+			}
+			if !slices.Contains(c.Actions, r.Action) {
+				c.Actions = append(c.Actions, r.Action)
 			}
 			switch r.Action {
 			case types.WatchActionRebuild:

@@ -30,12 +30,14 @@ func TestPlanGathersEachServicesActionsOnce(t *testing.T) {
 	want := []Change{
 		{
 			Service: "api", Paths: []string{abs("api/go.mod"), abs("api/src/a.go"), abs("api/src/b.go")},
+			Actions: []types.WatchAction{types.WatchActionSyncExec, types.WatchActionRebuild},
 			Rebuild: true,
 			Sync:    []Mapping{{abs("api/src/a.go"), "/srv/a.go"}, {abs("api/src/b.go"), "/srv/b.go"}},
 			Execs:   []types.ServiceHook{hook},
 		},
 		{
 			Service: "web", Paths: []string{abs("web/index.html")},
+			Actions: []types.WatchAction{types.WatchActionSyncRestart},
 			Sync:    []Mapping{{abs("web/index.html"), "/app/index.html"}},
 			Restart: true,
 		},

@@ -17,7 +17,9 @@ type Rule struct {
 	// Path is the watched host path, absolute; Target is where it lands
 	// in the container (sync actions only).
 	Path, Target string
-	InitialSync  bool
+	// InitialSync is initial_sync, or x-initialSync, the key Compose
+	// read before it and still honours.
+	InitialSync bool
 	// Exec is what sync+exec runs in each container after the sync.
 	Exec types.ServiceHook
 	// include (nil: every path) and ignore select the paths under Path the
@@ -113,7 +115,7 @@ func Rules(p *types.Project, services []string) ([]Rule, error) {
 func rule(workingDir string, svc types.ServiceConfig, t types.Trigger, ignoreFile *matcher) (Rule, error) {
 	r := Rule{
 		Service: svc.Name, Action: t.Action, Path: absUnder(workingDir, t.Path),
-		Target: t.Target, InitialSync: t.InitialSync, Exec: t.Exec,
+		Target: t.Target, InitialSync: t.InitialSync || t.Extensions["x-initialSync"] == true, Exec: t.Exec,
 	}
 	switch t.Action {
 	case types.WatchActionRebuild:

@@ -174,3 +174,20 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// x-initialSync, the key Compose read before initial_sync, still asks for
+// one, as Compose still honours it.
+func TestLegacyXInitialSyncAsksForAnInitialSync(t *testing.T) {
+	dir := t.TempDir()
+	p := project(t, dir, types.ServiceConfig{Name: "web", Develop: develop(
+		types.Trigger{Path: "a", Target: "/a", Action: types.WatchActionSync, Extensions: types.Extensions{"x-initialSync": true}},
+		types.Trigger{Path: "b", Target: "/b", Action: types.WatchActionSync, Extensions: types.Extensions{"x-initialSync": false}},
+	)})
+	rules, err := Rules(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 2 || !rules[0].InitialSync || rules[1].InitialSync {
+		t.Errorf("rules = %+v, want an initial sync for a alone", rules)
+	}
+}

@@ -21,11 +21,21 @@ import (
 func (r *dockerRun) applyAll(ctx context.Context, plan backend.ServicePlan, created []string, upstream map[string]backend.Applied) (backend.Applied, error) {
 	ids := make([]string, len(plan.Steps))
 	changed := make([]bool, len(plan.Steps))
+	inTurn := replacesInTurn(plan)
 	err := walk.Each(indices(plan.Steps), func(i int) error {
+		if inTurn && plan.Steps[i].Action == backend.Recreate {
+			return nil
+		}
 		var err error
 		ids[i], changed[i], err = r.apply(ctx, plan, plan.Steps[i], created[i], upstream)
 		return err
 	})
+	for i, s := range plan.Steps {
+		if err != nil || !inTurn || s.Action != backend.Recreate {
+			continue
+		}
+		ids[i], changed[i], err = r.apply(ctx, plan, s, created[i], upstream)
+	}
 	applied := backend.Applied{IDs: ids, Changed: slices.Contains(changed, true)}
 	if err != nil || len(plan.Surplus) == 0 {
 		return applied, err
@@ -64,7 +74,7 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 		}
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
 	case backend.Recreate:
-		id, err := r.replace(ctx, plan, s, upstream)
+		id, err := r.replace(ctx, plan, s, upstream, replacesInTurn(plan) && !bindsHostPorts(svc))
 		return id, true, err
 	}
 	// A container is one replica: reconcile never scales one.
@@ -101,11 +111,14 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 	return id, nil
 }
 
-// replace recreates an out-of-date container with the least downtime a
-// single container allows: the new one is created while the old one still
-// runs (under a parked name), the old one stops, the new one starts. If the
-// new one cannot start, the old one is put back.
-func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied) (string, error) {
+// replace recreates an out-of-date container under its name, the old one
+// parked under another meanwhile. Stop-first, the least downtime a single
+// container allows: the new one is created while the old one still runs,
+// the old one stops, the new one starts. Start-first (a replica of
+// several that binds no host port, see replacesInTurn): the new one
+// starts, and is healthy and ready, before the old one stops. If the new one fails, it is removed and
+// the old one gets its name back, running again if it ran.
+func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied, startFirst bool) (string, error) {
 	svc := plan.Service
 	if s.Current.MadeBy != "" {
 		r.b.report("container "+s.Name, "replacing", s.Why)
@@ -118,15 +131,52 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 	if err := w.create(ctx, plan, s); err != nil {
 		return fail(err)
 	}
+	if startFirst {
+		began := time.Now()
+		if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
+			return fail(err)
+		}
+		err := r.waitStable(ctx, plan, w.newID, s.Name)
+		if errors.Is(err, errNoHealthcheck) {
+			// Started is all a container without any healthcheck can
+			// be: it must still run at Compose's first look, and pass
+			// its readiness probe if it has one.
+			if err = r.b.stillRunning(ctx, svc, w.newID, s.Name, began); err == nil {
+				err = r.b.waitReadiness(ctx, svc, w.newID, s.Name, r.opts.WaitTimeout)
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
 	r.b.report("container "+w.parked, "stopping", "replaced by a new "+s.Name)
 	r.b.preStop(ctx, svc, w.old.ID, w.parked)
 	if err := r.b.engine.ContainerStop(ctx, w.old.ID, r.grace(svc)); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return fail(err)
 	}
-	if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
-		return fail(err)
+	if !startFirst {
+		if err := r.start(ctx, svc, w.newID, s.Name, upstream); err != nil {
+			return fail(err)
+		}
 	}
 	return w.newID, w.finish(ctx)
+}
+
+// replacesInTurn says whether a service's out-of-date replicas are
+// replaced one at a time: a service of several replicas with no edge,
+// which its clients reach by its name. The engine's DNS answers that name
+// with the running replicas, so while one is replaced the others answer.
+// Each is replaced start-first unless the service binds host ports (its
+// range may have no port free for one more container). (Behind an edge,
+// rollOut replaces them; one replica alone is replaced stop-first, as
+// Compose does, as it may hold a port or a volume only one container can.)
+func replacesInTurn(plan backend.ServicePlan) bool {
+	return len(plan.Steps) > 1 && !plan.Service.OneShot && plan.Service.LoadBalancer == nil
+}
+
+// bindsHostPorts says whether the service publishes a port on the host.
+func bindsHostPorts(svc *stack.Service) bool {
+	return slices.ContainsFunc(svc.Ports, func(p stack.Port) bool { return p.HostPort != 0 })
 }
 
 // start starts a container; a load balancer gets its configuration first,
