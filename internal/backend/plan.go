@@ -63,6 +63,29 @@ type Step struct {
 	Current *Instance // nil when missing
 }
 
+// Replacement is how the out-of-date replicas of a service with no load
+// balancer are replaced.
+type Replacement int
+
+const (
+	// ReplaceAtOnce replaces every replica side by side, each stop-first:
+	// one replica alone, as Compose does (it may hold a port or a volume
+	// only one container can), or a one-shot.
+	ReplaceAtOnce Replacement = iota
+	// ReplaceInTurnStartFirst replaces replicas one at a time, each new one
+	// healthy and ready before its old one stops: the others answer the
+	// service's name meanwhile, and it never runs fewer than it wants.
+	ReplaceInTurnStartFirst
+	// ReplaceInTurnStopFirst replaces replicas one at a time, each old one
+	// stopped first: the service publishes host ports, and its range may
+	// have none free for one more container.
+	ReplaceInTurnStopFirst
+)
+
+func (r Replacement) String() string {
+	return [...]string{"at once", "in turn, start-first", "in turn, stop-first"}[r]
+}
+
 // ServicePlan is the convergence of one service: a step per wanted replica,
 // and the containers of the service that are no longer wanted.
 type ServicePlan struct {
@@ -73,6 +96,9 @@ type ServicePlan struct {
 	// Balancer is the service's running load balancer: changes go through
 	// it as a start-first rolling update.
 	Balancer *Instance
+	// Replace says how out-of-date replicas are replaced where there is
+	// no balancer to roll through.
+	Replace Replacement
 	// Await says the run waits for the service to be ready: something
 	// depends on it being ready, or the run waits for every service.
 	Await bool
@@ -108,6 +134,8 @@ func (p Plan) String() string {
 		b.WriteString(sp.Service.Name)
 		if sp.Balancer != nil && sp.Changes() {
 			fmt.Fprintf(&b, " [rolling through %s, %s]", sp.Balancer.Name, cmp.Or(sp.Service.Update.Order, "start-first"))
+		} else if sp.Replace != ReplaceAtOnce && slices.ContainsFunc(sp.Steps, func(s Step) bool { return s.Action == Recreate }) {
+			fmt.Fprintf(&b, " [replaced %s]", sp.Replace)
 		}
 		var parts []string
 		for _, s := range sp.Steps {

@@ -177,6 +177,34 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			obs.ImageIDs["postgres:15"] = "sha256:pg2"
 			return reconcile(st, obs, containers{}, backend.UpOptions{})
 		}},
+		// Replicas with no load balancer are replaced one at a time:
+		// start-first, but stop-first where a host port range is bound; a
+		// single replica is replaced as Compose replaces it.
+		{"replicas-replaced-in-turn", func() (backend.Plan, error) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "compose.yaml")
+			if err := os.WriteFile(file, []byte(`services:
+  kv:
+    image: redis:7
+    deploy: {replicas: 2}
+  published:
+    image: redis:7
+    deploy: {replicas: 2}
+    ports: ["127.0.0.1:18000-18001:6379"]
+  single:
+    image: redis:7
+`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			st, err := stack.Load(t.Context(), stack.LoadOptions{Files: []string{file}, ProjectName: "p"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := running(st, images)
+			obs.ImageIDs = maps.Clone(images)
+			obs.ImageIDs["redis:7"] = "sha256:redis2"
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
+		}},
 		{"one-shot-failed-and-retrying", func() (backend.Plan, error) {
 			st := builtin(stack.Shape{})
 			obs := running(st, images)

@@ -131,6 +131,7 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 		}
 		plan.Steps = append(plan.Steps, s)
 	}
+	plan.Replace = replacement(svc, len(plan.Steps))
 	for _, name := range sortedNames(byName) {
 		c := byName[name]
 		if c.Project == project && c.Service == svc.Name && !wanted[c.Name] {
@@ -138,6 +139,21 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 		}
 	}
 	return plan, nil
+}
+
+// replacement is how a service's out-of-date replicas are replaced: in
+// turn when it has several instances and no load balancer, as its clients reach it
+// by its name, which the engine's DNS answers with the running replicas;
+// start-first unless it binds host ports. (Behind a load balancer the
+// replicas roll through it; see ServicePlan.Balancer.)
+func replacement(svc *stack.Service, instances int) backend.Replacement {
+	switch {
+	case instances < 2 || svc.OneShot || svc.LoadBalancer != nil:
+		return backend.ReplaceAtOnce
+	case slices.ContainsFunc(svc.Ports, func(p stack.Port) bool { return p.HostPort != 0 }):
+		return backend.ReplaceInTurnStopFirst
+	}
+	return backend.ReplaceInTurnStartFirst
 }
 
 func containerAction(svc *stack.Service, hash string, c backend.Instance) (backend.Action, string) {

@@ -21,7 +21,7 @@ import (
 func (r *dockerRun) applyAll(ctx context.Context, plan backend.ServicePlan, created []string, upstream map[string]backend.Applied) (backend.Applied, error) {
 	ids := make([]string, len(plan.Steps))
 	changed := make([]bool, len(plan.Steps))
-	inTurn := replacesInTurn(plan)
+	inTurn := plan.Replace != backend.ReplaceAtOnce
 	err := walk.Each(indices(plan.Steps), func(i int) error {
 		if inTurn && plan.Steps[i].Action == backend.Recreate {
 			return nil
@@ -74,7 +74,7 @@ func (r *dockerRun) apply(ctx context.Context, plan backend.ServicePlan, s backe
 		}
 		return s.Current.ID, true, r.start(ctx, svc, s.Current.ID, s.Name, upstream)
 	case backend.Recreate:
-		id, err := r.replace(ctx, plan, s, upstream, replacesInTurn(plan) && !bindsHostPorts(svc))
+		id, err := r.replace(ctx, plan, s, upstream, plan.Replace == backend.ReplaceInTurnStartFirst)
 		return id, true, err
 	}
 	// A container is one replica: reconcile never scales one.
@@ -114,10 +114,10 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 // replace recreates an out-of-date container under its name, the old one
 // parked under another meanwhile. Stop-first, the least downtime a single
 // container allows: the new one is created while the old one still runs,
-// the old one stops, the new one starts. Start-first (a replica of
-// several that binds no host port, see replacesInTurn): the new one
-// starts, and is healthy and ready, before the old one stops. If the new one fails, it is removed and
-// the old one gets its name back, running again if it ran.
+// the old one stops, the new one starts. Start-first (as the plan's
+// Replace says): the new one starts, and is healthy and ready, before the
+// old one stops. If the new one fails, it is removed and the old one gets
+// its name back, running again if it ran.
 func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s backend.Step, upstream map[string]backend.Applied, startFirst bool) (string, error) {
 	svc := plan.Service
 	if s.Current.MadeBy != "" {
@@ -160,23 +160,6 @@ func (r *dockerRun) replace(ctx context.Context, plan backend.ServicePlan, s bac
 		}
 	}
 	return w.newID, w.finish(ctx)
-}
-
-// replacesInTurn says whether a service's out-of-date replicas are
-// replaced one at a time: a service of several replicas with no edge,
-// which its clients reach by its name. The engine's DNS answers that name
-// with the running replicas, so while one is replaced the others answer.
-// Each is replaced start-first unless the service binds host ports (its
-// range may have no port free for one more container). (Behind an edge,
-// rollOut replaces them; one replica alone is replaced stop-first, as
-// Compose does, as it may hold a port or a volume only one container can.)
-func replacesInTurn(plan backend.ServicePlan) bool {
-	return len(plan.Steps) > 1 && !plan.Service.OneShot && plan.Service.LoadBalancer == nil
-}
-
-// bindsHostPorts says whether the service publishes a port on the host.
-func bindsHostPorts(svc *stack.Service) bool {
-	return slices.ContainsFunc(svc.Ports, func(p stack.Port) bool { return p.HostPort != 0 })
 }
 
 // start starts a container; a load balancer gets its configuration first,
