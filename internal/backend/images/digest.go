@@ -34,8 +34,8 @@ func imageDigest(b *stack.Build, contextIDs map[string]string) (string, error) {
 }
 
 // buildDigest adds to its context's digest what else of the build makes
-// another image: its arguments, target, Dockerfile given inline, labels,
-// names and the settings its RUN steps see. The cache's settings, pull and
+// another image: its arguments, target, the Dockerfile it reads (by name, or
+// given inline), labels, names and the settings its RUN steps see. The cache's settings, pull and
 // the secrets do not. A build with none of these keeps its context's
 // digest, and one with only arguments and a target the digest it had
 // before the others were honoured, so no image is rebuilt for nothing.
@@ -61,6 +61,12 @@ func buildExtras(b *stack.Build) string {
 		if v := fmt.Sprint(value); v != "" && v != "0" && v != "[]" && v != "false" && v != "map[]" {
 			fmt.Fprintf(&w, "%s=%s\n", name, v)
 		}
+	}
+	// The context holds every Dockerfile in it, so its digest does not say
+	// which one the build reads: the name does. The default name adds
+	// nothing, so that the builds that use it keep their digests.
+	if name := filepath.ToSlash(filepath.Clean(b.Dockerfile)); name != "Dockerfile" && name != "." {
+		field("dockerfile", name)
 	}
 	field("dockerfile_inline", b.DockerfileInline)
 	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
