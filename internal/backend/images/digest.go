@@ -90,20 +90,20 @@ func buildExtras(b *stack.Build) string {
 }
 
 // contextsDigest is the part of buildDigest the additional contexts make:
-// each one's name and value, and what it holds: a directory's digest, a
-// service's image's ID (ids). A reference the builder resolves counts by
-// its text.
+// each one's name and what it holds: a directory's digest (not its path,
+// as for the build's context: the checkout may move), a service's image
+// (its reference and ID, from ids). A reference the builder resolves
+// counts by its text.
 func contextsDigest(b *stack.Build, ids map[string]string) (string, error) {
 	var w strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(b.AdditionalContexts)) {
-		value := b.AdditionalContexts[name]
-		content := ids[name]
+		value, content := b.AdditionalContexts[name], ids[name]
 		if filepath.IsAbs(value) {
 			d, err := engine.ContextDigest(value, "")
 			if err != nil {
 				return "", fmt.Errorf("additional context %s: %w", name, err)
 			}
-			content = d
+			value, content = "directory", d
 		}
 		fmt.Fprintf(&w, "context %s=%s %s\n", name, value, content)
 	}

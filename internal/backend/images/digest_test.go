@@ -98,6 +98,12 @@ var digestInputs = []digestInput{
 	{key: "additional_contexts", fields: []string{"AdditionalContexts"},
 		from:   func(b *stack.Build, d digestDirs) { b.AdditionalContexts = map[string]string{"x": d.extra} },
 		change: func(b *stack.Build, d digestDirs) { b.AdditionalContexts = map[string]string{"x": d.ctx} }},
+	{key: "additional_contexts", fields: []string{"AdditionalContexts"},
+		same: "a directory counts by its content: the checkout may move",
+		from: func(b *stack.Build, d digestDirs) { b.AdditionalContexts = map[string]string{"x": d.extra} },
+		change: func(b *stack.Build, d digestDirs) {
+			b.AdditionalContexts = map[string]string{"x": d.extraCopy}
+		}},
 	{key: "pull", fields: []string{"Pull"}, same: "docs/builds.md: --build or pull_policy build fetch newer bases",
 		change: func(b *stack.Build, _ digestDirs) { b.Pull = true }},
 	{key: "extra_hosts", fields: []string{"ExtraHosts"},
