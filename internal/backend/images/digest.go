@@ -72,7 +72,8 @@ func buildExtras(b *stack.Build) string {
 	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
 		field("label "+k, b.Labels[k])
 	}
-	field("tags", b.Tags)
+	// The same names in another order make the same image.
+	field("tags", slices.Compact(slices.Sorted(slices.Values(b.Tags))))
 	field("network", b.Network)
 	field("extra_hosts", b.ExtraHosts)
 	field("shm_size", b.ShmSize)
