@@ -69,8 +69,9 @@ func buildExtras(b *stack.Build) string {
 		field("dockerfile", name)
 	}
 	field("dockerfile_inline", b.DockerfileInline)
+	// A label without a value is a label still.
 	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
-		field("label "+k, b.Labels[k])
+		fmt.Fprintf(&w, "label %s=%s\n", k, b.Labels[k])
 	}
 	// The same names in another order make the same image.
 	field("tags", slices.Compact(slices.Sorted(slices.Values(b.Tags))))
