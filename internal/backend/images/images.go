@@ -1,7 +1,8 @@
 // Package images makes the images a stack's services run present on an
 // engine, for every backend: pulled when missing, built when their build
-// context, arguments or target changed since the last build (the digest is
-// a label on the image), so an unchanged stack never builds.
+// context, Dockerfile or a build key that makes another image changed since
+// the last build (the digest is a label on the image, see digest.go), so
+// an unchanged stack never builds.
 package images
 
 import (
@@ -71,9 +72,9 @@ type imageWork struct {
 }
 
 // Ensure makes every image of the stack present and returns their IDs
-// by reference, and whether it built or pulled any. A built image is rebuilt when forced or when its build
-// context changed since it was built (the context digest is a label on the
-// image), so an unchanged `up` never builds.
+// by reference, and whether it built or pulled any. A built image is
+// rebuilt when forced or when what makes it changed since it was built
+// (imageDigest, a label on the image), so an unchanged `up` never builds.
 func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
 	work, index := workOf(st)
 
