@@ -34,9 +34,10 @@ func imageDigest(b *stack.Build, contextIDs map[string]string) (string, error) {
 }
 
 // buildDigest adds to its context's digest what else of the build makes
-// another image: its arguments, target, the Dockerfile it reads (by name, or
-// given inline), labels, names and the settings its RUN steps see. The cache's settings, pull and
-// the secrets do not. A build with none of these keeps its context's
+// another image: its arguments, target, the Dockerfile it reads (by name,
+// or given inline), labels, names and the settings its RUN steps see. The
+// cache's settings, pull, the secrets and ssh do not (digest_test.go says
+// why of each key). A build with none of these keeps its context's
 // digest, and one with only arguments and a target the digest it had
 // before the others were honoured, so no image is rebuilt for nothing.
 func buildDigest(contextDigest string, b *stack.Build, contexts string) string {
