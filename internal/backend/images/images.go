@@ -1,14 +1,13 @@
 // Package images makes the images a stack's services run present on an
 // engine, for every backend: pulled when missing, built when their build
-// context, arguments or target changed since the last build (the digest is
-// a label on the image), so an unchanged stack never builds.
+// context, Dockerfile or a build key that makes another image changed since
+// the last build (the digest is a label on the image, see digest.go), so
+// an unchanged stack never builds.
 package images
 
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -73,9 +72,9 @@ type imageWork struct {
 }
 
 // Ensure makes every image of the stack present and returns their IDs
-// by reference, and whether it built or pulled any. A built image is rebuilt when forced or when its build
-// context changed since it was built (the context digest is a label on the
-// image), so an unchanged `up` never builds.
+// by reference, and whether it built or pulled any. A built image is
+// rebuilt when forced or when what makes it changed since it was built
+// (imageDigest, a label on the image), so an unchanged `up` never builds.
 func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (map[string]string, bool, error) {
 	work, index := workOf(st)
 
@@ -306,18 +305,10 @@ func (s *Store) ensureImage(ctx context.Context, st *stack.Stack, w imageWork, f
 func (s *Store) buildIfStale(ctx context.Context, st *stack.Stack, w imageWork, force bool) (string, bool, error) {
 	resource := "image " + w.ref
 	b := w.build
-	digest := b.ContextURL
-	if b.ContextURL == "" {
-		var err error
-		if digest, err = engine.ContextDigest(b.Context, b.Dockerfile); err != nil {
-			return "", false, fmt.Errorf("build %s: %w", w.ref, err)
-		}
-	}
-	extra, err := contextsDigest(b, w.contextIDs)
+	digest, err := imageDigest(b, w.contextIDs)
 	if err != nil {
 		return "", false, fmt.Errorf("build %s: %w", w.ref, err)
 	}
-	digest = buildDigest(digest, b, extra)
 	img, err := s.engine.ImageInspect(ctx, w.ref)
 	switch {
 	case err == nil && !force && img.Labels[stack.LabelContextHash] == digest:
@@ -455,75 +446,4 @@ func ShortID(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-// buildDigest adds to its context's digest what else of the build makes
-// another image: its arguments, target, Dockerfile given inline, labels,
-// names and the settings its RUN steps see. The cache's settings, pull and
-// the secrets do not. A build with none of these keeps its context's
-// digest, and one with only arguments and a target the digest it had
-// before the others were honoured, so no image is rebuilt for nothing.
-func buildDigest(contextDigest string, b *stack.Build, contexts string) string {
-	extra := buildExtras(b) + contexts
-	if len(b.Args) == 0 && b.Target == "" && extra == "" {
-		return contextDigest
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\ntarget=%s\n", contextDigest, b.Target)
-	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
-		fmt.Fprintf(h, "arg %s=%s\n", k, b.Args[k])
-	}
-	h.Write([]byte(extra))
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
-// buildExtras is the part of buildDigest the later build keys make ("" when
-// none is set).
-func buildExtras(b *stack.Build) string {
-	var w strings.Builder
-	field := func(name string, value any) {
-		if v := fmt.Sprint(value); v != "" && v != "0" && v != "[]" && v != "false" && v != "map[]" {
-			fmt.Fprintf(&w, "%s=%s\n", name, v)
-		}
-	}
-	field("dockerfile_inline", b.DockerfileInline)
-	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
-		field("label "+k, b.Labels[k])
-	}
-	field("tags", b.Tags)
-	field("network", b.Network)
-	field("extra_hosts", b.ExtraHosts)
-	field("shm_size", b.ShmSize)
-	field("ulimits", b.Ulimits)
-	field("platform", b.Platform)
-	field("isolation", b.Isolation)
-	field("inline_cache", b.InlineCache)
-	field("platforms", b.Platforms)
-	field("entitlements", b.Entitlements)
-	field("privileged", b.Privileged)
-	for _, k := range slices.Sorted(maps.Keys(b.Attests)) {
-		field("attest "+k, b.Attests[k])
-	}
-	return w.String()
-}
-
-// contextsDigest is the part of buildDigest the additional contexts make:
-// each one's name and value, and what it holds: a directory's digest, a
-// service's image's ID (ids). A reference the builder resolves counts by
-// its text.
-func contextsDigest(b *stack.Build, ids map[string]string) (string, error) {
-	var w strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(b.AdditionalContexts)) {
-		value := b.AdditionalContexts[name]
-		content := ids[name]
-		if filepath.IsAbs(value) {
-			d, err := engine.ContextDigest(value, "")
-			if err != nil {
-				return "", fmt.Errorf("additional context %s: %w", name, err)
-			}
-			content = d
-		}
-		fmt.Fprintf(&w, "context %s=%s %s\n", name, value, content)
-	}
-	return w.String(), nil
 }
