@@ -1,0 +1,75 @@
+package docker_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/enginetest"
+)
+
+// A short-syntax bind whose host directory is missing gets it made by the
+// engine, as under Compose, and the container runs with it mounted; a
+// long-syntax bind with create_host_path: false and a missing source fails
+// the up, naming the service, the path and the key.
+func TestMissingBindSourceIsMadeUnlessCreateHostPathIsFalse(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st, file := e.composeStack(ctx, `services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "300"]
+    volumes:
+      - ./nothere/sub:/data
+`)
+	dir := filepath.Dir(file)
+	e.up(ctx, st, backend.UpOptions{})
+	source := filepath.Join(dir, "nothere", "sub")
+	if fi, err := os.Stat(source); err != nil || !fi.IsDir() {
+		t.Fatalf("host path %s after up: %v, want a directory", source, err)
+	}
+	a := e.inspect(ctx, e.project+"-a-1")
+	if !a.Running() {
+		t.Fatalf("container %s is not running", a.Name)
+	}
+	raw, err := e.api.ContainerInspect(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := source + ":/data:rw"; !slices.Contains(raw.HostConfig.Binds, want) {
+		t.Errorf("Binds = %q, want %q among them", raw.HostConfig.Binds, want)
+	}
+	e.exec(ctx, a.ID, "sh", "-c", "echo written > /data/probe")
+	if got, err := os.ReadFile(filepath.Join(source, "probe")); err != nil || strings.TrimSpace(string(got)) != "written" {
+		t.Errorf("the container's /data/probe on the host: %q, %v; want written", got, err)
+	}
+
+	// create_host_path: false: the missing path is an error, and stays missing.
+	nope := e.in(t)
+	nope.project = e.project + "-nocreate"
+	st2, file2 := nope.composeStack(ctx, `services:
+  keep:
+    image: busybox:latest
+    command: ["sleep", "300"]
+    volumes:
+      - {type: bind, source: ./gone, target: /gone, bind: {create_host_path: false}}
+`)
+	gone := filepath.Join(filepath.Dir(file2), "gone")
+	_, err = nope.orch.Up(ctx, st2, backend.UpOptions{})
+	if err == nil {
+		t.Fatal("up with a missing create_host_path: false bind source succeeded")
+	}
+	for _, want := range []string{"service keep", gone, "bind.create_host_path is false"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if _, err := os.Stat(gone); !os.IsNotExist(err) {
+		t.Errorf("host path %s after the failed up: %v, want it still missing", gone, err)
+	}
+}
