@@ -44,10 +44,6 @@ var Allowlist = []allowed{
 		reason:   "the same anonymous volume, mounted under its name (above)",
 	},
 	{
-		path:   regexp.MustCompile(`^containers/[^/]+/HostConfig/(Binds\[[0-9]+\]|Mounts\[[0-9]+\]/[A-Za-z]+)$`),
-		reason: "how the request says it: Compose asks for a file's volumes and bind mounts as Binds, stackctl for every mount through the Mounts API; what is mounted, and how, is compared in the container's Mounts",
-	},
-	{
 		path:     regexp.MustCompile(`^containers/[^/]+/Mounts/.+/(Mode|Propagation)$`),
 		stackctl: regexp.MustCompile(`^$|^"z"$`),
 		reason:   "the engine reports a Binds mount's mode (rw, ro) and a bind's propagation, and for the same mount made through the Mounts API no mode (z for a volume) and no propagation: read-only is compared in RW",

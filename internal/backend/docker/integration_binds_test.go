@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/versions"
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
 )
@@ -71,5 +72,36 @@ func TestMissingBindSourceIsMadeUnlessCreateHostPathIsFalse(t *testing.T) {
 	}
 	if _, err := os.Stat(gone); !os.IsNotExist(err) {
 		t.Errorf("host path %s after the failed up: %v, want it still missing", gone, err)
+	}
+
+	// A bind with a propagation goes through the mount API, whose
+	// CreateMountpoint engines before API 1.42 do not know: there the
+	// missing path is refused, saying so; from 1.42 it is made.
+	prop := e.in(t)
+	prop.project = e.project + "-propagated"
+	st3, file3 := prop.composeStack(ctx, `services:
+  shared:
+    image: busybox:latest
+    command: ["sleep", "300"]
+    volumes:
+      - {type: bind, source: ./shared, target: /shared, bind: {propagation: rshared}}
+`)
+	shared := filepath.Join(filepath.Dir(file3), "shared")
+	server, err := e.api.ServerVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = prop.orch.Up(ctx, st3, backend.UpOptions{})
+	if versions.LessThan(server.APIVersion, "1.42") {
+		if err == nil || !strings.Contains(err.Error(), shared) || !strings.Contains(err.Error(), "only from API 1.42") {
+			t.Errorf("up of a propagated bind with a missing path on API %s: %v; want it refused, naming the path and API 1.42", server.APIVersion, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("up of a propagated bind with a missing path on API %s: %v", server.APIVersion, err)
+	}
+	if fi, err := os.Stat(shared); err != nil || !fi.IsDir() {
+		t.Errorf("host path %s after up: %v, want a directory", shared, err)
 	}
 }
