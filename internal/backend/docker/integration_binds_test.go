@@ -1,6 +1,8 @@
 package docker_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,21 +53,11 @@ func TestMissingBindSourceIsMadeUnlessCreateHostPathIsFalse(t *testing.T) {
 	}
 
 	// create_host_path: false: the missing path is an error, and stays missing.
-	nope := e.in(t)
-	nope.project = e.project + "-nocreate"
-	st2, file2 := nope.composeStack(ctx, `services:
-  keep:
-    image: busybox:latest
-    command: ["sleep", "300"]
-    volumes:
-      - {type: bind, source: ./gone, target: /gone, bind: {create_host_path: false}}
-`)
-	gone := filepath.Join(filepath.Dir(file2), "gone")
-	_, err = nope.orch.Up(ctx, st2, backend.UpOptions{})
+	gone, err := e.upOneBind(ctx, "gone", "{create_host_path: false}")
 	if err == nil {
 		t.Fatal("up with a missing create_host_path: false bind source succeeded")
 	}
-	for _, want := range []string{"service keep", gone, "bind.create_host_path is false"} {
+	for _, want := range []string{"service a", gone, "bind.create_host_path is false"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
@@ -77,21 +69,11 @@ func TestMissingBindSourceIsMadeUnlessCreateHostPathIsFalse(t *testing.T) {
 	// A bind with a propagation goes through the mount API, whose
 	// CreateMountpoint engines before API 1.42 do not know: there the
 	// missing path is refused, saying so; from 1.42 it is made.
-	prop := e.in(t)
-	prop.project = e.project + "-propagated"
-	st3, file3 := prop.composeStack(ctx, `services:
-  shared:
-    image: busybox:latest
-    command: ["sleep", "300"]
-    volumes:
-      - {type: bind, source: ./shared, target: /shared, bind: {propagation: rshared}}
-`)
-	shared := filepath.Join(filepath.Dir(file3), "shared")
 	server, err := e.api.ServerVersion(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = prop.orch.Up(ctx, st3, backend.UpOptions{})
+	shared, err := e.upOneBind(ctx, "shared", "{propagation: rprivate}")
 	if versions.LessThan(server.APIVersion, "1.42") {
 		if err == nil || !strings.Contains(err.Error(), shared) || !strings.Contains(err.Error(), "only from API 1.42") {
 			t.Errorf("up of a propagated bind with a missing path on API %s: %v; want it refused, naming the path and API 1.42", server.APIVersion, err)
@@ -104,4 +86,22 @@ func TestMissingBindSourceIsMadeUnlessCreateHostPathIsFalse(t *testing.T) {
 	if fi, err := os.Stat(shared); err != nil || !fi.IsDir() {
 		t.Errorf("host path %s after up: %v, want a directory", shared, err)
 	}
+}
+
+// upOneBind ups, as a project of its own beside e's, a service a whose one
+// volume is a long-syntax bind of ./name at /name with bind options opts;
+// it returns that host path and the up's error.
+func (e *itgEnv) upOneBind(ctx context.Context, name, opts string) (string, error) {
+	e.t.Helper()
+	side := *e
+	side.project = e.project + "-" + name
+	st, file := side.composeStack(ctx, fmt.Sprintf(`services:
+  a:
+    image: busybox:latest
+    command: ["sleep", "300"]
+    volumes:
+      - {type: bind, source: ./%[1]s, target: /%[1]s, bind: %[2]s}
+`, name, opts))
+	_, err := side.orch.Up(ctx, st, backend.UpOptions{})
+	return filepath.Join(filepath.Dir(file), name), err
 }
