@@ -314,6 +314,10 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 		}
 		host.Tmpfs[m.Target] = m.Options
 	case stack.MountBind:
+		if m.SELinux != "" && m.NoCreateHostPath {
+			// Compose sends it through the mount API and drops the label.
+			return fmt.Errorf("bind.selinux with bind.create_host_path false: the engine relabels only a bind string, which makes a missing host path")
+		}
 		if m.SELinux != "" || (m.BindString && !bindNeedsMountAPI(m)) {
 			host.Binds = append(host.Binds, bindString(m))
 			return nil
@@ -344,9 +348,9 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 	return nil
 }
 
-// bindNeedsMountAPI is Compose's bindRequiresMountAPI: a bind string
-// always makes a missing host path and carries no propagation Compose
-// would send it with.
+// bindNeedsMountAPI is Compose's bindRequiresMountAPI: Compose sends a
+// bind with create_host_path: false (a bind string always makes the
+// path) or with a propagation through the mount API.
 func bindNeedsMountAPI(m stack.Mount) bool {
 	return m.NoCreateHostPath || m.Propagation != ""
 }
@@ -359,7 +363,8 @@ func volumeNeedsMountAPI(m stack.Mount) bool {
 }
 
 // bindString is Compose's toBindString: source:target:access[,selinux]
-// [,propagation][,nocopy].
+// [,propagation]. Its nocopy is never reached: a volume with nocopy goes
+// through the mount API.
 func bindString(m stack.Mount) string {
 	opts := []string{"rw"}
 	if m.ReadOnly {
@@ -370,9 +375,6 @@ func bindString(m stack.Mount) string {
 	}
 	if m.Propagation != "" {
 		opts = append(opts, m.Propagation)
-	}
-	if m.NoCopy {
-		opts = append(opts, "nocopy")
 	}
 	return m.Source + ":" + m.Target + ":" + strings.Join(opts, ",")
 }

@@ -38,7 +38,7 @@ var engineNotes = map[string]string{
 	"services.*.networks.*.priority":                "yes: the network of highest priority is the container's first",
 	"services.*.volumes.volume.subpath":             "yes on engines of API 1.45 (Docker Engine 26.0) and later; refused before, naming the engine's API version",
 	"services.*.volumes.volume.labels":              "sent as Compose sends them (the mount's volume options); the engine applies them only to a volume it makes for the mount, and stackctl makes every volume first",
-	"services.*.volumes.bind.selinux":               "yes, as a bind string (`src:dst:rw,z`): the mount API does not relabel",
+	"services.*.volumes.bind.selinux":               "yes, as a bind string (`src:dst:rw,z`): the mount API does not relabel; refused with `create_host_path: false`, as a bind string makes a missing host path",
 	"services.*.deploy.resources.reservations.cpus": "accepted, unused: one engine reserves no CPU (a swarm does)",
 	"services.*.pull_policy":                        "`missing` (the default), `always` (a failed pull fails), `never` (the image must be on the engine), `build`, and the timed `daily`, `weekly`, `every_<duration>` (pulled once the local image was tagged longer ago); `always` and the timed ones are refused with `build:`",
 	"services.*.use_api_socket": "yes, as Compose gives it: the engine's host's `/var/run/docker.sock` bound at the same path, and the docker CLI's registry " +
