@@ -30,7 +30,7 @@ var Allowlist = []allowed{
 		reason: "a service's secrets are written into a volume of the project's, mounted read-only at /run/secrets, so they reach a remote engine; Compose bind-mounts each file (docs/behaviour.md)",
 	},
 	{
-		path:   regexp.MustCompile(`^containers/[^/]+/Mounts//run/secrets(/[^/]+)?/[A-Za-z]+$`),
+		path:   regexp.MustCompile(`^containers/[^/]+/(HostConfig/)?Mounts//run/secrets(/[^/]+)?/[A-Za-z]+$`),
 		reason: "the same secrets: one volume at /run/secrets, where Compose mounts /run/secrets/NAME",
 	},
 	{
@@ -44,13 +44,10 @@ var Allowlist = []allowed{
 		reason:   "the same anonymous volume, mounted under its name (above)",
 	},
 	{
-		path:   regexp.MustCompile(`^containers/[^/]+/HostConfig/(Binds\[[0-9]+\]|Mounts\[[0-9]+\]/[A-Za-z]+)$`),
-		reason: "how the request says it: Compose asks for a file's volumes and bind mounts as Binds, stackctl for every mount through the Mounts API; what is mounted, and how, is compared in the container's Mounts",
-	},
-	{
-		path:     regexp.MustCompile(`^containers/[^/]+/Mounts/.+/(Mode|Propagation)$`),
-		stackctl: regexp.MustCompile(`^$|^"z"$`),
-		reason:   "the engine reports a Binds mount's mode (rw, ro) and a bind's propagation, and for the same mount made through the Mounts API no mode (z for a volume) and no propagation: read-only is compared in RW",
+		path:     regexp.MustCompile(`^containers/[^/]+/HostConfig/Mounts/.+/Source$`),
+		compose:  regexp.MustCompile(`^$`),
+		stackctl: regexp.MustCompile(`^"\{project\}_[^/]+-[0-9]+_`),
+		reason:   "the same anonymous volume, asked for by its name (above)",
 	},
 	{
 		path:     regexp.MustCompile(`^images/[^/]+$`),

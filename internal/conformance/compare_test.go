@@ -104,15 +104,22 @@ func TestNormalizeKeepsOfAnImageItsNamesAndConfig(t *testing.T) {
 	}
 }
 
-// Mounts are compared by destination: a mount only one side has is that
-// mount's difference, not every later one's.
+// Mounts are compared by destination, the request's by target: a mount
+// only one side has is that mount's difference, not every later one's.
 func TestMountsAreComparedByDestination(t *testing.T) {
 	a := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id1, "conf-x-web-1", anon1, nil)}}
 	b := State{Containers: map[string]map[string]any{"conf-x-web-1": inspected(id2, "conf-x-web-1", anon2, nil)}}
 	c := b.Containers["conf-x-web-1"]
 	c["Mounts"] = append([]any{map[string]any{"Type": "volume", "Destination": "/run/secrets"}}, c["Mounts"].([]any)...)
+	// The request's mounts by target, whatever their order.
+	a.Containers["conf-x-web-1"]["HostConfig"].(map[string]any)["Mounts"] = []any{
+		map[string]any{"Type": "volume", "Target": "/data"}, map[string]any{"Type": "bind", "Source": "/srv", "Target": "/app"}}
+	c["HostConfig"].(map[string]any)["Mounts"] = []any{map[string]any{"Type": "volume", "Target": "/run/secrets"},
+		map[string]any{"Type": "bind", "Source": "/srv", "Target": "/app"}, map[string]any{"Type": "volume", "Target": "/data"}}
 	got := Compare(Normalize(a, "conf-x"), Normalize(b, "conf-x"))
 	want := []string{
+		`containers/{project}-web-1/HostConfig/Mounts//run/secrets/Target: compose (absent), stackctl "/run/secrets"`,
+		`containers/{project}-web-1/HostConfig/Mounts//run/secrets/Type: compose (absent), stackctl "volume"`,
 		`containers/{project}-web-1/Mounts//run/secrets/Destination: compose (absent), stackctl "/run/secrets"`,
 		`containers/{project}-web-1/Mounts//run/secrets/Type: compose (absent), stackctl "volume"`,
 	}
@@ -152,7 +159,11 @@ func TestAllowlistExplainsOnlyWhatItLists(t *testing.T) {
 		{Difference{Path: "images/{project}-web:latest/Cmd[0]", Compose: `"cat"`}, false},
 		{Difference{Path: "containers/{project}-web-1/Mounts//data/Name", Compose: `"{anonymous}"`, Stackctl: `"{project}_web-1_data"`}, true},
 		{Difference{Path: "containers/{project}-web-1/Mounts//data/Name", Compose: `"{project}_data"`, Stackctl: `"{project}_web-1_data"`}, false},
-		{Difference{Path: "containers/{project}-web-1/Mounts//data/Mode", Compose: `"rw"`, Stackctl: `"z"`}, true},
+		{Difference{Path: "containers/{project}-web-1/Mounts//data/Mode", Compose: `"rw"`, Stackctl: `"z"`}, false},
+		{Difference{Path: "containers/{project}-web-1/HostConfig/Binds[0]", Compose: `"/srv:/app:rw"`}, false},
+		{Difference{Path: "containers/{project}-web-1/HostConfig/Mounts//data/Source", Stackctl: `"{project}_web-1_data"`}, true},
+		{Difference{Path: "containers/{project}-web-1/HostConfig/Mounts//data/Source", Compose: `"{project}_data"`, Stackctl: `"{project}_web-1_data"`}, false},
+		{Difference{Path: "containers/{project}-web-1/HostConfig/Mounts//run/secrets/token/Target", Compose: `"/run/secrets/token"`}, true},
 		{Difference{Path: "containers/{project}-web-1/Mounts//data/RW", Compose: `true`, Stackctl: `false`}, false},
 		{Difference{Path: "containers/{project}-web-1/Mounts//run/secrets/Type", Stackctl: `"volume"`}, true},
 		{Difference{Path: "volumes/{project}_web-1_data", Stackctl: Present}, true},

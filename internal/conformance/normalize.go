@@ -19,7 +19,8 @@ var anonymous = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 // runs of the same file on the same engine give equally:
 //   - of a container: its Config, HostConfig, network attachments (aliases,
 //     links, IPAM and driver options: not the addresses the engine chose)
-//     and mounts, by destination (Mounts//data/Type); its ID written
+//     and mounts, by destination (Mounts//data/Type), its HostConfig's
+//     by target (HostConfig/Mounts//data/Type); its ID written
 //     "{id}", its host name left out when it is the engine's default (the
 //     short ID);
 //   - of a network: name, driver, options, labels, and flags; not its ID,
@@ -122,11 +123,23 @@ func normalizeContainer(c map[string]any) map[string]any {
 	// By destination, so that one side's extra mount shows as that mount,
 	// not as every later one shifted.
 	if mounts, ok := out["Mounts"].([]any); ok {
-		byDest := map[string]any{}
-		for _, m := range mounts {
-			byDest[fmt.Sprint(m.(map[string]any)["Destination"])] = m
+		out["Mounts"] = byKey(mounts, "Destination")
+	}
+	// The request's mounts too, by target: Compose orders them as it
+	// walks a map.
+	if host, ok := out["HostConfig"].(map[string]any); ok {
+		if mounts, ok := host["Mounts"].([]any); ok {
+			host["Mounts"] = byKey(mounts, "Target")
 		}
-		out["Mounts"] = byDest
+	}
+	return out
+}
+
+// byKey indexes mounts, each a map, by the value of its key.
+func byKey(mounts []any, key string) map[string]any {
+	out := map[string]any{}
+	for _, m := range mounts {
+		out[fmt.Sprint(m.(map[string]any)[key])] = m
 	}
 	return out
 }

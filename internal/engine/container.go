@@ -145,6 +145,9 @@ func (c *Client) ContainerCreate(ctx context.Context, spec ContainerSpec) (strin
 	}
 	resp, err := c.api.ContainerCreate(ctx, req.Config, req.HostConfig, req.NetworkingConfig, req.Platform, spec.Name)
 	if err != nil {
+		if explained := explainMissingBindSource(err, spec, c.api.ClientVersion()); explained != nil {
+			return "", explained
+		}
 		return "", classify(err, "create container %s", spec.Name)
 	}
 	for _, conn := range req.Connect {

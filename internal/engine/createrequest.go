@@ -292,9 +292,12 @@ func resources(cgroupParent string, r stack.Resources) container.Resources {
 	return out
 }
 
-// addMount adds m to host: a bind with SELinux relabelling as a bind
-// string (the mount API has no relabelling), a tmpfs of the tmpfs: key
-// through Tmpfs, every other one through the mount API, as Compose does.
+// addMount adds m to host as Compose's buildContainerVolumes does: a
+// bind or named volume marked BindString that needs no option only the
+// mount API has as a bind string (HostConfig.Binds), whose missing host
+// path the engine makes; a tmpfs of the tmpfs: key through Tmpfs; every
+// other one through the mount API. A bind with SELinux relabelling is
+// always a bind string: the mount API has no relabelling.
 func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool) error {
 	switch m.Type {
 	case stack.MountTmpfs:
@@ -311,26 +314,30 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 		}
 		host.Tmpfs[m.Target] = m.Options
 	case stack.MountBind:
-		if m.SELinux != "" {
-			opts := []string{"rw"}
-			if m.ReadOnly {
-				opts[0] = "ro"
-			}
-			opts = append(opts, m.SELinux)
-			if m.Propagation != "" {
-				opts = append(opts, m.Propagation)
-			}
-			host.Binds = append(host.Binds, m.Source+":"+m.Target+":"+strings.Join(opts, ","))
+		if m.SELinux != "" && m.NoCreateHostPath {
+			// Compose sends it through the mount API and drops the label.
+			return fmt.Errorf("bind.selinux with bind.create_host_path false: the engine relabels only a bind string, which makes a missing host path")
+		}
+		if m.SELinux != "" || (m.BindString && !bindNeedsMountAPI(m)) {
+			host.Binds = append(host.Binds, bindString(m))
 			return nil
 		}
 		mt := mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
-		if m.Propagation != "" {
+		if m.BindString {
+			// A bind of the service's volumes: key, which has bind options
+			// (else it would be a bind string), as Compose's buildBindOption.
+			mt.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation), CreateMountpoint: !m.NoCreateHostPath}
+		} else if m.Propagation != "" {
 			mt.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation)}
 		}
 		host.Mounts = append(host.Mounts, mt)
 	default:
+		if m.BindString && !volumeNeedsMountAPI(m) {
+			host.Binds = append(host.Binds, bindString(m))
+			return nil
+		}
 		mt := mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
-		if m.NoCopy || m.Subpath != "" || len(m.VolumeLabels) > 0 {
+		if volumeNeedsMountAPI(m) {
 			if m.Subpath != "" && older("1.45") {
 				return fmt.Errorf("subpath needs API 1.45 (Docker Engine 26.0)")
 			}
@@ -339,6 +346,37 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 		host.Mounts = append(host.Mounts, mt)
 	}
 	return nil
+}
+
+// bindNeedsMountAPI is Compose's bindRequiresMountAPI: Compose sends a
+// bind with create_host_path: false (a bind string always makes the
+// path) or with a propagation through the mount API.
+func bindNeedsMountAPI(m stack.Mount) bool {
+	return m.NoCreateHostPath || m.Propagation != ""
+}
+
+// volumeNeedsMountAPI is Compose's volumeRequiresMountAPI: a bind string
+// carries no volume labels or subpath. Compose sends nocopy through the
+// mount API too, though a bind string could carry it.
+func volumeNeedsMountAPI(m stack.Mount) bool {
+	return len(m.VolumeLabels) > 0 || m.Subpath != "" || m.NoCopy
+}
+
+// bindString is Compose's toBindString: source:target:access[,selinux]
+// [,propagation]. Its nocopy is never reached: a volume with nocopy goes
+// through the mount API.
+func bindString(m stack.Mount) string {
+	opts := []string{"rw"}
+	if m.ReadOnly {
+		opts[0] = "ro"
+	}
+	if m.SELinux != "" {
+		opts = append(opts, m.SELinux)
+	}
+	if m.Propagation != "" {
+		opts = append(opts, m.Propagation)
+	}
+	return m.Source + ":" + m.Target + ":" + strings.Join(opts, ",")
 }
 
 // exposedPorts reads one of expose: port or first-last, with /protocol.

@@ -78,3 +78,19 @@ func TestCreateRequestRefusesTwoMACs(t *testing.T) {
 		t.Fatalf("error = %v, want the two MAC addresses refused", err)
 	}
 }
+
+// A bind relabelled with create_host_path: false is refused: only a bind
+// string is relabelled, and the engine makes its missing host path.
+// Compose sends it through the mount API, without the label.
+func TestCreateRequestRefusesSELinuxWithoutCreateHostPath(t *testing.T) {
+	spec := ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountBind, Source: "/s", Target: "/t", SELinux: "z", NoCreateHostPath: true, BindString: true}}}
+	_, err := NewCreateRequest(spec, "1.51")
+	if want := "container c: mount /t: bind.selinux with bind.create_host_path false"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want it to contain %q", err, want)
+	}
+	spec.Mounts[0].NoCreateHostPath = false
+	req, err := NewCreateRequest(spec, "1.51")
+	if err != nil || len(req.HostConfig.Binds) != 1 || req.HostConfig.Binds[0] != "/s:/t:rw,z" {
+		t.Fatalf("with create_host_path: Binds = %v, %v; want /s:/t:rw,z", req.HostConfig.Binds, err)
+	}
+}

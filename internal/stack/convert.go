@@ -318,6 +318,7 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 		m.Type = MountBind
 		if o := v.Bind; o != nil {
 			m.Propagation, m.SELinux = o.Propagation, o.SELinux
+			m.NoCreateHostPath = !bool(o.CreateHostPath)
 		}
 	case types.VolumeTypeTmpfs:
 		m.Type = MountTmpfs

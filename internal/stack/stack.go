@@ -279,6 +279,19 @@ type Mount struct {
 	// Propagation and SELinux ("z" or "Z") are a bind mount's.
 	Propagation string `json:",omitempty"`
 	SELinux     string `json:",omitempty"`
+	// NoCreateHostPath is a bind's create_host_path: false: a missing
+	// host path fails the container's creation instead of being made.
+	// The short syntax, and the long one without it, make the path, as
+	// in Compose; the zero value is that default, so a file that does
+	// not say it keeps its configuration hash.
+	NoCreateHostPath bool `json:",omitempty"`
+	// BindString asks the engine for this mount as a bind string
+	// (HostConfig.Binds) when it needs no option only the mount API has,
+	// as Compose asks for a service's binds and named volumes (its
+	// buildContainerVolumes): the engine makes a bind string's missing
+	// host path. A container's spec sets it (never the file's loading),
+	// so it is left out of the configuration hash.
+	BindString bool `json:"-"`
 	// NoCopy leaves a new volume empty of the image's files at Target;
 	// Subpath mounts a directory of the volume.
 	NoCopy  bool   `json:",omitempty"`

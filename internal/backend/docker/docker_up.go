@@ -102,7 +102,7 @@ func (r *dockerRun) create(ctx context.Context, plan backend.ServicePlan, s back
 		return "", &backend.NotOwnedError{Kind: "container", Name: s.Name, Project: r.st.ProjectName()}
 	}
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("service %s: %w", plan.Service.Name, err)
 	}
 	if err := r.b.copyConfigs(ctx, plan.Service, id); err != nil {
 		_ = r.b.engine.ContainerRemove(context.WithoutCancel(ctx), id)

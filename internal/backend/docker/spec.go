@@ -36,9 +36,16 @@ func containerSpec(st *stack.Stack, svc *stack.Service, name string, replica int
 		env = append(env, e.Name+"="+e.Value)
 	}
 	mounts := make([]stack.Mount, 0, len(svc.Mounts)+len(svc.Files))
+	// The service's binds and named volumes go as bind strings where they
+	// can, as Compose's do; its anonymous volumes (named later, by
+	// nameUnnamedVolumes), secrets and configs through the mount API.
 	for _, m := range svc.Mounts {
-		if m.Type == stack.MountVolume && m.Source != "" {
+		switch {
+		case m.Type == stack.MountVolume && m.Source != "":
 			m.Source = st.VolumeName(m.Source)
+			m.BindString = true
+		case m.Type == stack.MountBind:
+			m.BindString = true
 		}
 		mounts = append(mounts, m)
 	}
