@@ -131,8 +131,11 @@ func solveOptions(spec BuildSpec) (bkclient.SolveOpt, func(), error) {
 		if err := mount("context", spec.ContextDir); err != nil {
 			return bkclient.SolveOpt{}, cleanup, err
 		}
-		dir := filepath.Join(spec.ContextDir, filepath.Dir(dockerfile))
-		attrs["filename"] = filepath.Base(dockerfile)
+		// The Dockerfile's directory goes as its own, as buildx sends it:
+		// in the context or outside it, named relative to it or not.
+		path, _ := dockerfileOutside(spec.ContextDir, dockerfile)
+		dir := filepath.Dir(path)
+		attrs["filename"] = filepath.Base(path)
 		if spec.DockerfileInline != "" {
 			tmp, err := os.MkdirTemp("", "stackctl-dockerfile-")
 			if err != nil {

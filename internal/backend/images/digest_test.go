@@ -309,3 +309,47 @@ func mustDigest(t *testing.T, b *stack.Build) string {
 	}
 	return d
 }
+
+// A Dockerfile outside the context, by a relative or an absolute path,
+// counts by its content, and its own ignore file by what it leaves out:
+// an edit to either makes another image.
+func TestTheDigestCountsADockerfileOutsideTheContext(t *testing.T) {
+	root := t.TempDir()
+	app := filepath.Join(root, "app")
+	if err := os.Mkdir(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(path, content string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(root, "Dockerfile"), "FROM scratch\nCOPY . /\n")
+	write(filepath.Join(app, "notes.txt"), "notes")
+	for _, dockerfile := range []string{"../Dockerfile", filepath.Join(root, "Dockerfile")} {
+		b := &stack.Build{Context: app, Dockerfile: dockerfile}
+		digest := func() string {
+			t.Helper()
+			d, err := imageDigest(b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		before := digest()
+		write(filepath.Join(root, "Dockerfile"), "FROM scratch\nCOPY notes.txt /\n")
+		edited := digest()
+		if edited == before {
+			t.Errorf("%s: the digest is the same after the Dockerfile changed", dockerfile)
+		}
+		write(filepath.Join(root, "Dockerfile.dockerignore"), "notes.txt\n")
+		if digest() == edited {
+			t.Errorf("%s: the digest is the same after the Dockerfile's ignore file left notes.txt out", dockerfile)
+		}
+		if err := os.Remove(filepath.Join(root, "Dockerfile.dockerignore")); err != nil {
+			t.Fatal(err)
+		}
+		write(filepath.Join(root, "Dockerfile"), "FROM scratch\nCOPY . /\n")
+	}
+}

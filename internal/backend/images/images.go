@@ -402,6 +402,15 @@ func dockerfileOf(b *stack.Build) string {
 	case b.ContextURL != "":
 		return b.Dockerfile + " of " + b.ContextURL
 	}
+	return dockerfilePath(b)
+}
+
+// dockerfilePath is the path of b's Dockerfile in a local context: its
+// name relative to the context, or the absolute path it is given.
+func dockerfilePath(b *stack.Build) string {
+	if filepath.IsAbs(b.Dockerfile) {
+		return b.Dockerfile
+	}
 	return filepath.Join(b.Context, b.Dockerfile)
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -45,7 +44,7 @@ func dockerfileText(b *stack.Build) string {
 	if b.ContextURL != "" {
 		return ""
 	}
-	data, err := os.ReadFile(filepath.Join(b.Context, b.Dockerfile))
+	data, err := os.ReadFile(dockerfilePath(b))
 	if err != nil {
 		return ""
 	}
