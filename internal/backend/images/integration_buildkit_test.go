@@ -98,9 +98,27 @@ func rawAPI(t *testing.T) *client.Client {
 	return api
 }
 
-// readImageFile reads path from image ref, through a container created
-// (never started) for it.
+// readImageFile reads path from image ref.
 func readImageFile(t *testing.T, ctx context.Context, api *client.Client, ref, path string) string {
+	t.Helper()
+	var content string
+	withImageTar(t, ctx, api, ref, path, func(tr *tar.Reader) {
+		if _, err := tr.Next(); err != nil {
+			t.Fatalf("read %s of %s: %v", path, ref, err)
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content = strings.TrimSpace(string(b))
+	})
+	return content
+}
+
+// withImageTar calls read with path of image ref as the engine archives
+// it, through a container created (never started) for it and removed
+// right after, so that it holds no image the test goes on to replace.
+func withImageTar(t *testing.T, ctx context.Context, api *client.Client, ref, path string, read func(*tar.Reader)) {
 	t.Helper()
 	created, err := api.ContainerCreate(ctx, &container.Config{Image: ref, Cmd: []string{"true"}}, nil, nil, nil, "")
 	if err != nil {
@@ -114,15 +132,7 @@ func readImageFile(t *testing.T, ctx context.Context, api *client.Client, ref, p
 		t.Fatalf("read %s of %s: %v", path, ref, err)
 	}
 	defer rc.Close()
-	tr := tar.NewReader(rc)
-	if _, err := tr.Next(); err != nil {
-		t.Fatalf("read %s of %s: %v", path, ref, err)
-	}
-	b, err := io.ReadAll(tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
+	read(tar.NewReader(rc))
 }
 
 // buildStack is a stack of one service, app, built from b.
