@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,7 +197,62 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 			svc.Update.Parallelism = int(*u.Parallelism)
 		}
 	}
+	sw, err := fromSwarmDeploy(sc.Deploy)
+	if err != nil {
+		return Service{}, err
+	}
+	svc.Swarm = sw
 	return svc, nil
+}
+
+// fromSwarmDeploy reads the deploy keys only a swarm acts on; nil when
+// the file sets none.
+func fromSwarmDeploy(d *types.DeployConfig) (*SwarmDeploy, error) {
+	if d == nil {
+		return nil, nil
+	}
+	var out SwarmDeploy
+	switch d.EndpointMode {
+	case "", "vip", "dnsrr":
+		out.EndpointMode = d.EndpointMode
+	default:
+		return nil, fmt.Errorf("deploy.endpoint_mode: %q: want vip or dnsrr", d.EndpointMode)
+	}
+	if len(d.Labels) > 0 {
+		out.Labels = map[string]string(d.Labels)
+	}
+	if rp := d.RestartPolicy; rp != nil {
+		if rp.Delay != nil {
+			v := time.Duration(*rp.Delay)
+			out.RestartDelay = &v
+		}
+		if rp.Window != nil {
+			v := time.Duration(*rp.Window)
+			out.RestartWindow = &v
+		}
+	}
+	if u := d.UpdateConfig; u != nil {
+		out.UpdateDelay = time.Duration(u.Delay)
+		out.UpdateMaxFailureRatio = u.MaxFailureRatio
+	}
+	if r := d.RollbackConfig; r != nil {
+		if r.FailureAction != "" && r.FailureAction != "pause" && r.FailureAction != "continue" {
+			return nil, fmt.Errorf("deploy.rollback_config.failure_action: %q: want pause or continue", r.FailureAction)
+		}
+		if r.Order != "" && r.Order != "start-first" && r.Order != "stop-first" {
+			return nil, fmt.Errorf("deploy.rollback_config.order: %q: want start-first or stop-first", r.Order)
+		}
+		out.Rollback = &RollbackConfig{Delay: time.Duration(r.Delay), FailureAction: r.FailureAction,
+			Monitor: time.Duration(r.Monitor), MaxFailureRatio: r.MaxFailureRatio, Order: r.Order}
+		if r.Parallelism != nil {
+			n := int(*r.Parallelism)
+			out.Rollback.Parallelism = &n
+		}
+	}
+	if reflect.ValueOf(out).IsZero() {
+		return nil, nil
+	}
+	return &out, nil
 }
 
 func fromHealthcheck(hc *types.HealthCheckConfig) (*Healthcheck, error) {

@@ -44,10 +44,12 @@
 //	                               publishing web's port in host mode; its configuration
 //	                               a swarm config (EdgeObject) that resolves tasks.p_web
 //	                               through the swarm's DNS, labelled io.stackctl.balances
-//
-// The model says nothing of the restart delay and window (the loader refuses
-// them), so the swarm's defaults apply: 5 s between attempts, every attempt
-// counted.
+//	deploy.endpoint_mode           EndpointSpec.Mode (vip refused without IPVS)
+//	deploy.labels                  the service's labels, beside labels
+//	deploy.restart_policy          RestartPolicy's Delay and Window (unset: the
+//	                               swarm's 5 s between attempts, every one counted)
+//	deploy.update_config           also Delay and MaxFailureRatio, for the rollback too
+//	deploy.rollback_config         RollbackConfig, each key unset taking the update's
 //
 // Refused, with the service and key named: a host IP or a range of host ports
 // in ports; a network driver other than bridge or overlay; a security_opt
@@ -168,10 +170,7 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 	if !serviceNameRE.MatchString(name) || len(name) > 63 {
 		b.fail("", "a swarm cannot name a service %s: letters, digits, '-' and '_' only, at most 63 characters", name)
 	}
-	mode := b.d.EndpointMode
-	if mode == "" {
-		mode = swarmapi.ResolutionModeVIP
-	}
+	mode := b.endpointMode()
 	if mode != swarmapi.ResolutionModeVIP && mode != swarmapi.ResolutionModeDNSRR {
 		b.fail("", "endpoint mode %q: want vip or dnsrr", mode)
 	}
@@ -180,9 +179,14 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 		b.fail("image", "no image to deploy")
 	}
 
+	// deploy.labels are the service's, as docker stack deploy gives them;
+	// labels are its containers' (and the service's, as before).
 	labels := maps.Clone(svc.Labels)
 	if labels == nil {
 		labels = map[string]string{}
+	}
+	if sw := svc.Swarm; sw != nil {
+		maps.Copy(labels, sw.Labels)
 	}
 	maps.Copy(labels, st.ProjectLabels())
 	labels[stack.LabelService] = svc.Name
@@ -521,7 +525,27 @@ func (b *builder) restartPolicy() *swarmapi.RestartPolicy {
 	default:
 		b.fail("restart", "unknown policy %q", r.Name)
 	}
+	if sw := b.svc.Swarm; sw != nil {
+		p.Delay, p.Window = sw.RestartDelay, sw.RestartWindow
+	}
 	return &p
+}
+
+// endpointMode is deploy.endpoint_mode, else the caller's: vip where the
+// nodes have IPVS, dnsrr where they have none or dnsrr was chosen. vip
+// asked for where the caller runs dnsrr is refused: without IPVS its
+// virtual IP would route nowhere.
+func (b *builder) endpointMode() swarmapi.ResolutionMode {
+	mode := cmp.Or(b.d.EndpointMode, swarmapi.ResolutionModeVIP)
+	sw := b.svc.Swarm
+	if sw == nil || sw.EndpointMode == "" {
+		return mode
+	}
+	asked := swarmapi.ResolutionMode(sw.EndpointMode)
+	if asked == swarmapi.ResolutionModeVIP && mode != swarmapi.ResolutionModeVIP {
+		b.fail("deploy.endpoint_mode", "vip needs the routing mesh, which this deploy runs without (the nodes' kernel has no IPVS, or dnsrr was chosen): use dnsrr")
+	}
+	return asked
 }
 
 // stateful reports whether the service mounts a named volume (its data
@@ -592,6 +616,25 @@ func (b *builder) updateConfig(writes, hostPort bool) (update, rollback *swarmap
 		FailureAction: swarmapi.UpdateFailureActionPause,
 		Monitor:       monitor,
 		Order:         order,
+	}
+	sw := b.svc.Swarm
+	if sw == nil {
+		return update, rollback
+	}
+	update.Delay, update.MaxFailureRatio = sw.UpdateDelay, sw.UpdateMaxFailureRatio
+	rollback.Delay, rollback.MaxFailureRatio = sw.UpdateDelay, sw.UpdateMaxFailureRatio
+	if r := sw.Rollback; r != nil {
+		if r.Parallelism != nil {
+			rollback.Parallelism = uint64(max(*r.Parallelism, 1))
+		}
+		rollback.Delay = cmp.Or(r.Delay, rollback.Delay)
+		rollback.FailureAction = cmp.Or(r.FailureAction, rollback.FailureAction)
+		rollback.Monitor = cmp.Or(r.Monitor, rollback.Monitor)
+		rollback.MaxFailureRatio = cmp.Or(r.MaxFailureRatio, rollback.MaxFailureRatio)
+		rollback.Order = cmp.Or(r.Order, rollback.Order)
+		if v := b.singleWriter(); v != "" && rollback.Order == swarmapi.UpdateOrderStartFirst {
+			b.fail("deploy.rollback_config.order", "start-first would run two writers of single_writer volume %s at once; use stop-first", v)
+		}
 	}
 	return update, rollback
 }
