@@ -64,6 +64,9 @@ var engineNotes = map[string]string{
 	"services.*.deploy.update_config.delay":             swarmKey,
 	"services.*.deploy.update_config.max_failure_ratio": swarmKey,
 	"services.*.deploy.rollback_config":                 swarmKey,
+	"services.*.umask":                                  composeIgnores,
+	"services.*.pull_refresh_after":                     composeIgnores,
+	"services.*.networks.*.use_service_name_alias":      composeIgnores + ": every replica has the service's name as an alias",
 	"services.*.deploy.restart_policy.max_attempts":     "with condition `on-failure` only: the engine bounds no other restarts",
 	"services.*.healthcheck.start_interval":             "yes; engines before API 1.44 ignore it",
 	"services.*.volumes.type":                           "`volume`, `bind` or `tmpfs`",
@@ -202,6 +205,10 @@ var swarmNotes = map[string]string{
 // swarmKey is the note of a key Docker Compose accepts and ignores on one
 // engine: only a swarm service has a field for it.
 const swarmKey = acceptedUnused + ", as Docker Compose: a swarm's key"
+
+// composeIgnores is the note of a key of the Compose Specification that
+// Docker Compose loads and then reads nowhere.
+const composeIgnores = acceptedUnused + ", as Docker Compose, which reads it nowhere"
 
 // attestNote is what becomes of an attestation a build asks for.
 const attestNote = "yes, through BuildKit's API as buildx passes it (the Dockerfile frontend's `attest:` attribute), kept with the image " +

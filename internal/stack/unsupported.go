@@ -46,7 +46,7 @@ var (
 		"develop":             anyValue,
 		"ports":               {"mode": anyValue, "host_ip": anyValue, "target": anyValue, "published": anyValue, "protocol": anyValue, "name": anyValue, "app_protocol": anyValue},
 		"expose":              anyValue,
-		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue}},
+		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue, "use_service_name_alias": anyValue}},
 		"network_mode":        anyValue,
 		"extra_hosts":         anyValue,
 		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "consistency": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue, "labels": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}},
@@ -113,6 +113,8 @@ var (
 		"links":               anyValue,
 		"external_links":      anyValue,
 		"pull_policy":         anyValue,
+		"pull_refresh_after":  anyValue,
+		"umask":               anyValue,
 		"provider":            {"type": anyValue, "options": anyValue},
 		"use_api_socket":      anyValue,
 		"post_start":          hookKeys,
@@ -154,6 +156,8 @@ var reasons = map[string]string{
 
 	"services.*.credential_spec": "it is a Windows container's gMSA credential spec, which a Linux container has no use for; " +
 		"Docker Compose passes it to no container either (only a swarm's Windows services take one): remove it",
+	"jobs": "Docker Compose runs a job only through `docker compose run <job>`: its `up` starts none (and refuses scheduled ones); " +
+		"stackctl runs no job: remove them, or run the file with Docker Compose",
 	"models":            noModels,
 	"services.*.models": noModels,
 
