@@ -64,6 +64,8 @@ var engineNotes = map[string]string{
 	"services.*.deploy.update_config.delay":             swarmKey,
 	"services.*.deploy.update_config.max_failure_ratio": swarmKey,
 	"services.*.deploy.rollback_config":                 swarmKey,
+	"secrets.*.labels":                                  objectLabelsNote,
+	"configs.*.labels":                                  objectLabelsNote,
 	"services.*.umask":                                  composeIgnores,
 	"services.*.pull_refresh_after":                     composeIgnores,
 	"services.*.networks.*.use_service_name_alias":      composeIgnores + ": every replica has the service's name as an alias",
@@ -142,6 +144,10 @@ var swarmNotes = map[string]string{
 	"services.*.deploy.rollback_config.monitor":           "yes",
 	"services.*.deploy.rollback_config.order":             "`start-first` or `stop-first`",
 	"services.*.deploy.rollback_config.parallelism":       "yes",
+	"secrets.*.labels":                                    "the swarm secret's labels, set when it is made",
+	"configs.*.labels":                                    "the swarm config's labels, set when it is made",
+	"secrets.*.labels.*":                                  "yes",
+	"configs.*.labels.*":                                  "yes",
 	"services.*.secrets":                                  "swarm secrets, with their uid, gid and mode (root, 0444 unset); a secret whose file changed is refused until `down` (a swarm secret cannot change)",
 	"services.*.configs":                                  "swarm configs, with their uid, gid and mode (root, 0444 unset); a config whose file changed is refused until `down` (a swarm config cannot change)",
 	"services.*.configs.uid":                              "yes, for every config: a swarm config is no bind mount",
@@ -201,6 +207,9 @@ var swarmNotes = map[string]string{
 	"services.*.use_api_socket":                           swarmNo + "a task runs on any node, whose engine socket and registry credentials are not this machine's",
 	"networks.*.external":                                 "the network must exist and be swarm-scoped",
 }
+
+// objectLabelsNote is what one engine does with a secret's or config's labels.
+const objectLabelsNote = acceptedUnused + ", as Docker Compose: one engine makes no secret or config object to label"
 
 // swarmKey is the note of a key Docker Compose accepts and ignores on one
 // engine: only a swarm service has a field for it.

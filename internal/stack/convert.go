@@ -457,7 +457,15 @@ func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileRefe
 	if target != path.Base(target) || target == "." || target == ".." {
 		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
 	}
-	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access}, nil
+	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access, Labels: objectLabels(obj)}, nil
+}
+
+// objectLabels are a secret's or config's labels, nil for none.
+func objectLabels(obj types.FileObjectConfig) map[string]string {
+	if len(obj.Labels) == 0 {
+		return nil
+	}
+	return map[string]string(obj.Labels)
 }
 
 // fileMount is a config from a file, mounted read-only where Compose
@@ -479,7 +487,7 @@ func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, r
 	case !path.IsAbs(target):
 		target = path.Join(dir, target)
 	}
-	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access}
+	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access, Labels: objectLabels(obj)}
 	if value != nil {
 		sum := sha256.Sum256(value)
 		f.Digest = hex.EncodeToString(sum[:])

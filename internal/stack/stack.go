@@ -328,6 +328,10 @@ type FileMount struct {
 	// Access is the owner and mode of a copied config; a config from a
 	// file is bind-mounted as the file is, as Compose mounts it.
 	Access FileAccess `json:",omitzero"`
+	// Labels are configs.<name>.labels: a swarm config's; one engine,
+	// as Docker Compose, makes no object to label. Not marshalled: they
+	// change no container (a swarm's are set when the object is made).
+	Labels map[string]string `json:"-"`
 }
 
 // FileAccess is the owner and mode a secret or config file is written
@@ -368,6 +372,10 @@ type Secret struct {
 	// Credentials marks the docker CLI's registry credentials, which
 	// are read as the secret is written (see apisocket.go).
 	Credentials bool `json:",omitzero"`
+	// Labels are secrets.<name>.labels: a swarm secret's; one engine,
+	// as Docker Compose, makes no object to label. Not marshalled: they
+	// change no container (a swarm's are set when the object is made).
+	Labels map[string]string `json:"-"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.

@@ -133,8 +133,8 @@ var (
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
 			"ipam": {"driver": anyValue, "config": {"subnet": anyValue, "ip_range": anyValue, "gateway": anyValue, "aux_addresses": anyValue}, "options": anyValue}}},
 		"volumes": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "driver_opts": anyValue, "labels": anyValue}},
-		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue}},
-		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue}},
+		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue}},
+		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue, "labels": anyValue}},
 	}
 )
 

@@ -751,6 +751,8 @@ type Object struct {
 	// instead (an edge's configuration, which stackctl renders).
 	Source string `json:",omitempty"`
 	Data   []byte `json:",omitempty"`
+	// Labels are the file's labels of the secret or config.
+	Labels map[string]string `json:",omitempty"`
 }
 
 // Objects lists the secrets and configs the stack's services use, each once,
@@ -772,12 +774,12 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	}
 	for _, svc := range st.Services {
 		for _, s := range svc.Secrets {
-			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value})
+			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value, Labels: s.Labels})
 		}
 	}
 	for _, svc := range st.Services {
 		for _, f := range svc.Files {
-			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value})
+			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value, Labels: f.Labels})
 		}
 	}
 	for i := range st.Services {
@@ -798,21 +800,26 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	return out, errors.Join(errs...)
 }
 
-// SecretSpec is the swarm secret for the stack's secret key, holding data.
-// A swarm secret cannot change: its config-hash label, a digest of data,
-// tells the caller whether the file changed since it was created.
-func SecretSpec(st *stack.Stack, key string, data []byte) swarmapi.SecretSpec {
-	return swarmapi.SecretSpec{Annotations: objectAnnotations(st, key, data), Data: data}
+// SecretSpec is the swarm secret for the stack's secret key, holding data,
+// with the file's labels (stackctl's own over them). A swarm secret cannot
+// change: its config-hash label, a digest of data, tells the caller whether
+// the file changed since it was created.
+func SecretSpec(st *stack.Stack, key string, labels map[string]string, data []byte) swarmapi.SecretSpec {
+	return swarmapi.SecretSpec{Annotations: objectAnnotations(st, key, labels, data), Data: data}
 }
 
 // ConfigSpec is the swarm config for the stack's config key, holding data,
 // labelled like a secret.
-func ConfigSpec(st *stack.Stack, key string, data []byte) swarmapi.ConfigSpec {
-	return swarmapi.ConfigSpec{Annotations: objectAnnotations(st, key, data), Data: data}
+func ConfigSpec(st *stack.Stack, key string, labels map[string]string, data []byte) swarmapi.ConfigSpec {
+	return swarmapi.ConfigSpec{Annotations: objectAnnotations(st, key, labels, data), Data: data}
 }
 
-func objectAnnotations(st *stack.Stack, key string, data []byte) swarmapi.Annotations {
-	labels := st.ProjectLabels()
+func objectAnnotations(st *stack.Stack, key string, own map[string]string, data []byte) swarmapi.Annotations {
+	labels := maps.Clone(own)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, st.ProjectLabels())
 	labels[LabelNamespace] = st.Project
 	sum := sha256.Sum256(data)
 	labels[stack.LabelConfigHash] = hex.EncodeToString(sum[:])[:32]

@@ -834,9 +834,9 @@ services:
     image: busybox
     secrets: [s]
 secrets:
-  s: {file: ./s.txt}
+  s: {file: ./s.txt, labels: {team: a}}
 configs:
-  c: {file: ./c.txt}
+  c: {file: ./c.txt, labels: {team: b}}
 `)
 	objects, err := swarm.Objects(st)
 	if err != nil {
@@ -847,15 +847,26 @@ configs:
 		t.Errorf("objects %+v, want p_s then p_c, each once", objects)
 	}
 
-	one, two := swarm.SecretSpec(st, "s", []byte("one")), swarm.SecretSpec(st, "s", []byte("two"))
+	one, two := swarm.SecretSpec(st, "s", nil, []byte("one")), swarm.SecretSpec(st, "s", nil, []byte("two"))
 	if one.Name != "p_s" || string(one.Data) != "one" || one.Labels[stack.LabelProject] != "p" || one.Labels[swarm.LabelNamespace] != "p" {
 		t.Errorf("secret spec %+v", one.Annotations)
 	}
 	if one.Labels[stack.LabelConfigHash] == "" || one.Labels[stack.LabelConfigHash] == two.Labels[stack.LabelConfigHash] {
 		t.Errorf("hash labels %q and %q: want them set and different for different data", one.Labels[stack.LabelConfigHash], two.Labels[stack.LabelConfigHash])
 	}
-	if c := swarm.ConfigSpec(st, "c", []byte("x")); c.Name != "p_c" || string(c.Data) != "x" || c.Labels[stack.LabelProject] != "p" {
+	if c := swarm.ConfigSpec(st, "c", nil, []byte("x")); c.Name != "p_c" || string(c.Data) != "x" || c.Labels[stack.LabelProject] != "p" {
 		t.Errorf("config spec %+v", c)
+	}
+
+	if objects[0].Labels["team"] != "a" || objects[1].Labels["team"] != "b" {
+		t.Errorf("objects' labels %v and %v, want the file's team a and b", objects[0].Labels, objects[1].Labels)
+	}
+	own := map[string]string{"team": "a", stack.LabelProject: "other"}
+	if l := swarm.SecretSpec(st, "s", own, []byte("x")).Labels; l["team"] != "a" || l[stack.LabelProject] != "p" {
+		t.Errorf("secret labels %v, want the file's team and stackctl's project over the file's", l)
+	}
+	if l := swarm.ConfigSpec(st, "c", own, []byte("x")).Labels; l["team"] != "a" || l[stack.LabelProject] != "p" {
+		t.Errorf("config labels %v, want the file's team and stackctl's project over the file's", l)
 	}
 
 	st.Services[0].Secrets[0].Name = "bad name"
