@@ -136,8 +136,11 @@ func TestKeysComposeLeavesUnusedLoad(t *testing.T) {
   b:
     image: busybox
     deploy: {replicas: 2}
+    secrets: [s]
 networks:
   n: {}
+secrets:
+  s: {file: ./s, labels: {team: a}, driver_opts: {k: v}}
 `)
 	if err != nil {
 		t.Fatalf("load: %v", err)

@@ -214,6 +214,8 @@ func TestLoadErrors(t *testing.T) {
 		{"jobs", "services:\n  a:\n    image: busybox\njobs:\n  migrate:\n    image: busybox\n    triggers: {manual: true}\n", []string{"jobs: not supported: Docker Compose runs a job only through `docker compose run <job>`"}},
 		{"endpoint mode", "services:\n  a:\n    image: busybox\n    deploy:\n      endpoint_mode: mesh\n", []string{"services.a.deploy.endpoint_mode: \"mesh\": want vip or dnsrr"}},
 		{"rollback failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      rollback_config:\n        failure_action: rollback\n", []string{"deploy.rollback_config.failure_action: \"rollback\": want pause or continue"}},
+		{"external secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    external: true\n", []string{"secrets.s.external: not supported: Docker Compose refuses an external secret on one engine"}},
+		{"config template driver", "services:\n  a:\n    image: busybox\n    configs: [c]\nconfigs:\n  c:\n    file: ./c\n    template_driver: golang\n", []string{"configs.c.template_driver: not supported: Docker Compose refuses it on one engine"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {

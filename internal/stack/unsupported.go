@@ -133,7 +133,7 @@ var (
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
 			"ipam": {"driver": anyValue, "config": {"subnet": anyValue, "ip_range": anyValue, "gateway": anyValue, "aux_addresses": anyValue}, "options": anyValue}}},
 		"volumes": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "driver_opts": anyValue, "labels": anyValue}},
-		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue}},
+		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue, "driver_opts": anyValue}},
 		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue, "labels": anyValue}},
 	}
 )
@@ -158,8 +158,16 @@ var reasons = map[string]string{
 		"Docker Compose passes it to no container either (only a swarm's Windows services take one): remove it",
 	"jobs": "Docker Compose runs a job only through `docker compose run <job>`: its `up` starts none (and refuses scheduled ones); " +
 		"stackctl runs no job: remove them, or run the file with Docker Compose",
-	"models":            noModels,
-	"services.*.models": noModels,
+	"models": noModels,
+
+	// Docker Compose refuses these on one engine, naming them, when a
+	// service uses the secret or config; a swarm would take them.
+	"secrets.*.external":        composeRefusesExternal("secret"),
+	"configs.*.external":        composeRefusesExternal("config"),
+	"secrets.*.driver":          composeRefusesDriver("secrets.*.driver"),
+	"secrets.*.template_driver": composeRefusesDriver("secrets.*.template_driver"),
+	"configs.*.template_driver": composeRefusesDriver("configs.*.template_driver"),
+	"services.*.models":         noModels,
 
 	// What the engine's /build endpoint cannot carry (see build.go).
 	"services.*.build.secrets.uid":  buildSecretMount,
@@ -171,6 +179,19 @@ var reasons = map[string]string{
 // Model Runner, through its docker CLI plugin, which no engine API offers.
 const noModels = "models run in Docker Model Runner, which Docker Compose drives through the docker CLI plugin `docker model` " +
 	"(no Docker Engine API serves them); stackctl does not: run the file with Docker Compose where Docker Model Runner is installed"
+
+// composeRefusesExternal is why an external secret or config is refused.
+func composeRefusesExternal(kind string) string {
+	return "Docker Compose refuses an external " + kind + " on one engine (`unsupported external " + kind + "`), which keeps none; " +
+		"stackctl refuses it there too, and does not yet reference a swarm's existing " + kind + ": give it a file:, content: or environment:"
+}
+
+// composeRefusesDriver is why a secret's or config's (template) driver is
+// refused.
+func composeRefusesDriver(key string) string {
+	return "Docker Compose refuses it on one engine (`Docker Compose does not support " + key + "`); " +
+		"stackctl refuses it there too, and does not yet pass it to a swarm: remove it"
+}
 
 // onlyReplicated refuses a deploy.mode other than replicated.
 const onlyReplicated = "only replicated services run on one engine"
