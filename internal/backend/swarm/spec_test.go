@@ -128,6 +128,13 @@ func TestGolden(t *testing.T) {
 		}
 		return st
 	}
+	swarmKeys := func(t *testing.T) *stack.Stack {
+		st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{filepath.Join("testdata", "swarm-keys", "compose.yaml")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
 	tests := []struct {
 		name string
 		load func(*testing.T) *stack.Stack
@@ -137,6 +144,7 @@ func TestGolden(t *testing.T) {
 		{"builtin-dnsrr", builtin, swarmapi.ResolutionModeDNSRR},
 		{"builtin-edge-dnsrr", builtinEdge, swarmapi.ResolutionModeDNSRR},
 		{"day-34", day34, swarmapi.ResolutionModeVIP},
+		{"swarm-keys", swarmKeys, swarmapi.ResolutionModeVIP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
