@@ -144,7 +144,7 @@ var swarmNotes = map[string]string{
 	"services.*.deploy.rollback_config.max_failure_ratio": "yes",
 	"services.*.deploy.rollback_config.monitor":           "yes",
 	"services.*.deploy.rollback_config.order":             "`start-first` or `stop-first`",
-	"services.*.deploy.rollback_config.parallelism":       "yes",
+	"services.*.deploy.rollback_config.parallelism":       "yes; 0 is one at a time, as for the update",
 	"secrets.*.labels":                                    "the swarm secret's labels, set when it is made",
 	"configs.*.labels":                                    "the swarm config's labels, set when it is made",
 	"secrets.*.labels.*":                                  "yes",
