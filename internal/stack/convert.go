@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,7 +197,62 @@ func fromService(p *types.Project, sc types.ServiceConfig) (Service, error) {
 			svc.Update.Parallelism = int(*u.Parallelism)
 		}
 	}
+	sw, err := fromSwarmDeploy(sc.Deploy)
+	if err != nil {
+		return Service{}, err
+	}
+	svc.Swarm = sw
 	return svc, nil
+}
+
+// fromSwarmDeploy reads the deploy keys only a swarm acts on; nil when
+// the file sets none.
+func fromSwarmDeploy(d *types.DeployConfig) (*SwarmDeploy, error) {
+	if d == nil {
+		return nil, nil
+	}
+	var out SwarmDeploy
+	switch d.EndpointMode {
+	case "", "vip", "dnsrr":
+		out.EndpointMode = d.EndpointMode
+	default:
+		return nil, fmt.Errorf("deploy.endpoint_mode: %q: want vip or dnsrr", d.EndpointMode)
+	}
+	if len(d.Labels) > 0 {
+		out.Labels = map[string]string(d.Labels)
+	}
+	if rp := d.RestartPolicy; rp != nil {
+		if rp.Delay != nil {
+			v := time.Duration(*rp.Delay)
+			out.RestartDelay = &v
+		}
+		if rp.Window != nil {
+			v := time.Duration(*rp.Window)
+			out.RestartWindow = &v
+		}
+	}
+	if u := d.UpdateConfig; u != nil {
+		out.UpdateDelay = time.Duration(u.Delay)
+		out.UpdateMaxFailureRatio = u.MaxFailureRatio
+	}
+	if r := d.RollbackConfig; r != nil {
+		if r.FailureAction != "" && r.FailureAction != "pause" && r.FailureAction != "continue" {
+			return nil, fmt.Errorf("deploy.rollback_config.failure_action: %q: want pause or continue", r.FailureAction)
+		}
+		if r.Order != "" && r.Order != "start-first" && r.Order != "stop-first" {
+			return nil, fmt.Errorf("deploy.rollback_config.order: %q: want start-first or stop-first", r.Order)
+		}
+		out.Rollback = &RollbackConfig{Delay: time.Duration(r.Delay), FailureAction: r.FailureAction,
+			Monitor: time.Duration(r.Monitor), MaxFailureRatio: r.MaxFailureRatio, Order: r.Order}
+		if r.Parallelism != nil {
+			n := int(*r.Parallelism)
+			out.Rollback.Parallelism = &n
+		}
+	}
+	if reflect.ValueOf(out).IsZero() {
+		return nil, nil
+	}
+	return &out, nil
 }
 
 func fromHealthcheck(hc *types.HealthCheckConfig) (*Healthcheck, error) {
@@ -401,7 +457,15 @@ func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileRefe
 	if target != path.Base(target) || target == "." || target == ".." {
 		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
 	}
-	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access}, nil
+	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access, Labels: objectLabels(obj)}, nil
+}
+
+// objectLabels are a secret's or config's labels, nil for none.
+func objectLabels(obj types.FileObjectConfig) map[string]string {
+	if len(obj.Labels) == 0 {
+		return nil
+	}
+	return map[string]string(obj.Labels)
 }
 
 // fileMount is a config from a file, mounted read-only where Compose
@@ -423,7 +487,7 @@ func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, r
 	case !path.IsAbs(target):
 		target = path.Join(dir, target)
 	}
-	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access}
+	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access, Labels: objectLabels(obj)}
 	if value != nil {
 		sum := sha256.Sum256(value)
 		f.Digest = hex.EncodeToString(sum[:])

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/stack"
 )
@@ -112,5 +113,52 @@ networks:
 `)
 	if err != nil {
 		t.Fatalf("load: %v", err)
+	}
+}
+
+// Keys Docker Compose loads and leaves to a swarm, or reads nowhere, load:
+// the swarm's are kept for the swarm backend, the others dropped.
+func TestKeysComposeLeavesUnusedLoad(t *testing.T) {
+	isolate(t)
+	st, _, err := loadString(t, `services:
+  a:
+    image: busybox
+    umask: "0022"
+    pull_refresh_after: 1h
+    networks:
+      n: {use_service_name_alias: false}
+    deploy:
+      endpoint_mode: dnsrr
+      labels: {owner: team-a}
+      restart_policy: {delay: 2s, window: 30s}
+      update_config: {delay: 4s, max_failure_ratio: 0.5}
+      rollback_config: {parallelism: 0, order: stop-first}
+  b:
+    image: busybox
+    deploy: {replicas: 2}
+    secrets: [s]
+networks:
+  n: {}
+secrets:
+  s: {file: ./s, labels: {team: a}, driver_opts: {k: v}}
+`)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	a, _ := st.Service("a")
+	two, zero := 2*time.Second, 0
+	want := &stack.SwarmDeploy{EndpointMode: "dnsrr", Labels: map[string]string{"owner": "team-a"},
+		RestartDelay: &two, UpdateDelay: 4 * time.Second, UpdateMaxFailureRatio: 0.5,
+		Rollback: &stack.RollbackConfig{Parallelism: &zero, Order: "stop-first"}}
+	window := 30 * time.Second
+	want.RestartWindow = &window
+	if !reflect.DeepEqual(a.Swarm, want) {
+		t.Errorf("a's swarm deploy %+v, want %+v", a.Swarm, want)
+	}
+	if _, ok := a.Labels["owner"]; ok {
+		t.Errorf("deploy.labels reached the containers' labels: %v", a.Labels)
+	}
+	if b, _ := st.Service("b"); b.Swarm != nil {
+		t.Errorf("b sets no swarm key, yet has %+v", b.Swarm)
 	}
 }

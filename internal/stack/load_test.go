@@ -211,6 +211,11 @@ func TestLoadErrors(t *testing.T) {
 		{"mac_address beside its network's", "services:\n  a:\n    image: busybox\n    mac_address: 02:42:ac:11:00:0a\n    networks:\n      n: {mac_address: 02:42:ac:11:00:0b}\nnetworks:\n  n: {}\n",
 			[]string{"services.a.mac_address: 02:42:ac:11:00:0a differs from networks.n.mac_address 02:42:ac:11:00:0b"}},
 		{"platform without an architecture", "services:\n  a:\n    image: busybox\n    platform: linux386\n", []string{"services.a.platform: \"linux386\": want os/arch[/variant]"}},
+		{"jobs", "services:\n  a:\n    image: busybox\njobs:\n  migrate:\n    image: busybox\n    triggers: {manual: true}\n", []string{"jobs: not supported: Docker Compose runs a job only through `docker compose run <job>`"}},
+		{"endpoint mode", "services:\n  a:\n    image: busybox\n    deploy:\n      endpoint_mode: mesh\n", []string{"services.a.deploy.endpoint_mode: \"mesh\": want vip or dnsrr"}},
+		{"rollback failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      rollback_config:\n        failure_action: rollback\n", []string{"deploy.rollback_config.failure_action: \"rollback\": want pause or continue"}},
+		{"external secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    external: true\n", []string{"secrets.s.external: not supported: Docker Compose refuses an external secret on one engine"}},
+		{"config template driver", "services:\n  a:\n    image: busybox\n    configs: [c]\nconfigs:\n  c:\n    file: ./c\n    template_driver: golang\n", []string{"configs.c.template_driver: not supported: Docker Compose refuses it on one engine"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
 	for _, tt := range tests {

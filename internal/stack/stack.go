@@ -70,6 +70,9 @@ type Service struct {
 	ReplicasFixed bool
 	// Update says how replicas are replaced when the service changes.
 	Update UpdateConfig
+	// Swarm is what deploy says that only a swarm acts on; nil when the
+	// file says none of it.
+	Swarm *SwarmDeploy `json:",omitempty"`
 	// OneShot marks a task that runs to completion (a migration), not a
 	// server: an exit 0 is success, and convergence does not re-run it.
 	OneShot bool
@@ -325,6 +328,10 @@ type FileMount struct {
 	// Access is the owner and mode of a copied config; a config from a
 	// file is bind-mounted as the file is, as Compose mounts it.
 	Access FileAccess `json:",omitzero"`
+	// Labels are configs.<name>.labels: a swarm config's; one engine,
+	// as Docker Compose, makes no object to label. Not marshalled: they
+	// change no container (a swarm's are set when the object is made).
+	Labels map[string]string `json:"-"`
 }
 
 // FileAccess is the owner and mode a secret or config file is written
@@ -365,6 +372,10 @@ type Secret struct {
 	// Credentials marks the docker CLI's registry credentials, which
 	// are read as the secret is written (see apisocket.go).
 	Credentials bool `json:",omitzero"`
+	// Labels are secrets.<name>.labels: a swarm secret's; one engine,
+	// as Docker Compose, makes no object to label. Not marshalled: they
+	// change no container (a swarm's are set when the object is made).
+	Labels map[string]string `json:"-"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.
@@ -400,6 +411,38 @@ type UpdateConfig struct {
 	Monitor time.Duration
 	// FailureAction is "rollback" (the default), "pause" or "continue".
 	FailureAction string
+}
+
+// SwarmDeploy is the part of deploy that only a swarm service has fields
+// for. One engine accepts it unused, as Docker Compose does: it runs no
+// service, only containers.
+type SwarmDeploy struct {
+	// EndpointMode is deploy.endpoint_mode, "vip" or "dnsrr" ("": the
+	// swarm backend decides).
+	EndpointMode string `json:",omitempty"`
+	// Labels are deploy.labels: the swarm service's, not its containers'.
+	Labels map[string]string `json:",omitempty"`
+	// RestartDelay and RestartWindow are deploy.restart_policy's delay and
+	// window (nil: the swarm's defaults).
+	RestartDelay  *time.Duration `json:",omitempty"`
+	RestartWindow *time.Duration `json:",omitempty"`
+	// UpdateDelay and UpdateMaxFailureRatio are deploy.update_config's
+	// delay and max_failure_ratio.
+	UpdateDelay           time.Duration `json:",omitempty"`
+	UpdateMaxFailureRatio float32       `json:",omitempty"`
+	// Rollback is deploy.rollback_config (nil: derived from the update).
+	Rollback *RollbackConfig `json:",omitempty"`
+}
+
+// RollbackConfig is deploy.rollback_config: how a swarm rolls a failed
+// update back. A zero field takes the update's value.
+type RollbackConfig struct {
+	Parallelism     *int          `json:",omitempty"`
+	Delay           time.Duration `json:",omitempty"`
+	FailureAction   string        `json:",omitempty"`
+	Monitor         time.Duration `json:",omitempty"`
+	MaxFailureRatio float32       `json:",omitempty"`
+	Order           string        `json:",omitempty"`
 }
 
 // EdgeMode says when a service runs behind the edge load balancer.

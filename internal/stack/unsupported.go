@@ -26,23 +26,27 @@ var (
 			"additional_contexts": anyValue, "privileged": anyValue, "no_cache_filter": anyValue, "provenance": anyValue, "sbom": anyValue,
 			"secrets": {"source": anyValue, "target": anyValue}, "ssh": anyValue,
 		},
-		"image":               anyValue,
-		"command":             anyValue,
-		"entrypoint":          anyValue,
-		"environment":         anyValue,
-		"env_file":            anyValue,
-		"working_dir":         anyValue,
-		"user":                anyValue,
-		"container_name":      anyValue,
-		"healthcheck":         anyValue,
-		"depends_on":          {"*": {"condition": anyValue, "required": anyValue, "restart": anyValue}},
-		"restart":             anyValue,
-		"scale":               anyValue,
-		"deploy":              {"mode": anyValue, "replicas": anyValue, "restart_policy": {"condition": anyValue, "max_attempts": anyValue}, "update_config": {"parallelism": anyValue, "order": anyValue, "monitor": anyValue, "failure_action": anyValue}, "resources": {"limits": limitKeys, "reservations": reservationKeys}},
+		"image":          anyValue,
+		"command":        anyValue,
+		"entrypoint":     anyValue,
+		"environment":    anyValue,
+		"env_file":       anyValue,
+		"working_dir":    anyValue,
+		"user":           anyValue,
+		"container_name": anyValue,
+		"healthcheck":    anyValue,
+		"depends_on":     {"*": {"condition": anyValue, "required": anyValue, "restart": anyValue}},
+		"restart":        anyValue,
+		"scale":          anyValue,
+		"deploy": {"mode": anyValue, "replicas": anyValue, "endpoint_mode": anyValue, "labels": anyValue,
+			"restart_policy":  {"condition": anyValue, "max_attempts": anyValue, "delay": anyValue, "window": anyValue},
+			"update_config":   {"parallelism": anyValue, "order": anyValue, "monitor": anyValue, "failure_action": anyValue, "delay": anyValue, "max_failure_ratio": anyValue},
+			"rollback_config": {"parallelism": anyValue, "order": anyValue, "monitor": anyValue, "failure_action": anyValue, "delay": anyValue, "max_failure_ratio": anyValue},
+			"resources":       {"limits": limitKeys, "reservations": reservationKeys}},
 		"develop":             anyValue,
 		"ports":               {"mode": anyValue, "host_ip": anyValue, "target": anyValue, "published": anyValue, "protocol": anyValue, "name": anyValue, "app_protocol": anyValue},
 		"expose":              anyValue,
-		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue}},
+		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue, "use_service_name_alias": anyValue}},
 		"network_mode":        anyValue,
 		"extra_hosts":         anyValue,
 		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "consistency": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue, "labels": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}},
@@ -109,6 +113,8 @@ var (
 		"links":               anyValue,
 		"external_links":      anyValue,
 		"pull_policy":         anyValue,
+		"pull_refresh_after":  anyValue,
+		"umask":               anyValue,
 		"provider":            {"type": anyValue, "options": anyValue},
 		"use_api_socket":      anyValue,
 		"post_start":          hookKeys,
@@ -127,8 +133,8 @@ var (
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
 			"ipam": {"driver": anyValue, "config": {"subnet": anyValue, "ip_range": anyValue, "gateway": anyValue, "aux_addresses": anyValue}, "options": anyValue}}},
 		"volumes": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "driver_opts": anyValue, "labels": anyValue}},
-		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue}},
-		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue}},
+		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue, "driver_opts": anyValue}},
+		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue, "labels": anyValue}},
 	}
 )
 
@@ -150,8 +156,18 @@ var reasons = map[string]string{
 
 	"services.*.credential_spec": "it is a Windows container's gMSA credential spec, which a Linux container has no use for; " +
 		"Docker Compose passes it to no container either (only a swarm's Windows services take one): remove it",
-	"models":            noModels,
-	"services.*.models": noModels,
+	"jobs": "Docker Compose runs a job only through `docker compose run <job>`: its `up` starts none (and refuses scheduled ones); " +
+		"stackctl runs no job: remove them, or run the file with Docker Compose",
+	"models": noModels,
+
+	// Docker Compose refuses these on one engine, naming them, when a
+	// service uses the secret or config; a swarm would take them.
+	"secrets.*.external":        composeRefusesExternal("secret"),
+	"configs.*.external":        composeRefusesExternal("config"),
+	"secrets.*.driver":          composeRefusesDriver("secrets.*.driver"),
+	"secrets.*.template_driver": composeRefusesDriver("secrets.*.template_driver"),
+	"configs.*.template_driver": composeRefusesDriver("configs.*.template_driver"),
+	"services.*.models":         noModels,
 
 	// What the engine's /build endpoint cannot carry (see build.go).
 	"services.*.build.secrets.uid":  buildSecretMount,
@@ -163,6 +179,19 @@ var reasons = map[string]string{
 // Model Runner, through its docker CLI plugin, which no engine API offers.
 const noModels = "models run in Docker Model Runner, which Docker Compose drives through the docker CLI plugin `docker model` " +
 	"(no Docker Engine API serves them); stackctl does not: run the file with Docker Compose where Docker Model Runner is installed"
+
+// composeRefusesExternal is why an external secret or config is refused.
+func composeRefusesExternal(kind string) string {
+	return "Docker Compose refuses an external " + kind + " on one engine (`unsupported external " + kind + "`), which keeps none; " +
+		"stackctl refuses it there too, and does not yet reference a swarm's existing " + kind + ": give it a file:, content: or environment:"
+}
+
+// composeRefusesDriver is why a secret's or config's (template) driver is
+// refused.
+func composeRefusesDriver(key string) string {
+	return "Docker Compose refuses it on one engine (`Docker Compose does not support " + key + "`); " +
+		"stackctl refuses it there too, and does not yet pass it to a swarm: remove it"
+}
 
 // onlyReplicated refuses a deploy.mode other than replicated.
 const onlyReplicated = "only replicated services run on one engine"

@@ -224,9 +224,9 @@ func (b *Backend) ensureObjects(ctx context.Context, st *stack.Stack) (secrets, 
 		have, ids := haveSecrets, secrets
 		if o.Kind == "config" {
 			have, ids = haveConfigs, configs
-			spec = ConfigSpec(st, o.Key, data).Annotations
+			spec = ConfigSpec(st, o.Key, o.Labels, data).Annotations
 		} else {
-			spec = SecretSpec(st, o.Key, data).Annotations
+			spec = SecretSpec(st, o.Key, o.Labels, data).Annotations
 		}
 		if id, ok := findObject(have, o.Name, spec.Labels[stack.LabelConfigHash]); ok {
 			ids[o.Key] = id
@@ -236,9 +236,9 @@ func (b *Backend) ensureObjects(ctx context.Context, st *stack.Stack) (secrets, 
 		}
 		var id string
 		if o.Kind == "config" {
-			id, err = b.engine.ConfigCreate(ctx, ConfigSpec(st, o.Key, data))
+			id, err = b.engine.ConfigCreate(ctx, ConfigSpec(st, o.Key, o.Labels, data))
 		} else {
-			id, err = b.engine.SecretCreate(ctx, SecretSpec(st, o.Key, data))
+			id, err = b.engine.SecretCreate(ctx, SecretSpec(st, o.Key, o.Labels, data))
 		}
 		if err != nil {
 			return nil, nil, false, err

@@ -44,10 +44,12 @@
 //	                               publishing web's port in host mode; its configuration
 //	                               a swarm config (EdgeObject) that resolves tasks.p_web
 //	                               through the swarm's DNS, labelled io.stackctl.balances
-//
-// The model says nothing of the restart delay and window (the loader refuses
-// them), so the swarm's defaults apply: 5 s between attempts, every attempt
-// counted.
+//	deploy.endpoint_mode           EndpointSpec.Mode (vip refused without IPVS)
+//	deploy.labels                  the service's labels, beside labels
+//	deploy.restart_policy          RestartPolicy's Delay and Window (unset: the
+//	                               swarm's 5 s between attempts, every one counted)
+//	deploy.update_config           also Delay and MaxFailureRatio, for the rollback too
+//	deploy.rollback_config         RollbackConfig, each key unset taking the update's
 //
 // Refused, with the service and key named: a host IP or a range of host ports
 // in ports; a network driver other than bridge or overlay; a security_opt
@@ -168,10 +170,7 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 	if !serviceNameRE.MatchString(name) || len(name) > 63 {
 		b.fail("", "a swarm cannot name a service %s: letters, digits, '-' and '_' only, at most 63 characters", name)
 	}
-	mode := b.d.EndpointMode
-	if mode == "" {
-		mode = swarmapi.ResolutionModeVIP
-	}
+	mode := b.endpointMode()
 	if mode != swarmapi.ResolutionModeVIP && mode != swarmapi.ResolutionModeDNSRR {
 		b.fail("", "endpoint mode %q: want vip or dnsrr", mode)
 	}
@@ -180,9 +179,14 @@ func (b *builder) build(hash string) swarmapi.ServiceSpec {
 		b.fail("image", "no image to deploy")
 	}
 
+	// deploy.labels are the service's, as docker stack deploy gives them;
+	// labels are its containers' (and the service's, as before).
 	labels := maps.Clone(svc.Labels)
 	if labels == nil {
 		labels = map[string]string{}
+	}
+	if sw := svc.Swarm; sw != nil {
+		maps.Copy(labels, sw.Labels)
 	}
 	maps.Copy(labels, st.ProjectLabels())
 	labels[stack.LabelService] = svc.Name
@@ -521,7 +525,27 @@ func (b *builder) restartPolicy() *swarmapi.RestartPolicy {
 	default:
 		b.fail("restart", "unknown policy %q", r.Name)
 	}
+	if sw := b.svc.Swarm; sw != nil {
+		p.Delay, p.Window = sw.RestartDelay, sw.RestartWindow
+	}
 	return &p
+}
+
+// endpointMode is deploy.endpoint_mode, else the caller's: vip where the
+// nodes have IPVS, dnsrr where they have none or dnsrr was chosen. vip
+// asked for where the caller runs dnsrr is refused: without IPVS its
+// virtual IP would route nowhere.
+func (b *builder) endpointMode() swarmapi.ResolutionMode {
+	mode := cmp.Or(b.d.EndpointMode, swarmapi.ResolutionModeVIP)
+	sw := b.svc.Swarm
+	if sw == nil || sw.EndpointMode == "" {
+		return mode
+	}
+	asked := swarmapi.ResolutionMode(sw.EndpointMode)
+	if asked == swarmapi.ResolutionModeVIP && mode != swarmapi.ResolutionModeVIP {
+		b.fail("deploy.endpoint_mode", "vip needs the routing mesh, which this deploy runs without (the nodes' kernel has no IPVS, or dnsrr was chosen): use dnsrr")
+	}
+	return asked
 }
 
 // stateful reports whether the service mounts a named volume (its data
@@ -592,6 +616,25 @@ func (b *builder) updateConfig(writes, hostPort bool) (update, rollback *swarmap
 		FailureAction: swarmapi.UpdateFailureActionPause,
 		Monitor:       monitor,
 		Order:         order,
+	}
+	sw := b.svc.Swarm
+	if sw == nil {
+		return update, rollback
+	}
+	update.Delay, update.MaxFailureRatio = sw.UpdateDelay, sw.UpdateMaxFailureRatio
+	rollback.Delay, rollback.MaxFailureRatio = sw.UpdateDelay, sw.UpdateMaxFailureRatio
+	if r := sw.Rollback; r != nil {
+		if r.Parallelism != nil {
+			rollback.Parallelism = uint64(max(*r.Parallelism, 1))
+		}
+		rollback.Delay = cmp.Or(r.Delay, rollback.Delay)
+		rollback.FailureAction = cmp.Or(r.FailureAction, rollback.FailureAction)
+		rollback.Monitor = cmp.Or(r.Monitor, rollback.Monitor)
+		rollback.MaxFailureRatio = cmp.Or(r.MaxFailureRatio, rollback.MaxFailureRatio)
+		rollback.Order = cmp.Or(r.Order, rollback.Order)
+		if v := b.singleWriter(); v != "" && rollback.Order == swarmapi.UpdateOrderStartFirst {
+			b.fail("deploy.rollback_config.order", "start-first would run two writers of single_writer volume %s at once; use stop-first", v)
+		}
 	}
 	return update, rollback
 }
@@ -708,6 +751,8 @@ type Object struct {
 	// instead (an edge's configuration, which stackctl renders).
 	Source string `json:",omitempty"`
 	Data   []byte `json:",omitempty"`
+	// Labels are the file's labels of the secret or config.
+	Labels map[string]string `json:",omitempty"`
 }
 
 // Objects lists the secrets and configs the stack's services use, each once,
@@ -729,12 +774,12 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	}
 	for _, svc := range st.Services {
 		for _, s := range svc.Secrets {
-			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value})
+			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value, Labels: s.Labels})
 		}
 	}
 	for _, svc := range st.Services {
 		for _, f := range svc.Files {
-			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value})
+			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value, Labels: f.Labels})
 		}
 	}
 	for i := range st.Services {
@@ -755,21 +800,26 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	return out, errors.Join(errs...)
 }
 
-// SecretSpec is the swarm secret for the stack's secret key, holding data.
-// A swarm secret cannot change: its config-hash label, a digest of data,
-// tells the caller whether the file changed since it was created.
-func SecretSpec(st *stack.Stack, key string, data []byte) swarmapi.SecretSpec {
-	return swarmapi.SecretSpec{Annotations: objectAnnotations(st, key, data), Data: data}
+// SecretSpec is the swarm secret for the stack's secret key, holding data,
+// with the file's labels (stackctl's own over them). A swarm secret cannot
+// change: its config-hash label, a digest of data, tells the caller whether
+// the file changed since it was created.
+func SecretSpec(st *stack.Stack, key string, labels map[string]string, data []byte) swarmapi.SecretSpec {
+	return swarmapi.SecretSpec{Annotations: objectAnnotations(st, key, labels, data), Data: data}
 }
 
 // ConfigSpec is the swarm config for the stack's config key, holding data,
 // labelled like a secret.
-func ConfigSpec(st *stack.Stack, key string, data []byte) swarmapi.ConfigSpec {
-	return swarmapi.ConfigSpec{Annotations: objectAnnotations(st, key, data), Data: data}
+func ConfigSpec(st *stack.Stack, key string, labels map[string]string, data []byte) swarmapi.ConfigSpec {
+	return swarmapi.ConfigSpec{Annotations: objectAnnotations(st, key, labels, data), Data: data}
 }
 
-func objectAnnotations(st *stack.Stack, key string, data []byte) swarmapi.Annotations {
-	labels := st.ProjectLabels()
+func objectAnnotations(st *stack.Stack, key string, own map[string]string, data []byte) swarmapi.Annotations {
+	labels := maps.Clone(own)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, st.ProjectLabels())
 	labels[LabelNamespace] = st.Project
 	sum := sha256.Sum256(data)
 	labels[stack.LabelConfigHash] = hex.EncodeToString(sum[:])[:32]

@@ -128,6 +128,13 @@ func TestGolden(t *testing.T) {
 		}
 		return st
 	}
+	swarmKeys := func(t *testing.T) *stack.Stack {
+		st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{filepath.Join("testdata", "swarm-keys", "compose.yaml")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
 	tests := []struct {
 		name string
 		load func(*testing.T) *stack.Stack
@@ -137,6 +144,7 @@ func TestGolden(t *testing.T) {
 		{"builtin-dnsrr", builtin, swarmapi.ResolutionModeDNSRR},
 		{"builtin-edge-dnsrr", builtinEdge, swarmapi.ResolutionModeDNSRR},
 		{"day-34", day34, swarmapi.ResolutionModeVIP},
+		{"swarm-keys", swarmKeys, swarmapi.ResolutionModeVIP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -365,6 +373,52 @@ services:
 				t.Errorf("update %+v, want 2 at a time, stop-first, monitor raised to the 10s interval", u)
 			}
 		}},
+		{"swarm's deploy keys", "a", `
+services:
+  a:
+    image: busybox
+    labels: {tier: back}
+    deploy:
+      endpoint_mode: dnsrr
+      labels: {owner: team-a}
+      restart_policy: {condition: on-failure, delay: 2s, window: 30s}
+      update_config: {delay: 4s, max_failure_ratio: 0.25}
+      rollback_config: {parallelism: 3, delay: 1s, failure_action: continue, monitor: 7s, order: stop-first}
+`, vip, func(t *testing.T, s swarmapi.ServiceSpec) {
+			if s.EndpointSpec.Mode != swarmapi.ResolutionModeDNSRR {
+				t.Errorf("endpoint mode %q, want dnsrr as the file asks over the caller's vip", s.EndpointSpec.Mode)
+			}
+			if s.Labels["owner"] != "team-a" || s.Labels["tier"] != "back" {
+				t.Errorf("service labels %v, want deploy.labels' owner and labels' tier", s.Labels)
+			}
+			if _, ok := s.TaskTemplate.ContainerSpec.Labels["owner"]; ok {
+				t.Errorf("container labels %v carry deploy.labels", s.TaskTemplate.ContainerSpec.Labels)
+			}
+			rp := s.TaskTemplate.RestartPolicy
+			if rp.Delay == nil || *rp.Delay != 2*time.Second || rp.Window == nil || *rp.Window != 30*time.Second {
+				t.Errorf("restart policy %+v, want delay 2s and window 30s", rp)
+			}
+			u, r := s.UpdateConfig, s.RollbackConfig
+			if u.Delay != 4*time.Second || u.MaxFailureRatio != 0.25 {
+				t.Errorf("update %+v, want delay 4s and failure ratio 0.25", u)
+			}
+			want := swarmapi.UpdateConfig{Parallelism: 3, Delay: time.Second, FailureAction: "continue", Monitor: 7 * time.Second, MaxFailureRatio: 0.25, Order: "stop-first"}
+			if *r != want {
+				t.Errorf("rollback %+v, want %+v (the ratio the update's)", *r, want)
+			}
+		}},
+		{"rollback config unset follows the update", "a", `
+services:
+  a:
+    image: busybox
+    deploy:
+      update_config: {parallelism: 2, delay: 4s}
+`, vip, func(t *testing.T, s swarmapi.ServiceSpec) {
+			r := s.RollbackConfig
+			if r.Parallelism != 2 || r.Delay != 4*time.Second || r.FailureAction != "pause" || s.TaskTemplate.RestartPolicy.Delay != nil {
+				t.Errorf("rollback %+v, restart %+v: want the update's parallelism and delay, paused on failure, no restart delay", r, s.TaskTemplate.RestartPolicy)
+			}
+		}},
 		{"stateful service pinned and stop-first", "db", `
 services:
   db:
@@ -576,6 +630,21 @@ services:
 volumes:
   data: {x-stackctl: {single_writer: true}}
 `, want: []string{"services.db.deploy.update_config.order: start-first would run two writers of single_writer volume data"}},
+		{name: "vip without the routing mesh", service: "a", mode: swarmapi.ResolutionModeDNSRR, file: `
+services:
+  a:
+    image: busybox
+    deploy: {endpoint_mode: vip}
+`, want: []string{"services.a.deploy.endpoint_mode: vip needs the routing mesh"}},
+		{name: "start-first rollback on a single writer", service: "db", file: `
+services:
+  db:
+    image: postgres
+    volumes: [data:/data]
+    deploy: {rollback_config: {order: start-first}}
+volumes:
+  data: {x-stackctl: {single_writer: true}}
+`, want: []string{"services.db.deploy.rollback_config.order: start-first would run two writers of single_writer volume data"}},
 		{name: "no pin for a stateful service", service: "db", file: `
 services:
   db:
@@ -773,9 +842,9 @@ services:
     image: busybox
     secrets: [s]
 secrets:
-  s: {file: ./s.txt}
+  s: {file: ./s.txt, labels: {team: a}}
 configs:
-  c: {file: ./c.txt}
+  c: {file: ./c.txt, labels: {team: b}}
 `)
 	objects, err := swarm.Objects(st)
 	if err != nil {
@@ -786,15 +855,26 @@ configs:
 		t.Errorf("objects %+v, want p_s then p_c, each once", objects)
 	}
 
-	one, two := swarm.SecretSpec(st, "s", []byte("one")), swarm.SecretSpec(st, "s", []byte("two"))
+	one, two := swarm.SecretSpec(st, "s", nil, []byte("one")), swarm.SecretSpec(st, "s", nil, []byte("two"))
 	if one.Name != "p_s" || string(one.Data) != "one" || one.Labels[stack.LabelProject] != "p" || one.Labels[swarm.LabelNamespace] != "p" {
 		t.Errorf("secret spec %+v", one.Annotations)
 	}
 	if one.Labels[stack.LabelConfigHash] == "" || one.Labels[stack.LabelConfigHash] == two.Labels[stack.LabelConfigHash] {
 		t.Errorf("hash labels %q and %q: want them set and different for different data", one.Labels[stack.LabelConfigHash], two.Labels[stack.LabelConfigHash])
 	}
-	if c := swarm.ConfigSpec(st, "c", []byte("x")); c.Name != "p_c" || string(c.Data) != "x" || c.Labels[stack.LabelProject] != "p" {
+	if c := swarm.ConfigSpec(st, "c", nil, []byte("x")); c.Name != "p_c" || string(c.Data) != "x" || c.Labels[stack.LabelProject] != "p" {
 		t.Errorf("config spec %+v", c)
+	}
+
+	if objects[0].Labels["team"] != "a" || objects[1].Labels["team"] != "b" {
+		t.Errorf("objects' labels %v and %v, want the file's team a and b", objects[0].Labels, objects[1].Labels)
+	}
+	own := map[string]string{"team": "a", stack.LabelProject: "other"}
+	if l := swarm.SecretSpec(st, "s", own, []byte("x")).Labels; l["team"] != "a" || l[stack.LabelProject] != "p" {
+		t.Errorf("secret labels %v, want the file's team and stackctl's project over the file's", l)
+	}
+	if l := swarm.ConfigSpec(st, "c", own, []byte("x")).Labels; l["team"] != "a" || l[stack.LabelProject] != "p" {
+		t.Errorf("config labels %v, want the file's team and stackctl's project over the file's", l)
 	}
 
 	st.Services[0].Secrets[0].Name = "bad name"
