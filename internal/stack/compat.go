@@ -49,6 +49,10 @@ var engineNotes = map[string]string{
 		"`compose --project-name=<project> up --<option>=<value>... <service>` before the services that depend on it are made, and gives them " +
 		"each `setenv` it answers as `<SERVICE>_<KEY>` (`rawsetenv` as written); `down` runs it with `down` once the containers are gone, " +
 		"`stop` with `stop` when its metadata declares it. A provider service may depend only on provider services: stackctl runs them before it makes any container",
+	"services.*.pre_start": "yes, as Compose runs them: each in a container of its own (the service's image unless it names one) " +
+		"sharing the service container's volumes and networks, in order, before the service's first container starts when none of its " +
+		"containers runs; a hook that exits non-zero fails the start, its container kept until the next `up` or `down`. A hook may set " +
+		"`image`, `command`, `entrypoint`, `user`, `working_dir` and `environment`; any other key it sets differently from the service is refused",
 	"services.*.post_start":                             "yes: run in the container (an exec) after it starts; a hook that fails fails the start",
 	"services.*.pre_stop":                               "yes: run in the container (an exec) before stackctl stops it; a hook that fails is reported and the container stopped",
 	"services.*.volumes.consistency":                    "accepted, unused, as Compose on Linux: it sends most mounts as bind strings, which carry none, and the engine ignores it on Linux",
@@ -204,6 +208,7 @@ var swarmNotes = map[string]string{
 	"services.*.volumes_from":                             swarmNo + "a task's volumes are its own node's",
 	"services.*.links":                                    swarmNo + "services reach each other by name on their networks",
 	"services.*.external_links":                           swarmNo + "services reach each other by name on their networks",
+	"services.*.pre_start":                                swarmNo + "a swarm starts its tasks itself, with no hook",
 	"services.*.post_start":                               swarmNo + "a swarm starts its tasks itself, with no hook",
 	"services.*.pre_stop":                                 swarmNo + "a swarm stops its tasks itself, with no hook",
 	"services.*.use_api_socket":                           swarmNo + "a task runs on any node, whose engine socket and registry credentials are not this machine's",

@@ -94,6 +94,7 @@ func fromRuntime(p *types.Project, sc types.ServiceConfig, svc *Service) error {
 			return fmt.Errorf("pull_policy: build: the service has no build section")
 		}
 	}
+	svc.PreStart = fromPreStart(sc)
 	svc.PostStart = fromHooks(sc.PostStart)
 	svc.PreStop = fromHooks(sc.PreStop)
 	addImplicitDependencies(svc)
@@ -111,6 +112,25 @@ func addImplicitDependencies(svc *Service) {
 		svc.DependsOn = append(svc.DependsOn, Dependency{Service: name, Condition: ServiceStarted, Required: true})
 	}
 	slices.SortFunc(svc.DependsOn, func(a, b Dependency) int { return strings.Compare(a.Service, b.Service) })
+}
+
+// fromPreStart is the service's pre_start hooks; a hook's image is
+// the service's when it names none or the same one.
+func fromPreStart(sc types.ServiceConfig) []PreStartHook {
+	var out []PreStartHook
+	for _, h := range sc.PreStart {
+		hook := PreStartHook{Command: h.Command, Entrypoint: h.Entrypoint, User: h.User, WorkingDir: h.WorkingDir}
+		if h.Image != sc.Image {
+			hook.Image = h.Image
+		}
+		for _, k := range sortedKeys(h.Environment) {
+			if v := h.Environment[k]; v != nil {
+				hook.Environment = append(hook.Environment, k+"="+*v)
+			}
+		}
+		out = append(out, hook)
+	}
+	return out
 }
 
 func fromHooks(hooks []types.ServiceHook) []Hook {

@@ -11,3 +11,18 @@ type Hook struct {
 	WorkingDir  string   `json:",omitempty"`
 	Environment []string `json:",omitempty"`
 }
+
+// PreStartHook is a container run to completion before a service's
+// container starts (pre_start), as Compose runs one: of its own, from
+// Image (the service's image when the hook names none), sharing the
+// service container's volumes and networks. compose-go has merged the
+// service into the hook already; only what the hook may set differently
+// is here (the key table refuses the rest).
+type PreStartHook struct {
+	Image       string   `json:",omitempty"`
+	Command     []string `json:",omitempty"`
+	Entrypoint  []string `json:",omitempty"`
+	User        string   `json:",omitempty"`
+	WorkingDir  string   `json:",omitempty"`
+	Environment []string `json:",omitempty"`
+}

@@ -176,6 +176,8 @@ func TestLoadErrors(t *testing.T) {
 		{"key of a list item's map", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t, bind: {recursive: readonly}}\n", []string{"services.a.volumes[0].bind.recursive: not supported"}},
 		{"key of a second list item", "services:\n  a:\n    image: busybox\n    volumes:\n      - {type: bind, source: /tmp, target: /t}\n      - {type: bind, source: /tmp, target: /u, image: {subpath: x}}\n", []string{"services.a.volumes[1].image: not supported"}},
 		{"global mode", "services:\n  a:\n    image: busybox\n    deploy:\n      mode: global\n", []string{"services.a.deploy.mode: \"global\" is not supported: " + "only replicated services run on one engine"}},
+		{"pre_start key set differently", "services:\n  a:\n    image: busybox\n    pre_start:\n      - command: [\"true\"]\n        read_only: true\n", []string{"services.a.pre_start[0].read_only: not supported"}},
+		{"pre_start per_replica", "services:\n  a:\n    image: busybox\n    pre_start:\n      - command: [\"true\"]\n        per_replica: true\n", []string{"services.a.pre_start[0].per_replica: not supported"}},
 		{"yaml syntax", "services:\n  a:\n    image: [busybox\n", []string{"yaml"}},
 		{"unknown x-stackctl key", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      colour: blue\n", []string{"services.a.x-stackctl.colour: unknown key"}},
 		{"bad edge mode", "services:\n  a:\n    image: busybox\n    x-stackctl:\n      edge: sometimes\n", []string{"services.a.x-stackctl.edge"}},

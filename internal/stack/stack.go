@@ -115,10 +115,11 @@ type Service struct {
 	// PullPolicy is missing, always, never, build or refresh (a timed
 	// pull_policy, refreshed once PullRefresh has passed since the image
 	// was made). "" is missing.
-	PullPolicy  string        `json:",omitzero"`
-	PullRefresh time.Duration `json:",omitzero"`
-	PostStart   []Hook        `json:",omitzero"`
-	PreStop     []Hook        `json:",omitzero"`
+	PullPolicy  string         `json:",omitzero"`
+	PullRefresh time.Duration  `json:",omitzero"`
+	PreStart    []PreStartHook `json:",omitzero"`
+	PostStart   []Hook         `json:",omitzero"`
+	PreStop     []Hook         `json:",omitzero"`
 	// UseAPISocket gives the containers the engine's socket and the
 	// docker CLI's registry credentials (see apisocket.go).
 	UseAPISocket bool `json:",omitzero"`

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -119,6 +120,7 @@ var (
 		"use_api_socket":      anyValue,
 		"post_start":          hookKeys,
 		"pre_stop":            hookKeys,
+		"pre_start":           preStartKeys,
 	}
 	// limitKeys and reservationKeys are deploy.resources' limits and
 	// reservations.
@@ -126,6 +128,7 @@ var (
 	reservationKeys = keys{"cpus": anyValue, "memory": anyValue, "devices": {"capabilities": anyValue, "driver": anyValue, "count": anyValue, "device_ids": anyValue, "options": anyValue}}
 	// fileReferenceKeys are a service's reference to a secret or config.
 	fileReferenceKeys = keys{"source": anyValue, "target": anyValue, "uid": anyValue, "gid": anyValue, "mode": anyValue}
+	preStartKeys      = keys{"image": anyValue, "command": anyValue, "entrypoint": anyValue, "user": anyValue, "working_dir": anyValue, "environment": anyValue}
 	hookKeys          = keys{"command": anyValue, "user": anyValue, "privileged": anyValue, "working_dir": anyValue, "environment": anyValue}
 	projectKeys       = keys{
 		"name":     anyValue,
@@ -229,7 +232,29 @@ func asWritten(p *types.Project) *types.Project {
 	for name, obj := range p.Configs {
 		out.Configs[name] = types.ConfigObjConfig(withoutEnvironmentContent(types.FileObjectConfig(obj)))
 	}
+	out.Services = make(types.Services, len(p.Services))
+	for name, sc := range p.Services {
+		sc.PreStart = withoutInherited(sc)
+		out.Services[name] = sc
+	}
 	return &out
+}
+
+// withoutInherited is the service's pre_start hooks with what compose-go
+// copied into them from the service cleared: a hook keeps only the keys
+// it sets differently, the ones the table judges.
+func withoutInherited(sc types.ServiceConfig) []types.PreStartHook {
+	hooks := slices.Clone(sc.PreStart)
+	service := reflect.ValueOf(sc.ContainerSpec)
+	for i := range hooks {
+		spec := reflect.ValueOf(&hooks[i].ContainerSpec).Elem()
+		for f := range spec.NumField() {
+			if reflect.DeepEqual(spec.Field(f).Interface(), service.Field(f).Interface()) {
+				spec.Field(f).SetZero()
+			}
+		}
+	}
+	return hooks
 }
 
 func withoutEnvironmentContent(obj types.FileObjectConfig) types.FileObjectConfig {

@@ -115,6 +115,7 @@ func (b *builder) refuseWhatASwarmCannotRun() {
 	refuse(len(svc.VolumesFrom) > 0, "volumes_from", "a task's volumes are its own node's")
 	refuse(len(svc.Links) > 0, "links", "services reach each other by name on their networks")
 	refuse(len(svc.ExternalLinks) > 0, "external_links", "services reach each other by name on their networks")
+	refuse(len(svc.PreStart) > 0, "pre_start", "a swarm starts its tasks itself, with no hook")
 	refuse(len(svc.PostStart) > 0, "post_start", "a swarm starts its tasks itself, with no hook")
 	refuse(len(svc.PreStop) > 0, "pre_stop", "a swarm stops its tasks itself, with no hook")
 	refuse(svc.UseAPISocket, "use_api_socket", "a task runs on any node, whose engine socket and registry credentials are not this machine's")
