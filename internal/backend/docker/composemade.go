@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"slices"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -33,7 +34,8 @@ func serviceLabel(labels map[string]string) string {
 }
 
 // projectContainers are the project's containers by stackctl's label and
-// those Compose made under its own.
+// those Compose made under its own; lifecycle-hook containers are no
+// service's and are left out (down removes them, see removePreStart).
 func (b *Backend) projectContainers(ctx context.Context, st *stack.Stack) ([]engine.ContainerSummary, error) {
 	own, err := b.engine.ContainerList(ctx, st.ProjectLabels())
 	if err != nil {
@@ -48,5 +50,5 @@ func (b *Backend) projectContainers(ctx context.Context, st *stack.Stack) ([]eng
 			own = append(own, c)
 		}
 	}
-	return own, nil
+	return slices.DeleteFunc(own, func(c engine.ContainerSummary) bool { return isHook(c.Labels) }), nil
 }

@@ -82,6 +82,8 @@ type dockerRun struct {
 	opts backend.UpOptions
 	// liveBalancers are the running load balancers, by balanced service.
 	liveBalancers map[string]*balancer
+	// preStarted runs each service's pre_start hooks once in the run.
+	preStarted preStartOnce
 }
 
 func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map[string]string, bool, error) {

@@ -175,6 +175,9 @@ func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name stri
 			return err
 		}
 	}
+	if err := r.preStarted.do(svc.Name, func() error { return r.b.runPreStart(ctx, r.st, svc, id) }); err != nil {
+		return err
+	}
 	return r.b.startContainer(ctx, svc, id, name)
 }
 

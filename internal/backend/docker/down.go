@@ -14,7 +14,8 @@ import (
 	"github.com/stackctl/stackctl/internal/walk"
 )
 
-// Down stops and removes the project's containers, each service after the
+// Down removes the project's pre_start hook containers (a failed hook's
+// is kept until then), then stops and removes its containers, each service after the
 // services that depend on it (independent ones in parallel), then its
 // networks, the claims on its lock that dead runs left (see sweepClaims)
 // and, if asked, its volumes. Only resources with the project's
@@ -25,6 +26,9 @@ import (
 // together. With Volumes, a container whose writes all go to volumes this
 // down deletes is removed without a clean stop (see disposable).
 func (b *Backend) Down(ctx context.Context, st *stack.Stack, opts backend.DownOptions) error {
+	if err := b.removePreStart(ctx, st, ""); err != nil {
+		return err
+	}
 	list, err := b.projectContainers(ctx, st)
 	if err != nil {
 		return err

@@ -1,0 +1,110 @@
+package docker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/stackctl/stackctl/internal/backend"
+	"github.com/stackctl/stackctl/internal/enginetest"
+)
+
+// preStartFile's hooks write into the volume the service then reads: the
+// first with the service's image, the second with one of its own.
+const preStartFile = `
+services:
+  app:
+    image: redis:7
+    command: ["sh", "-c", "cat /data/greeting > /tmp/seen && exec sleep 3600"]
+    volumes: [data:/data]
+    pre_start:
+      - command: ["sh", "-c", "echo hello > /data/greeting && echo first hook ran"]
+      - image: python:3.11-slim
+        command: ["sh", "-c", "echo $$WORD >> /data/greeting"]
+        environment: {WORD: world}
+volumes:
+  data: {}
+`
+
+// preStartFailFile's hook fails: the service must not start.
+const preStartFailFile = `
+services:
+  bad:
+    image: redis:7
+    command: ["sleep", "3600"]
+    pre_start:
+      - command: ["true"]
+      - command: ["sh", "-c", "echo about to fail; echo boom >&2; exit 3"]
+`
+
+// pre_start hooks run in order, each in a container of its own sharing the
+// service container's volumes, before it starts, their output on the
+// progress; a failing one fails up naming the service, the hook and its
+// exit code, and down removes the container it kept.
+func TestPreStartHooks(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	base := e.project
+	ctx := enginetest.Context(t, 4*time.Minute)
+	st, _ := e.composeStack(ctx, preStartFile)
+	e.up(ctx, st, backend.UpOptions{})
+
+	app := base + "-app-1"
+	if got := e.exec(ctx, app, "cat", "/tmp/seen"); got != "hello\nworld" {
+		t.Errorf("the service read %q from the volume at its start, want the hooks' hello and world", got)
+	}
+	shown := false
+	for _, ev := range e.events.Events() {
+		shown = shown || (ev.Resource == "container "+base+"-app-pre_start-0" && ev.Status == "pre_start" && ev.Detail == "first hook ran")
+	}
+	if !shown {
+		t.Error("the first hook's output is not on the progress")
+	}
+	if left := e.hookContainers(ctx, base); len(left) > 0 {
+		t.Errorf("hooks that succeeded left their containers: %v", left)
+	}
+
+	e.project = base + "-fail"
+	failing, _ := e.composeStack(ctx, preStartFailFile)
+	_, err := e.orch.Up(ctx, failing, backend.UpOptions{})
+	if err == nil {
+		t.Fatal("up with a failing pre_start hook succeeded")
+	}
+	for _, want := range []string{"services.bad.pre_start[1]", "exited with code 3", "boom"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("up's error %q does not say %q", err, want)
+		}
+	}
+	c, ierr := e.api.ContainerInspect(ctx, e.project+"-bad-1")
+	if ierr == nil && c.State.Running {
+		t.Error("the service started although its pre_start hook failed")
+	}
+	if kept := e.hookContainers(ctx, e.project); len(kept) != 1 || kept[0] != "/"+e.project+"-bad-pre_start-1" {
+		t.Errorf("the failed hook's container is not kept for inspection: hook containers %v", kept)
+	}
+	if err := e.orch.Down(ctx, failing, backend.DownOptions{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if left := e.hookContainers(ctx, e.project); len(left) > 0 {
+		t.Errorf("down left hook containers: %v", left)
+	}
+}
+
+// hookContainers names project's pre_start hook containers, as Compose
+// labels them.
+func (e *itgEnv) hookContainers(ctx context.Context, project string) []string {
+	e.t.Helper()
+	args := filters.NewArgs(filters.Arg("label", "com.docker.compose.project="+project), filters.Arg("label", "com.docker.compose.hook=pre_start"))
+	cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Names...)
+	}
+	return names
+}

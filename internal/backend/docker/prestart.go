@@ -1,0 +1,185 @@
+package docker
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/stackctl/stackctl/internal/engine"
+	"github.com/stackctl/stackctl/internal/stack"
+)
+
+// Compose's labels for a lifecycle-hook container: its kind (pre_start)
+// and its place in the service's list. A hook container carries no
+// configuration hash, so no one takes it for one of the service's.
+const (
+	labelComposeHook      = "com.docker.compose.hook"
+	labelComposeHookIndex = "com.docker.compose.hook-index"
+	preStartHook          = "pre_start"
+)
+
+// preStartTailLines is how many of a failed hook's last log lines its
+// error carries.
+const preStartTailLines = 10
+
+// preStartOnce runs each service's pre_start hooks at most once in a run,
+// as Compose does, whatever number of its replicas start.
+type preStartOnce struct {
+	mu   sync.Mutex
+	done map[string]*sync.Once
+	errs map[string]error
+}
+
+func (o *preStartOnce) do(service string, run func() error) error {
+	o.mu.Lock()
+	if o.done == nil {
+		o.done, o.errs = map[string]*sync.Once{}, map[string]error{}
+	}
+	once := o.done[service]
+	if once == nil {
+		once = new(sync.Once)
+		o.done[service] = once
+	}
+	o.mu.Unlock()
+	once.Do(func() {
+		err := run()
+		o.mu.Lock()
+		o.errs[service] = err
+		o.mu.Unlock()
+	})
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.errs[service]
+}
+
+// preStartName is a hook container's name, Compose's:
+// <project>-<service>-pre_start-<index>.
+func preStartName(st *stack.Stack, svc *stack.Service, index int) string {
+	return strings.Join([]string{st.Project, svc.Name, preStartHook, strconv.Itoa(index)}, "-")
+}
+
+// isHook says a container is a lifecycle hook's, not a service's.
+func isHook(labels map[string]string) bool { return labels[labelComposeHook] != "" }
+
+// runPreStart runs svc's pre_start hooks, in order, before its container
+// id starts, when none of the service's containers runs (Compose runs them
+// only then: a service kept running is not prepared again). Leftovers of
+// an earlier run go first; a hook that exits 0 is removed, one that fails
+// is kept for inspection until the next up or down, and fails the start.
+func (b *Backend) runPreStart(ctx context.Context, st *stack.Stack, svc *stack.Service, id string) error {
+	if len(svc.PreStart) == 0 {
+		return nil
+	}
+	if err := b.removePreStart(ctx, st, svc.Name); err != nil {
+		return err
+	}
+	running, err := b.engine.ContainerList(ctx, map[string]string{stack.LabelProject: st.Project, stack.LabelService: svc.Name})
+	if err != nil {
+		return err
+	}
+	for _, c := range running {
+		if c.State == "running" && !isHook(c.Labels) {
+			return nil
+		}
+	}
+	target, err := b.engine.ContainerInspect(ctx, id)
+	if err != nil {
+		return err
+	}
+	for i := range svc.PreStart {
+		if err := b.runHook(ctx, st, svc, i, target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runHook creates, runs and waits for the index-th pre_start hook of svc,
+// whose container is target, and shows its output on the progress.
+func (b *Backend) runHook(ctx context.Context, st *stack.Stack, svc *stack.Service, index int, target engine.Container) error {
+	name := preStartName(st, svc, index)
+	where := fmt.Sprintf("services.%s.pre_start[%d]", svc.Name, index)
+	hookID, err := b.engine.ContainerCreate(ctx, preStartSpec(st, svc, index, name, target))
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	b.report("container "+name, "running pre_start", strings.Join(svc.PreStart[index].Command, " "))
+	if err := b.engine.ContainerStart(ctx, hookID); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	code, err := b.engine.ContainerWait(ctx, hookID)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	var out bytes.Buffer
+	if err := b.engine.ContainerLogs(ctx, hookID, engine.LogsOptions{Tail: -1}, &out, &out); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	for _, line := range lines {
+		if line != "" {
+			b.report("container "+name, "pre_start", line)
+		}
+	}
+	if code != 0 {
+		tail := lines[max(0, len(lines)-preStartTailLines):]
+		return fmt.Errorf("%s: service %s's hook exited with code %d (container %s kept for inspection): %s",
+			where, svc.Name, code, name, strings.TrimSpace(strings.Join(tail, "\n")))
+	}
+	b.report("container "+name, "pre_start done", "")
+	return b.engine.ContainerRemove(ctx, hookID)
+}
+
+// preStartSpec is the index-th pre_start hook's container, as Compose
+// makes it: the service's container settings with the hook's own, its
+// image the service container's unless it names one, its mounts the
+// service container's (volumes_from, so a hook writes where the service
+// reads), on the service's networks, published nowhere, labelled as
+// Compose labels a hook (project, service, hook and its index) and as the
+// project's.
+func preStartSpec(st *stack.Stack, svc *stack.Service, index int, name string, target engine.Container) engine.ContainerSpec {
+	hook := svc.PreStart[index]
+	spec := containerSpec(st, svc, name, 0, "", target.ImageID)
+	spec.Image = cmp.Or(hook.Image, target.ImageID)
+	spec.Cmd, spec.Entrypoint = hook.Command, hook.Entrypoint
+	spec.User, spec.WorkingDir = hook.User, hook.WorkingDir
+	spec.Env = hook.Environment
+	spec.Ports, spec.Healthcheck, spec.Restart = nil, nil, stack.RestartPolicy{}
+	spec.Mounts, spec.VolumesFrom = nil, []string{target.ID}
+	labels := maps.Clone(svc.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, st.ProjectLabels())
+	maps.Copy(labels, st.ComposeProjectLabels())
+	labels[stack.LabelComposeService] = svc.Name
+	labels[labelComposeHook] = preStartHook
+	labels[labelComposeHookIndex] = strconv.Itoa(index)
+	spec.Labels = labels
+	return spec
+}
+
+// removePreStart removes the project's pre_start hook containers (of
+// service only, unless it is ""): a failed hook's, kept for inspection,
+// or one a cancelled run left.
+func (b *Backend) removePreStart(ctx context.Context, st *stack.Stack, service string) error {
+	labels := map[string]string{stack.LabelComposeProject: st.Project, labelComposeHook: preStartHook}
+	if service != "" {
+		labels[stack.LabelComposeService] = service
+	}
+	hooks, err := b.engine.ContainerList(ctx, labels)
+	if err != nil {
+		return err
+	}
+	for _, c := range hooks {
+		if err := b.engine.ContainerRemove(ctx, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
