@@ -105,6 +105,11 @@ type ServicePlan struct {
 	// HealthyFor names a service that depends on this one being healthy,
 	// if any: a service without a healthcheck then fails its wait.
 	HealthyFor string
+	// PreStart says the run runs the service's pre_start hooks before it
+	// starts its first container: it has hooks, starts a container, and
+	// keeps none running (as Compose, which prepares a running service
+	// once only).
+	PreStart bool
 }
 
 // Changes reports whether the plan does anything.
@@ -138,6 +143,9 @@ func (p Plan) String() string {
 			fmt.Fprintf(&b, " [replaced %s]", sp.Replace)
 		}
 		var parts []string
+		if sp.PreStart {
+			parts = append(parts, fmt.Sprintf("pre_start hooks (%d) first", len(sp.Service.PreStart)))
+		}
 		for _, s := range sp.Steps {
 			parts = append(parts, fmt.Sprintf("%s %s (%s)", s.Action, s.Name, s.Why))
 		}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,6 +56,16 @@ func running(st *stack.Stack, imageIDs map[string]string) backend.Observed {
 		}
 	}
 	return obs
+}
+
+// withHooks gives the named services of st two pre_start hooks each.
+func withHooks(st *stack.Stack, names ...string) *stack.Stack {
+	for i := range st.Services {
+		if slices.Contains(names, st.Services[i].Name) {
+			st.Services[i].PreStart = []stack.PreStartHook{{Command: []string{"init"}}, {Command: []string{"seed"}}}
+		}
+	}
+	return st
 }
 
 // Golden plans: what up decides, as text, for the situations it meets.
@@ -259,6 +270,19 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			changed["redis:7"] = "sha256:redis2"
 			return reconcile(after, backend.Observed{Instances: obs.Instances, ImageIDs: changed}, services{}, backend.UpOptions{})
 		}},
+		// pre_start hooks run before a service's first start, and again
+		// when all of it is replaced, never beside a replica kept running.
+		{"pre-start-fresh", func() (backend.Plan, error) {
+			return reconcile(withHooks(builtin(stack.Shape{}), "db", "cache"), backend.Observed{ImageIDs: images}, containers{}, backend.UpOptions{})
+		}},
+		{"pre-start-replaced-or-kept", func() (backend.Plan, error) {
+			st := withHooks(builtin(stack.Shape{}), "db", "cache")
+			obs := running(st, images)
+			db := obs.Instances["stackctl-db-1"]
+			db.Hash = "older"
+			obs.Instances["stackctl-db-1"] = db
+			return reconcile(st, obs, containers{}, backend.UpOptions{})
+		}},
 		{"scaled-to-zero", func() (backend.Plan, error) {
 			before := builtin(stack.Shape{})
 			after := builtin(stack.Shape{Scale: map[string]int{"cache": 0}})
@@ -312,6 +336,36 @@ func TestReconcileReplacesWhatComposeMade(t *testing.T) {
 					t.Errorf("%s: %s %s: %s (%s)", recreate, s.Name, s.Action, s.Why, map[bool]string{true: "want it replaced, saying Compose made it", false: "want it kept"}[wantReplaced])
 				}
 			}
+		}
+	}
+}
+
+// pre_start hooks run only where no replica of the service keeps running
+// while the plan starts one.
+func TestPreStartsOnlyWithNothingRunning(t *testing.T) {
+	hooked := &stack.Service{Name: "db", PreStart: []stack.PreStartHook{{Command: []string{"init"}}}}
+	running := &backend.Instance{State: "running"}
+	exited := &backend.Instance{State: "exited"}
+	tests := []struct {
+		name string
+		sp   backend.ServicePlan
+		want bool
+	}{
+		{"no hooks", backend.ServicePlan{Service: &stack.Service{Name: "db"}, Steps: []backend.Step{{Action: backend.Create}}}, false},
+		{"created", backend.ServicePlan{Service: hooked, Steps: []backend.Step{{Action: backend.Create}}}, true},
+		{"stopped, started", backend.ServicePlan{Service: hooked, Steps: []backend.Step{{Action: backend.Start, Current: exited}}}, true},
+		{"kept running", backend.ServicePlan{Service: hooked, Steps: []backend.Step{{Action: backend.Keep, Current: running}}}, false},
+		{"one kept running, one created", backend.ServicePlan{Service: hooked, Steps: []backend.Step{{Action: backend.Keep, Current: running}, {Action: backend.Create}}}, false},
+		{"restarted for a dependency", backend.ServicePlan{Service: hooked, Steps: []backend.Step{{Action: backend.Restart, Current: running}}}, false},
+		{"recreated stop-first", backend.ServicePlan{Service: hooked, Steps: []backend.Step{{Action: backend.Recreate, Current: running}}}, true},
+		{"recreated start-first", backend.ServicePlan{Service: hooked, Replace: backend.ReplaceInTurnStartFirst,
+			Steps: []backend.Step{{Action: backend.Recreate, Current: running}, {Action: backend.Recreate, Current: running}}}, false},
+		{"rolled through a balancer", backend.ServicePlan{Service: hooked, Balancer: &backend.Instance{},
+			Steps: []backend.Step{{Action: backend.Recreate, Current: running}}}, false},
+	}
+	for _, tt := range tests {
+		if got := preStarts(tt.sp); got != tt.want {
+			t.Errorf("%s: preStarts = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -46,6 +46,9 @@ func reconcile(st *stack.Stack, obs backend.Observed, names backend.Naming, opts
 	}
 	restartDependents(plan.Services)
 	for i := range plan.Services {
+		plan.Services[i].PreStart = preStarts(plan.Services[i])
+	}
+	for i := range plan.Services {
 		sp := &plan.Services[i]
 		lb := sp.Service.LoadBalancer
 		if lb == nil || len(sp.Steps) != 1 || sp.Steps[0].Action != backend.Keep || sp.Steps[0].Current.State != "running" {
@@ -139,6 +142,37 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 		}
 	}
 	return plan, nil
+}
+
+// preStarts says a service's pre_start hooks run in this plan: it has
+// some, a step starts one of its containers, and none of its containers
+// keeps running meanwhile. Compose runs them when no replica runs at observation or all
+// are replaced, never beside a running replica.
+func preStarts(sp backend.ServicePlan) bool {
+	if len(sp.Service.PreStart) == 0 {
+		return false
+	}
+	// Replaced start-first (in turn, or through a load balancer), the old
+	// replicas run while the new ones start.
+	startFirst := sp.Balancer != nil || sp.Replace == backend.ReplaceInTurnStartFirst
+	starts := false
+	for _, s := range sp.Steps {
+		running := s.Current != nil && s.Current.State == "running"
+		switch s.Action {
+		case backend.Create, backend.Start:
+			starts = true
+		case backend.Recreate:
+			if running && startFirst {
+				return false
+			}
+			starts = true
+		default:
+			if running {
+				return false
+			}
+		}
+	}
+	return starts
 }
 
 // replacement is how a service's out-of-date replicas are replaced: in
