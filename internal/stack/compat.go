@@ -50,8 +50,8 @@ var engineNotes = map[string]string{
 		"each `setenv` it answers as `<SERVICE>_<KEY>` (`rawsetenv` as written); `down` runs it with `down` once the containers are gone, " +
 		"`stop` with `stop` when its metadata declares it. A provider service may depend only on provider services: stackctl runs them before it makes any container",
 	"services.*.pre_start": "yes, as Compose runs them: each in a container of its own (the service's image unless it names one) " +
-		"sharing the service container's volumes and networks, in order, before the service's first container starts when none of its " +
-		"containers runs; a hook that exits non-zero fails the start, its container kept until the next `up` or `down`. A hook may set " +
+		"sharing the service container's volumes and networks, in order, before `up` starts the service's first container with none of its " +
+		"containers running meanwhile; a hook that exits non-zero fails the start, its container kept until the next `up` or `down`. A hook may set " +
 		"`image`, `command`, `entrypoint`, `user`, `working_dir` and `environment`; any other key it sets differently from the service is refused",
 	"services.*.post_start":                             "yes: run in the container (an exec) after it starts; a hook that fails fails the start",
 	"services.*.pre_stop":                               "yes: run in the container (an exec) before stackctl stops it; a hook that fails is reported and the container stopped",

@@ -82,7 +82,9 @@ type dockerRun struct {
 	opts backend.UpOptions
 	// liveBalancers are the running load balancers, by balanced service.
 	liveBalancers map[string]*balancer
-	// preStarted runs each service's pre_start hooks once in the run.
+	// preStart names the services whose pre_start hooks the plan runs;
+	// preStarted runs them once in the run.
+	preStart   map[string]bool
 	preStarted preStartOnce
 }
 
@@ -144,8 +146,9 @@ func instanceOf(c engine.ContainerSummary) backend.Instance {
 
 // Converge returns the executor of a plan.
 func (b *Backend) Converge(st *stack.Stack, plan backend.Plan, opts backend.UpOptions) backend.Converger {
-	r := &dockerRun{b: b, st: st, opts: opts, liveBalancers: map[string]*balancer{}}
+	r := &dockerRun{b: b, st: st, opts: opts, liveBalancers: map[string]*balancer{}, preStart: map[string]bool{}}
 	for _, sp := range plan.Services {
+		r.preStart[sp.Service.Name] = sp.PreStart
 		if c := sp.Balancer; c != nil {
 			lb, _ := st.BalancerOf(sp.Service.Name)
 			r.liveBalancers[sp.Service.Name] = &balancer{backend: b, st: st, service: lb, id: c.ID, name: c.Name}

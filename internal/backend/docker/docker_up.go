@@ -175,7 +175,7 @@ func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name stri
 			return err
 		}
 	}
-	if err := r.preStarted.do(svc.Name, func() error { return r.b.runPreStart(ctx, r.st, svc, id) }); err != nil {
+	if err := r.runPreStart(ctx, svc, id); err != nil {
 		return err
 	}
 	return r.b.startContainer(ctx, svc, id, name)

@@ -66,6 +66,12 @@ func TestPreStartHooks(t *testing.T) {
 	if left := e.hookContainers(ctx, base); len(left) > 0 {
 		t.Errorf("hooks that succeeded left their containers: %v", left)
 	}
+	// A second up keeps app running: its hooks do not run again.
+	ran := e.hookRuns()
+	e.up(ctx, st, backend.UpOptions{})
+	if again := e.hookRuns(); again != ran {
+		t.Errorf("a second up ran the hooks of a service it kept running (%d hook runs, then %d)", ran, again)
+	}
 
 	e.project = base + "-fail"
 	failing, _ := e.composeStack(ctx, preStartFailFile)
@@ -91,6 +97,17 @@ func TestPreStartHooks(t *testing.T) {
 	if left := e.hookContainers(ctx, e.project); len(left) > 0 {
 		t.Errorf("down left hook containers: %v", left)
 	}
+}
+
+// hookRuns counts the pre_start hooks run so far, by their progress.
+func (e *itgEnv) hookRuns() int {
+	n := 0
+	for _, ev := range e.events.Events() {
+		if ev.Status == "running pre_start" {
+			n++
+		}
+	}
+	return n
 }
 
 // hookContainers names project's pre_start hook containers, as Compose

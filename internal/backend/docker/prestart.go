@@ -67,36 +67,29 @@ func preStartName(st *stack.Stack, svc *stack.Service, index int) string {
 func isHook(labels map[string]string) bool { return labels[labelComposeHook] != "" }
 
 // runPreStart runs svc's pre_start hooks, in order, before its container
-// id starts, when none of the service's containers runs (Compose runs them
-// only then: a service kept running is not prepared again). Leftovers of
-// an earlier run go first; a hook that exits 0 is removed, one that fails
-// is kept for inspection until the next up or down, and fails the start.
-func (b *Backend) runPreStart(ctx context.Context, st *stack.Stack, svc *stack.Service, id string) error {
-	if len(svc.PreStart) == 0 {
+// id starts, when the plan says so (see ServicePlan.PreStart), once in
+// the run. Leftovers of an earlier run go first; a hook that exits 0 is
+// removed, one that fails is kept for inspection until the next up or
+// down, and fails the start.
+func (r *dockerRun) runPreStart(ctx context.Context, svc *stack.Service, id string) error {
+	if !r.preStart[svc.Name] {
 		return nil
 	}
-	if err := b.removePreStart(ctx, st, svc.Name); err != nil {
-		return err
-	}
-	running, err := b.engine.ContainerList(ctx, map[string]string{stack.LabelProject: st.Project, stack.LabelService: svc.Name})
-	if err != nil {
-		return err
-	}
-	for _, c := range running {
-		if c.State == "running" && !isHook(c.Labels) {
-			return nil
-		}
-	}
-	target, err := b.engine.ContainerInspect(ctx, id)
-	if err != nil {
-		return err
-	}
-	for i := range svc.PreStart {
-		if err := b.runHook(ctx, st, svc, i, target); err != nil {
+	return r.preStarted.do(svc.Name, func() error {
+		if err := r.b.removePreStart(ctx, r.st, svc.Name); err != nil {
 			return err
 		}
-	}
-	return nil
+		target, err := r.b.engine.ContainerInspect(ctx, id)
+		if err != nil {
+			return err
+		}
+		for i := range svc.PreStart {
+			if err := r.b.runHook(ctx, r.st, svc, i, target); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // runHook creates, runs and waits for the index-th pre_start hook of svc,

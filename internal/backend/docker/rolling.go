@@ -160,6 +160,9 @@ func (r *dockerRun) startReplacements(ctx context.Context, plan backend.ServiceP
 		if err := reps[k].create(ctx, plan, s); err != nil {
 			return err
 		}
+		if err := r.runPreStart(ctx, plan.Service, reps[k].newID); err != nil {
+			return err
+		}
 		if err := r.b.startContainer(ctx, plan.Service, reps[k].newID, s.Name); err != nil {
 			return err
 		}
