@@ -1,14 +1,16 @@
 package docker
 
 import (
-	"bytes"
+	"bufio"
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
@@ -93,7 +95,8 @@ func (r *dockerRun) runPreStart(ctx context.Context, svc *stack.Service, id stri
 }
 
 // runHook creates, runs and waits for the index-th pre_start hook of svc,
-// whose container is target, and shows its output on the progress.
+// whose container is target, its output on the progress line by line as
+// it comes.
 func (b *Backend) runHook(ctx context.Context, st *stack.Stack, svc *stack.Service, index int, target engine.Container) error {
 	name := preStartName(st, svc, index)
 	where := fmt.Sprintf("services.%s.pre_start[%d]", svc.Name, index)
@@ -105,27 +108,57 @@ func (b *Backend) runHook(ctx context.Context, st *stack.Stack, svc *stack.Servi
 	if err := b.engine.ContainerStart(ctx, hookID); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
+	// The log stream opens once the hook runs (the engine follows no
+	// container before its start) and from its first line, so a hook that
+	// exits at once loses none; it ends when the hook's container stops.
+	logsCtx, stopLogs := context.WithCancel(ctx)
+	defer stopLogs()
+	tail := b.followHook(logsCtx, hookID, name)
 	code, err := b.engine.ContainerWait(ctx, hookID)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	var out bytes.Buffer
-	if err := b.engine.ContainerLogs(ctx, hookID, engine.LogsOptions{Tail: -1}, &out, &out); err != nil {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
-	for _, line := range lines {
-		if line != "" {
-			b.report("container "+name, "pre_start", line)
-		}
+	var lines []string
+	select {
+	case lines = <-tail:
+	case <-time.After(preStartLogGrace):
+		stopLogs() // an engine that holds the stream open past the exit
+		lines = <-tail
 	}
 	if code != 0 {
-		tail := lines[max(0, len(lines)-preStartTailLines):]
 		return fmt.Errorf("%s: service %s's hook exited with code %d (container %s kept for inspection): %s",
-			where, svc.Name, code, name, strings.TrimSpace(strings.Join(tail, "\n")))
+			where, svc.Name, code, name, strings.Join(lines, "\n"))
 	}
 	b.report("container "+name, "pre_start done", "")
 	return b.engine.ContainerRemove(ctx, hookID)
+}
+
+// preStartLogGrace is how long a hook's log stream may go on once the hook
+// has exited.
+const preStartLogGrace = 5 * time.Second
+
+// followHook reports each line the hook's container writes, until its logs
+// end or ctx is done, and then sends its last lines.
+func (b *Backend) followHook(ctx context.Context, id, name string) <-chan []string {
+	r, w := io.Pipe()
+	go func() {
+		_ = w.CloseWithError(b.engine.ContainerLogs(ctx, id, engine.LogsOptions{Follow: true, Tail: -1}, w, w))
+	}()
+	tail := make(chan []string, 1)
+	go func() {
+		var last []string
+		lines := bufio.NewScanner(r)
+		for lines.Scan() {
+			b.report("container "+name, "pre_start", lines.Text())
+			last = append(last, lines.Text())
+			if len(last) > preStartTailLines {
+				last = last[1:]
+			}
+		}
+		_, _ = io.Copy(io.Discard, r) // a line past the scanner's limit
+		tail <- last
+	}()
+	return tail
 }
 
 // preStartSpec is the index-th pre_start hook's container, as Compose
