@@ -49,7 +49,7 @@ var engineNotes = map[string]string{
 		"`compose --project-name=<project> up --<option>=<value>... <service>` before the services that depend on it are made, and gives them " +
 		"each `setenv` it answers as `<SERVICE>_<KEY>` (`rawsetenv` as written); `down` runs it with `down` once the containers are gone, " +
 		"`stop` with `stop` when its metadata declares it. A provider service may depend only on provider services: stackctl runs them before it makes any container",
-	"services.*.pre_start": "yes, as Compose runs them: each in a container of its own (the service's image unless it names one) " +
+	"services.*.pre_start": "yes, as Compose runs them: each in a container of its own (the service's image unless it names one, pulled when missing) " +
 		"sharing the service container's volumes and networks, in order, before `up` starts the service's first container with none of its " +
 		"containers running meanwhile; a hook that exits non-zero fails the start, its container kept until the next `up` or `down`. A hook may set " +
 		"`image`, `command`, `entrypoint`, `user`, `working_dir` and `environment`; any other key it sets differently from the service is refused",

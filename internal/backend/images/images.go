@@ -181,6 +181,24 @@ func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
 		}
 	}
+	// A pre_start hook's own image is pulled when missing, as Compose
+	// pulls it with the service's.
+	for _, svc := range st.Services {
+		for _, h := range svc.PreStart {
+			if h.Image == "" {
+				continue
+			}
+			i, seen := index[h.Image]
+			if !seen {
+				i = len(work)
+				index[h.Image] = i
+				work = append(work, imageWork{ref: h.Image})
+			}
+			if !slices.Contains(work[i].services, svc.Name) {
+				work[i].services = append(work[i].services, svc.Name)
+			}
+		}
+	}
 	return work, index
 }
 
