@@ -165,37 +165,33 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 }
 
 // workOf is the images st's services need, one each, in the order the
-// services first name them, and each one's place by reference.
+// services first name them, and each one's place by reference. A
+// pre_start hook's own image comes after them, pulled when missing, as
+// Compose pulls it with the service's.
 func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 	var work []imageWork
 	index := map[string]int{}
-	for _, svc := range st.Services {
-		i, seen := index[svc.Image]
+	need := func(ref string, build *stack.Build, service string) *imageWork {
+		i, seen := index[ref]
 		if !seen {
 			i = len(work)
-			index[svc.Image] = i
-			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+			index[ref] = i
+			work = append(work, imageWork{ref: ref, build: build})
 		}
-		work[i].services = append(work[i].services, svc.Name)
-		if work[i].policy == "" {
-			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
+		if !slices.Contains(work[i].services, service) {
+			work[i].services = append(work[i].services, service)
+		}
+		return &work[i]
+	}
+	for _, svc := range st.Services {
+		if w := need(svc.Image, svc.Build, svc.Name); w.policy == "" {
+			w.policy, w.refresh = svc.PullPolicy, svc.PullRefresh
 		}
 	}
-	// A pre_start hook's own image is pulled when missing, as Compose
-	// pulls it with the service's.
 	for _, svc := range st.Services {
 		for _, h := range svc.PreStart {
-			if h.Image == "" {
-				continue
-			}
-			i, seen := index[h.Image]
-			if !seen {
-				i = len(work)
-				index[h.Image] = i
-				work = append(work, imageWork{ref: h.Image})
-			}
-			if !slices.Contains(work[i].services, svc.Name) {
-				work[i].services = append(work[i].services, svc.Name)
+			if h.Image != "" {
+				need(h.Image, nil, svc.Name)
 			}
 		}
 	}
