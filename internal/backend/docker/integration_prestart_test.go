@@ -2,6 +2,7 @@ package docker_test
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,43 @@ func TestPreStartHooks(t *testing.T) {
 	}
 	if left := e.hookContainers(ctx, e.project); len(left) > 0 {
 		t.Errorf("down left hook containers: %v", left)
+	}
+}
+
+// A hook container Compose kept after a failed hook is the project's to
+// stackctl: labelled as stackctl labels one, and removed by its down.
+func TestPreStartHookComposeKeptIsRemovedByDown(t *testing.T) {
+	requireComposeCLI(t)
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	st, file := e.writeAndLoad(ctx, preStartFailFile)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = exec.CommandContext(ctx, "docker", "compose", "-p", e.project, "-f", file, "down").Run()
+	})
+	if out, err := exec.CommandContext(ctx, "docker", "compose", "-p", e.project, "-f", file, "up", "-d").CombinedOutput(); err == nil {
+		t.Fatalf("docker compose up with a failing pre_start hook succeeded:\n%s", out)
+	}
+	kept := e.hookContainers(ctx, e.project)
+	if len(kept) != 1 || kept[0] != "/"+e.project+"-bad-pre_start-1" {
+		t.Fatalf("Compose kept hook containers %v, want the failed one under stackctl's name for it", kept)
+	}
+	c, err := e.api.ContainerInspect(ctx, kept[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"com.docker.compose.service": "bad", "com.docker.compose.hook": "pre_start", "com.docker.compose.hook-index": "1"} {
+		if c.Config.Labels[k] != v {
+			t.Errorf("Compose's hook container has %s=%q, stackctl labels it %q", k, c.Config.Labels[k], v)
+		}
+	}
+	if err := e.orch.Down(ctx, st, backend.DownOptions{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if left := e.composeLeftovers(ctx); len(left) > 0 {
+		t.Errorf("stackctl down left of the project Compose made: %v", left)
 	}
 }
 
