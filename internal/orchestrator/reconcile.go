@@ -146,8 +146,8 @@ func planService(st *stack.Stack, svc *stack.Service, names []string, hash strin
 
 // preStarts says a service's pre_start hooks run in this plan: it has
 // some, a step starts one of its containers, and none of its containers
-// keeps running meanwhile. Compose runs them when no replica runs at observation or all
-// are replaced, never beside a running replica.
+// keeps running meanwhile. Compose runs them when no replica runs at
+// observation or all are replaced, never beside a running replica.
 func preStarts(sp backend.ServicePlan) bool {
 	if len(sp.Service.PreStart) == 0 {
 		return false
