@@ -181,6 +181,25 @@ func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
 		}
 	}
+	// The images that volumes of type image mount are pulled when
+	// missing, as Compose pulls them; a service's own image is already
+	// there, built or pulled first.
+	for _, svc := range st.Services {
+		for _, m := range svc.Mounts {
+			if m.Type != stack.MountImage {
+				continue
+			}
+			i, seen := index[m.Source]
+			if !seen {
+				i = len(work)
+				index[m.Source] = i
+				work = append(work, imageWork{ref: m.Source})
+			}
+			if !slices.Contains(work[i].services, svc.Name) {
+				work[i].services = append(work[i].services, svc.Name)
+			}
+		}
+	}
 	return work, index
 }
 
