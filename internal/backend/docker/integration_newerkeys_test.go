@@ -39,12 +39,14 @@ func TestNewerEngineKeysFollowTheAPIVersion(t *testing.T) {
 	}
 
 	// bind.recursive disabled is NonRecursive, of API 1.40: every engine
-	// here has it. readonly is ReadOnlyForceRecursive, of API 1.44.
+	// here has it. writable and readonly are ReadOnlyNonRecursive and
+	// ReadOnlyForceRecursive, of API 1.44.
 	for _, tt := range []struct {
 		recursive, from string
 		want            mount.BindOptions
 	}{
 		{"disabled", "1.40", mount.BindOptions{NonRecursive: true, CreateMountpoint: true}},
+		{"writable", "1.44", mount.BindOptions{ReadOnlyNonRecursive: true, CreateMountpoint: true}},
 		{"readonly", "1.44", mount.BindOptions{ReadOnlyForceRecursive: true, CreateMountpoint: true}},
 	} {
 		t.Run("bind.recursive "+tt.recursive, func(t *testing.T) {
