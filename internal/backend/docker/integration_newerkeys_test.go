@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/versions"
 	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/enginetest"
+	"github.com/stackctl/stackctl/internal/stack"
 )
 
 // Keys whose fields newer engines added: each is honoured on an engine
@@ -28,14 +29,22 @@ func TestNewerEngineKeysFollowTheAPIVersion(t *testing.T) {
 	}
 	api := server.APIVersion
 	older := func(v string) bool { return versions.LessThan(api, v) }
-	refused := func(t *testing.T, err error, want string) {
+	// upHonoured ups st and says whether the engine has API from: an
+	// older one must refuse the up with reason and the engine's version.
+	upHonoured := func(t *testing.T, side *itgEnv, st *stack.Stack, from, reason string) bool {
 		t.Helper()
-		if err == nil {
-			t.Fatalf("up on API %s succeeded; want it refused with %q", api, want)
+		_, err := side.orch.Up(ctx, st, backend.UpOptions{})
+		switch {
+		case !older(from) && err != nil:
+			t.Fatalf("up on API %s: %v", api, err)
+		case !older(from):
+			return true
+		case err == nil:
+			t.Fatalf("up on API %s succeeded; want it refused with %q", api, reason)
+		case !strings.Contains(err.Error(), reason) || !strings.Contains(err.Error(), "the engine speaks API "+api):
+			t.Errorf("up on API %s: %v; want %q and the engine's version", api, err, reason)
 		}
-		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "the engine speaks API "+api) {
-			t.Errorf("up on API %s: %v; want %q and the engine's version", api, err, want)
-		}
+		return false
 	}
 
 	// bind.recursive disabled is NonRecursive, of API 1.40: every engine
@@ -62,13 +71,8 @@ func TestNewerEngineKeysFollowTheAPIVersion(t *testing.T) {
     volumes:
       - {type: bind, source: `+dir+`, target: /data, read_only: true, bind: {recursive: `+tt.recursive+`}}
 `)
-			_, err := side.orch.Up(ctx, st, backend.UpOptions{})
-			if older(tt.from) {
-				refused(t, err, "bind.recursive "+tt.recursive+" needs API "+tt.from)
+			if !upHonoured(t, side, st, tt.from, "bind.recursive "+tt.recursive+" needs API "+tt.from) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("up on API %s: %v", api, err)
 			}
 			raw, err := side.api.ContainerInspect(ctx, side.project+"-a-1")
 			if err != nil {
@@ -105,13 +109,8 @@ func TestNewerEngineKeysFollowTheAPIVersion(t *testing.T) {
     volumes:
       - {type: image, source: busybox:latest, target: /tools, image: {subpath: bin}}
 `)
-		_, err := side.orch.Up(ctx, st, backend.UpOptions{})
-		if older("1.48") {
-			refused(t, err, "type image needs API 1.48 (Docker Engine 28.0)")
+		if !upHonoured(t, side, st, "1.48", "type image needs API 1.48 (Docker Engine 28.0)") {
 			return
-		}
-		if err != nil {
-			t.Fatalf("up on API %s: %v", api, err)
 		}
 		id := side.project + "-a-1"
 		if out := side.exec(ctx, id, "/tools/busybox", "echo", "from the image"); out != "from the image" {
@@ -135,16 +134,11 @@ networks:
       config:
         - subnet: "fd00:6b65:7973::/64"
 `)
-		_, err := side.orch.Up(ctx, st, backend.UpOptions{})
-		if older("1.48") {
-			refused(t, err, "enable_ipv4 needs API 1.48 (Docker Engine 28.0)")
+		if !upHonoured(t, side, st, "1.48", "enable_ipv4 needs API 1.48 (Docker Engine 28.0)") {
 			if _, err := side.api.NetworkInspect(ctx, side.project+"_six", network.InspectOptions{}); err == nil {
 				t.Errorf("network %s_six exists after the refusal", side.project)
 			}
 			return
-		}
-		if err != nil {
-			t.Fatalf("up on API %s: %v", api, err)
 		}
 		n, err := side.api.NetworkInspect(ctx, side.project+"_six", network.InspectOptions{})
 		if err != nil {

@@ -169,13 +169,18 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 	var work []imageWork
 	index := map[string]int{}
-	for _, svc := range st.Services {
-		i, seen := index[svc.Image]
+	// slot is ref's place in work, made for the first service to name it.
+	slot := func(ref string, build *stack.Build) int {
+		i, seen := index[ref]
 		if !seen {
 			i = len(work)
-			index[svc.Image] = i
-			work = append(work, imageWork{ref: svc.Image, build: svc.Build})
+			index[ref] = i
+			work = append(work, imageWork{ref: ref, build: build})
 		}
+		return i
+	}
+	for _, svc := range st.Services {
+		i := slot(svc.Image, svc.Build)
 		work[i].services = append(work[i].services, svc.Name)
 		if work[i].policy == "" {
 			work[i].policy, work[i].refresh = svc.PullPolicy, svc.PullRefresh
@@ -189,12 +194,7 @@ func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 			if m.Type != stack.MountImage {
 				continue
 			}
-			i, seen := index[m.Source]
-			if !seen {
-				i = len(work)
-				index[m.Source] = i
-				work = append(work, imageWork{ref: m.Source})
-			}
+			i := slot(m.Source, nil)
 			if !slices.Contains(work[i].services, svc.Name) {
 				work[i].services = append(work[i].services, svc.Name)
 			}
