@@ -323,6 +323,10 @@ func addMount(host *container.HostConfig, m stack.Mount, apiVersion string) erro
 			// Compose sends it through the mount API and drops the label.
 			return fmt.Errorf("bind.selinux with bind.create_host_path false: the engine relabels only a bind string, which makes a missing host path")
 		}
+		if m.SELinux != "" && m.Recursive != "" {
+			// Compose sends it through the mount API and drops the label.
+			return fmt.Errorf("bind.selinux with bind.recursive: the engine relabels only a bind string, which carries no recursive")
+		}
 		if m.SELinux != "" || (m.BindString && !bindNeedsMountAPI(m)) {
 			host.Binds = append(host.Binds, bindString(m))
 			return nil

@@ -138,6 +138,12 @@ func TestCreateRequestBindRecursive(t *testing.T) {
 	if _, err := NewCreateRequest(spec, "1.51"); err == nil || !strings.Contains(err.Error(), `bind.recursive "sometimes"`) {
 		t.Errorf("error = %v, want the unknown value refused", err)
 	}
+	// A bind string relabels but carries no recursive; the mount API
+	// the other way round.
+	spec = ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountBind, Source: "/s", Target: "/t", Recursive: "disabled", SELinux: "z", BindString: true}}}
+	if _, err := NewCreateRequest(spec, "1.51"); err == nil || !strings.Contains(err.Error(), "bind.selinux with bind.recursive") {
+		t.Errorf("error = %v, want selinux with recursive refused", err)
+	}
 }
 
 // A volume of type image is a mount of type image with its subpath, from

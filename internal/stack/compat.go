@@ -38,7 +38,7 @@ var engineNotes = map[string]string{
 	"services.*.networks.*.priority":                "yes: the network of highest priority is the container's first",
 	"services.*.volumes.volume.subpath":             "yes on engines of API 1.45 (Docker Engine 26.0) and later; refused before, naming the engine's API version",
 	"services.*.volumes.volume.labels":              "sent as Compose sends them (the mount's volume options); the engine applies them only to a volume it makes for the mount, and stackctl makes every volume first",
-	"services.*.volumes.bind.recursive":             "yes, through the mount API as Compose sends it: `enabled`, `disabled` (any engine), and `writable` and `readonly` (of a `read_only` bind) on engines of API 1.44 (Docker Engine 25.0) and later; refused before, naming the engine's API version",
+	"services.*.volumes.bind.recursive":             "yes, through the mount API as Compose sends it: `enabled`, `disabled` (any engine), and `writable` and `readonly` (of a `read_only` bind) on engines of API 1.44 (Docker Engine 25.0) and later; refused before, naming the engine's API version, and with `selinux`, which only a bind string carries",
 	"services.*.volumes.image":                      "yes, a `type: image` mount (its image pulled when missing, as Compose pulls it) on engines of API 1.48 (Docker Engine 28.0) and later; refused before, naming the engine's API version",
 	"networks.*.enable_ipv4":                        "yes on engines of API 1.48 (Docker Engine 28.0) and later; refused before, naming the engine's API version",
 	"services.*.volumes.bind.selinux":               "yes, as a bind string (`src:dst:rw,z`): the mount API does not relabel; refused with `create_host_path: false`, as a bind string makes a missing host path",
