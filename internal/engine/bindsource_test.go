@@ -25,7 +25,7 @@ func TestMissingBindSourceIsExplainedByItsKey(t *testing.T) {
 		want              []string // nil: not explained
 	}{
 		{"create_host_path: false", "/srv/kept", "1.51", []string{"container p-a-1", "bind /kept", "/srv/kept", "bind.create_host_path is false"}},
-		{"propagation before API 1.42", "/srv/shared", "1.41", []string{"bind /shared", "/srv/shared", "(API 1.41)", "bind.propagation only from API 1.42"}},
+		{"propagation before API 1.42", "/srv/shared", "1.41", []string{"bind /shared", "/srv/shared", "(API 1.41)", "bind.propagation or bind.recursive only from API 1.42"}},
 		{"propagation from API 1.42", "/srv/shared", "1.42", nil},
 		{"a config's file", "/srv/motd", "1.41", []string{"mount /motd", "file /srv/motd does not exist"}},
 		{"no bind of the container's", "/srv/other", "1.51", nil},

@@ -152,7 +152,7 @@ func NewCreateRequest(spec ContainerSpec, apiVersion string) (CreateRequest, err
 		host.PortBindings[port] = append(host.PortBindings[port], nat.PortBinding{HostIP: p.HostIP, HostPort: hostPort})
 	}
 	for _, m := range spec.Mounts {
-		if err := addMount(host, m, older); err != nil {
+		if err := addMount(host, m, apiVersion); err != nil {
 			return CreateRequest{}, fmt.Errorf("container %s: mount %s: %w", spec.Name, m.Target, err)
 		}
 	}
@@ -296,9 +296,14 @@ func resources(cgroupParent string, r stack.Resources) container.Resources {
 // bind or named volume marked BindString that needs no option only the
 // mount API has as a bind string (HostConfig.Binds), whose missing host
 // path the engine makes; a tmpfs of the tmpfs: key through Tmpfs; every
-// other one through the mount API. A bind with SELinux relabelling is
-// always a bind string: the mount API has no relabelling.
-func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool) error {
+// other one (an image's among them) through the mount API. A bind with
+// SELinux relabelling is always a bind string: the mount API has no
+// relabelling.
+func addMount(host *container.HostConfig, m stack.Mount, apiVersion string) error {
+	older := func(v string) bool { return versions.LessThan(apiVersion, v) }
+	needs := func(key, v, engine string) error {
+		return fmt.Errorf("%s needs API %s (Docker Engine %s); the engine speaks API %s", key, v, engine, apiVersion)
+	}
 	switch m.Type {
 	case stack.MountTmpfs:
 		if o := m.Tmpfs; o != nil {
@@ -318,6 +323,10 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 			// Compose sends it through the mount API and drops the label.
 			return fmt.Errorf("bind.selinux with bind.create_host_path false: the engine relabels only a bind string, which makes a missing host path")
 		}
+		if m.SELinux != "" && m.Recursive != "" {
+			// Compose sends it through the mount API and drops the label.
+			return fmt.Errorf("bind.selinux with bind.recursive: the engine relabels only a bind string, which carries no recursive")
+		}
 		if m.SELinux != "" || (m.BindString && !bindNeedsMountAPI(m)) {
 			host.Binds = append(host.Binds, bindString(m))
 			return nil
@@ -327,8 +336,22 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 			// A bind of the service's volumes: key, which has bind options
 			// (else it would be a bind string), as Compose's buildBindOption.
 			mt.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation), CreateMountpoint: !m.NoCreateHostPath}
+			if err := setRecursive(mt.BindOptions, m.Recursive, older, needs); err != nil {
+				return err
+			}
 		} else if m.Propagation != "" {
 			mt.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation)}
+		}
+		host.Mounts = append(host.Mounts, mt)
+	case stack.MountImage:
+		// As Compose's checkImageMountSupported: the engine checks an
+		// image mount against the version the request speaks.
+		if older("1.48") {
+			return needs("type image", "1.48", "28.0")
+		}
+		mt := mount.Mount{Type: mount.TypeImage, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
+		if m.Subpath != "" {
+			mt.ImageOptions = &mount.ImageOptions{Subpath: m.Subpath}
 		}
 		host.Mounts = append(host.Mounts, mt)
 	default:
@@ -339,7 +362,7 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 		mt := mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
 		if volumeNeedsMountAPI(m) {
 			if m.Subpath != "" && older("1.45") {
-				return fmt.Errorf("subpath needs API 1.45 (Docker Engine 26.0)")
+				return needs("subpath", "1.45", "26.0")
 			}
 			mt.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath, Labels: m.VolumeLabels}
 		}
@@ -350,9 +373,30 @@ func addMount(host *container.HostConfig, m stack.Mount, older func(string) bool
 
 // bindNeedsMountAPI is Compose's bindRequiresMountAPI: Compose sends a
 // bind with create_host_path: false (a bind string always makes the
-// path) or with a propagation through the mount API.
+// path), a propagation or a recursive through the mount API.
 func bindNeedsMountAPI(m stack.Mount) bool {
-	return m.NoCreateHostPath || m.Propagation != ""
+	return m.NoCreateHostPath || m.Propagation != "" || m.Recursive != ""
+}
+
+// setRecursive sets bind.recursive on o as Compose's buildBindOption:
+// disabled is NonRecursive (API 1.40); writable and readonly, the
+// ReadOnlyNonRecursive and ReadOnlyForceRecursive of API 1.44, which
+// older engines would drop without a word.
+func setRecursive(o *mount.BindOptions, recursive string, older func(string) bool, needs func(key, v, engine string) error) error {
+	switch recursive {
+	case "", "enabled":
+	case "disabled":
+		o.NonRecursive = true
+	case "writable", "readonly":
+		if older("1.44") {
+			return needs("bind.recursive "+recursive, "1.44", "25.0")
+		}
+		o.ReadOnlyNonRecursive = recursive == "writable"
+		o.ReadOnlyForceRecursive = recursive == "readonly"
+	default:
+		return fmt.Errorf("bind.recursive %q: want enabled, disabled, writable or readonly", recursive)
+	}
+	return nil
 }
 
 // volumeNeedsMountAPI is Compose's volumeRequiresMountAPI: a bind string

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/docker/docker/api/types/mount"
 	"github.com/stackctl/stackctl/internal/stack"
 )
 
@@ -92,5 +94,92 @@ func TestCreateRequestRefusesSELinuxWithoutCreateHostPath(t *testing.T) {
 	req, err := NewCreateRequest(spec, "1.51")
 	if err != nil || len(req.HostConfig.Binds) != 1 || req.HostConfig.Binds[0] != "/s:/t:rw,z" {
 		t.Fatalf("with create_host_path: Binds = %v, %v; want /s:/t:rw,z", req.HostConfig.Binds, err)
+	}
+}
+
+// bind.recursive goes through the mount API, as Compose's buildBindOption
+// sends it: disabled on any engine this SDK speaks to, writable and
+// readonly from API 1.44, refused before, naming the engine's version.
+func TestCreateRequestBindRecursive(t *testing.T) {
+	tests := []struct {
+		recursive string
+		want      mount.BindOptions
+		from      string
+	}{
+		{"enabled", mount.BindOptions{CreateMountpoint: true}, "1.41"},
+		{"disabled", mount.BindOptions{CreateMountpoint: true, NonRecursive: true}, "1.41"},
+		{"writable", mount.BindOptions{CreateMountpoint: true, ReadOnlyNonRecursive: true}, "1.44"},
+		{"readonly", mount.BindOptions{CreateMountpoint: true, ReadOnlyForceRecursive: true}, "1.44"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.recursive, func(t *testing.T) {
+			spec := ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountBind, Source: "/s", Target: "/t", ReadOnly: true, Recursive: tt.recursive, BindString: true}}}
+			req, err := NewCreateRequest(spec, tt.from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(req.HostConfig.Binds) != 0 || len(req.HostConfig.Mounts) != 1 {
+				t.Fatalf("Binds = %v, Mounts = %+v; want one mount through the mount API", req.HostConfig.Binds, req.HostConfig.Mounts)
+			}
+			if got := req.HostConfig.Mounts[0].BindOptions; got == nil || *got != tt.want {
+				t.Errorf("BindOptions = %+v, want %+v", got, tt.want)
+			}
+			if tt.from == "1.41" {
+				return
+			}
+			_, err = NewCreateRequest(spec, "1.43")
+			want := "container c: mount /t: bind.recursive " + tt.recursive + " needs API 1.44 (Docker Engine 25.0); the engine speaks API 1.43"
+			if err == nil || err.Error() != want {
+				t.Errorf("at API 1.43: error = %v, want %q", err, want)
+			}
+		})
+	}
+	spec := ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountBind, Source: "/s", Target: "/t", Recursive: "sometimes", BindString: true}}}
+	if _, err := NewCreateRequest(spec, "1.51"); err == nil || !strings.Contains(err.Error(), `bind.recursive "sometimes"`) {
+		t.Errorf("error = %v, want the unknown value refused", err)
+	}
+	// A bind string relabels but carries no recursive; the mount API
+	// the other way round.
+	spec = ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountBind, Source: "/s", Target: "/t", Recursive: "disabled", SELinux: "z", BindString: true}}}
+	if _, err := NewCreateRequest(spec, "1.51"); err == nil || !strings.Contains(err.Error(), "bind.selinux with bind.recursive") {
+		t.Errorf("error = %v, want selinux with recursive refused", err)
+	}
+}
+
+// A volume of type image is a mount of type image with its subpath, from
+// API 1.48; refused before, naming the engine's version.
+func TestCreateRequestImageMount(t *testing.T) {
+	spec := ContainerSpec{Name: "c", Mounts: []stack.Mount{{Type: stack.MountImage, Source: "busybox:latest", Target: "/img", Subpath: "bin"}}}
+	req, err := NewCreateRequest(spec, "1.48")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mount.Mount{Type: mount.TypeImage, Source: "busybox:latest", Target: "/img", ImageOptions: &mount.ImageOptions{Subpath: "bin"}}
+	if len(req.HostConfig.Mounts) != 1 || !reflect.DeepEqual(req.HostConfig.Mounts[0], want) {
+		t.Errorf("Mounts = %+v, want %+v", req.HostConfig.Mounts, want)
+	}
+	_, err = NewCreateRequest(spec, "1.47")
+	if w := "container c: mount /img: type image needs API 1.48 (Docker Engine 28.0); the engine speaks API 1.47"; err == nil || err.Error() != w {
+		t.Errorf("at API 1.47: error = %v, want %q", err, w)
+	}
+}
+
+// enable_ipv4 is the network's EnableIPv4 from API 1.48; refused before,
+// naming the engine's version.
+func TestNetworkCreateOptionsEnableIPv4(t *testing.T) {
+	off := false
+	got, err := NetworkCreateOptions(NetworkOptions{Driver: "bridge", EnableIPv4: &off}, "1.48")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.EnableIPv4 == nil || *got.EnableIPv4 {
+		t.Errorf("EnableIPv4 = %v, want false", got.EnableIPv4)
+	}
+	_, err = NetworkCreateOptions(NetworkOptions{Driver: "bridge", EnableIPv4: &off}, "1.47")
+	if w := "enable_ipv4 needs API 1.48 (Docker Engine 28.0); the engine speaks API 1.47"; err == nil || err.Error() != w {
+		t.Errorf("at API 1.47: error = %v, want %q", err, w)
+	}
+	if got, err := NetworkCreateOptions(NetworkOptions{Driver: "bridge"}, "1.41"); err != nil || got.EnableIPv4 != nil {
+		t.Errorf("unset at API 1.41: EnableIPv4 = %v, %v; want unset", got.EnableIPv4, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/versions"
 )
 
 // NetworkInspect returns the network with the given name or full ID;
@@ -30,8 +31,11 @@ func (c *Client) NetworkCreate(ctx context.Context, name, driver string, labels 
 // NetworkCreateWith creates a network as opts say: on a swarm manager, an
 // overlay network is created for the whole swarm.
 func (c *Client) NetworkCreateWith(ctx context.Context, name string, opts NetworkOptions) error {
-	_, err := c.api.NetworkCreate(ctx, name, NetworkCreateOptions(opts))
+	req, err := NetworkCreateOptions(opts, c.api.ClientVersion())
 	if err != nil {
+		return fmt.Errorf("create network %s: %w", name, err)
+	}
+	if _, err := c.api.NetworkCreate(ctx, name, req); err != nil {
 		return classify(err, "create network %s", name)
 	}
 	return nil
@@ -62,12 +66,19 @@ func (c *Client) NetworkList(ctx context.Context, name string) ([]Network, error
 	return out, nil
 }
 
-// NetworkCreateOptions is the engine's request for opts, as Compose's
-// createNetwork makes it.
-func NetworkCreateOptions(opts NetworkOptions) network.CreateOptions {
+// NetworkCreateOptions is the engine's request for opts on an engine that
+// speaks apiVersion, as Compose's createNetwork makes it. enable_ipv4 is
+// refused before API 1.48, whose engines would drop it without a word.
+func NetworkCreateOptions(opts NetworkOptions, apiVersion string) (network.CreateOptions, error) {
 	out := network.CreateOptions{
 		Driver: opts.Driver, Attachable: opts.Attachable, Labels: opts.Labels,
 		Internal: opts.Internal, EnableIPv6: opts.EnableIPv6, Options: opts.DriverOpts,
+	}
+	if opts.EnableIPv4 != nil {
+		if versions.LessThan(apiVersion, "1.48") {
+			return network.CreateOptions{}, fmt.Errorf("enable_ipv4 needs API 1.48 (Docker Engine 28.0); the engine speaks API %s", apiVersion)
+		}
+		out.EnableIPv4 = opts.EnableIPv4
 	}
 	if i := opts.IPAM; i != nil {
 		out.IPAM = &network.IPAM{Driver: i.Driver, Options: i.Options}
@@ -75,5 +86,5 @@ func NetworkCreateOptions(opts NetworkOptions) network.CreateOptions {
 			out.IPAM.Config = append(out.IPAM.Config, network.IPAMConfig{Subnet: p.Subnet, IPRange: p.IPRange, Gateway: p.Gateway, AuxAddress: p.AuxAddresses})
 		}
 	}
-	return out
+	return out, nil
 }

@@ -248,6 +248,7 @@ type NetworkOptions struct {
 	Attachable bool
 	Labels     map[string]string
 	Internal   bool              `json:",omitempty"`
+	EnableIPv4 *bool             `json:",omitempty"`
 	EnableIPv6 *bool             `json:",omitempty"`
 	DriverOpts map[string]string `json:",omitempty"`
 	IPAM       *stack.IPAM       `json:",omitempty"`

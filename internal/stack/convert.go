@@ -373,7 +373,7 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 	case types.VolumeTypeBind:
 		m.Type = MountBind
 		if o := v.Bind; o != nil {
-			m.Propagation, m.SELinux = o.Propagation, o.SELinux
+			m.Propagation, m.SELinux, m.Recursive = o.Propagation, o.SELinux, o.Recursive
 			m.NoCreateHostPath = !bool(o.CreateHostPath)
 		}
 	case types.VolumeTypeTmpfs:
@@ -383,8 +383,13 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 		if o := v.Tmpfs; o != nil {
 			m.Tmpfs.Size, m.Tmpfs.Mode = int64(o.Size), o.Mode
 		}
+	case types.VolumeTypeImage:
+		m.Type = MountImage
+		if o := v.Image; o != nil {
+			m.Subpath = o.SubPath
+		}
 	default:
-		return Mount{}, fmt.Errorf("type: %s mounts are not supported (want volume, bind or tmpfs)", v.Type)
+		return Mount{}, fmt.Errorf("type: %s mounts are not supported (want volume, bind, tmpfs or image)", v.Type)
 	}
 	return m, nil
 }
@@ -515,7 +520,7 @@ func secretName(name string) bool {
 func fromNetwork(project, key string, n types.NetworkConfig) Network {
 	out := Network{
 		Key: key, Name: cmp.Or(n.Name, project+"_"+key), Driver: n.Driver, External: bool(n.External),
-		Internal: n.Internal, Attachable: n.Attachable, EnableIPv6: n.EnableIPv6,
+		Internal: n.Internal, Attachable: n.Attachable, EnableIPv4: n.EnableIPv4, EnableIPv6: n.EnableIPv6,
 		Labels: map[string]string(n.Labels), DriverOpts: n.DriverOpts,
 	}
 	if n.Ipam.Driver != "" || len(n.Ipam.Config) > 0 || len(n.Ipam.Options) > 0 {

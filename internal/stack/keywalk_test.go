@@ -62,7 +62,7 @@ func TestKeyInAListItemIsRefusedWithItsFullPath(t *testing.T) {
         source: .
         target: /b
         bind:
-          recursive: enabled
+          create_host_path: true
     build:
       context: .
       secrets:
@@ -70,6 +70,9 @@ func TestKeyInAListItemIsRefusedWithItsFullPath(t *testing.T) {
         - source: s
           target: other
           mode: 0400
+        - source: s
+          target: third
+          uid: "1"
 secrets:
   s:
     file: ./s
@@ -77,10 +80,10 @@ volumes:
   v: {}
 `)
 	if err == nil {
-		t.Fatal("loaded; want volumes[1].bind.recursive and build.secrets[1].mode refused")
+		t.Fatal("loaded; want build.secrets[1].mode and build.secrets[2].uid refused")
 	}
 	for _, want := range []string{
-		"services.a.volumes[1].bind.recursive: not supported: stackctl does not support it yet",
+		"services.a.build.secrets[2].uid: not supported: ",
 		"services.a.build.secrets[1].mode: not supported: a build secret is mounted as its RUN step's --mount=type=secret says",
 	} {
 		if !strings.Contains(err.Error(), want) {

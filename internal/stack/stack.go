@@ -268,6 +268,7 @@ const (
 	MountVolume MountType = "volume" // a named volume of the stack, or an anonymous one
 	MountBind   MountType = "bind"   // a host path
 	MountTmpfs  MountType = "tmpfs"  // memory
+	MountImage  MountType = "image"  // an image's filesystem, read-only
 )
 
 // Mount attaches storage to a path in the container. Source is the stack's
@@ -283,6 +284,9 @@ type Mount struct {
 	// Propagation and SELinux ("z" or "Z") are a bind mount's.
 	Propagation string `json:",omitempty"`
 	SELinux     string `json:",omitempty"`
+	// Recursive is a bind's bind.recursive: enabled (the engine's
+	// default), disabled, writable or readonly.
+	Recursive string `json:",omitempty"`
 	// NoCreateHostPath is a bind's create_host_path: false: a missing
 	// host path fails the container's creation instead of being made.
 	// The short syntax, and the long one without it, make the path, as
@@ -297,7 +301,8 @@ type Mount struct {
 	// so it is left out of the configuration hash.
 	BindString bool `json:"-"`
 	// NoCopy leaves a new volume empty of the image's files at Target;
-	// Subpath mounts a directory of the volume.
+	// Subpath mounts a directory of the volume (volume.subpath) or of the
+	// image (image.subpath, Source the image's reference).
 	NoCopy  bool   `json:",omitempty"`
 	Subpath string `json:",omitempty"`
 	// VolumeLabels label a volume the engine makes for this mount.
@@ -480,6 +485,7 @@ type Network struct {
 	External   bool
 	Internal   bool
 	Attachable bool
+	EnableIPv4 *bool `json:",omitempty"`
 	EnableIPv6 *bool
 	// Labels are the file's; the backends add their own.
 	Labels     map[string]string

@@ -50,7 +50,7 @@ var (
 		"networks":            {"*": {"aliases": anyValue, "ipv4_address": anyValue, "ipv6_address": anyValue, "mac_address": anyValue, "link_local_ips": anyValue, "priority": anyValue, "gw_priority": anyValue, "driver_opts": anyValue, "interface_name": anyValue, "use_service_name_alias": anyValue}},
 		"network_mode":        anyValue,
 		"extra_hosts":         anyValue,
-		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "consistency": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue, "labels": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}},
+		"volumes":             {"type": anyValue, "source": anyValue, "target": anyValue, "read_only": anyValue, "consistency": anyValue, "bind": {"create_host_path": anyValue, "propagation": anyValue, "selinux": anyValue, "recursive": anyValue}, "volume": {"nocopy": anyValue, "subpath": anyValue, "labels": anyValue}, "tmpfs": {"size": anyValue, "mode": anyValue}, "image": {"subpath": anyValue}},
 		"volumes_from":        anyValue,
 		"tmpfs":               anyValue,
 		"labels":              anyValue,
@@ -133,7 +133,7 @@ var (
 	projectKeys       = keys{
 		"name":     anyValue,
 		"services": {"*": serviceKeys},
-		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
+		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv4": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
 			"ipam": {"driver": anyValue, "config": {"subnet": anyValue, "ip_range": anyValue, "gateway": anyValue, "aux_addresses": anyValue}, "options": anyValue}}},
 		"volumes": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "driver_opts": anyValue, "labels": anyValue}},
 		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue, "driver_opts": anyValue}},

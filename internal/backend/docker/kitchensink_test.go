@@ -49,7 +49,11 @@ func TestKitchenSinkRequests(t *testing.T) {
 		Services map[string]serviceRequests
 	}{map[string]network.CreateOptions{}, map[string]engine.VolumeOptions{}, map[string]serviceRequests{}}
 	for _, n := range st.Networks {
-		out.Networks[n.Name] = engine.NetworkCreateOptions(networkOptions(st, n))
+		req, err := engine.NetworkCreateOptions(networkOptions(st, n), kitchenSinkAPI)
+		if err != nil {
+			t.Fatalf("network %s: %v", n.Key, err)
+		}
+		out.Networks[n.Name] = req
 	}
 	for _, v := range st.Volumes {
 		out.Volumes[v.Name] = volumeOptions(st, v)

@@ -86,7 +86,7 @@ func networkOptions(st *stack.Stack, n stack.Network) engine.NetworkOptions {
 	}
 	return engine.NetworkOptions{
 		Driver: n.Driver, Attachable: n.Attachable, Labels: labels, Internal: n.Internal,
-		EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
+		EnableIPv4: n.EnableIPv4, EnableIPv6: n.EnableIPv6, DriverOpts: n.DriverOpts, IPAM: n.IPAM,
 	}
 }
 

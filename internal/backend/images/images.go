@@ -165,12 +165,13 @@ func (s *Store) Ensure(ctx context.Context, st *stack.Stack, forceBuild bool) (m
 }
 
 // workOf is the images st's services need, one each, in the order the
-// services first name them, and each one's place by reference. A
-// pre_start hook's own image comes after them, pulled when missing, as
-// Compose pulls it with the service's.
+// services first name them, and each one's place by reference. The
+// images of pre_start hooks and image volumes come after them.
 func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 	var work []imageWork
 	index := map[string]int{}
+	// need is ref's place in work, made for the first service to name it,
+	// with service among those that need it.
 	need := func(ref string, build *stack.Build, service string) *imageWork {
 		i, seen := index[ref]
 		if !seen {
@@ -188,10 +189,18 @@ func workOf(st *stack.Stack) ([]imageWork, map[string]int) {
 			w.policy, w.refresh = svc.PullPolicy, svc.PullRefresh
 		}
 	}
+	// The images of pre_start hooks and of volumes of type image are
+	// pulled when missing, as Compose pulls them; a service's own image is
+	// already there, built or pulled first.
 	for _, svc := range st.Services {
 		for _, h := range svc.PreStart {
 			if h.Image != "" {
 				need(h.Image, nil, svc.Name)
+			}
+		}
+		for _, m := range svc.Mounts {
+			if m.Type == stack.MountImage {
+				need(m.Source, nil, svc.Name)
 			}
 		}
 	}

@@ -71,3 +71,27 @@ func TestPullPolicyAlwaysFailsWhenThePullFails(t *testing.T) {
 		t.Fatalf("the default policy with the image present: %v", err)
 	}
 }
+
+// The image a volume of type image mounts is made present as a service's
+// image is, as Compose pulls it: used when the engine has it, pulled when
+// it does not, and a failed pull fails, naming that image.
+func TestAnImageMountsImageIsPulledWhenMissing(t *testing.T) {
+	f := newFakeEngine()
+	f.add("aa", "redis:7")
+	f.add("bb", "busybox:latest")
+	st := &stack.Stack{Project: "p", Services: []stack.Service{{Name: "kv", Image: "redis:7",
+		Mounts: []stack.Mount{{Type: stack.MountImage, Source: "busybox:latest", Target: "/tools"}}}}}
+	ids, pulled, err := New(f, nil).Ensure(context.Background(), st, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids["busybox:latest"] != fullID("bb") || pulled {
+		t.Errorf("ids = %v, pulled %v; want busybox:latest's present image, nothing pulled", ids, pulled)
+	}
+	st.Services[0].Mounts[0].Source = "alpine:latest"
+	_, _, err = New(f, nil).Ensure(context.Background(), st, false)
+	var missing *backend.ImageMissingError
+	if !errors.As(err, &missing) || missing.Ref != "alpine:latest" {
+		t.Fatalf("error = %v, want the failed pull of alpine:latest", err)
+	}
+}

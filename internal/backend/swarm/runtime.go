@@ -122,7 +122,9 @@ func (b *builder) refuseWhatASwarmCannotRun() {
 	for i, m := range svc.Mounts {
 		at := fmt.Sprintf("volumes[%d]", i)
 		refuse(m.SELinux != "", at+".bind.selinux", "a swarm's bind mount is not relabelled")
-		refuse(m.Subpath != "", at+".volume.subpath", "it needs API 1.45 on the swarm")
+		refuse(m.Subpath != "" && m.Type == stack.MountVolume, at+".volume.subpath", "it needs API 1.45 on the swarm")
+		refuse(m.Recursive != "", at+".bind.recursive", noField)
+		refuse(m.Type == stack.MountImage, at+".type", "a swarm service mounts no image")
 	}
 	for _, n := range svc.Networks {
 		at := "networks." + n.Name

@@ -136,6 +136,8 @@ services:
       n: {ipv4_address: 172.30.0.10, gw_priority: 1, interface_name: eth9}
     volumes:
       - {type: bind, source: /tmp, target: /t, bind: {selinux: z}}
+      - {type: bind, source: /tmp, target: /r, bind: {recursive: disabled}}
+      - {type: image, source: busybox, target: /i}
   b:
     image: busybox
     network_mode: host
@@ -147,7 +149,8 @@ networks:
 		"a": {"privileged", "pid", "ipc", "uts", "userns_mode", "cgroup", "cgroup_parent", "runtime", "domainname", "mac_address",
 			"cpu_shares", "cpu_quota", "cpu_period", "cpuset", "cpu_count", "cpu_rt_runtime", "blkio_config", "memswap_limit", "mem_swappiness", "shm_size", "oom_score_adj", "oom_kill_disable",
 			"devices", "device_cgroup_rules", "deploy.resources.reservations.devices", "storage_opt", "annotations", "volumes_from", "links",
-			"external_links", "post_start", "pre_stop", "use_api_socket", "networks.n.ipv4_address", "networks.n.gw_priority", "networks.n.interface_name", "volumes[0].bind.selinux"},
+			"external_links", "post_start", "pre_stop", "use_api_socket", "networks.n.ipv4_address", "networks.n.gw_priority", "networks.n.interface_name", "volumes[0].bind.selinux",
+			"volumes[1].bind.recursive", "volumes[2].type"},
 		"b": {"network_mode"},
 	} {
 		svc, _ := st.Service(name)

@@ -437,6 +437,8 @@ func (b *builder) mounts() []mount.Mount {
 				opts = &mount.TmpfsOptions{SizeBytes: t.Size, Mode: os.FileMode(t.Mode)}
 			}
 			out = append(out, mount.Mount{Type: mount.TypeTmpfs, Target: m.Target, ReadOnly: m.ReadOnly, TmpfsOptions: opts})
+		case stack.MountImage:
+			// Refused with its reason (refuseWhatASwarmCannotRun).
 		default:
 			b.fail("volumes", "%s: unknown mount type %q", m.Target, m.Type)
 		}
@@ -704,6 +706,9 @@ type NetworkSpec struct {
 	Options  engine.NetworkOptions
 }
 
+// swarmNoIPv4 is why a swarm refuses enable_ipv4.
+const swarmNoIPv4 = "a swarm's overlay networks always carry IPv4"
+
 // NetworkSpecs are the stack's networks as overlays: attachable, so that
 // standalone containers (stackctl's one-off runs) can join them, and
 // labelled as the docker backend labels its networks. A file's bridge
@@ -720,6 +725,10 @@ func NetworkSpecs(st *stack.Stack) ([]NetworkSpec, error) {
 			case "", "bridge", "overlay":
 			default:
 				errs = append(errs, fmt.Errorf("networks.%s.driver: %q cannot carry a swarm's services across nodes; use overlay (or bridge, which becomes one)", n.Key, n.Driver))
+				continue
+			}
+			if n.EnableIPv4 != nil {
+				errs = append(errs, fmt.Errorf("networks.%s.enable_ipv4: %s", n.Key, swarmNoIPv4))
 				continue
 			}
 			labels := maps.Clone(n.Labels)

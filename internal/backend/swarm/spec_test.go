@@ -829,6 +829,10 @@ networks:
 	if _, err := swarm.NetworkSpecs(st); err == nil || !strings.Contains(err.Error(), `networks.lan.driver: "macvlan"`) {
 		t.Errorf("macvlan: %v, want a refusal naming networks.lan.driver", err)
 	}
+	st = load(t, "services:\n  a:\n    image: busybox\n    networks: [six]\nnetworks:\n  six: {enable_ipv4: false, enable_ipv6: true}\n")
+	if _, err := swarm.NetworkSpecs(st); err == nil || !strings.Contains(err.Error(), "networks.six.enable_ipv4: ") {
+		t.Errorf("enable_ipv4: %v, want a refusal naming networks.six.enable_ipv4", err)
+	}
 }
 
 func TestObjects(t *testing.T) {
