@@ -72,7 +72,9 @@ type globalOptions struct {
 // loadStack loads the compose project as the flags select it, without
 // asking the engine anything.
 func (g *globalOptions) loadStack(ctx context.Context) (*stack.Stack, error) {
-	return stack.Load(ctx, g.load)
+	opts := g.load
+	opts.Swarm = g.swarm
+	return stack.Load(ctx, opts)
 }
 
 // shapeStack shapes the stack from the flags and, for what they leave open,

@@ -15,6 +15,8 @@ var resolvedByLoader = map[string]string{
 	"services.*.extends":       "compose-go merges the extended service into this one",
 	"networks.*.external.name": "compose-go reads it as name:, with external: true",
 	"volumes.*.external.name":  "compose-go reads it as name:, with external: true",
+	"secrets.*.external.name":  "compose-go reads it as name:, with external: true",
+	"configs.*.external.name":  "compose-go reads it as name:, with external: true",
 }
 
 // engineNotes qualify keys the table honours, on both backends: the
@@ -94,6 +96,8 @@ var engineNotes = map[string]string{
 	"configs.*.content":                                 "yes: copied into each container before it starts (a changed content recreates them)",
 	"secrets.*.name":                                    "accepted, unused: a secret from a file is named after its key",
 	"configs.*.name":                                    "accepted, unused: a config from a file is named after its key",
+	"secrets.*.external":                                composeRefusesExternal("secret"),
+	"configs.*.external":                                composeRefusesExternal("config"),
 
 	// Builds: docs/builds.md.
 	"services.*.build.context":  "a directory, or a Git or tarball URL that the engine fetches",
@@ -152,6 +156,10 @@ var swarmNotes = map[string]string{
 	"services.*.deploy.rollback_config.monitor":           "yes",
 	"services.*.deploy.rollback_config.order":             "`start-first` or `stop-first`",
 	"services.*.deploy.rollback_config.parallelism":       "yes; 0 is one at a time, as for the update",
+	"secrets.*.external":                                  "yes: the service references the swarm's existing secret of that `name` (the key without one), found when `up` starts; stackctl neither makes nor removes it, and `up` fails before deploying anything when it is missing",
+	"configs.*.external":                                  "yes: the service references the swarm's existing config of that `name` (the key without one), found when `up` starts; stackctl neither makes nor removes it, and `up` fails before deploying anything when it is missing",
+	"secrets.*.name":                                      "the name of the swarm's existing secret an external one references; a secret stackctl makes is named `<project>_<key>`",
+	"configs.*.name":                                      "the name of the swarm's existing config an external one references; a config stackctl makes is named `<project>_<key>`",
 	"secrets.*.labels":                                    "the swarm secret's labels, set when it is made",
 	"configs.*.labels":                                    "the swarm config's labels, set when it is made",
 	"secrets.*.labels.*":                                  "yes",

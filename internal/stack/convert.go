@@ -18,8 +18,8 @@ import (
 // fromProject builds the stack from a resolved Compose project. Every key
 // it cannot honour is refused by name (see unsupported.go): nothing in the
 // file is silently dropped.
-func fromProject(p *types.Project, files []string) (*Stack, error) {
-	if err := refuseUnsupported(p); err != nil {
+func fromProject(p *types.Project, files []string, swarm bool) (*Stack, error) {
+	if err := refuseUnsupported(p, swarm); err != nil {
 		return nil, err
 	}
 	st := &Stack{Project: p.Name, Source: p, Files: files}
@@ -399,6 +399,8 @@ func fromVolume(v types.ServiceVolumeConfig) (Mount, error) {
 // it: an environment variable of the project's.
 func objectValue(p *types.Project, kind string, obj types.FileObjectConfig, ref types.FileReferenceConfig) ([]byte, error) {
 	switch {
+	case bool(obj.External):
+		return nil, nil // the swarm's existing object holds it
 	case obj.File != "":
 		return nil, nil
 	case obj.Content != "":
@@ -462,7 +464,17 @@ func fromSecret(p *types.Project, obj types.FileObjectConfig, ref types.FileRefe
 	if target != path.Base(target) || target == "." || target == ".." {
 		return Secret{}, fmt.Errorf("target: %q: name a file in %s", ref.Target, SecretsDir)
 	}
-	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access, Labels: objectLabels(obj)}, nil
+	return Secret{Name: ref.Source, Target: target, Source: obj.File, Value: value, Access: access, Labels: objectLabels(obj), External: externalName(obj, ref)}, nil
+}
+
+// externalName is the name of the existing swarm object an external
+// secret or config references: its name:, else its key; "" when it is
+// not external.
+func externalName(obj types.FileObjectConfig, ref types.FileReferenceConfig) string {
+	if !obj.External {
+		return ""
+	}
+	return cmp.Or(obj.Name, ref.Source)
 }
 
 // objectLabels are a secret's or config's labels, nil for none.
@@ -492,7 +504,7 @@ func fileMount(p *types.Project, kind, dir string, obj types.FileObjectConfig, r
 	case !path.IsAbs(target):
 		target = path.Join(dir, target)
 	}
-	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access, Labels: objectLabels(obj)}
+	f := FileMount{Kind: kind, Name: ref.Source, Source: obj.File, Target: target, Value: value, Access: access, Labels: objectLabels(obj), External: externalName(obj, ref)}
 	if value != nil {
 		sum := sha256.Sum256(value)
 		f.Digest = hex.EncodeToString(sum[:])

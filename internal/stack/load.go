@@ -47,6 +47,10 @@ type LoadOptions struct {
 	// Environment is set on top of the process's environment, for
 	// interpolation.
 	Environment map[string]string
+	// Swarm loads the file for a swarm, which references an external
+	// secret or config by its name; one engine refuses them, as Docker
+	// Compose does.
+	Swarm bool
 }
 
 // Load resolves the project with compose-go and builds the stack from it.
@@ -92,7 +96,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Stack, error) {
 		dir, _ := popts.GetWorkingDir()
 		return nil, fmt.Errorf("load %s: %w", describeFiles(files), locateKey(err, contents, dir))
 	}
-	st, err := fromProject(project, files)
+	st, err := fromProject(project, files, opts.Swarm)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", describeFiles(files), err)
 	}

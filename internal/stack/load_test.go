@@ -217,6 +217,7 @@ func TestLoadErrors(t *testing.T) {
 		{"endpoint mode", "services:\n  a:\n    image: busybox\n    deploy:\n      endpoint_mode: mesh\n", []string{"services.a.deploy.endpoint_mode: \"mesh\": want vip or dnsrr"}},
 		{"rollback failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      rollback_config:\n        failure_action: rollback\n", []string{"deploy.rollback_config.failure_action: \"rollback\": want pause or continue"}},
 		{"external secret", "services:\n  a:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s:\n    external: true\n", []string{"secrets.s.external: not supported: Docker Compose refuses an external secret on one engine"}},
+		{"external config", "services:\n  a:\n    image: busybox\n    configs: [c]\nconfigs:\n  c:\n    external: true\n", []string{"configs.c.external: not supported: Docker Compose refuses an external config on one engine"}},
 		{"config template driver", "services:\n  a:\n    image: busybox\n    configs: [c]\nconfigs:\n  c:\n    file: ./c\n    template_driver: golang\n", []string{"configs.c.template_driver: not supported: Docker Compose refuses it on one engine"}},
 		{"update failure action", "services:\n  a:\n    image: busybox\n    deploy:\n      update_config:\n        failure_action: pause\n", []string{"failure_action"}},
 	}
@@ -364,5 +365,27 @@ func write(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Loaded for a swarm, an external secret or config is the existing
+// object's name: its name:, else its key.
+func TestExternalObjectsForSwarm(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "compose.yaml")
+	write(t, path, "services:\n  a:\n    image: busybox\n    secrets: [s, t]\n    configs: [c]\nsecrets:\n  s: {external: true}\n  t: {external: true, name: corp}\nconfigs:\n  c: {external: true, name: cc}\n")
+	st, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}, Swarm: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := st.Services[0]
+	if len(svc.Secrets) != 2 || svc.Secrets[0].External != "s" || svc.Secrets[1].External != "corp" || svc.Secrets[1].Target != "t" {
+		t.Errorf("secrets %+v, want external s and corp (at t)", svc.Secrets)
+	}
+	if len(svc.Files) != 1 || svc.Files[0].External != "cc" {
+		t.Errorf("configs %+v, want external cc", svc.Files)
+	}
+	if _, err := stack.Load(context.Background(), stack.LoadOptions{Files: []string{path}}); err == nil || !strings.Contains(err.Error(), "secrets.t.external: not supported") {
+		t.Errorf("loaded for one engine: %v, want secrets.t.external refused", err)
 	}
 }

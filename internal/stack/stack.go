@@ -338,6 +338,10 @@ type FileMount struct {
 	// as Docker Compose, makes no object to label. Not marshalled: they
 	// change no container (a swarm's are set when the object is made).
 	Labels map[string]string `json:"-"`
+	// External is the name of the swarm's existing config this one is
+	// (configs.<name>.external, loaded only for a swarm); "" for one
+	// stackctl makes.
+	External string `json:",omitempty"`
 }
 
 // FileAccess is the owner and mode a secret or config file is written
@@ -382,6 +386,10 @@ type Secret struct {
 	// as Docker Compose, makes no object to label. Not marshalled: they
 	// change no container (a swarm's are set when the object is made).
 	Labels map[string]string `json:"-"`
+	// External is the name of the swarm's existing secret this one is
+	// (secrets.<name>.external, loaded only for a swarm); "" for one
+	// stackctl makes.
+	External string `json:",omitempty"`
 }
 
 // ServiceNetwork attaches a service to one of the stack's networks.

@@ -136,8 +136,8 @@ var (
 		"networks": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "internal": anyValue, "labels": anyValue, "enable_ipv4": anyValue, "enable_ipv6": anyValue, "attachable": anyValue, "driver_opts": anyValue,
 			"ipam": {"driver": anyValue, "config": {"subnet": anyValue, "ip_range": anyValue, "gateway": anyValue, "aux_addresses": anyValue}, "options": anyValue}}},
 		"volumes": {"*": {"name": anyValue, "driver": anyValue, "external": anyValue, "driver_opts": anyValue, "labels": anyValue}},
-		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue, "driver_opts": anyValue}},
-		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue, "labels": anyValue}},
+		"secrets": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "labels": anyValue, "driver_opts": anyValue, "external": anyValue}},
+		"configs": {"*": {"name": anyValue, "file": anyValue, "environment": anyValue, "content": anyValue, "labels": anyValue, "external": anyValue}},
 	}
 )
 
@@ -165,8 +165,6 @@ var reasons = map[string]string{
 
 	// Docker Compose refuses these on one engine, naming them, when a
 	// service uses the secret or config; a swarm would take them.
-	"secrets.*.external":        composeRefusesExternal("secret"),
-	"configs.*.external":        composeRefusesExternal("config"),
 	"secrets.*.driver":          composeRefusesDriver("secrets.*.driver"),
 	"secrets.*.template_driver": composeRefusesDriver("secrets.*.template_driver"),
 	"configs.*.template_driver": composeRefusesDriver("configs.*.template_driver"),
@@ -183,10 +181,11 @@ var reasons = map[string]string{
 const noModels = "models run in Docker Model Runner, which Docker Compose drives through the docker CLI plugin `docker model` " +
 	"(no Docker Engine API serves them); stackctl does not: run the file with Docker Compose where Docker Model Runner is installed"
 
-// composeRefusesExternal is why an external secret or config is refused.
+// composeRefusesExternal is why an external secret or config is refused
+// on one engine.
 func composeRefusesExternal(kind string) string {
 	return "Docker Compose refuses an external " + kind + " on one engine (`unsupported external " + kind + "`), which keeps none; " +
-		"stackctl refuses it there too, and does not yet reference a swarm's existing " + kind + ": give it a file:, content: or environment:"
+		"stackctl refuses it there too: give it a file:, content: or environment:, or deploy to a swarm (--swarm), which references its existing " + kind
 }
 
 // composeRefusesDriver is why a secret's or config's (template) driver is
@@ -208,9 +207,22 @@ func reason(path string) string {
 }
 
 // refuseUnsupported names every key of the project that stackctl would
-// otherwise ignore.
-func refuseUnsupported(p *types.Project) error {
+// otherwise ignore, and, unless for a swarm, every external secret and
+// config: one engine has no store to reference them in.
+func refuseUnsupported(p *types.Project, swarm bool) error {
 	errs := checkKeys(reflect.ValueOf(asWritten(p)), projectKeys, "", "")
+	if !swarm {
+		for _, key := range sortedKeys(p.Secrets) {
+			if p.Secrets[key].External {
+				errs = append(errs, fmt.Errorf("secrets.%s.external: not supported: %s", key, composeRefusesExternal("secret")))
+			}
+		}
+		for _, key := range sortedKeys(p.Configs) {
+			if p.Configs[key].External {
+				errs = append(errs, fmt.Errorf("configs.%s.external: not supported: %s", key, composeRefusesExternal("config")))
+			}
+		}
+	}
 	for _, name := range sortedKeys(p.Services) {
 		if d := p.Services[name].Deploy; d != nil && d.Mode != "" && d.Mode != "replicated" {
 			errs = append(errs, fmt.Errorf("services.%s.deploy.mode: %q is not supported: %s", name, d.Mode, onlyReplicated))

@@ -2,7 +2,9 @@ package swarm
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -32,6 +34,12 @@ func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map
 	if err != nil {
 		return nil, false, err
 	}
+	// The external secrets and configs are looked up first: a missing one
+	// fails the run before anything is built, made or deployed.
+	external, err := b.findExternalObjects(ctx, st)
+	if err != nil {
+		return nil, false, err
+	}
 	ids, changed, err := b.images.Ensure(ctx, st, build)
 	if err != nil {
 		return nil, false, err
@@ -52,6 +60,8 @@ func (b *Backend) Prepare(ctx context.Context, st *stack.Stack, build bool) (map
 	if d.SecretIDs, d.ConfigIDs, created, err = b.ensureObjects(ctx, st); err != nil {
 		return nil, false, err
 	}
+	maps.Copy(d.SecretIDs, external["secret"])
+	maps.Copy(d.ConfigIDs, external["config"])
 	changed = changed || created
 	d.Pin = NodeLabel{Key: pinLabelPrefix + st.Project, Value: "true"}
 	if created, err = b.ensureNodeLabel(ctx, st, manager, d.Pin, hasStatefulService(st), "the project's data lives here"); err != nil {
@@ -214,6 +224,9 @@ func (b *Backend) ensureObjects(ctx context.Context, st *stack.Stack) (secrets, 
 		return nil, nil, false, err
 	}
 	for _, o := range objects {
+		if o.External {
+			continue // the user's: findExternalObjects found it
+		}
 		data := o.Data
 		if data == nil {
 			if data, err = os.ReadFile(o.Source); err != nil {
@@ -248,6 +261,41 @@ func (b *Backend) ensureObjects(ctx context.Context, st *stack.Stack) (secrets, 
 		created = true
 	}
 	return secrets, configs, created, nil
+}
+
+// findExternalObjects finds the swarm's existing secrets and configs the
+// stack's external ones name: their IDs by kind, then key. A missing one
+// is an error that names it and how to make it, as `docker stack deploy`
+// would fail on it.
+func (b *Backend) findExternalObjects(ctx context.Context, st *stack.Stack) (map[string]map[string]string, error) {
+	objects, err := Objects(st)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]map[string]string{"secret": {}, "config": {}}
+	have := map[string][]engine.SwarmObject{}
+	var errs []error
+	for _, o := range objects {
+		if !o.External {
+			continue
+		}
+		if _, listed := have[o.Kind]; !listed {
+			list := b.engine.SecretList
+			if o.Kind == "config" {
+				list = b.engine.ConfigList
+			}
+			if have[o.Kind], err = list(ctx, nil); err != nil {
+				return nil, fmt.Errorf("%ss.%s: look up external %s %s: %w", o.Kind, o.Key, o.Kind, o.Name, err)
+			}
+		}
+		i := slices.IndexFunc(have[o.Kind], func(x engine.SwarmObject) bool { return x.Name == o.Name })
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("%ss.%s: external %s %s does not exist on the swarm: create it (docker %s create %s -)", o.Kind, o.Key, o.Kind, o.Name, o.Kind, o.Name))
+			continue
+		}
+		ids[o.Kind][o.Key] = have[o.Kind][i].ID
+	}
+	return ids, errors.Join(errs...)
 }
 
 // findObject finds name among have: its ID, and whether its content hash

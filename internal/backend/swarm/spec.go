@@ -486,7 +486,7 @@ func (b *builder) secrets() []*swarmapi.SecretReference {
 		}
 		out = append(out, &swarmapi.SecretReference{
 			File:     &swarmapi.SecretReferenceFileTarget{Name: s.Target, UID: strconv.Itoa(s.Access.UID), GID: strconv.Itoa(s.Access.GID), Mode: os.FileMode(s.Access.FileMode())},
-			SecretID: id, SecretName: ObjectName(b.st.Project, s.Name),
+			SecretID: id, SecretName: cmp.Or(s.External, ObjectName(b.st.Project, s.Name)),
 		})
 	}
 	return out
@@ -501,7 +501,7 @@ func (b *builder) configs() []*swarmapi.ConfigReference {
 		}
 		out = append(out, &swarmapi.ConfigReference{
 			File:     &swarmapi.ConfigReferenceFileTarget{Name: f.Target, UID: strconv.Itoa(f.Access.UID), GID: strconv.Itoa(f.Access.GID), Mode: os.FileMode(f.Access.FileMode())},
-			ConfigID: id, ConfigName: ObjectName(b.st.Project, f.Name),
+			ConfigID: id, ConfigName: cmp.Or(f.External, ObjectName(b.st.Project, f.Name)),
 		})
 	}
 	return out
@@ -762,6 +762,9 @@ type Object struct {
 	Data   []byte `json:",omitempty"`
 	// Labels are the file's labels of the secret or config.
 	Labels map[string]string `json:",omitempty"`
+	// External marks the swarm's existing object named Name, which
+	// stackctl references but neither makes nor removes.
+	External bool `json:",omitempty"`
 }
 
 // Objects lists the secrets and configs the stack's services use, each once,
@@ -783,12 +786,12 @@ func Objects(st *stack.Stack) ([]Object, error) {
 	}
 	for _, svc := range st.Services {
 		for _, s := range svc.Secrets {
-			add(Object{Kind: "secret", Key: s.Name, Name: ObjectName(st.Project, s.Name), Source: s.Source, Data: s.Value, Labels: s.Labels})
+			add(Object{Kind: "secret", Key: s.Name, Name: cmp.Or(s.External, ObjectName(st.Project, s.Name)), Source: s.Source, Data: s.Value, Labels: s.Labels, External: s.External != ""})
 		}
 	}
 	for _, svc := range st.Services {
 		for _, f := range svc.Files {
-			add(Object{Kind: "config", Key: f.Name, Name: ObjectName(st.Project, f.Name), Source: f.Source, Data: f.Value, Labels: f.Labels})
+			add(Object{Kind: "config", Key: f.Name, Name: cmp.Or(f.External, ObjectName(st.Project, f.Name)), Source: f.Source, Data: f.Value, Labels: f.Labels, External: f.External != ""})
 		}
 	}
 	for i := range st.Services {
