@@ -1,13 +1,16 @@
 package swarm_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	dockerswarm "github.com/docker/docker/api/types/swarm"
 
+	"github.com/stackctl/stackctl/internal/backend"
 	"github.com/stackctl/stackctl/internal/backend/swarm"
 	"github.com/stackctl/stackctl/internal/enginetest"
 	"github.com/stackctl/stackctl/internal/orchestrator"
@@ -17,7 +20,9 @@ import (
 // TestSwarmServiceTakesTheSwarmsDeployKeys deploys a service that sets the
 // deploy keys only a swarm has fields for, and a secret with labels, and
 // reads them back from the swarm: the service's labels, restart policy,
-// update and rollback configs and endpoint mode, and the secret's labels.
+// update and rollback configs and endpoint mode, and the secret's labels;
+// and an external secret, made beforehand, which the service references by
+// its name and down leaves.
 func TestSwarmServiceTakesTheSwarmsDeployKeys(t *testing.T) {
 	isolate(t)
 	cluster := enginetest.Swarm(t, 0)
@@ -26,6 +31,8 @@ func TestSwarmServiceTakesTheSwarmsDeployKeys(t *testing.T) {
 	rec.dumpOnFailure()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "compose.yaml")
+	// corp is the user's: made outside the stack, removed by the test.
+	corpName := enginetest.ProjectName(t) + "-corp"
 	if err := os.WriteFile(filepath.Join(dir, "s.txt"), []byte("s3cret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +41,7 @@ services:
   a:
     image: busybox:latest
     command: ["sleep", "3600"]
-    secrets: [s]
+    secrets: [s, corp]
     deploy:
       endpoint_mode: dnsrr
       labels: {owner: team-a}
@@ -43,13 +50,19 @@ services:
       rollback_config: {parallelism: 3, failure_action: continue, monitor: 7s, order: stop-first}
 secrets:
   s: {file: ./s.txt, labels: {team: a}}
+  corp: {external: true, name: `+corpName+`}
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}})
+	st, err := stack.Load(ctx, stack.LoadOptions{Files: []string{file}, Swarm: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	corp, err := cluster.ManagerAPI.SecretCreate(ctx, dockerswarm.SecretSpec{Annotations: dockerswarm.Annotations{Name: corpName}, Data: []byte("theirs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cluster.ManagerAPI.SecretRemove(context.Background(), corp.ID) })
 	orch := orchestrator.New(swarm.New(cluster.Manager, rec), rec)
 	upForTest(t, ctx, orch, st)
 
@@ -79,5 +92,21 @@ secrets:
 	}
 	if secret.Spec.Labels["team"] != "a" {
 		t.Errorf("secret labels %v, want team=a", secret.Spec.Labels)
+	}
+	var refs []string
+	for _, ref := range spec.TaskTemplate.ContainerSpec.Secrets {
+		refs = append(refs, ref.SecretName+"="+ref.SecretID)
+		if ref.SecretName == corpName && ref.SecretID != corp.ID {
+			t.Errorf("the service references %s as %s, want the existing %s", corpName, ref.SecretID, corp.ID)
+		}
+	}
+	if !slices.Contains(refs, corpName+"="+corp.ID) {
+		t.Errorf("the service's secrets %v, want the external %s=%s", refs, corpName, corp.ID)
+	}
+	if err := orch.Down(ctx, st, backend.DownOptions{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if _, _, err := cluster.ManagerAPI.SecretInspectWithRaw(ctx, corp.ID); err != nil {
+		t.Errorf("the external secret after down: %v; want it left as it was", err)
 	}
 }
