@@ -68,6 +68,20 @@ func withHooks(st *stack.Stack, names ...string) *stack.Stack {
 	return st
 }
 
+// loadProject loads a compose file of the given content as project p.
+func loadProject(t *testing.T, content string) *stack.Stack {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := stack.Load(t.Context(), stack.LoadOptions{Files: []string{file}, ProjectName: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // Golden plans: what up decides, as text, for the situations it meets.
 func TestReconcileGoldenPlans(t *testing.T) {
 	images := map[string]string{"postgres:15": "sha256:pg", "redis:7": "sha256:redis", "stackctl-app:latest": "sha256:app1", "nginx:1.22": "sha256:nginx"}
@@ -160,9 +174,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
 			return reconcile(st, obs, containers{}, backend.UpOptions{RemoveOrphans: true})
 		}},
 		{"dependency-restart", func() (backend.Plan, error) {
-			dir := t.TempDir()
-			file := filepath.Join(dir, "compose.yaml")
-			if err := os.WriteFile(file, []byte(`services:
+			st := loadProject(t, `services:
   db:
     image: postgres:15
   api:
@@ -176,13 +188,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
   report:
     image: redis:7
     depends_on: [db]
-`), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			st, err := stack.Load(t.Context(), stack.LoadOptions{Files: []string{file}, ProjectName: "p"})
-			if err != nil {
-				t.Fatal(err)
-			}
+`)
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["postgres:15"] = "sha256:pg2"
@@ -192,9 +198,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
 		// start-first, but stop-first where a host port range is bound; a
 		// single replica is replaced as Compose replaces it.
 		{"replicas-replaced-in-turn", func() (backend.Plan, error) {
-			dir := t.TempDir()
-			file := filepath.Join(dir, "compose.yaml")
-			if err := os.WriteFile(file, []byte(`services:
+			st := loadProject(t, `services:
   kv:
     image: redis:7
     deploy: {replicas: 2}
@@ -204,13 +208,7 @@ func TestReconcileGoldenPlans(t *testing.T) {
     ports: ["127.0.0.1:18000-18001:6379"]
   single:
     image: redis:7
-`), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			st, err := stack.Load(t.Context(), stack.LoadOptions{Files: []string{file}, ProjectName: "p"})
-			if err != nil {
-				t.Fatal(err)
-			}
+`)
 			obs := running(st, images)
 			obs.ImageIDs = maps.Clone(images)
 			obs.ImageIDs["redis:7"] = "sha256:redis2"
