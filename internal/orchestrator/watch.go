@@ -201,7 +201,10 @@ func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []
 		}
 		o.progress.Report(changeEvent(st, c, done, time.Since(began), err))
 		if c.Rebuild && err == nil {
-			o.pruneReplaced(ctx, st, c.Service, previous)
+			o.pruneReplaced(context.WithoutCancel(ctx), st, c.Service, previous)
+		}
+		if ctx.Err() != nil {
+			return
 		}
 	}
 }
@@ -255,7 +258,15 @@ func seconds(d time.Duration) string {
 func (o *Orchestrator) applyChange(ctx context.Context, st *stack.Stack, c watch.Change, opts WatchOptions) ([]string, error) {
 	var done []string
 	if c.Rebuild {
-		if _, err := o.Up(ctx, st, backend.UpOptions{Build: true, Services: []string{c.Service}, NoDeps: true, WaitTimeout: opts.WaitTimeout}); err != nil {
+		// The build may be cancelled, as it changes nothing that runs;
+		// once the image is built, the replacement runs to its end even
+		// when the watch ends meanwhile, so that Ctrl-C never leaves the
+		// service half-replaced. Up finds the image as built and builds
+		// nothing more.
+		if err := o.Backend.Build(ctx, st, []string{c.Service}); err != nil {
+			return done, fmt.Errorf("rebuild: %w", err)
+		}
+		if _, err := o.Up(context.WithoutCancel(ctx), st, backend.UpOptions{Services: []string{c.Service}, NoDeps: true, WaitTimeout: opts.WaitTimeout}); err != nil {
 			return done, fmt.Errorf("rebuild: %w", err)
 		}
 		done = append(done, "rebuilt")

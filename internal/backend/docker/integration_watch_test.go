@@ -290,3 +290,65 @@ func TestWatchCLIInterruptedLeavesTheStackRunning(t *testing.T) {
 		t.Errorf("after Ctrl-C, the container is %s, want running", c.Status)
 	}
 }
+
+// slowReadyFile rebuilds app, whose containers become healthy two seconds
+// after they start: long enough for the watch to end mid-replacement.
+const slowReadyFile = `
+services:
+  app:
+    build: .
+    command: ["sh", "-c", "rm -f /tmp/ready; sleep 2; touch /tmp/ready; exec sleep 3600"]
+    init: true
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+    develop:
+      watch:
+        - path: ./version.txt
+          action: rebuild
+`
+
+// Ending the watch (Ctrl-C) while a rebuilt image replaces the service's
+// container finishes the replacement: the watch ends with the service
+// running the new image, one container, nothing left of the old one.
+func TestWatchEndedMidRebuildFinishesTheReplacement(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	st, file := e.composeStack(ctx, slowReadyFile)
+	dir := filepath.Dir(file)
+	writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n")
+	writeIn(t, dir, "version.txt", "v1")
+	e.up(ctx, st, backend.UpOptions{})
+	ref := e.project + "-app-1"
+	stop := e.watching(ctx, st)
+
+	creating := func() int {
+		n := 0
+		for _, ev := range e.events.Events() {
+			if ev.Resource == "container "+ref && ev.Status == "creating" {
+				n++
+			}
+		}
+		return n
+	}
+	before := creating()
+	writeIn(t, dir, "version.txt", "v2")
+	eventually(t, "the rebuilt image's container being created", func() bool { return creating() > before })
+	if err := stop(); err != nil {
+		t.Fatalf("watch ended mid-replacement with %v, want nil", err)
+	}
+
+	if !e.reported("rebuilt") {
+		t.Error("the replacement under way when the watch ended was not reported as rebuilt")
+	}
+	if names := e.projectContainers(ctx); len(names) != 1 || names[0] != ref {
+		t.Errorf("after the watch ended mid-replacement, the project has containers %v, want only %s", names, ref)
+	}
+	if c := e.inspect(ctx, ref); c.Status != "running" {
+		t.Errorf("%s is %s, want running", ref, c.Status)
+	}
+	if got, _ := e.readIn(ctx, ref, "/version.txt"); got != "v2" {
+		t.Errorf("%s holds version %q, want the rebuilt v2", ref, got)
+	}
+}
