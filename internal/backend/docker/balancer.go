@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackctl/stackctl/internal/edge"
+	"github.com/stackctl/stackctl/internal/engine"
 	"github.com/stackctl/stackctl/internal/stack"
 	"github.com/stackctl/stackctl/internal/wait"
 )
@@ -26,32 +27,32 @@ type balancer struct {
 }
 
 // configure writes the configuration for addresses into the (possibly not
-// yet started) container, and reloads nginx if it runs.
-func (b *balancer) configure(ctx context.Context, addresses []string, running bool) error {
+// yet started) container and, if nginx runs, checks and reloads it. It
+// returns the PIDs of the workers the reload retires: they go on routing
+// the requests they took under the previous configuration.
+func (b *balancer) configure(ctx context.Context, addresses []string, running bool) ([]string, error) {
 	lb := b.service.LoadBalancer
 	conf, err := edge.Render(edge.Upstream{Name: lb.Target, Addresses: addresses, Port: lb.TargetPort, ListenPort: lb.ListenPort})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if b.applied != nil && string(conf) == string(b.applied) {
-		return nil
+		return nil, nil
 	}
 	dir, file := path.Split(edge.ConfigPath)
 	if err := b.backend.engine.CopyFiles(ctx, b.id, dir, map[string][]byte{file: conf}); err != nil {
-		return fmt.Errorf("configure load balancer %s: %w", b.name, err)
+		return nil, fmt.Errorf("configure load balancer %s: %w", b.name, err)
 	}
+	var retired []string
 	if running {
-		if err := b.exec(ctx, "check configuration", "nginx", "-t", "-q"); err != nil {
-			return err
-		}
-		if err := b.exec(ctx, "reload", "nginx", "-s", "reload"); err != nil {
-			return err
+		if retired, err = b.reload(ctx); err != nil {
+			return nil, err
 		}
 	}
 	b.applied = conf
 	b.addresses = slices.Clone(addresses)
 	b.backend.report("container "+b.name, "upstream", fmt.Sprintf("%s: %d replicas", lb.Target, len(addresses)))
-	return nil
+	return retired, nil
 }
 
 // swap routes to add instead of drop in one reload and, when it drops
@@ -63,41 +64,58 @@ func (b *balancer) swap(ctx context.Context, add, drop []string) error {
 			next = append(next, a)
 		}
 	}
-	var before []string
-	if len(drop) > 0 {
-		var err error
-		if before, err = b.workers(ctx); err != nil {
-			return err
-		}
-	}
-	if err := b.configure(ctx, next, true); err != nil {
+	retired, err := b.configure(ctx, next, true)
+	if err != nil || len(drop) == 0 {
 		return err
 	}
-	if len(drop) == 0 {
-		return nil
+	return b.drained(ctx, retired)
+}
+
+// reloadScript checks the configuration copied in, lists the PIDs of the
+// workers that route under the one applied now, then has nginx reload. It
+// is one exec rather than three, as each exec costs a round of the
+// engine's API while the new replica waits for its traffic. A failed check
+// exits checkFailed and leaves nginx as it was.
+const reloadScript = `nginx -t -q || exit 10
+for p in /proc/[0-9]*; do grep -qa '^nginx: worker process' "$p/cmdline" 2>/dev/null && echo "worker ${p#/proc/}"; done
+exec nginx -s reload`
+
+const checkFailed = 10
+
+// reload applies the configuration copied in and returns the PIDs of the
+// workers it retires.
+func (b *balancer) reload(ctx context.Context) ([]string, error) {
+	res, err := b.backend.engine.Exec(ctx, b.id, []string{"sh", "-c", reloadScript})
+	if err != nil {
+		return nil, fmt.Errorf("load balancer %s: reload: %w", b.name, err)
 	}
-	return b.drained(ctx, before)
+	return reloaded(b.name, res)
+}
+
+// reloaded reads reloadScript's outcome: the retired workers' PIDs, or
+// what nginx said when it failed.
+func reloaded(name string, res engine.ExecResult) ([]string, error) {
+	var workers, said []string
+	for _, line := range strings.Split(strings.TrimSpace(res.Output), "\n") {
+		if pid, ok := strings.CutPrefix(line, "worker "); ok {
+			workers = append(workers, pid)
+		} else if line != "" {
+			said = append(said, line)
+		}
+	}
+	switch res.ExitCode {
+	case 0:
+		return workers, nil
+	case checkFailed:
+		return nil, fmt.Errorf("load balancer %s: check configuration: nginx -t failed: %s", name, strings.Join(said, "; "))
+	default:
+		return nil, fmt.Errorf("load balancer %s: reload: nginx -s reload exited %d: %s", name, res.ExitCode, strings.Join(said, "; "))
+	}
 }
 
 // drainTimeout bounds the wait for old nginx workers; requests still in
 // flight after it are the replica's own graceful shutdown's to finish.
 const drainTimeout = 10 * time.Second
-
-// workerList prints the PIDs of nginx's worker processes, one a line.
-const workerList = `for p in /proc/[0-9]*; do grep -qa '^nginx: worker process' "$p/cmdline" 2>/dev/null && echo "${p#/proc/}"; done; true`
-
-// workers are the PIDs of the edge's nginx workers: the ones that route
-// requests under the configuration now applied.
-func (b *balancer) workers(ctx context.Context) ([]string, error) {
-	res, err := b.backend.engine.Exec(ctx, b.id, []string{"sh", "-c", workerList})
-	if err != nil {
-		return nil, fmt.Errorf("load balancer %s: list nginx's workers: %w", b.name, err)
-	}
-	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("load balancer %s: list nginx's workers: exit %d: %s", b.name, res.ExitCode, strings.TrimSpace(res.Output))
-	}
-	return strings.Fields(res.Output), nil
-}
 
 // drained waits until the workers of the previous configuration, before,
 // have exited: each exits once the requests it routed have completed.
@@ -114,17 +132,6 @@ func (b *balancer) drained(ctx context.Context, before []string) error {
 	gone := b.backend.execPasses(b.id, cmd, drainTimeout)
 	if err := wait.Until(ctx, b.backend.probeGap, wait.Paced(gone, maxCheckGap)); err != nil {
 		b.backend.report("container "+b.name, "draining", "old workers still busy after "+drainTimeout.String())
-	}
-	return nil
-}
-
-func (b *balancer) exec(ctx context.Context, what string, cmd ...string) error {
-	res, err := b.backend.engine.Exec(ctx, b.id, cmd)
-	if err != nil {
-		return fmt.Errorf("load balancer %s: %s: %w", b.name, what, err)
-	}
-	if res.ExitCode != 0 {
-		return fmt.Errorf("load balancer %s: %s: %q exited %d: %s", b.name, what, strings.Join(cmd, " "), res.ExitCode, strings.TrimSpace(res.Output))
 	}
 	return nil
 }

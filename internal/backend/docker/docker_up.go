@@ -171,7 +171,7 @@ func (r *dockerRun) start(ctx context.Context, svc *stack.Service, id, name stri
 			return err
 		}
 		b := &balancer{backend: r.b, st: r.st, service: svc, id: id, name: name}
-		if err := b.configure(ctx, addresses, false); err != nil {
+		if _, err := b.configure(ctx, addresses, false); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,8 @@ func (r *dockerRun) refreshBalancer(ctx context.Context, svc *stack.Service, id,
 	if err != nil {
 		return err
 	}
-	return b.configure(ctx, addresses, true)
+	_, err = b.configure(ctx, addresses, true)
+	return err
 }
 
 func (b *Backend) startContainer(ctx context.Context, svc *stack.Service, id, name string) error {
