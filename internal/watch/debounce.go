@@ -7,9 +7,13 @@ import (
 )
 
 // QuietPeriod is how long the tree must stay still before a batch goes
-// out: an editor's save, a git checkout or a formatter touch many files in
-// a burst, and one batch carries the burst. Compose waits as long.
-const QuietPeriod = 500 * time.Millisecond
+// out: an editor's save (a write, or a temporary file renamed over the
+// old), a git checkout or a formatter touch many files in a burst whose
+// events come within milliseconds of each other, and one batch carries
+// the burst. Compose waits 500ms, which every change pays; a burst split
+// in two costs at worst a second batch, one more sync or build step that
+// the build cache mostly answers.
+const QuietPeriod = 100 * time.Millisecond
 
 // Debounce gathers the paths from in into batches: each path once, sorted,
 // sent once no path has come for quiet. The last batch goes out when in
