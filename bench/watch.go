@@ -275,6 +275,14 @@ func (r *Runner) watchRound(ctx context.Context, round int) {
 				r.fail(round, t.Name, fmt.Errorf("watch, %s app: %w", t.kind.name, err))
 			}
 		}
+		for _, t := range tools {
+			if t.Name != "stackctl" || ctx.Err() != nil {
+				continue
+			}
+			if err := r.watchEngineCycle(ctx, round, t); err != nil && ctx.Err() == nil {
+				r.fail(round, engineAloneTool, fmt.Errorf("watch, %s app, the engine alone: %w", t.kind.name, err))
+			}
+		}
 	}
 }
 
@@ -294,20 +302,11 @@ func (r *Runner) watchCycle(ctx context.Context, round int, t *watchTool) error 
 	if err != nil {
 		return err
 	}
-	tally := newWatchTally("edit=" + marker)
-	dialer := &soakDialer{}
-	client := newSoakClient(dialer)
-	loopCtx, stopLoop := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		watchLoop(loopCtx, client, dialer, t.URL(), tally)
-	}()
-	defer func() { stopLoop(); <-stopped }()
-	// The client runs and the old version answers before the write.
-	if err := poll(ctx, webGap, func(context.Context) (bool, error) { return tally.answered(), nil }); err != nil {
-		return fmt.Errorf("the client had no answer before the change: %w", err)
+	tally, stopClient, err := startWatchClient(ctx, t.URL(), marker)
+	if err != nil {
+		return err
 	}
+	defer stopClient()
 	wrote := time.Now()
 	tally.write(wrote)
 	if err := os.WriteFile(filepath.Join(t.dir, t.kind.file), edited, 0o644); err != nil {
@@ -333,8 +332,7 @@ func (r *Runner) watchCycle(ctx context.Context, round int, t *watchTool) error 
 			return err
 		}
 	}
-	stopLoop()
-	<-stopped
+	stopClient()
 	res := tally.result()
 	if t.edge != "" {
 		c, err := r.eng.ContainerInspect(ctx, t.edge)
@@ -360,4 +358,25 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// startWatchClient starts the suite's client on url, tallying the answers
+// that hold "edit=" + marker, and returns once the old version answered;
+// stop ends it, and may be called more than once.
+func startWatchClient(ctx context.Context, url, marker string) (tally *watchTally, stop func(), err error) {
+	tally = newWatchTally("edit=" + marker)
+	dialer := &soakDialer{}
+	client := newSoakClient(dialer)
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		watchLoop(loopCtx, client, dialer, url, tally)
+	}()
+	stop = func() { stopLoop(); <-stopped }
+	if err := poll(ctx, webGap, func(context.Context) (bool, error) { return tally.answered(), nil }); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("the client had no answer before the change: %w", err)
+	}
+	return tally, stop, nil
 }

@@ -346,3 +346,40 @@ func TestWatchSteps(t *testing.T) {
 		t.Errorf("steps =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The engine alone is set beside half of Compose's time for the same
+// change, on the console and on the page.
+func TestWatchEngineAloneAgainstHalfOfCompose(t *testing.T) {
+	r := &Report{Tools: map[string]ToolInfo{}}
+	for round := 1; round <= 3; round++ {
+		r.Samples = append(r.Samples,
+			Sample{Round: round, Tool: "compose", Metric: metricWatchGoServing, Value: 8, Unit: unitSeconds},
+			Sample{Round: round, Tool: engineAloneTool, Metric: metricWatchGoEngine, Value: 5, Unit: unitSeconds},
+			Sample{Round: round, Tool: "compose", Metric: metricWatchPyServing, Value: 2, Unit: unitSeconds},
+			Sample{Round: round, Tool: engineAloneTool, Metric: metricWatchPyEngine, Value: 0.9, Unit: unitSeconds})
+	}
+	r.compute()
+	if got := r.halfOfCompose(metricWatchGoEngine, metricWatchGoServing); got != "1.25x" {
+		t.Errorf("Go: the engine's 5s against half of Compose's 8s = %q, want 1.25x", got)
+	}
+	if got := r.halfOfCompose(metricWatchPyEngine, metricWatchPyServing); got != "0.90x" {
+		t.Errorf("Python: the engine's 0.9s against half of Compose's 2s = %q, want 0.90x", got)
+	}
+	if got := r.halfOfCompose(metricWatchGoEngine, metricWatchPyFailed); got != "-" {
+		t.Errorf("against a metric Compose has no sample of: %q, want -", got)
+	}
+	var console bytes.Buffer
+	r.printWatch(&console)
+	for _, w := range []string{"the engine alone, Go app", "1.25x half of Compose's", "the engine alone, Python app", "0.90x half of Compose's"} {
+		if !strings.Contains(console.String(), w) {
+			t.Errorf("the console table lacks %q:\n%s", w, console.String())
+		}
+	}
+	page := &docsPage{}
+	page.watchSection(DocsSource{Report: r})
+	for _, w := range []string{"### The least any tool can take", "| 4.000 s | 1.25x |", "| 1.000 s | 0.90x |"} {
+		if !strings.Contains(page.b.String(), w) {
+			t.Errorf("the page lacks %q:\n%s", w, page.b.String())
+		}
+	}
+}

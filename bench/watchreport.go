@@ -48,6 +48,23 @@ func (r *Report) printWatch(w io.Writer) {
 			row(m.title, r.cell(m.metric, "stackctl", m.unit), r.cell(m.metric, "compose", m.unit), r.ratioCell(m.metric), m.target)
 		}
 	}
+	for _, m := range watchEngineRows {
+		if r.measured(m.metric) {
+			row("the engine alone, "+m.title, r.cell(m.metric, engineAloneTool, m.unit), "", r.halfOfCompose(m.metric, m.half)+" half of Compose's", "")
+		}
+	}
+}
+
+// halfOfCompose sets the median of the engine alone against half of
+// Compose's median time for the same change (the metric half): above 1x,
+// even a tool with no time of its own cannot take half of Compose's.
+func (r *Report) halfOfCompose(metric, half string) string {
+	e, okE := r.summary(metric, engineAloneTool)
+	c, okC := r.summary(half, "compose")
+	if !okE || !okC || c.Median <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", e.Median/(c.Median/2))
 }
 
 // The watch suite's charts.
@@ -166,6 +183,28 @@ func (p *docsPage) watchSection(s DocsSource) {
 		}
 	}
 	p.list(steps)
+	if r.measured(metricWatchGoEngine) || r.measured(metricWatchPyEngine) {
+		p.heading(3, "The least any tool can take")
+		p.line("Each round, the same change is made once more with no tool at all, through the engine's API the moment the file " +
+			"is written (no quiet period), on stackctl's copy of each app while its watch does not run. The Go app's context is " +
+			"built by the engine's BuildKit from `app/Dockerfile`, with the cache mounts the tools' builds share, and timed until " +
+			"the image is built, before any container starts. The Python app's file is copied into its container through the " +
+			"archive API and the container restarted, and timed until the change answers. A tool that does what `develop.watch` " +
+			"says takes at least as long; where this is above half of Compose's time, so is every such tool.")
+		p.line()
+		rows := [][]string{{"", "the engine alone, no tool", "half of Compose's median", "the engine alone / half of Compose"}}
+		for _, m := range watchEngineRows {
+			if !r.measured(m.metric) {
+				continue
+			}
+			half := "-"
+			if c, ok := r.summary(m.half, "compose"); ok {
+				half = fmt.Sprintf("%.3f s", c.Median/2)
+			}
+			rows = append(rows, []string{m.title, r.summaryCell(m.metric, engineAloneTool, m.unit), half, r.halfOfCompose(m.metric, m.half)})
+		}
+		p.table(rows)
+	}
 	p.heading(3, "Targets")
 	p.checksTable(r.watchChecks())
 	p.errorsList(r)
