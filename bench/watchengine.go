@@ -29,7 +29,8 @@ import (
 //   - Go app (rebuild): the changed context built by the engine's BuildKit
 //     from app/Dockerfile, with the cache mounts the tools' builds share,
 //     until the image is built. No container is started yet, so the
-//     tools' time to the change answering is longer still.
+//     tools' time to the change answering is longer still; and no client
+//     runs meanwhile, which leaves the build more of the machine.
 //   - Python app (sync+restart): the changed file copied into stackctl's
 //     container of the app through the archive API and the container
 //     restarted, until the client's answer holds the change.

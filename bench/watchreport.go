@@ -188,7 +188,8 @@ func (p *docsPage) watchSection(s DocsSource) {
 		p.line("Each round, the same change is made once more with no tool at all, through the engine's API the moment the file " +
 			"is written (no quiet period), on stackctl's copy of each app while its watch does not run. The Go app's context is " +
 			"built by the engine's BuildKit from `app/Dockerfile`, with the cache mounts the tools' builds share, and timed until " +
-			"the image is built, before any container starts. The Python app's file is copied into its container through the " +
+			"the image is built, before any container starts; no client runs meanwhile, which leaves the build more of the " +
+			"machine than the tools' builds have. The Python app's file is copied into its container through the " +
 			"archive API and the container restarted, and timed until the change answers. A tool that does what `develop.watch` " +
 			"says takes at least as long; where this is above half of Compose's time, so is every such tool.")
 		p.line()
