@@ -67,6 +67,9 @@ type globalOptions struct {
 	// the docker CLI's choice (DOCKER_HOST, DOCKER_CONTEXT, the config's
 	// current context).
 	dockerContext string
+	// hideBuildOutput drops images' build steps from the progress
+	// (watch --quiet).
+	hideBuildOutput bool
 }
 
 // loadStack loads the compose project as the flags select it, without
@@ -187,6 +190,9 @@ func (g *globalOptions) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	reporter := progress.NewRenderer(g.io.Err, mode, g.io.ErrIsTerminal)
+	if g.hideBuildOutput {
+		reporter = progress.HideBuildOutput(reporter)
+	}
 	var backend backend.Backend = docker.New(cli, reporter)
 	if g.swarm {
 		backend = swarm.New(cli, reporter, swarm.WithRegistry(g.registry), swarm.WithNodeEngines(nodeEngines))

@@ -15,11 +15,13 @@ type watchOptions struct {
 	// up is how the stack is brought up before the watch begins; nil
 	// leaves it as it is (--no-up).
 	up *backend.UpOptions
+	// keepReplaced keeps the images rebuilds replace (--prune=false).
+	keepReplaced bool
 }
 
 func newWatchCmd(g *globalOptions, runF func(context.Context, *watchOptions) error) *cobra.Command {
 	opts := &watchOptions{globalOptions: g}
-	var noUp bool
+	var noUp, prune, quiet bool
 	cmd := &cobra.Command{
 		Use:   "watch [SERVICE...]",
 		Short: "Bring the stack up, then follow develop.watch: sync, restart or rebuild as files change",
@@ -32,6 +34,8 @@ func newWatchCmd(g *globalOptions, runF func(context.Context, *watchOptions) err
 			"start-first, a restart replaces its tasks, and sync triggers are refused.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.services = args
+			opts.keepReplaced = !prune
+			g.hideBuildOutput = quiet
 			if !noUp {
 				opts.up = &backend.UpOptions{Services: args, WaitTimeout: backend.DefaultWaitTimeout}
 			}
@@ -42,6 +46,8 @@ func newWatchCmd(g *globalOptions, runF func(context.Context, *watchOptions) err
 		},
 	}
 	cmd.Flags().BoolVar(&noUp, "no-up", false, "do not bring the services up first: watch them as they are")
+	cmd.Flags().BoolVar(&prune, "prune", true, "remove the image a rebuild replaced, when the project built it and nothing uses it")
+	cmd.Flags().BoolVar(&quiet, "quiet", false, "hide the images' build steps; what was built, and a failed step, still show")
 	return cmd
 }
 
@@ -74,5 +80,5 @@ func runWatch(ctx context.Context, opts *watchOptions) error {
 			return err
 		}
 	}
-	return orch.Watch(ctx, st, orchestrator.WatchOptions{Services: opts.services, LockWait: opts.lockWait})
+	return orch.Watch(ctx, st, orchestrator.WatchOptions{Services: opts.services, LockWait: opts.lockWait, KeepReplacedImages: opts.keepReplaced})
 }

@@ -8,11 +8,13 @@ import (
 
 func TestWatchFlags(t *testing.T) {
 	for _, tt := range []struct {
-		args []string
-		up   bool
+		args              []string
+		up, keep, quieted bool
 	}{
-		{[]string{"watch", "web", "worker"}, true},
-		{[]string{"watch", "--no-up", "web", "worker"}, false},
+		{args: []string{"watch", "web", "worker"}, up: true},
+		{args: []string{"watch", "--no-up", "web", "worker"}},
+		{args: []string{"watch", "--prune=false", "--quiet", "web", "worker"}, up: true, keep: true, quieted: true},
+		{args: []string{"watch", "--prune", "web", "worker"}, up: true},
 	} {
 		io, _, _ := testIO()
 		g := &globalOptions{io: io}
@@ -33,6 +35,9 @@ func TestWatchFlags(t *testing.T) {
 		}
 		if got.up != nil && !slices.Equal(got.up.Services, got.services) {
 			t.Errorf("%v: up brings %v up, want the watched services", tt.args, got.up.Services)
+		}
+		if got.keepReplaced != tt.keep || g.hideBuildOutput != tt.quieted {
+			t.Errorf("%v: keeps replaced images %v, hides build output %v; want %v, %v", tt.args, got.keepReplaced, g.hideBuildOutput, tt.keep, tt.quieted)
 		}
 	}
 }

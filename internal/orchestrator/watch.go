@@ -32,6 +32,9 @@ type WatchOptions struct {
 	// it holds while it changes the stack, as every command that changes
 	// it does.
 	LockWait time.Duration
+	// KeepReplacedImages keeps the image a rebuild replaced, which is
+	// otherwise removed when the project built it and nothing uses it.
+	KeepReplacedImages bool
 	// Watching, when set, is called once the initial syncs are done and
 	// every path is watched: a change written after it is seen.
 	Watching func()
@@ -191,7 +194,7 @@ func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []
 	defer unlock()
 	for _, c := range changes {
 		var previous string
-		if c.Rebuild {
+		if c.Rebuild && !opts.KeepReplacedImages {
 			previous = o.imageOf(ctx, st, c.Service)
 		}
 		began := time.Now()
@@ -200,7 +203,7 @@ func (o *Orchestrator) applyBatch(ctx context.Context, st *stack.Stack, rules []
 			return
 		}
 		o.progress.Report(changeEvent(st, c, done, time.Since(began), err))
-		if c.Rebuild && err == nil {
+		if c.Rebuild && err == nil && !opts.KeepReplacedImages {
 			o.pruneReplaced(context.WithoutCancel(ctx), st, c.Service, previous)
 		}
 		if ctx.Err() != nil {

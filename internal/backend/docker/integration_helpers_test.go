@@ -429,6 +429,15 @@ func (c *itgCLI) run(ctx context.Context, args ...string) (stdout, stderr string
 // line it wrote there and how it ended.
 func (c *itgCLI) signalAt(t *testing.T, ctx context.Context, sig os.Signal, words []string, args ...string) ([]string, error) {
 	t.Helper()
+	return c.signalWhen(t, ctx, sig, func(line string) bool {
+		return !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(line, w) })
+	}, args...)
+}
+
+// signalWhen is signalAt with the line chosen by when, which sees each
+// line as it is written (and may act on it) until it says true.
+func (c *itgCLI) signalWhen(t *testing.T, ctx context.Context, sig os.Signal, when func(line string) bool, args ...string) ([]string, error) {
+	t.Helper()
 	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-p", c.project}, args...)...)
 	cmd.Dir, cmd.Env = c.dir, c.env
 	stderr, err := cmd.StderrPipe()
@@ -443,7 +452,7 @@ func (c *itgCLI) signalAt(t *testing.T, ctx context.Context, sig os.Signal, word
 	signalled := false
 	for lines.Scan() {
 		seen = append(seen, lines.Text())
-		if !signalled && !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(lines.Text(), w) }) {
+		if !signalled && when(lines.Text()) {
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -452,7 +461,7 @@ func (c *itgCLI) signalAt(t *testing.T, ctx context.Context, sig os.Signal, word
 	}
 	err = cmd.Wait()
 	if !signalled {
-		t.Fatalf("stackctl %s never wrote a line with %q:\n%s", strings.Join(args, " "), words, strings.Join(seen, "\n"))
+		t.Fatalf("stackctl %s never wrote the line awaited:\n%s", strings.Join(args, " "), strings.Join(seen, "\n"))
 	}
 	return seen, err
 }

@@ -352,3 +352,49 @@ func TestWatchEndedMidRebuildFinishesTheReplacement(t *testing.T) {
 		t.Errorf("%s holds version %q, want the rebuilt v2", ref, got)
 	}
 }
+
+// Compose's watch flags: --quiet hides the build's steps (not that it
+// built), --prune=false keeps the image the rebuild replaced.
+func TestWatchCLIQuietAndNoPrune(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 5*time.Minute)
+	st, file := e.composeStack(ctx, rebuildFile)
+	dir := filepath.Dir(file)
+	writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n")
+	writeIn(t, dir, "version.txt", "v1")
+	e.up(ctx, st, backend.UpOptions{})
+	ref := e.project + "-app-1"
+	replaced := e.inspect(ctx, ref).ImageID
+	cli := itgBuildCLI(t, e.project, nil)
+	cli.dir = dir
+	wrote := false
+	lines, err := cli.signalWhen(t, ctx, os.Interrupt, func(line string) bool {
+		if !wrote && strings.Contains(line, "watching") {
+			wrote = true
+			writeIn(t, dir, "version.txt", "v2")
+		}
+		return strings.Contains(line, "service app") && strings.Contains(line, "rebuilt")
+	}, "--progress", "plain", "watch", "--no-up", "--quiet", "--prune=false")
+	out := strings.Join(lines, "\n")
+	if err != nil {
+		t.Fatalf("watch --quiet --prune=false: %v\n%s", err, out)
+	}
+	if got, _ := e.readIn(ctx, ref, "/version.txt"); got != "v2" {
+		t.Errorf("%s holds %q after the rebuild, want v2", ref, got)
+	}
+	for _, line := range lines {
+		if strings.Contains(line, "building") {
+			t.Errorf("--quiet shows a build step: %s", line)
+		}
+	}
+	if !strings.Contains(out, "built") {
+		t.Errorf("--quiet hid that the image was built:\n%s", out)
+	}
+	if strings.Contains(out, "image pruned") {
+		t.Errorf("--prune=false pruned the replaced image:\n%s", out)
+	}
+	if _, _, err := e.api.ImageInspectWithRaw(ctx, replaced); err != nil {
+		t.Errorf("--prune=false: the replaced image %s is gone: %v", replaced, err)
+	}
+}
