@@ -302,16 +302,11 @@ func (r *Runner) watchCycle(ctx context.Context, round int, t *watchTool) error 
 	if err != nil {
 		return err
 	}
-	tally, stopClient, err := startWatchClient(ctx, t.URL(), marker)
+	tally, stopClient, wrote, err := t.writeUnderClient(ctx, edited, marker)
 	if err != nil {
 		return err
 	}
 	defer stopClient()
-	wrote := time.Now()
-	tally.write(wrote)
-	if err := os.WriteFile(filepath.Join(t.dir, t.kind.file), edited, 0o644); err != nil {
-		return fmt.Errorf("change %s: %w", t.kind.file, err)
-	}
 	// Until the change answers, then until the tool said it is done, and
 	// watchSettle more.
 	err = poll(ctx, webGap, func(context.Context) (bool, error) {
@@ -358,6 +353,24 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// writeUnderClient starts the suite's client on t's stack, tallying the
+// answers that hold "edit=" + marker, and once the old version answered
+// writes edited as t's changed file; stop ends the client, and may be
+// called more than once.
+func (t *watchTool) writeUnderClient(ctx context.Context, edited []byte, marker string) (tally *watchTally, stop func(), wrote time.Time, err error) {
+	tally, stop, err = startWatchClient(ctx, t.URL(), marker)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	wrote = time.Now()
+	tally.write(wrote)
+	if err := os.WriteFile(filepath.Join(t.dir, t.kind.file), edited, 0o644); err != nil {
+		stop()
+		return nil, nil, time.Time{}, fmt.Errorf("change %s: %w", t.kind.file, err)
+	}
+	return tally, stop, wrote, nil
 }
 
 // startWatchClient starts the suite's client on url, tallying the answers

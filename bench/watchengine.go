@@ -129,16 +129,11 @@ func buildContext(dir string) (io.ReadCloser, error) {
 // engine restarts it (its own stop timeout), under the suite's client.
 func (r *Runner) engineSyncRestart(ctx context.Context, round int, t *watchTool, edited []byte, marker string) error {
 	name := t.Project + "-web-1"
-	tally, stopClient, err := startWatchClient(ctx, t.URL(), marker)
+	tally, stopClient, wrote, err := t.writeUnderClient(ctx, edited, marker)
 	if err != nil {
 		return err
 	}
 	defer stopClient()
-	wrote := time.Now()
-	tally.write(wrote)
-	if err := os.WriteFile(filepath.Join(t.dir, t.kind.file), edited, 0o644); err != nil {
-		return fmt.Errorf("change %s: %w", t.kind.file, err)
-	}
 	var archived bytes.Buffer
 	tw := tar.NewWriter(&archived)
 	target := path.Join("/srv", t.kind.file)

@@ -207,6 +207,19 @@ func TestWatchSyncsDeletesRestartsAndExecsAsFilesChange(t *testing.T) {
 	}
 }
 
+// upVersioned brings up content, whose app is built from a busybox image
+// holding /version.txt, v1 at first; it returns the stack, its directory
+// and app's container.
+func (e *itgEnv) upVersioned(ctx context.Context, content string) (st *stack.Stack, dir, ref string) {
+	e.t.Helper()
+	st, file := e.composeStack(ctx, content)
+	dir = filepath.Dir(file)
+	writeIn(e.t, dir, "Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n")
+	writeIn(e.t, dir, "version.txt", "v1")
+	e.up(ctx, st, backend.UpOptions{})
+	return st, dir, e.project + "-app-1"
+}
+
 const rebuildFile = `
 services:
   app:
@@ -224,12 +237,7 @@ func TestWatchRebuildReplacesTheContainerWithTheNewImage(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 5*time.Minute)
-	st, file := e.composeStack(ctx, rebuildFile)
-	dir := filepath.Dir(file)
-	writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n")
-	writeIn(t, dir, "version.txt", "v1")
-	e.up(ctx, st, backend.UpOptions{})
-	ref := e.project + "-app-1"
+	st, dir, ref := e.upVersioned(ctx, rebuildFile)
 	before := e.inspect(ctx, ref)
 	e.watching(ctx, st)
 	// app has no healthcheck: the output says, before any change, that a
@@ -315,12 +323,7 @@ func TestWatchEndedMidRebuildFinishesTheReplacement(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 5*time.Minute)
-	st, file := e.composeStack(ctx, slowReadyFile)
-	dir := filepath.Dir(file)
-	writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n")
-	writeIn(t, dir, "version.txt", "v1")
-	e.up(ctx, st, backend.UpOptions{})
-	ref := e.project + "-app-1"
+	st, dir, ref := e.upVersioned(ctx, slowReadyFile)
 	stop := e.watching(ctx, st)
 
 	creating := func() int {
@@ -359,12 +362,7 @@ func TestWatchCLIQuietAndNoPrune(t *testing.T) {
 	itgParallel(t)
 	e := newItgEnv(t)
 	ctx := enginetest.Context(t, 5*time.Minute)
-	st, file := e.composeStack(ctx, rebuildFile)
-	dir := filepath.Dir(file)
-	writeIn(t, dir, "Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n")
-	writeIn(t, dir, "version.txt", "v1")
-	e.up(ctx, st, backend.UpOptions{})
-	ref := e.project + "-app-1"
+	_, dir, ref := e.upVersioned(ctx, rebuildFile)
 	replaced := e.inspect(ctx, ref).ImageID
 	cli := itgBuildCLI(t, e.project, nil)
 	cli.dir = dir
