@@ -10,7 +10,7 @@
 # rootfs (made once with mmdebstrap) and a thin Dockerfile under images/,
 # tagged with the official name and labelled io.stackctl.standin=true.
 #
-# With arguments (image references from the list below), only those.
+# With arguments (image references from the lists below), only those.
 #
 # Environment: STACKCTL_PULL=0 skips pull attempts; STACKCTL_PULL_TIMEOUT
 # (seconds, default 15) bounds each one.
@@ -208,10 +208,10 @@ if [[ $# -gt 0 ]]; then
 	selected=()
 	for want in "$@"; do
 		found=""
-		for entry in "${IMAGES[@]}"; do
+		for entry in "${IMAGES[@]}" "${ON_REQUEST[@]}"; do
 			[[ ${entry%%=*} == "$want" ]] && found=$entry
 		done
-		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}")"
+		[[ -n $found ]] || die "no stand-in for ${want}; known: $(printf '%s ' "${IMAGES[@]%%=*}" "${ON_REQUEST[@]%%=*}")"
 		selected+=("$found")
 	done
 fi

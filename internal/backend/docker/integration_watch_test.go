@@ -392,7 +392,9 @@ func TestWatchCLIQuietAndNoPrune(t *testing.T) {
 	if strings.Contains(out, "image pruned") {
 		t.Errorf("--prune=false pruned the replaced image:\n%s", out)
 	}
-	if _, _, err := e.api.ImageInspectWithRaw(ctx, replaced); err != nil {
+	// The containerd image store drops an image whose last name moved
+	// itself; the classic store keeps it, dangling, unless watch prunes.
+	if _, _, err := e.api.ImageInspectWithRaw(ctx, replaced); err != nil && !e.containerdImageStore(ctx) {
 		t.Errorf("--prune=false: the replaced image %s is gone: %v", replaced, err)
 	}
 }
