@@ -159,3 +159,60 @@ func TestLogsLeavesOutServicesWithAttachFalse(t *testing.T) {
 		t.Errorf("logs quiet = %q, want quiet's line: named, it is shown", out)
 	}
 }
+
+// versionedApp logs its version when it starts, then sleeps.
+const versionedApp = `
+services:
+  app:
+    image: busybox:latest
+    init: true
+    command: ["sh", "-c", "echo version %s; exec sleep 3600"]
+`
+
+// Following, Logs takes on a container that replaces the one it follows
+// (an up after a change, as watch's rebuild does), from its first line,
+// and ends by itself once down has removed every container it could
+// follow.
+func TestLogsFollowTakesOnTheReplacementAndEndsAfterDown(t *testing.T) {
+	itgParallel(t)
+	e := newItgEnv(t)
+	ctx := enginetest.Context(t, 3*time.Minute)
+	v1, _ := e.composeStack(ctx, fmt.Sprintf(versionedApp, "1"))
+	e.up(ctx, v1, backend.UpOptions{})
+	prefix := e.project + "-app-1 | "
+
+	sink := newLogSink()
+	done := make(chan error, 1)
+	go func() {
+		done <- e.orch.Logs(ctx, v1, backend.LogsOptions{Follow: true, Tail: -1}, sink)
+	}()
+	sink.waitFor(t, prefix+"version 1", 30*time.Second)
+
+	v2, _ := e.writeAndLoad(ctx, fmt.Sprintf(versionedApp, "2"))
+	before := e.inspect(ctx, e.project+"-app-1").ID
+	e.up(ctx, v2, backend.UpOptions{})
+	if after := e.inspect(ctx, e.project+"-app-1").ID; after == before {
+		t.Fatalf("up kept container %s: the change did not replace it", after)
+	}
+	sink.waitFor(t, prefix+"version 2", 30*time.Second)
+	select {
+	case err := <-done:
+		t.Fatalf("Logs stopped following after the replacement: %v", err)
+	default:
+	}
+
+	if err := e.orch.Down(ctx, v2, backend.DownOptions{}); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Logs after down: %v, want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Logs still follows 30s after down removed every container")
+	}
+	if got := strings.Count(strings.Join(sink.lines(), "\n"), "version "); got != 2 {
+		t.Errorf("%d version lines, want each container's once:\n%s", got, strings.Join(sink.lines(), "\n"))
+	}
+}

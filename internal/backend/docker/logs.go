@@ -14,11 +14,13 @@ import (
 )
 
 // Logs writes the logs of the project's containers to w, merged line by
-// line, each line prefixed with its container's name.
+// line, each line prefixed with its container's name; following, it takes
+// on the containers started meanwhile too (see logFollower).
 func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOptions, w io.Writer) error {
 	if err := backend.CheckServices(st, opts.Services); err != nil {
 		return err
 	}
+	listed := time.Now()
 	containers, err := b.PS(ctx, st)
 	if err != nil {
 		return err
@@ -29,6 +31,9 @@ func (b *Backend) Logs(ctx context.Context, st *stack.Stack, opts backend.LogsOp
 	width := 0
 	for _, c := range containers {
 		width = max(width, len(c.Name))
+	}
+	if opts.Follow {
+		return b.followLogs(ctx, st, opts, w, listed, containers, width)
 	}
 	var mu sync.Mutex
 	errs := make([]error, len(containers))
